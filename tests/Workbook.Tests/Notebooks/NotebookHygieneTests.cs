@@ -1,0 +1,154 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Workbook.Runner;
+
+namespace Workbook.Tests.Notebooks;
+
+/// <summary>Rules every committed chapter notebook keeps, so it opens the same in VS Code, Jupyter and Codespaces.</summary>
+public partial class NotebookHygieneTests
+{
+    public static TheoryData<string> Chapters() => Repository.Notebooks();
+
+    private static NotebookDocument Load(string notebook) => NotebookDocument.Load(Repository.Layout.Resolve(notebook));
+
+    [Theory]
+    [MemberData(nameof(Chapters))]
+    public void File_name_is_numbered_kebab_case(string notebook) =>
+        Assert.Matches(@"^\d\d-[a-z0-9]+(-[a-z0-9]+)*\.ipynb$", notebook);
+
+    [Theory]
+    [MemberData(nameof(Chapters))]
+    public void Is_nbformat_4_with_cell_ids(string notebook)
+    {
+        var json = JsonNode.Parse(File.ReadAllText(Repository.Layout.Resolve(notebook)))!.AsObject();
+        Assert.Equal(4, json["nbformat"]!.GetValue<int>());
+        Assert.True(json["nbformat_minor"]!.GetValue<int>() >= 5, "nbformat_minor >= 5 (cell ids)");
+        var ids = json["cells"]!.AsArray().Select(c => c!["id"]?.GetValue<string>()).ToList();
+        Assert.All(ids, id => Assert.False(string.IsNullOrEmpty(id), "every cell has an id"));
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+    }
+
+    [Theory]
+    [MemberData(nameof(Chapters))]
+    public void Carries_the_canonical_dotnet_metadata(string notebook)
+    {
+        var document = Load(notebook);
+        var expected = JsonNode.Parse("""
+            {"kernelspec": {"display_name": ".NET (C#)", "language": "C#", "name": ".net-csharp"},
+             "polyglot_notebook": {"kernelInfo": {"defaultKernelName": "csharp", "items": [{"name": "csharp"}]}}}
+            """)!.AsObject();
+        foreach (var (key, value) in expected)
+            Assert.True(JsonNode.DeepEquals(value, document.Metadata[key]), $"{notebook}: metadata.{key} should be {value!.ToJsonString()}, is {document.Metadata[key]?.ToJsonString() ?? "missing"}");
+        Assert.Contains(document.Metadata["language_info"]?["name"]?.GetValue<string>(), new[] { "polyglot-notebook", "C#" });
+        var cellMetadata = JsonNode.Parse("""
+            {"dotnet_interactive": {"language": "csharp"}, "polyglot_notebook": {"kernelName": "csharp"}, "vscode": {"languageId": "polyglot-notebook"}}
+            """)!;
+        var wrong = document.Cells.Where(c => c.IsCode && !JsonNode.DeepEquals(c.Metadata, cellMetadata)).Select(c => c.Number).ToList();
+        Assert.True(wrong.Count == 0, $"{notebook}: code cells {string.Join(", ", wrong)} lack the canonical cell metadata {cellMetadata.ToJsonString()}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Chapters))]
+    public void Has_no_stored_outputs(string notebook)
+    {
+        var dirty = Load(notebook).Cells
+            .Where(c => c.IsCode && (c.Outputs.Count > 0 || c.Json["execution_count"]?.GetValueKind() is JsonValueKind.Number))
+            .Select(c => c.Number).ToList();
+        Assert.True(dirty.Count == 0, $"{notebook}: cells {string.Join(", ", dirty)} have stored outputs or execution counts; clear them (the runner writes executed copies).");
+    }
+
+    [Theory]
+    [MemberData(nameof(Chapters))]
+    public void Opens_with_a_title_and_learning_objectives(string notebook)
+    {
+        var first = Load(notebook).Cells[0];
+        Assert.Equal("markdown", first.CellType);
+        var chapter = notebook[..2];
+        Assert.Matches($@"^# {chapter} · \S", first.Source);
+        Assert.Contains("**What you will learn**", first.Source);
+        Assert.Matches(@"\n- \S", first.Source);
+    }
+
+    [Theory]
+    [MemberData(nameof(Chapters))]
+    public void Starts_code_with_the_backend_cell(string notebook)
+    {
+        var firstCode = Load(notebook).Cells.First(c => c.IsCode).Source;
+        Assert.Contains("#r \"../lib/bin/Workbook.dll\"", firstCode);
+        Assert.Contains("TorchBackend.Choose()", firstCode);
+        Assert.Contains("backend.Initialize()", firstCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Chapters))]
+    public void Ends_with_exercises_and_chapter_links(string notebook)
+    {
+        var document = Load(notebook);
+        var markdown = string.Join("\n", document.Cells.Where(c => c.CellType == "markdown").Select(c => c.Source));
+        Assert.Contains("## Exercises", markdown);
+        var last = document.Cells[^1];
+        Assert.Equal("markdown", last.CellType);
+        Assert.Contains("**Next:**", last.Source);
+        if (notebook[..2] != "00") Assert.Contains("**Previous:**", last.Source);
+    }
+
+    [Theory]
+    [MemberData(nameof(Chapters))]
+    public void Relative_links_resolve(string notebook)
+    {
+        var folder = Repository.Layout.Notebooks;
+        var broken = Load(notebook).Cells.Where(c => c.CellType == "markdown")
+            .SelectMany(c => MarkdownLink().Matches(c.Source).Select(m => m.Groups["target"].Value))
+            .Where(target => !target.Contains("://") && !target.StartsWith('#') && !target.StartsWith("mailto:"))
+            .Where(target => !File.Exists(Path.Combine(folder, target.Split('#')[0])) && !Directory.Exists(Path.Combine(folder, target.Split('#')[0])))
+            .ToList();
+        Assert.True(broken.Count == 0, $"{notebook}: links that do not resolve: {string.Join(", ", broken)}");
+    }
+
+    [Fact]
+    public void Every_nuget_reference_names_the_central_version()
+    {
+        var central = XDocument.Load(Path.Combine(Repository.Root, "Directory.Packages.props"))
+            .Descendants("PackageVersion")
+            .ToDictionary(e => (string)e.Attribute("Include")!, e => (string)e.Attribute("Version")!, StringComparer.OrdinalIgnoreCase);
+        var mismatches = new List<string>();
+        var references = 0;
+        foreach (var path in Repository.Layout.AllNotebooks())
+        {
+            foreach (var cell in NotebookDocument.Load(path).Cells.Where(c => c.IsCode))
+            {
+                foreach (Match m in NuGetDirective().Matches(cell.Source))
+                {
+                    references++;
+                    var id = m.Groups["id"].Value.Trim();
+                    var version = m.Groups["version"].Success ? m.Groups["version"].Value.Trim() : null;
+                    var where = $"{Path.GetFileName(path)} cell {cell.Number}: #r \"nuget: {id}{(version is null ? "" : ", " + version)}\"";
+                    if (version is null) mismatches.Add($"{where} names no version (central: {central.GetValueOrDefault(id) ?? "not pinned"})");
+                    else if (!central.TryGetValue(id, out var pinned)) mismatches.Add($"{where}: {id} is not pinned in Directory.Packages.props");
+                    else if (pinned != version) mismatches.Add($"{where}: central version is {pinned}");
+                }
+            }
+        }
+        Assert.True(references > 0, "the notebooks reference packages");
+        Assert.True(mismatches.Count == 0, "Package versions in notebooks differ from Directory.Packages.props:\n" + string.Join("\n", mismatches));
+    }
+
+    [Fact]
+    public void The_version_check_sees_a_mismatch()
+    {
+        // Guards the guard: the pattern must match the spellings notebooks use.
+        var m = NuGetDirective().Match("#r \"nuget:TorchSharp,0.106.0\"");
+        Assert.True(m.Success);
+        Assert.Equal("TorchSharp", m.Groups["id"].Value.Trim());
+        Assert.Equal("0.106.0", m.Groups["version"].Value.Trim());
+        Assert.False(NuGetDirective().Match("#r \"nuget: Plotly.NET.Interactive\"").Groups["version"].Success);
+    }
+
+    [GeneratedRegex(@"#r\s+""nuget:\s*(?<id>[^,""]+?)\s*(,\s*(?<version>[^""]+?))?\s*""")]
+    private static partial Regex NuGetDirective();
+
+    [GeneratedRegex(@"\]\((?<target>[^)\s]+)\)")]
+    private static partial Regex MarkdownLink();
+}

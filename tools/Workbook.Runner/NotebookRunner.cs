@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.Events;
+
+namespace Workbook.Runner;
+
+/// <summary>How a notebook run ended.</summary>
+public enum NotebookStatus
+{
+    /// <summary>Every code cell succeeded.</summary>
+    Passed,
+    /// <summary>A cell failed; later cells were not run.</summary>
+    Failed,
+    /// <summary>A cell ran past the time limit.</summary>
+    TimedOut,
+}
+
+/// <summary>The result of running one notebook.</summary>
+/// <param name="Notebook">The source notebook path.</param>
+/// <param name="OutputPath">Where the executed copy was written.</param>
+/// <param name="Cells">Number of cells, markdown included.</param>
+/// <param name="CodeCellsRun">Code cells executed.</param>
+/// <param name="Elapsed">Wall-clock time.</param>
+/// <param name="Status">How it ended.</param>
+/// <param name="FailedCell">The 1-based number (among all cells) of the failed cell, if any.</param>
+/// <param name="Error">The failure message, if any.</param>
+public sealed record NotebookResult(
+    string Notebook, string OutputPath, int Cells, int CodeCellsRun, TimeSpan Elapsed,
+    NotebookStatus Status, int? FailedCell, string? Error)
+{
+    /// <summary>The one-line failure report, e.g. <c>FAILED 00-environment-setup.ipynb cell 7: ...</c>.</summary>
+    public string FailureLine =>
+        Status == NotebookStatus.Passed ? "" : $"FAILED {Path.GetFileName(Notebook)} cell {FailedCell}: {FirstLine(Error)}";
+
+    private static string FirstLine(string? text) =>
+        (text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+}
+
+/// <summary>
+/// Executes a notebook's code cells in order on a fresh in-process kernel, records their outputs as nbformat
+/// outputs, and writes an executed copy. The first failing cell stops the run, as in Jupyter's nbconvert.
+/// </summary>
+public sealed class NotebookRunner
+{
+    /// <summary>Per-cell time limit; a cell that runs longer fails the notebook.</summary>
+    public TimeSpan CellTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Receives one line per cell as it starts and ends (progress).</summary>
+    public Action<string>? Progress { get; init; }
+
+    /// <summary>Runs <paramref name="notebookPath"/> and writes the executed copy into <paramref name="outputDirectory"/>.</summary>
+    public async Task<NotebookResult> RunAsync(string notebookPath, string outputDirectory, CancellationToken cancellation = default)
+    {
+        var document = NotebookDocument.Load(notebookPath);
+        var outputPath = Path.Combine(outputDirectory, Path.GetFileName(notebookPath));
+        var name = Path.GetFileName(notebookPath);
+        var codeCells = document.Cells.Count(c => c.IsCode);
+        var watch = Stopwatch.StartNew();
+        var executed = 0;
+        var previousDirectory = Environment.CurrentDirectory;
+        // Relative paths in a notebook (#r "../lib/bin/Workbook.dll", data files) are relative to its own folder,
+        // as under Jupyter and VS Code.
+        Environment.CurrentDirectory = Path.GetDirectoryName(Path.GetFullPath(notebookPath))!;
+        using var kernel = InProcessKernel.Create();
+        try
+        {
+            foreach (var cell in document.Cells.Where(c => c.IsCode))
+            {
+                executed++;
+                Progress?.Invoke($"  {name} cell {cell.Number} ({executed}/{codeCells}) ...");
+                var cellWatch = Stopwatch.StartNew();
+                var (outputs, failure, timedOut) = await ExecuteAsync(kernel, cell, executed, cancellation);
+                cell.SetExecution(executed, outputs);
+                Progress?.Invoke($"  {name} cell {cell.Number} ({executed}/{codeCells}) {(failure is null ? "ok" : "FAILED")} in {cellWatch.Elapsed.TotalSeconds:F1} s");
+                if (failure is not null)
+                {
+                    document.Save(outputPath);
+                    return new(notebookPath, outputPath, document.Cells.Count, executed, watch.Elapsed,
+                        timedOut ? NotebookStatus.TimedOut : NotebookStatus.Failed, cell.Number, failure);
+                }
+            }
+            document.Save(outputPath);
+            return new(notebookPath, outputPath, document.Cells.Count, executed, watch.Elapsed, NotebookStatus.Passed, null, null);
+        }
+        finally
+        {
+            Environment.CurrentDirectory = previousDirectory;
+        }
+    }
+
+    private async Task<(JsonArray Outputs, string? Failure, bool TimedOut)> ExecuteAsync(
+        CompositeKernel kernel, NotebookCell cell, int executionCount, CancellationToken cancellation)
+    {
+        var outputs = new NotebookOutputs(executionCount);
+        using var subscription = kernel.KernelEvents.Subscribe(outputs.Add);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        timeout.CancelAfter(CellTimeout);
+        var run = kernel.SendAsync(new SubmitCode(cell.Source, cell.KernelName), timeout.Token);
+        var finished = await Task.WhenAny(run, Task.Delay(Timeout.Infinite, timeout.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+        if (finished != run || !run.IsCompletedSuccessfully)
+        {
+            var message = run.IsFaulted
+                ? run.Exception!.GetBaseException().Message
+                : $"the cell did not finish within {CellTimeout.TotalSeconds:F0} s";
+            outputs.AddError("TimeoutError", message);
+            return (outputs.ToJson(), message, !run.IsFaulted);
+        }
+        var result = await run;
+        var failed = result.Events.OfType<CommandFailed>().FirstOrDefault(f => f.Command == result.Command)
+                     ?? result.Events.OfType<CommandFailed>().FirstOrDefault();
+        return (outputs.ToJson(), failed?.Message, false);
+    }
+}
+
+/// <summary>Turns kernel events into nbformat 4 outputs, the way a notebook front end shows them.</summary>
+internal sealed class NotebookOutputs(int executionCount)
+{
+    private readonly List<JsonObject> _outputs = [];
+    private readonly Dictionary<string, int> _displayIndex = [];
+    private readonly Lock _gate = new();
+
+    public void Add(KernelEvent e)
+    {
+        lock (_gate)
+        {
+            switch (e)
+            {
+                case StandardOutputValueProduced o: AppendStream("stdout", Text(o)); break;
+                case StandardErrorValueProduced o: AppendStream("stderr", Text(o)); break;
+                case ErrorProduced o: AppendStream("stderr", o.Message + "\n"); break;
+                case ReturnValueProduced o: _outputs.Add(Display("execute_result", o)); break;
+                case DisplayedValueUpdated o when o.ValueId is not null && _displayIndex.TryGetValue(o.ValueId, out var index):
+                    _outputs[index] = Display("display_data", o); // a live display updates in place
+                    break;
+                case DisplayEvent o:
+                    if (o.ValueId is not null) _displayIndex[o.ValueId] = _outputs.Count;
+                    _outputs.Add(Display("display_data", o));
+                    break;
+                case CommandFailed f:
+                    AddErrorUnlocked(f.Exception?.GetType().Name ?? "Error", f.Message);
+                    break;
+            }
+        }
+    }
+
+    public void AddError(string name, string message)
+    {
+        lock (_gate) AddErrorUnlocked(name, message);
+    }
+
+    public JsonArray ToJson()
+    {
+        lock (_gate) return [.. _outputs.Select(o => (JsonNode)o.DeepClone())];
+    }
+
+    private void AddErrorUnlocked(string name, string message)
+    {
+        // Nested commands (a cell that submits code) report their own failure; keep one error output per message.
+        if (_outputs.Any(o => o["output_type"]?.GetValue<string>() == "error" && o["evalue"]?.GetValue<string>() == message)) return;
+        _outputs.Add(new JsonObject
+        {
+            ["output_type"] = "error",
+            ["ename"] = name,
+            ["evalue"] = message,
+            ["traceback"] = new JsonArray([.. message.Split('\n').Select(l => (JsonNode)l)]),
+        });
+    }
+
+    private void AppendStream(string stream, string text)
+    {
+        if (_outputs.Count > 0 && _outputs[^1]["output_type"]?.GetValue<string>() == "stream" && _outputs[^1]["name"]?.GetValue<string>() == stream)
+        {
+            _outputs[^1]["text"] = _outputs[^1]["text"]!.GetValue<string>() + text;
+            return;
+        }
+        _outputs.Add(new JsonObject { ["output_type"] = "stream", ["name"] = stream, ["text"] = text });
+    }
+
+    private static string Text(DisplayEvent e) =>
+        e.FormattedValues.FirstOrDefault(v => v.MimeType == "text/plain")?.Value ?? e.FormattedValues.FirstOrDefault()?.Value ?? "";
+
+    private JsonObject Display(string outputType, DisplayEvent e)
+    {
+        var data = new JsonObject();
+        foreach (var value in e.FormattedValues)
+        {
+            data[value.MimeType] = value.MimeType.EndsWith("json", StringComparison.Ordinal) && TryParse(value.Value) is { } json
+                ? json
+                : value.Value;
+        }
+        var output = new JsonObject { ["output_type"] = outputType, ["data"] = data, ["metadata"] = new JsonObject() };
+        if (outputType == "execute_result") output["execution_count"] = executionCount;
+        return output;
+    }
+
+    private static JsonNode? TryParse(string text)
+    {
+        try { return JsonNode.Parse(text); }
+        catch (JsonException) { return null; }
+    }
+}

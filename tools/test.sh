@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The workbook's whole test suite, as CI runs it (.ci/run calls exactly this):
+#   1. set-up, including the Jupyter route (Debian's Jupyter, the pinned dotnet-interactive tool);
+#   2. dotnet test: unit tests of lib/, the runner, notebook hygiene, every notebook through the in-process
+#      runner engine, and the in-process failing-cell proof;
+#   3. every notebook through real Jupyter (nbconvert/nbclient on the .NET kernel);
+#   4. the Jupyter failing-cell proof.
+# Exits non-zero on the first failure.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+start=$SECONDS
+
+"$root/tools/setup.sh" --jupyter
+
+echo "== dotnet test"
+results="$root/artifacts/test-results"
+rm -rf "$results"
+dotnet test "$root/Workbook.slnx" --no-build --nologo --logger "trx;LogFileName=workbook.trx" --results-directory "$results"
+
+echo "== notebooks through Jupyter"
+"$root/tools/jupyter/run-notebooks.sh"
+
+echo "== Jupyter failing-cell proof"
+"$root/tools/jupyter/prove-failure.sh"
+
+# One closing line in the plain 'N passed, N failed' form, counted from the test results.
+trx="$(find "$results" -name '*.trx' | head -n 1)"
+passed=$(grep -o 'passed="[0-9]*"' "$trx" | head -n 1 | tr -dc 0-9)
+failed=$(grep -o 'failed="[0-9]*"' "$trx" | head -n 1 | tr -dc 0-9)
+notebooks=$(ls "$root"/notebooks/[0-9][0-9]-*.ipynb | wc -l)
+echo "Jupyter route: $notebooks notebook(s) passed; failing-cell proofs passed for both routes. Total $((SECONDS - start)) s."
+echo "tests: $((passed + notebooks + 1)) passed, $failed failed"
