@@ -67,7 +67,8 @@ public sealed record TorchBackend(TorchBackendKind Kind, string PackageId, strin
 
     /// <summary>
     /// Makes TorchSharp usable in this process: fixes the native library where the system's libstdc++ is too old
-    /// (printing one line per file changed), initialises the chosen device type (a notebook's first TorchSharp
+    /// (printing one line per file changed), loads the package's libtorch before any other libtorch on the system
+    /// path can shadow it (see <see cref="PackagedLibTorchPreload"/>), initialises the chosen device type (a notebook's first TorchSharp
     /// call must not be a module constructor) and returns the device to compute on.
     /// </summary>
     /// <param name="log">Where to write what was fixed and chosen; <see cref="Console.Out"/> when null.</param>
@@ -76,6 +77,8 @@ public sealed record TorchBackend(TorchBackendKind Kind, string PackageId, strin
         log ??= Console.Out;
         foreach (var line in LibTorchSharpGlibcxxFix.EnsureLoadable(AppContext.BaseDirectory))
             log.WriteLine(line);
+        if (Kind == TorchBackendKind.Cpu && PackagedLibTorchPreload.Preload(PackageId, PackageVersion, typeof(torch).Assembly.Location) is { } preloaded)
+            log.WriteLine(preloaded);
         torch.InitializeDeviceType(Kind == TorchBackendKind.Cuda ? DeviceType.CUDA : DeviceType.CPU);
         var choice = DeviceChoice.Best();
         log.WriteLine($"Backend: {PackageId} {PackageVersion} ({Reason}). {choice}");

@@ -19,9 +19,9 @@ namespace Workbook.Native
 #endif
     enum PatchOutcome
     {
-        /// <summary>The requirement was strict and is now weak (one byte written).</summary>
+        /// <summary>The flag was changed (one byte written): by <c>PatchFile</c>, the requirement is now weak.</summary>
         Patched,
-        /// <summary>The requirement was already weak; nothing written.</summary>
+        /// <summary>The flag already had the requested value (for <c>PatchFile</c>: already weak); nothing written.</summary>
         AlreadyWeak,
         /// <summary>The file does not require that version; nothing written.</summary>
         NoSuchVersion,
@@ -139,15 +139,21 @@ namespace Workbook.Native
         /// atomically (a temporary copy in the same folder, then a rename), keeping the file's mode.
         /// </summary>
         /// <exception cref="InvalidDataException">The file is not an ELF64 little-endian object with a version-needs section.</exception>
-        public static PatchOutcome PatchFile(string path)
+        public static PatchOutcome PatchFile(string path) => SetRequirementWeak(path, weak: true);
+
+        /// <summary>
+        /// Sets or clears the weak flag of the <see cref="RequiredVersion"/> requirement (clearing undoes
+        /// <see cref="PatchFile"/>); <see cref="PatchOutcome.AlreadyWeak"/> means the flag already had that value.
+        /// </summary>
+        internal static PatchOutcome SetRequirementWeak(string path, bool weak)
         {
             if (string.IsNullOrEmpty(path)) throw new ArgumentException("A file path is required.", nameof(path));
             var bytes = File.ReadAllBytes(path);
             var flagsOffset = FindRequirementFlags(bytes, path, RequiredVersion);
             if (!(flagsOffset is int offset)) return PatchOutcome.NoSuchVersion;
             var flags = U16(bytes, offset);
-            if ((flags & VerFlagWeak) != 0) return PatchOutcome.AlreadyWeak;
-            flags |= VerFlagWeak;
+            if (((flags & VerFlagWeak) != 0) == weak) return PatchOutcome.AlreadyWeak;
+            flags = weak ? (ushort)(flags | VerFlagWeak) : (ushort)(flags & ~VerFlagWeak);
 
             // Copy (which keeps the file mode), patch the copy, then rename it over the original: atomic.
             var temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Workbook.Native;
 
-[assembly: CollectionBehavior(DisableTestParallelization = false)]
 
 namespace Workbook.Tests;
 
@@ -21,4 +20,13 @@ public sealed class SerialCollection
 {
     /// <summary>The collection name.</summary>
     public const string Name = "Serial: notebooks and current directory";
+}
+
+/// <summary>A fact that only means something on Linux (ELF files, /proc, Unix modes); skipped, visibly, elsewhere.</summary>
+public sealed class LinuxFactAttribute : FactAttribute
+{
+    public LinuxFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux()) Skip = "Linux only";
+    }
 }

@@ -59,9 +59,14 @@ public class FailingCellTests
     }
 
     /// <summary>Runs the built runner in a fresh process from <paramref name="workingDirectory"/>.</summary>
-    internal static (int ExitCode, string Stdout, string Stderr) RunCli(string workingDirectory, params string[] args)
+    internal static (int ExitCode, string Stdout, string Stderr) RunCli(string workingDirectory, params string[] args) =>
+        RunCli(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs the built runner in a fresh process with extra environment variables.</summary>
+    internal static (int ExitCode, string Stdout, string Stderr) RunCli(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add(Repository.RunnerDll);
         foreach (var a in args) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
