@@ -1,0 +1,160 @@
+using Microsoft.FSharp.Core;
+using Plotly.NET;
+using Plotly.NET.CSharp;
+using TorchSharp;
+using static TorchSharp.torch;
+using Chart = Plotly.NET.CSharp.Chart;
+
+namespace Workbook.Notebook;
+
+/// <summary>
+/// The workbook's standard plots, built with Plotly.NET from plain arrays so any chapter (or your code) can call
+/// them. A notebook shows a returned chart as the cell's value once it has loaded
+/// <c>#r "nuget: Plotly.NET.Interactive"</c> and <c>#r "nuget: Plotly.NET.CSharp"</c> (the chart formatter).
+/// </summary>
+public static class Charts
+{
+    /// <summary>One line per named series against 1, 2, 3, ... (epochs, steps): loss and metric curves.</summary>
+    /// <param name="series">Name and values of each curve; curves may differ in length.</param>
+    /// <param name="xTitle">Title of the x axis, e.g. "epoch".</param>
+    /// <param name="yTitle">Title of the y axis, e.g. "loss".</param>
+    /// <param name="logY">Use a logarithmic y axis (losses spanning decades).</param>
+    /// <param name="title">Optional chart title.</param>
+    public static GenericChart Curves(IEnumerable<(string Name, IReadOnlyList<double> Values)> series, string xTitle, string yTitle,
+        bool logY = false, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        var list = series.ToList();
+        if (list.Count == 0) throw new ArgumentException("Give at least one series to plot.", nameof(series));
+        foreach (var (name, values) in list)
+        {
+            if (values is null || values.Count == 0) throw new ArgumentException($"Series '{name}' has no values.", nameof(series));
+            if (logY && values.Any(v => v <= 0)) throw new ArgumentException($"Series '{name}' has values ≤ 0, which a log axis cannot show.", nameof(series));
+        }
+        var chart = Chart.Combine(list.Select(s =>
+            Chart.Line<int, double, string>(x: Enumerable.Range(1, s.Values.Count), y: s.Values, ShowMarkers: s.Values.Count <= 30, Name: s.Name)));
+        return Finish(chart, xTitle, yTitle, title, logY);
+    }
+
+    /// <summary>A ROC curve with the chance diagonal and the area under it in the legend.</summary>
+    public static GenericChart Roc(IReadOnlyList<double> falsePositiveRate, IReadOnlyList<double> truePositiveRate, double auc, string? title = null)
+    {
+        RequireSameLength(falsePositiveRate, truePositiveRate, nameof(falsePositiveRate), nameof(truePositiveRate));
+        var curve = Chart.Line<double, double, string>(x: falsePositiveRate, y: truePositiveRate, Name: $"ROC (AUC = {auc:F3})");
+        var chance = Chart.Line<double, double, string>(x: [0.0, 1.0], y: [0.0, 1.0], Name: "chance");
+        return Finish(Chart.Combine([curve, chance]), "false positive rate", "true positive rate", title, logY: false);
+    }
+
+    /// <summary>A precision–recall curve with the average precision in the legend.</summary>
+    public static GenericChart PrecisionRecall(IReadOnlyList<double> recall, IReadOnlyList<double> precision, double averagePrecision, string? title = null)
+    {
+        RequireSameLength(recall, precision, nameof(recall), nameof(precision));
+        var curve = Chart.Line<double, double, string>(x: recall, y: precision, Name: $"PR (AP = {averagePrecision:F3})");
+        return Finish(curve, "recall", "precision", title, logY: false);
+    }
+
+    /// <summary>A heatmap of <paramref name="values"/>[row, column] with labelled rows and columns.</summary>
+    /// <exception cref="ArgumentException">The label counts do not match the matrix.</exception>
+    public static GenericChart Heatmap(double[,] values, IReadOnlyList<string> rowLabels, IReadOnlyList<string> columnLabels,
+        string rowTitle, string columnTitle, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(rowLabels);
+        ArgumentNullException.ThrowIfNull(columnLabels);
+        if (rowLabels.Count != values.GetLength(0) || columnLabels.Count != values.GetLength(1))
+            throw new ArgumentException(
+                $"The matrix is {values.GetLength(0)}×{values.GetLength(1)} but there are {rowLabels.Count} row and {columnLabels.Count} column labels.");
+        var rows = Enumerable.Range(0, values.GetLength(0))
+            .Select(r => Enumerable.Range(0, values.GetLength(1)).Select(c => values[r, c]).ToArray()).ToArray();
+        var chart = Chart.Heatmap<double, string, string, string>(zData: rows, X: Some<IEnumerable<string>>(columnLabels), Y: Some<IEnumerable<string>>(rowLabels));
+        return Finish(chart, columnTitle, rowTitle, title, logY: false);
+    }
+
+    /// <summary>A confusion matrix as a heatmap: rows are true classes, columns predicted classes.</summary>
+    public static GenericChart ConfusionMatrix(int[,] counts, IReadOnlyList<string> labels, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        if (counts.GetLength(0) != counts.GetLength(1))
+            throw new ArgumentException($"A confusion matrix is square; this one is {counts.GetLength(0)}×{counts.GetLength(1)}.", nameof(counts));
+        var values = new double[counts.GetLength(0), counts.GetLength(1)];
+        for (var r = 0; r < counts.GetLength(0); r++)
+            for (var c = 0; c < counts.GetLength(1); c++)
+                values[r, c] = counts[r, c];
+        return Heatmap(values, labels, labels, "true class", "predicted class", title);
+    }
+
+    /// <summary>
+    /// The decision regions of a two-feature classifier: its predicted probability of class 1 over a grid covering
+    /// the points, with the points drawn on top, one colour per class.
+    /// </summary>
+    /// <param name="probabilityOfClass1">Maps a float32 [n, 2] tensor to [n] probabilities (e.g. <c>x => model.call(x).softmax(1)[.., 1]</c>).</param>
+    /// <param name="features">Float [n, 2] tensor of points.</param>
+    /// <param name="labels">Integer [n] tensor of classes 0 and 1.</param>
+    /// <param name="resolution">Grid points per axis, 10 to 400.</param>
+    /// <param name="title">Optional chart title.</param>
+    public static GenericChart DecisionBoundary(Func<Tensor, Tensor> probabilityOfClass1, Tensor features, Tensor labels, int resolution = 100, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(probabilityOfClass1);
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentOutOfRangeException.ThrowIfLessThan(resolution, 10);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(resolution, 400);
+        if (features.dim() != 2 || features.shape[1] != 2)
+            throw new ArgumentException($"features must be [n, 2]; got [{string.Join(", ", features.shape)}].", nameof(features));
+        if (labels.dim() != 1 || labels.shape[0] != features.shape[0])
+            throw new ArgumentException($"labels must be [{features.shape[0]}]; got [{string.Join(", ", labels.shape)}].", nameof(labels));
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var points = features.cpu().to_type(ScalarType.Float32);
+        var (min, max) = (points.min(0).values, points.max(0).values);
+        var margin = (max - min) * 0.1;
+        var xs = linspace((min[0] - margin[0]).item<float>(), (max[0] + margin[0]).item<float>(), resolution);
+        var ys = linspace((min[1] - margin[1]).item<float>(), (max[1] + margin[1]).item<float>(), resolution);
+        var mesh = meshgrid([ys, xs], indexing: "ij");
+        var grid = stack([mesh[1].flatten(), mesh[0].flatten()], dim: 1);
+        var probability = probabilityOfClass1(grid).cpu().to_type(ScalarType.Float64).reshape(resolution, resolution).data<double>().ToArray();
+        var rows = Enumerable.Range(0, resolution).Select(r => probability.Skip(r * resolution).Take(resolution).ToArray()).ToArray();
+        var region = Chart.Heatmap<double, float, float, string>(zData: rows, X: Some<IEnumerable<float>>(xs.data<float>().ToArray()), Y: Some<IEnumerable<float>>(ys.data<float>().ToArray()),
+            Name: "P(class 1)", Opacity: 0.6);
+
+        var classes = labels.cpu().to_type(ScalarType.Int64).data<long>().ToArray();
+        var coordinates = points.data<float>().ToArray();
+        var scatter = classes.Distinct().Order().Select(k =>
+        {
+            var members = Enumerable.Range(0, classes.Length).Where(i => classes[i] == k).ToArray();
+            return Chart.Point<float, float, string>(
+                x: members.Select(i => coordinates[2 * i]), y: members.Select(i => coordinates[2 * i + 1]), Name: $"class {k}");
+        });
+        return Finish(Chart.Combine([region, .. scatter]), "feature 0", "feature 1", title, logY: false);
+    }
+
+    /// <summary>Sets a chart's title (Plotly.NET.CSharp has no C#-friendly call for it).</summary>
+    public static GenericChart Titled(this GenericChart chart, string title)
+    {
+        ArgumentNullException.ThrowIfNull(chart);
+        // F# optional arguments arrive in C# as FSharpOption values, where null means "not given".
+        var spec = Title.init(new FSharpOption<string>(title), null, null, null, null, null, null, null, null, null, null, null);
+        return Plotly.NET.Chart.withTitle(spec).Invoke(chart);
+    }
+
+    // Plotly.NET.CSharp's Optional<T> converts implicitly from T, but C# applies no user-defined conversion
+    // from an interface type such as IEnumerable<T>, so sequences are wrapped explicitly.
+    private static Plotly.NET.CSharp.Optional<T> Some<T>(T value) => new(value, true);
+
+    private static GenericChart Finish(GenericChart chart, string xTitle, string yTitle, string? title, bool logY)
+    {
+        chart = chart.WithXAxisStyle<double, double, string>(TitleText: xTitle)
+                     .WithYAxisStyle<double, double, string>(TitleText: yTitle,
+                         AxisType: logY ? StyleParam.AxisType.Log : StyleParam.AxisType.Linear);
+        return title is null ? chart : chart.Titled(title);
+    }
+
+    private static void RequireSameLength(IReadOnlyList<double> a, IReadOnlyList<double> b, string aName, string bName)
+    {
+        ArgumentNullException.ThrowIfNull(a, aName);
+        ArgumentNullException.ThrowIfNull(b, bName);
+        if (a.Count != b.Count) throw new ArgumentException($"{aName} has {a.Count} values but {bName} has {b.Count}; they must pair up.");
+        if (a.Count < 2) throw new ArgumentException($"A curve needs at least two points; {aName} has {a.Count}.");
+    }
+}

@@ -1,0 +1,74 @@
+using Plotly.NET;
+using Plotly.NET.CSharp;
+using TorchSharp;
+using Workbook.Notebook;
+using static TorchSharp.torch;
+
+namespace Workbook.Tests.Notebook;
+
+public class ChartsTests
+{
+    static ChartsTests() => torch.InitializeDeviceType(DeviceType.CPU);
+
+    private static string Html(GenericChart chart) => GenericChart.toChartHTML(chart);
+
+    [Fact]
+    public void Curves_draw_one_line_per_series_with_titles()
+    {
+        var chart = Charts.Curves([("train", [1.0, 0.5, 0.25]), ("validation", [1.2, 0.7])], "epoch", "loss", logY: true, title: "Loss");
+        Assert.Equal(2, chart.GetTraces().Count());
+        var html = Html(chart);
+        Assert.Contains("\"train\"", html);
+        Assert.Contains("\"validation\"", html);
+        Assert.Contains("\"type\":\"log\"", html);
+        Assert.Contains("Loss", html);
+    }
+
+    [Fact]
+    public void Curves_reject_what_cannot_be_drawn()
+    {
+        Assert.Contains("Series 'empty' has no values", Assert.Throws<ArgumentException>(() => Charts.Curves([("empty", [])], "x", "y")).Message);
+        Assert.Contains("values ≤ 0", Assert.Throws<ArgumentException>(() => Charts.Curves([("loss", [1.0, 0.0])], "x", "y", logY: true)).Message);
+    }
+
+    [Fact]
+    public void Roc_adds_the_chance_line_and_the_auc()
+    {
+        var chart = Charts.Roc([0, 0.5, 1], [0, 0.8, 1], auc: 0.9);
+        Assert.Equal(2, chart.GetTraces().Count());
+        Assert.Contains("ROC (AUC = 0.900)", Html(chart));
+        Assert.Contains("has 3 values but truePositiveRate has 2", Assert.Throws<ArgumentException>(() => Charts.Roc([0, 0.5, 1], [0, 1], 0.5)).Message);
+    }
+
+    [Fact]
+    public void Confusion_matrix_is_a_labelled_heatmap_with_true_rows()
+    {
+        var chart = Charts.ConfusionMatrix(new[,] { { 5, 1 }, { 2, 7 } }, ["benign", "malignant"]);
+        var html = Html(chart);
+        Assert.Contains("\"type\":\"heatmap\"", html);
+        Assert.Contains("[[5.0,1.0],[2.0,7.0]]", html);
+        Assert.Contains("true class", html);
+        Assert.Contains("is 2×3", Assert.Throws<ArgumentException>(() => Charts.ConfusionMatrix(new int[2, 3], ["a", "b"])).Message);
+        Assert.Contains("2 row and 1 column labels", Assert.Throws<ArgumentException>(() =>
+            Charts.Heatmap(new double[2, 2], ["a", "b"], ["c"], "rows", "columns")).Message);
+    }
+
+    [Fact]
+    public void Decision_boundary_evaluates_the_model_on_a_grid_and_draws_each_class()
+    {
+        var features = tensor(new float[,] { { -1, -1 }, { -1, 1 }, { 1, -1 }, { 1, 1 } });
+        var labels = tensor(new long[] { 0, 0, 1, 1 });
+        var evaluated = 0L;
+        var chart = Charts.DecisionBoundary(x => { evaluated = x.shape[0]; return (x[.., 0] > 0).to_type(ScalarType.Float32); }, features, labels, resolution: 20);
+        Assert.Equal(400, evaluated);
+        Assert.Equal(3, chart.GetTraces().Count());   // the region and two classes
+        Assert.Contains("must be [n, 2]", Assert.Throws<ArgumentException>(() =>
+            Charts.DecisionBoundary(x => x, torch.zeros(4, 3), labels)).Message);
+    }
+
+    [Fact]
+    public void Titled_sets_the_layout_title()
+    {
+        Assert.Contains("My title", Html(Charts.PrecisionRecall([0, 1], [1, 0.5], 0.7).Titled("My title")));
+    }
+}
