@@ -111,6 +111,27 @@ public class SyntheticClassificationTests
     }
 
     [Fact]
+    public void Each_cluster_is_centred_on_a_distinct_hypercube_vertex_at_plus_or_minus_class_sep()
+    {
+        const double classSep = 1.5;
+        var data = SyntheticData.MakeClassification(samples: 4000, features: 2, informative: 2, redundant: 0, clustersPerClass: 1, flipY: 0, classSep: classSep, shuffle: false, seed: 8);
+        var vertices = new List<(int, int)>();
+        foreach (var (start, stop) in new[] { (0, 2000), (2000, 4000) })
+        {
+            var corner = new int[2];
+            for (var j = 0; j < 2; j++)
+            {
+                var mean = Enumerable.Range(start, stop - start).Average(i => data.Features[i, j]);
+                // The random covariance has mean zero, so the cluster mean is the vertex (standard error about 0.03).
+                Assert.True(Math.Abs(Math.Abs(mean) - classSep) < 0.15, $"cluster mean {mean} in column {j} is not at ±{classSep}");
+                corner[j] = Math.Sign(mean);
+            }
+            vertices.Add((corner[0], corner[1]));
+        }
+        Assert.NotEqual(vertices[0], vertices[1]);
+    }
+
+    [Fact]
     public void Shift_and_scale_apply_per_feature_and_null_draws_them()
     {
         var plain = SyntheticData.MakeClassification(shuffle: false, seed: 9);
