@@ -125,6 +125,12 @@ namespace Workbook.Native
                                   $"stops at {HighestSystemGlibcxx()} (TorchSharp 0.107 was linked with GCC 15; the only symbol " +
                                   "behind that version is never called).");
                 }
+                catch (InvalidDataException e)
+                {
+                    // Checked before IOException, its base class: a damaged copy (e.g. an interrupted restore), not a permission problem.
+                    lines.Add($"Could not patch {path}: {e.Message} TorchSharp cannot load it either; delete that torchsharp " +
+                              "package folder (or the application's copy) and restore or build again.");
+                }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
                     lines.Add($"Could not patch {path} ({e.Message}); TorchSharp will fail to load from it on this system. " +
@@ -343,14 +349,18 @@ namespace Workbook.Build
     /// <summary>MSBuild task: applies <see cref="Workbook.Native.LibTorchSharpGlibcxxFix"/> to the NuGet cache during a build.</summary>
     public class PatchLibTorchSharpForOldLibStdCxx : Microsoft.Build.Utilities.Task
     {
-        /// <summary>The NuGet packages folder ($(NuGetPackageRoot)).</summary>
+        /// <summary>The NuGet packages folder ($(NuGetPackageRoot)); the default one when empty.</summary>
         public string? PackageRoot { get; set; }
 
-        /// <summary>Patches what needs it and logs one line per file changed.</summary>
+        /// <summary>An application folder whose copies to fix as well (optional).</summary>
+        public string? AppBase { get; set; }
+
+        /// <summary>Patches what needs it and logs one line per file changed. Never fails the build.</summary>
         public override bool Execute()
         {
             var root = string.IsNullOrWhiteSpace(PackageRoot) ? null : PackageRoot;
-            foreach (var line in Workbook.Native.LibTorchSharpGlibcxxFix.EnsureLoadable(appBaseDirectory: null, packagesRoot: root))
+            var appBase = string.IsNullOrWhiteSpace(AppBase) ? null : AppBase;
+            foreach (var line in Workbook.Native.LibTorchSharpGlibcxxFix.EnsureLoadable(appBase, root))
                 Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High, line);
             return true;
         }

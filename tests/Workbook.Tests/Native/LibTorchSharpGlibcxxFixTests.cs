@@ -125,6 +125,24 @@ public sealed class LibTorchSharpGlibcxxFixTests : IDisposable
     }
 
     [Fact]
+    public void EnsureLoadable_reports_a_damaged_copy_instead_of_throwing()
+    {
+        var app = _folder.CreateSubdirectory("damaged-app");
+        var path = Path.Combine(app.FullName, "libLibTorchSharp.so");
+        File.WriteAllBytes(path, File.ReadAllBytes(ShippedCopy()).Take(4096).ToArray());
+        var lines = LibTorchSharpGlibcxxFix.EnsureLoadable(app.FullName, packagesRoot: _folder.CreateSubdirectory("no-cache").FullName);
+        if (!LibTorchSharpGlibcxxFix.IsNeeded())
+        {
+            Assert.Empty(lines);
+            return;
+        }
+        var line = Assert.Single(lines);
+        Assert.StartsWith($"Could not patch {path}: ", line);
+        Assert.Contains("truncated or corrupt", line);
+        Assert.Contains("restore or build again", line);
+    }
+
+    [Fact]
     public void Candidates_include_the_consolidated_copies_torchsharp_makes_for_notebooks()
     {
         var root = _folder.CreateSubdirectory("packages");
