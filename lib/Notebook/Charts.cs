@@ -14,14 +14,15 @@ namespace Workbook.Notebook;
 /// </summary>
 public static class Charts
 {
-    /// <summary>One line per named series against 1, 2, 3, ... (epochs, steps): loss and metric curves.</summary>
+    /// <summary>One line per named series against 1, 2, 3, ... (or <paramref name="startAt"/> onwards: epochs, steps): loss and metric curves.</summary>
     /// <param name="series">Name and values of each curve; curves may differ in length.</param>
     /// <param name="xTitle">Title of the x axis, e.g. "epoch".</param>
     /// <param name="yTitle">Title of the y axis, e.g. "loss".</param>
     /// <param name="logY">Use a logarithmic y axis (losses spanning decades).</param>
     /// <param name="title">Optional chart title.</param>
+    /// <param name="startAt">The x value of each series' first point (e.g. the first epoch of a resumed run).</param>
     public static GenericChart Curves(IEnumerable<(string Name, IReadOnlyList<double> Values)> series, string xTitle, string yTitle,
-        bool logY = false, string? title = null)
+        bool logY = false, string? title = null, int startAt = 1)
     {
         ArgumentNullException.ThrowIfNull(series);
         var list = series.ToList();
@@ -32,7 +33,7 @@ public static class Charts
             if (logY && values.Any(v => v <= 0)) throw new ArgumentException($"Series '{name}' has values ≤ 0, which a log axis cannot show.", nameof(series));
         }
         var chart = Chart.Combine(list.Select(s =>
-            Chart.Line<int, double, string>(x: Enumerable.Range(1, s.Values.Count), y: s.Values, ShowMarkers: s.Values.Count <= 30, Name: s.Name)));
+            Chart.Line<int, double, string>(x: Enumerable.Range(startAt, s.Values.Count), y: s.Values, ShowMarkers: s.Values.Count <= 30, Name: s.Name)));
         return Finish(chart, xTitle, yTitle, title, logY);
     }
 

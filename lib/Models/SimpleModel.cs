@@ -1,0 +1,60 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Workbook.Models;
+
+/// <summary>
+/// The classic tutorial's fully connected network, configurable: for each hidden width a
+/// <c>Linear</c> → optional normalization → activation → optional <c>Dropout</c>, then a final <c>Linear</c> to the outputs.
+/// Parameter names follow the layers: <c>layers.fc1.weight</c>, <c>layers.norm1.weight</c>, …, <c>layers.out.weight</c>.
+/// </summary>
+/// <example><code>
+/// var model = new SimpleModel(new SimpleModelOptions(Inputs: 30, HiddenWidths: [32], Dropout: 0.2));
+/// var logits = model.call(features);   // [batch, 2]
+/// </code></example>
+public sealed class SimpleModel : nn.Module<Tensor, Tensor>
+{
+    private readonly Sequential layers;
+
+    /// <summary>Builds the network described by <paramref name="options"/> (the classic 10 → 64 → 64 → 2 when null).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="SimpleModelOptions.Validate"/>).</exception>
+    public SimpleModel(SimpleModelOptions? options = null) : base(nameof(SimpleModel))
+    {
+        Options = options ?? new SimpleModelOptions();
+        Options.Validate();
+        var named = new List<(string, nn.Module<Tensor, Tensor>)>();
+        var previous = Options.Inputs;
+        for (var i = 0; i < Options.Widths.Count; i++)
+        {
+            var width = Options.Widths[i];
+            var n = i + 1;
+            named.Add(($"fc{n}", nn.Linear(previous, width)));
+            if (Options.Normalization == Normalization.BatchNorm) named.Add(($"norm{n}", nn.BatchNorm1d(width)));
+            if (Options.Normalization == Normalization.LayerNorm) named.Add(($"norm{n}", nn.LayerNorm(width)));
+            named.Add(($"act{n}", ActivationModules.Create(Options.Activation)));
+            if (Options.Dropout > 0) named.Add(($"drop{n}", nn.Dropout(Options.Dropout)));
+            previous = width;
+        }
+        named.Add(("out", nn.Linear(previous, Options.Outputs)));
+        layers = nn.Sequential(named);
+        RegisterComponents();
+    }
+
+    /// <summary>The options the model was built from.</summary>
+    public SimpleModelOptions Options { get; }
+
+    /// <summary>The layers in order, for inspection (e.g. <see cref="ModelSummary"/>).</summary>
+    public Sequential Layers => layers;
+
+    /// <summary>Maps features [batch, inputs] to outputs [batch, outputs] (logits for classification).</summary>
+    /// <exception cref="ArgumentException">The input is not a 2-D float tensor with <see cref="SimpleModelOptions.Inputs"/> columns.</exception>
+    public override Tensor forward(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.dim() != 2 || input.shape[1] != Options.Inputs)
+            throw new ArgumentException($"SimpleModel expects features of shape [batch, {Options.Inputs}]; got [{string.Join(", ", input.shape)}].", nameof(input));
+        if (!input.is_floating_point())
+            throw new ArgumentException($"SimpleModel expects floating-point features; got {input.dtype}. Convert with .to(torch.float32).", nameof(input));
+        return layers.call(input);
+    }
+}

@@ -1,0 +1,147 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Workbook.Training;
+
+/// <summary>
+/// One file with everything needed to resume training: the model's state (parameters and buffers), the optimizer's
+/// state (Adam's moments, momentum buffers, step counts) and the <see cref="TrainingHistory"/>. Saving writes a temporary
+/// file beside the target and renames it over the target, so a crash mid-write never leaves a half file behind.
+/// </summary>
+/// <remarks>
+/// Layout: the 8 bytes <c>WBCKPT</c> 0 1; a little-endian int32 length and UTF-8 JSON header (format, model and optimizer
+/// types, epochs, history); then two sections, each an int64 length and bytes — TorchSharp's own
+/// <c>Module.save</c> format for the model and <c>save_state_dict</c> format for the optimizer.
+/// </remarks>
+public static class Checkpoint
+{
+    private static readonly byte[] Magic = [(byte)'W', (byte)'B', (byte)'C', (byte)'K', (byte)'P', (byte)'T', 0, 1];
+
+    private sealed record Header(int Format, string ModelType, string OptimizerType, int Epochs, string History, DateTime SavedUtc);
+
+    /// <summary>Writes model, optimizer state and history to <paramref name="path"/> atomically.</summary>
+    /// <exception cref="ArgumentException">The optimizer is not a TorchSharp optimizer with a saveable state.</exception>
+    /// <exception cref="IOException">The file cannot be written; the previous checkpoint at <paramref name="path"/> is untouched.</exception>
+    public static void Save(string path, nn.Module model, optim.Optimizer optimizer, TrainingHistory? history = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(model);
+        var helper = optimizer as OptimizerHelper
+            ?? throw new ArgumentException($"Cannot save the state of optimizer type {optimizer?.GetType().Name ?? "null"}; use one of torch.optim's optimizers.", nameof(optimizer));
+        history ??= new TrainingHistory();
+
+        var modelStream = new MemoryStream();
+        model.save(modelStream);                                           // closes the stream; ToArray still works
+        var modelBytes = modelStream.ToArray();
+        var optimizerStream = new MemoryStream();
+        using (var writer = new BinaryWriter(optimizerStream, Encoding.UTF8, leaveOpen: true)) helper.save_state_dict(writer);
+        var optimizerBytes = optimizerStream.ToArray();
+        var header = JsonSerializer.SerializeToUtf8Bytes(new Header(1, model.GetType().FullName!, optimizer.GetType().FullName!, history.Epochs.Count, history.ToJson(), DateTime.UtcNow));
+
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(directory);
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            {
+                file.Write(Magic);
+                WriteInt32(file, header.Length);
+                file.Write(header);
+                WriteSection(file, modelBytes);
+                WriteSection(file, optimizerBytes);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    /// <summary>
+    /// Loads a checkpoint into <paramref name="model"/> and <paramref name="optimizer"/>, which must be built like the
+    /// saved ones (same architecture, same optimizer type over the same parameters).
+    /// </summary>
+    /// <returns>The training history saved with it.</returns>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">The file is not a checkpoint, is truncated, or does not fit the model or optimizer; the message says which.</exception>
+    public static TrainingHistory Load(string path, nn.Module model, optim.Optimizer optimizer)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(model);
+        var helper = optimizer as OptimizerHelper
+            ?? throw new ArgumentException($"Cannot load state into optimizer type {optimizer?.GetType().Name ?? "null"}; use one of torch.optim's optimizers.", nameof(optimizer));
+        if (!File.Exists(path)) throw new FileNotFoundException($"No checkpoint at '{path}'.", path);
+
+        using var file = File.OpenRead(path);
+        var magic = ReadExactly(file, Magic.Length, path, "the file signature");
+        if (!magic.AsSpan().SequenceEqual(Magic))
+            throw new InvalidDataException($"'{path}' is not a workbook checkpoint (it does not start with the WBCKPT signature).");
+        var headerLength = BinaryPrimitives.ReadInt32LittleEndian(ReadExactly(file, 4, path, "the header length"));
+        if (headerLength <= 0 || headerLength > file.Length - file.Position)
+            throw new InvalidDataException($"'{path}' is damaged: its header claims {headerLength} bytes but {file.Length - file.Position} remain.");
+        Header header;
+        try { header = JsonSerializer.Deserialize<Header>(ReadExactly(file, headerLength, path, "the header"))!; }
+        catch (JsonException e) { throw new InvalidDataException($"'{path}' has an unreadable header: {e.Message}", e); }
+        if (header.Format != 1) throw new InvalidDataException($"'{path}' is checkpoint format {header.Format}; this library reads format 1.");
+        if (header.OptimizerType != optimizer.GetType().FullName)
+            throw new InvalidDataException($"'{path}' holds the state of a {ShortName(header.OptimizerType)} optimizer, but a {optimizer.GetType().Name} was given. Create the same optimizer type as when it was saved.");
+
+        var modelSection = ReadSection(file, path, "model");
+        var optimizerSection = ReadSection(file, path, "optimizer");
+        try { model.load(new MemoryStream(modelSection), strict: true); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or IOException)
+        {
+            throw new InvalidDataException($"'{path}' holds a {ShortName(header.ModelType)} whose parameters do not fit this {model.GetType().Name}: {e.Message}", e);
+        }
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(optimizerSection));
+            helper.load_state_dict(reader);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or IOException or InvalidDataException)
+        {
+            throw new InvalidDataException($"'{path}': the saved {ShortName(header.OptimizerType)} state does not fit this optimizer's parameters: {e.Message}", e);
+        }
+        return TrainingHistory.FromJson(header.History);
+    }
+
+    private static string ShortName(string fullName) => fullName[(fullName.LastIndexOfAny(['.', '+']) + 1)..];
+
+    private static void WriteInt32(Stream stream, int value)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, value);
+        stream.Write(bytes);
+    }
+
+    private static void WriteSection(Stream stream, byte[] section)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, section.LongLength);
+        stream.Write(bytes);
+        stream.Write(section);
+    }
+
+    private static byte[] ReadSection(Stream stream, string path, string what)
+    {
+        var length = BinaryPrimitives.ReadInt64LittleEndian(ReadExactly(stream, 8, path, $"the {what} section length"));
+        if (length < 0 || length > stream.Length - stream.Position)
+            throw new InvalidDataException($"'{path}' is truncated: the {what} section needs {length} bytes but {stream.Length - stream.Position} remain.");
+        return ReadExactly(stream, (int)length, path, $"the {what} section");
+    }
+
+    private static byte[] ReadExactly(Stream stream, int count, string path, string what)
+    {
+        var buffer = new byte[count];
+        try { stream.ReadExactly(buffer); }
+        catch (EndOfStreamException e) { throw new InvalidDataException($"'{path}' is truncated: it ends inside {what}.", e); }
+        return buffer;
+    }
+}
