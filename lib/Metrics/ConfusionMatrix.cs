@@ -53,6 +53,9 @@ public sealed class ConfusionMatrix : IHtmlRenderable
     public int Count(int trueLabel, int predictedLabel) =>
         _indexOfLabel.TryGetValue(trueLabel, out var t) && _indexOfLabel.TryGetValue(predictedLabel, out var p) ? _counts[t, p] : 0;
 
+    /// <summary>A copy of the counts, [true, predicted], in the order of <see cref="Labels"/> (e.g. for <c>Charts.ConfusionMatrix</c>).</summary>
+    public int[,] ToArray() => (int[,])_counts.Clone();
+
     /// <summary>Total number of samples.</summary>
     public int Total => _counts.Cast<int>().Sum();
 

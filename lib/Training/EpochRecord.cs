@@ -7,8 +7,16 @@ namespace Workbook.Training;
 /// <param name="Epoch">1-based epoch number, counted across resumed runs.</param>
 /// <param name="Values">Named values in insertion order: <c>loss</c>, metrics, <c>val_loss</c>, <c>val_</c> metrics.</param>
 /// <param name="Seconds">Wall-clock seconds the epoch took, evaluation included.</param>
-public sealed record EpochRecord(int Epoch, IReadOnlyList<KeyValuePair<string, double>> Values, double Seconds)
+[TypeFormatterSource(typeof(HtmlRenderableFormatterSource), PreferredMimeTypes = ["text/html"])]
+public sealed record EpochRecord(int Epoch, IReadOnlyList<KeyValuePair<string, double>> Values, double Seconds) : IHtmlRenderable
 {
+    /// <summary>The epoch as a one-row table.</summary>
+    public Table ToTable() => new(["epoch", .. Values.Select(v => v.Key), "seconds"],
+        [[Epoch.ToString(CultureInfo.InvariantCulture), .. Values.Select(v => v.Value.ToString("F4", CultureInfo.InvariantCulture)), Seconds.ToString("F2", CultureInfo.InvariantCulture)]]);
+
+    /// <inheritdoc />
+    public string ToHtml() => ToTable().ToHtml();
+
     /// <summary>The value named <paramref name="name"/>.</summary>
     /// <exception cref="KeyNotFoundException">The epoch has no such value; the message lists those it has.</exception>
     public double this[string name] => TryGet(name, out var value) ? value
