@@ -1,11 +1,9 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Workbook.Tests.Hub;
 
@@ -32,23 +30,29 @@ internal sealed record FakeFile(string Name, byte[] Content, bool Lfs)
 internal sealed record FakeRequest(string Method, string Path, string? Range, string? Authorization);
 
 /// <summary>
-/// A Hugging Face hub on 127.0.0.1 (Kestrel, a free port) that serves the hub's URL layout and headers:
+/// A Hugging Face hub on 127.0.0.1 (a free port) that serves the hub's URL layout and headers:
 /// HEAD/GET <c>/{repo}/resolve/{revision}/{file}</c> answers 200 with the git sha1 ETag for git files, and 302 to
 /// <c>/cdn/{sha256}</c> with X-Linked-Etag and X-Linked-Size for LFS files; X-Repo-Commit always; 404 and 401/403
 /// with the hub's X-Error-Code. Faults can be switched on: cut the connection mid-body, ignore Range, corrupt the
-/// body, stall.
+/// body, stall. It is a small HTTP/1.1 server on a TcpListener (one request per connection), so a cut is exact:
+/// the bytes written, then a clean close.
 /// </summary>
 internal sealed class FakeHub : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly TcpListener _listener;
+    private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, FakeRepo> _repos = new();
+    private readonly ConcurrentDictionary<Task, bool> _connections = new();
+    private readonly Task _accepting;
     private int _cutsLeft;
 
-    private FakeHub(WebApplication app, string endpoint)
+    private FakeHub()
     {
-        _app = app;
-        Endpoint = endpoint;
-        CdnBase = endpoint;
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start();
+        Endpoint = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+        CdnBase = Endpoint;
+        _accepting = AcceptAsync();
     }
 
     public string Endpoint { get; }
@@ -81,18 +85,7 @@ internal sealed class FakeHub : IAsyncDisposable
     /// <summary>Old repository ids that answer with a relative redirect to the new one (a renamed repository).</summary>
     public ConcurrentDictionary<string, string> Renamed { get; } = new();
 
-    public static async Task<FakeHub> StartAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        FakeHub? hub = null;
-        app.Run(context => hub!.HandleAsync(context));
-        await app.StartAsync();
-        hub = new FakeHub(app, app.Urls.Single().TrimEnd('/'));
-        return hub;
-    }
+    public static Task<FakeHub> StartAsync() => Task.FromResult(new FakeHub());
 
     public string AddRepo(string repoId, params FakeFile[] files) => AddRepo(repoId, requiredToken: null, files);
 
@@ -108,157 +101,229 @@ internal sealed class FakeHub : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await _app.StopAsync(stop.Token);
-        await _app.DisposeAsync();
+        _stop.Cancel();
+        _listener.Stop();
+        await _accepting;
+        await Task.WhenAll(_connections.Keys).WaitAsync(TimeSpan.FromSeconds(10));
+        _stop.Dispose();
     }
 
-    private async Task HandleAsync(HttpContext context)
+    private async Task AcceptAsync()
     {
-        var request = context.Request;
-        var path = request.Path.Value ?? "/";
-        Requests.Enqueue(new FakeRequest(request.Method, path, request.Headers.Range.FirstOrDefault(), request.Headers.Authorization.FirstOrDefault()));
-        var response = context.Response;
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+            var connection = Task.Run(() => ServeAsync(client));
+            _connections[connection] = true;
+            _ = connection.ContinueWith(done => _connections.TryRemove(done, out _), TaskScheduler.Default);
+        }
+    }
 
+    private async Task ServeAsync(TcpClient client)
+    {
+        using var _ = client;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        try
+        {
+            var stream = client.GetStream();
+            if (await ReadRequestAsync(stream, timeout.Token) is not { } request) return;
+            Requests.Enqueue(new FakeRequest(request.Method, request.Path, request.Header("Range"), request.Header("Authorization")));
+            await HandleAsync(client, stream, request, timeout.Token);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // the client went away, or the test ended
+        }
+    }
+
+    private async Task HandleAsync(TcpClient client, NetworkStream stream, HttpRequest request, CancellationToken cancel)
+    {
+        var path = request.Path;
         if (path.StartsWith("/cdn/", StringComparison.Ordinal))
         {
             var sha = path["/cdn/".Length..];
             var file = _repos.Values.SelectMany(r => r.Files.Values).FirstOrDefault(f => f.Lfs && f.Sha256 == sha);
             if (file is null)
             {
-                response.StatusCode = 404;
+                await WriteHeadAsync(stream, 404, [], 0, cancel);
                 return;
             }
-            response.Headers.ETag = $"\"{file.Sha256}\"";
-            await ServeBodyAsync(context, file);
+            await ServeBodyAsync(client, stream, request, file, [("ETag", $"\"{file.Sha256}\"")], cancel);
             return;
         }
 
         var resolve = path.IndexOf("/resolve/", StringComparison.Ordinal);
         if (resolve < 0)
         {
-            response.StatusCode = path == "/" ? 200 : 404;
+            await WriteHeadAsync(stream, path == "/" ? 200 : 404, [], 0, cancel);
             return;
         }
         if (PlainWebServer)
         {
-            await context.Response.WriteAsync("<html>not a hub</html>");
+            var page = "<html>not a hub</html>"u8.ToArray();
+            await WriteHeadAsync(stream, 200, [("Content-Type", "text/html")], page.Length, cancel);
+            if (request.Method == "GET") await stream.WriteAsync(page, cancel);
             return;
         }
         var repoId = path[1..resolve];
         var rest = path[(resolve + "/resolve/".Length)..];
         var slash = rest.IndexOf('/');
         var revision = Uri.UnescapeDataString(rest[..slash]);
-        var name = rest[(slash + 1)..];
+        var name = Uri.UnescapeDataString(rest[(slash + 1)..]);
 
         if (Renamed.TryGetValue(repoId, out var newId))
         {
-            response.StatusCode = 307;
-            response.Headers.Location = $"/{newId}/resolve/{rest}";
+            await WriteHeadAsync(stream, 307, [("Location", $"/{newId}/resolve/{rest}")], 0, cancel);
             return;
         }
         if (!_repos.TryGetValue(repoId, out var repo))
         {
-            Error(response, 404, "RepoNotFound", "Repository not found");
+            await ErrorAsync(stream, 404, "RepoNotFound", "Repository not found", cancel);
             return;
         }
         if (repo.RequiredToken is { } token)
         {
-            var sent = request.Headers.Authorization.FirstOrDefault();
+            var sent = request.Header("Authorization");
             if (sent is null)
             {
-                Error(response, 401, "GatedRepo", "Access to this repository is restricted.");
+                await ErrorAsync(stream, 401, "GatedRepo", "Access to this repository is restricted.", cancel);
                 return;
             }
             if (sent != $"Bearer {token}")
             {
-                Error(response, 403, "GatedRepo", "Your token has no access to this repository.");
+                await ErrorAsync(stream, 403, "GatedRepo", "Your token has no access to this repository.", cancel);
                 return;
             }
         }
         if (revision != "main" && revision != repo.Commit)
         {
-            Error(response, 404, "RevisionNotFound", "Invalid rev id");
+            await ErrorAsync(stream, 404, "RevisionNotFound", "Invalid rev id", cancel);
             return;
         }
         if (!repo.Files.TryGetValue(name, out var entry))
         {
-            Error(response, 404, "EntryNotFound", "Entry not found");
+            await ErrorAsync(stream, 404, "EntryNotFound", "Entry not found", cancel);
             return;
         }
 
-        response.Headers["X-Repo-Commit"] = repo.Commit;
         if (entry.Lfs)
         {
-            response.StatusCode = 302;
-            response.Headers["X-Linked-Etag"] = $"\"{entry.Sha256}\"";
-            response.Headers["X-Linked-Size"] = entry.Content.Length.ToString();
-            response.Headers.ETag = "\"0123456789abcdef0123456789abcdef01234567\""; // the pointer file's git sha1, not the content's
-            response.Headers.Location = $"{CdnBase}/cdn/{entry.Sha256}";
+            await WriteHeadAsync(stream, 302,
+            [
+                ("X-Repo-Commit", repo.Commit),
+                ("X-Linked-Etag", $"\"{entry.Sha256}\""),
+                ("X-Linked-Size", entry.Content.Length.ToString(CultureInfo.InvariantCulture)),
+                ("ETag", "\"0123456789abcdef0123456789abcdef01234567\""), // the pointer file's git sha1, not the content's
+                ("Location", $"{CdnBase}/cdn/{entry.Sha256}"),
+            ], 0, cancel);
             return;
         }
-        response.Headers.ETag = $"\"{entry.GitSha1}\"";
-        await ServeBodyAsync(context, entry);
+        await ServeBodyAsync(client, stream, request, entry, [("X-Repo-Commit", repo.Commit), ("ETag", $"\"{entry.GitSha1}\"")], cancel);
     }
 
-    private async Task ServeBodyAsync(HttpContext context, FakeFile file)
+    private async Task ServeBodyAsync(TcpClient client, NetworkStream stream, HttpRequest request, FakeFile file, List<(string, string)> headers, CancellationToken cancel)
     {
-        var (request, response) = (context.Request, context.Response);
         var content = file.Content;
         if (CorruptBody)
         {
             content = [.. content];
             content[content.Length / 2] ^= 0xFF;
         }
-        long start = 0;
-        if (!IgnoreRange && request.Headers.Range.FirstOrDefault() is { } range && range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-'))
+        var status = 200;
+        var start = 0;
+        headers.Add(("Accept-Ranges", "bytes"));
+        if (!IgnoreRange && request.Header("Range") is { } range && range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-'))
         {
-            start = long.Parse(range["bytes=".Length..^1]);
+            start = int.Parse(range["bytes=".Length..^1], CultureInfo.InvariantCulture);
             if (start >= content.Length)
             {
-                response.StatusCode = 416;
-                response.Headers.ContentRange = $"bytes */{content.Length}";
+                await WriteHeadAsync(stream, 416, [("Content-Range", $"bytes */{content.Length}")], 0, cancel);
                 return;
             }
-            response.StatusCode = 206;
-            response.Headers.ContentRange = $"bytes {start}-{content.Length - 1}/{content.Length}";
+            status = 206;
+            headers.Add(("Content-Range", $"bytes {start}-{content.Length - 1}/{content.Length}"));
         }
-        response.Headers.AcceptRanges = "bytes";
-        response.ContentLength = content.Length - start;
-        if (HttpMethods.IsHead(request.Method)) return;
+        var body = content.AsMemory(start);
+        await WriteHeadAsync(stream, status, headers, body.Length, cancel);
+        if (request.Method == "HEAD") return;
 
-        var body = content.AsMemory((int)start);
         if (StallAfterBytes is { } stall)
         {
-            await response.Body.WriteAsync(body[..Math.Min(stall, body.Length)]);
-            await response.Body.FlushAsync();
+            await stream.WriteAsync(body[..Math.Min(stall, body.Length)], cancel);
+            await stream.FlushAsync(cancel);
             Stalled.TrySetResult();
-            try
-            {
-                await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            context.Abort();
+            await stream.ReadAtLeastAsync(new byte[1], 1, throwOnEndOfStream: false, cancel); // returns when the client closes the connection (or the 30 s bound ends)
             return;
         }
         if (CutAfterBytes > 0 && CutAfterBytes < body.Length && Interlocked.Decrement(ref _cutsLeft) >= 0)
         {
-            // Ending the response short of its Content-Length makes Kestrel close the connection after the bytes
-            // written (an Abort() could drop bytes still queued): the client reads them, then the connection ends.
-            await response.Body.WriteAsync(body[..CutAfterBytes]);
-            await response.Body.FlushAsync();
+            await stream.WriteAsync(body[..CutAfterBytes], cancel);
+            await stream.FlushAsync(cancel);
+            client.Client.Shutdown(SocketShutdown.Send); // a clean close after exactly these bytes
             return;
         }
-        await response.Body.WriteAsync(body);
+        await stream.WriteAsync(body, cancel);
     }
 
-    private static void Error(HttpResponse response, int status, string code, string message)
+    private static Task ErrorAsync(NetworkStream stream, int status, string code, string message, CancellationToken cancel) =>
+        WriteHeadAsync(stream, status, [("X-Error-Code", code), ("X-Error-Message", message)], 0, cancel);
+
+    private static async Task WriteHeadAsync(NetworkStream stream, int status, List<(string Name, string Value)> headers, long contentLength, CancellationToken cancel)
     {
-        response.StatusCode = status;
-        response.Headers["X-Error-Code"] = code;
-        response.Headers["X-Error-Message"] = message;
+        var head = new StringBuilder($"HTTP/1.1 {status} {ReasonPhrase(status)}\r\n");
+        foreach (var (name, value) in headers) head.Append(name).Append(": ").Append(value).Append("\r\n");
+        head.Append(CultureInfo.InvariantCulture, $"Content-Length: {contentLength}\r\nConnection: close\r\n\r\n");
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()), cancel);
+    }
+
+    private static string ReasonPhrase(int status) => status switch
+    {
+        200 => "OK",
+        206 => "Partial Content",
+        302 => "Found",
+        307 => "Temporary Redirect",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        416 => "Range Not Satisfiable",
+        _ => "Status",
+    };
+
+    /// <summary>Reads a request head (no body: the hub client sends only HEAD and GET).</summary>
+    private static async Task<HttpRequest?> ReadRequestAsync(NetworkStream stream, CancellationToken cancel)
+    {
+        var buffer = new byte[16 * 1024];
+        var length = 0;
+        while (true)
+        {
+            var read = await stream.ReadAsync(buffer.AsMemory(length), cancel);
+            if (read == 0) return null;
+            length += read;
+            var text = Encoding.ASCII.GetString(buffer, 0, length);
+            var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (end >= 0)
+            {
+                var lines = text[..end].Split("\r\n");
+                var parts = lines[0].Split(' ');
+                var headers = lines.Skip(1).Select(line => line.Split(':', 2)).ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.OrdinalIgnoreCase);
+                return new HttpRequest(parts[0], parts[1], headers);
+            }
+            if (length == buffer.Length) return null;
+        }
+    }
+
+    private sealed record HttpRequest(string Method, string Path, Dictionary<string, string> Headers)
+    {
+        public string? Header(string name) => Headers.GetValueOrDefault(name);
     }
 
     private sealed record FakeRepo(string Commit, Dictionary<string, FakeFile> Files, string? RequiredToken);

@@ -63,6 +63,7 @@ internal static class Gpt2Files
         }
 
         var folder = Directory.CreateTempSubdirectory("workbook-gpt2-tokenizer-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(folder, recursive: true);
         idOf[Gpt2Tokenizer.EndOfText] = tokenizer.EosTokenId;
         File.WriteAllText(Path.Combine(folder, "vocab.json"), JsonSerializer.Serialize(idOf), new UTF8Encoding(false));
         File.WriteAllLines(Path.Combine(folder, "merges.txt"), ["#version: 0.2", .. merges], new UTF8Encoding(false));
