@@ -1,0 +1,40 @@
+using System.Net;
+
+namespace Workbook.Hub;
+
+/// <summary>
+/// A download from the Hugging Face hub, or a cache look-up in offline mode, failed. The message names the
+/// repository, the file and the revision, and says what to do; <see cref="Kind"/> and <see cref="StatusCode"/>
+/// let code react.
+/// </summary>
+public sealed class HubException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="kind">What went wrong.</param>
+    /// <param name="message">The full, actionable message.</param>
+    /// <param name="repoId">The repository, e.g. <c>openai-community/gpt2</c>, when known.</param>
+    /// <param name="fileName">The file inside the repository, when known.</param>
+    /// <param name="statusCode">The HTTP status the hub answered with, when there was an answer.</param>
+    /// <param name="innerException">The underlying network or I/O error, if any.</param>
+    public HubException(HubErrorKind kind, string message, string? repoId = null, string? fileName = null,
+        HttpStatusCode? statusCode = null, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Kind = kind;
+        RepoId = repoId;
+        FileName = fileName;
+        StatusCode = statusCode;
+    }
+
+    /// <summary>What went wrong.</summary>
+    public HubErrorKind Kind { get; }
+
+    /// <summary>The repository concerned, when known.</summary>
+    public string? RepoId { get; }
+
+    /// <summary>The file concerned, when known.</summary>
+    public string? FileName { get; }
+
+    /// <summary>The HTTP status of the hub's answer; null when no answer came (unreachable, offline, integrity).</summary>
+    public HttpStatusCode? StatusCode { get; }
+}

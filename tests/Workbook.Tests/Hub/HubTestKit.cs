@@ -1,0 +1,66 @@
+using Workbook.Hub;
+
+namespace Workbook.Tests.Hub;
+
+/// <summary>A temporary cache folder per test (never the real ~/.cache), and clients with short timeouts.</summary>
+internal sealed class TempCache : IDisposable
+{
+    public DirectoryInfo Folder { get; } = Directory.CreateTempSubdirectory("workbook-hub-cache-");
+
+    public string Root => Folder.FullName;
+
+    /// <summary>A client of <paramref name="endpoint"/> that ignores the environment: no token unless given, online unless told.</summary>
+    public HubClient Client(string endpoint, string token = "", bool offline = false, int maxRetries = 0, TimeSpan? requestTimeout = null) =>
+        new(new HubOptions
+        {
+            Endpoint = endpoint,
+            CacheDirectory = Root,
+            Token = token,
+            Offline = offline,
+            MaxRetries = maxRetries,
+            RetryDelay = TimeSpan.FromMilliseconds(10),
+            RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(10),
+            ReadTimeout = TimeSpan.FromSeconds(10),
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+        });
+
+    public void Dispose()
+    {
+        try
+        {
+            Folder.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>Collects progress reports synchronously (Progress&lt;T&gt; would post them later, out of the test's order).</summary>
+internal sealed class ProgressLog : IProgress<DownloadProgress>
+{
+    private readonly Action<DownloadProgress>? _onReport;
+
+    public ProgressLog(Action<DownloadProgress>? onReport = null) => _onReport = onReport;
+
+    public List<DownloadProgress> Reports { get; } = [];
+
+    public void Report(DownloadProgress value)
+    {
+        lock (Reports) Reports.Add(value);
+        _onReport?.Invoke(value);
+    }
+}
+
+/// <summary>A port on 127.0.0.1 that nothing listens on: connecting is refused at once.</summary>
+internal static class ClosedPort
+{
+    public static string Endpoint()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return $"http://127.0.0.1:{port}";
+    }
+}
