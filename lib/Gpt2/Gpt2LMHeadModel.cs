@@ -37,7 +37,8 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(config);
         Config = config.Validate();
         var std = initialize ? 0.02 : 0.0;
-        wte = new Gpt2Embedding(config.VocabSize, config.EmbeddingSize, device, std);
+        // wte doubles as the output head; kept column-major so the head's product reads it contiguously (see Gpt2Embedding).
+        wte = new Gpt2Embedding(config.VocabSize, config.EmbeddingSize, device, std, columnMajor: true);
         wpe = new Gpt2Embedding(config.ContextLength, config.EmbeddingSize, device, std);
         h = nn.ModuleList([.. Enumerable.Range(0, config.LayerCount).Select(_ => new Gpt2Block(config, device, std))]);
         ln_f = nn.LayerNorm(config.EmbeddingSize, config.LayerNormEpsilon, device: device);
@@ -195,7 +196,8 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
     public Tensor Logits(Tensor hidden)
     {
         ArgumentNullException.ThrowIfNull(hidden);
-        return nn.functional.linear(hidden, wte.Weight);
+        using var head = wte.Weight.t();   // [n_embd, vocab], contiguous in memory
+        return hidden.matmul(head);
     }
 
     /// <summary>

@@ -142,6 +142,22 @@ public class SafetensorsFileTests
     }
 
     [Fact]
+    public void ReadInto_a_transposed_destination_goes_through_bounded_slices()
+    {
+        using var folder = new TempFolder();
+        var path = folder.File("big.safetensors");
+        using (var big = arange(4_500_000, dtype: ScalarType.Float32).reshape(9000, 500))   // 18 MB: many 1 MB slices
+            SafetensorsWriter.Save(path, new Dictionary<string, Tensor> { ["w"] = big.to(ScalarType.Float16) });
+        using var file = SafetensorsFile.Open(path);
+        using var storage = zeros(500, 9000);
+        using var destination = storage.t();
+        Assert.False(destination.is_contiguous());
+        file.ReadInto("w", destination);
+        using var expected = arange(4_500_000, dtype: ScalarType.Float32).reshape(9000, 500).to(ScalarType.Float16).to(ScalarType.Float32);
+        Assert.True((expected == destination).all().item<bool>());
+    }
+
+    [Fact]
     public void Unknown_names_and_missing_files_are_named()
     {
         using var file = SafetensorsFile.Open(PythonFile);
