@@ -1,57 +1,21 @@
-using System.Diagnostics;
-using System.Text.Json;
-using TorchSharp;
 using Workbook;
-using Workbook.Notebook;
+using Workbook.Benchmarks;
 
-// Float32 matrix-product throughput: TorchSharp (libtorch 2.10) against PyTorch from the same machine, same
-// thread count, same median-of-N timing. The PyTorch column is empty when no reference Python is found.
-var threads = Environment.ProcessorCount;
-const int repeats = 20;
-int[] sizes = [64, 128, 256, 512, 1024];
-
+// Benchmarks, each printing a table. Run from the repository root:
+//   tools/bench.sh            float32 matmul throughput, TorchSharp beside Debian's PyTorch
+//   tools/bench.sh gpt2       GPT-2 124M (random weights): load time, peak RSS, prefill, decode tokens/s
 var backend = TorchBackend.Choose(TorchBackendKind.Cpu.ToString(), NvidiaGpu.Detect(), TorchBackend.CurrentPlatform());
 backend.Initialize();
-torch.set_num_threads(threads);
 
-var ours = sizes.ToDictionary(n => n, n => MatmulThroughput.Measure(n, repeats));
-var reference = RunReference(threads, repeats, sizes);
-
-var rows = sizes.Select(n =>
+switch (args.FirstOrDefault())
 {
-    var mine = ours[n];
-    double? theirs = reference?.Seconds.TryGetValue(n.ToString(), out var s) == true ? s : null;
-    return (IReadOnlyList<string>)
-    [
-        n.ToString(), $"{mine.Seconds * 1e3:F3}", $"{mine.GigaFlops:F1}",
-        theirs is { } t ? $"{t * 1e3:F3}" : "–",
-        theirs is { } t2 ? $"{2.0 * n * n * n / t2 / 1e9:F1}" : "–",
-        theirs is { } t3 ? $"{t3 / mine.Seconds:F2}" : "–",
-    ];
-});
-Console.WriteLine(new Table(
-    ["n", "TorchSharp ms", "GFLOP/s", $"PyTorch {reference?.Torch ?? "(absent)"} ms", "GFLOP/s", "speed-up"],
-    rows,
-    caption: $"float32 n×n matmul, median of {repeats}, {threads} thread(s), {Environment.ProcessorCount} logical CPUs, libtorch {torch.__version__}"));
-return 0;
-
-static Reference? RunReference(int threads, int repeats, int[] sizes)
-{
-    const string python = "/usr/bin/python3";
-    var script = Path.Combine(AppContext.BaseDirectory, "reference", "matmul_torch.py");
-    if (!File.Exists(python) || !File.Exists(script)) return null;
-    var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (var arg in new[] { script, threads.ToString(), repeats.ToString() }.Concat(sizes.Select(s => s.ToString())))
-        start.ArgumentList.Add(arg);
-    using var process = Process.Start(start)!;
-    var output = process.StandardOutput.ReadToEnd();
-    var error = process.StandardError.ReadToEnd();
-    if (!process.WaitForExit(TimeSpan.FromMinutes(5)) || process.ExitCode != 0)
-    {
-        Console.Error.WriteLine($"PyTorch reference unavailable: {error.Trim().Split('\n').LastOrDefault()}");
-        return null;
-    }
-    return JsonSerializer.Deserialize<Reference>(output, new JsonSerializerOptions { PropertyNameCaseInsensitive = true });
+    case null or "matmul":
+        return MatmulBenchmark.Run();
+    case "gpt2":
+        return Gpt2Benchmark.Run();
+    case Gpt2Benchmark.MeasureCommand when args.Length == 3:
+        return Gpt2Benchmark.Measure(args[1], int.Parse(args[2]));
+    default:
+        Console.Error.WriteLine("usage: workbook-bench [matmul | gpt2]");
+        return 2;
 }
-
-internal sealed record Reference(string Torch, int Threads, Dictionary<string, double> Seconds);

@@ -1,0 +1,32 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Workbook.Gpt2;
+
+/// <summary>The feed-forward part of a block, HF names: <c>c_fc</c> (n_embd → n_inner), GELU, <c>c_proj</c> (n_inner → n_embd).</summary>
+public sealed class Gpt2Mlp : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv1D c_fc;
+    private readonly Conv1D c_proj;
+    private readonly bool tanhGelu;
+
+    /// <summary>Creates the layer for <paramref name="config"/>; <paramref name="initStd"/> ≤ 0 leaves weights uninitialised.</summary>
+    public Gpt2Mlp(Gpt2Config config, Device? device = null, double initStd = 0.02) : base(nameof(Gpt2Mlp))
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        c_fc = new Conv1D(config.EmbeddingSize, config.MlpSize, device, initStd);
+        c_proj = new Conv1D(config.MlpSize, config.EmbeddingSize, device, initStd / Math.Sqrt(2.0 * config.LayerCount));
+        tanhGelu = config.ActivationFunction != "gelu";
+        RegisterComponents();
+    }
+
+    /// <summary>c_proj(gelu(c_fc(x))) for x [..., n_embd].</summary>
+    public override Tensor forward(Tensor x)
+    {
+        using var hidden = c_fc.forward(x);
+        // "gelu_new": 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), the approximation GPT-2 was trained with.
+        using var activated = tanhGelu ? nn.functional.gelu(hidden, GELU.Approximate.tanh) : nn.functional.gelu(hidden);
+        return c_proj.forward(activated);
+    }
+}

@@ -1,0 +1,58 @@
+using static TorchSharp.torch;
+
+namespace Workbook.Safetensors;
+
+/// <summary>Fills a module's parameters and buffers from a safetensors checkpoint, by name, checking every name and shape first.</summary>
+public static class SafetensorsLoader
+{
+    /// <summary>
+    /// Loads <paramref name="checkpoint"/> into <paramref name="module"/>'s parameters and buffers (matched by
+    /// <c>named_parameters()</c> / <c>named_buffers()</c> names). <paramref name="mapName"/> turns a checkpoint name into
+    /// the module's name, or returns null to skip a tensor the model does not keep (a cached mask, a tied copy). All
+    /// names and shapes are checked before any data is read; each tensor is then read straight into the module's memory,
+    /// converted to the module's dtype and device (so an F16 or BF16 file loads into a float32 model).
+    /// </summary>
+    /// <returns>The checkpoint names that <paramref name="mapName"/> skipped.</returns>
+    /// <exception cref="CheckpointMismatchException">Missing, unexpected or mis-shaped tensors, all named in one message.</exception>
+    public static IReadOnlyList<string> LoadInto(nn.Module module, SafetensorsCheckpoint checkpoint, Func<string, string?>? mapName = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        mapName ??= name => name;
+        var targets = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, parameter) in module.named_parameters()) targets[name] = parameter;
+        foreach (var (name, buffer) in module.named_buffers()) targets[name] = buffer;
+
+        var plan = new List<(string Stored, Tensor Target)>();
+        var assigned = new HashSet<string>(StringComparer.Ordinal);
+        var skipped = new List<string>();
+        var unexpected = new List<string>();
+        var misshaped = new List<TensorShapeMismatch>();
+        foreach (var stored in checkpoint.Names.OrderBy(n => n, StringComparer.Ordinal))
+        {
+            var name = mapName(stored);
+            if (name is null)
+            {
+                skipped.Add(stored);
+                continue;
+            }
+            if (!targets.TryGetValue(name, out var target) || !assigned.Add(name))
+            {
+                unexpected.Add(stored);
+                continue;
+            }
+            var shape = checkpoint.Info(stored).Shape;
+            if (!shape.SequenceEqual(target.shape))
+            {
+                misshaped.Add(new TensorShapeMismatch(name, target.shape, shape));
+                continue;
+            }
+            plan.Add((stored, target));
+        }
+        var missing = targets.Keys.Where(n => !assigned.Contains(n)).ToList();
+        if (missing.Count > 0 || unexpected.Count > 0 || misshaped.Count > 0)
+            throw new CheckpointMismatchException(checkpoint.Path, missing, unexpected, misshaped);
+        foreach (var (stored, target) in plan) checkpoint.ReadInto(stored, target);
+        return skipped;
+    }
+}
