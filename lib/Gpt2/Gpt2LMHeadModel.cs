@@ -80,6 +80,21 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
+    /// Writes the model as a Hugging Face checkpoint folder — <c>config.json</c> and <c>model.safetensors</c> with HF's
+    /// tensor names (no prefix, no mask buffers, the tied head not repeated) — that <see cref="FromPretrained"/> and
+    /// transformers' <c>GPT2LMHeadModel.from_pretrained</c> both read. Each file is written atomically.
+    /// </summary>
+    public void SavePretrained(string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        Directory.CreateDirectory(folder);
+        Config.Save(Path.Combine(folder, "config.json"));
+        using var scope = NewDisposeScope();
+        SafetensorsWriter.Save(Path.Combine(folder, "model.safetensors"),
+            named_parameters().Select(p => (p.name, p.parameter.detach().cpu())), new Dictionary<string, string> { ["format"] = "pt" });
+    }
+
+    /// <summary>
     /// Loads safetensors weights (a file, an index file, or a folder holding either) into this model. Names may carry
     /// the <c>transformer.</c> prefix of newer HF files or not; the cached causal-mask buffers <c>h.{i}.attn.bias</c>
     /// and <c>h.{i}.attn.masked_bias</c> are skipped, and so is <c>lm_head.weight</c> (tied to <c>wte</c>; only its
