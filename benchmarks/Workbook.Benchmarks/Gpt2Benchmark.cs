@@ -91,6 +91,8 @@ internal static class Gpt2Benchmark
     /// <summary>The child process: load, then time prefill and decoding; prints one JSON line.</summary>
     public static int Measure(string folder, int threads)
     {
+        // Unless the caller set it, fix glibc's mmap threshold as the library recommends for large models (README).
+        if (System.Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is null) Workbook.Native.GlibcMalloc.FixMmapThreshold();
         set_num_threads(threads);
         using (var warm = ones(64, 64)) warm.matmul(warm).Dispose();
         var before = ProcStatus("VmRSS");
