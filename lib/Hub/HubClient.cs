@@ -119,6 +119,21 @@ public sealed class HubClient : IDisposable
         Cache.TryGetFile(repoId, fileName, revision, repoType);
 
     /// <summary>
+    /// The cached snapshot folder holding every one of <paramref name="fileNames"/> at <paramref name="revision"/>, or null
+    /// when any is missing; never makes a request. Lets a notebook use a complete download without asking the hub.
+    /// </summary>
+    public string? TryGetCachedFolder(string repoId, IEnumerable<string> fileNames, string? revision = null, RepoType repoType = RepoType.Model)
+    {
+        ArgumentNullException.ThrowIfNull(fileNames);
+        var names = fileNames.ToList();
+        if (names.Count == 0) throw new ArgumentException("Name at least one file.", nameof(fileNames));
+        var paths = names.Select(f => TryGetCachedFile(repoId, f, revision, repoType)).ToList();
+        if (paths.Any(p => p is null)) return null;
+        // A file's path is {snapshot}/{file name}; the snapshot folder is what precedes the name.
+        return paths[0]![..^names[0].Length].TrimEnd('/', Path.DirectorySeparatorChar);
+    }
+
+    /// <summary>
     /// Asks the hub for its front page (HEAD) and says, in one line, whether it answered: for a notebook that
     /// prints why it falls back to local files. Any HTTP answer counts as reachable. Never throws for network errors.
     /// </summary>

@@ -38,10 +38,7 @@ public class RealGpt2Tests
         }
         using var hub = new HubClient(new HubOptions { Offline = true });
         foreach (var repo in new[] { "openai-community/gpt2", "gpt2" })
-        {
-            var paths = Gpt2TextGenerator.CheckpointFiles.Select(f => hub.TryGetCachedFile(repo, f)).ToArray();
-            if (paths.All(p => p is not null)) return Path.GetDirectoryName(paths[0])!;
-        }
+            if (hub.TryGetCachedFolder(repo, Gpt2TextGenerator.CheckpointFiles) is { } folder) return folder;
         throw new InvalidOperationException($"{RealGpt2FactAttribute.Variable}=cache, but the Hugging Face cache ({hub.Cache.Root}) lacks some of {string.Join(", ", Gpt2TextGenerator.CheckpointFiles)} for openai-community/gpt2.");
     }
 

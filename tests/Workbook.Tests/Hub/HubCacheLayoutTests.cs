@@ -62,6 +62,8 @@ public class HubCacheLayoutTests
         Assert.Equal(path, offline.TryGetCachedFile("gpt2", "model.safetensors", commit));
         Assert.Null(offline.TryGetCachedFile("gpt2", "config.json"));
         Assert.Null(offline.TryGetCachedFile("gpt2", "model.safetensors", "v2"));
+        Assert.Equal(Path.Combine(cache.Root, "models--gpt2", "snapshots", commit), offline.TryGetCachedFolder("gpt2", ["model.safetensors"]));
+        Assert.Null(offline.TryGetCachedFolder("gpt2", ["model.safetensors", "config.json"]));   // all or nothing
         Assert.Equal(3, hub.Requests.Count);
 
         var missing = await Assert.ThrowsAsync<HubException>(() => offline.DownloadFileAsync("gpt2", "config.json"));
