@@ -1,0 +1,339 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using Workbook.Safetensors;
+using static TorchSharp.torch;
+
+namespace Workbook.Wav2Vec2;
+
+/// <summary>
+/// wav2vec 2.0 with a CTC head, named as Hugging Face's <c>Wav2Vec2ForCTC</c> so its checkpoints load tensor for tensor.
+/// Raw 16 kHz audio [batch, samples] goes through a convolutional feature encoder (one frame per 320 samples, 20 ms),
+/// a projection to the transformer width, a convolutional positional embedding, a transformer encoder, and a linear
+/// head giving one score per vocabulary symbol per frame: logits [batch, frames, vocab]. Inference only.
+/// </summary>
+/// <remarks>Both families: the base models ("group" norm, post-LN encoder) and large-lv60 ("layer" norms, pre-LN).</remarks>
+public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
+{
+    private readonly Wav2Vec2Model wav2vec2;
+    private readonly Linear lm_head;
+
+    /// <summary>Creates the model for <paramref name="config"/> with freshly initialised weights (use <see cref="FromPretrained"/> for a checkpoint).</summary>
+    public Wav2Vec2ForCtc(Wav2Vec2Config config, Device? device = null) : base(nameof(Wav2Vec2ForCtc))
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        Config = config.Validate();
+        wav2vec2 = new Wav2Vec2Model(config, device);
+        lm_head = nn.Linear(config.HiddenSize, config.VocabSize, device: device);
+        RegisterComponents();
+        eval();
+    }
+
+    /// <summary>The model's sizes.</summary>
+    public Wav2Vec2Config Config { get; }
+
+    /// <summary>Reads <c>config.json</c> and <c>model.safetensors</c> (or a sharded index) from a folder; returns the model in eval mode.</summary>
+    /// <exception cref="FileNotFoundException">A file is missing.</exception>
+    /// <exception cref="CheckpointMismatchException">The weights do not fit the config; every missing, unexpected and mis-shaped tensor is named.</exception>
+    public static Wav2Vec2ForCtc FromPretrained(string folder, Device? device = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Model folder not found: {folder}");
+        var model = new Wav2Vec2ForCtc(Wav2Vec2Config.FromFile(Path.Combine(folder, "config.json")), device);
+        try { model.LoadWeights(folder); }
+        catch { model.Dispose(); throw; }
+        return model;
+    }
+
+    /// <summary>
+    /// Loads safetensors weights (file, index or folder). Weight-norm tensors load from either naming
+    /// (<c>weight_g</c>/<c>weight_v</c>, or <c>parametrizations.weight.original0/1</c> of newer PyTorch), and the
+    /// training-only <c>wav2vec2.masked_spec_embed</c> is skipped.
+    /// </summary>
+    /// <returns>The checkpoint names that were skipped.</returns>
+    public IReadOnlyList<string> LoadWeights(string path)
+    {
+        using var checkpoint = SafetensorsCheckpoint.Open(path);
+        return SafetensorsLoader.LoadInto(this, checkpoint, ParameterName);
+    }
+
+    /// <summary>This model's parameter name for a checkpoint tensor name, or null for a tensor it does not keep.</summary>
+    public static string? ParameterName(string checkpointName)
+    {
+        ArgumentNullException.ThrowIfNull(checkpointName);
+        if (checkpointName == "wav2vec2.masked_spec_embed") return null;
+        return checkpointName
+            .Replace(".parametrizations.weight.original0", ".weight_g", StringComparison.Ordinal)
+            .Replace(".parametrizations.weight.original1", ".weight_v", StringComparison.Ordinal);
+    }
+
+    /// <summary>Logits [batch, frames, vocab] for normalised audio [batch, samples] (see <c>Wav2Vec2FeatureExtractor</c>).</summary>
+    public override Tensor forward(Tensor inputValues) => Forward(inputValues, null);
+
+    /// <summary>Logits for a zero-padded batch; <paramref name="attentionMask"/> [batch, samples] marks real samples with 1.</summary>
+    /// <exception cref="ArgumentException">The input is not float [batch, samples], is shorter than one frame, or the mask does not match it.</exception>
+    public Tensor Forward(Tensor inputValues, Tensor? attentionMask)
+    {
+        ArgumentNullException.ThrowIfNull(inputValues);
+        if (inputValues.dim() != 2 || !inputValues.is_floating_point())
+            throw new ArgumentException($"wav2vec2 takes float audio [batch, samples]; got {inputValues.dtype} [{string.Join(", ", inputValues.shape)}].", nameof(inputValues));
+        if (inputValues.shape[1] < Config.MinimumSamples)
+            throw new ArgumentException($"The audio has {inputValues.shape[1]} samples; one frame needs at least {Config.MinimumSamples} ({Config.MinimumSamples / 16.0:F0} ms at 16 kHz).", nameof(inputValues));
+        if (attentionMask is not null && !attentionMask.shape.SequenceEqual(inputValues.shape))
+            throw new ArgumentException($"The attention mask [{string.Join(", ", attentionMask.shape)}] must have the input's shape [{string.Join(", ", inputValues.shape)}].", nameof(attentionMask));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var device = lm_head.weight!.device;
+        return lm_head.forward(wav2vec2.Forward(inputValues.to(ScalarType.Float32, device), attentionMask?.to(device))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Frame mask [batch, frames] (true = a frame of real audio) for a sample-level attention mask.</summary>
+    public Tensor FrameMask(Tensor attentionMask, long frames) => FrameMaskOf(Config, attentionMask, frames);
+
+    private static Tensor FrameMaskOf(Wav2Vec2Config config, Tensor attentionMask, long frames)
+    {
+        ArgumentNullException.ThrowIfNull(attentionMask);
+        var lengths = attentionMask.to(ScalarType.Int64).sum(1).cpu().data<long>().Select(config.FrameCount).ToArray();
+        return arange(frames, device: attentionMask.device).unsqueeze(0) < tensor(lengths, device: attentionMask.device).unsqueeze(1);
+    }
+
+    // ---- the pieces, top to bottom ------------------------------------------------------------------------------
+
+    /// <summary>Feature encoder, projection and transformer encoder (HF <c>Wav2Vec2Model</c>).</summary>
+    private sealed class Wav2Vec2Model : nn.Module
+    {
+        private readonly FeatureEncoder feature_extractor;
+        private readonly FeatureProjection feature_projection;
+        private readonly Encoder encoder;
+        private readonly Wav2Vec2Config config;
+
+        public Wav2Vec2Model(Wav2Vec2Config config, Device? device) : base(nameof(Wav2Vec2Model))
+        {
+            this.config = config;
+            feature_extractor = new FeatureEncoder(config, device);
+            feature_projection = new FeatureProjection(config, device);
+            encoder = new Encoder(config, device);
+            RegisterComponents();
+        }
+
+        public Tensor Forward(Tensor audio, Tensor? attentionMask)
+        {
+            var features = feature_extractor.forward(audio).transpose(1, 2);       // [B, frames, conv channels]
+            var hidden = feature_projection.forward(features);                    // [B, frames, hidden]
+            var frameMask = attentionMask is null ? null : FrameMaskOf(config, attentionMask, hidden.shape[1]);
+            return encoder.Forward(hidden, frameMask);
+        }
+    }
+
+    /// <summary>The convolutional feature encoder: raw samples → one vector per 20 ms.</summary>
+    private sealed class FeatureEncoder : nn.Module<Tensor, Tensor>
+    {
+        private readonly ModuleList<ConvLayer> conv_layers;
+
+        public FeatureEncoder(Wav2Vec2Config config, Device? device) : base(nameof(FeatureEncoder))
+        {
+            conv_layers = nn.ModuleList([.. Enumerable.Range(0, config.ConvChannels.Count).Select(i => new ConvLayer(config, i, device))]);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor audio)
+        {
+            var x = audio.unsqueeze(1);                                             // [B, 1, samples]
+            foreach (var layer in conv_layers) x = layer.forward(x);
+            return x;                                                               // [B, channels, frames]
+        }
+    }
+
+    /// <summary>Conv → (GroupNorm on layer 0 of the base models, LayerNorm over channels in every layer of lv60) → GELU.</summary>
+    private sealed class ConvLayer : nn.Module<Tensor, Tensor>
+    {
+        private readonly Conv1d conv;
+        private readonly nn.Module<Tensor, Tensor>? layer_norm;
+        private readonly bool channelsLast;
+
+        public ConvLayer(Wav2Vec2Config config, int index, Device? device) : base(nameof(ConvLayer))
+        {
+            var input = index == 0 ? 1 : config.ConvChannels[index - 1];
+            var output = config.ConvChannels[index];
+            conv = nn.Conv1d(input, output, config.ConvKernels[index], stride: config.ConvStrides[index], bias: config.ConvBias, device: device);
+            if (config.FeatureNorm == "layer")
+            {
+                layer_norm = nn.LayerNorm(output, config.LayerNormEpsilon, device: device);
+                channelsLast = true;
+            }
+            else if (index == 0)
+            {
+                layer_norm = nn.GroupNorm(output, output, config.LayerNormEpsilon, affine: true, device: device);
+            }
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            x = conv.forward(x);
+            if (layer_norm is not null)
+                x = channelsLast ? layer_norm.forward(x.transpose(1, 2)).transpose(1, 2) : layer_norm.forward(x);
+            return nn.functional.gelu(x);
+        }
+    }
+
+    /// <summary>LayerNorm over the conv channels, then a linear map to the transformer width.</summary>
+    private sealed class FeatureProjection : nn.Module<Tensor, Tensor>
+    {
+        private readonly LayerNorm layer_norm;
+        private readonly Linear projection;
+
+        public FeatureProjection(Wav2Vec2Config config, Device? device) : base(nameof(FeatureProjection))
+        {
+            layer_norm = nn.LayerNorm(config.ConvChannels[^1], config.LayerNormEpsilon, device: device);
+            projection = nn.Linear(config.ConvChannels[^1], config.HiddenSize, device: device);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x) => projection.forward(layer_norm.forward(x));
+    }
+
+    /// <summary>Positional convolution, then the transformer layers (post-LN for base, pre-LN for lv60).</summary>
+    private sealed class Encoder : nn.Module
+    {
+        private readonly PositionalConvolution pos_conv_embed;
+        private readonly LayerNorm layer_norm;
+        private readonly ModuleList<EncoderLayer> layers;
+        private readonly bool stable;
+
+        public Encoder(Wav2Vec2Config config, Device? device) : base(nameof(Encoder))
+        {
+            pos_conv_embed = new PositionalConvolution(config, device);
+            layer_norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEpsilon, device: device);
+            layers = nn.ModuleList([.. Enumerable.Range(0, config.LayerCount).Select(_ => new EncoderLayer(config, device))]);
+            stable = config.StableLayerNorm;
+            RegisterComponents();
+        }
+
+        public Tensor Forward(Tensor hidden, Tensor? frameMask)
+        {
+            Tensor? additive = null;
+            if (frameMask is not null)
+            {
+                hidden = hidden * frameMask.unsqueeze(-1).to(hidden.dtype);        // padded frames are zero, as in HF
+                additive = zeros(frameMask.shape[0], 1, 1, frameMask.shape[1], dtype: hidden.dtype, device: hidden.device)
+                    .masked_fill(frameMask.logical_not().unsqueeze(1).unsqueeze(1), float.MinValue);
+            }
+            hidden = hidden + pos_conv_embed.forward(hidden);
+            if (!stable) hidden = layer_norm.forward(hidden);
+            foreach (var layer in layers) hidden = layer.Forward(hidden, additive, stable);
+            return stable ? layer_norm.forward(hidden) : hidden;
+        }
+    }
+
+    /// <summary>
+    /// A grouped convolution over time whose kernel is weight-normalised: W = g · v / ‖v‖, the norm taken per kernel
+    /// position over output and input channels (PyTorch's weight_norm with dim = 2). With an even kernel the last output
+    /// frame is dropped so the output keeps the input's length; then GELU.
+    /// </summary>
+    private sealed class PositionalConvolution : nn.Module<Tensor, Tensor>
+    {
+        private readonly WeightNormConv conv;
+
+        public PositionalConvolution(Wav2Vec2Config config, Device? device) : base(nameof(PositionalConvolution))
+        {
+            conv = new WeightNormConv(config.HiddenSize, config.PositionalKernel, config.PositionalGroups, device);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor hidden) => nn.functional.gelu(conv.forward(hidden.transpose(1, 2))).transpose(1, 2);
+    }
+
+    private sealed class WeightNormConv : nn.Module<Tensor, Tensor>
+    {
+        private readonly Parameter weight_g;
+        private readonly Parameter weight_v;
+        private readonly Parameter bias;
+        private readonly int kernel, groups;
+
+        public WeightNormConv(int channels, int kernel, int groups, Device? device) : base(nameof(WeightNormConv))
+        {
+            (this.kernel, this.groups) = (kernel, groups);
+            weight_g = new Parameter(ones(1, 1, kernel, device: device));
+            weight_v = new Parameter(randn(channels, channels / groups, kernel, device: device) * 0.02);
+            bias = new Parameter(zeros(channels, device: device));
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            var weight = weight_g * weight_v / weight_v.pow(2).sum([0, 1], keepdim: true).sqrt();
+            var y = nn.functional.conv1d(x, weight, bias, padding: kernel / 2, groups: groups);
+            return kernel % 2 == 0 ? y.narrow(2, 0, y.shape[2] - 1) : y;
+        }
+    }
+
+    /// <summary>Self-attention and feed-forward with residuals; layer norms after (base) or before (lv60, "stable").</summary>
+    private sealed class EncoderLayer : nn.Module
+    {
+        private readonly Attention attention;
+        private readonly LayerNorm layer_norm;
+        private readonly FeedForward feed_forward;
+        private readonly LayerNorm final_layer_norm;
+
+        public EncoderLayer(Wav2Vec2Config config, Device? device) : base(nameof(EncoderLayer))
+        {
+            attention = new Attention(config, device);
+            layer_norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEpsilon, device: device);
+            feed_forward = new FeedForward(config, device);
+            final_layer_norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEpsilon, device: device);
+            RegisterComponents();
+        }
+
+        public Tensor Forward(Tensor x, Tensor? additiveMask, bool stable)
+        {
+            if (stable)
+            {
+                x = x + attention.Forward(layer_norm.forward(x), additiveMask);
+                return x + feed_forward.forward(final_layer_norm.forward(x));
+            }
+            x = layer_norm.forward(x + attention.Forward(x, additiveMask));
+            return final_layer_norm.forward(x + feed_forward.forward(x));
+        }
+    }
+
+    private sealed class Attention : nn.Module
+    {
+        private readonly Linear q_proj, k_proj, v_proj, out_proj;
+        private readonly int heads;
+
+        public Attention(Wav2Vec2Config config, Device? device) : base(nameof(Attention))
+        {
+            heads = config.HeadCount;
+            q_proj = nn.Linear(config.HiddenSize, config.HiddenSize, device: device);
+            k_proj = nn.Linear(config.HiddenSize, config.HiddenSize, device: device);
+            v_proj = nn.Linear(config.HiddenSize, config.HiddenSize, device: device);
+            out_proj = nn.Linear(config.HiddenSize, config.HiddenSize, device: device);
+            RegisterComponents();
+        }
+
+        public Tensor Forward(Tensor x, Tensor? additiveMask)
+        {
+            long batch = x.shape[0], time = x.shape[1], width = x.shape[2], size = width / heads;
+            Tensor Split(Tensor t) => t.view(batch, time, heads, size).transpose(1, 2);     // [B, heads, T, size]
+            var q = Split(q_proj.forward(x) * Math.Pow(size, -0.5));
+            var scores = q.matmul(Split(k_proj.forward(x)).transpose(-1, -2));
+            if (additiveMask is not null) scores = scores + additiveMask;
+            var mixed = scores.softmax(-1).matmul(Split(v_proj.forward(x)));
+            return out_proj.forward(mixed.transpose(1, 2).reshape(batch, time, width));
+        }
+    }
+
+    private sealed class FeedForward : nn.Module<Tensor, Tensor>
+    {
+        private readonly Linear intermediate_dense, output_dense;
+
+        public FeedForward(Wav2Vec2Config config, Device? device) : base(nameof(FeedForward))
+        {
+            intermediate_dense = nn.Linear(config.HiddenSize, config.IntermediateSize, device: device);
+            output_dense = nn.Linear(config.IntermediateSize, config.HiddenSize, device: device);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x) => output_dense.forward(nn.functional.gelu(intermediate_dense.forward(x)));
+    }
+}

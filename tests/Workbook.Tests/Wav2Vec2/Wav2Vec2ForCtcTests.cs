@@ -1,0 +1,98 @@
+using System.Text.Json;
+using TorchSharp;
+using Workbook.Safetensors;
+using Workbook.Wav2Vec2;
+using static TorchSharp.torch;
+
+namespace Workbook.Tests.Wav2Vec2;
+
+/// <summary>The C# wav2vec2 against a plain-PyTorch reference (tests/fixtures/wav2vec2/make_goldens.py).</summary>
+public class Wav2Vec2ForCtcTests
+{
+    static Wav2Vec2ForCtcTests() => InitializeDeviceType(DeviceType.CPU);
+
+    private const double Tolerance = 1e-4;   // float32 model against a float64 reference
+
+    private static readonly Lazy<JsonDocument> Goldens = new(() => JsonDocument.Parse(File.ReadAllText(Repository.Fixture("wav2vec2/goldens.json"))));
+
+    private static float[] Waveform => [.. Goldens.Value.RootElement.GetProperty("waveform").EnumerateArray().Select(v => v.GetSingle())];
+
+    private static double[] Flatten(JsonElement e) => e.ValueKind == JsonValueKind.Array ? [.. e.EnumerateArray().SelectMany(Flatten)] : [e.GetDouble()];
+
+    private static void Close(double[] expected, Tensor actual, string what)
+    {
+        var values = actual.to(ScalarType.Float64).contiguous().data<double>().ToArray();
+        Assert.Equal(expected.Length, values.Length);
+        var largest = expected.Zip(values, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(largest <= Tolerance, $"{what}: largest difference from the reference {largest:E2} > {Tolerance:E0}");
+    }
+
+    [Theory]
+    [InlineData("tiny-base")]
+    [InlineData("tiny-lv60")]
+    public void Logits_match_the_reference(string name)
+    {
+        using var model = Wav2Vec2ForCtc.FromPretrained(Repository.Fixture($"wav2vec2/{name}"));
+        var golden = Goldens.Value.RootElement.GetProperty(name);
+        var logits = model.call(tensor(Waveform).unsqueeze(0));
+        Assert.Equal([1L, golden.GetProperty("frames").GetInt64(), 32], logits.shape);
+        Close(Flatten(golden.GetProperty("logits")), logits[0], name);
+    }
+
+    [Fact]
+    public void A_padded_batch_with_an_attention_mask_matches_the_reference()
+    {
+        using var model = Wav2Vec2ForCtc.FromPretrained(Repository.Fixture("wav2vec2/tiny-lv60"));
+        var golden = Goldens.Value.RootElement.GetProperty("tiny-lv60");
+        var audio = tensor(Waveform);
+        var batch = zeros(2, audio.shape[0]);
+        batch[0] = audio;
+        batch[1, ..1000] = audio[..1000];
+        var mask = zeros(2, audio.shape[0], dtype: ScalarType.Int64);
+        mask[0] = 1;
+        mask[1, ..1000] = 1;
+        var logits = model.Forward(batch, mask);
+        var expected = Flatten(golden.GetProperty("padded_logits"));
+        var valid = golden.GetProperty("padded_row1_valid_frames").GetInt32();
+        Close(expected[..(expected.Length / 2)], logits[0], "row 0 (no padding)");
+        Close(expected[(expected.Length / 2)..][..(valid * 32)], logits[1, ..valid], "row 1, real frames");   // padded frames are meaningless
+        Assert.Equal(valid, model.Config.FrameCount(1000));
+        Assert.Equal([true, true, false], model.FrameMask(mask, logits.shape[1])[1, (valid - 2)..(valid + 1)].data<bool>().ToArray());
+    }
+
+    [Fact]
+    public void The_base_960h_model_has_exactly_the_checkpoints_tensor_names_and_shapes()
+    {
+        using var model = new Wav2Vec2ForCtc(Wav2Vec2Config.Base960h, META);
+        var actual = model.named_parameters().Select(p => $"{p.name} [{string.Join(", ", p.parameter.shape)}]").Order(StringComparer.Ordinal).ToArray();
+        var expected = File.ReadAllLines(Repository.Fixture("wav2vec2/wav2vec2-base-960h-tensors.txt"))
+            .Where(line => Wav2Vec2ForCtc.ParameterName(line.Split(' ')[0]) is not null)                // masked_spec_embed is training-only
+            .Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(212, expected.Length);
+        Assert.Equal(expected, actual);
+        Assert.Equal(94_395_552, model.parameters().Sum(p => p.numel()));                                // + 768 of masked_spec_embed = 94,396,320
+        Assert.Equal(320, Wav2Vec2Config.Base960h.SamplesPerFrame);
+        Assert.Equal(400, Wav2Vec2Config.Base960h.MinimumSamples);
+        Assert.Equal(292, Wav2Vec2Config.Base960h.FrameCount(93_680));                                  // REFERENCE.md
+    }
+
+    [Fact]
+    public void Bad_checkpoints_and_inputs_are_named()
+    {
+        var folder = Directory.CreateTempSubdirectory("wb-w2v-").FullName;
+        try
+        {
+            File.Copy(Repository.Fixture("wav2vec2/tiny-lv60/model.safetensors"), Path.Combine(folder, "model.safetensors"));
+            File.Copy(Repository.Fixture("wav2vec2/tiny-base/config.json"), Path.Combine(folder, "config.json"));   // config of the other family
+            var mismatch = Assert.Throws<CheckpointMismatchException>(() => Wav2Vec2ForCtc.FromPretrained(folder));
+            Assert.Contains("conv_layers.1.layer_norm.weight", mismatch.Message);                          // unexpected for a "group" model
+            Assert.Contains("conv_layers.0.conv.bias", mismatch.Message);
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+
+        using var model = Wav2Vec2ForCtc.FromPretrained(Repository.Fixture("wav2vec2/tiny-base"));
+        Assert.Contains("one frame needs at least 40 (", Assert.Throws<ArgumentException>(() => model.call(zeros(1, 20))).Message);
+        Assert.Contains("float audio [batch, samples]", Assert.Throws<ArgumentException>(() => model.call(zeros(100))).Message);
+        Assert.Contains("must have the input's shape", Assert.Throws<ArgumentException>(() => model.Forward(zeros(1, 800), ones(1, 700))).Message);
+    }
+}
