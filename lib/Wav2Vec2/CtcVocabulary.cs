@@ -49,6 +49,15 @@ public sealed class CtcVocabulary
         catch (ArgumentException e) { throw new InvalidDataException($"'{path}': {e.Message}", e); }
     }
 
+    /// <summary>Writes the vocabulary as a <c>vocab.json</c> (symbol → id).</summary>
+    public void Save(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var temporary = path + $".{Guid.NewGuid():N}.tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(_symbols.Select((symbol, id) => (symbol, id)).ToDictionary(p => p.symbol, p => p.id)));
+        File.Move(temporary, path, overwrite: true);
+    }
+
     /// <summary>Number of symbols.</summary>
     public int Count => _symbols.Length;
     /// <summary>The blank's id.</summary>

@@ -87,6 +87,30 @@ public sealed record Wav2Vec2Config
         return this;
     }
 
+    /// <summary>The config as Hugging Face's <c>config.json</c> (the fields this library reads, plus model_type and architectures).</summary>
+    public string ToJson() => new JsonObject
+    {
+        ["model_type"] = "wav2vec2",
+        ["architectures"] = new JsonArray("Wav2Vec2ForCTC"),
+        ["vocab_size"] = VocabSize,
+        ["hidden_size"] = HiddenSize,
+        ["num_hidden_layers"] = LayerCount,
+        ["num_attention_heads"] = HeadCount,
+        ["intermediate_size"] = IntermediateSize,
+        ["hidden_act"] = "gelu",
+        ["feat_extract_activation"] = "gelu",
+        ["layer_norm_eps"] = LayerNormEpsilon,
+        ["feat_extract_norm"] = FeatureNorm,
+        ["conv_dim"] = new JsonArray([.. ConvChannels.Select(v => (JsonNode)v)]),
+        ["conv_kernel"] = new JsonArray([.. ConvKernels.Select(v => (JsonNode)v)]),
+        ["conv_stride"] = new JsonArray([.. ConvStrides.Select(v => (JsonNode)v)]),
+        ["conv_bias"] = ConvBias,
+        ["num_conv_pos_embeddings"] = PositionalKernel,
+        ["num_conv_pos_embedding_groups"] = PositionalGroups,
+        ["do_stable_layer_norm"] = StableLayerNorm,
+        ["pad_token_id"] = PadTokenId,
+    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+
     /// <summary>Reads and validates a Hugging Face wav2vec2 <c>config.json</c> (the file or its folder).</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">Not JSON, not a wav2vec2 config, a field of the wrong type, or an unsupported activation.</exception>

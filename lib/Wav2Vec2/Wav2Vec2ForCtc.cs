@@ -56,6 +56,24 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         return SafetensorsLoader.LoadInto(this, checkpoint, ParameterName);
     }
 
+    /// <summary>
+    /// Writes a Hugging Face checkpoint folder: <c>config.json</c>, <c>model.safetensors</c> (weight norm as
+    /// <c>weight_g</c>/<c>weight_v</c>) and, when given, the <c>vocab.json</c> of <paramref name="vocabulary"/>.
+    /// </summary>
+    public void SavePretrained(string folder, CtcVocabulary? vocabulary = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        Directory.CreateDirectory(folder);
+        var configPath = Path.Combine(folder, "config.json");
+        var temporary = configPath + $".{Guid.NewGuid():N}.tmp";
+        File.WriteAllText(temporary, Config.ToJson());
+        File.Move(temporary, configPath, overwrite: true);
+        using var scope = NewDisposeScope();
+        SafetensorsWriter.Save(Path.Combine(folder, "model.safetensors"),
+            named_parameters().Select(p => (p.name, p.parameter.detach().cpu())), new Dictionary<string, string> { ["format"] = "pt" });
+        vocabulary?.Save(Path.Combine(folder, "vocab.json"));
+    }
+
     /// <summary>This model's parameter name for a checkpoint tensor name, or null for a tensor it does not keep.</summary>
     public static string? ParameterName(string checkpointName)
     {
