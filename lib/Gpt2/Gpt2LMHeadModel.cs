@@ -91,7 +91,10 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
         Config.Save(Path.Combine(folder, "config.json"));
         using var scope = NewDisposeScope();
         SafetensorsWriter.Save(Path.Combine(folder, "model.safetensors"),
-            named_parameters().Select(p => (p.name, p.parameter.detach().cpu())), new Dictionary<string, string> { ["format"] = "pt" });
+            named_parameters().Select(p => (p.name, p.parameter.detach().cpu())).ToList(), new Dictionary<string, string> { ["format"] = "pt" });
+        // `new Model(...).SavePretrained(folder)` leaves no other reference: without this the finaliser may free the
+        // native weights while they are being written (seen as NaN weights in the saved file).
+        GC.KeepAlive(this);
     }
 
     /// <summary>

@@ -70,7 +70,10 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         File.Move(temporary, configPath, overwrite: true);
         using var scope = NewDisposeScope();
         SafetensorsWriter.Save(Path.Combine(folder, "model.safetensors"),
-            named_parameters().Select(p => (p.name, p.parameter.detach().cpu())), new Dictionary<string, string> { ["format"] = "pt" });
+            named_parameters().Select(p => (p.name, p.parameter.detach().cpu())).ToList(), new Dictionary<string, string> { ["format"] = "pt" });
+        // `new Model(...).SavePretrained(folder)` leaves no other reference: without this the finaliser may free the
+        // native weights while they are being written (seen as NaN weights in the saved file).
+        GC.KeepAlive(this);
         vocabulary?.Save(Path.Combine(folder, "vocab.json"));
     }
 
@@ -180,7 +183,15 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
             }
             else if (index == 0)
             {
-                layer_norm = nn.GroupNorm(output, output, config.LayerNormEpsilon, affine: true, device: device);
+                var groupNorm = nn.GroupNorm(output, output, config.LayerNormEpsilon, affine: true, device: device);
+                // TorchSharp 0.107 leaves GroupNorm's affine parameters uninitialised (PyTorch sets 1 and 0): a model
+                // built without a checkpoint would otherwise compute with whatever the allocator held, NaN included.
+                using (no_grad())
+                {
+                    groupNorm.weight!.fill_(1);
+                    groupNorm.bias!.zero_();
+                }
+                layer_norm = groupNorm;
             }
             RegisterComponents();
         }

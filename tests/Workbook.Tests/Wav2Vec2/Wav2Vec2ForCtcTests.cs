@@ -40,6 +40,36 @@ public class Wav2Vec2ForCtcTests
     }
 
     [Fact]
+    public void A_fresh_model_starts_from_initialised_norms()
+    {
+        // TorchSharp's GroupNorm leaves its affine parameters uninitialised; the model must set PyTorch's 1 and 0.
+        for (var i = 0; i < 20; i++)
+        {
+            using var poison = full(4096, float.NaN);                          // memory the allocator may hand out next
+            poison.Dispose();
+            using var model = new Wav2Vec2ForCtc(Wav2Vec2Config.Base960h with { ConvChannels = [16, 16, 16, 16, 16, 16, 16], HiddenSize = 16, LayerCount = 1, HeadCount = 2, IntermediateSize = 16 });
+            var norm = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            Assert.True(norm["wav2vec2.feature_extractor.conv_layers.0.layer_norm.weight"].eq(1).all().item<bool>());
+            Assert.True(norm["wav2vec2.feature_extractor.conv_layers.0.layer_norm.bias"].eq(0).all().item<bool>());
+            Assert.True(model.call(randn(1, 4000)).isfinite().all().item<bool>());
+        }
+    }
+
+    [Fact]
+    public void Train_mode_changes_nothing_for_inference()
+    {
+        using var model = Wav2Vec2ForCtc.FromPretrained(Repository.Fixture("wav2vec2/tiny-base"));
+        var audio = tensor(Waveform).unsqueeze(0);
+        var before = model.call(audio);
+        model.train();
+        var inTrainMode = model.call(audio);
+        model.eval();
+        Assert.True(inTrainMode.isfinite().all().item<bool>(), "train-mode logits must be finite");
+        Assert.True(before.allclose(inTrainMode, 0, 0));
+        Assert.True(before.allclose(model.call(audio), 0, 0));
+    }
+
+    [Fact]
     public void Saved_checkpoints_load_back_identically()
     {
         using var model = Wav2Vec2ForCtc.FromPretrained(Repository.Fixture("wav2vec2/tiny-lv60"));
