@@ -95,12 +95,12 @@ internal static class Gpt2Benchmark
         if (System.Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is null) Workbook.Native.GlibcMalloc.FixMmapThreshold();
         set_num_threads(threads);
         using (var warm = ones(64, 64)) warm.matmul(warm).Dispose();
-        var before = ProcStatus("VmRSS");
+        var before = ProcessMemory.Status("VmRSS");
 
         var stopwatch = Stopwatch.StartNew();
         using var model = Gpt2LMHeadModel.FromPretrained(folder);
         var loadSeconds = stopwatch.Elapsed.TotalSeconds;
-        var afterLoad = ProcStatus("VmHWM");
+        var afterLoad = ProcessMemory.Status("VmHWM");
 
         var random = new Random(1);
         long[] prompt = [.. Enumerable.Range(0, PromptTokens).Select(_ => (long)random.Next(50000))];
@@ -119,7 +119,7 @@ internal static class Gpt2Benchmark
             }
             prefill = times.Skip(1).Order().ElementAt(1);   // median of the 3 after a warm-up
         }
-        var afterPrefill = ProcStatus("VmHWM");
+        var afterPrefill = ProcessMemory.Status("VmHWM");
 
         var generator = new Gpt2Generator(model);
         double DecodeRate(int tokens, bool useCache)
@@ -133,20 +133,13 @@ internal static class Gpt2Benchmark
         }
         DecodeRate(4, useCache: true);   // warm-up
         var cached = DecodeRate(CachedTokens, useCache: true);
-        var afterCached = ProcStatus("VmHWM");
+        var afterCached = ProcessMemory.Status("VmHWM");
         var uncached = DecodeRate(UncachedTokens, useCache: false);
 
-        Console.WriteLine(JsonSerializer.Serialize(new Gpt2Measurement(threads, loadSeconds, before, afterLoad, afterPrefill, afterCached, ProcStatus("VmHWM"), prefill, cached, uncached)));
+        Console.WriteLine(JsonSerializer.Serialize(new Gpt2Measurement(threads, loadSeconds, before, afterLoad, afterPrefill, afterCached, ProcessMemory.Status("VmHWM"), prefill, cached, uncached)));
         return 0;
     }
 
-    /// <summary>A memory figure of this process from /proc/self/status, in bytes (0 where there is no /proc).</summary>
-    private static long ProcStatus(string key)
-    {
-        if (!File.Exists("/proc/self/status")) return 0;
-        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(key + ":", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-    }
 }
 
 internal sealed record Gpt2Measurement(int Threads, double LoadSeconds, long RssBeforeLoadBytes, long PeakAfterLoadBytes,

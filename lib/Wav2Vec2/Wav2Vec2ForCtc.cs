@@ -159,7 +159,12 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         public override Tensor forward(Tensor audio)
         {
             var x = audio.unsqueeze(1);                                             // [B, 1, samples]
-            foreach (var layer in conv_layers) x = layer.forward(x);
+            foreach (var layer in conv_layers)
+            {
+                var next = layer.forward(x);
+                if (!ReferenceEquals(x, audio)) x.Dispose();                        // the previous layer's output is no longer needed
+                x = next;
+            }
             return x;                                                               // [B, channels, frames]
         }
     }
@@ -198,10 +203,11 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
 
         public override Tensor forward(Tensor x)
         {
+            using var scope = NewDisposeScope();
             x = conv.forward(x);
             if (layer_norm is not null)
                 x = channelsLast ? layer_norm.forward(x.transpose(1, 2)).transpose(1, 2) : layer_norm.forward(x);
-            return nn.functional.gelu(x);
+            return nn.functional.gelu(x).MoveToOuterDisposeScope();
         }
     }
 
@@ -315,13 +321,14 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
 
         public Tensor Forward(Tensor x, Tensor? additiveMask, bool stable)
         {
+            using var scope = NewDisposeScope();                                     // one layer's temporaries at a time
             if (stable)
             {
                 x = x + attention.Forward(layer_norm.forward(x), additiveMask);
-                return x + feed_forward.forward(final_layer_norm.forward(x));
+                return (x + feed_forward.forward(final_layer_norm.forward(x))).MoveToOuterDisposeScope();
             }
             x = layer_norm.forward(x + attention.Forward(x, additiveMask));
-            return final_layer_norm.forward(x + feed_forward.forward(x));
+            return final_layer_norm.forward(x + feed_forward.forward(x)).MoveToOuterDisposeScope();
         }
     }
 
@@ -343,12 +350,11 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         public Tensor Forward(Tensor x, Tensor? additiveMask)
         {
             long batch = x.shape[0], time = x.shape[1], width = x.shape[2], size = width / heads;
+            using var scope = NewDisposeScope();
             Tensor Split(Tensor t) => t.view(batch, time, heads, size).transpose(1, 2);     // [B, heads, T, size]
-            var q = Split(q_proj.forward(x) * Math.Pow(size, -0.5));
-            var scores = q.matmul(Split(k_proj.forward(x)).transpose(-1, -2));
-            if (additiveMask is not null) scores = scores + additiveMask;
-            var mixed = scores.softmax(-1).matmul(Split(v_proj.forward(x)));
-            return out_proj.forward(mixed.transpose(1, 2).reshape(batch, time, width));
+            // softmax(q·kᵀ / √size + mask)·v, HF's scaling; the fused kernel never holds all [T, T] score matrices at once.
+            var mixed = nn.functional.scaled_dot_product_attention(Split(q_proj.forward(x)), Split(k_proj.forward(x)), Split(v_proj.forward(x)), additiveMask, 0.0, false);
+            return out_proj.forward(mixed.transpose(1, 2).reshape(batch, time, width)).MoveToOuterDisposeScope();
         }
     }
 
