@@ -40,24 +40,8 @@ internal static class MatmulBenchmark
         return 0;
     }
 
-    private static Reference? RunReference(int threads, int repeats, int[] sizes)
-    {
-        const string python = "/usr/bin/python3";
-        var script = Path.Combine(AppContext.BaseDirectory, "reference", "matmul_torch.py");
-        if (!File.Exists(python) || !File.Exists(script)) return null;
-        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { script, threads.ToString(), repeats.ToString() }.Concat(sizes.Select(s => s.ToString())))
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)) || process.ExitCode != 0)
-        {
-            Console.Error.WriteLine($"PyTorch reference unavailable: {error.Trim().Split('\n').LastOrDefault()}");
-            return null;
-        }
-        return JsonSerializer.Deserialize<Reference>(output, new JsonSerializerOptions { PropertyNameCaseInsensitive = true });
-    }
+    private static Reference? RunReference(int threads, int repeats, int[] sizes) =>
+        PythonReference.Run<Reference>("matmul_torch.py", [threads.ToString(), repeats.ToString(), .. sizes.Select(s => s.ToString())], TimeSpan.FromMinutes(5));
 
 }
 

@@ -88,25 +88,11 @@ internal static class Wav2Vec2Benchmark
         return JsonSerializer.Deserialize<Wav2Vec2Measurement>(output.Trim().Split('\n')[^1]);
     }
 
-    private static TorchaudioMeasurement? Reference(int threads)
-    {
-        const string python = "/usr/bin/python3";
-        var script = Path.Combine(AppContext.BaseDirectory, "reference", "wav2vec2_torchaudio.py");
-        if (!File.Exists(python) || !File.Exists(script)) return null;
-        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { script, threads.ToString(System.Globalization.CultureInfo.InvariantCulture), Repeats.ToString(System.Globalization.CultureInfo.InvariantCulture) }
-                     .Concat(Durations.Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture))))
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(10)) || process.ExitCode != 0)
-        {
-            Console.Error.WriteLine($"torchaudio reference unavailable: {error.Trim().Split('\n').LastOrDefault()}");
-            return null;
-        }
-        return JsonSerializer.Deserialize<TorchaudioMeasurement>(output, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
-    }
+    private static TorchaudioMeasurement? Reference(int threads) =>
+        PythonReference.Run<TorchaudioMeasurement>("wav2vec2_torchaudio.py",
+            [threads.ToString(System.Globalization.CultureInfo.InvariantCulture), Repeats.ToString(System.Globalization.CultureInfo.InvariantCulture),
+             .. Durations.Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture))],
+            TimeSpan.FromMinutes(10), new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
 
 }
 

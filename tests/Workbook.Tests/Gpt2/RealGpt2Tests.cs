@@ -1,6 +1,5 @@
 using TorchSharp;
 using Workbook.Gpt2;
-using Workbook.Hub;
 using static TorchSharp.torch;
 
 namespace Workbook.Tests.Gpt2;
@@ -17,7 +16,7 @@ public sealed class RealGpt2FactAttribute : FactAttribute
 
     public RealGpt2FactAttribute()
     {
-        if (string.IsNullOrWhiteSpace(System.Environment.GetEnvironmentVariable(Variable)))
+        if (!RealCheckpoint.IsGateOpen(Variable))
             Skip = $"set {Variable} to a folder with the real gpt2 files, or to 'cache' when they are in the Hugging Face cache";
     }
 }
@@ -26,21 +25,8 @@ public class RealGpt2Tests
 {
     static RealGpt2Tests() => InitializeDeviceType(DeviceType.CPU);
 
-    /// <summary>The folder with the real gpt2 files named by the gate; a gate that names nothing usable fails the test, saying what is missing.</summary>
-    private static string Folder()
-    {
-        var gate = System.Environment.GetEnvironmentVariable(RealGpt2FactAttribute.Variable)!;
-        if (!string.Equals(gate, "cache", StringComparison.OrdinalIgnoreCase))
-        {
-            var missing = Gpt2TextGenerator.CheckpointFiles.Where(f => !File.Exists(Path.Combine(gate, f))).ToArray();
-            return missing.Length == 0 ? gate
-                : throw new InvalidOperationException($"{RealGpt2FactAttribute.Variable}={gate}, but that folder lacks {string.Join(", ", missing)}.");
-        }
-        using var hub = new HubClient(new HubOptions { Offline = true });
-        foreach (var repo in new[] { "openai-community/gpt2", "gpt2" })
-            if (hub.TryGetCachedFolder(repo, Gpt2TextGenerator.CheckpointFiles) is { } folder) return folder;
-        throw new InvalidOperationException($"{RealGpt2FactAttribute.Variable}=cache, but the Hugging Face cache ({hub.Cache.Root}) lacks some of {string.Join(", ", Gpt2TextGenerator.CheckpointFiles)} for openai-community/gpt2.");
-    }
+    private static string Folder() =>
+        RealCheckpoint.Folder(RealGpt2FactAttribute.Variable, ["openai-community/gpt2", "gpt2"], Gpt2TextGenerator.CheckpointFiles);
 
     [RealGpt2Fact]
     public void The_published_greedy_continuation_of_The_dog_is_reproduced()

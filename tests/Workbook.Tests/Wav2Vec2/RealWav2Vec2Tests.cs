@@ -1,6 +1,5 @@
 using TorchSharp;
 using Workbook.Audio;
-using Workbook.Hub;
 using Workbook.Metrics;
 using Workbook.Wav2Vec2;
 using static TorchSharp.torch;
@@ -18,7 +17,7 @@ public sealed class RealWav2Vec2FactAttribute : FactAttribute
 
     public RealWav2Vec2FactAttribute()
     {
-        if (string.IsNullOrWhiteSpace(System.Environment.GetEnvironmentVariable(Variable)))
+        if (!RealCheckpoint.IsGateOpen(Variable))
             Skip = $"set {Variable} to a folder with the real wav2vec2-base-960h files, or to 'cache' when they are in the Hugging Face cache";
     }
 }
@@ -27,18 +26,8 @@ public class RealWav2Vec2Tests
 {
     static RealWav2Vec2Tests() => InitializeDeviceType(DeviceType.CPU);
 
-    private static string Folder()
-    {
-        var gate = System.Environment.GetEnvironmentVariable(RealWav2Vec2FactAttribute.Variable)!;
-        if (!string.Equals(gate, "cache", StringComparison.OrdinalIgnoreCase))
-        {
-            var missing = SpeechRecognizer.CheckpointFiles.Where(f => !File.Exists(Path.Combine(gate, f))).ToArray();
-            return missing.Length == 0 ? gate : throw new InvalidOperationException($"{RealWav2Vec2FactAttribute.Variable}={gate}, but that folder lacks {string.Join(", ", missing)}.");
-        }
-        using var hub = new HubClient(new HubOptions { Offline = true });
-        return hub.TryGetCachedFolder("facebook/wav2vec2-base-960h", SpeechRecognizer.CheckpointFiles)
-            ?? throw new InvalidOperationException($"{RealWav2Vec2FactAttribute.Variable}=cache, but the Hugging Face cache ({hub.Cache.Root}) lacks some of {string.Join(", ", SpeechRecognizer.CheckpointFiles)} for facebook/wav2vec2-base-960h.");
-    }
+    private static string Folder() =>
+        RealCheckpoint.Folder(RealWav2Vec2FactAttribute.Variable, ["facebook/wav2vec2-base-960h"], SpeechRecognizer.CheckpointFiles);
 
     [RealWav2Vec2Fact]
     public void The_speech_clips_are_transcribed_with_a_low_word_error_rate()
