@@ -54,6 +54,7 @@ internal static class Wav2Vec2Benchmark
     {
         if (System.Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is null) Workbook.Native.GlibcMalloc.FixMmapThreshold();
         set_num_threads(threads);
+        using var noGrad = no_grad();                                               // inference: keep no graph
         var clock = Stopwatch.StartNew();
         using var model = Wav2Vec2ForCtc.FromPretrained(folder);
         var load = clock.Elapsed.TotalSeconds;

@@ -67,6 +67,7 @@ public sealed class SpeechRecognizer
     public Tensor Logits(AudioClip clip)
     {
         var (values, _) = FeatureExtractor.Prepare([Prepare(clip)]);
+        using var noGrad = no_grad();
         using (values) return Model.call(values)[0];
     }
 

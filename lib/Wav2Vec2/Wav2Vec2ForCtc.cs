@@ -9,7 +9,9 @@ namespace Workbook.Wav2Vec2;
 /// wav2vec 2.0 with a CTC head, named as Hugging Face's <c>Wav2Vec2ForCTC</c> so its checkpoints load tensor for tensor.
 /// Raw 16 kHz audio [batch, samples] goes through a convolutional feature encoder (one frame per 320 samples, 20 ms),
 /// a projection to the transformer width, a convolutional positional embedding, a transformer encoder, and a linear
-/// head giving one score per vocabulary symbol per frame: logits [batch, frames, vocab]. Inference only.
+/// head giving one score per vocabulary symbol per frame: logits [batch, frames, vocab]. No dropout or masking of
+/// time steps (the training-time augmentations), so fine-tuning runs without them; call it under <c>no_grad()</c> for
+/// inference.
 /// </summary>
 /// <remarks>Both families: the base models ("group" norm, post-LN encoder) and large-lv60 ("layer" norms, pre-LN).</remarks>
 public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
@@ -101,8 +103,9 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"The audio has {inputValues.shape[1]} samples; one frame needs at least {Config.MinimumSamples} ({Config.MinimumSamples / 16.0:F0} ms at 16 kHz).", nameof(inputValues));
         if (attentionMask is not null && !attentionMask.shape.SequenceEqual(inputValues.shape))
             throw new ArgumentException($"The attention mask [{string.Join(", ", attentionMask.shape)}] must have the input's shape [{string.Join(", ", inputValues.shape)}].", nameof(attentionMask));
+        // Gradients flow as in PyTorch (fine-tuning with the CTC loss); wrap inference in torch.no_grad(), as
+        // SpeechRecognizer does, so no graph is kept.
         using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
         var device = lm_head.weight!.device;
         return lm_head.forward(wav2vec2.Forward(inputValues.to(ScalarType.Float32, device), attentionMask?.to(device))).MoveToOuterDisposeScope();
     }

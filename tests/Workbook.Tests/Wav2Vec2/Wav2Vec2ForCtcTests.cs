@@ -56,6 +56,31 @@ public class Wav2Vec2ForCtcTests
     }
 
     [Fact]
+    public void Fine_tuning_the_head_with_the_ctc_loss_lowers_it()
+    {
+        using var model = Wav2Vec2ForCtc.FromPretrained(Repository.Fixture("wav2vec2/tiny-base"));
+        var head = model.named_parameters().Where(p => p.name.StartsWith("lm_head.", StringComparison.Ordinal)).Select(p => p.parameter).ToList();
+        foreach (var (name, p) in model.named_parameters()) p.requires_grad = name.StartsWith("lm_head.", StringComparison.Ordinal);
+        var optimizer = optim.Adam(head, lr: 0.05);
+        var audio = tensor(Waveform).unsqueeze(0);
+        var targets = tensor(new long[] { 11, 5, 4, 18, 7, 12 }).unsqueeze(0);                     // "HE WAS", in the 960h vocabulary
+        double Step()
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            var logProbs = model.call(audio).log_softmax(-1).transpose(0, 1);
+            var loss = nn.functional.ctc_loss(logProbs, targets, tensor(new long[] { logProbs.shape[0] }), tensor(new long[] { 6 }), blank: 0);
+            loss.backward();
+            optimizer.step();
+            return loss.item<float>();
+        }
+        var first = Step();
+        double last = first;
+        for (var i = 0; i < 30; i++) last = Step();
+        Assert.True(double.IsFinite(first) && last < 0.5 * first, $"CTC loss {first:F3} → {last:F3}");
+    }
+
+    [Fact]
     public void Train_mode_changes_nothing_for_inference()
     {
         using var model = Wav2Vec2ForCtc.FromPretrained(Repository.Fixture("wav2vec2/tiny-base"));
