@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Workbook.IO;
 
 namespace Workbook.Audio;
 
@@ -98,35 +99,22 @@ public static class WavFile
         var dataSize = checked((long)blockAlign * clip.FrameCount);
         if (dataSize + 36 > uint.MaxValue) throw new ArgumentException($"{dataSize} bytes of samples do not fit a WAV file (4 GB limit).", nameof(clip));
 
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            using (var writer = new BinaryWriter(file))
+            using var writer = new BinaryWriter(file, Encoding.ASCII, leaveOpen: true);
+            writer.Write("RIFF"u8); writer.Write((uint)(36 + dataSize)); writer.Write("WAVE"u8);
+            writer.Write("fmt "u8); writer.Write(16u);
+            writer.Write(tag); writer.Write((ushort)clip.ChannelCount); writer.Write((uint)clip.SampleRate);
+            writer.Write((uint)(clip.SampleRate * blockAlign)); writer.Write((ushort)blockAlign); writer.Write((ushort)bits);
+            writer.Write("data"u8); writer.Write((uint)dataSize);
+            var frame = new byte[blockAlign];
+            for (var i = 0; i < clip.FrameCount; i++)
             {
-                writer.Write("RIFF"u8); writer.Write((uint)(36 + dataSize)); writer.Write("WAVE"u8);
-                writer.Write("fmt "u8); writer.Write(16u);
-                writer.Write(tag); writer.Write((ushort)clip.ChannelCount); writer.Write((uint)clip.SampleRate);
-                writer.Write((uint)(clip.SampleRate * blockAlign)); writer.Write((ushort)blockAlign); writer.Write((ushort)bits);
-                writer.Write("data"u8); writer.Write((uint)dataSize);
-                var frame = new byte[blockAlign];
-                for (var i = 0; i < clip.FrameCount; i++)
-                {
-                    for (var c = 0; c < clip.ChannelCount; c++) Encode(clip.Channels[c][i], format, frame.AsSpan(c * bytesPerSample, bytesPerSample));
-                    writer.Write(frame);
-                }
-                if ((dataSize & 1) == 1) writer.Write((byte)0);
-                writer.Flush();
-                file.Flush(flushToDisk: true);
+                for (var c = 0; c < clip.ChannelCount; c++) Encode(clip.Channels[c][i], format, frame.AsSpan(c * bytesPerSample, bytesPerSample));
+                writer.Write(frame);
             }
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+            if ((dataSize & 1) == 1) writer.Write((byte)0);
+        });
     }
 
     private sealed record Format(ushort Tag, int Channels, int SampleRate, int BlockAlign, int Bits);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Workbook.IO;
 
 namespace Workbook.Gpt2;
 
@@ -171,9 +172,6 @@ public sealed record Gpt2Config
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var full = Path.GetFullPath(path);
-        var temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        File.WriteAllText(temporary, ToJson());
-        File.Move(temporary, full, overwrite: true);
+        AtomicFile.WriteAllText(path, ToJson());
     }
 }

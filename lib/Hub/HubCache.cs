@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 
+using Workbook.IO;
+
 namespace Workbook.Hub;
 
 /// <summary>

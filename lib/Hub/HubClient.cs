@@ -134,6 +134,23 @@ public sealed class HubClient : IDisposable
     }
 
     /// <summary>
+    /// The files of <paramref name="repoId"/> from the cache when they are all there (no request), else downloaded when
+    /// the hub answers, else none — with one line saying which. What a notebook needs to use real weights when it can and
+    /// say plainly when it cannot. Errors other than an unreachable hub (404, 401, a corrupt download) still throw.
+    /// </summary>
+    public async Task<HubSnapshot> FindOrDownloadAsync(string repoId, IReadOnlyList<string> fileNames, string? revision = null,
+        IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fileNames);
+        if (TryGetCachedFolder(repoId, fileNames, revision) is { } cached)
+            return new HubSnapshot(cached, $"Using {repoId} from the Hugging Face cache ({Cache.Root}).");
+        var reach = await CheckReachabilityAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!reach.IsReachable) return new HubSnapshot(null, reach.Message);
+        var folder = await DownloadFilesAsync(repoId, fileNames, revision, progress, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new HubSnapshot(folder, $"Downloaded {repoId} into {Cache.Root}.");
+    }
+
+    /// <summary>
     /// Asks the hub for its front page (HEAD) and says, in one line, whether it answered: for a notebook that
     /// prints why it falls back to local files. Any HTTP answer counts as reachable. Never throws for network errors.
     /// </summary>

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
+using Workbook.IO;
 
 namespace Workbook.Safetensors;
 
@@ -42,26 +43,14 @@ public static class SafetensorsWriter
         }
 
         var header = Header(names, tensors, metadata);
-        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        Directory.CreateDirectory(folder);
-        var temporary = System.IO.Path.Combine(folder, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-                stream.Write(length);
-                stream.Write(header);
-                foreach (var name in names) WriteData(stream, tensors[name]);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+            stream.Write(length);
+            stream.Write(header);
+            foreach (var name in names) WriteData(stream, tensors[name]);
+        });
     }
 
     /// <summary>Writes the named tensors of a module's state (parameters and buffers), e.g. <c>model.state_dict()</c>.</summary>

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Workbook.IO;
 
 namespace Workbook.Training;
 
@@ -41,27 +42,14 @@ public static class Checkpoint
         var optimizerBytes = optimizerStream.ToArray();
         var header = JsonSerializer.SerializeToUtf8Bytes(new Header(1, model.GetType().FullName!, optimizer.GetType().FullName!, history.Epochs.Count, history.ToJson(), DateTime.UtcNow));
 
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                file.Write(Magic);
-                WriteInt32(file, header.Length);
-                file.Write(header);
-                WriteSection(file, modelBytes);
-                WriteSection(file, optimizerBytes);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+            file.Write(Magic);
+            WriteInt32(file, header.Length);
+            file.Write(header);
+            WriteSection(file, modelBytes);
+            WriteSection(file, optimizerBytes);
+        });
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Workbook.IO;
 
 namespace Workbook.Wav2Vec2;
 
@@ -53,9 +54,7 @@ public sealed class CtcVocabulary
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var temporary = path + $".{Guid.NewGuid():N}.tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(_symbols.Select((symbol, id) => (symbol, id)).ToDictionary(p => p.symbol, p => p.id)));
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(_symbols.Select((symbol, id) => (symbol, id)).ToDictionary(p => p.symbol, p => p.id)));
     }
 
     /// <summary>Number of symbols.</summary>

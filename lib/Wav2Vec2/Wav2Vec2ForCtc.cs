@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Workbook.Safetensors;
 using static TorchSharp.torch;
+using Workbook.IO;
 
 namespace Workbook.Wav2Vec2;
 
@@ -65,11 +66,7 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     public void SavePretrained(string folder, CtcVocabulary? vocabulary = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
-        Directory.CreateDirectory(folder);
-        var configPath = Path.Combine(folder, "config.json");
-        var temporary = configPath + $".{Guid.NewGuid():N}.tmp";
-        File.WriteAllText(temporary, Config.ToJson());
-        File.Move(temporary, configPath, overwrite: true);
+        AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), Config.ToJson());
         using var scope = NewDisposeScope();
         SafetensorsWriter.Save(Path.Combine(folder, "model.safetensors"),
             named_parameters().Select(p => (p.name, p.parameter.detach().cpu())).ToList(), new Dictionary<string, string> { ["format"] = "pt" });

@@ -129,4 +129,29 @@ public class HubCacheLayoutTests
         Assert.Equal(["HEAD /org/old-name/resolve/main/model.safetensors", "HEAD /org/new-name/resolve/main/model.safetensors", "GET /cdn/" + Weights.Sha256],
             hub.Requests.Select(r => $"{r.Method} {r.Path}"));
     }
+
+    [Fact]
+    public async Task Find_or_download_prefers_the_cache_then_the_hub_and_says_which()
+    {
+        await using var hub = await FakeHub.StartAsync();
+        hub.AddRepo("gpt2", Config, Weights);
+        using var cache = new TempCache();
+        using var client = cache.Client(hub.Endpoint);
+
+        var downloaded = await client.FindOrDownloadAsync("gpt2", ["config.json", "model.safetensors"]);
+        Assert.True(downloaded.IsAvailable);
+        Assert.StartsWith("Downloaded gpt2 into ", downloaded.Message);
+        Assert.True(File.Exists(Path.Combine(downloaded.Folder!, "model.safetensors")));
+        var requests = hub.Requests.Count;
+
+        var cached = await client.FindOrDownloadAsync("gpt2", ["config.json", "model.safetensors"]);
+        Assert.Equal(downloaded.Folder, cached.Folder);
+        Assert.StartsWith("Using gpt2 from the Hugging Face cache", cached.Message);
+        Assert.Equal(requests, hub.Requests.Count);                                    // no request at all
+
+        using var unreachable = cache.Client(ClosedPort.Endpoint());
+        var none = await unreachable.FindOrDownloadAsync("gpt2", ["tokenizer.json"]);
+        Assert.False(none.IsAvailable);
+        Assert.Contains("is unreachable", none.ToString());
+    }
 }
