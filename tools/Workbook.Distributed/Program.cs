@@ -1,0 +1,29 @@
+// The chapter-11 worker: one copy runs per MPI rank (`mpirun -np N dotnet workbook-distributed.dll …`), or one plain
+// process without MPI. Commands:
+//   train        --mode mpi|single --out DIR [--expect-size N] [settings: --steps --batch --samples --features
+//                --hidden --lr --seed --threads --check --warmup]   data-parallel training; writes DIR/rank-<r>.json
+//   collectives  --out DIR                                          exercises the binding; writes DIR/collectives-<r>.json
+// Exit code 0 on success; on error the message goes to stderr and the exit code is 1 (mpirun then ends the job).
+using Workbook.Distributed.Worker;
+
+try
+{
+    if (args.Length == 0 || args[0] is "-h" or "--help")
+    {
+        Console.WriteLine("usage: workbook-distributed train --mode mpi|single --out DIR [--expect-size N] [--steps N --batch B ...]\n" +
+                          "       workbook-distributed collectives --out DIR");
+        return args.Length == 0 ? 2 : 0;
+    }
+    return args[0] switch
+    {
+        "train" => TrainCommand.Run(args[1..]),
+        "collectives" => CollectivesCommand.Run(args[1..]),
+        _ => throw new ArgumentException($"Unknown command '{args[0]}'; use train or collectives."),
+    };
+}
+catch (Exception e)
+{
+    var rank = Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") ?? "0";
+    Console.Error.WriteLine($"workbook-distributed (rank {rank}): {e.GetType().Name}: {e.Message}");
+    return 1;
+}
