@@ -36,7 +36,7 @@ public static class MpiLauncher
         return line;
     }
 
-    /// <summary>The environment variables the launch adds (Open MPI's opt-in when running as root, then the caller's).</summary>
+    /// <summary>The environment variables the launch adds: Open MPI's opt-in when running as root, <c>TERM=dumb</c>, then the caller's.</summary>
     public static IReadOnlyDictionary<string, string> Environment(MpiLaunchOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -47,6 +47,9 @@ public static class MpiLauncher
             environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
             environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
         }
+        // Open MPI hands rank 0 a pseudo-terminal for its output; .NET then writes terminal set-up codes (ESC[?1h ESC=)
+        // into the captured text. A dumb terminal has none.
+        environment["TERM"] = "dumb";
         if (options.Environment is not null)
             foreach (var (key, value) in options.Environment) environment[key] = value;
         return environment;
