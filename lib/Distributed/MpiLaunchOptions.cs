@@ -11,6 +11,7 @@ namespace Workbook.Distributed;
 /// <param name="Oversubscribe">Allow more ranks than cores (<c>--oversubscribe</c>); null: only when <paramref name="Processes"/> exceeds this machine's cores (Open MPI refuses otherwise).</param>
 /// <param name="AllowRunAsRoot">Let Open MPI run as root (sets OMPI_ALLOW_RUN_AS_ROOT and …_CONFIRM); null: only when running as root (containers, CI).</param>
 /// <param name="BindToNone">Pass <c>--bind-to none</c>: do not pin ranks to cores (the machine may be shared; pinning oversubscribed ranks slows them).</param>
+/// <param name="YieldWhenIdle">Pass <c>--mca mpi_yield_when_idle 1</c>: a rank waiting in a collective gives its core away instead of spinning. Costs a little latency on a dedicated machine; on a laptop or shared machine, where other processes need the cores, spinning ranks slow everything down.</param>
 /// <param name="Hostfile">A hostfile for a job across machines (<c>--hostfile</c>); null runs every rank on this machine.</param>
 /// <param name="ExtraMpirunArguments">More mpirun options, e.g. <c>--mca btl tcp,self</c>.</param>
 /// <param name="Environment">Environment variables for mpirun and the ranks it starts on this machine.</param>
@@ -23,6 +24,7 @@ public sealed record MpiLaunchOptions(
     bool? Oversubscribe = null,
     bool? AllowRunAsRoot = null,
     bool BindToNone = true,
+    bool YieldWhenIdle = true,
     string? Hostfile = null,
     IReadOnlyList<string>? ExtraMpirunArguments = null,
     IReadOnlyDictionary<string, string>? Environment = null,

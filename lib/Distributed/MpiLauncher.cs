@@ -17,7 +17,7 @@ public static class MpiLauncher
         ?? throw new MpiUnavailableException("mpirun was not found on PATH. Install Open MPI: `apt-get install openmpi-bin libopenmpi-dev` (tools/setup.sh does this).");
 
     /// <summary>
-    /// The full command line for <paramref name="options"/>: <c>mpirun -np N [--oversubscribe] [--bind-to none]
+    /// The full command line for <paramref name="options"/>: <c>mpirun -np N [--oversubscribe] [--bind-to none] [--mca mpi_yield_when_idle 1]
     /// [--hostfile F] [extra] program arguments…</c>.
     /// </summary>
     /// <exception cref="ArgumentException">An option is invalid (see <see cref="MpiLaunchOptions.Validate"/>).</exception>
@@ -29,6 +29,7 @@ public static class MpiLauncher
         var line = new List<string> { FindMpirun(), "-np", options.Processes.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (options.Oversubscribe ?? options.Processes > System.Environment.ProcessorCount) line.Add("--oversubscribe");
         if (options.BindToNone) line.AddRange(["--bind-to", "none"]);
+        if (options.YieldWhenIdle) line.AddRange(["--mca", "mpi_yield_when_idle", "1"]);
         if (options.Hostfile is not null) line.AddRange(["--hostfile", Path.GetFullPath(options.Hostfile)]);
         if (options.ExtraMpirunArguments is not null) line.AddRange(options.ExtraMpirunArguments);
         line.Add(options.Program);

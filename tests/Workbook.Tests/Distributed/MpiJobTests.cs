@@ -102,6 +102,7 @@ public class MpiJobTests
         var many = new MpiLaunchOptions(System.Environment.ProcessorCount + 1, "dotnet", ["w.dll"], TimeSpan.FromSeconds(5));
         var line = MpiLauncher.CommandLine(many);
         Assert.Contains("--oversubscribe", line);
+        Assert.Equal(["--mca", "mpi_yield_when_idle", "1"], line.SkipWhile(a => a != "--mca").Take(3));
         Assert.Equal(["dotnet", "w.dll"], line.TakeLast(2));
         Assert.DoesNotContain("--oversubscribe", MpiLauncher.CommandLine(many with { Processes = 1 }));
         Assert.True(MpiLauncher.Environment(many with { AllowRunAsRoot = true }).ContainsKey("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"));
