@@ -31,7 +31,12 @@ if [ "$sdk_major" -lt 10 ]; then
 fi
 
 ensure_open_mpi() {
-  if command -v mpirun >/dev/null 2>&1 && { ldconfig -p 2>/dev/null | grep -q 'libmpi\.so\.40 '; }; then
+  # ldconfig lives in /sbin, off a normal user's PATH; read its whole output (grep -q would close the pipe early and,
+  # with pipefail, make the check fail).
+  local ldconfig_bin cache=""
+  ldconfig_bin="$(command -v ldconfig || echo /sbin/ldconfig)"
+  [ -x "$ldconfig_bin" ] && cache="$("$ldconfig_bin" -p 2>/dev/null || true)"
+  if command -v mpirun >/dev/null 2>&1 && [[ "$cache" == *"libmpi.so.40 "* ]]; then
     return 0
   fi
   local packages=(openmpi-bin libopenmpi-dev)
