@@ -1,7 +1,8 @@
 // The chapter-11 worker: one copy runs per MPI rank (`mpirun -np N dotnet workbook-distributed.dll …`), or one plain
 // process without MPI. Commands:
 //   train        --mode mpi|single --out DIR [--expect-size N] [settings: --steps --batch --samples --features
-//                --hidden --lr --seed --threads --check --warmup]   data-parallel training; writes DIR/rank-<r>.json
+//                --hidden --lr --seed --threads --check --warmup] [--fail R:S]
+//                data-parallel training; writes DIR/rank-<r>.json. --fail makes rank R throw before step S (fault injection).
 //   collectives  --out DIR                                          exercises the binding; writes DIR/collectives-<r>.json
 // Exit code 0 on success; on error the message goes to stderr and the exit code is 1 (mpirun then ends the job).
 using Workbook.Distributed.Worker;

@@ -16,6 +16,8 @@ internal static class TrainCommand
         var mode = Options.Require(rest, "--mode");
         var output = Options.Require(rest, "--out");
         var expectSize = Options.Take(rest, "--expect-size");
+        // Fault injection, to see (and test) what a dying rank does to a job: "--fail R:S" makes rank R throw before step S.
+        var fail = Options.Take(rest, "--fail")?.Split(':') is [var r, var s] ? (Rank: int.Parse(r), Step: int.Parse(s)) : ((int Rank, int Step)?)null;
         Options.RejectRest(rest);
         settings.Validate();
         if (mode is not ("mpi" or "single")) throw new ArgumentException($"--mode must be mpi or single; got '{mode}'.");
@@ -26,24 +28,20 @@ internal static class TrainCommand
 
         MpiCommunicator? mpi = mode == "mpi" ? MpiCommunicator.Initialize() : null;
         ICommunicator communicator = mpi is not null ? mpi : new SingleProcessCommunicator();
-        try
-        {
-            if (expectSize is not null) mpi?.RequireSize(int.Parse(expectSize, System.Globalization.CultureInfo.InvariantCulture));
-            var result = Train(settings, communicator, mode);
-            result.Write(output);
-            if (communicator.Rank == 0)   // log once, from rank 0, not N times
-                Console.WriteLine($"rank 0 of {communicator.Size}: {settings.Steps} steps, final loss {result.Steps[^1].Loss:F6}, " +
-                                  $"{result.SamplesPerSecond:F0} samples/s, replicas identical: {result.Steps.All(s => settings.CheckReplicas ? s.MaxSpread == 0 : true)}");
-            mpi?.Barrier();   // nobody finalizes while another rank still writes
-            return 0;
-        }
-        finally
-        {
-            mpi?.Dispose();
-        }
+        if (expectSize is not null) mpi?.RequireSize(int.Parse(expectSize, System.Globalization.CultureInfo.InvariantCulture));
+        var result = Train(settings, communicator, mode, fail);
+        result.Write(output);
+        if (communicator.Rank == 0)   // log once, from rank 0, not N times
+            Console.WriteLine($"rank 0 of {communicator.Size}: {settings.Steps} steps, final loss {result.Steps[^1].Loss:F6}, " +
+                              $"{result.SamplesPerSecond:F0} samples/s, replicas identical: {(settings.CheckReplicas ? result.Steps.All(s => s.MaxSpread == 0).ToString() : "not checked")}");
+        mpi?.Barrier();   // nobody finalizes while another rank still writes
+        // Finalize only on success. A rank that throws exits with code 1 without MPI_Finalize: mpirun then aborts the
+        // whole job, whereas finalizing would wait for ranks that are themselves waiting for this one in an allreduce.
+        mpi?.Dispose();
+        return 0;
     }
 
-    private static RankResult Train(DataParallelSettings settings, ICommunicator communicator, string mode)
+    private static RankResult Train(DataParallelSettings settings, ICommunicator communicator, string mode, (int Rank, int Step)? fail)
     {
         var clock = Stopwatch.StartNew();
         // Every rank builds the same data from the same seed (a real job would read its own files).
@@ -63,6 +61,8 @@ internal static class TrainCommand
         var steps = new List<DataParallelStep>();
         for (var step = 0; step < settings.Steps; step++)
         {
+            if (fail is { } f && f.Rank == communicator.Rank && f.Step == step + 1)
+                throw new InvalidOperationException($"injected failure on rank {f.Rank} before step {f.Step} (--fail)");
             using var scope = NewDisposeScope();
             using var rows = tensor(sampler.Batch(step));
             steps.Add(trainer.Step(features.index_select(0, rows), labels.index_select(0, rows)));

@@ -144,6 +144,20 @@ public class MpiJobTests
     }
 
     [LinuxFact]
+    public void A_rank_that_dies_mid_training_ends_the_job_instead_of_hanging_its_partner()
+    {
+        using var folder = new TempFolder();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        // Rank 1 throws before step 3 while rank 0 waits for it in step 3's allreduce.
+        var launch = MpiLauncher.Run(new MpiLaunchOptions(2, DataParallelJob.DotnetHost(),
+            [Worker, "train", "--mode", "mpi", "--out", folder.Path, "--steps", "10", "--fail", "1:3"], JobTimeout));
+        Assert.False(launch.Succeeded);
+        Assert.Contains("injected failure on rank 1 before step 3", launch.Error);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the job took {clock.Elapsed} to end");
+        Assert.False(File.Exists(folder.File("rank-0.json")));
+    }
+
+    [LinuxFact]
     public void Test_host_never_initializes_MPI()
     {
         Assert.True(MpiCommunicator.IsAvailable, "Open MPI is not installed: run tools/setup.sh (apt-get install openmpi-bin libopenmpi-dev).");
