@@ -6,9 +6,16 @@
 //   collectives  --out DIR                                          exercises the binding; writes DIR/collectives-<r>.json
 // Exit code 0 on success; on error the message goes to stderr and the exit code is 1 (mpirun then ends the job).
 using Workbook.Distributed.Worker;
+using Workbook.Native;
 
 try
 {
+    // The same Debian 12 libstdc++ fix every entry point applies before TorchSharp loads (a no-op when not needed).
+    // Every rank would print the same lines, so only rank 0 (or a plain process) shows them.
+    var fixes = LibTorchSharpGlibcxxFix.EnsureLoadable(AppContext.BaseDirectory);
+    if ((Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") ?? "0") == "0")
+        foreach (var line in fixes) Console.Error.WriteLine(line);
+
     if (args.Length == 0 || args[0] is "-h" or "--help")
     {
         Console.WriteLine("usage: workbook-distributed train --mode mpi|single --out DIR [--expect-size N] [--steps N --batch B ...]\n" +
