@@ -3,6 +3,9 @@
 # and, with --jupyter, installs the Jupyter route (Debian packages, the pinned dotnet-interactive tool, the
 # kernelspec). Idempotent: a second run only rebuilds what changed. Works from any current directory.
 #
+# Open MPI (chapter 11 and its tests launch `mpirun`): Debian's openmpi-bin and libopenmpi-dev, installed with apt
+# when mpirun or libmpi.so.40 is missing (root, or sudo). Elsewhere it says what to install and goes on.
+#
 # The Debian 12 TorchSharp fix (REFERENCE trap 1) runs inside the build (build/TorchSharpNativeFix.targets) and
 # prints one line when it changes a file.
 set -euo pipefail
@@ -26,6 +29,40 @@ if [ "$sdk_major" -lt 10 ]; then
   echo "setup.sh: found .NET SDK $(dotnet --version); the workbook needs .NET 10 or newer." >&2
   exit 1
 fi
+
+ensure_open_mpi() {
+  # ldconfig lives in /sbin, off a normal user's PATH; read its whole output (grep -q would close the pipe early and,
+  # with pipefail, make the check fail).
+  local ldconfig_bin cache=""
+  ldconfig_bin="$(command -v ldconfig || echo /sbin/ldconfig)"
+  [ -x "$ldconfig_bin" ] && cache="$("$ldconfig_bin" -p 2>/dev/null || true)"
+  if command -v mpirun >/dev/null 2>&1 && [[ "$cache" == *"libmpi.so.40 "* ]]; then
+    return 0
+  fi
+  local packages=(openmpi-bin libopenmpi-dev)
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup.sh: Open MPI is missing and this is not a Debian/Ubuntu system: install Open MPI 4 (mpirun, libmpi.so.40) for chapter 11 and its tests." >&2
+    return 0
+  fi
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+      echo "setup.sh: Open MPI is missing; as root run: apt-get install ${packages[*]} (chapter 11 and its tests need it)." >&2
+      return 0
+    fi
+    sudo=(sudo)
+  fi
+  local apt_log; apt_log="$(mktemp)"
+  if ! { "${sudo[@]}" apt-get update && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+         apt-get install -y --no-install-recommends "${packages[@]}"; } >"$apt_log" 2>&1; then
+    cat "$apt_log" >&2; rm -f "$apt_log"
+    echo "setup.sh: installing ${packages[*]} failed (output above)." >&2
+    exit 1
+  fi
+  rm -f "$apt_log"
+  echo "Installed Debian packages: ${packages[*]} ($(mpirun --version 2>/dev/null | head -1))."
+}
+ensure_open_mpi
 
 echo "Building the workbook (first time: restores ~1 GB of packages, mostly libtorch) ..."
 log="$(mktemp)"
