@@ -45,13 +45,11 @@ public static class NeuronPruning
                     var order = layer.weight.detach().norm(1, false, 2).sort(0, false, true).Indices;   // L2 norm of each unit's row
                     keep.index_fill_(0, order.narrow(0, 0, removed), 0.0);
                 }
-                masks[$"layers.{name}.weight"] = keep.unsqueeze(1).expand_as(layer.weight).clone().DetachFromDisposeScope();
-                if (layer.bias is not null) masks[$"layers.{name}.bias"] = keep.clone().DetachFromDisposeScope();
-                // The next layer's input column of a removed unit: multiply by the one already there (the next layer may be pruned too).
-                var nextKey = $"layers.{nextName}.weight";
-                var column = keep.unsqueeze(0).expand_as(next.weight!);
-                masks[nextKey] = masks.TryGetValue(nextKey, out var existing) ? (existing * column).DetachFromDisposeScope() : column.clone().DetachFromDisposeScope();
-                if (existing is not null) existing.Dispose();
+                // The unit's row (and bias), and the next layer's input column of the unit; a mask already there (the
+                // previous layer's columns, on this layer's weight) is combined, not replaced.
+                Combine(masks, $"layers.{name}.weight", keep.unsqueeze(1).expand_as(layer.weight));
+                if (layer.bias is not null) Combine(masks, $"layers.{name}.bias", keep);
+                Combine(masks, $"layers.{nextName}.weight", keep.unsqueeze(0).expand_as(next.weight!));
             }
         }
         var result = new PruningMasks(model, masks);
@@ -103,6 +101,13 @@ public static class NeuronPruning
             }
         if (!model.training) smaller.eval();
         return smaller;
+    }
+
+    private static void Combine(Dictionary<string, Tensor> masks, string name, Tensor mask)
+    {
+        var combined = masks.TryGetValue(name, out var existing) ? existing * mask : mask.clone();
+        existing?.Dispose();
+        masks[name] = combined.DetachFromDisposeScope();
     }
 
     private static List<(string Name, Linear Layer)> Linears(SimpleModel model) =>
