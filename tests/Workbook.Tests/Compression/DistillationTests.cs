@@ -108,6 +108,8 @@ public class DistillationTests
         Assert.Contains("0..2", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 3), full(4, 3L))).Message);
         Assert.Contains("[batch, classes]", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4), zeros(4), zeros(4, ScalarType.Int64))).Message);
         Assert.Contains("[n, classes + 1]", Assert.Throws<ArgumentException>(() => Distillation.UnpackTargets(zeros(4, 1))).Message);
+        Assert.Contains("3 outputs", Assert.Throws<ArgumentException>(() => Distillation.TrainerLoss(loss)(zeros(4, 3), zeros(4, 6))).Message);
+        Assert.Contains("[n] = [4]", Assert.Throws<ArgumentException>(() => Distillation.PackTargets(zeros(4, 3), zeros(5, ScalarType.Int64))).Message);
     }
 
     [Fact]

@@ -121,6 +121,12 @@ public class QuantizationTests
         Assert.Contains("not a quantized checkpoint", Assert.Throws<SafetensorsException>(() => QuantizedCheckpoint.Load(floatPath, restored)).Message);
         Assert.Contains("no int8 layer", Assert.Throws<ArgumentException>(() => QuantizedCheckpoint.Save(folder.File("x.safetensors"), fresh)).Message);
         Assert.Throws<FileNotFoundException>(() => QuantizedCheckpoint.Load(folder.File("missing.safetensors"), restored));
+
+        // A file that claims the format but stores an int8 weight as float32 is refused by name, not silently converted.
+        var widened = model.state_dict().ToDictionary(p => p.Key, p => p.Key == "layers.fc2.weight_int8" ? p.Value.to(ScalarType.Float32) : p.Value);
+        var forged = folder.File("forged.safetensors");
+        SafetensorsWriter.Save(forged, widened, new Dictionary<string, string> { [QuantizedCheckpoint.FormatKey] = QuantizedCheckpoint.FormatValue });
+        Assert.Contains("layers.fc2.weight_int8", Assert.Throws<SafetensorsException>(() => QuantizedCheckpoint.Load(forged, restored)).Message);
     }
 
     [Fact]
@@ -171,5 +177,7 @@ public class QuantizationTests
         Assert.Contains("channel axis", Assert.Throws<ArgumentOutOfRangeException>(() => Int8Quantization.QuantizePerChannel(ones(2, 2), 2)).Message);
         Assert.Contains("no channels", Assert.Throws<ArgumentException>(() => Int8Quantization.QuantizePerChannel(ones(0, 2), 0)).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new QuantizedLinear(0, 3));
+        Assert.Contains("same shape", Assert.Throws<ArgumentException>(() => LogitComparison.Of(zeros(2, 3), zeros(2, 4))).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => LatencyMeasurement.MedianMilliseconds(() => { }, repeats: 0));
     }
 }
