@@ -56,22 +56,8 @@ public sealed class Gpt2Attention : nn.Module
     internal IReadOnlyList<string> ReplaceProjections(Func<string, Conv1D, nn.Module<Tensor, Tensor>> replace)
     {
         var replaced = new List<string>();
-        if (c_attn is Conv1D c_attnLayer)
-        {
-            c_attn = replace("c_attn", c_attnLayer);
-            register_module("c_attn", null!);                                  // unregister the old layer, then register its replacement
-            register_module("c_attn", c_attn);
-            c_attnLayer.Dispose();
-            replaced.Add("c_attn");
-        }
-        if (c_proj is Conv1D c_projLayer)
-        {
-            c_proj = replace("c_proj", c_projLayer);
-            register_module("c_proj", null!);                                  // unregister the old layer, then register its replacement
-            register_module("c_proj", c_proj);
-            c_projLayer.Dispose();
-            replaced.Add("c_proj");
-        }
+        if (Conv1D.Replace(this, ref c_attn, "c_attn", replace)) replaced.Add("c_attn");
+        if (Conv1D.Replace(this, ref c_proj, "c_proj", replace)) replaced.Add("c_proj");
         return replaced;
     }
 

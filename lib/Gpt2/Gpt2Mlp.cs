@@ -38,22 +38,8 @@ public sealed class Gpt2Mlp : nn.Module<Tensor, Tensor>
     internal IReadOnlyList<string> ReplaceProjections(Func<string, Conv1D, nn.Module<Tensor, Tensor>> replace)
     {
         var replaced = new List<string>();
-        if (c_fc is Conv1D c_fcLayer)
-        {
-            c_fc = replace("c_fc", c_fcLayer);
-            register_module("c_fc", null!);                                    // unregister the old layer, then register its replacement
-            register_module("c_fc", c_fc);
-            c_fcLayer.Dispose();
-            replaced.Add("c_fc");
-        }
-        if (c_proj is Conv1D c_projLayer)
-        {
-            c_proj = replace("c_proj", c_projLayer);
-            register_module("c_proj", null!);                                  // unregister the old layer, then register its replacement
-            register_module("c_proj", c_proj);
-            c_projLayer.Dispose();
-            replaced.Add("c_proj");
-        }
+        if (Conv1D.Replace(this, ref c_fc, "c_fc", replace)) replaced.Add("c_fc");
+        if (Conv1D.Replace(this, ref c_proj, "c_proj", replace)) replaced.Add("c_proj");
         return replaced;
     }
 }
