@@ -52,4 +52,18 @@ public sealed class Conv1D : nn.Module<Tensor, Tensor>
         using var output = addmm(bias, rows, weight, 1, 1);
         return output.view(outputShape);
     }
+
+    /// <summary>
+    /// If <paramref name="field"/> (the submodule <paramref name="name"/> of <paramref name="owner"/>) is still a Conv1D,
+    /// replaces it by <paramref name="replace"/>(name, layer) under the same name and disposes the old layer.
+    /// </summary>
+    internal static bool Replace(nn.Module owner, ref nn.Module<Tensor, Tensor> field, string name, Func<string, Conv1D, nn.Module<Tensor, Tensor>> replace)
+    {
+        if (field is not Conv1D layer) return false;
+        field = replace(name, layer);
+        owner.register_module(name, null!);                                   // unregister the old layer, then register its replacement
+        owner.register_module(name, field);
+        layer.Dispose();
+        return true;
+    }
 }

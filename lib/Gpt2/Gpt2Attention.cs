@@ -10,8 +10,8 @@ namespace Workbook.Gpt2;
 /// </summary>
 public sealed class Gpt2Attention : nn.Module
 {
-    private readonly Conv1D c_attn;
-    private readonly Conv1D c_proj;
+    private nn.Module<Tensor, Tensor> c_attn;        // a Conv1D, or its replacement (see ReplaceProjections)
+    private nn.Module<Tensor, Tensor> c_proj;        // a Conv1D, or its replacement (see ReplaceProjections)
     private readonly int headCount;
     private readonly int width;
 
@@ -46,6 +46,19 @@ public sealed class Gpt2Attention : nn.Module
         var y = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, causal);
         var merged = y.transpose(1, 2).reshape(batch, length, width);    // [B, T, C]
         return c_proj.forward(merged).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Replaces each projection that is still a <see cref="Conv1D"/> by <paramref name="replace"/>(name, layer) — used by
+    /// <c>Compression.DynamicQuantization</c> to swap in int8 layers under the same names, so state-dict names stay HF's.
+    /// </summary>
+    /// <returns>The names of the projections replaced.</returns>
+    internal IReadOnlyList<string> ReplaceProjections(Func<string, Conv1D, nn.Module<Tensor, Tensor>> replace)
+    {
+        var replaced = new List<string>();
+        if (Conv1D.Replace(this, ref c_attn, "c_attn", replace)) replaced.Add("c_attn");
+        if (Conv1D.Replace(this, ref c_proj, "c_proj", replace)) replaced.Add("c_proj");
+        return replaced;
     }
 
     private Tensor Heads(Tensor t, long batch, long length) => t.view(batch, length, headCount, width / headCount).transpose(1, 2);

@@ -7,8 +7,8 @@ namespace Workbook.Gpt2;
 /// <summary>The feed-forward part of a block, HF names: <c>c_fc</c> (n_embd → n_inner), GELU, <c>c_proj</c> (n_inner → n_embd).</summary>
 public sealed class Gpt2Mlp : nn.Module<Tensor, Tensor>
 {
-    private readonly Conv1D c_fc;
-    private readonly Conv1D c_proj;
+    private nn.Module<Tensor, Tensor> c_fc;        // a Conv1D, or its replacement (see ReplaceProjections)
+    private nn.Module<Tensor, Tensor> c_proj;        // a Conv1D, or its replacement (see ReplaceProjections)
     private readonly bool tanhGelu;
 
     /// <summary>Creates the layer for <paramref name="config"/>; <paramref name="initStd"/> ≤ 0 leaves weights uninitialised.</summary>
@@ -28,5 +28,18 @@ public sealed class Gpt2Mlp : nn.Module<Tensor, Tensor>
         // "gelu_new": 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), the approximation GPT-2 was trained with.
         using var activated = tanhGelu ? nn.functional.gelu(hidden, GELU.Approximate.tanh) : nn.functional.gelu(hidden);
         return c_proj.forward(activated);
+    }
+
+    /// <summary>
+    /// Replaces each projection that is still a <see cref="Conv1D"/> by <paramref name="replace"/>(name, layer) — used by
+    /// <c>Compression.DynamicQuantization</c> to swap in int8 layers under the same names, so state-dict names stay HF's.
+    /// </summary>
+    /// <returns>The names of the projections replaced.</returns>
+    internal IReadOnlyList<string> ReplaceProjections(Func<string, Conv1D, nn.Module<Tensor, Tensor>> replace)
+    {
+        var replaced = new List<string>();
+        if (Conv1D.Replace(this, ref c_fc, "c_fc", replace)) replaced.Add("c_fc");
+        if (Conv1D.Replace(this, ref c_proj, "c_proj", replace)) replaced.Add("c_proj");
+        return replaced;
     }
 }

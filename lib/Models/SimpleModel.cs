@@ -14,7 +14,7 @@ namespace Workbook.Models;
 /// </code></example>
 public sealed class SimpleModel : nn.Module<Tensor, Tensor>
 {
-    private readonly Sequential layers;
+    private Sequential layers;
 
     /// <summary>Builds the network described by <paramref name="options"/> (the classic 10 → 64 → 64 → 2 when null).</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="SimpleModelOptions.Validate"/>).</exception>
@@ -56,5 +56,34 @@ public sealed class SimpleModel : nn.Module<Tensor, Tensor>
         if (!input.is_floating_point())
             throw new ArgumentException($"SimpleModel expects floating-point features; got {input.dtype}. Convert with .to(torch.float32).", nameof(input));
         return layers.call(input);
+    }
+
+    /// <summary>
+    /// Replaces layers in place, keeping their names: <paramref name="replace"/>(name, layer) returns the new layer, or
+    /// null to keep the old one. Used by <c>Compression.DynamicQuantization</c> to swap <c>Linear</c> for int8 layers; a
+    /// replaced layer is disposed.
+    /// </summary>
+    /// <returns>The names of the layers replaced.</returns>
+    internal IReadOnlyList<string> ReplaceLayers(Func<string, nn.Module<Tensor, Tensor>, nn.Module<Tensor, Tensor>?> replace)
+    {
+        var named = new List<(string, nn.Module<Tensor, Tensor>)>();
+        var replaced = new List<(string Name, nn.Module Old)>();
+        foreach (var (name, child) in layers.named_children())
+        {
+            var layer = (nn.Module<Tensor, Tensor>)child;
+            var replacement = replace(name, layer);
+            if (replacement is null || ReferenceEquals(replacement, layer)) named.Add((name, layer));
+            else
+            {
+                named.Add((name, replacement));
+                replaced.Add((name, layer));
+            }
+        }
+        if (replaced.Count == 0) return [];
+        layers = nn.Sequential(named);
+        register_module("layers", null!);                                   // unregister the old container, register the new one
+        register_module("layers", layers);
+        foreach (var (_, old) in replaced) old.Dispose();
+        return [.. replaced.Select(r => r.Name)];
     }
 }

@@ -7,7 +7,8 @@ namespace Workbook.Training;
 /// <summary>
 /// A supervised training loop you can read in one screen (<see cref="RunEpoch"/>): shuffled mini-batches, train/eval
 /// mode, a dispose scope per step so no tensor outlives its step, optional L1/L2 penalties and gradient clipping,
-/// validation after every epoch, early stopping, a <see cref="TrainingHistory"/>, and a callback per epoch.
+/// validation after every epoch, early stopping, a <see cref="TrainingHistory"/>, a callback per epoch, and two per step
+/// (<see cref="AfterBackward"/>, <see cref="AfterOptimizerStep"/>).
 /// </summary>
 /// <remarks>
 /// The data is moved to the device of the model's parameters: move the model with <c>model.to(device)</c> before
@@ -55,6 +56,18 @@ public sealed class Trainer
     public IDictionary<string, Func<Tensor, Tensor, double>> Metrics { get; } = new Dictionary<string, Func<Tensor, Tensor, double>>();
     /// <summary>Called after every epoch with its record (drive a live progress display from here).</summary>
     public Action<EpochRecord>? OnEpoch { get; set; }
+    /// <summary>
+    /// Called in every training step after <c>backward()</c> and before gradient clipping and <c>Optimizer.step()</c>:
+    /// the place to edit gradients (pruning zeroes the gradients of pruned weights here, so they do not feed the
+    /// optimizer's moments or the clipping norm). Null does nothing.
+    /// </summary>
+    public Action? AfterBackward { get; set; }
+    /// <summary>
+    /// Called in every training step right after <c>Optimizer.step()</c>, inside no_grad: the place to constrain the
+    /// parameters (pruning re-applies its masks here, so momentum and weight decay cannot revive pruned weights). Null
+    /// does nothing.
+    /// </summary>
+    public Action? AfterOptimizerStep { get; set; }
     /// <summary>Every epoch trained so far, across calls to <see cref="Fit"/> and resumed checkpoints.</summary>
     public TrainingHistory History { get; internal set; } = new();
 
@@ -148,8 +161,11 @@ public sealed class Trainer
             var loss = _loss(output, yb);
             var objective = Options.L1 > 0 || Options.L2 > 0 ? loss + WeightPenalty.Compute(Model, Options.L1, Options.L2) : loss;
             objective.backward();
+            AfterBackward?.Invoke();
             if (Options.GradientClipNorm is { } clip) nn.utils.clip_grad_norm_(Model.parameters(), clip);
             Optimizer.step();
+            if (AfterOptimizerStep is { } afterStep)
+                using (no_grad()) afterStep();
 
             lossSum += loss.item<float>() * size;                          // the data loss, without the penalty
             seen += size;

@@ -1,0 +1,139 @@
+using System.Text.Json;
+using TorchSharp;
+using Workbook.Compression;
+using Workbook.Training;
+using static TorchSharp.torch;
+using static Workbook.Tests.Compression.CompressionTestData;
+
+namespace Workbook.Tests.Compression;
+
+/// <summary>The distillation loss is its formula (by hand and against PyTorch), its limits behave, and a student trains with it.</summary>
+[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
+public class DistillationTests
+{
+    static DistillationTests() => InitializeDeviceType(DeviceType.CPU);
+
+    private static double[] Softmax(double[] z, double t)
+    {
+        var max = z.Max(v => v / t);
+        var e = z.Select(v => Math.Exp(v / t - max)).ToArray();
+        return [.. e.Select(v => v / e.Sum())];
+    }
+
+    [Fact]
+    public void Equals_its_formula_computed_by_hand()
+    {
+        double[][] s = [[1.0, 2.0, 0.5], [-1.0, 0.0, 3.0]];
+        double[][] t = [[2.0, 1.0, 0.0], [0.0, 0.5, 2.5]];
+        long[] y = [1, 2];
+        const double T = 2.0, alpha = 0.6;
+        double kl = 0, ce = 0;
+        for (var b = 0; b < 2; b++)
+        {
+            var p = Softmax(t[b], T);
+            var q = Softmax(s[b], T);
+            kl += p.Zip(q).Sum(pq => pq.First * Math.Log(pq.First / pq.Second));
+            ce += -Math.Log(Softmax(s[b], 1)[y[b]]);
+        }
+        var expected = alpha * T * T * (kl / 2) + (1 - alpha) * (ce / 2);
+
+        var actual = new DistillationLoss(T, alpha).Compute(
+            tensor(s.SelectMany(r => r).ToArray(), [2, 3]), tensor(t.SelectMany(r => r).ToArray(), [2, 3]), tensor(y)).item<double>();
+        Assert.Equal(expected, actual, 12);
+    }
+
+    [Fact]
+    public void Matches_pytorch_loss_and_gradient()
+    {
+        var golden = JsonDocument.Parse(File.ReadAllText(Repository.Fixture("compression/distillation-goldens.json"))).RootElement;
+        long[] shape = [.. golden.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64())];
+        double[] Doubles(JsonElement e) => [.. e.EnumerateArray().Select(v => v.GetDouble())];
+        var teacher = tensor(Doubles(golden.GetProperty("teacher")), shape);
+        var labels = tensor(golden.GetProperty("labels").EnumerateArray().Select(v => v.GetInt64()).ToArray());
+        foreach (var c in golden.GetProperty("cases").EnumerateArray())
+        {
+            var student = tensor(Doubles(golden.GetProperty("student")), shape).requires_grad_(true);
+            var loss = new DistillationLoss(c.GetProperty("temperature").GetDouble(), c.GetProperty("alpha").GetDouble()).Compute(student, teacher, labels);
+            loss.backward();
+            Assert.Equal(c.GetProperty("loss").GetDouble(), loss.item<double>(), 10);
+            var grad = student.grad!.flatten().data<double>().ToArray();
+            var expected = Doubles(c.GetProperty("grad"));
+            for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], grad[i], 10);
+        }
+    }
+
+    [Fact]
+    public void Alpha_zero_is_cross_entropy_and_a_student_equal_to_its_teacher_pays_only_the_hard_term()
+    {
+        torch.manual_seed(8);
+        var s = randn(6, 5, ScalarType.Float64);
+        var t = randn(6, 5, ScalarType.Float64);
+        var y = randint(0, 5, [6]);
+        var ce = nn.functional.cross_entropy(s, y).item<double>();
+        Assert.Equal(ce, new DistillationLoss(3, 0).Compute(s, t, y).item<double>(), 12);
+        Assert.Equal(0.4 * ce, new DistillationLoss(3, 0.6).Compute(s, s.clone(), y).item<double>(), 12);
+        Assert.True(new DistillationLoss(3, 0.6).Compute(s, t, y).item<double>() > 0.4 * ce);
+    }
+
+    [Fact]
+    public void The_T_squared_factor_keeps_the_soft_gradient_at_the_logit_difference_for_high_temperature()
+    {
+        // Hinton et al.: for T ≫ logits, ∂(T²·KL)/∂s_i → ((s_i − s̄) − (t_i − t̄)) / C per sample; averaged over the batch.
+        // The next term of the expansion is O(|z|²/T) ≈ 1e-3 before the division by C·batch = 12: hence atol 2e-4.
+        torch.manual_seed(9);
+        var s = randn(3, 4, ScalarType.Float64).requires_grad_(true);
+        var t = randn(3, 4, ScalarType.Float64);
+        new DistillationLoss(1000, 1).Compute(s, t, zeros(3, ScalarType.Int64)).backward();
+        var centered = (s.detach() - s.detach().mean([1], keepdim: true)) - (t - t.mean([1], keepdim: true));
+        var limit = centered / 4 / 3;
+        Assert.True(s.grad!.allclose(limit, rtol: 1e-2, atol: 2e-4), $"{s.grad.str()} vs {limit.str()}");
+
+        // Without T² the same gradient would shrink by T²: the soft term would vanish at high temperature.
+        var s2 = s.detach().clone().requires_grad_(true);
+        new DistillationLoss(10, 1).Compute(s2, t, zeros(3, ScalarType.Int64)).backward();
+        Assert.True(s2.grad!.abs().max().item<double>() > 0.5 * limit.abs().max().item<double>());
+    }
+
+    [Fact]
+    public void Bad_arguments_are_refused_with_clear_messages()
+    {
+        Assert.Contains("> 0", Assert.Throws<ArgumentOutOfRangeException>(() => new DistillationLoss(0, 0.5)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DistillationLoss(double.NaN, 0.5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DistillationLoss(double.PositiveInfinity, 0.5));
+        Assert.Contains("[0, 1]", Assert.Throws<ArgumentOutOfRangeException>(() => new DistillationLoss(2, 1.5)).Message);
+        var loss = new DistillationLoss(2, 0.5);
+        Assert.Contains("student's shape [4, 3]", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 5), zeros(4, ScalarType.Int64))).Message);
+        Assert.Contains("[batch] = [4]", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 3), zeros(3, ScalarType.Int64))).Message);
+        Assert.Contains("integer class indices", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 3), zeros(4))).Message);
+        Assert.Contains("0..2", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 3), full(4, 3L))).Message);
+        Assert.Contains("[batch, classes]", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4), zeros(4), zeros(4, ScalarType.Int64))).Message);
+        Assert.Contains("[n, classes + 1]", Assert.Throws<ArgumentException>(() => Distillation.UnpackTargets(zeros(4, 1))).Message);
+        Assert.Contains("3 outputs", Assert.Throws<ArgumentException>(() => Distillation.TrainerLoss(loss)(zeros(4, 3), zeros(4, 6))).Message);
+        Assert.Contains("[n] = [4]", Assert.Throws<ArgumentException>(() => Distillation.PackTargets(zeros(4, 3), zeros(5, ScalarType.Int64))).Message);
+    }
+
+    [Fact]
+    public void A_student_trains_on_packed_soft_targets_with_the_ordinary_trainer()
+    {
+        var (x, y, xt, yt) = Digits();
+        var teacherTrainer = NewTrainer(DigitsModel(128, 128), epochs: 6);
+        teacherTrainer.Fit(x, y);
+        var teacher = teacherTrainer.Model;
+        var targets = Distillation.PackTargets(Distillation.TeacherLogits(teacher, x), y);
+        Assert.Equal([x.shape[0], 11], targets.shape);
+        var (logits, labels) = Distillation.UnpackTargets(targets);
+        Assert.True(labels.allclose(y, 0, 0));
+        Assert.True(logits.allclose(teacherTrainer.Predict(x), 0, 0));
+
+        var teacherBefore = teacher.parameters().Select(p => Values(p)).ToList();
+        torch.manual_seed(0);
+        var student = new Workbook.Models.SimpleModel(DigitsModel(8));
+        var trainer = new Trainer(student, optim.Adam(student.parameters(), lr: 0.01), Distillation.TrainerLoss(new DistillationLoss(4, 0.7)), new TrainingOptions(Epochs: 8));
+        trainer.Metrics["accuracy"] = Distillation.OnLabels(EpochMetrics.Accuracy);
+        var history = trainer.Fit(x, targets, xt, Distillation.PackTargets(Distillation.TeacherLogits(teacher, xt), yt));
+        var loss = history.Series("loss");
+        Assert.True(loss[^1] < 0.5 * loss[0], string.Join(", ", loss));
+        Assert.True(history.Epochs[^1]["val_accuracy"] > 0.85, history.ToString());
+        Assert.Equal(teacherBefore, teacher.parameters().Select(p => Values(p)).ToList());   // the teacher stayed frozen
+    }
+}
