@@ -1,0 +1,55 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Workbook.Deployment;
+
+namespace Workbook.Tests.Deployment;
+
+/// <summary>The built server run as a separate program, as chapter 09 runs it: started on a free port, stopped by SIGTERM.</summary>
+public sealed class ServiceProcessTests(ServingFixture fixture) : IClassFixture<ServingFixture>
+{
+    private static string ServerDll => Path.Combine(Repository.Root, "serving", "Workbook.Serving", "bin", "Workbook.Serving.dll");
+
+    [LinuxFact]
+    public async Task Sigterm_lets_requests_in_flight_finish_then_the_process_exits_cleanly()
+    {
+        // A 1-second batching wait keeps the first requests in flight while the stop signal arrives.
+        await using var service = await ServiceProcess.StartAsync(ServerDll,
+            ["--model", fixture.PackageFolder, "--batch-max-wait-ms", "1000", "--batch-max-rows", "1000"], TimeSpan.FromSeconds(60));
+        Assert.Equal("127.0.0.1", service.BaseAddress.Host);
+        Assert.NotEqual(0, service.BaseAddress.Port);
+        using var client = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var health = await client.GetFromJsonAsync<JsonElement>("/healthz");
+        Assert.False(health.GetProperty("gpt2").GetBoolean());
+
+        var rows = fixture.Rows(6);
+        var expected = fixture.Classifier.Predict([.. rows.Select(r => (IReadOnlyList<double>)r)]);
+        var inFlight = rows.Select(r => client.PostAsJsonAsync("/v1/predict", new { features = r })).ToArray();
+        await Task.Delay(300);
+        var stop = await service.StopAsync(TimeSpan.FromSeconds(20));
+        Assert.True(stop.ExitedGracefully, $"the server had to be killed; its output:\n{string.Join("\n", service.RecentOutput)}");
+        Assert.Equal(0, stop.ExitCode);
+        Assert.True(stop.StopDuration < TimeSpan.FromSeconds(15), $"stopping took {stop.StopDuration}");
+        var answers = await Task.WhenAll(inFlight);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, answers[i].StatusCode);
+            var body = await answers[i].Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(expected[i].Label, body.GetProperty("label").GetString());
+        }
+        Assert.Contains(service.RecentOutput, line => line.Contains("Workbook.Serving: stopped."));
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("/healthz"));
+    }
+
+    [LinuxFact]
+    public async Task A_server_that_cannot_start_is_reported_with_its_own_error()
+    {
+        var missing = DeploymentFixtures.TemporaryFolder("no-such-package");
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceProcess.StartAsync(ServerDll, ["--model", missing], TimeSpan.FromSeconds(60)));
+        Assert.Contains("exited with code 3", error.Message);
+        Assert.Contains("the folder does not exist", error.Message);
+        var usage = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceProcess.StartAsync(ServerDll, ["--model", fixture.PackageFolder, "--batching", "maybe"], TimeSpan.FromSeconds(60)));
+        Assert.Contains("--batching is 'on' or 'off'", usage.Message);
+        await Assert.ThrowsAsync<FileNotFoundException>(() => ServiceProcess.StartAsync(Path.Combine(missing, "x.dll")));
+    }
+}
