@@ -21,6 +21,9 @@ public sealed class ServiceMetrics
     /// <summary>Batch counters of the predict batcher, when batching is on.</summary>
     public Func<(long Batches, long Rows)>? BatchCounters { get; set; }
 
+    /// <summary>Requests being processed now.</summary>
+    public long InFlight => Interlocked.Read(ref inFlight);
+
     /// <summary>Marks a request as started; returns the in-flight count.</summary>
     public long Started() => Interlocked.Increment(ref inFlight);
 

@@ -25,7 +25,11 @@ public sealed class ServiceProcessTests(ServingFixture fixture) : IClassFixture<
         var rows = fixture.Rows(6);
         var expected = fixture.Classifier.Predict([.. rows.Select(r => (IReadOnlyList<double>)r)]);
         var inFlight = rows.Select(r => client.PostAsJsonAsync("/v1/predict", new { features = r })).ToArray();
-        await Task.Delay(300);
+        // Wait until the server reports all six in flight (plus the /metrics request asking).
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var seen = 0;
+        while ((seen = InFlight(await client.GetStringAsync("/metrics"))) < rows.Length + 1 && waited.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(10);
+        Assert.Equal(rows.Length + 1, seen);
         var stop = await service.StopAsync(TimeSpan.FromSeconds(20));
         Assert.True(stop.ExitedGracefully, $"the server had to be killed; its output:\n{string.Join("\n", service.RecentOutput)}");
         Assert.Equal(0, stop.ExitCode);
@@ -40,6 +44,9 @@ public sealed class ServiceProcessTests(ServingFixture fixture) : IClassFixture<
         Assert.Contains(service.RecentOutput, line => line.Contains("Workbook.Serving: stopped."));
         await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("/healthz"));
     }
+
+    private static int InFlight(string metrics) =>
+        int.Parse(metrics.Split('\n').Single(l => l.StartsWith("workbook_http_requests_in_flight ", StringComparison.Ordinal)).Split(' ')[1]);
 
     [LinuxFact]
     public async Task A_server_that_cannot_start_is_reported_with_its_own_error()

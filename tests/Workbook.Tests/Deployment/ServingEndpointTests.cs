@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Workbook.Deployment;
+using Microsoft.Extensions.DependencyInjection;
 using Workbook.Gpt2;
+using Workbook.Serving;
 
 namespace Workbook.Tests.Deployment;
 
@@ -188,6 +190,35 @@ public sealed class ServingEndpointTests(ServingFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Limits_answer_429_when_full_and_504_past_the_deadline()
+    {
+        // One request at a time, no queue, and a batcher that holds each request for 400 ms: the second concurrent request is refused.
+        var full = fixture.Options() with { MaxConcurrentRequests = 1, MaxQueuedRequests = 0, BatchMaxWait = TimeSpan.FromMilliseconds(400), BatchMaxRows = 1000 };
+        await using (var server = await ServingFixture.StartAsync(full))
+        {
+            var first = server.Client.PostAsJsonAsync("/v1/predict", new { features = fixture.Rows(1)[0] });
+            var metrics = server.App.Services.GetRequiredService<ServiceMetrics>();
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (metrics.InFlight < 1 && waited.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(5);
+            using var second = await server.Client.PostAsJsonAsync("/v1/predict", new { features = fixture.Rows(1)[0] });
+            Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+            Assert.Contains("retry", (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+            Assert.Equal(HttpStatusCode.OK, (await first).StatusCode);
+        }
+        // A deadline shorter than the batching wait: 504 with a problem body, for predict and for generate.
+        var slow = fixture.Options() with { BatchMaxWait = TimeSpan.FromMilliseconds(500), BatchMaxRows = 1000, PredictTimeout = TimeSpan.FromMilliseconds(50), GenerateTimeout = TimeSpan.FromMilliseconds(1) };
+        await using (var server = await ServingFixture.StartAsync(slow))
+        {
+            using var late = await server.Client.PostAsJsonAsync("/v1/predict", new { features = fixture.Rows(1)[0] });
+            Assert.Equal(HttpStatusCode.GatewayTimeout, late.StatusCode);
+            Assert.Equal("Prediction timed out", (await late.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+            using var generation = await server.Client.PostAsJsonAsync("/v1/generate", new { prompt = "The dog", maxNewTokens = 50 });
+            Assert.Equal(HttpStatusCode.GatewayTimeout, generation.StatusCode);
+            Assert.Equal("Generation timed out", (await generation.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Shutdown_finishes_requests_in_flight_and_refuses_new_ones()
     {
         // A long batching wait keeps requests in flight (queued in the batcher) while the server is told to stop.
@@ -196,7 +227,10 @@ public sealed class ServingEndpointTests(ServingFixture fixture) : IClassFixture
         var client = server.Client;
         var rows = fixture.Rows(8);
         var inFlight = rows.Select(r => client.PostAsJsonAsync("/v1/predict", new { features = r })).ToArray();
-        await Task.Delay(200);
+        var metrics = server.App.Services.GetRequiredService<ServiceMetrics>();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (metrics.InFlight < rows.Length && waited.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(10);
+        Assert.Equal(rows.Length, metrics.InFlight);                        // all eight are inside the server, waiting for their batch
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var stopping = server.App.StopAsync(deadline.Token);
