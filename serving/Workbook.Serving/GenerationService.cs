@@ -31,6 +31,8 @@ public sealed class GenerationService : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         folder = Path.GetFullPath(folder);
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"The GPT-2 folder {folder} (--gpt2) does not exist. Give a folder with config.json and model.safetensors, or leave --gpt2 out to serve predictions only.");
         var hasTokenizer = File.Exists(Path.Combine(folder, "tokenizer.json"))
             || (File.Exists(Path.Combine(folder, "vocab.json")) && File.Exists(Path.Combine(folder, "merges.txt")));
         var generator = hasTokenizer

@@ -35,6 +35,7 @@ public static class ProblemResponses
     {
         400 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.1",
         404 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.5",
+        405 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.6",
         413 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.14",
         415 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.16",
         429 => "https://www.rfc-editor.org/rfc/rfc6585#section-4",

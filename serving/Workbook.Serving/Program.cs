@@ -24,7 +24,7 @@ try
 {
     app = ServingApp.Build(options);
 }
-catch (Exception e) when (e is ModelPackageException or IOException or ArgumentException or InvalidDataException)
+catch (Exception e) when (e is ModelPackageException or IOException or ArgumentException or InvalidOperationException or Workbook.Safetensors.CheckpointMismatchException)
 {
     Console.Error.WriteLine($"Workbook.Serving: cannot start: {e.Message}");
     return 3;

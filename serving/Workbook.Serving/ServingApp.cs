@@ -41,6 +41,7 @@ public static class ServingApp
         var generation = options.Gpt2Folder is null ? null : GenerationService.Load(options.Gpt2Folder);
         var metrics = new ServiceMetrics();
         if (predictions.Batcher is { } batcher) metrics.BatchCounters = () => (batcher.Batches, batcher.Rows);
+        builder.Services.AddProblemDetails();                              // an unexpected failure is a 500 problem body too, not an empty page
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(predictions);                        // disposed with the host: drains the batcher
         if (generation is not null) builder.Services.AddSingleton(generation);
@@ -90,6 +91,7 @@ public static class ServingApp
                 metrics.Finished(endpoint, context.Response.StatusCode, clock.Elapsed);
             }
         });
+        app.UseExceptionHandler();
         app.UseRouting();
         app.UseRateLimiter();
 
@@ -97,8 +99,19 @@ public static class ServingApp
         app.MapGet("/metrics", () => Results.Text(metrics.ToPrometheusText(), "text/plain; version=0.0.4; charset=utf-8"));
         app.MapPost("/v1/predict", (HttpContext context) => PredictAsync(context, predictions, options)).RequireRateLimiting(ModelPolicy);
         app.MapPost("/v1/generate", (HttpContext context) => GenerateAsync(context, generation, options)).RequireRateLimiting(ModelPolicy);
-        app.MapFallback((HttpContext context) => ProblemResponses.Result(new RequestProblemException(404, "Not found",
-            $"No endpoint {context.Request.Method} {context.Request.Path}. Endpoints: POST /v1/predict, POST /v1/generate, GET /healthz, GET /metrics."), context));
+        string[] knownPaths = ["/v1/predict", "/v1/generate", "/healthz", "/metrics"];
+        app.MapFallback((HttpContext context) =>
+        {
+            var path = context.Request.Path.Value ?? "";
+            if (knownPaths.Contains(path, StringComparer.OrdinalIgnoreCase))
+            {
+                var allowed = path.StartsWith("/v1/", StringComparison.OrdinalIgnoreCase) ? "POST" : "GET";
+                context.Response.Headers.Allow = allowed;
+                return ProblemResponses.Result(new RequestProblemException(405, "Method not allowed", $"{path} answers {allowed}, not {context.Request.Method}."), context);
+            }
+            return ProblemResponses.Result(new RequestProblemException(404, "Not found",
+                $"No endpoint {context.Request.Method} {path}. Endpoints: POST /v1/predict, POST /v1/generate, GET /healthz, GET /metrics."), context);
+        });
         return app;
     }
 

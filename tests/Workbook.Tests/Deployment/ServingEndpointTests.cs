@@ -61,6 +61,13 @@ public sealed class ServingEndpointTests(ServingFixture fixture) : IClassFixture
         Assert.Equal("workbook_http_request_duration_seconds_count{endpoint=\"/v1/predict\"} 4", Line(after, "workbook_http_request_duration_seconds_count{endpoint=\"/v1/predict\"}"));
         Assert.Contains("workbook_http_request_duration_seconds{endpoint=\"/v1/predict\",quantile=\"0.99\"}", after);
         Assert.Equal("workbook_predict_batched_rows_total 3", Line(after, "workbook_predict_batched_rows_total"));
+
+        using var wrongMethod = await server.Client.GetAsync("/v1/predict");
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
+        Assert.Equal("POST", wrongMethod.Content.Headers.Allow.Single());
+        using var unknown = await server.Client.GetAsync("/v1/predit");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("POST /v1/predict", (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
     }
 
     [Fact]
