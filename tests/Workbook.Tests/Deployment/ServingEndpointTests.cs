@@ -151,6 +151,20 @@ public sealed class ServingEndpointTests(ServingFixture fixture) : IClassFixture
         }
     }
 
+    [Fact]
+    public async Task An_oversized_body_without_a_length_is_cut_off_at_the_limit()
+    {
+        // Chunked transfer: no Content-Length to check up front, so the server must stop reading at the limit.
+        await using var server = await ServingFixture.StartAsync(fixture.Options());
+        var content = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes("{\"features\": [" + new string(' ', 40_000) + "]}")));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/predict") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+        using var response = await server.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("16384 bytes", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+    }
+
     public static TheoryData<string, string> BadGenerateBodies() => new()
     {
         { "{\"maxNewTokens\": 5}", "prompt" },
