@@ -12,6 +12,12 @@ namespace Workbook.Deployment;
 /// </summary>
 public sealed partial class ServiceProcess : IAsyncDisposable
 {
+    /// <summary>
+    /// The environment variable in which the child receives this process's id, so a service that supports it (the
+    /// workbook's does) can shut itself down when its parent has gone — no orphaned server after a crashed kernel.
+    /// </summary>
+    public const string ParentProcessIdVariable = "WORKBOOK_PARENT_PID";
+
     private const int MaxOutputLines = 400;
     private const int SigTerm = 15;
     private readonly Process process;
@@ -58,6 +64,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(assemblyPath)!,
         };
+        info.Environment[ParentProcessIdVariable] = System.Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.ArgumentList.Add(assemblyPath);
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add("http://127.0.0.1:0");

@@ -29,6 +29,16 @@ catch (Exception e) when (e is ModelPackageException or IOException or ArgumentE
     Console.Error.WriteLine($"Workbook.Serving: cannot start: {e.Message}");
     return 3;
 }
-await app.RunAsync();
+app.Lifetime.ApplicationStarted.Register(() => ParentProcessWatch.Start(app.Lifetime));   // watching during start-up would cancel the bind
+try
+{
+    await app.RunAsync();
+}
+catch (OperationCanceledException)
+{
+    // SIGTERM (or Ctrl+C) arrived while Kestrel was still binding: an orderly stop, not a crash.
+    Console.WriteLine("Workbook.Serving: stopped before it had finished starting.");
+    return 0;
+}
 Console.WriteLine("Workbook.Serving: stopped.");
 return 0;

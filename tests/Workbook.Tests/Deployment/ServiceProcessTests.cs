@@ -45,6 +45,30 @@ public sealed class ServiceProcessTests(ServingFixture fixture) : IClassFixture<
         await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("/healthz"));
     }
 
+    [LinuxFact]
+    public async Task The_server_stops_itself_when_the_process_that_started_it_is_gone()
+    {
+        // The "parent" is a process that ends after a second; the server must notice and shut down, not linger as an orphan.
+        using var parent = System.Diagnostics.Process.Start("sleep", "1");
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { ServerDll, "--model", fixture.PackageFolder, "--urls", "http://127.0.0.1:0" }) info.ArgumentList.Add(a);
+        info.Environment[ServiceProcess.ParentProcessIdVariable] = parent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var server = System.Diagnostics.Process.Start(info)!;
+        var output = server.StandardOutput.ReadToEndAsync();
+        var errors = server.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await server.WaitForExitAsync(deadline.Token);
+        }
+        finally
+        {
+            if (!server.HasExited) server.Kill(entireProcessTree: true);
+        }
+        Assert.True(server.ExitCode == 0, $"exit code {server.ExitCode}: {await output}\n{await errors}");
+        Assert.Contains($"the parent process {parent.Id} has exited; shutting down", await output);
+    }
+
     private static int InFlight(string metrics) =>
         int.Parse(metrics.Split('\n').Single(l => l.StartsWith("workbook_http_requests_in_flight ", StringComparison.Ordinal)).Split(' ')[1]);
 
