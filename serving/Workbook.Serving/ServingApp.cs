@@ -98,7 +98,7 @@ public static class ServingApp
         app.MapGet("/healthz", () => Results.Json(new { status = "ok", model = classifier.Manifest?.Kind, features = classifier.FeatureCount, labels = classifier.Labels, gpt2 = generation is not null }, Json));
         app.MapGet("/metrics", () => Results.Text(metrics.ToPrometheusText(), "text/plain; version=0.0.4; charset=utf-8"));
         app.MapPost("/v1/predict", (HttpContext context) => PredictAsync(context, predictions, options)).RequireRateLimiting(ModelPolicy);
-        app.MapPost("/v1/generate", (HttpContext context) => GenerateAsync(context, generation, options)).RequireRateLimiting(ModelPolicy);
+        app.MapPost("/v1/generate", (HttpContext context) => GenerateAsync(context, generation, options, metrics)).RequireRateLimiting(ModelPolicy);
         string[] knownPaths = ["/v1/predict", "/v1/generate", "/healthz", "/metrics"];
         app.MapFallback((HttpContext context) =>
         {
@@ -158,7 +158,7 @@ public static class ServingApp
         }
     }
 
-    private static async Task GenerateAsync(HttpContext context, GenerationService? generation, ServingOptions options)
+    private static async Task GenerateAsync(HttpContext context, GenerationService? generation, ServingOptions options, ServiceMetrics metrics)
     {
         if (generation is null)
         {
@@ -192,6 +192,7 @@ public static class ServingApp
                 var pieces = 0;
                 await foreach (var piece in generation.StreamAsync(request, deadline.Token))
                 {
+                    metrics.PieceGenerated();
                     completion.Append(piece);
                     pieces++;
                     await WriteEventAsync(context, "token", new { text = piece }, deadline.Token);
@@ -201,7 +202,11 @@ public static class ServingApp
             else
             {
                 var completion = new System.Text.StringBuilder();
-                await foreach (var piece in generation.StreamAsync(request, deadline.Token)) completion.Append(piece);
+                await foreach (var piece in generation.StreamAsync(request, deadline.Token))
+                {
+                    metrics.PieceGenerated();
+                    completion.Append(piece);
+                }
                 await context.Response.WriteAsJsonAsync(new { prompt = request.Prompt, completion = completion.ToString() }, Json, context.RequestAborted);
             }
         }

@@ -104,6 +104,33 @@ public sealed class ServingEndpointTests(ServingFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_client_that_disconnects_mid_stream_stops_its_generation()
+    {
+        var folder = DeploymentFixtures.SaveTinyGpt2(DeploymentFixtures.TemporaryFolder("long-gpt2"), contextLength: 1024);
+        try
+        {
+            await using var server = await ServingFixture.StartAsync(fixture.Options() with { Gpt2Folder = folder, MaxNewTokensLimit = 1000 });
+            var metrics = server.App.Services.GetRequiredService<ServiceMetrics>();
+            using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/generate") { Content = JsonContent.Create(new { prompt = "The dog", maxNewTokens = 1000, stream = true }) })
+            using (var response = await server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+            {
+                var received = 0;
+                await foreach (var e in ServerSentEventReader.ReadAsync(await response.Content.ReadAsStreamAsync()))
+                    if (++received == 3) break;                              // read three pieces, then hang up
+            }
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (metrics.InFlight > 0 && waited.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(20);
+            Assert.Equal(0, metrics.InFlight);
+            // Had the disconnect been ignored, all 1000 tokens would have been generated.
+            Assert.True(metrics.GeneratedPieces < 900, $"{metrics.GeneratedPieces} pieces were generated after the client left");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Without_a_gpt2_folder_generate_answers_503_saying_how_to_enable_it()
     {
         await using var server = await ServingFixture.StartAsync(fixture.Options(gpt2: false));
