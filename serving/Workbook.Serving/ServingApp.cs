@@ -41,6 +41,7 @@ public static class ServingApp
         var generation = options.Gpt2Folder is null ? null : GenerationService.Load(options.Gpt2Folder);
         var metrics = new ServiceMetrics();
         if (predictions.Batcher is { } batcher) metrics.BatchCounters = () => (batcher.Batches, batcher.Rows);
+        if (generation is not null) metrics.GeneratedTokens = () => generation.TokensGenerated;
         builder.Services.AddProblemDetails();                              // an unexpected failure is a 500 problem body too, not an empty page
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(predictions);                        // disposed with the host: drains the batcher
@@ -98,7 +99,7 @@ public static class ServingApp
         app.MapGet("/healthz", () => Results.Json(new { status = "ok", model = classifier.Manifest?.Kind, features = classifier.FeatureCount, labels = classifier.Labels, gpt2 = generation is not null }, Json));
         app.MapGet("/metrics", () => Results.Text(metrics.ToPrometheusText(), "text/plain; version=0.0.4; charset=utf-8"));
         app.MapPost("/v1/predict", (HttpContext context) => PredictAsync(context, predictions, options)).RequireRateLimiting(ModelPolicy);
-        app.MapPost("/v1/generate", (HttpContext context) => GenerateAsync(context, generation, options, metrics)).RequireRateLimiting(ModelPolicy);
+        app.MapPost("/v1/generate", (HttpContext context) => GenerateAsync(context, generation, options)).RequireRateLimiting(ModelPolicy);
         string[] knownPaths = ["/v1/predict", "/v1/generate", "/healthz", "/metrics"];
         app.MapFallback((HttpContext context) =>
         {
@@ -158,7 +159,7 @@ public static class ServingApp
         }
     }
 
-    private static async Task GenerateAsync(HttpContext context, GenerationService? generation, ServingOptions options, ServiceMetrics metrics)
+    private static async Task GenerateAsync(HttpContext context, GenerationService? generation, ServingOptions options)
     {
         if (generation is null)
         {
@@ -192,7 +193,6 @@ public static class ServingApp
                 var pieces = 0;
                 await foreach (var piece in generation.StreamAsync(request, deadline.Token))
                 {
-                    metrics.PieceGenerated();
                     completion.Append(piece);
                     pieces++;
                     await WriteEventAsync(context, "token", new { text = piece }, deadline.Token);
@@ -202,11 +202,7 @@ public static class ServingApp
             else
             {
                 var completion = new System.Text.StringBuilder();
-                await foreach (var piece in generation.StreamAsync(request, deadline.Token))
-                {
-                    metrics.PieceGenerated();
-                    completion.Append(piece);
-                }
+                await foreach (var piece in generation.StreamAsync(request, deadline.Token)) completion.Append(piece);
                 await context.Response.WriteAsJsonAsync(new { prompt = request.Prompt, completion = completion.ToString() }, Json, context.RequestAborted);
             }
         }
