@@ -74,7 +74,7 @@ if ! dotnet build "$root/Workbook.slnx" --nologo -v minimal -clp:NoSummary >"$lo
 fi
 # Show what the build changed or warned about (the native fix prints one line per file it patches).
 grep -E "Patched |Could not patch|warning" "$log" || true
-echo "Built lib/bin/Workbook.dll, the notebook runner and the tests."
+echo "Built lib/bin/Workbook.dll, the notebook runner, the model server (serving/) and the tests."
 
 if [ "$jupyter" = true ]; then
   "$root/tools/jupyter/setup.sh"

@@ -68,6 +68,33 @@ public sealed class StandardScaler
         return this;
     }
 
+    /// <summary>
+    /// A fitted scaler from saved statistics (a model package's manifest): per-feature <paramref name="mean"/> and
+    /// <paramref name="scale"/> (the divisor; its square is taken as the variance).
+    /// </summary>
+    /// <exception cref="ArgumentException">The lists are empty or of different lengths, a mean is not finite, or a scale is not a finite number above 0; the message names the feature.</exception>
+    public static StandardScaler FromStatistics(IReadOnlyList<double> mean, IReadOnlyList<double> scale, int samplesSeen = 0)
+    {
+        ArgumentNullException.ThrowIfNull(mean);
+        ArgumentNullException.ThrowIfNull(scale);
+        if (mean.Count == 0) throw new ArgumentException("A scaler needs at least one feature; the mean list is empty.", nameof(mean));
+        if (mean.Count != scale.Count)
+            throw new ArgumentException($"The mean has {mean.Count} features but the scale has {scale.Count}; they must describe the same columns.", nameof(scale));
+        if (samplesSeen < 0) throw new ArgumentOutOfRangeException(nameof(samplesSeen), samplesSeen, "A sample count cannot be negative.");
+        for (var j = 0; j < mean.Count; j++)
+        {
+            if (!double.IsFinite(mean[j])) throw new ArgumentException($"The mean of feature {j} is {mean[j]}; it must be a finite number.", nameof(mean));
+            if (!double.IsFinite(scale[j]) || scale[j] <= 0) throw new ArgumentException($"The scale of feature {j} is {scale[j]}; it must be a finite number above 0.", nameof(scale));
+        }
+        return new StandardScaler
+        {
+            mean = [.. mean],
+            scale = [.. scale],
+            variance = [.. scale.Select(s => s * s)],
+            SamplesSeen = samplesSeen,
+        };
+    }
+
     /// <summary>Learns mean and scale from a 2-D tensor [samples, features] (any floating dtype, any device; statistics in float64).</summary>
     public StandardScaler Fit(Tensor features) => Fit(ToArray(features, nameof(features)));
 

@@ -19,6 +19,7 @@ public sealed record SimpleModelOptions(
     Activation Activation = Activation.ReLU)
 {
     /// <summary>The hidden widths actually used (<see cref="HiddenWidths"/>, or [64, 64] when null).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]                          // derived from HiddenWidths; not stored twice in JSON
     public IReadOnlyList<int> Widths => HiddenWidths ?? [64, 64];
 
     /// <summary>Throws if a size or probability is out of range, naming it.</summary>

@@ -130,6 +130,39 @@ public static class Charts
         return Finish(Chart.Combine([region, .. scatter]), "feature 0", "feature 1", title, logY: false);
     }
 
+    /// <summary>
+    /// Latency percentiles (p50, p90, p99) of several load tests side by side, one group of columns per percentile and
+    /// one colour per test, in milliseconds.
+    /// </summary>
+    /// <exception cref="ArgumentException">No results, or a result with no successful request.</exception>
+    public static GenericChart LatencyPercentiles(IEnumerable<Deployment.LoadTestResult> results, string? title = null)
+    {
+        var list = RequireLoadResults(results);
+        string[] keys = ["p50", "p90", "p99"];
+        var chart = Chart.Combine(list.Select(r => Chart.Column<double, string, string>(
+            [r.Latency!.P50Ms, r.Latency.P90Ms, r.Latency.P99Ms], Keys: keys, Name: r.Name)));
+        return Finish(chart, "percentile", "latency (ms)", title, logY: false);
+    }
+
+    /// <summary>Successful requests per second of several load tests, one column each.</summary>
+    /// <exception cref="ArgumentException">No results, or a result with no successful request.</exception>
+    public static GenericChart Throughput(IEnumerable<Deployment.LoadTestResult> results, string? title = null)
+    {
+        var list = RequireLoadResults(results);
+        var chart = Chart.Column<double, string, string>(list.Select(r => r.Throughput), Keys: list.Select(r => r.Name).ToArray(), Name: "requests/s");
+        return Finish(chart, "configuration", "requests per second", title, logY: false);
+    }
+
+    private static List<Deployment.LoadTestResult> RequireLoadResults(IEnumerable<Deployment.LoadTestResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var list = results.ToList();
+        if (list.Count == 0) throw new ArgumentException("Give at least one load-test result.", nameof(results));
+        foreach (var r in list)
+            if (r.Latency is null) throw new ArgumentException($"Load test '{r.Name}' has no successful request to chart ({r.Failed} failed).", nameof(results));
+        return list;
+    }
+
     /// <summary>Sets a chart's title (Plotly.NET.CSharp has no C#-friendly call for it).</summary>
     public static GenericChart Titled(this GenericChart chart, string title)
     {

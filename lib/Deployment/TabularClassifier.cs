@@ -1,0 +1,101 @@
+using Workbook.Data;
+using Workbook.Models;
+using static TorchSharp.torch;
+
+namespace Workbook.Deployment;
+
+/// <summary>
+/// A loaded model package ready to answer requests: raw feature rows in (the columns of
+/// <see cref="FeatureNames"/>, unscaled), class probabilities out. It applies the training scaler, runs the model in
+/// eval mode without gradients, and takes the softmax — the steps the classic serving snippet forgets.
+/// Safe to call from several threads at once (inference only reads the weights).
+/// </summary>
+public sealed class TabularClassifier : IDisposable
+{
+    /// <summary>Wraps a model, the scaler fitted on its training data, its input names and its class labels.</summary>
+    /// <exception cref="ArgumentException">Counts disagree between model, scaler, feature names and labels.</exception>
+    public TabularClassifier(SimpleModel model, StandardScaler scaler, IReadOnlyList<string> featureNames, IReadOnlyList<string> labels, ModelPackageManifest? manifest = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(scaler);
+        ArgumentNullException.ThrowIfNull(featureNames);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (scaler.FeatureCount != model.Options.Inputs)
+            throw new ArgumentException($"The scaler has {scaler.FeatureCount} features but the model takes {model.Options.Inputs}.", nameof(scaler));
+        if (featureNames.Count != model.Options.Inputs)
+            throw new ArgumentException($"{featureNames.Count} feature names for a model with {model.Options.Inputs} inputs.", nameof(featureNames));
+        if (labels.Count != model.Options.Outputs)
+            throw new ArgumentException($"{labels.Count} labels for a model with {model.Options.Outputs} outputs.", nameof(labels));
+        Model = model;
+        Scaler = scaler;
+        FeatureNames = [.. featureNames];
+        Labels = [.. labels];
+        Manifest = manifest;
+        model.eval();
+    }
+
+    /// <summary>The network (in eval mode).</summary>
+    public SimpleModel Model { get; }
+    /// <summary>The scaler applied to every row.</summary>
+    public StandardScaler Scaler { get; }
+    /// <summary>The input columns, in order.</summary>
+    public IReadOnlyList<string> FeatureNames { get; }
+    /// <summary>The class names, in output order.</summary>
+    public IReadOnlyList<string> Labels { get; }
+    /// <summary>The manifest the classifier was loaded from, when it came from a package.</summary>
+    public ModelPackageManifest? Manifest { get; }
+    /// <summary>Number of features a row must have.</summary>
+    public int FeatureCount => FeatureNames.Count;
+
+    /// <summary>Predicts one row.</summary>
+    /// <exception cref="ArgumentException">The row has the wrong length or a value that is NaN or infinite.</exception>
+    public ClassPrediction Predict(IReadOnlyList<double> row) => Predict([row])[0];
+
+    /// <summary>Predicts a batch of rows with one forward pass.</summary>
+    /// <exception cref="ArgumentException">No rows, or a row has the wrong length or a value that is NaN or infinite; the message names the row and column.</exception>
+    public IReadOnlyList<ClassPrediction> Predict(IReadOnlyList<IReadOnlyList<double>> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0) throw new ArgumentException("Give at least one row to predict.", nameof(rows));
+        var n = rows.Count;
+        var f = FeatureCount;
+        var flat = new float[n * f];
+        for (var i = 0; i < n; i++)
+        {
+            var row = rows[i] ?? throw new ArgumentException($"Row {i} is null.", nameof(rows));
+            if (row.Count != f)
+                throw new ArgumentException($"Row {i} has {row.Count} values but the model takes {f} features ({FeatureNames[0]} … {FeatureNames[^1]}).", nameof(rows));
+            for (var j = 0; j < f; j++)
+            {
+                var v = row[j];
+                if (!double.IsFinite(v)) throw new ArgumentException($"Row {i}, feature {j} ({FeatureNames[j]}) is {v}; features must be finite numbers.", nameof(rows));
+                flat[i * f + j] = (float)((v - Scaler.Mean[j]) / Scaler.Scale[j]);
+            }
+        }
+        float[] probabilities;
+        using (no_grad())
+        using (var scope = NewDisposeScope())
+        {
+            var device = Model.parameters().First().device;
+            var input = tensor(flat, [n, f], device: device);
+            probabilities = Model.call(input).softmax(1).to(CPU).data<float>().ToArray();
+        }
+        var k = Labels.Count;
+        var result = new ClassPrediction[n];
+        for (var i = 0; i < n; i++)
+        {
+            var p = new double[k];
+            var best = 0;
+            for (var c = 0; c < k; c++)
+            {
+                p[c] = probabilities[i * k + c];
+                if (p[c] > p[best]) best = c;
+            }
+            result[i] = new ClassPrediction(Labels[best], best, p);
+        }
+        return result;
+    }
+
+    /// <summary>Releases the model's tensors.</summary>
+    public void Dispose() => Model.Dispose();
+}
