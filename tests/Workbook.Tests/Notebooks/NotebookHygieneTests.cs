@@ -96,6 +96,23 @@ public partial class NotebookHygieneTests
 
     [Theory]
     [MemberData(nameof(Chapters))]
+    public void Links_its_neighbours_once_they_exist(string notebook)
+    {
+        // A chapter written before the next one exists says "arriving with ..."; this turns that into a failure the day
+        // the neighbour lands, so the chain of Previous/Next links never goes stale.
+        var names = Repository.Layout.AllNotebooks().Select(Path.GetFileName).ToList();
+        var index = names.IndexOf(notebook);
+        var last = Load(notebook).Cells[^1].Source;
+        var next = index + 1 < names.Count ? names[index + 1] : null;
+        var previous = index > 0 ? names[index - 1] : null;
+        if (next is not null)
+            Assert.Matches($@"\*\*Next:\*\*\s*\[[^\]]+\]\({Regex.Escape(next!)}\)", last);
+        if (previous is not null)
+            Assert.Matches($@"\*\*Previous:\*\*\s*\[[^\]]+\]\({Regex.Escape(previous!)}\)", last);
+    }
+
+    [Theory]
+    [MemberData(nameof(Chapters))]
     public void Relative_links_resolve(string notebook)
     {
         var folder = Repository.Layout.Notebooks;
