@@ -73,9 +73,14 @@ public sealed class Gpt2TextGenerator
     public IEnumerable<string> Stream(string prompt, GenerationOptions? options = null) =>
         StreamAsync(prompt, options).ToBlockingEnumerable();
 
+    /// <summary>Tokens this generator has produced so far, over every call (a counter for metrics; thread-safe).</summary>
+    public long TokensGenerated => Interlocked.Read(ref tokensGenerated);
+    private long tokensGenerated;
+
     /// <summary>
     /// The continuation only, piece by piece: generation runs on a worker thread and each piece arrives as soon as its
-    /// token is chosen. Cancelling stops generation after the current token.
+    /// token is chosen. Cancelling stops generation after the current token; so does leaving the loop early. Either way
+    /// the enumeration ends only once the worker has stopped, so no generation keeps running in the background.
     /// </summary>
     public async IAsyncEnumerable<string> StreamAsync(string prompt, GenerationOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -83,13 +88,15 @@ public sealed class Gpt2TextGenerator
         options = WithEos(options).Validate();
         var decoder = Tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
         var pieces = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var worker = Task.Run(() =>
         {
             try
             {
                 Generator.Generate(ids, options, (_, next) =>
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
+                    stop.Token.ThrowIfCancellationRequested();
+                    Interlocked.Increment(ref tokensGenerated);
                     var piece = decoder.Push((int)next[0]);
                     if (piece.Length > 0) pieces.Writer.TryWrite(piece);
                 });
@@ -99,16 +106,22 @@ public sealed class Gpt2TextGenerator
             }
             catch (Exception e)
             {
-                pieces.Writer.TryComplete(e);
+                pieces.Writer.TryComplete(e);                                  // the reader sees the failure
             }
         }, CancellationToken.None);
-        // A cancelled reader stops at once; the worker notices the token before its next token and ends too.
-        await foreach (var piece in pieces.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();              // pieces already queued are not delivered either
-            yield return piece;
+            await foreach (var piece in pieces.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                cancellationToken.ThrowIfCancellationRequested();          // pieces already queued are not delivered either
+                yield return piece;
+            }
         }
-        await worker.ConfigureAwait(false);
+        finally
+        {
+            stop.Cancel();                                                 // a no-op when generation has finished
+            await worker.ConfigureAwait(false);                            // never throws: failures go through the channel
+        }
     }
 
     private long[] Encode(string prompt)

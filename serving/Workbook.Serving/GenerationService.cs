@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Workbook.Gpt2;
 using Workbook.Text;
 
@@ -12,7 +11,6 @@ namespace Workbook.Serving;
 public sealed class GenerationService : IDisposable
 {
     private readonly SemaphoreSlim turn = new(1, 1);
-    private long tokensGenerated;
 
     private GenerationService(Gpt2TextGenerator generator, string folder)
     {
@@ -44,51 +42,24 @@ public sealed class GenerationService : IDisposable
     }
 
     /// <summary>Tokens generated so far, by every request (counted as the model produces them, whether or not a client reads them).</summary>
-    public long TokensGenerated => Interlocked.Read(ref tokensGenerated);
+    public long TokensGenerated => Generator.TokensGenerated;
 
     /// <summary>
-    /// Streams the continuation of <paramref name="request"/>, waiting for its turn first. Generation runs on a worker
-    /// thread that checks <paramref name="cancellationToken"/> before every token; the turn is released only once that
-    /// worker has really stopped, so a cancelled request (deadline, client gone) never keeps computing in the background
-    /// while the next one runs.
+    /// Streams the continuation of <paramref name="request"/>, waiting for its turn first. The turn is released only
+    /// once generation has really stopped (<see cref="Gpt2TextGenerator.StreamAsync"/> waits for its worker), so a
+    /// cancelled request (deadline, client gone) never keeps computing in the background while the next one runs.
     /// </summary>
     public async IAsyncEnumerable<string> StreamAsync(GenerateRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         await turn.WaitAsync(cancellationToken);
-        Task? worker = null;
         try
         {
-            long[] prompt = [.. Generator.Tokenizer.Encode(request.Prompt).Select(id => (long)id)];
-            var options = (request.Options with { EosTokenId = request.Options.EosTokenId ?? Generator.Model.Config.EosTokenId }).Validate();
-            var decoder = Generator.Tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
-            var pieces = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-            worker = Task.Run(() =>
-            {
-                try
-                {
-                    Generator.Generator.Generate(prompt, options, (_, next) =>
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        Interlocked.Increment(ref tokensGenerated);
-                        var piece = decoder.Push((int)next[0]);
-                        if (piece.Length > 0) pieces.Writer.TryWrite(piece);
-                    });
-                    var rest = decoder.Flush();
-                    if (rest.Length > 0) pieces.Writer.TryWrite(rest);
-                    pieces.Writer.TryComplete();
-                }
-                catch (Exception e)
-                {
-                    pieces.Writer.TryComplete(e);
-                }
-            }, CancellationToken.None);
-            await foreach (var piece in pieces.Reader.ReadAllAsync(cancellationToken)) yield return piece;
+            await foreach (var piece in Generator.StreamAsync(request.Prompt, request.Options, cancellationToken).ConfigureAwait(false))
+                yield return piece;
         }
         finally
         {
-            // The worker notices the cancellation before its next token; wait for that before the next request may start.
-            if (worker is not null) await worker.ConfigureAwait(false);
             turn.Release();
         }
     }

@@ -57,6 +57,26 @@ public sealed class Gpt2TextGeneratorTests : IDisposable
                 if (++received == 3) cancel.Cancel();
         });
         Assert.Equal(3, received);
+        var afterCancel = text.TokensGenerated;
+        await Task.Delay(200);
+        Assert.Equal(afterCancel, text.TokensGenerated);                   // the worker had stopped when the loop ended
+        Assert.True(afterCancel < 60, $"{afterCancel} tokens were generated for a reader that cancelled after 3");
+    }
+
+    [Fact]
+    public async Task Leaving_a_stream_early_stops_generation_too()
+    {
+        var text = NewGenerator();
+        var received = 0;
+        await foreach (var _ in text.StreamAsync("Hello", GenerationOptions.Greedy(60) with { StopAtEos = false }))
+            if (++received == 2) break;
+        var afterBreak = text.TokensGenerated;
+        Assert.True(afterBreak < 60, $"{afterBreak} of 60 tokens were generated for a reader that left after 2");
+        await Task.Delay(200);
+        Assert.Equal(afterBreak, text.TokensGenerated);
+        var counted = text.TokensGenerated;
+        text.Stream("Hello", GenerationOptions.Greedy(5) with { StopAtEos = false }).ToList();
+        Assert.Equal(counted + 5, text.TokensGenerated);
     }
 
     [Fact]
