@@ -9,6 +9,11 @@ namespace Workbook.Compression;
 /// with the labels into one target tensor [n, classes + 1] — last column the label — so the trainer's shuffling,
 /// batching and validation carry them along unchanged.
 /// </summary>
+/// <remarks>
+/// A transfer set — inputs the teacher can label but nobody has — is expressed with the label
+/// <see cref="DistillationLoss.Unlabelled"/> (−1) on its rows (see <see cref="PartialLabels"/>): those rows feed the soft
+/// term only, and <see cref="OnLabels"/> leaves them out of the metrics.
+/// </remarks>
 /// <example><code>
 /// var targets = Distillation.PackTargets(Distillation.TeacherLogits(teacher, xTrain), yTrain);
 /// var trainer = new Trainer(student, optim.Adam(student.parameters()), Distillation.TrainerLoss(new DistillationLoss(4, 0.7)));
@@ -43,7 +48,10 @@ public static class Distillation
         }
     }
 
-    /// <summary>[n, classes] teacher logits and [n] labels → float32 [n, classes + 1] targets (labels are exact in float32 below 2²⁴).</summary>
+    /// <summary>
+    /// [n, classes] teacher logits and [n] labels → float32 [n, classes + 1] targets (labels are exact in float32 below 2²⁴);
+    /// a label may be <see cref="DistillationLoss.Unlabelled"/> for a row of the transfer set.
+    /// </summary>
     /// <exception cref="ArgumentException">The shapes do not pair up.</exception>
     public static Tensor PackTargets(Tensor teacherLogits, Tensor labels)
     {
@@ -55,6 +63,33 @@ public static class Distillation
             throw new ArgumentException($"Labels must be [n] = [{teacherLogits.shape[0]}], one per row of teacher logits; got [{string.Join(", ", labels.shape)}].", nameof(labels));
         using var scope = NewDisposeScope();
         return cat([teacherLogits.to(ScalarType.Float32), labels.to(ScalarType.Float32).unsqueeze(1).to(teacherLogits.device)], 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="labels"/> [n] in which only the rows listed in <paramref name="labelledRows"/> keep their
+    /// label; every other row becomes <see cref="DistillationLoss.Unlabelled"/>: the setting of a few labels and many
+    /// inputs the teacher labels.
+    /// </summary>
+    /// <param name="labels">Integer class indices [n].</param>
+    /// <param name="labelledRows">Integer row indices in 0..n−1 (repeats allowed, order irrelevant).</param>
+    /// <returns>int64 [n] on the labels' device.</returns>
+    /// <exception cref="ArgumentException">Labels or row indices are not 1-D integer tensors, or an index is out of range.</exception>
+    public static Tensor PartialLabels(Tensor labels, Tensor labelledRows)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(labelledRows);
+        if (labels.dim() != 1 || labels.is_floating_point() || labels.dtype == ScalarType.Bool)
+            throw new ArgumentException($"Labels must be a 1-D tensor of integer class indices; got {labels.dtype} [{string.Join(", ", labels.shape)}].", nameof(labels));
+        if (labelledRows.dim() != 1 || labelledRows.is_floating_point() || labelledRows.dtype == ScalarType.Bool)
+            throw new ArgumentException($"The labelled rows must be a 1-D tensor of integer row indices; got {labelledRows.dtype} [{string.Join(", ", labelledRows.shape)}].", nameof(labelledRows));
+        var n = labels.shape[0];
+        using var scope = NewDisposeScope();
+        var rows = labelledRows.to(ScalarType.Int64, labels.device);
+        if (rows.numel() > 0 && ((rows < 0).any().item<bool>() || (rows >= n).any().item<bool>()))
+            throw new ArgumentException($"Every labelled row index must be in 0..{n - 1} (the labels have {n} rows); got values from {rows.min().item<long>()} to {rows.max().item<long>()}.", nameof(labelledRows));
+        var partial = full(n, DistillationLoss.Unlabelled, ScalarType.Int64, labels.device);
+        if (rows.numel() > 0) partial.index_copy_(0, rows, labels.to(ScalarType.Int64).index_select(0, rows));
+        return partial.MoveToOuterDisposeScope();
     }
 
     /// <summary>Splits packed targets back into teacher logits [n, classes] and int64 labels [n].</summary>
@@ -81,14 +116,27 @@ public static class Distillation
         };
     }
 
-    /// <summary>Adapts a metric on (outputs, labels), such as <see cref="EpochMetrics.Accuracy"/>, to packed targets.</summary>
+    /// <summary>
+    /// Adapts a metric on (outputs, labels), such as <see cref="EpochMetrics.Accuracy"/>, to packed targets: it is computed on
+    /// the labelled rows only (rows labelled <see cref="DistillationLoss.Unlabelled"/> have no truth to compare with), and is
+    /// NaN when no row has a label.
+    /// </summary>
     public static Func<Tensor, Tensor, double> OnLabels(Func<Tensor, Tensor, double> metric)
     {
         ArgumentNullException.ThrowIfNull(metric);
         return (outputs, packed) =>
         {
+            ArgumentNullException.ThrowIfNull(outputs);
             using var scope = NewDisposeScope();
-            return metric(outputs, UnpackTargets(packed).Labels);
+            var labels = UnpackTargets(packed).Labels.to(outputs.device);
+            if (outputs.dim() == 0 || outputs.shape[0] != labels.shape[0])
+                throw new ArgumentException($"The metric needs one output row per target row: outputs [{string.Join(", ", outputs.shape)}], packed targets [{string.Join(", ", packed.shape)}].");
+            var labelled = labels.ne(DistillationLoss.Unlabelled);
+            var count = labelled.sum().item<long>();
+            if (count == 0) return double.NaN;
+            if (count == labels.shape[0]) return metric(outputs, labels);
+            var rows = labelled.nonzero().squeeze(1);
+            return metric(outputs.index_select(0, rows), labels.index_select(0, rows));
         };
     }
 }

@@ -9,6 +9,12 @@ namespace Workbook.Compression;
 /// mean over the batch at temperature 1. The T² keeps the soft term's gradients the same size whatever T is (they
 /// scale as 1/T² otherwise), so α means the same thing at every temperature.
 /// </summary>
+/// <remarks>
+/// Rows whose label is <see cref="Unlabelled"/> (−1) have teacher logits but no label — a transfer set of unlabelled
+/// inputs: they add to the KL term only. The KL term is averaged over all rows of the batch, the cross-entropy over the
+/// labelled rows only (PyTorch's <c>F.cross_entropy(s, y, ignore_index=-1)</c>), so with every row labelled the loss is
+/// exactly the formula above; a batch without any labelled row has no hard term (where PyTorch would return NaN).
+/// </remarks>
 public sealed class DistillationLoss
 {
     /// <summary>A loss with temperature <paramref name="temperature"/> and soft-target weight <paramref name="alpha"/>.</summary>
@@ -23,6 +29,9 @@ public sealed class DistillationLoss
         Alpha = alpha;
     }
 
+    /// <summary>The label that marks a row as unlabelled: it contributes to the soft (teacher) term only.</summary>
+    public const long Unlabelled = -1;
+
     /// <summary>The temperature T.</summary>
     public double Temperature { get; }
     /// <summary>The weight α of the soft-target term (1 − α goes to the hard labels).</summary>
@@ -31,9 +40,9 @@ public sealed class DistillationLoss
     /// <summary>The loss for a batch.</summary>
     /// <param name="studentLogits">[batch, classes], with gradients.</param>
     /// <param name="teacherLogits">[batch, classes]; used without gradients.</param>
-    /// <param name="labels">int64 [batch], each in 0..classes−1.</param>
+    /// <param name="labels">Integer [batch], each in 0..classes−1, or <see cref="Unlabelled"/> (−1) for a row that has teacher logits but no label.</param>
     /// <returns>A scalar tensor.</returns>
-    /// <exception cref="ArgumentException">Shapes do not match, the labels are not integers or are out of range.</exception>
+    /// <exception cref="ArgumentException">Shapes do not match, the labels are not integers, or a label is neither a class index nor <see cref="Unlabelled"/>.</exception>
     public Tensor Compute(Tensor studentLogits, Tensor teacherLogits, Tensor labels)
     {
         ArgumentNullException.ThrowIfNull(studentLogits);
@@ -50,8 +59,8 @@ public sealed class DistillationLoss
         var classes = studentLogits.shape[1];
         using var scope = NewDisposeScope();
         var y = labels.to(ScalarType.Int64);
-        if ((y < 0).any().item<bool>() || (y >= classes).any().item<bool>())
-            throw new ArgumentException($"Every label must be a class index in 0..{classes - 1}; got values from {y.min().item<long>()} to {y.max().item<long>()}.", nameof(labels));
+        if ((y < Unlabelled).any().item<bool>() || (y >= classes).any().item<bool>())
+            throw new ArgumentException($"Every label must be a class index in 0..{classes - 1}, or {Unlabelled} for an unlabelled row; got values from {y.min().item<long>()} to {y.max().item<long>()}.", nameof(labels));
 
         var t = Temperature;
         var studentLog = nn.functional.log_softmax(studentLogits / t, 1);        // log q: log_softmax, never log(softmax()) (underflow)
@@ -60,7 +69,13 @@ public sealed class DistillationLoss
         // KL(p ‖ q) = Σ p·(log p − log q); where p underflows to 0 the term is 0 (0·log 0 = 0), not NaN.
         var pointwise = where(teacherP > 0, teacherP * (teacherLog - studentLog), zeros_like(teacherP));
         var kl = pointwise.sum(1).mean();
-        var hard = nn.functional.cross_entropy(studentLogits, y);
-        return (Alpha * t * t * kl + (1 - Alpha) * hard).MoveToOuterDisposeScope();
+        var labelled = y.ne(Unlabelled);
+        var labelledCount = labelled.sum().item<long>();
+        var soft = Alpha * t * t * kl;
+        if (labelledCount == 0) return soft.MoveToOuterDisposeScope();              // transfer rows only: no hard term (not 0/0 = NaN)
+        var hard = labelledCount == y.shape[0]
+            ? nn.functional.cross_entropy(studentLogits, y)
+            : nn.functional.cross_entropy(studentLogits.index_select(0, labelled.nonzero().squeeze(1)), y.masked_select(labelled));   // mean over the labelled rows
+        return (soft + (1 - Alpha) * hard).MoveToOuterDisposeScope();
     }
 }

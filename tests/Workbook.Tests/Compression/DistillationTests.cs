@@ -63,6 +63,93 @@ public class DistillationTests
     }
 
     [Fact]
+    public void Unlabelled_rows_match_pytorch_ignore_index_loss_and_gradient()
+    {
+        var golden = JsonDocument.Parse(File.ReadAllText(Repository.Fixture("compression/distillation-goldens.json"))).RootElement;
+        long[] shape = [.. golden.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64())];
+        double[] Doubles(JsonElement e) => [.. e.EnumerateArray().Select(v => v.GetDouble())];
+        var teacher = tensor(Doubles(golden.GetProperty("teacher")), shape);
+        var partial = tensor(golden.GetProperty("partial_labels").EnumerateArray().Select(v => v.GetInt64()).ToArray());
+        Assert.Contains(DistillationLoss.Unlabelled, partial.data<long>().ToArray());
+        foreach (var (cases, labels) in new[] { ("partial_cases", partial), ("unlabelled_cases", full(shape[0], DistillationLoss.Unlabelled)) })
+            foreach (var c in golden.GetProperty(cases).EnumerateArray())
+            {
+                var student = tensor(Doubles(golden.GetProperty("student")), shape).requires_grad_(true);
+                var loss = new DistillationLoss(c.GetProperty("temperature").GetDouble(), c.GetProperty("alpha").GetDouble()).Compute(student, teacher, labels);
+                loss.backward();
+                Assert.Equal(c.GetProperty("loss").GetDouble(), loss.item<double>(), 10);
+                var grad = student.grad!.flatten().data<double>().ToArray();
+                var expected = Doubles(c.GetProperty("grad"));
+                for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], grad[i], 10);
+            }
+    }
+
+    [Fact]
+    public void With_every_row_labelled_the_loss_is_the_plain_formula_and_unlabelled_rows_add_only_the_kl_term()
+    {
+        torch.manual_seed(10);
+        var s = randn(8, 5, ScalarType.Float64);
+        var t = randn(8, 5, ScalarType.Float64);
+        var y = randint(0, 5, [8]);
+        const double T = 3, alpha = 0.6;
+        var loss = new DistillationLoss(T, alpha);
+        var kl = (softmax(t / T, 1) * (nn.functional.log_softmax(t / T, 1) - nn.functional.log_softmax(s / T, 1))).sum(1);   // per row
+        var ce = nn.functional.cross_entropy(s, y, reduction: nn.Reduction.None);              // per row
+
+        // All rows labelled: α·T²·mean KL + (1 − α)·mean CE, as before the unlabelled convention existed.
+        Assert.Equal(alpha * T * T * kl.mean().item<double>() + (1 - alpha) * ce.mean().item<double>(), loss.Compute(s, t, y).item<double>(), 12);
+
+        // Rows 1, 4, 5 unlabelled: the KL still averages over all 8 rows, the CE over the 5 labelled rows.
+        var unlabelled = tensor(new[] { false, true, false, false, true, true, false, false });
+        var partial = where(unlabelled, full_like(y, DistillationLoss.Unlabelled), y);
+        var labelledCe = ce.masked_select(unlabelled.logical_not()).mean().item<double>();
+        Assert.Equal(alpha * T * T * kl.mean().item<double>() + (1 - alpha) * labelledCe, loss.Compute(s, t, partial).item<double>(), 12);
+        Assert.Equal(labelledCe, new DistillationLoss(T, 0).Compute(s, t, partial).item<double>(), 12);
+
+        // The gradient of an unlabelled row is α times that of the pure soft loss (α = 1): no hard-label part at all.
+        var sPartial = s.clone().requires_grad_(true);
+        loss.Compute(sPartial, t, partial).backward();
+        var sSoft = s.clone().requires_grad_(true);
+        new DistillationLoss(T, 1).Compute(sSoft, t, y).backward();
+        var rows = unlabelled.nonzero().squeeze(1);
+        Assert.True(sPartial.grad!.index_select(0, rows).allclose(alpha * sSoft.grad!.index_select(0, rows), rtol: 1e-12, atol: 1e-14));
+        // ... while a labelled row's gradient has a hard-label part.
+        Assert.False(sPartial.grad!.select(0, 0).allclose(alpha * sSoft.grad!.select(0, 0), rtol: 1e-6, atol: 1e-8));
+
+        // No labelled row at all: the soft term alone, finite (where PyTorch's ignore_index would give NaN); α = 0 gives 0.
+        var none = full_like(y, DistillationLoss.Unlabelled);
+        Assert.Equal(alpha * T * T * kl.mean().item<double>(), loss.Compute(s, t, none).item<double>(), 12);
+        var sNone = s.clone().requires_grad_(true);
+        var zero = new DistillationLoss(T, 0).Compute(sNone, t, none);
+        zero.backward();
+        Assert.Equal(0.0, zero.item<double>());
+        Assert.Equal(0.0, sNone.grad!.abs().max().item<double>());
+    }
+
+    [Fact]
+    public void Partial_labels_keep_only_the_listed_rows_and_metrics_skip_the_rest()
+    {
+        var labels = tensor(new long[] { 3, 1, 4, 1, 5, 9 });
+        var partial = Distillation.PartialLabels(labels, tensor(new long[] { 4, 0, 4 }));
+        Assert.Equal(new long[] { 3, -1, -1, -1, 5, -1 }, partial.data<long>().ToArray());
+        Assert.Equal(ScalarType.Int64, Distillation.PartialLabels(labels.to(ScalarType.Int32), tensor(new int[] { 1 })).dtype);
+        Assert.All(Distillation.PartialLabels(labels, zeros(0, ScalarType.Int64)).data<long>().ToArray(), v => Assert.Equal(DistillationLoss.Unlabelled, v));
+
+        // Accuracy on packed targets counts the labelled rows only: rows 0 and 4 are labelled; row 0 right, row 4 wrong.
+        var outputs = nn.functional.one_hot(tensor(new long[] { 3, 0, 0, 0, 2, 0 }), 10).to(ScalarType.Float32);
+        var packed = Distillation.PackTargets(zeros(6, 10), partial);
+        Assert.Equal(0.5, Distillation.OnLabels(EpochMetrics.Accuracy)(outputs, packed), 12);
+        Assert.True(double.IsNaN(Distillation.OnLabels(EpochMetrics.Accuracy)(outputs, Distillation.PackTargets(zeros(6, 10), full(6, -1L)))));
+        Assert.Equal(partial.data<long>().ToArray(), Distillation.UnpackTargets(packed).Labels.data<long>().ToArray());   // −1 survives packing
+
+        Assert.Contains("0..5", Assert.Throws<ArgumentException>(() => Distillation.PartialLabels(labels, tensor(new long[] { 6 }))).Message);
+        Assert.Contains("0..5", Assert.Throws<ArgumentException>(() => Distillation.PartialLabels(labels, tensor(new long[] { -1 }))).Message);
+        Assert.Contains("integer row indices", Assert.Throws<ArgumentException>(() => Distillation.PartialLabels(labels, tensor(new[] { 1.0f }))).Message);
+        Assert.Contains("1-D tensor of integer class indices", Assert.Throws<ArgumentException>(() => Distillation.PartialLabels(zeros(6, 2, ScalarType.Int64), tensor(new long[] { 1 }))).Message);
+        Assert.Contains("one output row per target row", Assert.Throws<ArgumentException>(() => Distillation.OnLabels(EpochMetrics.Accuracy)(outputs.narrow(0, 0, 5), packed)).Message);
+    }
+
+    [Fact]
     public void Alpha_zero_is_cross_entropy_and_a_student_equal_to_its_teacher_pays_only_the_hard_term()
     {
         torch.manual_seed(8);
@@ -106,6 +193,7 @@ public class DistillationTests
         Assert.Contains("[batch] = [4]", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 3), zeros(3, ScalarType.Int64))).Message);
         Assert.Contains("integer class indices", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 3), zeros(4))).Message);
         Assert.Contains("0..2", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 3), full(4, 3L))).Message);
+        Assert.Contains("-1 for an unlabelled row", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 3), full(4, -2L))).Message);
         Assert.Contains("[batch, classes]", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4), zeros(4), zeros(4, ScalarType.Int64))).Message);
         Assert.Contains("[n, classes + 1]", Assert.Throws<ArgumentException>(() => Distillation.UnpackTargets(zeros(4, 1))).Message);
         Assert.Contains("3 outputs", Assert.Throws<ArgumentException>(() => Distillation.TrainerLoss(loss)(zeros(4, 3), zeros(4, 6))).Message);
@@ -135,5 +223,33 @@ public class DistillationTests
         Assert.True(loss[^1] < 0.5 * loss[0], string.Join(", ", loss));
         Assert.True(history.Epochs[^1]["val_accuracy"] > 0.85, history.ToString());
         Assert.Equal(teacherBefore, teacher.parameters().Select(p => Values(p)).ToList());   // the teacher stayed frozen
+    }
+
+    [Fact]
+    public void With_few_labels_a_student_distilled_on_unlabelled_rows_beats_the_same_student_on_the_labels_alone()
+    {
+        var (x, y, xt, yt) = Digits();
+        var teacherTrainer = NewTrainer(DigitsModel(128, 128), epochs: 6);
+        teacherTrainer.Fit(x, y);
+        var teacher = teacherTrainer.Model;
+        // 60 labelled rows (the first 60 of a fixed permutation); the other 1 287 keep only the teacher's logits.
+        var labelled = randperm(x.shape[0], generator: new Generator(3)).narrow(0, 0, 60);
+        var targets = Distillation.PackTargets(Distillation.TeacherLogits(teacher, x), Distillation.PartialLabels(y, labelled));
+        var validation = Distillation.PackTargets(Distillation.TeacherLogits(teacher, xt), yt);
+
+        double Train(double alpha)   // α = 0: the unlabelled rows carry no loss at all, so this is training on the 60 labels alone
+        {
+            torch.manual_seed(0);
+            var student = new Workbook.Models.SimpleModel(DigitsModel(16));
+            var trainer = new Trainer(student, optim.Adam(student.parameters(), lr: 0.003), Distillation.TrainerLoss(new DistillationLoss(2, alpha)), new TrainingOptions(Epochs: 10, BatchSize: 64));
+            trainer.Metrics["accuracy"] = Distillation.OnLabels(EpochMetrics.Accuracy);
+            var history = trainer.Fit(x, targets, xt, validation);
+            Assert.All(history.Series("loss"), v => Assert.True(double.IsFinite(v)));
+            return history.Epochs[^1]["val_accuracy"];
+        }
+        var alone = Train(0);
+        var distilled = Train(0.9);
+        Assert.True(distilled > alone + 0.03, $"distilled {distilled:P2}, alone on 60 labels {alone:P2}");
+        Assert.True(distilled > 0.85, $"distilled {distilled:P2}");
     }
 }
