@@ -15,8 +15,12 @@ public sealed record ServingOptions
     public bool Batching { get; init; } = true;
     /// <summary>Most rows in one batched forward pass.</summary>
     public int BatchMaxRows { get; init; } = 64;
-    /// <summary>Longest a request waits for others to share its batch.</summary>
-    public TimeSpan BatchMaxWait { get; init; } = TimeSpan.FromMilliseconds(2);
+    /// <summary>
+    /// Longest a request waits for others to share its batch. Zero (the default) adds no wait: a batch is whatever
+    /// queued while the previous one ran, so an idle server answers at once and a busy one batches by itself (the
+    /// default of Triton's dynamic batcher too). A fixed wait only pays when a forward pass is expensive.
+    /// </summary>
+    public TimeSpan BatchMaxWait { get; init; } = TimeSpan.Zero;
     /// <summary>Largest request body accepted; larger ones get 413.</summary>
     public long MaxBodyBytes { get; init; } = 64 * 1024;
     /// <summary>Most rows in one predict request.</summary>
@@ -44,7 +48,7 @@ public sealed record ServingOptions
           --urls URL[;URL]          listen addresses (default http://127.0.0.1:5000; port 0 picks a free port)
           --batching on|off         micro-batch concurrent predict requests (default on)
           --batch-max-rows N        rows per batched forward pass (default 64)
-          --batch-max-wait-ms MS    longest wait for a batch to fill (default 2)
+          --batch-max-wait-ms MS    longest wait for a batch to fill (default 0: batch what queued meanwhile)
           --max-body-bytes N        largest request body (default 65536); larger: 413
           --max-rows N              most rows in one predict request (default 256)
           --max-concurrency N       model requests processed at once (default 32)
@@ -79,7 +83,7 @@ public sealed record ServingOptions
             Urls = values.GetValueOrDefault("--urls") ?? "http://127.0.0.1:5000",
             Batching = values.TryGetValue("--batching", out var b) ? OnOff("--batching", b) : true,
             BatchMaxRows = Int(values, "--batch-max-rows", 64, 1, 4096),
-            BatchMaxWait = TimeSpan.FromMilliseconds(Int(values, "--batch-max-wait-ms", 2, 0, 1000)),
+            BatchMaxWait = TimeSpan.FromMilliseconds(Int(values, "--batch-max-wait-ms", 0, 0, 1000)),
             MaxBodyBytes = Int(values, "--max-body-bytes", 64 * 1024, 64, 64 * 1024 * 1024),
             MaxRowsPerRequest = Int(values, "--max-rows", 256, 1, 100_000),
             MaxConcurrentRequests = Int(values, "--max-concurrency", 32, 1, 10_000),
