@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using Workbook.Native;
 
 namespace Workbook.Deployment;
 
@@ -19,7 +19,6 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     public const string ParentProcessIdVariable = "WORKBOOK_PARENT_PID";
 
     private const int MaxOutputLines = 400;
-    private const int SigTerm = 15;
     private readonly Process process;
     private readonly Queue<string> output = new();
     private readonly TaskCompletionSource<Uri> listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -57,7 +56,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             throw new FileNotFoundException($"The service {assemblyPath} does not exist; build it first (tools/setup.sh or dotnet build).", assemblyPath);
         var timeout = startTimeout ?? TimeSpan.FromSeconds(60);
         if (timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(startTimeout), startTimeout, "The start timeout must be positive.");
-        var info = new ProcessStartInfo(DotnetHost())
+        var info = new ProcessStartInfo(DotnetHost.Executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -130,7 +129,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         var graceful = false;
         if (!process.HasExited)
         {
-            if (!OperatingSystem.IsWindows() && SendSignal(process.Id, SigTerm) == 0)
+            if (PosixProcess.Signal(process.Id, PosixProcess.SigTerm))
             {
                 using var wait = new CancellationTokenSource(grace);
                 try
@@ -203,21 +202,6 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The dotnet host to run a framework-dependent .dll with: the one running now when it is dotnet, else DOTNET_HOST_PATH, else "dotnet" on PATH.</summary>
-    private static string DotnetHost()
-    {
-        var current = System.Environment.ProcessPath;
-        if (current is not null && Path.GetFileNameWithoutExtension(current).Equals("dotnet", StringComparison.OrdinalIgnoreCase)) return current;
-        var hostPath = System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(hostPath) && File.Exists(hostPath)) return hostPath;
-        var root = System.Environment.GetEnvironmentVariable("DOTNET_ROOT");
-        var candidate = root is null ? null : Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
-        return candidate is not null && File.Exists(candidate) ? candidate : "dotnet";
-    }
-
     [GeneratedRegex(@"listening on:?\s+(https?://\S+)", RegexOptions.IgnoreCase)]
     private static partial Regex ListeningLine();
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SendSignal(int pid, int signal);
 }

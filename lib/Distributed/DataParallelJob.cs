@@ -34,8 +34,8 @@ public static class DataParallelJob
         if (useMpi) arguments.AddRange(["--expect-size", processes.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         arguments.AddRange(settings.ToArguments());
         var launch = useMpi
-            ? MpiLauncher.Run(new MpiLaunchOptions(processes, DotnetHost(), arguments, timeout))
-            : MpiLauncher.RunSingle(DotnetHost(), arguments, timeout);
+            ? MpiLauncher.Run(new MpiLaunchOptions(processes, DotnetHost.Executable, arguments, timeout))
+            : MpiLauncher.RunSingle(DotnetHost.Executable, arguments, timeout);
         launch.EnsureSuccess();
         return new DataParallelRun(processes, useMpi, RankResult.ReadAll(outputFolder, processes), launch);
     }
@@ -50,12 +50,5 @@ public static class DataParallelJob
             throw new FileNotFoundException(
                 $"The distributed worker {full} does not exist. Build it with `dotnet build tools/Workbook.Distributed` (tools/setup.sh builds it).", full);
         return full;
-    }
-
-    /// <summary>The dotnet host running this process (so ranks use the same runtime), else <c>dotnet</c> from PATH.</summary>
-    public static string DotnetHost()
-    {
-        var host = System.Environment.ProcessPath;
-        return host is not null && Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase) ? host : "dotnet";
     }
 }

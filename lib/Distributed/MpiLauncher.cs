@@ -1,3 +1,5 @@
+using Workbook.Native;
+
 namespace Workbook.Distributed;
 
 /// <summary>

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 
+using Workbook.Native;
+
 namespace Workbook.Distributed;
 
 /// <summary>

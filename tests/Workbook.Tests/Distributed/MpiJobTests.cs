@@ -24,7 +24,7 @@ public class MpiJobTests
     public void Singleton_without_mpirun_is_rank_0_of_1_and_collectives_are_the_identity()
     {
         using var folder = new TempFolder();
-        MpiLauncher.RunSingle(DataParallelJob.DotnetHost(), [Worker, "collectives", "--out", folder.Path], JobTimeout).EnsureSuccess();
+        MpiLauncher.RunSingle(DotnetHost.Executable, [Worker, "collectives", "--out", folder.Path], JobTimeout).EnsureSuccess();
         var report = Collectives(folder.Path, 1)[0];
         Assert.Equal(0, report.GetProperty("rank").GetInt32());
         Assert.Equal(1, report.GetProperty("size").GetInt32());
@@ -48,7 +48,7 @@ public class MpiJobTests
     public void Two_processes_under_mpirun_reduce_broadcast_and_wait_for_each_other()
     {
         using var folder = new TempFolder();
-        var launch = MpiLauncher.Run(new MpiLaunchOptions(2, DataParallelJob.DotnetHost(), [Worker, "collectives", "--out", folder.Path], JobTimeout)).EnsureSuccess();
+        var launch = MpiLauncher.Run(new MpiLaunchOptions(2, DotnetHost.Executable, [Worker, "collectives", "--out", folder.Path], JobTimeout)).EnsureSuccess();
         Assert.Contains("-np 2", launch.CommandText);
         var reports = Collectives(folder.Path, 2);
         for (var r = 0; r < 2; r++)
@@ -130,14 +130,14 @@ public class MpiJobTests
         Assert.True(e.ProcessGroupId > 1);
         Assert.True(e.GroupGone);
         // kill(-pgid, 0) fails once no process of the group is left: neither mpirun nor a `sleep` rank survived.
-        Assert.False(Workbook.Distributed.PosixProcess.GroupExists(e.ProcessGroupId));
+        Assert.False(Workbook.Native.PosixProcess.GroupExists(e.ProcessGroupId));
     }
 
     [LinuxFact]
     public void A_failing_rank_fails_the_job_with_its_message()
     {
         using var folder = new TempFolder();
-        var launch = MpiLauncher.Run(new MpiLaunchOptions(2, DataParallelJob.DotnetHost(), [Worker, "train", "--mode", "mpi", "--out", folder.Path, "--steps", "0"], JobTimeout));
+        var launch = MpiLauncher.Run(new MpiLaunchOptions(2, DotnetHost.Executable, [Worker, "train", "--mode", "mpi", "--out", folder.Path, "--steps", "0"], JobTimeout));
         Assert.False(launch.Succeeded);
         var e = Assert.Throws<InvalidOperationException>(() => launch.EnsureSuccess());
         Assert.Contains("Train for at least one step", e.Message);
@@ -149,7 +149,7 @@ public class MpiJobTests
         using var folder = new TempFolder();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // Rank 1 throws before step 3 while rank 0 waits for it in step 3's allreduce.
-        var launch = MpiLauncher.Run(new MpiLaunchOptions(2, DataParallelJob.DotnetHost(),
+        var launch = MpiLauncher.Run(new MpiLaunchOptions(2, DotnetHost.Executable,
             [Worker, "train", "--mode", "mpi", "--out", folder.Path, "--steps", "10", "--fail", "1:3"], JobTimeout));
         Assert.False(launch.Succeeded);
         Assert.Contains("injected failure on rank 1 before step 3", launch.Error);
