@@ -25,6 +25,31 @@ public sealed class MicroBatcherTests
     }
 
     [Fact]
+    public async Task With_no_wait_the_rows_that_queue_during_a_pass_form_the_next_batch()
+    {
+        // The server's default policy: no added wait. A lone request runs at once; requests arriving while a pass runs
+        // wait only for that pass and then share the next one.
+        using var release = new ManualResetEventSlim(false);
+        using var firstStarted = new ManualResetEventSlim(false);
+        var batchSizes = new List<int>();
+        await using var batcher = new MicroBatcher<int, int>(rows =>
+        {
+            lock (batchSizes) batchSizes.Add(rows.Count);
+            if (!firstStarted.IsSet) { firstStarted.Set(); release.Wait(TimeSpan.FromSeconds(10)); }   // hold the first pass
+            return [.. rows];
+        }, maxRows: 64, maxWait: TimeSpan.Zero);
+
+        var first = batcher.SubmitAsync([0]);
+        Assert.True(firstStarted.Wait(TimeSpan.FromSeconds(10)), "a lone submission should start a pass at once");
+        var queued = Enumerable.Range(1, 10).Select(i => batcher.SubmitAsync([i])).ToArray();
+        release.Set();
+        await first.WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.WhenAll(queued).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal([1, 10], batchSizes);                                    // one pass alone, then the ten that queued meanwhile
+    }
+
+    [Fact]
     public async Task Dispose_finishes_everything_already_submitted_and_refuses_new_work()
     {
         var batcher = new MicroBatcher<int, int>(rows => [.. rows.Select(r => -r)], maxRows: 4, maxWait: TimeSpan.FromMilliseconds(200));

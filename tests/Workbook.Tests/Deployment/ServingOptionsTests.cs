@@ -17,6 +17,7 @@ public sealed class ServingOptionsTests
         var defaults = ServingOptions.Parse(["--model", "pkg"]);
         Assert.True(defaults.Batching);
         Assert.Null(defaults.Gpt2Folder);
+        Assert.Equal(TimeSpan.Zero, defaults.BatchMaxWait);                     // batches form from what queues during a pass; no added wait
     }
 
     [Theory]
