@@ -45,38 +45,60 @@ public sealed class Gpt2TextGeneratorTests : IDisposable
         Assert.Equal(pieces, asyncPieces);
     }
 
+    // A long generation (1000 tokens in a 1024-token context) so the worker is still busy when the reader leaves; the
+    // tiny model finishes 60 tokens before a reader on a loaded machine gets round to leaving.
+    private static Gpt2TextGenerator NewLongContextGenerator()
+    {
+        torch.manual_seed(1);
+        return new Gpt2TextGenerator(new Gpt2LMHeadModel(Small with { ContextLength = 1024 }), Gpt2Tokenizer.Default);
+    }
+
+    private static readonly GenerationOptions LongGeneration = GenerationOptions.Greedy(1000) with { StopAtEos = false };
+
     [Fact]
     public async Task Cancelling_a_stream_stops_generation()
     {
-        var text = NewGenerator();
+        var text = NewLongContextGenerator();
         using var cancel = new CancellationTokenSource();
         var received = 0;
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (var _ in text.StreamAsync("Hello", GenerationOptions.Greedy(60) with { StopAtEos = false }, cancel.Token))
+            await foreach (var _ in text.StreamAsync("Hello", LongGeneration, cancel.Token))
                 if (++received == 3) cancel.Cancel();
         });
         Assert.Equal(3, received);
         var afterCancel = text.TokensGenerated;
         await Task.Delay(200);
         Assert.Equal(afterCancel, text.TokensGenerated);                   // the worker had stopped when the loop ended
-        Assert.True(afterCancel < 60, $"{afterCancel} tokens were generated for a reader that cancelled after 3");
+        Assert.True(afterCancel < 1000, $"all {afterCancel} tokens were generated for a reader that cancelled after 3");
+    }
+
+    [Fact]
+    public async Task A_stream_cancelled_before_it_starts_generates_nothing()
+    {
+        var text = NewLongContextGenerator();
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in text.StreamAsync("Hello", LongGeneration, cancel.Token)) { }
+        });
+        Assert.Equal(0, text.TokensGenerated);                             // the worker checks the token before every token
     }
 
     [Fact]
     public async Task Leaving_a_stream_early_stops_generation_too()
     {
-        var text = NewGenerator();
+        var text = NewLongContextGenerator();
         var received = 0;
-        await foreach (var _ in text.StreamAsync("Hello", GenerationOptions.Greedy(60) with { StopAtEos = false }))
+        await foreach (var _ in text.StreamAsync("Hello", LongGeneration))
             if (++received == 2) break;
         var afterBreak = text.TokensGenerated;
-        Assert.True(afterBreak < 60, $"{afterBreak} of 60 tokens were generated for a reader that left after 2");
+        Assert.True(afterBreak < 1000, $"all {afterBreak} tokens were generated for a reader that left after 2");
         await Task.Delay(200);
         Assert.Equal(afterBreak, text.TokensGenerated);
-        var counted = text.TokensGenerated;
         text.Stream("Hello", GenerationOptions.Greedy(5) with { StopAtEos = false }).ToList();
-        Assert.Equal(counted + 5, text.TokensGenerated);
+        Assert.Equal(afterBreak + 5, text.TokensGenerated);
     }
 
     [Fact]
