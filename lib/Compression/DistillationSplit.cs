@@ -6,7 +6,7 @@ namespace Workbook.Compression;
 /// The rows of one labelled pool cut into three disjoint parts, each stratified by class, for a few-label distillation
 /// experiment: the rows the <b>teacher</b> is trained on, the <b>validation</b> rows that choose T and α, and the
 /// <b>transfer</b> rows the student learns from (a few of them with their labels, the rest scored by the teacher only).
-/// Introduced in chapter 10 (model compression).
+/// Introduced in chapter 16 (knowledge distillation).
 /// </summary>
 /// <remarks>
 /// Keeping the teacher's rows apart from the other two is the point. A teacher trained on the transfer rows has seen

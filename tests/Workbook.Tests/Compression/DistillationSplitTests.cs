@@ -4,7 +4,7 @@ namespace Workbook.Tests.Compression;
 
 /// <summary>
 /// The few-label distillation split keeps the teacher away from the rows the student and the validation use: the
-/// property whose absence leaked labels into chapter 10's first version of the experiment.
+/// property whose absence leaked labels into the first version of the few-label experiment (chapter 16).
 /// </summary>
 public class DistillationSplitTests
 {
