@@ -3,7 +3,7 @@
 # and, with --jupyter, installs the Jupyter route (Debian packages, the pinned dotnet-interactive tool, the
 # kernelspec). Idempotent: a second run only rebuilds what changed. Works from any current directory.
 #
-# Open MPI (chapter 11 and its tests launch `mpirun`): Debian's openmpi-bin and libopenmpi-dev, installed with apt
+# Open MPI (chapter 17 and its tests launch `mpirun`): Debian's openmpi-bin and libopenmpi-dev, installed with apt
 # when mpirun or libmpi.so.40 is missing (root, or sudo). Elsewhere it says what to install and goes on.
 #
 # The Debian 12 TorchSharp fix (REFERENCE trap 1) runs inside the build (build/TorchSharpNativeFix.targets) and
@@ -41,13 +41,13 @@ ensure_open_mpi() {
   fi
   local packages=(openmpi-bin libopenmpi-dev)
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "setup.sh: Open MPI is missing and this is not a Debian/Ubuntu system: install Open MPI 4 (mpirun, libmpi.so.40) for chapter 11 and its tests." >&2
+    echo "setup.sh: Open MPI is missing and this is not a Debian/Ubuntu system: install Open MPI 4 (mpirun, libmpi.so.40) for chapter 17 and its tests." >&2
     return 0
   fi
   local sudo=()
   if [ "$(id -u)" -ne 0 ]; then
     if ! command -v sudo >/dev/null 2>&1; then
-      echo "setup.sh: Open MPI is missing; as root run: apt-get install ${packages[*]} (chapter 11 and its tests need it)." >&2
+      echo "setup.sh: Open MPI is missing; as root run: apt-get install ${packages[*]} (chapter 17 and its tests need it)." >&2
       return 0
     fi
     sudo=(sudo)

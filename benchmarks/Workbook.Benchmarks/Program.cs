@@ -5,7 +5,7 @@ using Workbook.Benchmarks;
 //   tools/bench.sh            float32 matmul throughput, TorchSharp beside Debian's PyTorch
 //   tools/bench.sh gpt2       GPT-2 124M (random weights): load time, peak RSS, prefill, decode tokens/s
 //   tools/bench.sh wav2vec2   wav2vec2-base (random weights): load time, real-time factor for 10 s and 60 s, beside torchaudio
-//   tools/bench.sh distributed  data-parallel samples/s under mpirun with 1, 2 and 4 processes (chapter 11's worker)
+//   tools/bench.sh distributed  data-parallel samples/s under mpirun with 1, 2 and 4 processes (chapter 17's worker)
 var backend = TorchBackend.Choose(TorchBackendKind.Cpu.ToString(), NvidiaGpu.Detect(), TorchBackend.CurrentPlatform());
 backend.Initialize();
 

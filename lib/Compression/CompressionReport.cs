@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Workbook.Compression;
 
 /// <summary>
-/// Chapter 10's compression table: for each variant of a classifier, the size of its real saved file, latency at batch 1
+/// Chapter 15's compression table: for each variant of a classifier, the size of its real saved file, latency at batch 1
 /// and at a large batch (medians, measured here — speed is reported, never asserted), and accuracy on held-out data;
 /// ratios against the first row.
 /// </summary>

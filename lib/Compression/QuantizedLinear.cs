@@ -8,7 +8,7 @@ namespace Workbook.Compression;
 /// feature (<see cref="Int8Quantization"/>); the bias stays float32. What runs in int8: nothing — TorchSharp 0.107 exposes
 /// no int8 matrix product (no <c>_int_mm</c>, no fbgemm <c>linear_dynamic</c>), so each call widens the int8 weight to
 /// float32 and multiplies in float32, then applies the scales to the outputs: y = (x · qᵀ) ⊙ s + b. The gain is the 4×
-/// smaller weight in memory and on disk; the conversion costs time (see chapter 10's table).
+/// smaller weight in memory and on disk; the conversion costs time (see chapter 15's table).
 /// </summary>
 /// <remarks>State names: <c>weight_int8</c> [out, in] int8, <c>weight_scale</c> [out] float32, <c>bias</c> [out] float32 (all buffers).</remarks>
 public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>

@@ -4,7 +4,7 @@ using Workbook.Gpt2;
 namespace Workbook.Serving;
 
 /// <summary>
-/// A parsed <c>POST /v1/generate</c> body: <c>prompt</c> (required) and the generation knobs of chapter 07 —
+/// A parsed <c>POST /v1/generate</c> body: <c>prompt</c> (required) and the generation knobs of chapter 10 —
 /// <c>maxNewTokens</c>, <c>doSample</c>, <c>temperature</c>, <c>topK</c>, <c>topP</c>, <c>repetitionPenalty</c>,
 /// <c>seed</c> — plus <c>stream</c> for server-sent events.
 /// </summary>

@@ -8,7 +8,7 @@ using static Workbook.Tests.Compression.CompressionTestData;
 
 namespace Workbook.Tests.Compression;
 
-/// <summary>The compression table of chapter 10, on a small digits classifier: sizes from real files, accuracy kept.</summary>
+/// <summary>The compression table of chapter 15, on a small digits classifier: sizes from real files, accuracy kept.</summary>
 [Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
 public class CompressionReportTests
 {

@@ -5,7 +5,7 @@ using Workbook.Deployment;
 
 namespace Workbook.Tests.Deployment;
 
-/// <summary>The built server run as a separate program, as chapter 09 runs it: started on a free port, stopped by SIGTERM.</summary>
+/// <summary>The built server run as a separate program, as chapter 14 runs it: started on a free port, stopped by SIGTERM.</summary>
 public sealed class ServiceProcessTests(ServingFixture fixture) : IClassFixture<ServingFixture>
 {
     private static string ServerDll => Path.Combine(Repository.Root, "serving", "Workbook.Serving", "bin", "Workbook.Serving.dll");

@@ -4,12 +4,7 @@ namespace Workbook.Tests.Notebooks;
 
 public partial class NotebookHygieneTests
 {
-    /// <summary>
-    /// Chapters whose hints are being written on another branch. An entry that already has a hint under every
-    /// exercise fails the test below, so the list cannot outlive its reason: delete the entry when that happens.
-    /// </summary>
-    private static readonly string[] ChaptersAwaitingHints = ["10-model-compression.ipynb"];
-
+    /// <summary>Each numbered exercise carries a collapsed hint or worked solution, so a learner can check an answer.</summary>
     [Theory]
     [MemberData(nameof(Chapters))]
     public void Every_exercise_has_a_collapsed_hint_or_solution(string notebook)
@@ -20,13 +15,9 @@ public partial class NotebookHygieneTests
         Assert.NotEmpty(items);
         var missing = items.Select((text, i) => (Number: i + 1, text))
             .Where(item => !CollapsedHint().IsMatch(item.text)).Select(item => item.Number).ToArray();
-
-        if (ChaptersAwaitingHints.Contains(notebook))
-            Assert.True(missing.Length > 0, $"{notebook} has a hint under every exercise now: remove it from {nameof(ChaptersAwaitingHints)}.");
-        else
-            Assert.True(missing.Length == 0,
-                $"{notebook}: exercise(s) {string.Join(", ", missing)} lack a collapsed block — indented under the item: " +
-                "\"<details><summary>Hint</summary>\" (or Solution), a blank line so Jupyter renders the markdown inside, the text, \"</details>\".");
+        Assert.True(missing.Length == 0,
+            $"{notebook}: exercise(s) {string.Join(", ", missing)} lack a collapsed block — indented under the item: " +
+            "\"<details><summary>Hint</summary>\" (or Solution), a blank line so Jupyter renders the markdown inside, the text, \"</details>\".");
     }
 
     [GeneratedRegex(@"^## Exercises\s*\n(?<body>.*?)(?=^## |\z)", RegexOptions.Multiline | RegexOptions.Singleline)]
