@@ -48,7 +48,7 @@ public static class ServingApp
         if (generation is not null) builder.Services.AddSingleton(generation);
         builder.Services.AddSingleton(metrics);
         var slots = new ModelSlots(options.MaxConcurrentRequests, options.MaxQueuedRequests, options.QueueTimeout);
-        builder.Services.AddSingleton(slots);                              // disposed with the host
+        builder.Services.AddSingleton(slots);
 
         var app = builder.Build();
         var stopping = app.Lifetime.ApplicationStopping;

@@ -209,6 +209,25 @@ public sealed class HostileRequestTests(ServingFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_stream_that_fails_with_an_internal_error_ends_with_an_error_event_counted_as_500()
+    {
+        await using var server = await ServingFixture.StartAsync(fixture.Options());
+        // A real internal fault, raised by the first forward pass, after the 200 and the stream's headers have gone out.
+        server.App.Services.GetRequiredService<GenerationService>().Generator.Model.Dispose();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/generate") { Content = JsonContent.Create(new { prompt = "The dog", maxNewTokens = 5, stream = true }) };
+        using var response = await server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = new List<ServerSentEvent>();
+        await foreach (var e in ServerSentEventReader.ReadAsync(await response.Content.ReadAsStreamAsync())) events.Add(e);
+        Assert.Equal("error", Assert.Single(events).Event);
+        var problem = JsonDocument.Parse(events[0].Data).RootElement;
+        Assert.Equal(500, problem.GetProperty("status").GetInt32());
+        Assert.Equal("Generation failed", problem.GetProperty("title").GetString());
+        var metrics = await server.Client.GetStringAsync("/metrics");
+        Assert.Contains("workbook_http_requests_total{endpoint=\"/v1/generate\",status=\"500\"} 1", metrics);
+    }
+
+    [Fact]
     public async Task A_stream_that_fails_after_it_started_ends_with_an_error_event()
     {
         // Wide enough that 1000 tokens take far longer than the 2-second deadline; the stream has started long before it.
