@@ -3,7 +3,7 @@ using System.Threading.RateLimiting;
 namespace Workbook.Serving;
 
 /// <summary>
-/// How many model requests run at once, and how many may wait: a concurrency limit with a bounded, first-come queue
+/// How many model requests run at once, and how many may wait (chapter 09): a concurrency limit with a bounded, first-come queue
 /// whose waiting has a deadline. Requests take a slot only once their body has been read and parsed, so a client that
 /// uploads slowly (or never finishes) holds its own connection and nothing of anyone else's.
 /// </summary>
