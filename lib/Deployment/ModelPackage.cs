@@ -61,16 +61,18 @@ public static class ModelPackage
             CurrentVersions(),
             DateTimeOffset.UtcNow,
             description).Validate();
+        manifest = manifest with { ManifestSha256 = manifest.ContentSha256() };
         AtomicFile.WriteAllText(Path.Combine(folder, ModelPackageManifest.FileName), manifest.ToJson());
         return manifest;
     }
 
     /// <summary>
-    /// Reads and checks <c>manifest.json</c> of the package in <paramref name="folder"/>, and the weights file's length
-    /// and SHA-256 against it, without loading any tensor.
+    /// Reads and checks <c>manifest.json</c> of the package in <paramref name="folder"/>: its fields, its own checksum
+    /// (<see cref="ModelPackageManifest.ManifestSha256"/>), and the weights file's length and SHA-256, without loading any tensor.
     /// </summary>
     /// <exception cref="ModelPackageException">The folder, manifest or weights file is missing; the manifest is not valid
-    /// JSON, lacks a field or is inconsistent; or the weights file differs from the one the manifest describes.</exception>
+    /// JSON, lacks a field, is inconsistent or was edited after export; or the weights file differs from the one the
+    /// manifest describes.</exception>
     public static ModelPackageManifest ReadManifest(string folder)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
@@ -90,6 +92,13 @@ public static class ModelPackage
         {
             throw new ModelPackageException(folder, $"{ModelPackageManifest.FileName} is not a valid manifest: {e.Message}", e);
         }
+        var content = manifest.ContentSha256();
+        if (manifest.ManifestSha256 is null)
+            throw new ModelPackageException(folder, $"{ModelPackageManifest.FileName} has no manifestSha256, the checksum that ModelPackage.Export writes over the other fields; export the package again.");
+        if (manifest.ManifestSha256 != content)
+            throw new ModelPackageException(folder,
+                $"{ModelPackageManifest.FileName} was changed after export: its fields hash to SHA-256 {content}, but its manifestSha256 records {manifest.ManifestSha256} " +
+                "(the checksum covers labels, feature scaling, input schema, architecture and the weights' checksum). Export the package again rather than editing its files.");
         var weightsPath = Path.Combine(folder, manifest.Weights.File);
         if (!File.Exists(weightsPath))
             throw new ModelPackageException(folder, $"the weights file {manifest.Weights.File} named in {ModelPackageManifest.FileName} is missing (the folder has: {Listing(folder)}).");
@@ -102,30 +111,57 @@ public static class ModelPackage
     }
 
     /// <summary>
-    /// Loads the package in <paramref name="folder"/> as a ready classifier: manifest and checksum verified
-    /// (<see cref="ReadManifest"/>), model rebuilt from the manifest, every tensor name and shape checked, eval mode.
+    /// Loads the package in <paramref name="folder"/> as a ready classifier: manifest and checksums verified
+    /// (<see cref="ReadManifest"/>); every tensor name and shape in the weights file's header compared with the
+    /// architecture before any model memory is allocated; the model built without random initialisation and filled
+    /// from the file; eval mode.
     /// </summary>
-    /// <exception cref="ModelPackageException">Anything <see cref="ReadManifest"/> rejects, or weights whose names or shapes do not fit the architecture.</exception>
+    /// <exception cref="ModelPackageException">Anything <see cref="ReadManifest"/> rejects, weights whose names or shapes
+    /// do not fit the architecture, or a model larger than the memory this process may use.</exception>
     public static TabularClassifier Load(string folder, Device? device = null)
     {
         var manifest = ReadManifest(folder);
         folder = Path.GetFullPath(folder);
         torch.InitializeDeviceType((device ?? CPU).type);
-        var model = new SimpleModel(manifest.Architecture.Options);
+        var options = manifest.Architecture.Options;
+        var weightsPath = Path.Combine(folder, manifest.Weights.File);
+        SimpleModel? model = null;
         try
         {
-            using var checkpoint = SafetensorsCheckpoint.Open(Path.Combine(folder, manifest.Weights.File));
+            using var checkpoint = SafetensorsCheckpoint.Open(weightsPath);
+            using (var shapesOnly = new SimpleModel(options, META, initialize: false))
+                RequireSameTensors(shapesOnly, checkpoint);
+            var bytes = options.ParameterCount * sizeof(float);
+            var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+            if (bytes > available)
+                throw new ModelPackageException(folder, $"the architecture {options} in {ModelPackageManifest.FileName} needs {bytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes for its float32 weights, " +
+                                                        $"more than the {available.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes this process may use.");
+            model = new SimpleModel(options, initialize: false);
             SafetensorsLoader.LoadInto(model, checkpoint);
         }
         catch (Exception e) when (e is CheckpointMismatchException or SafetensorsException)
         {
-            model.Dispose();
-            throw new ModelPackageException(folder, $"{manifest.Weights.File} does not fit the architecture {manifest.Architecture.Options} in {ModelPackageManifest.FileName}: {e.Message}", e);
+            model?.Dispose();
+            throw new ModelPackageException(folder, $"{manifest.Weights.File} does not fit the architecture {options} in {ModelPackageManifest.FileName}: {e.Message}", e);
         }
         if (device is not null) model.to(device);
         model.eval();
         var scaler = StandardScaler.FromStatistics(manifest.FeatureScaling.Mean, manifest.FeatureScaling.Scale);
         return new TabularClassifier(model, scaler, manifest.InputSchema.FeatureNames, manifest.Labels, manifest);
+    }
+
+    /// <summary>Compares a model's parameter and buffer shapes (a <c>META</c> model: no memory) with a checkpoint's header.</summary>
+    private static void RequireSameTensors(SimpleModel shapes, SafetensorsCheckpoint checkpoint)
+    {
+        var expected = shapes.named_parameters().Select(p => (p.name, p.parameter.shape))
+            .Concat(shapes.named_buffers().Select(b => (b.name, b.buffer.shape)))
+            .ToDictionary(t => t.name, t => t.shape, StringComparer.Ordinal);
+        var missing = expected.Keys.Where(name => !checkpoint.Contains(name)).Order(StringComparer.Ordinal).ToList();
+        var unexpected = checkpoint.Names.Where(name => !expected.ContainsKey(name)).Order(StringComparer.Ordinal).ToList();
+        var misshaped = expected.Where(e => checkpoint.Contains(e.Key) && !checkpoint.Info(e.Key).Shape.SequenceEqual(e.Value))
+            .Select(e => new TensorShapeMismatch(e.Key, e.Value, checkpoint.Info(e.Key).Shape)).OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
+        if (missing.Count > 0 || unexpected.Count > 0 || misshaped.Count > 0)
+            throw new CheckpointMismatchException(checkpoint.Path, missing, unexpected, misshaped);
     }
 
     /// <summary>The versions recorded in a manifest written now.</summary>

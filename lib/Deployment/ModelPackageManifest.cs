@@ -8,6 +8,8 @@ namespace Workbook.Deployment;
 /// The <c>manifest.json</c> of a model package: everything a server needs besides the weights to turn a request into
 /// the same prediction the notebook made — the architecture to rebuild, the input columns in order, the feature
 /// scaling fitted on the training data, the class labels, the versions that wrote it and the SHA-256 of the weights.
+/// <see cref="ManifestSha256"/> covers the manifest itself, so an edited label or scaler is refused instead of silently
+/// changing every prediction.
 /// </summary>
 /// <param name="FormatVersion">The manifest format; this library reads and writes <see cref="CurrentFormatVersion"/>.</param>
 /// <param name="Kind">What the package holds; <see cref="TabularClassifierKind"/> for now.</param>
@@ -19,6 +21,8 @@ namespace Workbook.Deployment;
 /// <param name="Versions">Library and TorchSharp versions that exported the package.</param>
 /// <param name="CreatedAt">When the package was exported (UTC).</param>
 /// <param name="Description">Free text: data set, metrics, who trained it.</param>
+/// <param name="ManifestSha256">SHA-256 of every other field (<see cref="ContentSha256"/>), written by
+/// <c>ModelPackage.Export</c>; null only while the manifest is being built.</param>
 public sealed record ModelPackageManifest(
     int FormatVersion,
     string Kind,
@@ -29,10 +33,12 @@ public sealed record ModelPackageManifest(
     ManifestWeightsFile Weights,
     ManifestVersions Versions,
     DateTimeOffset CreatedAt,
-    string? Description = null)
+    string? Description = null,
+    string? ManifestSha256 = null)
 {
     /// <summary>The manifest format this library writes and reads.</summary>
-    public const int CurrentFormatVersion = 1;
+    /// <remarks>Format 2 added <see cref="ManifestSha256"/>.</remarks>
+    public const int CurrentFormatVersion = 2;
     /// <summary>The <see cref="Kind"/> of a tabular classifier package.</summary>
     public const string TabularClassifierKind = "tabular-classifier";
     /// <summary>The manifest's file name inside a package folder.</summary>
@@ -48,8 +54,18 @@ public sealed record ModelPackageManifest(
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
     };
 
+    private static readonly JsonSerializerOptions CanonicalOptions = new(JsonOptions) { WriteIndented = false };
+
     /// <summary>The manifest as indented JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>
+    /// SHA-256 (lowercase hex) of the manifest's content without <see cref="ManifestSha256"/>: the compact JSON this
+    /// library writes for the values read. It depends on the values, not on the file's spacing, so it changes exactly
+    /// when a field that matters changes — a label, a mean, a scale, a width, the weights' checksum.
+    /// </summary>
+    public string ContentSha256() =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(this with { ManifestSha256 = null }, CanonicalOptions)));
 
     /// <summary>
     /// Checks that the parts agree with each other (feature count = names = scaling = model inputs; labels = outputs;
@@ -70,15 +86,17 @@ public sealed record ModelPackageManifest(
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"architecture.options is invalid: {e.Message}", e);
+            // One line naming the JSON field: the exception's own message adds "(Parameter 'X')" and "Actual value was" lines.
+            var field = e.ParamName is { Length: > 0 } name ? $"architecture.options.{JsonNamingPolicy.CamelCase.ConvertName(name)}" : "architecture.options";
+            var reason = e.Message.Split(" (Parameter '")[0].Split('\n')[0];
+            throw new InvalidDataException($"{field} is invalid: {reason}", e);
         }
         var inputs = Architecture.Options.Inputs;
         if (InputSchema.FeatureCount != inputs)
             throw new InvalidDataException($"inputSchema.featureCount is {InputSchema.FeatureCount} but architecture.options.inputs is {inputs}.");
         if (InputSchema.FeatureNames.Count != inputs)
             throw new InvalidDataException($"inputSchema.featureNames has {InputSchema.FeatureNames.Count} names but the model takes {inputs} features.");
-        if (InputSchema.FeatureNames.Any(string.IsNullOrWhiteSpace))
-            throw new InvalidDataException("inputSchema.featureNames contains an empty name.");
+        RequireNames(InputSchema.FeatureNames, "inputSchema.featureNames");
         if (FeatureScaling.Method != ManifestFeatureScaling.StandardMethod)
             throw new InvalidDataException($"featureScaling.method is '{FeatureScaling.Method}', but only '{ManifestFeatureScaling.StandardMethod}' is supported.");
         if (FeatureScaling.Mean.Count != inputs || FeatureScaling.Scale.Count != inputs)
@@ -92,6 +110,7 @@ public sealed record ModelPackageManifest(
         }
         if (Labels.Count != Architecture.Options.Outputs)
             throw new InvalidDataException($"labels has {Labels.Count} entries but the model has {Architecture.Options.Outputs} outputs (one label per output).");
+        RequireNames(Labels, "labels");
         if (Labels.Count < 2)
             throw new InvalidDataException("A classifier package needs at least two labels (one per class logit).");
         if (Labels.Distinct(StringComparer.Ordinal).Count() != Labels.Count)
@@ -103,5 +122,12 @@ public sealed record ModelPackageManifest(
         if (Weights.Bytes <= 0)
             throw new InvalidDataException($"weights.bytes is {Weights.Bytes}; a weights file has at least one byte.");
         return this;
+    }
+
+    private static void RequireNames(IReadOnlyList<string> names, string field)
+    {
+        for (var i = 0; i < names.Count; i++)
+            if (string.IsNullOrWhiteSpace(names[i]))
+                throw new InvalidDataException($"{field}[{i}] is {(names[i] is null ? "null" : "empty")}; every entry must be a non-empty name.");
     }
 }

@@ -48,18 +48,37 @@ public sealed class TabularClassifier : IDisposable
     public int FeatureCount => FeatureNames.Count;
 
     /// <summary>Predicts one row.</summary>
-    /// <exception cref="ArgumentException">The row has the wrong length or a value that is NaN or infinite.</exception>
+    /// <exception cref="ArgumentException">The row has the wrong length, a value that is not usable as a float32 feature
+    /// (see <see cref="FeatureProblem"/>), or values so large that the model's output is not finite.</exception>
     public ClassPrediction Predict(IReadOnlyList<double> row) => Predict([row])[0];
 
     /// <summary>Predicts a batch of rows with one forward pass.</summary>
-    /// <exception cref="ArgumentException">No rows, or a row has the wrong length or a value that is NaN or infinite; the message names the row and column.</exception>
+    /// <exception cref="ArgumentException">No rows; a row has the wrong length or a value that is not usable as a float32
+    /// feature (see <see cref="FeatureProblem"/>); or a row's values are so large that the model's output is not finite
+    /// (NaN or infinite probabilities). The message names the row and column.</exception>
     public IReadOnlyList<ClassPrediction> Predict(IReadOnlyList<IReadOnlyList<double>> rows)
+    {
+        var predictions = PredictAllowingNonFiniteOutput(rows);
+        for (var i = 0; i < predictions.Count; i++)
+            if (!predictions[i].IsFinite)
+                throw new ArgumentException($"Row {i}: the model's output is not finite (probabilities {string.Join(", ", predictions[i].Probabilities)}): " +
+                                            "its feature values are too large in magnitude for float32 arithmetic in the network.", nameof(rows));
+        return predictions;
+    }
+
+    /// <summary>
+    /// As <see cref="Predict(IReadOnlyList{IReadOnlyList{double}})"/>, but a row whose output is not finite keeps its NaN
+    /// or infinite probabilities (<see cref="ClassPrediction.IsFinite"/> is false) instead of failing the call. For a
+    /// server that batches rows from many clients into one forward pass and must refuse only the client that sent them.
+    /// </summary>
+    /// <exception cref="ArgumentException">No rows, or a row has the wrong length or a value that is not usable as a float32 feature.</exception>
+    public IReadOnlyList<ClassPrediction> PredictAllowingNonFiniteOutput(IReadOnlyList<IReadOnlyList<double>> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
         if (rows.Count == 0) throw new ArgumentException("Give at least one row to predict.", nameof(rows));
         var n = rows.Count;
         var f = FeatureCount;
-        var flat = new float[n * f];
+        var flat = new float[checked(n * f)];
         for (var i = 0; i < n; i++)
         {
             var row = rows[i] ?? throw new ArgumentException($"Row {i} is null.", nameof(rows));
@@ -67,9 +86,8 @@ public sealed class TabularClassifier : IDisposable
                 throw new ArgumentException($"Row {i} has {row.Count} values but the model takes {f} features ({FeatureNames[0]} … {FeatureNames[^1]}).", nameof(rows));
             for (var j = 0; j < f; j++)
             {
-                var v = row[j];
-                if (!double.IsFinite(v)) throw new ArgumentException($"Row {i}, feature {j} ({FeatureNames[j]}) is {v}; features must be finite numbers.", nameof(rows));
-                flat[i * f + j] = (float)((v - Scaler.Mean[j]) / Scaler.Scale[j]);
+                if (FeatureProblem(j, row[j]) is { } problem) throw new ArgumentException($"Row {i}, feature {j} ({FeatureNames[j]}) {problem}.", nameof(rows));
+                flat[i * f + j] = Scaled(j, row[j]);
             }
         }
         float[] probabilities;
@@ -95,6 +113,26 @@ public sealed class TabularClassifier : IDisposable
         }
         return result;
     }
+
+    /// <summary>
+    /// Why <paramref name="value"/> cannot be feature <paramref name="feature"/>, or null when it can: the model computes
+    /// in float32, so a value must be finite, within float32's range (|x| ≤ 3.4028235e38; 1e308 would become infinity),
+    /// and stay finite once standardised with the training scaler.
+    /// </summary>
+    /// <returns>A phrase that completes "feature j …", e.g. "is 1E+308, outside float32's range (±3.4028235E+38)".</returns>
+    public string? FeatureProblem(int feature, double value)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(feature);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(feature, FeatureCount);
+        var text = value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        if (!double.IsFinite(value)) return $"is {text}; features must be finite numbers";
+        if (Math.Abs(value) > float.MaxValue) return $"is {text}, outside float32's range (±{float.MaxValue.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}), in which the model computes";
+        if (!float.IsFinite(Scaled(feature, value)))
+            return $"is {text}, which standardised with the training scaler ((x − {Scaler.Mean[feature]}) / {Scaler.Scale[feature]}) is beyond float32's range";
+        return null;
+    }
+
+    private float Scaled(int feature, double value) => (float)((value - Scaler.Mean[feature]) / Scaler.Scale[feature]);
 
     /// <summary>Releases the model's tensors.</summary>
     public void Dispose() => Model.Dispose();

@@ -17,8 +17,12 @@ public sealed class SimpleModel : nn.Module<Tensor, Tensor>
     private Sequential layers;
 
     /// <summary>Builds the network described by <paramref name="options"/> (the classic 10 → 64 → 64 → 2 when null).</summary>
+    /// <param name="options">The sizes and layers.</param>
+    /// <param name="device">Where the parameters live (CPU when null); <c>torch.META</c> gives names and shapes without allocating memory.</param>
+    /// <param name="initialize">Fill the linear layers with PyTorch's default random initialisation (Kaiming uniform);
+    /// false leaves their memory uninitialised, for a checkpoint to fill (faster, and draws nothing from the random generator).</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="SimpleModelOptions.Validate"/>).</exception>
-    public SimpleModel(SimpleModelOptions? options = null) : base(nameof(SimpleModel))
+    public SimpleModel(SimpleModelOptions? options = null, Device? device = null, bool initialize = true) : base(nameof(SimpleModel))
     {
         Options = options ?? new SimpleModelOptions();
         Options.Validate();
@@ -28,14 +32,14 @@ public sealed class SimpleModel : nn.Module<Tensor, Tensor>
         {
             var width = Options.Widths[i];
             var n = i + 1;
-            named.Add(($"fc{n}", nn.Linear(previous, width)));
-            if (Options.Normalization == Normalization.BatchNorm) named.Add(($"norm{n}", nn.BatchNorm1d(width)));
-            if (Options.Normalization == Normalization.LayerNorm) named.Add(($"norm{n}", nn.LayerNorm(width)));
+            named.Add(($"fc{n}", CreateLinear(previous, width, device, initialize)));
+            if (Options.Normalization == Normalization.BatchNorm) named.Add(($"norm{n}", nn.BatchNorm1d(width, device: device)));
+            if (Options.Normalization == Normalization.LayerNorm) named.Add(($"norm{n}", nn.LayerNorm(width, device: device)));
             named.Add(($"act{n}", ActivationModules.Create(Options.Activation)));
             if (Options.Dropout > 0) named.Add(($"drop{n}", nn.Dropout(Options.Dropout)));
             previous = width;
         }
-        named.Add(("out", nn.Linear(previous, Options.Outputs)));
+        named.Add(("out", CreateLinear(previous, Options.Outputs, device, initialize)));
         layers = nn.Sequential(named);
         RegisterComponents();
     }
@@ -57,6 +61,10 @@ public sealed class SimpleModel : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"SimpleModel expects floating-point features; got {input.dtype}. Convert with .to(torch.float32).", nameof(input));
         return layers.call(input);
     }
+
+    private static Linear CreateLinear(int inputs, int outputs, Device? device, bool initialize) => initialize
+        ? nn.Linear(inputs, outputs, device: device)
+        : nn.Linear(new Parameter(empty([outputs, inputs], device: device)), new Parameter(empty([outputs], device: device)));
 
     /// <summary>
     /// Replaces layers in place, keeping their names: <paramref name="replace"/>(name, layer) returns the new layer, or

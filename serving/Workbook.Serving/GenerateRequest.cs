@@ -13,6 +13,15 @@ namespace Workbook.Serving;
 /// <param name="Stream">Answer as a <c>text/event-stream</c>, one event per piece of text.</param>
 public sealed record GenerateRequest(string Prompt, GenerationOptions Options, bool Stream)
 {
+    /// <summary>
+    /// The smallest temperature and repetition penalty accepted. Both divide float32 logits; a divisor such as 1e-300
+    /// turns them into infinities and sampling fails, while anything below 0.01 already samples the top token
+    /// (greedy in effect), so nothing is lost.
+    /// </summary>
+    public const double MinimumDivisor = 0.01;
+
+    private const string TinyDivisorHint = " Smaller values divide the logits into infinities; for the most likely token every time, send doSample false.";
+
     private static readonly string[] Fields = ["prompt", "maxNewTokens", "doSample", "temperature", "topK", "topP", "repetitionPenalty", "seed", "stream"];
 
     /// <summary>Validates and converts the body.</summary>
@@ -33,10 +42,10 @@ public sealed record GenerateRequest(string Prompt, GenerationOptions Options, b
         {
             MaxNewTokens = (int)JsonFields.Integer(body, "maxNewTokens", 20, 1, maxNewTokensLimit),
             DoSample = JsonFields.Boolean(body, "doSample", false),
-            Temperature = JsonFields.Number(body, "temperature", 1.0, 0, 10, minExclusive: true),
+            Temperature = JsonFields.Number(body, "temperature", 1.0, MinimumDivisor, 10, hint: TinyDivisorHint),
             TopK = (int)JsonFields.Integer(body, "topK", 50, 0, vocabularySize),
             TopP = JsonFields.Number(body, "topP", 1.0, 0, 1, minExclusive: true),
-            RepetitionPenalty = JsonFields.Number(body, "repetitionPenalty", 1.0, 0, 10, minExclusive: true),
+            RepetitionPenalty = JsonFields.Number(body, "repetitionPenalty", 1.0, MinimumDivisor, 10, hint: TinyDivisorHint),
             Seed = seed,
         };
         return new GenerateRequest(prompt, options, JsonFields.Boolean(body, "stream", false));

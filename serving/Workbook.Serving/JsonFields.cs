@@ -23,13 +23,13 @@ public static class JsonFields
         return number;
     }
 
-    /// <summary>An optional number within [<paramref name="min"/>, <paramref name="max"/>] (with open ends when asked).</summary>
-    public static double Number(JsonElement body, string field, double fallback, double min, double max, bool minExclusive = false)
+    /// <summary>An optional number within [<paramref name="min"/>, <paramref name="max"/>] (with open ends when asked); <paramref name="hint"/> is added to the refusal.</summary>
+    public static double Number(JsonElement body, string field, double fallback, double min, double max, bool minExclusive = false, string hint = "")
     {
         if (!body.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null) return fallback;
         var number = FiniteNumber(value, field);
         if (number < min || number > max || (minExclusive && number == min))
-            throw RequestProblemException.InvalidField(field, $"{field} must be {(minExclusive ? "above" : "at least")} {min} and at most {max}; got {number}.");
+            throw RequestProblemException.InvalidField(field, $"{field} must be {(minExclusive ? "above" : "at least")} {min} and at most {max}; got {number}.{hint}");
         return number;
     }
 

@@ -10,20 +10,28 @@ namespace Workbook.Serving;
 /// </summary>
 public static class JsonRequestBody
 {
-    /// <summary>Reads at most <paramref name="maxBytes"/> bytes of the body.</summary>
-    /// <exception cref="RequestProblemException">415 when the content type is not JSON; 413 when the body is larger than the limit.</exception>
-    public static async Task<byte[]> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads at most <paramref name="maxBytes"/> bytes of the body, within <paramref name="timeout"/> in all. Run before
+    /// the request takes a model slot, so a client that sends its body slowly only holds its own connection.
+    /// </summary>
+    /// <exception cref="RequestProblemException">415 when the content type is not JSON; 413 when the body is larger than
+    /// the limit; 408 when it does not arrive within <paramref name="timeout"/> (or arrives slower than Kestrel's minimum
+    /// data rate); 400 for an empty or malformed (e.g. badly chunked) body.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (the client left).</exception>
+    public static async Task<byte[]> ReadAsync(HttpRequest request, long maxBytes, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.ContentType is { } type && !type.Contains("json", StringComparison.OrdinalIgnoreCase))
             throw new RequestProblemException(415, "Unsupported media type", $"The body must be JSON (Content-Type: application/json); got '{type}'.");
         if (request.ContentLength > maxBytes) throw TooLarge(request.ContentLength.Value, maxBytes);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         try
         {
             int read;
-            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            while ((read = await request.Body.ReadAsync(chunk, deadline.Token)) > 0)
             {
                 buffer.Write(chunk, 0, read);
                 if (buffer.Length > maxBytes) throw TooLarge(null, maxBytes);
@@ -33,12 +41,33 @@ public static class JsonRequestBody
         {
             throw TooLarge(null, maxBytes);
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status408RequestTimeout)
+        {
+            throw SlowBody(buffer.Length, request.ContentLength, timeout, "it arrived slower than the server's minimum data rate");
+        }
+        catch (BadHttpRequestException e)
+        {
+            throw new RequestProblemException(e.StatusCode, "Bad request body", $"The request body could not be read: {e.Message}");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw SlowBody(buffer.Length, request.ContentLength, timeout, $"it did not arrive within {timeout.TotalMilliseconds:0} ms");
+        }
         if (buffer.Length == 0) throw new RequestProblemException(400, "Empty request body", "The request has no body; send a JSON object.");
         return buffer.ToArray();
     }
 
-    /// <summary>Parses <paramref name="body"/>, which must be one JSON object.</summary>
-    /// <exception cref="RequestProblemException">400 naming the position and the field where the JSON breaks, or saying that the top level is not an object.</exception>
+    private static RequestProblemException SlowBody(long received, long? announced, TimeSpan timeout, string why) => new(408, "Request body too slow",
+        $"The request body was not received: {why} ({received} of {(announced is { } n ? $"{n} announced" : "an unannounced number of")} bytes came). " +
+        $"Send the whole body at once; the server allows {timeout.TotalMilliseconds:0} ms for it (--body-timeout-ms).");
+
+    /// <summary>
+    /// Parses <paramref name="body"/>, which must be one JSON object whose property names and strings are all valid
+    /// text and whose objects have no repeated property name (with a repeat, parsers disagree on which value wins).
+    /// </summary>
+    /// <exception cref="RequestProblemException">400 naming the position and the field where the JSON breaks, a string
+    /// that is not valid Unicode (invalid UTF-8 bytes, a lone surrogate escape such as <c>"\ud800"</c>), a repeated
+    /// property, or saying that the top level is not an object.</exception>
     public static JsonDocument ParseObject(byte[] body)
     {
         ArgumentNullException.ThrowIfNull(body);
@@ -51,14 +80,68 @@ public static class JsonRequestBody
         {
             throw Malformed(body, e);
         }
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        try
         {
-            var kind = document.RootElement.ValueKind;
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                throw new RequestProblemException(400, "Malformed JSON", $"The body ($) must be a JSON object; got {Describe(document.RootElement.ValueKind)}.", "$");
+            RequireValidText(document.RootElement, "");
+        }
+        catch
+        {
             document.Dispose();
-            throw new RequestProblemException(400, "Malformed JSON", $"The body ($) must be a JSON object; got {Describe(kind)}.", "$");
+            throw;
         }
         return document;
     }
+
+    /// <summary>Reads every property name and string once, so a value that cannot be decoded is a 400 here rather than a 500 wherever it is first used.</summary>
+    private static void RequireValidText(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                var index = 0;
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException e)
+                    {
+                        var where = path.Length == 0 ? "$" : path;
+                        throw new RequestProblemException(400, "Invalid text in JSON",
+                            $"Property {index + 1} of {where} has a name that is not valid text: {TextProblem(e)}.", where);
+                    }
+                    var child = path.Length == 0 ? name : $"{path}.{name}";
+                    if (!names.Add(name))
+                        throw new RequestProblemException(400, "Duplicate JSON property", $"{child} appears more than once; send each field once.", child);
+                    RequireValidText(property.Value, child);
+                    index++;
+                }
+                break;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray()) RequireValidText(item, $"{path}[{i++}]");
+                break;
+            case JsonValueKind.String:
+                try
+                {
+                    _ = element.GetString();
+                }
+                catch (InvalidOperationException e)
+                {
+                    throw new RequestProblemException(400, "Invalid text in JSON", $"{path} is not valid text: {TextProblem(e)}.", path);
+                }
+                break;
+        }
+    }
+
+    private static string TextProblem(InvalidOperationException e) => e.Message.Contains("surrogate", StringComparison.OrdinalIgnoreCase)
+        ? "it has a lone surrogate escape (a \\uD800–\\uDFFF code without its pair), which is not a Unicode character"
+        : "it has bytes that are not valid UTF-8; send the body encoded as UTF-8";
 
     /// <summary>"a string", "an array", … for messages.</summary>
     public static string Describe(JsonValueKind kind) => kind switch

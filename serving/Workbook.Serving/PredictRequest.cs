@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Workbook.Deployment;
 
 namespace Workbook.Serving;
 
@@ -14,9 +15,12 @@ public sealed record PredictRequest(IReadOnlyList<double[]> Rows, bool IsBatch)
 
     /// <summary>Validates and converts the body.</summary>
     /// <exception cref="RequestProblemException">400 naming the field: missing or both fields, a non-array, a row of the
-    /// wrong length, a value that is not a finite number, or more rows than allowed.</exception>
-    public static PredictRequest Parse(JsonElement body, int featureCount, int maxRows)
+    /// wrong length, a value that is not a finite number or that the model cannot take in float32
+    /// (<see cref="TabularClassifier.FeatureProblem"/>), or more rows than allowed.</exception>
+    public static PredictRequest Parse(JsonElement body, TabularClassifier classifier, int maxRows)
     {
+        ArgumentNullException.ThrowIfNull(classifier);
+        var featureCount = classifier.FeatureCount;
         JsonFields.RequireOnly(body, Fields);
         var hasFeatures = body.TryGetProperty("features", out var features);
         var hasInstances = body.TryGetProperty("instances", out var instances);
@@ -25,7 +29,7 @@ public sealed record PredictRequest(IReadOnlyList<double[]> Rows, bool IsBatch)
                 hasFeatures
                     ? "Send either features (one row) or instances (several rows), not both."
                     : $"The body needs a field 'features' (an array of {featureCount} numbers) or 'instances' (an array of such arrays).");
-        if (hasFeatures) return new PredictRequest([Row(features, "features", featureCount)], IsBatch: false);
+        if (hasFeatures) return new PredictRequest([Row(features, "features", classifier)], IsBatch: false);
         if (instances.ValueKind != JsonValueKind.Array)
             throw RequestProblemException.InvalidField("instances", $"instances must be an array of rows; got {JsonRequestBody.Describe(instances.ValueKind)}.");
         var count = instances.GetArrayLength();
@@ -34,12 +38,16 @@ public sealed record PredictRequest(IReadOnlyList<double[]> Rows, bool IsBatch)
             throw RequestProblemException.InvalidField("instances", $"instances has {count} rows; at most {maxRows} are allowed per request.");
         var rows = new double[count][];
         var i = 0;
-        foreach (var row in instances.EnumerateArray()) rows[i] = Row(row, $"instances[{i++}]", featureCount);
+        foreach (var row in instances.EnumerateArray()) rows[i] = Row(row, $"instances[{i++}]", classifier);
         return new PredictRequest(rows, IsBatch: true);
     }
 
-    private static double[] Row(JsonElement row, string field, int featureCount)
+    /// <summary>The field name of row <paramref name="index"/> in a request (for a refusal about that row).</summary>
+    public string RowField(int index) => IsBatch ? $"instances[{index}]" : "features";
+
+    private static double[] Row(JsonElement row, string field, TabularClassifier classifier)
     {
+        var featureCount = classifier.FeatureCount;
         if (row.ValueKind != JsonValueKind.Array)
             throw RequestProblemException.InvalidField(field, $"{field} must be an array of {featureCount} numbers; got {JsonRequestBody.Describe(row.ValueKind)}.");
         var length = row.GetArrayLength();
@@ -49,7 +57,10 @@ public sealed record PredictRequest(IReadOnlyList<double[]> Rows, bool IsBatch)
         var j = 0;
         foreach (var value in row.EnumerateArray())
         {
-            values[j] = JsonFields.FiniteNumber(value, $"{field}[{j}]");
+            var number = JsonFields.FiniteNumber(value, $"{field}[{j}]");
+            if (classifier.FeatureProblem(j, number) is { } problem)
+                throw RequestProblemException.InvalidField($"{field}[{j}]", $"{field}[{j}] ({classifier.FeatureNames[j]}) {problem}.");
+            values[j] = number;
             j++;
         }
         return values;

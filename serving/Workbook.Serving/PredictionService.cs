@@ -19,7 +19,7 @@ public sealed class PredictionService : IAsyncDisposable
         Classifier = classifier;
         if (options.Batching)
             batcher = new MicroBatcher<double[], ClassPrediction>(
-                rows => classifier.Predict([.. rows.Select(r => (IReadOnlyList<double>)r)]),
+                rows => classifier.PredictAllowingNonFiniteOutput([.. rows.Select(r => (IReadOnlyList<double>)r)]),
                 options.BatchMaxRows, options.BatchMaxWait, maxQueuedSubmissions: Math.Max(1, options.MaxConcurrentRequests + options.MaxQueuedRequests));
     }
 
@@ -28,12 +28,16 @@ public sealed class PredictionService : IAsyncDisposable
     /// <summary>The batcher, when batching is on.</summary>
     public MicroBatcher<double[], ClassPrediction>? Batcher => batcher;
 
-    /// <summary>Predicts <paramref name="rows"/> (through the batcher when on and the rows fit in one batch).</summary>
+    /// <summary>
+    /// Predicts <paramref name="rows"/> (through the batcher when on and the rows fit in one batch). A row whose output
+    /// is not finite comes back with <see cref="ClassPrediction.IsFinite"/> false, so it fails only its own request, not
+    /// the others that shared its batch.
+    /// </summary>
     public async Task<IReadOnlyList<ClassPrediction>> PredictAsync(IReadOnlyList<double[]> rows, CancellationToken cancellationToken)
     {
         if (batcher is not null && rows.Count <= batcher.MaxRows) return await batcher.SubmitAsync(rows, cancellationToken);
         // Off, or a request bigger than a batch: run it on a pool thread so a large forward pass does not block I/O.
-        return await Task.Run(() => Classifier.Predict([.. rows.Select(r => (IReadOnlyList<double>)r)]), cancellationToken);
+        return await Task.Run(() => Classifier.PredictAllowingNonFiniteOutput([.. rows.Select(r => (IReadOnlyList<double>)r)]), cancellationToken);
     }
 
     /// <summary>Finishes queued batches, then releases the model.</summary>

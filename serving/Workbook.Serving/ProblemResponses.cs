@@ -23,6 +23,7 @@ public static class ProblemResponses
         ArgumentNullException.ThrowIfNull(context);
         if (context.Response.HasStarted) return;
         context.Response.StatusCode = problem.Status;
+        if (problem.RetryAfterSeconds is { } seconds) context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         context.Response.ContentType = "application/problem+json";
         await context.Response.WriteAsync(JsonSerializer.Serialize(Body(problem, context.Request.Path), Json), context.RequestAborted);
     }
@@ -36,9 +37,11 @@ public static class ProblemResponses
         400 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.1",
         404 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.5",
         405 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.6",
+        408 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.9",
         413 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.14",
         415 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.16",
         429 => "https://www.rfc-editor.org/rfc/rfc6585#section-4",
+        500 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.6.1",
         503 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.6.4",
         504 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.6.5",
         _ => "about:blank",

@@ -14,6 +14,8 @@ public sealed class RequestProblemException(int status, string title, string det
     public string Detail { get; } = detail;
     /// <summary>The JSON path of the offending field, e.g. <c>features[3]</c>; null when the problem is not one field's.</summary>
     public string? Field { get; } = field;
+    /// <summary>Seconds after which a retry may succeed (sent as <c>Retry-After</c>); null when retrying will not help.</summary>
+    public int? RetryAfterSeconds { get; init; }
 
     /// <summary>400: the field <paramref name="field"/> is invalid.</summary>
     public static RequestProblemException InvalidField(string field, string detail) => new(400, "Invalid request field", detail, field);

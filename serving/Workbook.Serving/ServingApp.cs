@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -12,11 +10,13 @@ namespace Workbook.Serving;
 /// <summary>
 /// Builds the model server: <c>POST /v1/predict</c>, <c>POST /v1/generate</c>, <c>GET /healthz</c>, <c>GET /metrics</c>,
 /// with body-size, concurrency and time limits, micro-batching, and graceful shutdown (on SIGTERM or
-/// <c>StopAsync</c> in-flight requests finish, new ones get 503, then the batcher drains).
+/// <c>StopAsync</c> in-flight requests finish, new ones get 503, then the batcher drains). A model request reads and
+/// parses its whole body (under a size limit and a deadline) before it waits for one of the <see cref="ModelSlots"/>.
 /// </summary>
 public static class ServingApp
 {
-    private const string ModelPolicy = "model";
+    private const string EndpointItem = "workbook.endpoint";
+    private const string FailedMidStreamItem = "workbook.failed-mid-stream";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>Loads the models named in <paramref name="options"/> and builds (does not start) the application.</summary>
@@ -47,17 +47,8 @@ public static class ServingApp
         builder.Services.AddSingleton(predictions);                        // disposed with the host: drains the batcher
         if (generation is not null) builder.Services.AddSingleton(generation);
         builder.Services.AddSingleton(metrics);
-        builder.Services.AddRateLimiter(r =>
-        {
-            r.AddConcurrencyLimiter(ModelPolicy, c =>
-            {
-                c.PermitLimit = options.MaxConcurrentRequests;
-                c.QueueLimit = options.MaxQueuedRequests;
-                c.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
-            });
-            r.OnRejected = (context, token) => new ValueTask(ProblemResponses.WriteAsync(context.HttpContext, new RequestProblemException(429, "Too many requests",
-                $"The server is processing {options.MaxConcurrentRequests} requests and {options.MaxQueuedRequests} more are waiting; retry shortly.")));
-        });
+        var slots = new ModelSlots(options.MaxConcurrentRequests, options.MaxQueuedRequests, options.QueueTimeout);
+        builder.Services.AddSingleton(slots);
 
         var app = builder.Build();
         var stopping = app.Lifetime.ApplicationStopping;
@@ -88,18 +79,23 @@ public static class ServingApp
             }
             finally
             {
-                var endpoint = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "other";
-                metrics.Finished(endpoint, context.Response.StatusCode, clock.Elapsed);
+                // The route noted after routing: the exception handler clears the endpoint before a 500 gets here.
+                var endpoint = context.Items[EndpointItem] as string ?? "other";
+                metrics.Finished(endpoint, context.Items.ContainsKey(FailedMidStreamItem) ? StatusCodes.Status500InternalServerError : context.Response.StatusCode, clock.Elapsed);
             }
         });
         app.UseExceptionHandler();
         app.UseRouting();
-        app.UseRateLimiter();
+        app.Use((context, next) =>
+        {
+            if ((context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } route) context.Items[EndpointItem] = route;
+            return next(context);
+        });
 
         app.MapGet("/healthz", () => Results.Json(new { status = "ok", model = classifier.Manifest?.Kind, features = classifier.FeatureCount, labels = classifier.Labels, gpt2 = generation is not null }, Json));
         app.MapGet("/metrics", () => Results.Text(metrics.ToPrometheusText(), "text/plain; version=0.0.4; charset=utf-8"));
-        app.MapPost("/v1/predict", (HttpContext context) => PredictAsync(context, predictions, options)).RequireRateLimiting(ModelPolicy);
-        app.MapPost("/v1/generate", (HttpContext context) => GenerateAsync(context, generation, options)).RequireRateLimiting(ModelPolicy);
+        app.MapPost("/v1/predict", (HttpContext context) => PredictAsync(context, predictions, slots, options));
+        app.MapPost("/v1/generate", (HttpContext context) => GenerateAsync(context, generation, slots, options));
         string[] knownPaths = ["/v1/predict", "/v1/generate", "/healthz", "/metrics"];
         app.MapFallback((HttpContext context) =>
         {
@@ -116,25 +112,33 @@ public static class ServingApp
         return app;
     }
 
-    private static async Task PredictAsync(HttpContext context, PredictionService predictions, ServingOptions options)
+    private static async Task PredictAsync(HttpContext context, PredictionService predictions, ModelSlots slots, ServingOptions options)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        deadline.CancelAfter(options.PredictTimeout);
         try
         {
-            var body = await JsonRequestBody.ReadAsync(context.Request, options.MaxBodyBytes, deadline.Token);
+            // Body first, under its own deadline; only then a model slot, then the prediction deadline.
+            var body = await JsonRequestBody.ReadAsync(context.Request, options.MaxBodyBytes, options.BodyTimeout, context.RequestAborted);
             PredictRequest request;
             using (var document = JsonRequestBody.ParseObject(body))
-                request = PredictRequest.Parse(document.RootElement, predictions.Classifier.FeatureCount, options.MaxRowsPerRequest);
+                request = PredictRequest.Parse(document.RootElement, predictions.Classifier, options.MaxRowsPerRequest);
+            deadline.CancelAfter(options.PredictTimeout);
             IReadOnlyList<ClassPrediction> results;
-            try
+            using (await slots.AcquireAsync(deadline.Token))
             {
-                results = await predictions.PredictAsync(request.Rows, deadline.Token);
+                try
+                {
+                    results = await predictions.PredictAsync(request.Rows, deadline.Token);
+                }
+                catch (MicroBatcherFullException e)
+                {
+                    throw new RequestProblemException(429, "Too many requests", e.Message) { RetryAfterSeconds = 1 };
+                }
             }
-            catch (MicroBatcherFullException e)
-            {
-                throw new RequestProblemException(429, "Too many requests", e.Message);
-            }
+            for (var i = 0; i < results.Count; i++)
+                if (!results[i].IsFinite)
+                    throw RequestProblemException.InvalidField(request.RowField(i),
+                        $"{request.RowField(i)} gives non-finite probabilities: its values are too large in magnitude for the model's float32 arithmetic.");
             var labels = predictions.Classifier.Labels;
             object Shape(ClassPrediction p) => new
             {
@@ -159,7 +163,7 @@ public static class ServingApp
         }
     }
 
-    private static async Task GenerateAsync(HttpContext context, GenerationService? generation, ServingOptions options)
+    private static async Task GenerateAsync(HttpContext context, GenerationService? generation, ModelSlots slots, ServingOptions options)
     {
         if (generation is null)
         {
@@ -169,11 +173,10 @@ public static class ServingApp
             return;
         }
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        deadline.CancelAfter(options.GenerateTimeout);
         var streaming = false;
         try
         {
-            var body = await JsonRequestBody.ReadAsync(context.Request, options.MaxBodyBytes, deadline.Token);
+            var body = await JsonRequestBody.ReadAsync(context.Request, options.MaxBodyBytes, options.BodyTimeout, context.RequestAborted);
             GenerateRequest request;
             var config = generation.Generator.Model.Config;
             using (var document = JsonRequestBody.ParseObject(body))
@@ -182,6 +185,8 @@ public static class ServingApp
             if (promptTokens + request.Options.MaxNewTokens > config.ContextLength)
                 throw RequestProblemException.InvalidField("maxNewTokens",
                     $"The prompt has {promptTokens} tokens; with maxNewTokens {request.Options.MaxNewTokens} that exceeds the model's context of {config.ContextLength} tokens.");
+            deadline.CancelAfter(options.GenerateTimeout);
+            using var slot = await slots.AcquireAsync(deadline.Token);
             streaming = request.Stream || context.Request.Headers.Accept.Any(a => a is not null && a.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase));
             if (streaming)
             {
@@ -208,19 +213,32 @@ public static class ServingApp
         }
         catch (RequestProblemException problem)
         {
-            await ProblemResponses.WriteAsync(context, problem);
+            await WriteProblemAsync(context, problem, streaming);
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
-            var problem = new RequestProblemException(504, "Generation timed out",
-                $"Generation did not finish within {options.GenerateTimeout.TotalSeconds:0.#} s; ask for fewer tokens (maxNewTokens) or retry later.");
-            if (streaming) await WriteEventAsync(context, "error", ProblemResponses.Body(problem, context.Request.Path), CancellationToken.None);
-            else await ProblemResponses.WriteAsync(context, problem);
+            await WriteProblemAsync(context, new RequestProblemException(504, "Generation timed out",
+                $"Generation did not finish within {options.GenerateTimeout.TotalSeconds:0.#} s; ask for fewer tokens (maxNewTokens) or retry later."), streaming);
         }
         catch (OperationCanceledException)
         {
             // The client disconnected: generation has been cancelled with it.
         }
+        catch (Exception e) when (streaming && context.Response.HasStarted)
+        {
+            // The 200 and some tokens are already sent: the stream must still end with an error event, not just stop.
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServingApp)).LogError(e, "Generation failed mid-stream");
+            context.Items[FailedMidStreamItem] = true;                         // the 200 is on the wire; /metrics counts a 500
+            await WriteProblemAsync(context, new RequestProblemException(500, "Generation failed", $"Generation stopped with an internal error ({e.GetType().Name}); the text so far is incomplete."), streaming);
+        }
+    }
+
+    /// <summary>A problem body, or, once a stream has started, its last event: <c>event: error</c> with the same body.</summary>
+    private static async Task WriteProblemAsync(HttpContext context, RequestProblemException problem, bool streaming)
+    {
+        if (streaming && context.Response.HasStarted)
+            await WriteEventAsync(context, "error", ProblemResponses.Body(problem, context.Request.Path), CancellationToken.None);
+        else await ProblemResponses.WriteAsync(context, problem);
     }
 
     private static async Task WriteEventAsync(HttpContext context, string type, object data, CancellationToken cancellationToken)

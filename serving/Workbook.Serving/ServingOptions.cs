@@ -29,6 +29,10 @@ public sealed record ServingOptions
     public int MaxConcurrentRequests { get; init; } = 32;
     /// <summary>Model requests allowed to wait; beyond it the answer is 429.</summary>
     public int MaxQueuedRequests { get; init; } = 256;
+    /// <summary>Longest a request's body may take to arrive; a slower one gets 408. Bodies are read before a request takes a model slot.</summary>
+    public TimeSpan BodyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Longest a request waits in the queue for a model slot; past it the answer is 503 with Retry-After.</summary>
+    public TimeSpan QueueTimeout { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>A predict request that has no answer after this long gets 504.</summary>
     public TimeSpan PredictTimeout { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>Generation stops (504, or an error event when streaming) after this long.</summary>
@@ -53,6 +57,8 @@ public sealed record ServingOptions
           --max-rows N              most rows in one predict request (default 256)
           --max-concurrency N       model requests processed at once (default 32)
           --max-queue N             model requests allowed to wait (default 256); beyond: 429
+          --body-timeout-ms MS      time allowed for a request body to arrive (default 10000); past it: 408
+          --queue-timeout-ms MS     longest wait for a model slot (default 5000); past it: 503
           --predict-timeout-ms MS   predict deadline (default 10000); past it: 504
           --generate-timeout-ms MS  generation deadline (default 60000)
           --max-new-tokens N        largest maxNewTokens a request may ask for (default 256)
@@ -88,6 +94,8 @@ public sealed record ServingOptions
             MaxRowsPerRequest = Int(values, "--max-rows", 256, 1, 100_000),
             MaxConcurrentRequests = Int(values, "--max-concurrency", 32, 1, 10_000),
             MaxQueuedRequests = Int(values, "--max-queue", 256, 0, 100_000),
+            BodyTimeout = TimeSpan.FromMilliseconds(Int(values, "--body-timeout-ms", 10_000, 1, 3_600_000)),
+            QueueTimeout = TimeSpan.FromMilliseconds(Int(values, "--queue-timeout-ms", 5_000, 1, 3_600_000)),
             PredictTimeout = TimeSpan.FromMilliseconds(Int(values, "--predict-timeout-ms", 10_000, 1, 3_600_000)),
             GenerateTimeout = TimeSpan.FromMilliseconds(Int(values, "--generate-timeout-ms", 60_000, 1, 3_600_000)),
             MaxNewTokensLimit = Int(values, "--max-new-tokens", 256, 1, 100_000),
@@ -99,7 +107,7 @@ public sealed record ServingOptions
     private static readonly HashSet<string> Known =
     [
         "--model", "--gpt2", "--urls", "--batching", "--batch-max-rows", "--batch-max-wait-ms", "--max-body-bytes", "--max-rows",
-        "--max-concurrency", "--max-queue", "--predict-timeout-ms", "--generate-timeout-ms", "--max-new-tokens", "--shutdown-timeout-ms",
+        "--max-concurrency", "--max-queue", "--body-timeout-ms", "--queue-timeout-ms", "--predict-timeout-ms", "--generate-timeout-ms", "--max-new-tokens", "--shutdown-timeout-ms",
     ];
 
     private static bool OnOff(string name, string value) => value switch

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Workbook.Data;
 using Workbook.Deployment;
 using Workbook.Gpt2;
@@ -30,6 +32,27 @@ internal static class DeploymentFixtures
         File.Copy(Path.Combine(Gpt2Files.Folder, "vocab.json"), Path.Combine(folder, "vocab.json"), overwrite: true);
         File.Copy(Path.Combine(Gpt2Files.Folder, "merges.txt"), Path.Combine(folder, "merges.txt"), overwrite: true);
         return folder;
+    }
+
+    /// <summary>
+    /// Edits a package's manifest.json (starting from <paramref name="original"/> when given, else the file) and writes it
+    /// with a recomputed manifestSha256, as someone forging a package would: the fields, not the checksum, are then on trial.
+    /// </summary>
+    public static void EditManifest(string folder, Action<JsonObject> edit, string? original = null)
+    {
+        var path = Path.Combine(folder, ModelPackageManifest.FileName);
+        var json = JsonNode.Parse(original ?? File.ReadAllText(path))!.AsObject();
+        edit(json);
+        try
+        {
+            var parsed = JsonSerializer.Deserialize<ModelPackageManifest>(json.ToJsonString(), ModelPackageManifest.JsonOptions)!;
+            json["manifestSha256"] = parsed.ContentSha256();
+        }
+        catch (JsonException)
+        {
+            // Not a readable manifest at all: the loader refuses it before any checksum.
+        }
+        File.WriteAllText(path, json.ToJsonString());
     }
 
     /// <summary>A fresh temporary folder path (not created).</summary>

@@ -69,6 +69,58 @@ public sealed class ServiceProcessTests(ServingFixture fixture) : IClassFixture<
         Assert.Contains($"the parent process {parent.Id} has exited; shutting down", await output);
     }
 
+    [LinuxFact]
+    public async Task A_package_with_absurd_sizes_or_a_null_label_refuses_to_start_in_one_line_naming_the_file_and_field()
+    {
+        // Before: [2147483647] aborted with rc 134 and C++ frames, [40000000] was killed for memory, a null label started
+        // and then answered 500 to every request. Each edit carries a recomputed manifest checksum, as a forgery would.
+        (string Edit, string Field)[] cases =
+        [
+            ("""{"hiddenWidths": [2147483647]}""", "architecture.options.hiddenWidths"),
+            ("""{"hiddenWidths": [40000000]}""", "architecture.options.hiddenWidths"),
+            ("""{"labels": [null, "benign"]}""", "labels[0]"),
+        ];
+        foreach (var (edit, field) in cases)
+        {
+            var folder = DeploymentFixtures.TemporaryFolder("absurd-package");
+            try
+            {
+                Directory.CreateDirectory(folder);
+                foreach (var file in Directory.GetFiles(fixture.PackageFolder)) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+                var change = System.Text.Json.Nodes.JsonNode.Parse(edit)!.AsObject();
+                DeploymentFixtures.EditManifest(folder, j =>
+                {
+                    foreach (var (key, value) in change)
+                        if (key == "labels") j[key] = value!.DeepClone();
+                        else j["architecture"]!["options"]![key] = value!.DeepClone();
+                });
+                var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+                foreach (var a in new[] { ServerDll, "--model", folder, "--urls", "http://127.0.0.1:0" }) info.ArgumentList.Add(a);
+                using var server = System.Diagnostics.Process.Start(info)!;
+                var output = server.StandardOutput.ReadToEndAsync();
+                var errors = server.StandardError.ReadToEndAsync();
+                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                try
+                {
+                    await server.WaitForExitAsync(deadline.Token);
+                }
+                finally
+                {
+                    if (!server.HasExited) server.Kill(entireProcessTree: true);
+                }
+                var error = (await errors).TrimEnd('\n');
+                Assert.True(server.ExitCode == 3, $"{edit}: exit code {server.ExitCode}: {await output}\n{error}");
+                Assert.DoesNotContain('\n', error);
+                Assert.StartsWith($"Workbook.Serving: cannot start: Model package {folder}: manifest.json ", error);
+                Assert.Contains(field, error);
+            }
+            finally
+            {
+                if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
     private static int InFlight(string metrics) =>
         int.Parse(metrics.Split('\n').Single(l => l.StartsWith("workbook_http_requests_in_flight ", StringComparison.Ordinal)).Split(' ')[1]);
 

@@ -250,9 +250,9 @@ public sealed class ServingEndpointTests(ServingFixture fixture) : IClassFixture
         await using (var server = await ServingFixture.StartAsync(full))
         {
             var first = server.Client.PostAsJsonAsync("/v1/predict", new { features = fixture.Rows(1)[0] });
-            var metrics = server.App.Services.GetRequiredService<ServiceMetrics>();
+            var slots = server.App.Services.GetRequiredService<ModelSlots>();
             var waited = System.Diagnostics.Stopwatch.StartNew();
-            while (metrics.InFlight < 1 && waited.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(5);
+            while (slots.InUse < 1 && waited.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(5);
             using var second = await server.Client.PostAsJsonAsync("/v1/predict", new { features = fixture.Rows(1)[0] });
             Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
             Assert.Contains("retry", (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
