@@ -1,4 +1,5 @@
 using TorchSharp;
+using Workbook.Native;
 using static TorchSharp.torch;
 
 namespace Workbook.Audio;
@@ -103,7 +104,8 @@ public sealed record MelSpectrogram
         var flat = waveform.reshape(-1, shape[^1]);
         var window = hann_window(Window, periodic: true, dtype: waveform.dtype, device: waveform.device);
         var spectrum = stft(flat, NFft, Hop, Window, window, center: Center, pad_mode: PaddingModes.Reflect, normalized: false, onesided: true, return_complex: true);
-        var power = Power == 1.0 ? spectrum.abs() : spectrum.abs().pow(Power);               // [batch, bins, frames]
+        using var exponent = Power.ToScalar();                                               // held for the call (see KeptScalars)
+        var power = Power == 1.0 ? spectrum.abs() : spectrum.abs().pow(exponent);            // [batch, bins, frames]
         var mel = matmul(power.transpose(1, 2), Filterbank().to(waveform.dtype).to(waveform.device)).transpose(1, 2);
         long[] outShape = [.. shape[..^1], MelBands, mel.shape[^1]];
         return mel.reshape(outShape).MoveToOuterDisposeScope();
@@ -119,12 +121,16 @@ public sealed record MelSpectrogram
         ArgumentNullException.ThrowIfNull(spectrogram);
         if (!(amin > 0)) throw new ArgumentOutOfRangeException(nameof(amin), amin, "amin must be positive.");
         using var scope = NewDisposeScope();
-        var db = (isPower ? 10.0 : 20.0) * spectrogram.clamp_min(amin).log10();
+        // Every number goes to libtorch as a Scalar held in a using variable (see KeptScalars).
+        using var floor = amin.ToScalar();
+        using var factor = (isPower ? 10.0 : 20.0).ToScalar();
+        var db = spectrogram.clamp_min(floor).log10().mul(factor);
         if (topDb is { } top)
         {
             if (!(top >= 0)) throw new ArgumentOutOfRangeException(nameof(topDb), top, "top_db must be ≥ 0.");
             long[] dims = db.dim() switch { >= 3 => [-3, -2, -1], 2 => [-2, -1], _ => [-1] };
-            db = db.maximum(db.amax(dims, keepdim: true) - top);
+            using var range = top.ToScalar();
+            db = db.maximum(db.amax(dims, keepdim: true).sub(range));
         }
         return db.MoveToOuterDisposeScope();
     }

@@ -62,13 +62,20 @@ public static class Resampler
     {
         var cutoff = Math.Min(down, up) * rolloff;                        // in units where the lower rate is min(down, up)
         var width = (long)Math.Ceiling(zeroCrossings * down / cutoff);    // input samples each side that the filter reaches
-        var offsets = arange(-width, width + down, dtype: ScalarType.Float64, device: device) / down;
-        var phases = -arange(0, up, dtype: ScalarType.Float64, device: device).unsqueeze(1) / up;
-        var t = ((phases + offsets.unsqueeze(0)) * cutoff).clamp(-zeroCrossings, zeroCrossings);
-        var window = (t * Math.PI / zeroCrossings / 2).cos().pow(2);
-        var x = t * Math.PI;
-        var sinc = where(x == 0, ones_like(x), x.sin() / x);
-        var kernels = (sinc * window * (cutoff / down)).to(dtype).unsqueeze(1);
+        // Computed in managed doubles, then copied: no tensor arithmetic with implicit Scalars (see KeptScalars).
+        var taps = 2 * width + down;
+        var values = new double[up * taps];
+        for (var phase = 0; phase < up; phase++)
+            for (long j = 0; j < taps; j++)
+            {
+                var t = Math.Clamp((-(double)phase / up + (double)(j - width) / down) * cutoff, -zeroCrossings, zeroCrossings);
+                var window = Math.Pow(Math.Cos(t * Math.PI / zeroCrossings / 2), 2);
+                var x = t * Math.PI;
+                var sinc = x == 0 ? 1.0 : Math.Sin(x) / x;
+                values[phase * taps + j] = sinc * window * (cutoff / down);
+            }
+        using var bank = tensor(values, [up, 1, taps], device: device);
+        var kernels = bank.to(dtype);
         return (kernels, width);
     }
 

@@ -1,3 +1,5 @@
+using Workbook.Native;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Workbook.Compression;
@@ -59,23 +61,28 @@ public sealed class DistillationLoss
         var classes = studentLogits.shape[1];
         using var scope = NewDisposeScope();
         var y = labels.to(ScalarType.Int64);
-        if ((y < Unlabelled).any().item<bool>() || (y >= classes).any().item<bool>())
+        // Every number below goes to libtorch as a Scalar held in a using variable (see KeptScalars).
+        using var unlabelled = ((long)Unlabelled).ToScalar();
+        using var classCount = classes.ToScalar();
+        if (y.lt(unlabelled).any().item<bool>() || y.ge(classCount).any().item<bool>())
             throw new ArgumentException($"Every label must be a class index in 0..{classes - 1}, or {Unlabelled} for an unlabelled row; got values from {y.min().item<long>()} to {y.max().item<long>()}.", nameof(labels));
 
-        var t = Temperature;
-        var studentLog = nn.functional.log_softmax(studentLogits / t, 1);        // log q: log_softmax, never log(softmax()) (underflow)
-        var teacherLog = nn.functional.log_softmax(teacherLogits.detach() / t, 1);
+        using var t = Temperature.ToScalar();
+        using var softWeight = (Alpha * Temperature * Temperature).ToScalar();
+        using var hardWeight = (1 - Alpha).ToScalar();
+        var studentLog = nn.functional.log_softmax(studentLogits.div(t), 1);     // log q: log_softmax, never log(softmax()) (underflow)
+        var teacherLog = nn.functional.log_softmax(teacherLogits.detach().div(t), 1);
         var teacherP = teacherLog.exp();
         // KL(p ‖ q) = Σ p·(log p − log q); where p underflows to 0 the term is 0 (0·log 0 = 0), not NaN.
-        var pointwise = where(teacherP > 0, teacherP * (teacherLog - studentLog), zeros_like(teacherP));
+        var pointwise = where(teacherP.gt(KeptScalars.Zero), teacherP.mul(teacherLog.sub(studentLog)), zeros_like(teacherP));
         var kl = pointwise.sum(1).mean();
-        var labelled = y.ne(Unlabelled);
+        var labelled = y.ne(unlabelled);
         var labelledCount = labelled.sum().item<long>();
-        var soft = Alpha * t * t * kl;
+        var soft = kl.mul(softWeight);
         if (labelledCount == 0) return soft.MoveToOuterDisposeScope();              // transfer rows only: no hard term (not 0/0 = NaN)
         var hard = labelledCount == y.shape[0]
             ? nn.functional.cross_entropy(studentLogits, y)
             : nn.functional.cross_entropy(studentLogits.index_select(0, labelled.nonzero().squeeze(1)), y.masked_select(labelled));   // mean over the labelled rows
-        return (soft + (1 - Alpha) * hard).MoveToOuterDisposeScope();
+        return soft.add(hard, hardWeight).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,5 @@
+using TorchSharp;
+using Workbook.Native;
 using static TorchSharp.torch;
 
 namespace Workbook.Compression;
@@ -34,12 +36,15 @@ public static class Int8Quantization
             throw new ArgumentException($"Cannot quantize '{name}': it contains NaN or infinite values.", nameof(weight));
         // Channels first, everything else flattened: one row per channel.
         var rows = w.transpose(0, channelAxis).reshape(w.shape[channelAxis], -1);
-        var scales = rows.abs().amax(1) / MaxLevel;                                   // [channels]
-        var divisor = where(scales > 0, scales, ones_like(scales));                  // an all-zero channel divides by 1: zeros stay zeros
+        // Every number goes to libtorch as a Scalar held in a using variable (see KeptScalars).
+        using var top = ((double)MaxLevel).ToScalar();
+        using var bottom = ((double)-MaxLevel).ToScalar();
+        var scales = rows.abs().amax(1).div(top);                                      // [channels]
+        var divisor = where(scales.gt(KeptScalars.Zero), scales, ones_like(scales));                  // an all-zero channel divides by 1: zeros stay zeros
         var shape = Enumerable.Repeat(1L, (int)w.dim()).ToArray();
         shape[channelAxis] = w.shape[channelAxis];
         // round() is round-half-to-even, like libtorch's quantize_per_channel; the clamp only catches float rounding at ±127.
-        var values = (w / divisor.view(shape)).round().clamp(-MaxLevel, MaxLevel).to(ScalarType.Int8);
+        var values = w.div(divisor.view(shape)).round().clamp(bottom, top).to(ScalarType.Int8);
         return new QuantizedTensor(values.contiguous().MoveToOuterDisposeScope(), scales.contiguous().MoveToOuterDisposeScope(), channelAxis);
     }
 }

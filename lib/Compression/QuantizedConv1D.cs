@@ -1,4 +1,6 @@
 using Workbook.Gpt2;
+using Workbook.Native;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Workbook.Compression;
@@ -67,6 +69,6 @@ public sealed class QuantizedConv1D : nn.Module<Tensor, Tensor>
         long[] outputShape = [.. input.shape[..^1], OutFeatures];
         var rows = input.reshape(-1, InFeatures);
         var products = rows.mm(weight_int8.to(input.dtype));                      // [in, out] streams row by row, as Conv1D does
-        return addcmul(bias, products, weight_scale, 1).view(outputShape).MoveToOuterDisposeScope();
+        return addcmul(bias, products, weight_scale, KeptScalars.One).view(outputShape).MoveToOuterDisposeScope();   // see KeptScalars
     }
 }

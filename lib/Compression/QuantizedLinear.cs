@@ -1,4 +1,6 @@
 using TorchSharp.Modules;
+using Workbook.Native;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Workbook.Compression;
@@ -75,7 +77,7 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var widened = weight_int8.to(input.dtype);                                  // the per-call cost of storing int8
         var products = nn.functional.linear(input, widened);                        // x · qᵀ, in units of the scales
-        var output = bias is null ? products * weight_scale : addcmul(bias, products, weight_scale, 1);
+        var output = bias is null ? products.mul(weight_scale) : addcmul(bias, products, weight_scale, KeptScalars.One);   // see KeptScalars
         return output.MoveToOuterDisposeScope();
     }
 }

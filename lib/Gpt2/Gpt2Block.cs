@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Workbook.Native;
 using static TorchSharp.torch;
 
 namespace Workbook.Gpt2;
@@ -27,7 +28,7 @@ public sealed class Gpt2Block : nn.Module
     public Tensor Forward(Tensor x, Gpt2LayerCache? cache, Tensor? mask, bool causal)
     {
         using var scope = NewDisposeScope();
-        var h = x + attn.Forward(ln_1.forward(x), cache, mask, causal);
-        return (h + mlp.forward(ln_2.forward(h))).MoveToOuterDisposeScope();
+        var h = x.Plus(attn.Forward(ln_1.forward(x), cache, mask, causal));            // Plus: see KeptScalars
+        return h.Plus(mlp.forward(ln_2.forward(h))).MoveToOuterDisposeScope();
     }
 }

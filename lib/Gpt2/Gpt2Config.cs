@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Workbook.IO;
+using Workbook.Models;
 
 namespace Workbook.Gpt2;
 
@@ -51,7 +52,8 @@ public sealed record Gpt2Config
     /// <summary>Checks the numbers fit together; returns this config.</summary>
     /// <param name="source">Where the config came from, for the message (a file path, a preset name).</param>
     /// <exception cref="ArgumentException">A size is not positive, <c>n_embd</c> is not divisible by <c>n_head</c>, the
-    /// epsilon is not positive, the activation is unknown, or a token id is outside the vocabulary; the message names the field.</exception>
+    /// epsilon is not positive, the activation is unknown, a token id is outside the vocabulary, or the parameters would
+    /// not fit in this machine's memory (see <see cref="ParameterMemory"/>); the message names the field.</exception>
     public Gpt2Config Validate(string source = "Gpt2Config")
     {
         void Check(bool ok, string field, string problem)
@@ -70,6 +72,14 @@ public sealed record Gpt2Config
             $"'{ActivationFunction}' is not supported (use gelu_new, gelu_pytorch_tanh or gelu)");
         Check(BosTokenId >= 0 && BosTokenId < VocabSize, "bos_token_id", $"{BosTokenId} is outside the vocabulary [0, {VocabSize})");
         Check(EosTokenId >= 0 && EosTokenId < VocabSize, "eos_token_id", $"{EosTokenId} is outside the vocabulary [0, {VocabSize})");
+        double width = EmbeddingSize, layers = LayerCount, inner = InnerSize ?? 4.0 * EmbeddingSize;
+        ParameterMemory.Check(source,
+        [
+            ("vocab_size/n_embd (wte)", (double)VocabSize * width),
+            ("n_positions/n_embd (wpe)", (double)ContextLength * width),
+            ("n_embd/n_layer (attention)", layers * 4 * (width + 1) * width),
+            (InnerSize is null ? "n_embd/n_layer (MLP of 4 × n_embd)" : "n_inner", layers * (2 * width * inner + inner + width)),
+        ]);
         return this;
     }
 

@@ -1,4 +1,5 @@
 using TorchSharp;
+using Workbook.Native;
 using static TorchSharp.torch;
 
 namespace Workbook.Gpt2;
@@ -100,7 +101,10 @@ public sealed class Gpt2Generator
         var mask = attentionMask is null
             ? ones_like(sequences)
             : attentionMask.narrow(1, dropped, attentionMask.shape[1] - dropped).to(ScalarType.Int64, device);
-        var padded = attentionMask is not null && (mask == 0).any().item<bool>();
+        var padded = attentionMask is not null && mask.eq(KeptScalars.Zero).any().item<bool>();
+        // Scalars held for the whole loop (see KeptScalars): an implicit one could be collected under the native call.
+        using var padScalar = pad.ToScalar();
+        using var eosScalar = eos.ToScalar();
         var unfinished = ones(batch, ScalarType.Int64, device);
         using var generator = options.Seed is { } seed ? new Generator((ulong)seed, device) : null;
         using var cache = options.UseCache ? Model.CreateCache((int)sequences.shape[1] + newTokens) : null;
@@ -116,14 +120,14 @@ public sealed class Gpt2Generator
             var next = options.DoSample
                 ? multinomial(scores.softmax(-1), 1, false, generator).squeeze(1)
                 : scores.argmax(-1);
-            if (options.StopAtEos) next = next * unfinished + pad * (1 - unfinished);
+            if (options.StopAtEos) next = next.masked_fill(unfinished.eq(KeptScalars.Zero), padScalar);
             var grown = cat([sequences, next.unsqueeze(1)], 1);
             var grownMask = cat([mask, ones(batch, 1, ScalarType.Int64, device)], 1);
             (sequences, mask) = (grown.MoveToOuterDisposeScope(), grownMask.MoveToOuterDisposeScope());
             onToken?.Invoke(step, next.cpu().data<long>().ToArray());
             if (options.StopAtEos)
             {
-                unfinished = (unfinished * (next != eos).to(ScalarType.Int64)).MoveToOuterDisposeScope();
+                unfinished = unfinished.mul(next.ne(eosScalar).to(ScalarType.Int64)).MoveToOuterDisposeScope();
                 if (unfinished.max().item<long>() == 0) break;
             }
         }
@@ -165,17 +169,19 @@ public sealed class Gpt2Generator
     private (int Dropped, int NewTokens) Plan(int promptLength, GenerationOptions options)
     {
         var context = Model.Config.ContextLength;
-        var newTokens = options.MaxNewTokens ?? (options.MaxLength ?? 20) - promptLength;
+        // long: MaxNewTokens may be as large as int.MaxValue, and prompt + new tokens must not wrap around.
+        long newTokens = options.MaxNewTokens ?? (long)(options.MaxLength ?? 20) - promptLength;
         if (newTokens < 1)
             throw new ArgumentException(
                 $"GenerationOptions.MaxLength {options.MaxLength ?? 20} leaves no room after the prompt of {promptLength} tokens; raise it or set MaxNewTokens.");
-        if (promptLength + newTokens <= context) return (0, newTokens);
+        var total = promptLength + newTokens;
+        if (total <= context) return (0, (int)newTokens);
         if (options.ContextOverflow == ContextOverflow.Throw)
             throw new ArgumentException(
-                $"The prompt ({promptLength} tokens) + {newTokens} new tokens = {promptLength + newTokens} exceeds the model's context of {context} tokens (n_positions). " +
+                $"The prompt ({promptLength} tokens) + {newTokens} new tokens = {total} exceeds the model's context of {context} tokens (n_positions). " +
                 "Shorten the prompt, ask for fewer tokens, or set ContextOverflow = TruncateLeft.");
         if (newTokens >= context)
             throw new ArgumentException($"{newTokens} new tokens do not fit the model's context of {context} tokens (n_positions) with even one prompt token.");
-        return (promptLength + newTokens - context, newTokens);
+        return ((int)(total - context), (int)newTokens);
     }
 }

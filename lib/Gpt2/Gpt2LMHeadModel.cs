@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using TorchSharp;
 using TorchSharp.Modules;
 using Workbook.Safetensors;
+using Workbook.Native;
 using static TorchSharp.torch;
 
 namespace Workbook.Gpt2;
@@ -65,10 +66,15 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
         ArgumentException.ThrowIfNullOrEmpty(folder);
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Model folder not found: {folder}");
         var config = Gpt2Config.FromFile(Path.Combine(folder, "config.json"));
+        using var checkpoint = SafetensorsCheckpoint.Open(folder);
+        // Names and shapes first, on the meta device (no memory), so a checkpoint that does not fit the config is
+        // refused before the model's memory is allocated.
+        using (var shapes = new Gpt2LMHeadModel(config, META, initialize: false))
+            SafetensorsLoader.CheckFits(shapes, checkpoint, ParameterName, shapes.TiedHeadMismatches(checkpoint));
         var model = new Gpt2LMHeadModel(config, device, initialize: false);
         try
         {
-            model.LoadWeights(folder);
+            model.LoadWeights(checkpoint);
         }
         catch
         {
@@ -115,15 +121,18 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
     public IReadOnlyList<string> LoadWeights(SafetensorsCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
+        return SafetensorsLoader.LoadInto(this, checkpoint, ParameterName, TiedHeadMismatches(checkpoint));
+    }
+
+    /// <summary>A stored <c>lm_head.weight</c> is skipped (the head is tied to wte), but its shape must still be wte's.</summary>
+    private List<TensorShapeMismatch> TiedHeadMismatches(SafetensorsCheckpoint checkpoint)
+    {
+        var mismatches = new List<TensorShapeMismatch>();
+        long[] expected = [Config.VocabSize, Config.EmbeddingSize];
         foreach (var name in new[] { "lm_head.weight", TransformerPrefix + "lm_head.weight" })
-        {
-            if (!checkpoint.Contains(name)) continue;
-            long[] expected = [Config.VocabSize, Config.EmbeddingSize];
-            var shape = checkpoint.Info(name).Shape;
-            if (!shape.SequenceEqual(expected))
-                throw new CheckpointMismatchException(checkpoint.Path, [], [], [new TensorShapeMismatch(name, expected, shape)]);
-        }
-        return SafetensorsLoader.LoadInto(this, checkpoint, ParameterName);
+            if (checkpoint.Contains(name) && checkpoint.Info(name).Shape is var shape && !shape.SequenceEqual(expected))
+                mismatches.Add(new TensorShapeMismatch(name, expected, shape));
+        return mismatches;
     }
 
     /// <summary>
@@ -195,9 +204,9 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
         if (positionIds is null)
         {
             positionIds = keyMask is null
-                ? arange(past, total, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(batch, length)
+                ? KeptScalars.Range(past, total, device).unsqueeze(0).expand(batch, length)
                 // HF generate: cumulative count of real tokens − 1; padding gets 1 (any valid position: it is masked out).
-                : (keyMask.cumsum(1) - 1).masked_fill(keyMask == 0, 1).narrow(1, past, length);
+                : keyMask.cumsum(1).sub(KeptScalars.One).masked_fill(keyMask.eq(KeptScalars.Zero), KeptScalars.One).narrow(1, past, length);
         }
         else if (!positionIds.shape.SequenceEqual(inputIds.shape))
             throw new ArgumentException($"positionIds must have the shape of inputIds [{batch}, {length}]; got [{string.Join(", ", positionIds.shape)}].", nameof(positionIds));
@@ -205,7 +214,8 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"positionIds must lie in [0, {Config.ContextLength}).", nameof(positionIds));
 
         var (mask, causal) = AttentionMask(keyMask, past, length, device);
-        var x = wte.forward(inputIds.to(device)) + wpe.forward(positionIds.to(device));
+        // Kept scalars throughout (KeptScalars): an implicit one could be collected while libtorch reads it.
+        var x = wte.forward(inputIds.to(device)).Plus(wpe.forward(positionIds.to(device)));
         for (var i = 0; i < h.Count; i++) x = h[i].Forward(x, cache?.Layers[i], mask, causal);
         return ln_f.forward(x).MoveToOuterDisposeScope();
     }
@@ -229,13 +239,13 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
         if (keyMask is null && past == 0) return (null, length > 1);
         if (keyMask is null && length == 1) return (null, false);
         var total = past + length;
-        var keyPositions = arange(total, dtype: ScalarType.Int64, device: device).unsqueeze(0);           // [1, S]
-        var queryPositions = arange(past, total, dtype: ScalarType.Int64, device: device).unsqueeze(1);   // [T, 1]
+        var keyPositions = KeptScalars.Range(0, total, device).unsqueeze(0);                               // [1, S]
+        var queryPositions = KeptScalars.Range(past, total, device).unsqueeze(1);                          // [T, 1]
         var allowed = (keyPositions <= queryPositions).unsqueeze(0).unsqueeze(0);                          // [1, 1, T, S]
         if (keyMask is not null)
         {
             var self = (keyPositions == queryPositions).unsqueeze(0).unsqueeze(0);
-            allowed = (allowed & (keyMask != 0).unsqueeze(1).unsqueeze(1)) | self;                          // [B, 1, T, S]
+            allowed = (allowed & keyMask.ne(KeptScalars.Zero).unsqueeze(1).unsqueeze(1)) | self;                          // [B, 1, T, S]
         }
         return (allowed, false);
     }

@@ -1,3 +1,5 @@
+using Workbook.Native;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Workbook.Gpt2;
@@ -14,12 +16,18 @@ public static class LogitsProcessing
     {
         using var scope = NewDisposeScope();
         var seen = scores.gather(1, sequences);
-        var penalised = where(seen < 0, seen * penalty, seen / penalty);
+        using var factor = penalty.ToScalar();                                    // held for the calls (see KeptScalars)
+        var penalised = where(seen.lt(KeptScalars.Zero), seen.mul(factor), seen.div(factor));
         return scores.scatter(1, sequences, penalised).MoveToOuterDisposeScope();
     }
 
     /// <summary>HF <c>TemperatureLogitsWarper</c>: scores / temperature.</summary>
-    public static Tensor Temperature(Tensor scores, double temperature) => scores / temperature;
+    public static Tensor Temperature(Tensor scores, double temperature)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        using var divisor = temperature.ToScalar();                               // held for the call (see KeptScalars)
+        return scores.div(divisor);
+    }
 
     /// <summary>HF <c>TopKLogitsWarper</c>: scores below the k-th largest of their row become −∞ (ties with it are kept).</summary>
     public static Tensor TopK(Tensor scores, int k)
@@ -27,7 +35,7 @@ public static class LogitsProcessing
         using var scope = NewDisposeScope();
         k = (int)Math.Min(Math.Max(k, 1), scores.shape[^1]);
         var kth = scores.topk(k, dim: -1).values.narrow(-1, k - 1, 1);
-        return scores.masked_fill(scores < kth, double.NegativeInfinity).MoveToOuterDisposeScope();
+        return scores.masked_fill(scores < kth, KeptScalars.NegativeInfinity).MoveToOuterDisposeScope();
     }
 
     /// <summary>HF <c>TopPLogitsWarper</c>: sorting ascending, tokens whose cumulative probability is at most 1 − p become
@@ -37,10 +45,11 @@ public static class LogitsProcessing
         using var scope = NewDisposeScope();
         var (sorted, indices) = scores.sort(dim: -1, descending: false);
         var cumulative = sorted.softmax(-1).cumsum(-1);
-        var removeSorted = cumulative <= (1 - p);
-        removeSorted.narrow(-1, removeSorted.shape[^1] - 1, 1).fill_(false);
+        using var threshold = (1 - p).ToScalar();                                 // held for the call (see KeptScalars)
+        var removeSorted = cumulative.le(threshold);
+        removeSorted.narrow(-1, removeSorted.shape[^1] - 1, 1).fill_(KeptScalars.False);
         var remove = removeSorted.scatter(1, indices, removeSorted);
-        return scores.masked_fill(remove, double.NegativeInfinity).MoveToOuterDisposeScope();
+        return scores.masked_fill(remove, KeptScalars.NegativeInfinity).MoveToOuterDisposeScope();
     }
 
     /// <summary>All of them in HF's order, as <paramref name="options"/> asks: repetition penalty, then (sampling only)

@@ -1,5 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
-using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using TorchSharp;
@@ -27,6 +28,9 @@ public sealed class SafetensorsFile : IDisposable
     private const long ChunkBytes = 1L << 30;
     /// <summary>Largest temporary used by <see cref="ReadInto"/> when it cannot read in place.</summary>
     private const long StagingBytes = 1L << 20;
+    /// <summary>Default of <see cref="MaxTensorBytes"/>: 4 GiB, above the largest tensor of the models in this workbook
+    /// (GPT-2 XL's embedding, 0.3 GB) and of most released checkpoints.</summary>
+    public const long DefaultMaxTensorBytes = 4L << 30;
     private const string MetadataKey = "__metadata__";
 
     private readonly SafeFileHandle handle;
@@ -56,6 +60,12 @@ public sealed class SafetensorsFile : IDisposable
     public IReadOnlyDictionary<string, string> Metadata { get; }
     /// <summary>The tensor names, in data order.</summary>
     public IEnumerable<string> Names => Tensors.Select(t => t.Name);
+    /// <summary>
+    /// The largest tensor <see cref="ReadTensor"/> and <see cref="ReadAll"/> allocate (after any upcast), checked
+    /// before allocating: a header may describe a tensor larger than the machine's memory. Raise it to read larger
+    /// tensors; <see cref="ReadInto"/>, which fills memory the caller already holds, is not limited.
+    /// </summary>
+    public long MaxTensorBytes { get; set; } = DefaultMaxTensorBytes;
 
     /// <summary>True when the file holds a tensor of that name.</summary>
     public bool Contains(string name) => byName.ContainsKey(name);
@@ -73,6 +83,7 @@ public sealed class SafetensorsFile : IDisposable
     public static SafetensorsFile Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path)) throw new FileNotFoundException($"{path} is a directory, not a safetensors file.", path);
         if (!File.Exists(path)) throw new FileNotFoundException($"Safetensors file not found: {path}", path);
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Reading safetensors needs a little-endian machine.");
         var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
@@ -94,10 +105,19 @@ public sealed class SafetensorsFile : IDisposable
     /// <param name="upcastToFloat32">Convert F16 and BF16 tensors to float32 (other dtypes are returned as stored).</param>
     /// <exception cref="KeyNotFoundException">No tensor of that name.</exception>
     /// <exception cref="NotSupportedException">The dtype has no TorchSharp equivalent (U16, U32, U64, F8_*).</exception>
+    /// <exception cref="InsufficientMemoryException">The tensor is larger than <see cref="MaxTensorBytes"/>; nothing was allocated.</exception>
     public Tensor ReadTensor(string name, bool upcastToFloat32 = false)
     {
         var info = Info(name);
         var stored = ScalarTypeOf(info);
+        var upcast = upcastToFloat32 && (stored == ScalarType.Float16 || stored == ScalarType.BFloat16);
+        // An upcast holds the stored tensor and its float32 copy at once: three times the stored bytes.
+        var needed = upcast ? info.ByteLength * 3 : info.ByteLength;
+        if (needed > MaxTensorBytes)
+            throw new InsufficientMemoryException(
+                $"{Path}: tensor '{name}' ({info.Dtype} {info.ShapeText}) needs {Bytes(needed)}{(upcast ? " with its float32 copy" : "")}, " +
+                $"more than the limit of {Bytes(MaxTensorBytes)}; raise {nameof(SafetensorsFile)}.{nameof(MaxTensorBytes)} to read it, " +
+                $"or read it into an existing tensor with {nameof(ReadInto)}.");
         var result = empty(info.Shape, stored, CPU);
         try
         {
@@ -108,7 +128,7 @@ public sealed class SafetensorsFile : IDisposable
             result.Dispose();
             throw;
         }
-        if (!upcastToFloat32 || (stored != ScalarType.Float16 && stored != ScalarType.BFloat16)) return result;
+        if (!upcast) return result;
         using (result) return result.to(ScalarType.Float32);
     }
 
@@ -172,6 +192,8 @@ public sealed class SafetensorsFile : IDisposable
     /// <summary>Closes the file. Tensors already read stay valid.</summary>
     public void Dispose() => handle.Dispose();
 
+    private static string Bytes(long bytes) => bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F1} GiB" : $"{bytes / (double)(1L << 20):F1} MiB";
+
     private ScalarType ScalarTypeOf(SafetensorsTensorInfo info) =>
         SafetensorsDtypes.ToScalarType(info.Dtype)
         ?? throw new NotSupportedException($"{Path}: tensor '{info.Name}' is {info.Dtype}, which TorchSharp has no type for.");
@@ -217,10 +239,16 @@ public sealed class SafetensorsFile : IDisposable
         var dataStart = 8 + (long)headerLength;
         var dataLength = fileLength - dataStart;
 
+        // The reference implementation (Rust's from_utf8) refuses a header that is not valid UTF-8 rather than
+        // decoding it lossily (two different names could otherwise decode to the same replacement characters).
+        var headerChars = new char[headerBytes.Length];
+        if (Utf8.ToUtf16(headerBytes, headerChars, out var validBytes, out var charCount, replaceInvalidSequences: false) != OperationStatus.Done)
+            throw new SafetensorsException(path, $"bad header: not valid UTF-8 (the invalid bytes start at byte {8 + validBytes} of the file).");
+        var headerText = new string(headerChars, 0, charCount);
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(Encoding.UTF8.GetString(headerBytes));
+            document = JsonDocument.Parse(headerText);
         }
         catch (JsonException e)
         {

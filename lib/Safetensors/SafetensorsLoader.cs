@@ -12,9 +12,31 @@ public static class SafetensorsLoader
     /// names and shapes are checked before any data is read; each tensor is then read straight into the module's memory,
     /// converted to the module's dtype and device (so an F16 or BF16 file loads into a float32 model).
     /// </summary>
+    /// <param name="module">The model to fill.</param>
+    /// <param name="checkpoint">The open checkpoint.</param>
+    /// <param name="mapName">Checkpoint name → module name, or null to skip the tensor.</param>
+    /// <param name="otherMismatches">Mis-shaped tensors the caller found among the skipped ones (a tied head, say), reported with the rest.</param>
     /// <returns>The checkpoint names that <paramref name="mapName"/> skipped.</returns>
     /// <exception cref="CheckpointMismatchException">Missing, unexpected or mis-shaped tensors, all named in one message.</exception>
-    public static IReadOnlyList<string> LoadInto(nn.Module module, SafetensorsCheckpoint checkpoint, Func<string, string?>? mapName = null)
+    public static IReadOnlyList<string> LoadInto(nn.Module module, SafetensorsCheckpoint checkpoint, Func<string, string?>? mapName = null,
+        IReadOnlyList<TensorShapeMismatch>? otherMismatches = null)
+    {
+        var (plan, skipped) = Plan(module, checkpoint, mapName, otherMismatches);
+        foreach (var (stored, target) in plan) checkpoint.ReadInto(stored, target);
+        return skipped;
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="checkpoint"/> fits <paramref name="module"/> (names and shapes, as
+    /// <see cref="LoadInto"/> does) without reading any tensor. With a module built on <c>torch.META</c>, which holds
+    /// shapes but no memory, this checks a checkpoint against a config before anything is allocated.
+    /// </summary>
+    /// <exception cref="CheckpointMismatchException">Missing, unexpected or mis-shaped tensors, all named in one message.</exception>
+    public static void CheckFits(nn.Module module, SafetensorsCheckpoint checkpoint, Func<string, string?>? mapName = null,
+        IReadOnlyList<TensorShapeMismatch>? otherMismatches = null) => Plan(module, checkpoint, mapName, otherMismatches);
+
+    private static (List<(string Stored, Tensor Target)> Plan, List<string> Skipped) Plan(nn.Module module, SafetensorsCheckpoint checkpoint,
+        Func<string, string?>? mapName, IReadOnlyList<TensorShapeMismatch>? otherMismatches)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(checkpoint);
@@ -27,7 +49,7 @@ public static class SafetensorsLoader
         var assigned = new HashSet<string>(StringComparer.Ordinal);
         var skipped = new List<string>();
         var unexpected = new List<string>();
-        var misshaped = new List<TensorShapeMismatch>();
+        var misshaped = new List<TensorShapeMismatch>(otherMismatches ?? []);
         foreach (var stored in checkpoint.Names.OrderBy(n => n, StringComparer.Ordinal))
         {
             var name = mapName(stored);
@@ -52,7 +74,6 @@ public static class SafetensorsLoader
         var missing = targets.Keys.Where(n => !assigned.Contains(n)).ToList();
         if (missing.Count > 0 || unexpected.Count > 0 || misshaped.Count > 0)
             throw new CheckpointMismatchException(checkpoint.Path, missing, unexpected, misshaped);
-        foreach (var (stored, target) in plan) checkpoint.ReadInto(stored, target);
-        return skipped;
+        return (plan, skipped);
     }
 }

@@ -25,7 +25,7 @@ public sealed class CtcVocabulary
         Specials = [.. (specials ?? ["<s>", "</s>", "<unk>"]).Where(s => Array.IndexOf(_symbols, s) >= 0)];
     }
 
-    /// <summary>wav2vec2-base-960h's 32 symbols (REFERENCE.md), for use without a vocab.json.</summary>
+    /// <summary>wav2vec2-base-960h's 32 symbols (its published vocab.json), for use without a vocab.json.</summary>
     public static CtcVocabulary English960h { get; } = new(["<pad>", "<s>", "</s>", "<unk>", "|", .. "ETAONIHSRDLUMWCFGYPBVK'XJQZ".Select(c => c.ToString())]);
 
     /// <summary>Reads a Hugging Face <c>vocab.json</c> (an object symbol → id, ids 0..n−1).</summary>

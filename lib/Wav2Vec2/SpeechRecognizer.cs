@@ -14,7 +14,7 @@ public sealed record AudioChunk(long Start, long Length, long LeftStride, long R
 /// <summary>
 /// Speech to text with a wav2vec2 CTC model: resampling to 16 kHz and down-mixing when needed, normalisation, the model,
 /// and CTC decoding — HF's <c>pipeline("automatic-speech-recognition")</c>. Long recordings go through overlapping
-/// windows (<see cref="Chunks"/>, HF's <c>chunk_length_s</c> / <c>stride_length_s</c>), so memory stays bounded by one
+/// windows (<see cref="Chunks(long, long, long, long)"/>, HF's <c>chunk_length_s</c> / <c>stride_length_s</c>), so memory stays bounded by one
 /// window however long the audio is.
 /// </summary>
 public sealed class SpeechRecognizer
@@ -80,48 +80,88 @@ public sealed class SpeechRecognizer
 
     /// <summary>
     /// Transcribes a recording of any length through overlapping windows of <paramref name="chunkSeconds"/> with
-    /// <paramref name="strideSeconds"/> of context on each inner edge (HF's default stride is chunk / 6). Each window is
-    /// normalised and run alone; the frames of its context edges are dropped; the kept frames are decoded as one sequence.
+    /// <paramref name="strideSeconds"/> of context on each inner edge (HF's default stride is chunk / 6), exactly as
+    /// Hugging Face's ASR pipeline chunks for CTC models: both lengths are rounded to whole model frames
+    /// (<see cref="AlignedLength"/>), the windows are HF's (<see cref="Chunks(long, long, long, long)"/>), each window is
+    /// normalised and run alone, and it keeps the frames <see cref="KeptFrames"/> names; the kept frames are decoded
+    /// as one sequence, so word timestamps stay on the recording's clock.
     /// </summary>
+    /// <exception cref="ArgumentException">The rounded window is empty, or its strides leave no step.</exception>
     public CtcTranscript TranscribeLong(AudioClip clip, double chunkSeconds = 10, double? strideSeconds = null)
     {
         var audio = Prepare(clip);
         var rate = audio.SampleRate;
         var samples = audio.Channels[0];
+        var samplesPerFrame = Model.Config.SamplesPerFrame;
+        var chunkLength = AlignedLength(chunkSeconds, rate, samplesPerFrame);
+        var stride = AlignedLength(strideSeconds ?? chunkSeconds / 6, rate, samplesPerFrame);
         var frameIds = new List<int>();
-        foreach (var chunk in Chunks(samples.Length, (long)Math.Round(chunkSeconds * rate), (long)Math.Round((strideSeconds ?? chunkSeconds / 6) * rate)))
+        foreach (var chunk in Chunks(samples.Length, chunkLength, stride, stride))
         {
+            // A window shorter than the receptive field has no frame (HF's model would fail on it): it adds nothing.
+            if (chunk.Length < Model.Config.MinimumSamples) continue;
             using var scope = NewDisposeScope();
             var window = new AudioClip(rate, samples.AsSpan((int)chunk.Start, (int)chunk.Length).ToArray());
-            if (window.FrameCount < Model.Config.MinimumSamples) continue;                    // a tail shorter than one frame adds nothing
             var logits = Logits(window);
-            var frames = logits.shape[0];
-            var left = (long)Math.Round((double)chunk.LeftStride / Model.Config.SamplesPerFrame);
-            var right = (long)Math.Round((double)chunk.RightStride / Model.Config.SamplesPerFrame);
-            var kept = Math.Max(0, frames - left - right);
-            if (kept > 0) frameIds.AddRange(logits.narrow(0, left, kept).argmax(-1).cpu().data<long>().Select(v => (int)v));
+            var (first, end) = KeptFrames(chunk, samplesPerFrame);
+            end = Math.Min(end, logits.shape[0]);                         // the nominal count can exceed the frames produced
+            if (end > first) frameIds.AddRange(logits.narrow(0, first, end - first).argmax(-1).cpu().data<long>().Select(v => (int)v));
         }
         return Decoder.FromFrameIds(frameIds);
     }
 
     /// <summary>
-    /// HF's chunking: windows of <paramref name="chunkLength"/> samples advancing by chunk − 2 · stride; the first window
-    /// has no left context, the last none on the right, and the last window reaches the end of the audio.
+    /// A duration in samples rounded to whole model frames, as HF's pipeline rounds <c>chunk_length_s</c> and
+    /// <c>stride_length_s</c>: round(seconds · rate / samplesPerFrame) · samplesPerFrame (halves to even, as Python).
     /// </summary>
-    /// <exception cref="ArgumentException">The stride leaves no step (2 · stride ≥ chunk), or a length is not positive.</exception>
-    public static IReadOnlyList<AudioChunk> Chunks(long samples, long chunkLength, long stride)
+    public static long AlignedLength(double seconds, int sampleRate, int samplesPerFrame)
+    {
+        if (!(seconds >= 0) || double.IsInfinity(seconds))
+            throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "A window or stride length must be a finite number of seconds, at least 0.");
+        return (long)Math.Round(seconds * sampleRate / samplesPerFrame, MidpointRounding.ToEven) * samplesPerFrame;
+    }
+
+    /// <summary>
+    /// The logits frames [First, End) of a window that HF keeps (its <c>rescale_stride</c> and <c>postprocess</c>): on
+    /// the window's nominal frame count n = round(length / samplesPerFrame), the strides become
+    /// round(stride / length · n) frames, and the kept frames are [left, n − right). End may exceed the frames the model
+    /// produced for the window (one fewer, with the 400-sample receptive field); the kept slice stops there.
+    /// </summary>
+    public static (long First, long End) KeptFrames(AudioChunk chunk, int samplesPerFrame)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        // The same floating-point steps as HF (length · (1 / ratio), then left / length · n), so halves round alike.
+        var nominal = (long)Math.Round(chunk.Length * (1.0 / samplesPerFrame), MidpointRounding.ToEven);
+        var left = (long)Math.Round((double)chunk.LeftStride / chunk.Length * nominal, MidpointRounding.ToEven);
+        var right = (long)Math.Round((double)chunk.RightStride / chunk.Length * nominal, MidpointRounding.ToEven);
+        return (left, Math.Max(left, nominal - right));
+    }
+
+    /// <summary>HF's chunking with the same stride on both sides; see <see cref="Chunks(long, long, long, long)"/>.</summary>
+    public static IReadOnlyList<AudioChunk> Chunks(long samples, long chunkLength, long stride) => Chunks(samples, chunkLength, stride, stride);
+
+    /// <summary>
+    /// HF's <c>chunk_iter</c>: windows of <paramref name="chunkLength"/> samples starting every chunk − left − right
+    /// samples; the first window has no left context, the last window is the first that reaches the end of the audio
+    /// and has no right context, and a window no longer than its left context is dropped.
+    /// </summary>
+    /// <exception cref="ArgumentException">The strides leave no step (left + right ≥ chunk), or a length is not positive.</exception>
+    public static IReadOnlyList<AudioChunk> Chunks(long samples, long chunkLength, long strideLeft, long strideRight)
     {
         if (samples <= 0) throw new ArgumentOutOfRangeException(nameof(samples), samples, "There is no audio to chunk.");
         if (chunkLength <= 0) throw new ArgumentOutOfRangeException(nameof(chunkLength), chunkLength, "Chunks must hold at least one sample.");
-        if (stride < 0 || 2 * stride >= chunkLength)
-            throw new ArgumentException($"A stride of {stride} samples on each side leaves no step in a chunk of {chunkLength}; use a stride below chunk / 2.", nameof(stride));
-        var step = chunkLength - 2 * stride;
+        if (strideLeft < 0 || strideRight < 0 || strideLeft + strideRight >= chunkLength)
+            throw new ArgumentException(
+                $"Strides of {strideLeft} and {strideRight} samples leave no step in a chunk of {chunkLength}; use strides that add up to less than the chunk.", nameof(strideLeft));
+        var step = chunkLength - strideLeft - strideRight;
         var chunks = new List<AudioChunk>();
         for (long start = 0; start < samples; start += step)
         {
-            var end = Math.Min(start + chunkLength, samples);
-            var isLast = start + chunkLength >= samples;
-            chunks.Add(new AudioChunk(start, end - start, start == 0 ? 0 : stride, isLast ? 0 : stride));
+            var end = start + chunkLength;
+            var length = Math.Min(end, samples) - start;
+            var left = start == 0 ? 0 : strideLeft;
+            var isLast = end >= samples;
+            if (length > left) chunks.Add(new AudioChunk(start, length, left, isLast ? 0 : strideRight));
             if (isLast) break;
         }
         return chunks;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Workbook.Models;
 
 namespace Workbook.Wav2Vec2;
 
@@ -45,7 +46,8 @@ public sealed record Wav2Vec2Config
     public static Wav2Vec2Config Base960h { get; } = new();
 
     /// <summary>Samples per output frame (the product of the conv strides): 320 for the released models, 20 ms at 16 kHz.</summary>
-    public int SamplesPerFrame => ConvStrides.Aggregate(1, (a, b) => a * b);
+    /// <exception cref="OverflowException">The product does not fit an int (<see cref="Validate"/> refuses such strides).</exception>
+    public int SamplesPerFrame => checked((int)ConvStrides.Aggregate(1L, (a, b) => checked(a * b)));
 
     /// <summary>Output frames for <paramref name="samples"/> input samples (each conv layer: ⌊(n − kernel) / stride⌋ + 1).</summary>
     public long FrameCount(long samples)
@@ -60,13 +62,15 @@ public sealed record Wav2Vec2Config
         get
         {
             long n = 1;
-            for (var i = ConvKernels.Count - 1; i >= 0; i--) n = (n - 1) * ConvStrides[i] + ConvKernels[i];
+            for (var i = ConvKernels.Count - 1; i >= 0; i--) n = checked((n - 1) * ConvStrides[i] + ConvKernels[i]);
             return n;
         }
     }
 
-    /// <summary>Checks the numbers fit together; returns this config.</summary>
-    /// <exception cref="ArgumentException">A field is out of range; the message names <paramref name="source"/> and the field.</exception>
+    /// <summary>Checks the numbers fit together and that the model they describe fits in this machine's memory (see
+    /// <see cref="ParameterMemory"/>); returns this config.</summary>
+    /// <exception cref="ArgumentException">A field is out of range, the strides overflow the samples-per-frame product,
+    /// or the parameters would not fit in memory; the message names <paramref name="source"/> and the field.</exception>
     public Wav2Vec2Config Validate(string source = "Wav2Vec2Config")
     {
         void Check(bool ok, string field, string problem)
@@ -81,10 +85,32 @@ public sealed record Wav2Vec2Config
         Check(ConvChannels.Count > 0 && ConvChannels.Count == ConvKernels.Count && ConvKernels.Count == ConvStrides.Count,
             "conv_dim/conv_kernel/conv_stride", $"need one entry per conv layer, found {ConvChannels.Count}/{ConvKernels.Count}/{ConvStrides.Count}");
         Check(ConvChannels.All(c => c > 0) && ConvKernels.All(k => k > 0) && ConvStrides.All(s => s > 0), "conv_dim/conv_kernel/conv_stride", "must all be positive");
+        var framing = ConvStrides.Aggregate(1.0, (a, b) => a * b);
+        Check(framing <= int.MaxValue, "conv_stride", $"[{string.Join(", ", ConvStrides)}] multiply to {framing:G} samples per frame, more than {int.MaxValue}");
+        var receptive = 1.0;
+        for (var i = ConvKernels.Count - 1; i >= 0; i--) receptive = (receptive - 1) * ConvStrides[i] + ConvKernels[i];
+        Check(receptive <= int.MaxValue, "conv_kernel", $"with conv_stride gives a receptive field of {receptive:G} samples, more than {int.MaxValue}");
         Check(PositionalKernel > 0, "num_conv_pos_embeddings", "must be positive");
         Check(PositionalGroups > 0 && HiddenSize % PositionalGroups == 0, "num_conv_pos_embedding_groups", $"{PositionalGroups} must divide hidden_size {HiddenSize}");
         Check(PadTokenId >= 0 && PadTokenId < VocabSize, "pad_token_id", $"{PadTokenId} is outside the vocabulary [0, {VocabSize})");
+        ParameterMemory.Check(source, ParameterParts());
         return this;
+    }
+
+    /// <summary>The parameter count of each part of the model (doubles, so absurd sizes cannot overflow), with the fields that size it.</summary>
+    private List<(string Fields, double Parameters)> ParameterParts()
+    {
+        double hidden = HiddenSize, layers = LayerCount, conv = 0;
+        for (var i = 0; i < ConvChannels.Count; i++) conv += (double)ConvChannels[i] * (i == 0 ? 1 : ConvChannels[i - 1]) * ConvKernels[i];
+        return
+        [
+            ("conv_dim/conv_kernel", conv),
+            ("conv_dim/hidden_size (feature_projection)", ((double)ConvChannels[^1] + 1) * hidden),
+            ("num_conv_pos_embeddings", hidden * (hidden / PositionalGroups) * PositionalKernel),
+            ("hidden_size/num_hidden_layers (attention)", layers * 4 * (hidden + 1) * hidden),
+            ("intermediate_size", layers * 2 * hidden * IntermediateSize),
+            ("vocab_size", (double)VocabSize * (hidden + 1)),
+        ];
     }
 
     /// <summary>The config as Hugging Face's <c>config.json</c> (the fields this library reads, plus model_type and architectures).</summary>
@@ -113,7 +139,8 @@ public sealed record Wav2Vec2Config
 
     /// <summary>Reads and validates a Hugging Face wav2vec2 <c>config.json</c> (the file or its folder).</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
-    /// <exception cref="InvalidDataException">Not JSON, not a wav2vec2 config, a field of the wrong type, or an unsupported activation.</exception>
+    /// <exception cref="InvalidDataException">Not JSON, not a wav2vec2 config, a field of the wrong type (named), or an unsupported activation.</exception>
+    /// <exception cref="ArgumentException">The values do not fit together or the model would not fit in memory (see <see cref="Validate"/>); the message names the file and the field.</exception>
     public static Wav2Vec2Config FromFile(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -122,38 +149,69 @@ public sealed record Wav2Vec2Config
         JsonObject json;
         try { json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"'{path}' is not a JSON object."); }
         catch (JsonException e) { throw new InvalidDataException($"'{path}' is not valid JSON: {e.Message}", e); }
-        try
+        InvalidDataException Bad(string field, string problem) => new($"'{path}': field '{field}' {problem}.");
+        int Int(string field, int fallback)
         {
-            var type = json["model_type"]?.GetValue<string>();
-            if (type is not null && type != "wav2vec2") throw new InvalidDataException($"'{path}' describes a '{type}' model, not wav2vec2.");
-            foreach (var field in new[] { "hidden_act", "feat_extract_activation" })
-                if (json[field]?.GetValue<string>() is { } act && act != "gelu")
-                    throw new InvalidDataException($"'{path}': {field} '{act}' is not supported (the released wav2vec2 models use gelu).");
-            var defaults = Base960h;
-            int Int(string name, int fallback) => json[name]?.GetValue<int>() ?? fallback;
-            int[] Ints(string name, IReadOnlyList<int> fallback) => json[name] is JsonArray a ? [.. a.Select(v => v!.GetValue<int>())] : [.. fallback];
-            return new Wav2Vec2Config
-            {
-                VocabSize = Int("vocab_size", defaults.VocabSize),
-                HiddenSize = Int("hidden_size", defaults.HiddenSize),
-                LayerCount = Int("num_hidden_layers", defaults.LayerCount),
-                HeadCount = Int("num_attention_heads", defaults.HeadCount),
-                IntermediateSize = Int("intermediate_size", defaults.IntermediateSize),
-                LayerNormEpsilon = json["layer_norm_eps"]?.GetValue<double>() ?? defaults.LayerNormEpsilon,
-                FeatureNorm = json["feat_extract_norm"]?.GetValue<string>() ?? defaults.FeatureNorm,
-                ConvChannels = Ints("conv_dim", defaults.ConvChannels),
-                ConvKernels = Ints("conv_kernel", defaults.ConvKernels),
-                ConvStrides = Ints("conv_stride", defaults.ConvStrides),
-                ConvBias = json["conv_bias"]?.GetValue<bool>() ?? defaults.ConvBias,
-                PositionalKernel = Int("num_conv_pos_embeddings", defaults.PositionalKernel),
-                PositionalGroups = Int("num_conv_pos_embedding_groups", defaults.PositionalGroups),
-                StableLayerNorm = json["do_stable_layer_norm"]?.GetValue<bool>() ?? defaults.StableLayerNorm,
-                PadTokenId = Int("pad_token_id", defaults.PadTokenId),
-            }.Validate(path);
+            var node = json[field];
+            if (node is null) return fallback;
+            if (node is JsonValue v && v.TryGetValue<long>(out var n) && n is >= int.MinValue and <= int.MaxValue) return (int)n;
+            if (node is JsonValue d && d.TryGetValue<double>(out var x) && x == Math.Floor(x) && Math.Abs(x) <= int.MaxValue) return (int)x;
+            throw Bad(field, $"must be an integer, found {node.ToJsonString()}");
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        int[] Ints(string field, IReadOnlyList<int> fallback)
         {
-            throw new InvalidDataException($"'{path}' has a field of the wrong type: {e.Message}", e);
+            var node = json[field];
+            if (node is null) return [.. fallback];
+            if (node is not JsonArray array) throw Bad(field, $"must be an array of integers, found {node.ToJsonString()}");
+            var values = new int[array.Count];
+            for (var i = 0; i < array.Count; i++)
+                values[i] = array[i] is JsonValue v && v.TryGetValue<long>(out var n) && n is >= int.MinValue and <= int.MaxValue
+                    ? (int)n
+                    : throw Bad(field, $"entry {i} must be an integer, found {array[i]?.ToJsonString() ?? "null"}");
+            return values;
         }
+        double Number(string field, double fallback)
+        {
+            var node = json[field];
+            if (node is null) return fallback;
+            return node is JsonValue v && v.TryGetValue<double>(out var x) ? x : throw Bad(field, $"must be a number, found {node.ToJsonString()}");
+        }
+        bool Flag(string field, bool fallback)
+        {
+            var node = json[field];
+            if (node is null) return fallback;
+            return node is JsonValue v && v.TryGetValue<bool>(out var b) ? b : throw Bad(field, $"must be true or false, found {node.ToJsonString()}");
+        }
+        string? Text(string field)
+        {
+            var node = json[field];
+            if (node is null) return null;
+            return node is JsonValue v && v.TryGetValue<string>(out var t) ? t : throw Bad(field, $"must be a string, found {node.ToJsonString()}");
+        }
+
+        var type = Text("model_type");
+        if (type is not null && type != "wav2vec2") throw new InvalidDataException($"'{path}' describes a '{type}' model, not wav2vec2.");
+        foreach (var field in new[] { "hidden_act", "feat_extract_activation" })
+            if (Text(field) is { } act && act != "gelu")
+                throw new InvalidDataException($"'{path}': {field} '{act}' is not supported (the released wav2vec2 models use gelu).");
+        var defaults = Base960h;
+        return new Wav2Vec2Config
+        {
+            VocabSize = Int("vocab_size", defaults.VocabSize),
+            HiddenSize = Int("hidden_size", defaults.HiddenSize),
+            LayerCount = Int("num_hidden_layers", defaults.LayerCount),
+            HeadCount = Int("num_attention_heads", defaults.HeadCount),
+            IntermediateSize = Int("intermediate_size", defaults.IntermediateSize),
+            LayerNormEpsilon = Number("layer_norm_eps", defaults.LayerNormEpsilon),
+            FeatureNorm = Text("feat_extract_norm") ?? defaults.FeatureNorm,
+            ConvChannels = Ints("conv_dim", defaults.ConvChannels),
+            ConvKernels = Ints("conv_kernel", defaults.ConvKernels),
+            ConvStrides = Ints("conv_stride", defaults.ConvStrides),
+            ConvBias = Flag("conv_bias", defaults.ConvBias),
+            PositionalKernel = Int("num_conv_pos_embeddings", defaults.PositionalKernel),
+            PositionalGroups = Int("num_conv_pos_embedding_groups", defaults.PositionalGroups),
+            StableLayerNorm = Flag("do_stable_layer_norm", defaults.StableLayerNorm),
+            PadTokenId = Int("pad_token_id", defaults.PadTokenId),
+        }.Validate(path);
     }
 }

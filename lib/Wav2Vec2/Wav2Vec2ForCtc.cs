@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Workbook.Safetensors;
+using Workbook.Native;
 using static TorchSharp.torch;
 using Workbook.IO;
 
@@ -20,13 +21,18 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     private readonly Wav2Vec2Model wav2vec2;
     private readonly Linear lm_head;
 
-    /// <summary>Creates the model for <paramref name="config"/> with freshly initialised weights (use <see cref="FromPretrained"/> for a checkpoint).</summary>
-    public Wav2Vec2ForCtc(Wav2Vec2Config config, Device? device = null) : base(nameof(Wav2Vec2ForCtc))
+    /// <summary>Creates the model for <paramref name="config"/> (validated first; use <see cref="FromPretrained"/> for a checkpoint).</summary>
+    /// <param name="config">Sizes.</param>
+    /// <param name="device">Where the parameters live (CPU when null); <c>torch.META</c> gives names and shapes only.</param>
+    /// <param name="initialize">Initialise the weights as PyTorch does; false leaves the linear and convolution weights
+    /// uninitialised for a checkpoint to fill, which is faster.</param>
+    public Wav2Vec2ForCtc(Wav2Vec2Config config, Device? device = null, bool initialize = true) : base(nameof(Wav2Vec2ForCtc))
     {
         ArgumentNullException.ThrowIfNull(config);
         Config = config.Validate();
-        wav2vec2 = new Wav2Vec2Model(config, device);
-        lm_head = nn.Linear(config.HiddenSize, config.VocabSize, device: device);
+        var layers = new LayerFactory(device, initialize);
+        wav2vec2 = new Wav2Vec2Model(config, layers);
+        lm_head = layers.Linear(config.HiddenSize, config.VocabSize);
         RegisterComponents();
         eval();
     }
@@ -41,8 +47,14 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Model folder not found: {folder}");
-        var model = new Wav2Vec2ForCtc(Wav2Vec2Config.FromFile(Path.Combine(folder, "config.json")), device);
-        try { model.LoadWeights(folder); }
+        var config = Wav2Vec2Config.FromFile(Path.Combine(folder, "config.json"));
+        using var checkpoint = SafetensorsCheckpoint.Open(folder);
+        // Names and shapes first, on the meta device (no memory), so a checkpoint that does not fit the config is
+        // refused before the model's memory is allocated; then the model, uninitialised, for the checkpoint to fill.
+        using (var shapes = new Wav2Vec2ForCtc(config, META, initialize: false))
+            SafetensorsLoader.CheckFits(shapes, checkpoint, ParameterName);
+        var model = new Wav2Vec2ForCtc(config, device, initialize: false);
+        try { SafetensorsLoader.LoadInto(model, checkpoint, ParameterName); }
         catch { model.Dispose(); throw; }
         return model;
     }
@@ -114,10 +126,33 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(attentionMask);
         var lengths = attentionMask.to(ScalarType.Int64).sum(1).cpu().data<long>().Select(config.FrameCount).ToArray();
-        return arange(frames, device: attentionMask.device).unsqueeze(0) < tensor(lengths, device: attentionMask.device).unsqueeze(1);
+        return KeptScalars.Range(0, frames, attentionMask.device).unsqueeze(0) < tensor(lengths, device: attentionMask.device).unsqueeze(1);
     }
 
     // ---- the pieces, top to bottom ------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Builds the linear and convolution layers on one device, initialised as PyTorch does, or — for a checkpoint to
+    /// fill — uninitialised: then the layer is made on the meta device (shapes, no memory, no random numbers) and given
+    /// empty weights of the same shapes on the real device.
+    /// </summary>
+    private sealed record LayerFactory(Device? Device, bool Initialize)
+    {
+        public Linear Linear(long input, long output)
+        {
+            if (Initialize) return nn.Linear(input, output, device: Device);
+            return nn.Linear(new Parameter(empty(output, input, device: Device)), new Parameter(empty(output, device: Device)));
+        }
+
+        public Conv1d Conv1d(long input, long output, long kernel, long stride, bool bias)
+        {
+            if (Initialize) return nn.Conv1d(input, output, kernel, stride: stride, bias: bias, device: Device);
+            var conv = nn.Conv1d(input, output, kernel, stride: stride, bias: bias, device: META);
+            conv.weight = new Parameter(empty(output, input, kernel, device: Device));
+            if (bias) conv.bias = new Parameter(empty(output, device: Device));
+            return conv;
+        }
+    }
 
     /// <summary>Feature encoder, projection and transformer encoder (HF <c>Wav2Vec2Model</c>).</summary>
     private sealed class Wav2Vec2Model : nn.Module
@@ -127,12 +162,12 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         private readonly Encoder encoder;
         private readonly Wav2Vec2Config config;
 
-        public Wav2Vec2Model(Wav2Vec2Config config, Device? device) : base(nameof(Wav2Vec2Model))
+        public Wav2Vec2Model(Wav2Vec2Config config, LayerFactory layers) : base(nameof(Wav2Vec2Model))
         {
             this.config = config;
-            feature_extractor = new FeatureEncoder(config, device);
-            feature_projection = new FeatureProjection(config, device);
-            encoder = new Encoder(config, device);
+            feature_extractor = new FeatureEncoder(config, layers);
+            feature_projection = new FeatureProjection(config, layers);
+            encoder = new Encoder(config, layers);
             RegisterComponents();
         }
 
@@ -150,9 +185,9 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     {
         private readonly ModuleList<ConvLayer> conv_layers;
 
-        public FeatureEncoder(Wav2Vec2Config config, Device? device) : base(nameof(FeatureEncoder))
+        public FeatureEncoder(Wav2Vec2Config config, LayerFactory layers) : base(nameof(FeatureEncoder))
         {
-            conv_layers = nn.ModuleList([.. Enumerable.Range(0, config.ConvChannels.Count).Select(i => new ConvLayer(config, i, device))]);
+            conv_layers = nn.ModuleList([.. Enumerable.Range(0, config.ConvChannels.Count).Select(i => new ConvLayer(config, i, layers))]);
             RegisterComponents();
         }
 
@@ -176,11 +211,12 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         private readonly nn.Module<Tensor, Tensor>? layer_norm;
         private readonly bool channelsLast;
 
-        public ConvLayer(Wav2Vec2Config config, int index, Device? device) : base(nameof(ConvLayer))
+        public ConvLayer(Wav2Vec2Config config, int index, LayerFactory layers) : base(nameof(ConvLayer))
         {
             var input = index == 0 ? 1 : config.ConvChannels[index - 1];
             var output = config.ConvChannels[index];
-            conv = nn.Conv1d(input, output, config.ConvKernels[index], stride: config.ConvStrides[index], bias: config.ConvBias, device: device);
+            var device = layers.Device;
+            conv = layers.Conv1d(input, output, config.ConvKernels[index], config.ConvStrides[index], config.ConvBias);
             if (config.FeatureNorm == "layer")
             {
                 layer_norm = nn.LayerNorm(output, config.LayerNormEpsilon, device: device);
@@ -217,10 +253,10 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         private readonly LayerNorm layer_norm;
         private readonly Linear projection;
 
-        public FeatureProjection(Wav2Vec2Config config, Device? device) : base(nameof(FeatureProjection))
+        public FeatureProjection(Wav2Vec2Config config, LayerFactory layers) : base(nameof(FeatureProjection))
         {
-            layer_norm = nn.LayerNorm(config.ConvChannels[^1], config.LayerNormEpsilon, device: device);
-            projection = nn.Linear(config.ConvChannels[^1], config.HiddenSize, device: device);
+            layer_norm = nn.LayerNorm(config.ConvChannels[^1], config.LayerNormEpsilon, device: layers.Device);
+            projection = layers.Linear(config.ConvChannels[^1], config.HiddenSize);
             RegisterComponents();
         }
 
@@ -234,26 +270,28 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         private readonly LayerNorm layer_norm;
         private readonly ModuleList<EncoderLayer> layers;
         private readonly bool stable;
+        private static readonly Scalar LowestFloat = float.MinValue.ToScalar();
 
-        public Encoder(Wav2Vec2Config config, Device? device) : base(nameof(Encoder))
+        public Encoder(Wav2Vec2Config config, LayerFactory factory) : base(nameof(Encoder))
         {
-            pos_conv_embed = new PositionalConvolution(config, device);
-            layer_norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEpsilon, device: device);
-            layers = nn.ModuleList([.. Enumerable.Range(0, config.LayerCount).Select(_ => new EncoderLayer(config, device))]);
+            pos_conv_embed = new PositionalConvolution(config, factory);
+            layer_norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEpsilon, device: factory.Device);
+            layers = nn.ModuleList([.. Enumerable.Range(0, config.LayerCount).Select(_ => new EncoderLayer(config, factory))]);
             stable = config.StableLayerNorm;
             RegisterComponents();
         }
 
         public Tensor Forward(Tensor hidden, Tensor? frameMask)
         {
+            // Kept scalars throughout (KeptScalars): an implicit one could be collected while libtorch reads it.
             Tensor? additive = null;
             if (frameMask is not null)
             {
-                hidden = hidden * frameMask.unsqueeze(-1).to(hidden.dtype);        // padded frames are zero, as in HF
+                hidden = hidden.mul(frameMask.unsqueeze(-1).to(hidden.dtype));     // padded frames are zero, as in HF
                 additive = zeros(frameMask.shape[0], 1, 1, frameMask.shape[1], dtype: hidden.dtype, device: hidden.device)
-                    .masked_fill(frameMask.logical_not().unsqueeze(1).unsqueeze(1), float.MinValue);
+                    .masked_fill(frameMask.logical_not().unsqueeze(1).unsqueeze(1), LowestFloat);
             }
-            hidden = hidden + pos_conv_embed.forward(hidden);
+            hidden = hidden.Plus(pos_conv_embed.forward(hidden));
             if (!stable) hidden = layer_norm.forward(hidden);
             foreach (var layer in layers) hidden = layer.Forward(hidden, additive, stable);
             return stable ? layer_norm.forward(hidden) : hidden;
@@ -269,9 +307,9 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     {
         private readonly WeightNormConv conv;
 
-        public PositionalConvolution(Wav2Vec2Config config, Device? device) : base(nameof(PositionalConvolution))
+        public PositionalConvolution(Wav2Vec2Config config, LayerFactory layers) : base(nameof(PositionalConvolution))
         {
-            conv = new WeightNormConv(config.HiddenSize, config.PositionalKernel, config.PositionalGroups, device);
+            conv = new WeightNormConv(config.HiddenSize, config.PositionalKernel, config.PositionalGroups, layers);
             RegisterComponents();
         }
 
@@ -285,20 +323,28 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         private readonly Parameter bias;
         private readonly int kernel, groups;
 
-        public WeightNormConv(int channels, int kernel, int groups, Device? device) : base(nameof(WeightNormConv))
+        public WeightNormConv(int channels, int kernel, int groups, LayerFactory layers) : base(nameof(WeightNormConv))
         {
             (this.kernel, this.groups) = (kernel, groups);
+            var device = layers.Device;
             weight_g = new Parameter(ones(1, 1, kernel, device: device));
-            weight_v = new Parameter(randn(channels, channels / groups, kernel, device: device) * 0.02);
+            weight_v = new Parameter(empty(channels, channels / groups, kernel, device: device));
             bias = new Parameter(zeros(channels, device: device));
+            if (layers.Initialize)
+            {
+                using var noGrad = no_grad();
+                weight_v.normal_(0, 0.02);
+            }
             RegisterComponents();
         }
 
         public override Tensor forward(Tensor x)
         {
-            var weight = weight_g * weight_v / weight_v.pow(2).sum([0, 1], keepdim: true).sqrt();
+            using var scope = NewDisposeScope();
+            // v·v, not square(): TorchSharp's square() is pow(2) with an implicit Scalar (see KeptScalars).
+            var weight = weight_g.mul(weight_v).div(weight_v.mul(weight_v).sum([0, 1], keepdim: true).sqrt());
             var y = nn.functional.conv1d(x, weight, bias, padding: kernel / 2, groups: groups);
-            return kernel % 2 == 0 ? y.narrow(2, 0, y.shape[2] - 1) : y;
+            return (kernel % 2 == 0 ? y.narrow(2, 0, y.shape[2] - 1) : y).MoveToOuterDisposeScope();
         }
     }
 
@@ -310,12 +356,12 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         private readonly FeedForward feed_forward;
         private readonly LayerNorm final_layer_norm;
 
-        public EncoderLayer(Wav2Vec2Config config, Device? device) : base(nameof(EncoderLayer))
+        public EncoderLayer(Wav2Vec2Config config, LayerFactory layers) : base(nameof(EncoderLayer))
         {
-            attention = new Attention(config, device);
-            layer_norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEpsilon, device: device);
-            feed_forward = new FeedForward(config, device);
-            final_layer_norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEpsilon, device: device);
+            attention = new Attention(config, layers);
+            layer_norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEpsilon, device: layers.Device);
+            feed_forward = new FeedForward(config, layers);
+            final_layer_norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEpsilon, device: layers.Device);
             RegisterComponents();
         }
 
@@ -324,11 +370,11 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
             using var scope = NewDisposeScope();                                     // one layer's temporaries at a time
             if (stable)
             {
-                x = x + attention.Forward(layer_norm.forward(x), additiveMask);
-                return (x + feed_forward.forward(final_layer_norm.forward(x))).MoveToOuterDisposeScope();
+                x = x.Plus(attention.Forward(layer_norm.forward(x), additiveMask));
+                return x.Plus(feed_forward.forward(final_layer_norm.forward(x))).MoveToOuterDisposeScope();
             }
-            x = layer_norm.forward(x + attention.Forward(x, additiveMask));
-            return final_layer_norm.forward(x + feed_forward.forward(x)).MoveToOuterDisposeScope();
+            x = layer_norm.forward(x.Plus(attention.Forward(x, additiveMask)));
+            return final_layer_norm.forward(x.Plus(feed_forward.forward(x))).MoveToOuterDisposeScope();
         }
     }
 
@@ -337,13 +383,13 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         private readonly Linear q_proj, k_proj, v_proj, out_proj;
         private readonly int heads;
 
-        public Attention(Wav2Vec2Config config, Device? device) : base(nameof(Attention))
+        public Attention(Wav2Vec2Config config, LayerFactory layers) : base(nameof(Attention))
         {
             heads = config.HeadCount;
-            q_proj = nn.Linear(config.HiddenSize, config.HiddenSize, device: device);
-            k_proj = nn.Linear(config.HiddenSize, config.HiddenSize, device: device);
-            v_proj = nn.Linear(config.HiddenSize, config.HiddenSize, device: device);
-            out_proj = nn.Linear(config.HiddenSize, config.HiddenSize, device: device);
+            q_proj = layers.Linear(config.HiddenSize, config.HiddenSize);
+            k_proj = layers.Linear(config.HiddenSize, config.HiddenSize);
+            v_proj = layers.Linear(config.HiddenSize, config.HiddenSize);
+            out_proj = layers.Linear(config.HiddenSize, config.HiddenSize);
             RegisterComponents();
         }
 
@@ -362,10 +408,10 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     {
         private readonly Linear intermediate_dense, output_dense;
 
-        public FeedForward(Wav2Vec2Config config, Device? device) : base(nameof(FeedForward))
+        public FeedForward(Wav2Vec2Config config, LayerFactory layers) : base(nameof(FeedForward))
         {
-            intermediate_dense = nn.Linear(config.HiddenSize, config.IntermediateSize, device: device);
-            output_dense = nn.Linear(config.IntermediateSize, config.HiddenSize, device: device);
+            intermediate_dense = layers.Linear(config.HiddenSize, config.IntermediateSize);
+            output_dense = layers.Linear(config.IntermediateSize, config.HiddenSize);
             RegisterComponents();
         }
 

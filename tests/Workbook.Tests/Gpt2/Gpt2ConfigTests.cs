@@ -58,6 +58,9 @@ public class Gpt2ConfigTests
         { """{"vocab_size": 96, "n_positions": 32, "n_embd": 32, "n_layer": 2, "n_head": 4, "tie_word_embeddings": false}""", "field 'tie_word_embeddings' is false" },
         { """[1]""", "expected a JSON object" },
         { """{"n_embd": """, "not valid JSON" },
+        // Sizes whose parameters cannot fit in memory are refused before anything is allocated (libtorch used to fail with C++ frames).
+        { """{"vocab_size": 50257, "n_positions": 1024, "n_embd": 65536, "n_layer": 12, "n_head": 16}""", "n_embd/n_layer (MLP of 4 × n_embd) describe a model of" },
+        { """{"vocab_size": 50257, "n_positions": 1024, "n_embd": 768, "n_layer": 12, "n_head": 12, "n_inner": 1073741824}""", "TiB of it from n_inner); this machine has" },
     };
 
     [Theory]

@@ -148,6 +148,20 @@ public class Gpt2GeneratorTests
     }
 
     [Fact]
+    public void The_largest_token_budget_is_refused_before_generating_instead_of_wrapping_around()
+    {
+        long[] prompt = [1, 2, 3];
+        var streamed = 0;
+        var e = Assert.Throws<ArgumentException>(() => Generator.Generate(prompt, GenerationOptions.Greedy(int.MaxValue), (_, _) => streamed++));
+        Assert.Contains($"The prompt (3 tokens) + {int.MaxValue} new tokens = {3L + int.MaxValue} exceeds the model's context of 32 tokens", e.Message);
+        Assert.Equal(0, streamed);
+        var truncating = GenerationOptions.Greedy(int.MaxValue) with { ContextOverflow = ContextOverflow.TruncateLeft };
+        Assert.Contains($"{int.MaxValue} new tokens do not fit the model's context of 32 tokens",
+            Assert.Throws<ArgumentException>(() => Generator.Generate(prompt, truncating, (_, _) => streamed++)).Message);
+        Assert.Equal(0, streamed);
+    }
+
+    [Fact]
     public void Bad_options_and_prompts_are_named_errors()
     {
         long[] prompt = [1, 2];

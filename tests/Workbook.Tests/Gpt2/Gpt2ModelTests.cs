@@ -221,4 +221,19 @@ public class Gpt2ModelTests
         using var logits = model.forward(tensor(new long[] { 1, 2, 3 }).unsqueeze(0));
         Assert.Equal([1L, 3, 96], logits.shape);
     }
+
+    [Fact]
+    public void A_checkpoint_of_another_model_reports_every_missing_unexpected_and_misshaped_tensor()
+    {
+        using var folder = new TempFolder();
+        Gpt2Goldens.TinyConfig.Save(folder.File("config.json"));
+        File.Copy(Repository.Fixture("wav2vec2/tiny-base/model.safetensors"), folder.File("model.safetensors"));
+        var e = Assert.Throws<CheckpointMismatchException>(() => Gpt2LMHeadModel.FromPretrained(folder.Path));
+        Assert.Contains("wte.weight", e.Missing);
+        Assert.Contains("ln_f.bias", e.Missing);
+        Assert.Contains("wav2vec2.encoder.layer_norm.weight", e.Unexpected);
+        Assert.Contains(e.Misshaped, m => m.Name == "lm_head.weight");              // the tied head's shape, checked with the rest
+        Assert.Contains("missing", e.Message);
+        Assert.Contains("unexpected", e.Message);
+    }
 }

@@ -242,4 +242,40 @@ public class SafetensorsFileTests
             SafetensorsWriter.Save(path, new Dictionary<string, Tensor> { ["c"] = complex })).Message);
         Assert.Empty(Directory.GetFiles(folder.Path));
     }
+
+    [Fact]
+    public void A_header_that_is_not_valid_utf8_is_refused()
+    {
+        using var folder = new TempFolder();
+        var path = Raw(folder, "{" + Entry("ab", "F32", "[1]", 0, 4) + "}", 4);
+        var bytes = File.ReadAllBytes(path);
+        bytes[8 + 2] = 0xFF;                                                 // the 'a' of the name becomes a byte UTF-8 never uses
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<SafetensorsException>(() => SafetensorsFile.Open(path));
+        Assert.Contains("bad header: not valid UTF-8 (the invalid bytes start at byte 10 of the file)", e.Message);
+    }
+
+    [Fact]
+    public void A_directory_is_reported_as_a_directory()
+    {
+        using var folder = new TempFolder();
+        Assert.Contains("is a directory, not a safetensors file", Assert.Throws<FileNotFoundException>(() => SafetensorsFile.Open(folder.Path)).Message);
+    }
+
+    [Fact]
+    public void A_tensor_larger_than_the_limit_is_refused_before_allocating_and_the_limit_can_be_raised()
+    {
+        using var folder = new TempFolder();
+        const long eightGiB = 8L << 30;
+        var path = Raw(folder, "{" + Entry("huge", "F32", $"[{eightGiB / 4}]", 0, eightGiB) + "," + Entry("small", "F16", "[4]", eightGiB, eightGiB + 8) + "}", 0);
+        using (var stream = new FileStream(path, FileMode.Open)) stream.SetLength(stream.Length + eightGiB + 8);   // sparse: no disk used
+        using var file = SafetensorsFile.Open(path);
+        var e = Assert.Throws<InsufficientMemoryException>(() => file.ReadTensor("huge"));
+        Assert.Contains("tensor 'huge' (F32 [2147483648]) needs 8.0 GiB, more than the limit of 4.0 GiB; raise SafetensorsFile.MaxTensorBytes", e.Message);
+        file.MaxTensorBytes = 16;
+        Assert.Contains("needs 0.0 MiB with its float32 copy", Assert.Throws<InsufficientMemoryException>(() => file.ReadTensor("small", upcastToFloat32: true)).Message);
+        file.MaxTensorBytes = 24;
+        using var small = file.ReadTensor("small", upcastToFloat32: true);
+        Assert.Equal(ScalarType.Float32, small.dtype);
+    }
 }

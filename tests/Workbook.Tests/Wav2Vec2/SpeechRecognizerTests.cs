@@ -1,3 +1,4 @@
+using System.Text.Json;
 using TorchSharp;
 using Workbook.Audio;
 using Workbook.Wav2Vec2;
@@ -21,7 +22,7 @@ public class SpeechRecognizerTests
         Assert.Equal([new AudioChunk(0, 40, 0, 5), new AudioChunk(30, 40, 5, 5), new AudioChunk(60, 40, 5, 0)], SpeechRecognizer.Chunks(100, 40, 5));
         Assert.Equal([new AudioChunk(0, 25, 0, 0)], SpeechRecognizer.Chunks(25, 40, 5));
         Assert.Equal(new AudioChunk(90, 11, 5, 0), SpeechRecognizer.Chunks(101, 40, 5)[^1]);
-        Assert.Contains("leaves no step", Assert.Throws<ArgumentException>(() => SpeechRecognizer.Chunks(100, 40, 20)).Message);
+        Assert.Contains("leave no step", Assert.Throws<ArgumentException>(() => SpeechRecognizer.Chunks(100, 40, 20)).Message);
     }
 
     [Fact]
@@ -35,17 +36,51 @@ public class SpeechRecognizerTests
         Assert.Equal(recognizer.Model.Config.FrameCount(samples), transcript.FrameIds.Count);
     }
 
+    private static IEnumerable<JsonElement> ChunkingCases() =>
+        JsonDocument.Parse(File.ReadAllText(Repository.Fixture("wav2vec2/chunking.json"))).RootElement.GetProperty("cases").EnumerateArray();
+
     [Fact]
-    public void Long_audio_in_windows_keeps_about_one_frame_per_hop_and_one_window_equals_the_whole()
+    public void Windows_and_kept_frames_are_exactly_those_of_the_hf_pipeline()
+    {
+        // The reference: make_chunk_goldens.py, a re-implementation of transformers' chunk_iter, rescale_stride and postprocess.
+        var configs = new Dictionary<string, Wav2Vec2Config>
+        {
+            ["base"] = Wav2Vec2Config.Base960h,
+            ["tiny"] = Wav2Vec2Config.FromFile(Repository.Fixture("wav2vec2/tiny-base")),
+        };
+        foreach (var golden in ChunkingCases())
+        {
+            var name = golden.GetProperty("name").GetString();
+            var config = configs[golden.GetProperty("model").GetString()!];
+            var chunk = SpeechRecognizer.AlignedLength(golden.GetProperty("chunk_seconds").GetDouble(), 16000, config.SamplesPerFrame);
+            var stride = SpeechRecognizer.AlignedLength(golden.GetProperty("stride_seconds").GetDouble(), 16000, config.SamplesPerFrame);
+            Assert.Equal(golden.GetProperty("chunk_samples").GetInt64(), chunk);
+            Assert.Equal(golden.GetProperty("stride_samples").GetInt64(), stride);
+            var expected = golden.GetProperty("windows").EnumerateArray()
+                .Select(w => $"{w.GetProperty("start")} {w.GetProperty("length")} {w.GetProperty("left")} {w.GetProperty("right")} [{w.GetProperty("first")}, {w.GetProperty("end")})")
+                .ToArray();
+            var actual = SpeechRecognizer.Chunks(golden.GetProperty("samples").GetInt64(), chunk, stride)
+                .Select(c => (Chunk: c, Kept: SpeechRecognizer.KeptFrames(c, config.SamplesPerFrame)))
+                .Select(k => $"{k.Chunk.Start} {k.Chunk.Length} {k.Chunk.LeftStride} {k.Chunk.RightStride} [{k.Kept.First}, {Math.Min(k.Kept.End, config.FrameCount(k.Chunk.Length))})")
+                .ToArray();
+            Assert.True(expected.SequenceEqual(actual), $"{name}: expected {string.Join("; ", expected.Take(4))}…, got {string.Join("; ", actual.Take(4))}…");
+        }
+    }
+
+    [Fact]
+    public void Long_audio_in_windows_keeps_exactly_the_frames_hf_keeps_and_one_window_equals_the_whole()
     {
         var recognizer = Tiny();
         var clip = Speech("librivox-0890.wav");
         var whole = recognizer.Transcribe(clip);
         Assert.Equal(whole.FrameIds, recognizer.TranscribeLong(clip, chunkSeconds: 60).FrameIds);
 
-        var chunked = recognizer.TranscribeLong(clip, chunkSeconds: 1.0, strideSeconds: 0.2);
-        var windows = SpeechRecognizer.Chunks(clip.FrameCount, 16000, 3200).Count;
-        Assert.InRange(chunked.FrameIds.Count, whole.FrameIds.Count - 2 * windows, whole.FrameIds.Count + 2 * windows);
+        foreach (var golden in ChunkingCases().Where(c => c.GetProperty("model").GetString() == "tiny"))
+        {
+            Assert.Equal(clip.FrameCount, golden.GetProperty("samples").GetInt64());
+            var chunked = recognizer.TranscribeLong(clip, golden.GetProperty("chunk_seconds").GetDouble(), golden.GetProperty("stride_seconds").GetDouble());
+            Assert.Equal(golden.GetProperty("kept_frames").GetInt32(), chunked.FrameIds.Count);
+        }
     }
 
     [Fact]

@@ -145,7 +145,7 @@ public class Wav2Vec2ForCtcTests
         Assert.Equal(94_395_552, model.parameters().Sum(p => p.numel()));                                // + 768 of masked_spec_embed = 94,396,320
         Assert.Equal(320, Wav2Vec2Config.Base960h.SamplesPerFrame);
         Assert.Equal(400, Wav2Vec2Config.Base960h.MinimumSamples);
-        Assert.Equal(292, Wav2Vec2Config.Base960h.FrameCount(93_680));                                  // REFERENCE.md
+        Assert.Equal(292, Wav2Vec2Config.Base960h.FrameCount(93_680));                                  // the base model's published frame arithmetic
     }
 
     [Fact]
