@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.CodeAnalysis;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Commands;
 using Microsoft.DotNet.Interactive.Events;
@@ -82,6 +83,7 @@ public sealed class NotebookRunner
                         timedOut ? NotebookStatus.TimedOut : NotebookStatus.Failed, cell.Number, failure);
                 }
             }
+            RecordExecution(document, watch.Elapsed);
             document.Save(outputPath);
             return new(notebookPath, outputPath, document.Cells.Count, executed, watch.Elapsed, NotebookStatus.Passed, null, null);
         }
@@ -89,6 +91,23 @@ public sealed class NotebookRunner
         {
             Environment.CurrentDirectory = previousDirectory;
         }
+    }
+
+    /// <summary>
+    /// Writes how long the run took into the executed copy's metadata (<c>workbook.execution</c>), where the book
+    /// reads each chapter's measured runtime; the Jupyter route writes the same fields.
+    /// </summary>
+    internal static void RecordExecution(NotebookDocument document, TimeSpan elapsed)
+    {
+        var workbook = document.Metadata["workbook"] as JsonObject ?? [];
+        workbook["execution"] = new JsonObject
+        {
+            ["seconds"] = Math.Round(elapsed.TotalSeconds, 1),
+            ["host"] = "in-process runner",
+            ["finished"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+            ["processors"] = Environment.ProcessorCount,
+        };
+        document.Metadata["workbook"] = workbook;
     }
 
     private async Task<(JsonArray Outputs, string? Failure, bool TimedOut)> ExecuteAsync(
@@ -131,6 +150,12 @@ internal sealed class NotebookOutputs(int executionCount)
                 case StandardOutputValueProduced o: AppendStream("stdout", Text(o)); break;
                 case StandardErrorValueProduced o: AppendStream("stderr", Text(o)); break;
                 case ErrorProduced o: AppendStream("stderr", o.Message + "\n"); break;
+                // Compiler warnings go to stderr as the Jupyter kernel sends them, so both routes' copies show the same
+                // (errors already arrive as the command's failure).
+                case DiagnosticsProduced d when d.Diagnostics.Any(x => x.Severity == DiagnosticSeverity.Warning):
+                    AppendStream("stderr", "\n" + string.Join("\n\n", d.Diagnostics.Zip(d.FormattedDiagnostics)
+                        .Where(p => p.First.Severity == DiagnosticSeverity.Warning).Select(p => p.Second.Value)) + "\n\n");
+                    break;
                 case ReturnValueProduced o: _outputs.Add(Display("execute_result", o)); break;
                 case DisplayedValueUpdated o when o.ValueId is not null && _displayIndex.TryGetValue(o.ValueId, out var index):
                     _outputs[index] = Display("display_data", o); // a live display updates in place
