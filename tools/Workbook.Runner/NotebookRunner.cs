@@ -139,6 +139,7 @@ internal sealed class NotebookOutputs(int executionCount)
 {
     private readonly List<JsonObject> _outputs = [];
     private readonly Dictionary<string, int> _displayIndex = [];
+    private readonly HashSet<int> _updated = [];   // outputs an update has replaced
     private readonly Lock _gate = new();
 
     public void Add(KernelEvent e)
@@ -157,7 +158,7 @@ internal sealed class NotebookOutputs(int executionCount)
                         .Where(p => p.First.Severity == DiagnosticSeverity.Warning).Select(p => p.Second.Value)) + "\n\n");
                     break;
                 case ReturnValueProduced o: _outputs.Add(Display("execute_result", o)); break;
-                case DisplayedValueUpdated o when o.ValueId is not null && _displayIndex.TryGetValue(o.ValueId, out var index):
+                case DisplayedValueUpdated o when UpdatedOutput(o) is var index and >= 0:
                     _outputs[index] = Display("display_data", o); // a live display updates in place
                     break;
                 case DisplayEvent o:
@@ -169,6 +170,26 @@ internal sealed class NotebookOutputs(int executionCount)
                     break;
             }
         }
+    }
+
+    // The output a display update replaces. The kernel (1.0.0-beta.26120.1, and the dotnet-interactive tool of the
+    // Jupyter route alike) gives a display's updates another value id than the display itself, so an update whose id
+    // is unknown takes the latest display of this cell with the same MIME types that no other update has taken;
+    // later updates with its id then find it directly. -1: none (the update is shown as a new display).
+    private int UpdatedOutput(DisplayedValueUpdated update)
+    {
+        if (update.ValueId is not null && _displayIndex.TryGetValue(update.ValueId, out var known)) return known;
+        var mimeTypes = update.FormattedValues.Select(v => v.MimeType).Order(StringComparer.Ordinal).ToArray();
+        for (var i = _outputs.Count - 1; i >= 0; i--)
+        {
+            if (_outputs[i]["output_type"]?.GetValue<string>() != "display_data" || _updated.Contains(i)) continue;
+            var keys = (_outputs[i]["data"] as JsonObject)?.Select(p => p.Key).Order(StringComparer.Ordinal).ToArray() ?? [];
+            if (!keys.SequenceEqual(mimeTypes)) continue;
+            _updated.Add(i);
+            if (update.ValueId is not null) _displayIndex[update.ValueId] = i;
+            return i;
+        }
+        return -1;
     }
 
     public void AddError(string name, string message)

@@ -1,8 +1,9 @@
 // Opens every page of the book in headless Chromium with the network blocked and fails when a chart has not drawn,
 // when a page logs a JavaScript error, or when it requests anything outside the book folder. Saves a screenshot of
 // every page. Usage (tools/test-book.sh calls it):
-//   node tools/book/check-book.mjs --book DIR --screenshots DIR [--pictures DIR] [--chromium PATH]
-// With --pictures, also saves the README's chart pictures (PICTURES below) from the pages that have them.
+//   node tools/book/check-book.mjs --book DIR --screenshots DIR [--pictures DIR] [--chart-shots DIR] [--chromium PATH]
+// With --pictures, also saves the README's chart pictures (PICTURES below) from the pages that have them; with
+// --chart-shots, a picture of every chart (page-cellN-K.png), for reviewing them one by one.
 // Each failure is one line: FAILED <page> cell <N> chart "<title>": <what is wrong>.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,11 +27,12 @@ function parseArgs(argv) {
       case '--book': options.book = value(); break;
       case '--screenshots': options.screenshots = value(); break;
       case '--pictures': options.pictures = value(); break;
+      case '--chart-shots': options.chartShots = value(); break;
       case '--chromium': options.chromium = value(); break;
       default: throw new Error(`unknown argument '${argv[i]}'`);
     }
   }
-  if (!options.book || !options.screenshots) throw new Error('usage: check-book.mjs --book DIR --screenshots DIR [--pictures DIR] [--chromium PATH]');
+  if (!options.book || !options.screenshots) throw new Error('usage: check-book.mjs --book DIR --screenshots DIR [--pictures DIR] [--chart-shots DIR] [--chromium PATH]');
   return options;
 }
 
@@ -79,7 +81,7 @@ function inspectCharts() {
   });
 }
 
-async function checkPage(context, bookDir, file, screenshotDir) {
+async function checkPage(context, bookDir, file, screenshotDir, chartShots) {
   const page = await context.newPage();
   const failures = [];
   const bookRoot = pathToFileURL(bookDir).href + '/';
@@ -100,6 +102,11 @@ async function checkPage(context, bookDir, file, screenshotDir) {
   for (const chart of charts)
     for (const problem of chart.problems) failures.push({ cell: chart.cell, chart: chart.title, problem });
   await page.screenshot({ path: path.join(screenshotDir, file.replace(/\.html$/, '.png')), fullPage: true });
+  if (chartShots) {
+    const containers = page.locator('.workbook-chart');
+    for (let i = 0; i < charts.length; i++)
+      await containers.nth(i).screenshot({ path: path.join(chartShots, `${file.replace(/\.html$/, '')}-cell${charts[i].cell}-${i + 1}.png`) });
+  }
   return { page, charts: charts.length, failures };
 }
 
@@ -117,13 +124,14 @@ async function savePictures(page, file, picturesDir) {
   }
 }
 
-export async function checkBook({ book, screenshots, pictures, chromium: executablePath }) {
+export async function checkBook({ book, screenshots, pictures, chartShots, chromium: executablePath }) {
   const bookDir = fs.realpathSync(book);
   const pages = fs.readdirSync(bookDir).filter(f => f.endsWith('.html')).sort();
   if (!pages.includes('index.html')) throw new Error(`${bookDir} has no index.html: build the book first (tools/build-book.sh)`);
   if (!fs.existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath} (tools/setup.sh installs Debian's chromium)`);
   fs.mkdirSync(screenshots, { recursive: true });
   if (pictures) fs.mkdirSync(pictures, { recursive: true });
+  if (chartShots) fs.mkdirSync(chartShots, { recursive: true });
   const browser = await chromium.launch({
     executablePath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -134,7 +142,7 @@ export async function checkBook({ book, screenshots, pictures, chromium: executa
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
     for (const file of pages) {
-      const { page, charts, failures } = await checkPage(context, bookDir, file, screenshots);
+      const { page, charts, failures } = await checkPage(context, bookDir, file, screenshots, chartShots);
       if (pictures && failures.length === 0) await savePictures(page, file, pictures);
       await page.close();
       for (const f of failures) {
