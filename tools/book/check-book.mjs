@@ -110,17 +110,24 @@ async function checkPage(context, bookDir, file, screenshotDir, chartShots) {
   return { page, charts: charts.length, failures };
 }
 
-async function savePictures(page, file, picturesDir) {
+// README pictures are small: the page is loaded afresh at 900 px, which the responsive charts follow.
+async function savePictures(browser, bookDir, file, picturesDir) {
   const pictures = PICTURES.filter(p => file.slice(3).startsWith(p.page));
   if (pictures.length === 0) return;
-  // README pictures are small: a narrower page, which the responsive charts follow.
-  await page.setViewportSize({ width: 900, height: 900 });
-  await page.waitForTimeout(700);
-  for (const picture of pictures) {
-    const chart = page.locator('.workbook-chart').nth(picture.chart);
-    await chart.scrollIntoViewIfNeeded();
-    await chart.screenshot({ path: path.join(picturesDir, picture.file) });
-    console.log(`  picture ${path.join(picturesDir, picture.file)} from ${file}`);
+  const context = await browser.newContext({ viewport: { width: 900, height: 900 }, deviceScaleFactor: 1 });
+  try {
+    const page = await context.newPage();
+    await page.route('**/*', route => route.request().url().startsWith('file:') ? route.continue() : route.abort('blockedbyclient'));
+    await page.goto(pathToFileURL(path.join(bookDir, file)).href, { waitUntil: 'load', timeout: 60000 });
+    await page.waitForTimeout(500);
+    for (const picture of pictures) {
+      const chart = page.locator('.workbook-chart').nth(picture.chart);
+      await chart.scrollIntoViewIfNeeded();
+      await chart.screenshot({ path: path.join(picturesDir, picture.file) });
+      console.log(`  picture ${path.join(picturesDir, picture.file)} from ${file}`);
+    }
+  } finally {
+    await context.close();
   }
 }
 
@@ -143,7 +150,7 @@ export async function checkBook({ book, screenshots, pictures, chartShots, chrom
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
     for (const file of pages) {
       const { page, charts, failures } = await checkPage(context, bookDir, file, screenshots, chartShots);
-      if (pictures && failures.length === 0) await savePictures(page, file, pictures);
+      if (pictures && failures.length === 0) await savePictures(browser, bookDir, file, pictures);
       await page.close();
       for (const f of failures) {
         failed++;
