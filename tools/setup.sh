@@ -6,7 +6,10 @@
 # Open MPI (chapter 17 and its tests launch `mpirun`): Debian's openmpi-bin and libopenmpi-dev, installed with apt
 # when mpirun or libmpi.so.40 is missing (root, or sudo). Elsewhere it says what to install and goes on.
 #
-# The Debian 12 TorchSharp fix (REFERENCE trap 1) runs inside the build (build/TorchSharpNativeFix.targets) and
+# Chromium and Node.js (the book and its browser test): Debian's chromium, nodejs and npm, likewise installed when
+# missing, then `npm ci` in tools/book.
+#
+# The Debian 12 TorchSharp fix (libLibTorchSharp.so asks for GLIBCXX_3.4.32, which Debian 12 lacks) runs inside the build (build/TorchSharpNativeFix.targets) and
 # prints one line when it changes a file.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +33,32 @@ if [ "$sdk_major" -lt 10 ]; then
   exit 1
 fi
 
+# Installs Debian packages with apt (as root, or with sudo). Where that is impossible it says what to install, for
+# what, and returns 1; a failed installation stops the set-up.
+apt_install() {
+  local why="$1"; shift
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup.sh: $* missing and this is not a Debian/Ubuntu system: install them ($why)." >&2
+    return 1
+  fi
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+      echo "setup.sh: $* missing; as root run: apt-get install $* ($why)." >&2
+      return 1
+    fi
+    sudo=(sudo)
+  fi
+  local apt_log; apt_log="$(mktemp)"
+  if ! { "${sudo[@]}" apt-get update && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+         apt-get install -y --no-install-recommends "$@"; } >"$apt_log" 2>&1; then
+    cat "$apt_log" >&2; rm -f "$apt_log"
+    echo "setup.sh: installing $* failed (output above)." >&2
+    exit 1
+  fi
+  rm -f "$apt_log"
+}
+
 ensure_open_mpi() {
   # ldconfig lives in /sbin, off a normal user's PATH; read its whole output (grep -q would close the pipe early and,
   # with pipefail, make the check fail).
@@ -39,30 +68,36 @@ ensure_open_mpi() {
   if command -v mpirun >/dev/null 2>&1 && [[ "$cache" == *"libmpi.so.40 "* ]]; then
     return 0
   fi
-  local packages=(openmpi-bin libopenmpi-dev)
-  if ! command -v apt-get >/dev/null 2>&1; then
-    echo "setup.sh: Open MPI is missing and this is not a Debian/Ubuntu system: install Open MPI 4 (mpirun, libmpi.so.40) for chapter 17 and its tests." >&2
-    return 0
-  fi
-  local sudo=()
-  if [ "$(id -u)" -ne 0 ]; then
-    if ! command -v sudo >/dev/null 2>&1; then
-      echo "setup.sh: Open MPI is missing; as root run: apt-get install ${packages[*]} (chapter 17 and its tests need it)." >&2
-      return 0
-    fi
-    sudo=(sudo)
-  fi
-  local apt_log; apt_log="$(mktemp)"
-  if ! { "${sudo[@]}" apt-get update && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-         apt-get install -y --no-install-recommends "${packages[@]}"; } >"$apt_log" 2>&1; then
-    cat "$apt_log" >&2; rm -f "$apt_log"
-    echo "setup.sh: installing ${packages[*]} failed (output above)." >&2
-    exit 1
-  fi
-  rm -f "$apt_log"
-  echo "Installed Debian packages: ${packages[*]} ($(mpirun --version 2>/dev/null | head -1))."
+  apt_install "Open MPI 4, mpirun and libmpi.so.40, for chapter 17 and its tests" openmpi-bin libopenmpi-dev || return 0
+  echo "Installed Debian packages: openmpi-bin libopenmpi-dev ($(mpirun --version 2>/dev/null | head -1))."
 }
 ensure_open_mpi
+
+# The book and its browser test (tools/build-book.sh, tools/test-book.sh): Debian's chromium and Node.js, and the two
+# npm packages of tools/book (marked, playwright-core, pinned by its package-lock.json; playwright-core drives
+# /usr/bin/chromium and downloads no browser).
+ensure_book_tools() {
+  local packages=()
+  command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+  command -v node >/dev/null 2>&1 || packages+=(nodejs)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
+  if ((${#packages[@]})); then
+    apt_install "the book and its browser test" "${packages[@]}" || return 0
+    echo "Installed Debian packages: ${packages[*]}."
+  fi
+  local book="$root/tools/book"
+  if [ ! -f "$book/node_modules/.package-lock.json" ] || [ "$book/package-lock.json" -nt "$book/node_modules/.package-lock.json" ]; then
+    local npm_log; npm_log="$(mktemp)"
+    if ! (cd "$book" && npm ci --no-audit --no-fund) >"$npm_log" 2>&1; then
+      cat "$npm_log" >&2; rm -f "$npm_log"
+      echo "setup.sh: npm ci in tools/book failed (output above)." >&2
+      exit 1
+    fi
+    rm -f "$npm_log"
+    echo "Installed the book's npm packages in tools/book/node_modules."
+  fi
+}
+ensure_book_tools
 
 echo "Building the workbook (first time: restores ~1 GB of packages, mostly libtorch) ..."
 log="$(mktemp)"

@@ -4,7 +4,10 @@
 #   2. dotnet test: unit tests of lib/, the runner, notebook hygiene, every notebook through the in-process
 #      runner engine, and the in-process failing-cell proof;
 #   3. every notebook through real Jupyter (nbconvert/nbclient on the .NET kernel);
-#   4. the Jupyter failing-cell proof.
+#   4. the Jupyter failing-cell proof;
+#   5. what a learner sees (tools/test-book.sh): no warning or install noise in either route's executed copies, the
+#      book built from them opened in headless Chromium (every chart drew, no JavaScript error, nothing requested
+#      from outside the book), and the broken-chart proof.
 # Exits non-zero on the first failure.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,10 +26,14 @@ echo "== notebooks through Jupyter"
 echo "== Jupyter failing-cell proof"
 "$root/tools/jupyter/prove-failure.sh"
 
+echo "== what a learner sees: outputs, the book in headless Chromium, the broken-chart proof"
+# The in-process copies are those dotnet test's notebook tests wrote; nothing runs twice.
+"$root/tools/test-book.sh" --in-process "$root/artifacts/test-notebooks" --jupyter "$root/artifacts/jupyter"
+
 # One closing line in the plain 'N passed, N failed' form, counted from the test results.
 trx="$(find "$results" -name '*.trx' | head -n 1)"
 passed=$(grep -o 'passed="[0-9]*"' "$trx" | head -n 1 | tr -dc 0-9)
 failed=$(grep -o 'failed="[0-9]*"' "$trx" | head -n 1 | tr -dc 0-9)
 notebooks=$(ls "$root"/notebooks/[0-9][0-9]-*.ipynb | wc -l)
-echo "Jupyter route: $notebooks notebook(s) passed; failing-cell proofs passed for both routes. Total $((SECONDS - start)) s."
-echo "tests: $((passed + notebooks + 1)) passed, $failed failed"
+echo "Jupyter route: $notebooks notebook(s) passed; failing-cell proofs passed for both routes; the book's $((notebooks + 1)) pages drew every chart in Chromium and the broken-chart proof passed. Total $((SECONDS - start)) s."
+echo "tests: $((passed + notebooks + 3)) passed, $failed failed"

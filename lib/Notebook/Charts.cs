@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.FSharp.Core;
 using Plotly.NET;
 using Plotly.NET.CSharp;
@@ -9,8 +10,9 @@ namespace Workbook.Notebook;
 
 /// <summary>
 /// The workbook's standard plots, built with Plotly.NET from plain arrays so any chapter (or your code) can call
-/// them. A notebook shows a returned chart as the cell's value once it has loaded
-/// <c>#r "nuget: Plotly.NET.Interactive"</c> and <c>#r "nuget: Plotly.NET.CSharp"</c> (the chart formatter).
+/// them. A notebook shows a returned chart as the cell's value once it has loaded <c>#r "nuget: Plotly.NET.CSharp"</c>
+/// and registered <see cref="ChartHtml"/> as the chart formatter, which draws offline (chapter 00's set-up cell).
+/// Introduced in chapter 00.
 /// </summary>
 public static class Charts
 {
@@ -54,10 +56,22 @@ public static class Charts
         return Finish(curve, "recall", "precision", title, logY: false);
     }
 
-    /// <summary>A heatmap of <paramref name="values"/>[row, column] with labelled rows and columns.</summary>
-    /// <exception cref="ArgumentException">The label counts do not match the matrix.</exception>
+    /// <summary>
+    /// A heatmap of <paramref name="values"/>[row, column] with labelled rows and columns. Rows and columns are
+    /// categories in the order given (first row at the top, like a table), so numeric labels such as learning rates
+    /// 0.001, 0.01, 0.1 stay evenly spaced and in order; each cell shows its value when the matrix is small enough
+    /// to read (at most 400 cells).
+    /// </summary>
+    /// <param name="values">The matrix, [row, column].</param>
+    /// <param name="rowLabels">One label per row.</param>
+    /// <param name="columnLabels">One label per column.</param>
+    /// <param name="rowTitle">Title of the row (y) axis.</param>
+    /// <param name="columnTitle">Title of the column (x) axis.</param>
+    /// <param name="title">Optional chart title.</param>
+    /// <param name="valueFormat">.NET format of the value written in each cell, e.g. "F3", "N0".</param>
+    /// <exception cref="ArgumentException">The label counts do not match the matrix, or a label repeats.</exception>
     public static GenericChart Heatmap(double[,] values, IReadOnlyList<string> rowLabels, IReadOnlyList<string> columnLabels,
-        string rowTitle, string columnTitle, string? title = null)
+        string rowTitle, string columnTitle, string? title = null, string valueFormat = "G4")
     {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(rowLabels);
@@ -65,10 +79,49 @@ public static class Charts
         if (rowLabels.Count != values.GetLength(0) || columnLabels.Count != values.GetLength(1))
             throw new ArgumentException(
                 $"The matrix is {values.GetLength(0)}×{values.GetLength(1)} but there are {rowLabels.Count} row and {columnLabels.Count} column labels.");
+        // A category axis merges equal labels, which would silently stack two rows into one.
+        RequireDistinct(rowLabels, "row");
+        RequireDistinct(columnLabels, "column");
         var rows = Enumerable.Range(0, values.GetLength(0))
             .Select(r => Enumerable.Range(0, values.GetLength(1)).Select(c => values[r, c]).ToArray()).ToArray();
-        var chart = Chart.Heatmap<double, string, string, string>(zData: rows, X: Some<IEnumerable<string>>(columnLabels), Y: Some<IEnumerable<string>>(rowLabels));
-        return Finish(chart, columnTitle, rowTitle, title, logY: false);
+        var text = rows.Select(row => row.Select(v => v.ToString(valueFormat, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        var chart = values.Length <= 400
+            ? Chart.AnnotatedHeatmap<double, string, string, string>(zData: rows, annotationText: text,
+                X: Some<IEnumerable<string>>(columnLabels), Y: Some<IEnumerable<string>>(rowLabels), ColorScale: ReadableScale, ReverseYAxis: true)
+            : Chart.Heatmap<double, string, string, string>(zData: rows,
+                X: Some<IEnumerable<string>>(columnLabels), Y: Some<IEnumerable<string>>(rowLabels), ColorScale: ReadableScale, ReverseYAxis: true);
+        chart = chart.WithXAxisStyle<double, double, string>(TitleText: columnTitle, AxisType: StyleParam.AxisType.Category)
+                     .WithYAxisStyle<double, double, string>(TitleText: rowTitle, AxisType: StyleParam.AxisType.Category);
+        return title is null ? chart : chart.Titled(title);
+    }
+
+    /// <summary>
+    /// A spectrogram: <paramref name="decibels"/>[band, frame] drawn against time in seconds (x) and each band's
+    /// centre frequency in hertz (y, logarithmic, close to how mel bands are spaced). Introduced in chapter 08.
+    /// </summary>
+    /// <param name="decibels">Levels in dB, [band, frame].</param>
+    /// <param name="frameSeconds">The time of each frame, in seconds (length = frames).</param>
+    /// <param name="bandHertz">The centre frequency of each band, in hertz, increasing (length = bands).</param>
+    /// <param name="title">Optional chart title.</param>
+    /// <exception cref="ArgumentException">The axes do not match the matrix, or the frequencies are not positive and increasing.</exception>
+    public static GenericChart Spectrogram(double[,] decibels, IReadOnlyList<double> frameSeconds, IReadOnlyList<double> bandHertz, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(decibels);
+        ArgumentNullException.ThrowIfNull(frameSeconds);
+        ArgumentNullException.ThrowIfNull(bandHertz);
+        if (bandHertz.Count != decibels.GetLength(0) || frameSeconds.Count != decibels.GetLength(1))
+            throw new ArgumentException(
+                $"The spectrogram is {decibels.GetLength(0)} bands × {decibels.GetLength(1)} frames but there are {bandHertz.Count} band frequencies and {frameSeconds.Count} frame times.");
+        for (var b = 0; b < bandHertz.Count; b++)
+            if (bandHertz[b] <= 0 || (b > 0 && bandHertz[b] <= bandHertz[b - 1]))
+                throw new ArgumentException($"Band frequencies must be positive and increasing; band {b} is {bandHertz[b]} Hz.", nameof(bandHertz));
+        var rows = Enumerable.Range(0, decibels.GetLength(0))
+            .Select(r => Enumerable.Range(0, decibels.GetLength(1)).Select(c => decibels[r, c]).ToArray()).ToArray();
+        var chart = Chart.Heatmap<double, double, double, string>(zData: rows, X: Some<IEnumerable<double>>(frameSeconds), Y: Some<IEnumerable<double>>(bandHertz),
+                Name: "level (dB)")
+            .WithXAxisStyle<double, double, string>(TitleText: "time (s)")
+            .WithYAxisStyle<double, double, string>(TitleText: "frequency (Hz, log scale)", AxisType: StyleParam.AxisType.Log);
+        return title is null ? chart : chart.Titled(title);
     }
 
     /// <summary>A confusion matrix as a heatmap: rows are true classes, columns predicted classes.</summary>
@@ -81,7 +134,7 @@ public static class Charts
         for (var r = 0; r < counts.GetLength(0); r++)
             for (var c = 0; c < counts.GetLength(1); c++)
                 values[r, c] = counts[r, c];
-        return Heatmap(values, labels, labels, "true class", "predicted class", title);
+        return Heatmap(values, labels, labels, "true class", "predicted class", title, valueFormat: "N0");
     }
 
     /// <summary>
@@ -176,12 +229,25 @@ public static class Charts
     // from an interface type such as IEnumerable<T>, so sequences are wrapped explicitly.
     private static Plotly.NET.CSharp.Optional<T> Some<T>(T value) => new(value, true);
 
+    // Light to mid blue: black cell text stays readable on every cell.
+    private static readonly StyleParam.Colorscale ReadableScale =
+        StyleParam.Colorscale.NewCustom([Tuple.Create(0.0, Color.fromHex("#f7fbff")), Tuple.Create(1.0, Color.fromHex("#4a98c9"))]);
+
+    // The y axis type is set only for a log scale: Plotly then picks linear for numbers and category for labels.
     private static GenericChart Finish(GenericChart chart, string xTitle, string yTitle, string? title, bool logY)
     {
-        chart = chart.WithXAxisStyle<double, double, string>(TitleText: xTitle)
-                     .WithYAxisStyle<double, double, string>(TitleText: yTitle,
-                         AxisType: logY ? StyleParam.AxisType.Log : StyleParam.AxisType.Linear);
+        chart = chart.WithXAxisStyle<double, double, string>(TitleText: xTitle);
+        chart = logY
+            ? chart.WithYAxisStyle<double, double, string>(TitleText: yTitle, AxisType: StyleParam.AxisType.Log)
+            : chart.WithYAxisStyle<double, double, string>(TitleText: yTitle);
         return title is null ? chart : chart.Titled(title);
+    }
+
+    private static void RequireDistinct(IReadOnlyList<string> labels, string what)
+    {
+        var repeated = labels.GroupBy(l => l, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (repeated is not null)
+            throw new ArgumentException($"The {what} label '{repeated.Key}' appears {repeated.Count()} times; each {what} needs its own label.");
     }
 
     private static void RequireSameLength(IReadOnlyList<double> a, IReadOnlyList<double> b, string aName, string bName)

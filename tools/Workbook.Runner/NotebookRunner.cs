@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.CodeAnalysis;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Commands;
 using Microsoft.DotNet.Interactive.Events;
@@ -82,6 +83,7 @@ public sealed class NotebookRunner
                         timedOut ? NotebookStatus.TimedOut : NotebookStatus.Failed, cell.Number, failure);
                 }
             }
+            RecordExecution(document, watch.Elapsed);
             document.Save(outputPath);
             return new(notebookPath, outputPath, document.Cells.Count, executed, watch.Elapsed, NotebookStatus.Passed, null, null);
         }
@@ -89,6 +91,23 @@ public sealed class NotebookRunner
         {
             Environment.CurrentDirectory = previousDirectory;
         }
+    }
+
+    /// <summary>
+    /// Writes how long the run took into the executed copy's metadata (<c>workbook.execution</c>), where the book
+    /// reads each chapter's measured runtime; the Jupyter route writes the same fields.
+    /// </summary>
+    internal static void RecordExecution(NotebookDocument document, TimeSpan elapsed)
+    {
+        var workbook = document.Metadata["workbook"] as JsonObject ?? [];
+        workbook["execution"] = new JsonObject
+        {
+            ["seconds"] = Math.Round(elapsed.TotalSeconds, 1),
+            ["host"] = "in-process runner",
+            ["finished"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+            ["processors"] = Environment.ProcessorCount,
+        };
+        document.Metadata["workbook"] = workbook;
     }
 
     private async Task<(JsonArray Outputs, string? Failure, bool TimedOut)> ExecuteAsync(
@@ -120,6 +139,7 @@ internal sealed class NotebookOutputs(int executionCount)
 {
     private readonly List<JsonObject> _outputs = [];
     private readonly Dictionary<string, int> _displayIndex = [];
+    private readonly HashSet<int> _updated = [];   // outputs an update has replaced
     private readonly Lock _gate = new();
 
     public void Add(KernelEvent e)
@@ -131,8 +151,14 @@ internal sealed class NotebookOutputs(int executionCount)
                 case StandardOutputValueProduced o: AppendStream("stdout", Text(o)); break;
                 case StandardErrorValueProduced o: AppendStream("stderr", Text(o)); break;
                 case ErrorProduced o: AppendStream("stderr", o.Message + "\n"); break;
+                // Compiler warnings go to stderr as the Jupyter kernel sends them, so both routes' copies show the same
+                // (errors already arrive as the command's failure).
+                case DiagnosticsProduced d when d.Diagnostics.Any(x => x.Severity == DiagnosticSeverity.Warning):
+                    AppendStream("stderr", "\n" + string.Join("\n\n", d.Diagnostics.Zip(d.FormattedDiagnostics)
+                        .Where(p => p.First.Severity == DiagnosticSeverity.Warning).Select(p => p.Second.Value)) + "\n\n");
+                    break;
                 case ReturnValueProduced o: _outputs.Add(Display("execute_result", o)); break;
-                case DisplayedValueUpdated o when o.ValueId is not null && _displayIndex.TryGetValue(o.ValueId, out var index):
+                case DisplayedValueUpdated o when UpdatedOutput(o) is var index and >= 0:
                     _outputs[index] = Display("display_data", o); // a live display updates in place
                     break;
                 case DisplayEvent o:
@@ -144,6 +170,26 @@ internal sealed class NotebookOutputs(int executionCount)
                     break;
             }
         }
+    }
+
+    // The output a display update replaces. The kernel (1.0.0-beta.26120.1, and the dotnet-interactive tool of the
+    // Jupyter route alike) gives a display's updates another value id than the display itself, so an update whose id
+    // is unknown takes the latest display of this cell with the same MIME types that no other update has taken;
+    // later updates with its id then find it directly. -1: none (the update is shown as a new display).
+    private int UpdatedOutput(DisplayedValueUpdated update)
+    {
+        if (update.ValueId is not null && _displayIndex.TryGetValue(update.ValueId, out var known)) return known;
+        var mimeTypes = update.FormattedValues.Select(v => v.MimeType).Order(StringComparer.Ordinal).ToArray();
+        for (var i = _outputs.Count - 1; i >= 0; i--)
+        {
+            if (_outputs[i]["output_type"]?.GetValue<string>() != "display_data" || _updated.Contains(i)) continue;
+            var keys = (_outputs[i]["data"] as JsonObject)?.Select(p => p.Key).Order(StringComparer.Ordinal).ToArray() ?? [];
+            if (!keys.SequenceEqual(mimeTypes)) continue;
+            _updated.Add(i);
+            if (update.ValueId is not null) _displayIndex[update.ValueId] = i;
+            return i;
+        }
+        return -1;
     }
 
     public void AddError(string name, string message)

@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import os
 import sys
+import time
 
 import nbformat
 from nbclient import NotebookClient
@@ -31,6 +32,37 @@ from nbclient.util import ensure_async
 def one_line(text, limit=300):
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class UpdatingNotebookClient(NotebookClient):
+    """nbclient's client, but live displays (progress bars, streamed text) keep their final state.
+
+    The .NET kernel (dotnet-interactive 1.0.712001) sends a display's first display_data with one display_id and
+    its update_display_data messages with another, so nbclient, which updates outputs by display_id, keeps the
+    first state ("training 0/30"). An update whose display_id is unknown is taken to belong to the latest display
+    of the running cell with the same MIME types that no other update id has claimed; later updates with that id
+    then replace it as usual.
+    """
+
+    running_cell = None      # index of the cell being executed
+    _updated_ids = None      # display ids that have had an update
+
+    def _update_display_id(self, display_id, msg):
+        if (display_id not in self._display_id_map and self.running_cell is not None
+                and msg["header"]["msg_type"] == "update_display_data"):
+            updated = {i for key, cells in self._display_id_map.items() if key in (self._updated_ids or set())
+                       for i in cells.get(self.running_cell, [])}
+            outputs = self.nb.cells[self.running_cell].get("outputs", [])
+            mime = set(msg["content"].get("data", {}))
+            for index in range(len(outputs) - 1, -1, -1):
+                output = outputs[index]
+                if (output.get("output_type") == "display_data" and set(output.get("data", {})) == mime
+                        and index not in updated):
+                    self._display_id_map[display_id] = {self.running_cell: [index]}
+                    break
+        if msg["header"]["msg_type"] == "update_display_data":
+            self._updated_ids = (self._updated_ids or set()) | {display_id}
+        super()._update_display_id(display_id, msg)
 
 
 async def run(client, nb, kernel_log):
@@ -44,6 +76,7 @@ async def run(client, nb, kernel_log):
             if info is not None and "language_info" in info["content"]:
                 nb.metadata["language_info"] = info["content"]["language_info"]
             for index, cell in enumerate(nb.cells):
+                client.running_cell = index
                 await client.async_execute_cell(
                     cell, index, execution_count=client.code_cells_executed + 1
                 )
@@ -83,7 +116,8 @@ def main():
 
     name = a.display_name or a.notebook
     nb = nbformat.read(a.notebook, as_version=4)
-    client = NotebookClient(
+    started = time.monotonic()
+    client = UpdatingNotebookClient(
         nb,
         kernel_name=a.kernel,
         timeout=a.timeout,
@@ -99,6 +133,14 @@ def main():
         print(f"FAILED {name}: {type(e).__name__}: {one_line(e)}", flush=True)
         return 2
 
+    if failure is None:
+        # How long the run took, where the book reads each chapter's runtime (the in-process runner writes the same).
+        nb.metadata.setdefault("workbook", {})["execution"] = {
+            "seconds": round(time.monotonic() - started, 1),
+            "host": "Jupyter (nbclient, .net-csharp kernel)",
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "processors": os.cpu_count(),
+        }
     os.makedirs(os.path.dirname(os.path.abspath(a.output)), exist_ok=True)
     tmp = a.output + ".tmp"
     nbformat.write(nb, tmp)  # written on failure too: the outputs show what happened

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Plotly.NET;
 using Plotly.NET.CSharp;
 using TorchSharp;
@@ -51,6 +52,43 @@ public class ChartsTests
         Assert.Contains("is 2×3", Assert.Throws<ArgumentException>(() => Charts.ConfusionMatrix(new int[2, 3], ["a", "b"])).Message);
         Assert.Contains("2 row and 1 column labels", Assert.Throws<ArgumentException>(() =>
             Charts.Heatmap(new double[2, 2], ["a", "b"], ["c"], "rows", "columns")).Message);
+    }
+
+    [Fact]
+    public void Heatmaps_use_ordered_category_axes_and_write_each_value()
+    {
+        var chart = Charts.Heatmap(new[,] { { 0.91, 0.935 }, { 0.875, 0.9 } }, ["0.001", "0.1"], ["16", "64"], "lr", "batch size", valueFormat: "F3");
+        var html = Html(chart);
+        Assert.Equal(2, Regex.Matches(html, "\"type\":\"category\"").Count);
+        Assert.DoesNotContain("\"type\":\"linear\"", html);
+        Assert.Contains("\"autorange\":\"reversed\"", html);   // first row at the top, as in a table
+        foreach (var value in new[] { "0.910", "0.935", "0.875", "0.900" })
+            Assert.Contains($"\"text\":\"{value}\"", html);
+        Assert.Contains("\"text\":\"72\"", Html(Charts.ConfusionMatrix(new[,] { { 72, 0 }, { 2, 40 } }, ["benign", "malignant"])));
+        Assert.Contains("'0.1' appears 2 times", Assert.Throws<ArgumentException>(() =>
+            Charts.Heatmap(new double[2, 1], ["0.1", "0.1"], ["a"], "rows", "columns")).Message);
+    }
+
+    [Fact]
+    public void A_large_heatmap_draws_without_cell_text()
+    {
+        var labels = Enumerable.Range(0, 30).Select(i => $"r{i}").ToArray();
+        Assert.DoesNotContain("annotations", Html(Charts.Heatmap(new double[30, 30], labels, labels, "rows", "columns")));
+    }
+
+    [Fact]
+    public void Spectrograms_have_seconds_and_hertz_axes()
+    {
+        var html = Html(Charts.Spectrogram(new double[3, 4], [0, 0.01, 0.02, 0.03], [100, 400, 1600], "log-mel"));
+        Assert.Contains("\"x\":[0.0,0.01,0.02,0.03]", html);
+        Assert.Contains("\"y\":[100.0,400.0,1600.0]", html);
+        Assert.Contains("time (s)", html);
+        Assert.Contains("frequency (Hz, log scale)", html);
+        Assert.Contains("\"type\":\"log\"", html);
+        Assert.Contains("3 bands × 4 frames but there are 2 band frequencies", Assert.Throws<ArgumentException>(() =>
+            Charts.Spectrogram(new double[3, 4], [0, 1, 2, 3], [1, 2])).Message);
+        Assert.Contains("band 1 is 50 Hz", Assert.Throws<ArgumentException>(() =>
+            Charts.Spectrogram(new double[2, 1], [0], [100, 50])).Message);
     }
 
     [Fact]

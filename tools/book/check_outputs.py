@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+"""Fails when executed notebooks show a reader what is not theirs to read: a compiler warning under a cell, or a
+progress bar left at its first state (0/N: its updates never reached the executed copy). Also counts, per chapter,
+the kernel's package-installation and extension-loading messages, and prints the largest count (not yet a failure:
+the set-up cell still shows one package list for its own #r and one for the native backend).
+
+Usage: check_outputs.py DIR [DIR ...]   (folders of executed copies: artifacts/notebooks, artifacts/jupyter)
+Each problem is one line: FAILED <folder>/<notebook> cell <N>: <what>; exit status 1 when there is any, 2 when a
+folder holds no executed chapter. Cell numbers count every cell from 1, markdown included, as the runners do.
+"""
+import json
+import os
+import re
+import sys
+
+WARNING = re.compile(r"\bwarning CS\d{4}\b")
+# What the kernel writes while it resolves packages and loads their notebook extensions.
+EXTENSION_NOISE = re.compile(r"Loading extensions? from|Loaded kernel extension|Loading extension script|Restore sources|Install(ed|ing) Packages", re.I)
+# A lib/Notebook/ProgressBar as HTML: "<b>label</b> done/total <progress".
+PROGRESS = re.compile(r"<b>([^<]*)</b> (\d+)/(\d+) <progress")
+# The Jupyter kernel's own start-up script (it finds the kernel's HTTP API from a live notebook page); invisible.
+KERNEL_BOOTSTRAP = "dotnet-interactive-this-cell-"
+
+
+def text_of(output):
+    if output.get("output_type") == "stream":
+        text = output.get("text", "")
+        return "".join(text) if isinstance(text, list) else text
+    data = output.get("data", {})
+    parts = []
+    for mime in ("text/plain", "text/html", "text/markdown"):
+        value = data.get(mime)
+        if value is not None:
+            parts.append("".join(value) if isinstance(value, list) else value)
+    return "\n".join(parts)
+
+
+def problems_of(path, noise):
+    with open(path, encoding="utf-8") as f:
+        notebook = json.load(f)
+    for number, cell in enumerate(notebook.get("cells", []), start=1):
+        for output in cell.get("outputs", []):
+            text = text_of(output)
+            if KERNEL_BOOTSTRAP in text:
+                continue
+            for line in text.splitlines():
+                if WARNING.search(line):
+                    yield number, f"compiler warning: {line.strip()[:200]}"
+            if EXTENSION_NOISE.search(text):
+                noise.append(number)
+            for label, done, total in PROGRESS.findall(text):
+                if int(done) == 0 and int(total) > 0:
+                    yield number, f"progress bar '{label}' shows 0/{total}: its updates are missing from the executed copy"
+
+
+def main(folders):
+    if not folders:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    failures, checked, most_noise = 0, 0, (0, "")
+    for folder in folders:
+        chapters = sorted(f for f in os.listdir(folder) if re.match(r"^[0-9]{2}-.*\.ipynb$", f)) if os.path.isdir(folder) else []
+        if not chapters:
+            print(f"check_outputs: no executed chapters (NN-name.ipynb) in {folder}", file=sys.stderr)
+            return 2
+        for name in chapters:
+            checked += 1
+            noise = []
+            for cell, problem in problems_of(os.path.join(folder, name), noise):
+                failures += 1
+                print(f"FAILED {os.path.join(folder, name)} cell {cell}: {problem}")
+            if len(noise) > most_noise[0]:
+                most_noise = (len(noise), f"{os.path.join(folder, name)} (cells {', '.join(map(str, noise))})")
+    print(f"Output check: {checked} executed notebook(s), {failures} problem(s); at most {most_noise[0]} "
+          f"package-installation or extension-loading output(s) in a chapter{': ' + most_noise[1] if most_noise[0] else ''}.")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
