@@ -199,7 +199,7 @@ public sealed class Trainer
             if (AfterOptimizerStep is { } afterStep)
                 using (no_grad()) afterStep();
 
-            lossSum += lossValue * (double)size;                           // the data loss, without the penalty
+            lossSum += lossValue * size;                                   // the data loss, without the penalty
             seen += size;
             outputs.Add(output.detach().MoveToOuterDisposeScope());
             batchTargets.Add(yb.MoveToOuterDisposeScope());
@@ -281,7 +281,7 @@ public sealed class Trainer
         var text = loss.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var rates = string.Join(", ", (Optimizer.ParamGroups ?? []).Select(g => g.LearningRate.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)));
         return new TrainingDivergedException(epoch, step, loss,
-            $"Training stopped: the loss was {text} at epoch {epoch}, step {step} (the batch of shuffled samples {start} to {start + size - 1}); " +
+            $"Training stopped: the loss was {text} at epoch {epoch}, step {step} (positions {start} to {start + size - 1} of the epoch's {(Options.Shuffle ? "shuffled order" : "samples")}); " +
             $"the weights are those after the previous step. Usual causes: a learning rate too high (this optimizer's is {rates}), inputs with NaN " +
             "or huge values (standardize them), or a loss that takes the log of 0. To train on regardless, set TrainingOptions.StopOnNonFiniteLoss = false.");
     }

@@ -54,7 +54,7 @@ public class TrainerRefusalTests
 
         Assert.Equal((1, 3), (error.Epoch, error.Step));
         Assert.True(double.IsNaN(error.Loss));
-        Assert.Contains("the loss was NaN at epoch 1, step 3 (the batch of shuffled samples 8 to 11)", error.Message);
+        Assert.Contains("the loss was NaN at epoch 1, step 3 (positions 8 to 11 of the epoch's samples)", error.Message);
         Assert.Contains("StopOnNonFiniteLoss = false", error.Message);
         Assert.All(model.parameters(), p => Assert.False(p.isnan().any().item<bool>(), "a NaN reached the weights"));
     }
