@@ -14,6 +14,12 @@ public static class WavFile
 {
     private const ushort FormatPcm = 1, FormatFloat = 3, FormatExtensible = 0xFFFE;
 
+    /// <summary>The largest 'fmt ' chunk there can be: 18 bytes of WAVEFORMATEX and at most 65,535 extra bytes.</summary>
+    private const uint MaxFormatChunk = 18 + ushort.MaxValue;
+
+    /// <summary>Bytes read at a time from a stream that cannot tell its length, so a header that lies costs no more memory than the bytes that come.</summary>
+    private const int ReadBlock = 1 << 20;
+
     private static readonly Dictionary<ushort, string> KnownCodecs = new()
     {
         [2] = "Microsoft ADPCM", [6] = "A-law", [7] = "µ-law", [0x11] = "IMA ADPCM", [0x31] = "GSM 6.10",
@@ -21,12 +27,12 @@ public static class WavFile
     };
 
     /// <summary>Reads a WAV file; with <paramref name="mixToMono"/> the channels are averaged into one.</summary>
-    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="FileNotFoundException">No such file, or a directory is there; the message says which.</exception>
     /// <exception cref="InvalidDataException">Not a WAV file, damaged, unsupported, empty or with non-finite samples; the message names the file and the problem.</exception>
     public static AudioClip Read(string path, bool mixToMono = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"No audio file at '{path}'.", path);
+        RequiredFile.Check(path, "audio");
         using var stream = File.OpenRead(path);
         return Read(stream, path, mixToMono);
     }
@@ -55,7 +61,8 @@ public static class WavFile
             if (id == "fmt ")
             {
                 if (size < 16) throw Bad(source, $"has a 'fmt ' chunk of {size} bytes; at least 16 are needed");
-                format = ParseFormat(ReadBytes(stream, checked((int)size), source, "the 'fmt ' chunk"), source);
+                if (size > MaxFormatChunk) throw Bad(source, $"has a 'fmt ' chunk of {size:N0} bytes; a format description has at most {MaxFormatChunk:N0}, so the file is damaged");
+                format = ParseFormat(ReadBytes(stream, (int)size, source, "the 'fmt ' chunk"), source);
                 SkipPadding(stream, size);
             }
             else if (id == "data")
@@ -67,13 +74,15 @@ public static class WavFile
                 if (size == 0) throw Bad(source, "has no samples (its 'data' chunk is empty)");
                 if (size % format.BlockAlign != 0)
                     throw Bad(source, $"has a 'data' chunk of {size} bytes, not a whole number of {format.BlockAlign}-byte sample frames");
-                var data = ReadBytes(stream, checked((int)size), source, "the 'data' chunk");
+                if (size > Array.MaxLength)
+                    throw Bad(source, $"declares a 'data' chunk of {size:N0} bytes, more than this reader holds in memory ({Array.MaxLength:N0}); split the recording (e.g. with sox or ffmpeg)");
+                var data = ReadBytes(stream, (int)size, source, "the 'data' chunk");
                 var clip = Decode(data, format, source);
                 return mixToMono ? clip.ToMono() : clip;
             }
             else
             {
-                Skip(stream, size + (size & 1), source, $"the '{Printable(chunkHeader.AsSpan(0, 4))}' chunk");
+                Skip(stream, (long)size + (size & 1), source, $"the '{Printable(chunkHeader.AsSpan(0, 4))}' chunk");   // long: 0xFFFFFFFF + 1 must not wrap to 0
             }
         }
     }
@@ -190,10 +199,23 @@ public static class WavFile
 
     private static byte[] ReadBytes(Stream stream, int count, string source, string what)
     {
-        var buffer = new byte[count];
-        var got = stream.ReadAtLeast(buffer, count, throwOnEndOfStream: false);
-        if (got < count) throw Bad(source, $"is truncated: it ends inside {what} ({got} of {count} bytes)");
-        return buffer;
+        if (stream.CanSeek || count <= ReadBlock)
+        {
+            var buffer = new byte[count];
+            var got = stream.ReadAtLeast(buffer, count, throwOnEndOfStream: false);
+            if (got < count) throw Bad(source, $"is truncated: it ends inside {what} ({got:N0} of {count:N0} bytes)");
+            return buffer;
+        }
+        // A stream without a length: grow with the bytes that arrive instead of trusting the declared size.
+        using var collected = new MemoryStream();
+        var block = new byte[ReadBlock];
+        while (collected.Length < count)
+        {
+            var read = stream.Read(block, 0, (int)Math.Min(block.Length, count - collected.Length));
+            if (read == 0) throw Bad(source, $"is truncated: it ends inside {what} ({collected.Length:N0} of {count:N0} bytes)");
+            collected.Write(block, 0, read);
+        }
+        return collected.ToArray();
     }
 
     private static void SkipPadding(Stream stream, uint size)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Compression;
+using Workbook.IO;
 
 namespace Workbook.Data;
 
@@ -35,7 +36,7 @@ public static class Datasets
     /// </summary>
     /// <param name="path">The CSV file; null looks for <c>data/breast-cancer/breast_cancer.csv</c> from the current directory upward.</param>
     /// <exception cref="InvalidDataException">The file is malformed; the message names the file and line.</exception>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist, or a directory is there; the message says which.</exception>
     public static TabularDataset LoadBreastCancer(string? path = null)
     {
         path ??= DataDirectory.Find(Path.Combine("breast-cancer", "breast_cancer.csv"));
@@ -51,7 +52,7 @@ public static class Datasets
     /// </summary>
     /// <param name="path">The file; null looks for <c>data/digits/digits.csv.gz</c> from the current directory upward.</param>
     /// <exception cref="InvalidDataException">The file is malformed; the message names the file and line.</exception>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist, or a directory is there; the message says which.</exception>
     public static TabularDataset LoadDigits(string? path = null)
     {
         path ??= DataDirectory.Find(Path.Combine("digits", "digits.csv.gz"));
@@ -69,7 +70,7 @@ public static class Datasets
     private static (double[,] Features, int[] Labels) ReadNumericTable(string path, string[]? expectedHeader, int rows, int columns, int classes, int? pixelMaximum)
     {
         path = Path.GetFullPath(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"Dataset file {path} does not exist.", path);
+        RequiredFile.Check(path, "dataset");
         InvalidDataException Error(int line, string what) => new($"{path}, line {line}: {what}");
 
         var features = new double[rows, columns];

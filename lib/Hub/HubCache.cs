@@ -79,6 +79,8 @@ public sealed partial class HubCache
         ValidateFileName(fileName);
         if (ResolveRevision(repoId, revision ?? "main", repoType) is not { } commit) return null;
         var path = SnapshotPath(repoId, commit, fileName, repoType);
+        if (Directory.Exists(path))
+            throw new IOException($"The cache entry {path} for '{fileName}' of '{repoId}' is a directory, not a file, so the cache is damaged there: delete that folder and download again.");
         return File.Exists(path) ? path : null; // File.Exists follows the symlink: a dangling link is not a cached file
     }
 
@@ -146,12 +148,24 @@ public sealed partial class HubCache
                 "at most 96 characters, no '--' or '..', not ending in '.git' (e.g. 'openai-community/gpt2').", nameof(repoId));
     }
 
-    /// <summary>Checks a file name inside a repository: relative, forward slashes, no empty, '.' or '..' parts.</summary>
-    /// <exception cref="ArgumentException">The name is empty or could point outside the repository's snapshot folder.</exception>
+    /// <summary>The longest name one part of a path may have on common file systems (ext4, NTFS, APFS), in UTF-8 bytes.</summary>
+    public const int MaxNameBytes = 255;
+
+    /// <summary>
+    /// Checks a file name inside a repository: relative, forward slashes, no empty, '.' or '..' parts, no control
+    /// characters (a NUL would cut the name short on disk), and no part longer than <see cref="MaxNameBytes"/> UTF-8 bytes
+    /// (it could not be written after the download).
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty, has a control character or a part too long for a file system, or could point outside the repository's snapshot folder.</exception>
     public static void ValidateFileName(string fileName)
     {
         if (string.IsNullOrWhiteSpace(fileName))
             throw new ArgumentException("The file name is empty: name a file inside the repository, e.g. 'config.json'.", nameof(fileName));
+        RequireNoControlCharacters(fileName, "file name", nameof(fileName));
+        if (fileName.Split('/').FirstOrDefault(part => System.Text.Encoding.UTF8.GetByteCount(part) > MaxNameBytes) is { } longPart)
+            throw new ArgumentException(
+                $"The file name '{Shorten(fileName)}' has a part of {System.Text.Encoding.UTF8.GetByteCount(longPart)} bytes ('{Shorten(longPart)}'); " +
+                $"file systems allow at most {MaxNameBytes} per folder or file name, so it could not be saved in the cache.", nameof(fileName));
         if (fileName.Contains('\\') || fileName.StartsWith('/') || Path.IsPathRooted(fileName) ||
             fileName.Split('/').Any(part => part is "" or "." or ".."))
             throw new ArgumentException(
@@ -165,9 +179,23 @@ public sealed partial class HubCache
     {
         if (string.IsNullOrWhiteSpace(revision))
             throw new ArgumentException("The revision is empty: use a branch ('main'), a tag or a commit hash.", nameof(revision));
+        RequireNoControlCharacters(revision, "revision", nameof(revision));
+        if (revision.Split('/').Any(part => System.Text.Encoding.UTF8.GetByteCount(part) > MaxNameBytes))
+            throw new ArgumentException($"The revision '{Shorten(revision)}' has a part longer than {MaxNameBytes} bytes, which cannot name a file under refs/.", nameof(revision));
         if (revision.Contains('\\') || revision.StartsWith('/') || revision.Split('/').Any(part => part is "" or "." or ".."))
             throw new ArgumentException($"'{revision}' is not a valid revision: use a branch ('main'), a tag or a commit hash, without '.', '..' or '\\'.", nameof(revision));
     }
+
+    private static void RequireNoControlCharacters(string value, string what, string parameter)
+    {
+        var index = value.AsSpan().IndexOfAnyInRange('\0', '\u001f');
+        if (index < 0) index = value.IndexOf('\u007f');
+        if (index >= 0)
+            throw new ArgumentException(
+                $"The {what} '{Shorten(value.Replace("\0", "\\0", StringComparison.Ordinal))}' has the control character U+{(int)value[index]:X4} at position {index}; names on the hub never contain one.", parameter);
+    }
+
+    private static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "…";
 
     [GeneratedRegex("^[0-9a-f]{40}$")]
     private static partial Regex CommitHashPattern();

@@ -255,17 +255,37 @@ public sealed class HubClient : IDisposable
             {
                 // An absolute address is the CDN that serves an LFS file: stop and download from there. A relative one
                 // (a renamed repository) is followed, as huggingface_hub does.
-                if (Uri.TryCreate(location, UriKind.Absolute, out var target) && (target.Scheme == Uri.UriSchemeHttp || target.Scheme == Uri.UriSchemeHttps))
+                if (HasScheme(location))
+                {
+                    if (!Uri.TryCreate(location, UriKind.Absolute, out var target))
+                        throw BadRedirect(response, current, location, "an address that cannot be parsed", repoId, fileName);
+                    if (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps)
+                        throw BadRedirect(response, current, location, $"a {target.Scheme}: address; only http and https are followed", repoId, fileName);
                     return ReadMetadata(response, target, current, repoId, fileName);
+                }
                 if (hops >= 10)
                     throw new HubException(HubErrorKind.ServerError, $"The hub redirected '{fileName}' of '{repoId}' more than 10 times (last {current}).", repoId, fileName, response.StatusCode);
-                current = new Uri(current, location);
+                if (!Uri.TryCreate(current, location, out var next) || (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps))
+                    throw BadRedirect(response, current, location, "an address that cannot be parsed as an http(s) address", repoId, fileName);
+                current = next;
                 continue;
             }
             if (response.IsSuccessStatusCode) return ReadMetadata(response, current, current, repoId, fileName);
             throw StatusError(response, current, repoId, fileName, revision);
         }
     }
+
+    /// <summary>True when <paramref name="location"/> starts with a URI scheme (<c>https:</c>, <c>file:</c>): on Unix a plain "/path" would otherwise parse as a file address.</summary>
+    private static bool HasScheme(string location)
+    {
+        var colon = location.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && char.IsAsciiLetter(location[0]) && location.AsSpan(0, colon).IndexOfAnyExcept("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.") < 0;
+    }
+
+    private static HubException BadRedirect(HttpResponseMessage response, Uri from, string location, string problem, string repoId, string fileName) =>
+        new(HubErrorKind.ServerError,
+            $"The hub redirected '{fileName}' of '{repoId}' from {from} to '{(location.Length <= 200 ? location : location[..200] + "…")}', {problem}. " +
+            "Check HF_ENDPOINT (or HubOptions.Endpoint): a real hub never sends this.", repoId, fileName, response.StatusCode);
 
     private HubFileMetadata ReadMetadata(HttpResponseMessage response, Uri location, Uri url, string repoId, string fileName)
     {
@@ -290,19 +310,37 @@ public sealed class HubClient : IDisposable
         var partial = blob + ".incomplete";
         Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
         string? sha256;
+        // One deadline over every attempt and pause: each read and each resume restarting a clock lets a trickle run forever.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(Options.DownloadTimeout);
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                sha256 = await DownloadAttemptAsync(metadata, partial, repoId, fileName, progress, cancellationToken).ConfigureAwait(false);
+                sha256 = await DownloadAttemptAsync(metadata, partial, repoId, fileName, progress, deadline.Token).ConfigureAwait(false);
                 break;
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsBrokenOff(e))
+            catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                var kept = File.Exists(partial) ? new FileInfo(partial).Length : 0;
+                throw new HubException(HubErrorKind.Interrupted,
+                    $"Downloading '{fileName}' of '{repoId}' did not finish within {Seconds(Options.DownloadTimeout)} (HubOptions.DownloadTimeout); {kept:N0} of " +
+                    $"{(metadata.Size is { } s ? s.ToString("N0", CultureInfo.InvariantCulture) : "?")} bytes are kept in {partial} and the next call resumes from there. " +
+                    "A connection this slow may be throttled: try again later, or raise DownloadTimeout.", repoId, fileName, innerException: e);
+            }
+            catch (Exception e) when (!deadline.IsCancellationRequested && IsBrokenOff(e))
             {
                 if (attempt < Options.MaxRetries)
                 {
                     var pause = Options.RetryDelay * Math.Pow(2, attempt);
-                    await Task.Delay(pause < TimeSpan.FromSeconds(10) ? pause : TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await Task.Delay(pause < TimeSpan.FromSeconds(10) ? pause : TimeSpan.FromSeconds(10), deadline.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // the deadline passed during the pause: the next attempt reports it
+                    }
                     continue;
                 }
                 var kept = File.Exists(partial) ? new FileInfo(partial).Length : 0;
@@ -395,6 +433,16 @@ public sealed class HubClient : IDisposable
             }
             idle.CancelAfter(Timeout.InfiniteTimeSpan);
             if (read == 0) break;
+            if (total is { } announced && done + read > announced)
+            {
+                // Never write past the size the hub announced: a server that keeps sending would otherwise fill the disk.
+                file.SetLength(0);
+                await file.DisposeAsync().ConfigureAwait(false);
+                File.Delete(partial);
+                throw new HubException(HubErrorKind.IntegrityMismatch,
+                    $"The server sent more than the {announced:N0} bytes announced for '{fileName}' of '{repoId}' ({metadata.Location}); the download was stopped at that size " +
+                    "and the partial file deleted. A proxy or a broken mirror may be altering it; run again to download it afresh.", repoId, fileName);
+            }
             await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             hash?.AppendData(buffer, 0, read);
             done += read;

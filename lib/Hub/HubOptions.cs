@@ -35,6 +35,13 @@ public sealed record HubOptions
     /// <summary>How long a download may go without receiving a byte before it counts as broken off (default 30 s).</summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The longest one file's download may take, resumes and pauses between them included (default 2 hours: a 5 GB file
+    /// at 1 MB/s needs 83 minutes). <see cref="ReadTimeout"/> ends a body that stops; this ends one that trickles. The
+    /// bytes received are kept, so the next call resumes.
+    /// </summary>
+    public TimeSpan DownloadTimeout { get; init; } = TimeSpan.FromHours(2);
+
     /// <summary>How often a broken-off download is resumed before giving up (default 3).</summary>
     public int MaxRetries { get; init; } = 3;
 
@@ -77,6 +84,7 @@ public sealed record HubOptions
         RequirePositive(ConnectTimeout, nameof(ConnectTimeout));
         RequirePositive(RequestTimeout, nameof(RequestTimeout));
         RequirePositive(ReadTimeout, nameof(ReadTimeout));
+        RequirePositive(DownloadTimeout, nameof(DownloadTimeout));
         RequirePositive(LockTimeout, nameof(LockTimeout));
         if (RetryDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RetryDelay), RetryDelay, "RetryDelay must not be negative.");
         if (MaxRetries < 0) throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, "MaxRetries must be 0 or more.");

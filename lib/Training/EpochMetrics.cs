@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Workbook.Training;
@@ -5,6 +6,8 @@ namespace Workbook.Training;
 /// <summary>Metrics a <see cref="Trainer"/> computes from a whole epoch's outputs and targets.</summary>
 public static class EpochMetrics
 {
+    private static readonly Scalar Zero = 0.ToScalar();                  // kept: an implicit Scalar can be finalised mid-call
+
     /// <summary>
     /// Fraction of correct class predictions. Works for both classifier heads: with one logit per class
     /// (outputs [n, classes], targets int64 [n]) the prediction is the arg-max; with a single logit
@@ -29,7 +32,7 @@ public static class EpochMetrics
         ArgumentNullException.ThrowIfNull(outputs);
         return outputs.dim() == 2 && outputs.shape[1] > 1
             ? outputs.argmax(1)
-            : outputs.flatten().gt(0).to(ScalarType.Int64);
+            : outputs.flatten().gt(Zero).to(ScalarType.Int64);
     }
 
     /// <summary>

@@ -11,8 +11,15 @@ namespace Workbook.Training;
 /// (<see cref="AfterBackward"/>, <see cref="AfterOptimizerStep"/>).
 /// </summary>
 /// <remarks>
-/// The data is moved to the device of the model's parameters: move the model with <c>model.to(device)</c> before
-/// creating its optimizer (moving afterwards leaves the optimizer holding the old tensors).
+/// <para>The data is moved to the device of the model's parameters: move the model with <c>model.to(device)</c> before
+/// creating its optimizer (moving afterwards leaves the optimizer holding the old tensors).</para>
+/// <para>Bad settings and data are refused before they reach libtorch: a learning rate that is NaN, infinite or
+/// negative; with <c>nn.CrossEntropyLoss</c>, labels outside 0 to classes − 1 or float labels (the message names the
+/// targets, the value and the valid range); and by default the first step whose loss is not finite stops training with
+/// a <see cref="TrainingDivergedException"/> naming the epoch and step.</para>
+/// <para>The per-step code passes TorchSharp the <see cref="Scalar"/>s it needs from fields, never from implicit
+/// conversions: in TorchSharp 0.107 an implicit Scalar (the alpha of <c>a + b</c>) can be finalised by a garbage
+/// collection while libtorch still reads it.</para>
 /// </remarks>
 /// <example><code>
 /// var model = new SimpleModel();
@@ -22,7 +29,9 @@ namespace Workbook.Training;
 /// </code></example>
 public sealed class Trainer
 {
+    private static readonly Scalar One = 1.ToScalar();
     private readonly Func<Tensor, Tensor, Tensor> _loss;
+    private readonly long? _classLossIgnoreIndex;
 
     /// <summary>A trainer for <paramref name="model"/>, stepping <paramref name="optimizer"/> on <paramref name="loss"/>(outputs, targets).</summary>
     /// <exception cref="ArgumentException">The optimizer does not hold the model's parameters, or an option is out of range.</exception>
@@ -33,6 +42,7 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(loss);
         Options = options ?? new TrainingOptions();
         Options.Validate();
+        RequireUsableLearningRates(optimizer);
         var optimized = optimizer.parameters().Select(p => p.Handle).ToHashSet();
         if (!model.parameters().Where(p => p.requires_grad).Any(p => optimized.Contains(p.Handle)))
             throw new ArgumentException("The optimizer holds none of the model's parameters. Create the optimizer from this model instance " +
@@ -43,8 +53,12 @@ public sealed class Trainer
     }
 
     /// <summary>A trainer whose loss is a TorchSharp loss module such as <c>nn.CrossEntropyLoss()</c>.</summary>
+    /// <remarks>With <c>nn.CrossEntropyLoss</c>, the targets are checked before training: class indices (Int64) from 0 to classes − 1, or class probabilities of the outputs' shape.</remarks>
     public Trainer(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, nn.Module<Tensor, Tensor, Tensor> loss, TrainingOptions? options = null)
-        : this(model, optimizer, (loss ?? throw new ArgumentNullException(nameof(loss))).call, options) { }
+        : this(model, optimizer, (loss ?? throw new ArgumentNullException(nameof(loss))).call, options)
+    {
+        if (loss is TorchSharp.Modules.CrossEntropyLoss crossEntropy) _classLossIgnoreIndex = crossEntropy.ignore_index ?? -100;
+    }
 
     /// <summary>The model being trained.</summary>
     public nn.Module<Tensor, Tensor> Model { get; }
@@ -78,10 +92,12 @@ public sealed class Trainer
     /// evaluating on the validation pair after each when given.
     /// </summary>
     /// <returns><see cref="History"/>, with the new epochs appended.</returns>
-    /// <exception cref="ArgumentException">The tensors do not pair up, or early stopping watches a value that is not recorded.</exception>
+    /// <exception cref="ArgumentException">The tensors do not pair up, the targets do not fit the loss, a learning rate is not a finite number ≥ 0, or early stopping watches a value that is not recorded.</exception>
+    /// <exception cref="TrainingDivergedException">A step's loss was NaN or infinite and <see cref="TrainingOptions.StopOnNonFiniteLoss"/> is on.</exception>
     public TrainingHistory Fit(Tensor features, Tensor targets, Tensor? validationFeatures = null, Tensor? validationTargets = null)
     {
         Options.Validate();
+        RequireUsableLearningRates(Optimizer);                             // a scheduler may have changed it since the constructor
         RequirePaired(features, targets, "training");
         if ((validationFeatures is null) != (validationTargets is null))
             throw new ArgumentException("Give both validation features and validation targets, or neither.");
@@ -100,11 +116,18 @@ public sealed class Trainer
         int? bestEpoch = null, sinceBest = 0;
         History.StoppedEpoch = null;
         History.RestoredEpoch = null;
+        var targetsChecked = false;
         for (var i = 0; i < Options.Epochs; i++)
         {
             var epoch = History.Epochs.Count + 1;
             var clock = Stopwatch.StartNew();
-            var values = RunEpoch(x, y, epoch);
+            var values = RunEpoch(x, y, epoch, outputs =>
+            {
+                if (targetsChecked) return;
+                CheckTargets(outputs, y, "training");
+                if (yVal is not null) CheckTargets(outputs, yVal, "validation");
+                targetsChecked = true;
+            });
             if (xVal is not null)
                 foreach (var (name, value) in Evaluate(xVal, yVal!)) values.Add(new($"val_{name}", value));
             var record = new EpochRecord(epoch, values, clock.Elapsed.TotalSeconds);
@@ -135,18 +158,23 @@ public sealed class Trainer
         return History;
     }
 
-    /// <summary>One epoch over the training data: the whole algorithm of this class.</summary>
-    private List<KeyValuePair<string, double>> RunEpoch(Tensor x, Tensor y, int epoch)
+    /// <summary>
+    /// One epoch over the training data: the whole algorithm of this class. <paramref name="checkTargets"/> sees each
+    /// batch's outputs before its loss (the outputs tell how many classes there are).
+    /// </summary>
+    private List<KeyValuePair<string, double>> RunEpoch(Tensor x, Tensor y, int epoch, Action<Tensor> checkTargets)
     {
         var seed = DeriveSeed(Options.Seed, epoch);
         torch.manual_seed(seed);                                           // dropout masks: reproducible, resumable
         var n = x.shape[0];
         using var epochScope = NewDisposeScope();
-        var order = Options.Shuffle ? randperm(n, generator: new Generator((ulong)seed)).to(x.device) : arange(n, device: x.device);
+        using var count = n.ToScalar();
+        var order = Options.Shuffle ? randperm(n, generator: new Generator((ulong)seed)).to(x.device) : arange(count, device: x.device);
         var outputs = new List<Tensor>();
         var batchTargets = new List<Tensor>();
         double lossSum = 0;
         long seen = 0;
+        var stepNumber = 0;
         Model.train();
         for (long start = 0; start < n; start += Options.BatchSize)
         {
@@ -156,10 +184,14 @@ public sealed class Trainer
             var batch = order.narrow(0, start, size);
             var (xb, yb) = (x.index_select(0, batch), y.index_select(0, batch));
 
+            stepNumber++;
             Optimizer.zero_grad();
             var output = Model.call(xb);
+            checkTargets(output);
             var loss = _loss(output, yb);
-            var objective = Options.L1 > 0 || Options.L2 > 0 ? loss + WeightPenalty.Compute(Model, Options.L1, Options.L2) : loss;
+            var lossValue = loss.item<float>();
+            if (!float.IsFinite(lossValue) && Options.StopOnNonFiniteLoss) throw Diverged(epoch, stepNumber, lossValue, start, size);
+            var objective = Options.L1 > 0 || Options.L2 > 0 ? loss.add(WeightPenalty.Compute(Model, Options.L1, Options.L2), One) : loss;
             objective.backward();
             AfterBackward?.Invoke();
             if (Options.GradientClipNorm is { } clip) nn.utils.clip_grad_norm_(Model.parameters(), clip);
@@ -167,7 +199,7 @@ public sealed class Trainer
             if (AfterOptimizerStep is { } afterStep)
                 using (no_grad()) afterStep();
 
-            lossSum += loss.item<float>() * size;                          // the data loss, without the penalty
+            lossSum += lossValue * size;                                   // the data loss, without the penalty
             seen += size;
             outputs.Add(output.detach().MoveToOuterDisposeScope());
             batchTargets.Add(yb.MoveToOuterDisposeScope());
@@ -187,6 +219,7 @@ public sealed class Trainer
         using var scope = NewDisposeScope();
         var outputs = Predict(features);
         var y = targets.to(outputs.device);
+        CheckTargets(outputs, y, "evaluation");
         var values = new List<KeyValuePair<string, double>> { new("loss", _loss(outputs, y).item<float>()) };
         foreach (var (name, metric) in Metrics) values.Add(new(name, metric(outputs, y)));
         return values;
@@ -223,6 +256,35 @@ public sealed class Trainer
 
     /// <summary>The seed of epoch <paramref name="epoch"/>: distinct per epoch, the same on every run.</summary>
     internal static long DeriveSeed(int seed, int epoch) => (long)(((ulong)(uint)seed * 0x9E3779B97F4A7C15UL + (ulong)epoch * 0xBF58476D1CE4E5B9UL) >> 33);
+
+    private void CheckTargets(Tensor outputs, Tensor targets, string what)
+    {
+        if (_classLossIgnoreIndex is { } ignoreIndex) ClassIndexTargets.Check(outputs, targets, ignoreIndex, what);
+    }
+
+    /// <summary>PyTorch refuses a learning rate that is not ≥ 0; TorchSharp 0.107 lets NaN through, which trains silently to NaN weights.</summary>
+    private static void RequireUsableLearningRates(optim.Optimizer optimizer)
+    {
+        var group = 0;
+        foreach (var controller in optimizer.ParamGroups ?? [])
+        {
+            var rate = controller.LearningRate;
+            if (!(rate >= 0) || double.IsInfinity(rate))
+                throw new ArgumentOutOfRangeException(nameof(optimizer), rate,
+                    $"The optimizer's learning rate{(group > 0 ? $" (parameter group {group})" : "")} is {rate.ToString(System.Globalization.CultureInfo.InvariantCulture)}; it must be a finite number ≥ 0 (e.g. lr: 0.001).");
+            group++;
+        }
+    }
+
+    private TrainingDivergedException Diverged(int epoch, int step, float loss, long start, long size)
+    {
+        var text = loss.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var rates = string.Join(", ", (Optimizer.ParamGroups ?? []).Select(g => g.LearningRate.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)));
+        return new TrainingDivergedException(epoch, step, loss,
+            $"Training stopped: the loss was {text} at epoch {epoch}, step {step} (positions {start} to {start + size - 1} of the epoch's {(Options.Shuffle ? "shuffled order" : "samples")}); " +
+            $"the weights are those after the previous step. Usual causes: a learning rate too high (this optimizer's is {rates}), inputs with NaN " +
+            "or huge values (standardize them), or a loss that takes the log of 0. To train on regardless, set TrainingOptions.StopOnNonFiniteLoss = false.");
+    }
 
     private Dictionary<string, Tensor> CloneWeights()
     {

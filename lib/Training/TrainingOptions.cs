@@ -14,6 +14,10 @@ namespace Workbook.Training;
 /// <param name="L2">Adds L2 × Σw² over the weight matrices to the loss. (SGD's weight_decay wd equals L2 = wd / 2.)</param>
 /// <param name="EarlyStopping">Stop when a validation value stops improving; null trains every epoch.</param>
 /// <param name="EvaluationBatchSize">Samples per forward pass when evaluating (no gradients, so larger than training).</param>
+/// <param name="StopOnNonFiniteLoss">
+/// Stop with a <see cref="TrainingDivergedException"/> (naming the epoch and step) at the first step whose loss is NaN or
+/// infinite, before it reaches the weights; false trains on and records the non-finite loss in the history.
+/// </param>
 public sealed record TrainingOptions(
     int Epochs = 10,
     int BatchSize = 32,
@@ -24,7 +28,8 @@ public sealed record TrainingOptions(
     double L1 = 0.0,
     double L2 = 0.0,
     EarlyStopping? EarlyStopping = null,
-    int EvaluationBatchSize = 1024)
+    int EvaluationBatchSize = 1024,
+    bool StopOnNonFiniteLoss = true)
 {
     /// <summary>Throws if an option is out of range, naming it.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>

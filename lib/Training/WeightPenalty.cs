@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Workbook.Training;
@@ -16,10 +17,13 @@ public static class WeightPenalty
         var weights = model.parameters().Where(p => p.requires_grad && p.dim() >= 2).ToList();
         var device = weights.FirstOrDefault()?.device ?? CPU;
         var penalty = zeros(1, device: device).squeeze();
+        // Scalars held in locals until the end, not implicit conversions: a GC could finalise those during the native call.
+        using var l1Scalar = l1.ToScalar();
+        using var l2Scalar = l2.ToScalar();
         foreach (var w in weights)
         {
-            if (l1 > 0) penalty = penalty + l1 * w.abs().sum();
-            if (l2 > 0) penalty = penalty + l2 * w.pow(2).sum();
+            if (l1 > 0) penalty = penalty.add(w.abs().sum(), l1Scalar);
+            if (l2 > 0) penalty = penalty.add(w.mul(w).sum(), l2Scalar);     // not square(): TorchSharp makes it pow(2), an implicit Scalar
         }
         return penalty;
     }

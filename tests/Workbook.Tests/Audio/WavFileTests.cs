@@ -136,4 +136,68 @@ public sealed class WavFileTests : IDisposable
         using var tensor = clip.ToTensor();
         Assert.Equal([2L, 2], tensor.shape);
     }
+
+    /// <summary>A stream that cannot seek or tell its length, like a pipe or a network body.</summary>
+    private sealed class ForwardOnlyStream(byte[] bytes) : Stream
+    {
+        private readonly MemoryStream _inner = new(bytes);
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>The bytes of one chunk header with a size that need not match what follows.</summary>
+    private static byte[] ChunkHeader(string id, uint size) => [.. Encoding.ASCII.GetBytes(id), .. BitConverter.GetBytes(size)];
+
+    private static byte[] Riff(params byte[][] parts) =>
+        [.. "RIFF"u8.ToArray(), .. BitConverter.GetBytes(uint.MaxValue), .. "WAVE"u8.ToArray(), .. parts.SelectMany(p => p)];
+
+    [Fact]
+    public void A_chunk_of_size_0xFFFFFFFF_does_not_wrap_to_zero_and_let_its_bytes_pass_for_a_data_chunk()
+    {
+        var fmt = Fmt(1, 1, 16000, 16);
+        var hidden = Wav(("data", [1, 0, 2, 0]))[12..];                      // a data chunk right where the huge chunk's body starts
+        var bytes = Riff(ChunkHeader("fmt ", (uint)fmt.Length), fmt, ChunkHeader("LIST", uint.MaxValue), hidden);
+
+        foreach (var stream in new Stream[] { new MemoryStream(bytes), new ForwardOnlyStream(bytes) })
+        {
+            var error = Assert.Throws<InvalidDataException>(() => WavFile.Read(stream, "huge.wav"));
+            Assert.Contains("'huge.wav' is truncated: it ends inside the 'LIST' chunk", error.Message);
+        }
+    }
+
+    [Fact]
+    public void Absurd_fmt_and_data_sizes_on_a_stream_without_a_length_are_clear_errors_not_overflow_or_out_of_memory()
+    {
+        var hugeFormat = Riff(ChunkHeader("fmt ", 0xFFFFFFF0), Fmt(1, 1, 16000, 16));
+        Assert.Contains("has a 'fmt ' chunk of 4,294,967,280 bytes; a format description has at most 65,553",
+            Assert.Throws<InvalidDataException>(() => WavFile.Read(new ForwardOnlyStream(hugeFormat), "fmt.wav")).Message);
+
+        var fmt = Fmt(1, 1, 16000, 16);
+        var overLimit = Riff(ChunkHeader("fmt ", (uint)fmt.Length), fmt, ChunkHeader("data", 0xFFFFFFF0), [1, 0]);
+        Assert.Contains("declares a 'data' chunk of 4,294,967,280 bytes, more than this reader holds in memory",
+            Assert.Throws<InvalidDataException>(() => WavFile.Read(new ForwardOnlyStream(overLimit), "data.wav")).Message);
+
+        // Under the limit but far more than arrives: read as the bytes come, so the lie costs no 2 GB allocation.
+        var lying = Riff(ChunkHeader("fmt ", (uint)fmt.Length), fmt, ChunkHeader("data", 0x7FFFFF00), new byte[3000]);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var truncated = Assert.Throws<InvalidDataException>(() => WavFile.Read(new ForwardOnlyStream(lying), "lying.wav"));
+        Assert.Contains("is truncated: it ends inside the 'data' chunk (3,000 of 2,147,483,392 bytes)", truncated.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64 << 20, "the declared size was allocated up front");
+    }
+
+    [Fact]
+    public void A_directory_given_as_the_audio_file_is_named_as_a_directory()
+    {
+        var error = Assert.Throws<FileNotFoundException>(() => WavFile.Read(_folder));
+        Assert.Contains("is a directory, not a file", error.Message);
+        Assert.Contains("does not exist", Assert.Throws<FileNotFoundException>(() => WavFile.Read(Path.Combine(_folder, "none.wav"))).Message);
+    }
 }

@@ -131,4 +131,19 @@ public class DatasetsTests
     private static string TempFile(string name) => Path.Combine(Path.GetTempPath(), $"workbook-{Guid.NewGuid():N}-{name}");
 
     private static double[] Row(TabularDataset data, int row) => [.. Enumerable.Range(0, data.FeatureCount).Select(j => data.Features[row, j])];
+
+    [Fact]
+    public void A_directory_given_as_the_dataset_file_is_named_as_a_directory()
+    {
+        var folder = Directory.CreateTempSubdirectory("wb-dataset-dir-");
+        try
+        {
+            var error = Assert.Throws<FileNotFoundException>(() => Datasets.LoadBreastCancer(folder.FullName));
+            Assert.Contains("is a directory, not a file", error.Message);
+        }
+        finally
+        {
+            folder.Delete();
+        }
+    }
 }

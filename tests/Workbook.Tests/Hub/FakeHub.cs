@@ -82,6 +82,15 @@ internal sealed class FakeHub : IAsyncDisposable
     /// <summary>Completed once a body has stalled.</summary>
     public TaskCompletionSource Stalled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>GET bodies carry this many bytes more than the file (and say so in Content-Length); HEAD still announces the file's size.</summary>
+    public int ExtraBodyBytes { get; set; }
+
+    /// <summary>When set, GET bodies are sent one byte at a time with this pause between bytes.</summary>
+    public TimeSpan? TrickleInterval { get; set; }
+
+    /// <summary>When set, every resolve address answers 302 with this Location (and nothing else).</summary>
+    public string? ForcedLocation { get; set; }
+
     /// <summary>Old repository ids that answer with a relative redirect to the new one (a renamed repository).</summary>
     public ConcurrentDictionary<string, string> Renamed { get; } = new();
 
@@ -174,6 +183,11 @@ internal sealed class FakeHub : IAsyncDisposable
             if (request.Method == "GET") await stream.WriteAsync(page, cancel);
             return;
         }
+        if (ForcedLocation is { } forced)
+        {
+            await WriteHeadAsync(stream, 302, [("Location", forced)], 0, cancel);
+            return;
+        }
         var repoId = path[1..resolve];
         var rest = path[(resolve + "/resolve/".Length)..];
         var slash = rest.IndexOf('/');
@@ -252,9 +266,25 @@ internal sealed class FakeHub : IAsyncDisposable
             status = 206;
             headers.Add(("Content-Range", $"bytes {start}-{content.Length - 1}/{content.Length}"));
         }
+        if (request.Method == "HEAD")
+        {
+            await WriteHeadAsync(stream, status, headers, content.Length - start, cancel);
+            return;
+        }
+        if (ExtraBodyBytes > 0) content = [.. content, .. new byte[ExtraBodyBytes]];
         var body = content.AsMemory(start);
         await WriteHeadAsync(stream, status, headers, body.Length, cancel);
-        if (request.Method == "HEAD") return;
+
+        if (TrickleInterval is { } pause)
+        {
+            for (var i = 0; i < body.Length; i++)
+            {
+                await stream.WriteAsync(body.Slice(i, 1), cancel);
+                await stream.FlushAsync(cancel);
+                await Task.Delay(pause, cancel);
+            }
+            return;
+        }
 
         if (StallAfterBytes is { } stall)
         {

@@ -10,7 +10,7 @@ internal sealed class TempCache : IDisposable
     public string Root => Folder.FullName;
 
     /// <summary>A client of <paramref name="endpoint"/> that ignores the environment: no token unless given, online unless told.</summary>
-    public HubClient Client(string endpoint, string token = "", bool offline = false, int maxRetries = 0, TimeSpan? requestTimeout = null) =>
+    public HubClient Client(string endpoint, string token = "", bool offline = false, int maxRetries = 0, TimeSpan? requestTimeout = null, TimeSpan? downloadTimeout = null) =>
         new(new HubOptions
         {
             Endpoint = endpoint,
@@ -22,6 +22,7 @@ internal sealed class TempCache : IDisposable
             RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(10),
             ReadTimeout = TimeSpan.FromSeconds(10),
             ConnectTimeout = TimeSpan.FromSeconds(5),
+            DownloadTimeout = downloadTimeout ?? TimeSpan.FromMinutes(1),
         });
 
     public void Dispose()

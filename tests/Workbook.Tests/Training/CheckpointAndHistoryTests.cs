@@ -71,6 +71,67 @@ public sealed class CheckpointAndHistoryTests : IDisposable
     }
 
     [Fact]
+    public void A_flipped_byte_anywhere_is_refused_by_the_checksum_before_anything_is_loaded()
+    {
+        var (model, optimizer) = Fresh();
+        var path = Path.Combine(_directory, "good.ckpt");
+        Checkpoint.Save(path, model, optimizer, TrainedHistory(model, optimizer));
+        var bytes = File.ReadAllBytes(path);
+        var headerEnd = 12 + BitConverter.ToInt32(bytes, 8);
+        // Inside the model's tensor data, inside the header's JSON, and in the model section's length.
+        foreach (var offset in new[] { headerEnd + 8 + (bytes.Length - headerEnd) / 3, headerEnd - 20, headerEnd + 1 })
+        {
+            var damaged = (byte[])bytes.Clone();
+            damaged[offset] ^= 0x01;
+            var flipped = Path.Combine(_directory, $"flipped-{offset}.ckpt");
+            File.WriteAllBytes(flipped, damaged);
+            var (target, targetOptimizer) = Fresh(seed: 9);
+            var before = target.state_dict().ToDictionary(p => p.Key, p => p.Value.clone());
+
+            var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(flipped, target, targetOptimizer));
+
+            Assert.True(error.Message.StartsWith($"'{flipped}'", StringComparison.Ordinal) && error.Message.Contains("SHA-256 checksum does not match", StringComparison.Ordinal), error.Message);
+            foreach (var (name, tensor) in target.state_dict())
+                Assert.True(tensor.allclose(before[name], 0, 0), $"{name} changed although the load was refused");
+        }
+    }
+
+    [Fact]
+    public void A_format_1_checkpoint_without_a_checksum_still_loads_and_extra_bytes_are_refused()
+    {
+        var (model, optimizer) = Fresh();
+        var path = Path.Combine(_directory, "new.ckpt");
+        var history = TrainedHistory(model, optimizer);
+        Checkpoint.Save(path, model, optimizer, history);
+        var bytes = File.ReadAllBytes(path);
+        var headerLength = BitConverter.ToInt32(bytes, 8);
+        var header = System.Text.Encoding.UTF8.GetString(bytes, 12, headerLength);
+        Assert.Contains("\"Format\":2", header);
+        var old = System.Text.Encoding.UTF8.GetBytes(header.Replace("\"Format\":2", "\"Format\":1"));
+        byte[] formatOne = [.. bytes[..12], .. old, .. bytes[(12 + headerLength)..^32]];   // the layout before the checksum
+        var oldPath = Path.Combine(_directory, "old.ckpt");
+        File.WriteAllBytes(oldPath, formatOne);
+
+        var (copy, copyOptimizer) = Fresh(seed: 3);
+        Assert.Equal(history.Series("loss"), Checkpoint.Load(oldPath, copy, copyOptimizer).Series("loss"));
+        foreach (var ((name, a), (_, b)) in model.state_dict().Zip(copy.state_dict()))
+            Assert.True(a.allclose(b, 0, 0), $"{name} differs after loading the format 1 file");
+
+        File.WriteAllBytes(oldPath, [.. formatOne, 1, 2, 3]);
+        Assert.Contains("3 unexpected bytes follow", Assert.Throws<InvalidDataException>(() => Checkpoint.Load(oldPath, copy, copyOptimizer)).Message);
+    }
+
+    [Fact]
+    public void A_directory_given_as_the_checkpoint_is_named_as_a_directory()
+    {
+        var (model, optimizer) = Fresh();
+        var folder = Path.Combine(_directory, "run1");
+        Directory.CreateDirectory(folder);
+        var error = Assert.Throws<FileNotFoundException>(() => Checkpoint.Load(folder, model, optimizer));
+        Assert.Contains("is a directory, not a file", error.Message);
+    }
+
+    [Fact]
     public void A_failed_replace_leaves_other_files_alone_and_no_temporary_file()
     {
         var (model, optimizer) = Fresh();
