@@ -53,6 +53,36 @@ public sealed class SmallCnn : nn.Module<Tensor, Tensor>
     public long FeatureCount { get; }
     private int FinalSize => Options.ImageSize >> Options.Widths.Count;
 
+    /// <summary>
+    /// The activations after block <paramref name="block"/>'s ReLU (1-based, before its pooling): what that block's
+    /// filters respond to, [batch, channels, size, size]. Runs in evaluation mode without gradients.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">There is no such block.</exception>
+    public Tensor FeatureMaps(Tensor images, int block = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(block, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(block, Options.Widths.Count);
+        ImageInput.Require(images, Options.InputChannels, Options.ImageSize, nameof(SmallCnn));
+        var wasTraining = training;
+        eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var x = images;
+            foreach (var (name, layer) in backbone.named_children())
+            {
+                x = ((nn.Module<Tensor, Tensor>)layer).call(x);
+                if (name == $"relu{block}") return x.MoveToOuterDisposeScope();
+            }
+            throw new InvalidOperationException($"Block {block} has no ReLU layer.");
+        }
+        finally
+        {
+            train(wasTraining);
+        }
+    }
+
     /// <summary>Maps images [batch, C, H, W] to logits [batch, classes].</summary>
     /// <exception cref="ArgumentException">The input is not a float image batch of the configured size.</exception>
     public override Tensor forward(Tensor input)
