@@ -6,6 +6,10 @@
 # Open MPI (chapter 16 and its tests launch `mpirun`): Debian's openmpi-bin and libopenmpi-dev, installed with apt
 # when mpirun or libmpi.so.40 is missing (root, or sudo). Elsewhere it says what to install and goes on.
 #
+# Fashion-MNIST (chapters 07 and 08): Debian's dataset-fashion-mnist (30 MB, MIT licence), installed the same way when
+# /usr/share/datasets/fashion-mnist lacks its four files. If it cannot be installed, setup says so and goes on: the
+# chapters then use the 8×8 digits in data/ and say so in one line.
+#
 # The Debian 12 TorchSharp fix (REFERENCE trap 1) runs inside the build (build/TorchSharpNativeFix.targets) and
 # prints one line when it changes a file.
 set -euo pipefail
@@ -63,6 +67,36 @@ ensure_open_mpi() {
   echo "Installed Debian packages: ${packages[*]} ($(mpirun --version 2>/dev/null | head -1))."
 }
 ensure_open_mpi
+
+ensure_fashion_mnist() {
+  local folder=/usr/share/datasets/fashion-mnist file missing=false
+  for file in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz; do
+    [ -f "$folder/$file" ] || missing=true
+  done
+  "$missing" || return 0
+  local package=dataset-fashion-mnist sudo=()
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup.sh: Fashion-MNIST is not in $folder and this is not a Debian/Ubuntu system; chapters 07 and 08 will use the 8×8 digits (or set WORKBOOK_FASHION_MNIST to a folder with the four IDX files)." >&2
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+      echo "setup.sh: Fashion-MNIST is missing; as root run: apt-get install $package (chapters 07 and 08 use the 8×8 digits until then)." >&2
+      return 0
+    fi
+    sudo=(sudo)
+  fi
+  local apt_log; apt_log="$(mktemp)"
+  if ! { "${sudo[@]}" apt-get update && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+         apt-get install -y --no-install-recommends "$package"; } >"$apt_log" 2>&1; then
+    tail -5 "$apt_log" >&2; rm -f "$apt_log"
+    echo "setup.sh: installing $package failed (output above); chapters 07 and 08 will use the 8×8 digits." >&2
+    return 0
+  fi
+  rm -f "$apt_log"
+  echo "Installed Debian package: $package (Fashion-MNIST in $folder)."
+}
+ensure_fashion_mnist
 
 echo "Building the workbook (first time: restores ~1 GB of packages, mostly libtorch) ..."
 log="$(mktemp)"
