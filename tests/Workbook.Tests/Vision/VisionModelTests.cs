@@ -104,3 +104,23 @@ public sealed class VisionModelTests
         Assert.True((withSkip - branch).max().item<float>() > 0.1f);
     }
 }
+
+public sealed class TorchVisionNamesTests
+{
+    static TorchVisionNamesTests() => torch.InitializeDeviceType(DeviceType.CPU);
+
+    [Fact]
+    public void Torchvision_resnet18_names_and_shapes_equal_pytorchs_state_dict_keys()
+    {
+        // Golden from Debian's python3-torchvision 0.14.1 (tests/fixtures/vision/make_resnet18_names.py): what a converted
+        // ImageNet checkpoint holds. Equal names and shapes mean chapter 08's name mapping for such a file is the identity.
+        using var golden = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Repository.Fixture(Path.Combine("vision", "resnet18_state_dict.json"))));
+        var expected = golden.RootElement.GetProperty("state_dict").EnumerateArray()
+            .Select(e => (Name: e[0].GetString()!, Shape: string.Join("x", e[1].EnumerateArray().Select(d => d.GetInt64())))).ToList();
+        var model = torchvision.models.resnet18(device: META);
+        var actual = model.named_parameters().Select(p => (Name: p.name, Shape: string.Join("x", p.parameter.shape)))
+            .Concat(model.named_buffers().Select(b => (Name: b.name, Shape: string.Join("x", b.buffer.shape)))).ToList();
+        Assert.Equal(122, expected.Count);
+        Assert.Equal(expected.OrderBy(e => e.Name, StringComparer.Ordinal), actual.OrderBy(e => e.Name, StringComparer.Ordinal));
+    }
+}
