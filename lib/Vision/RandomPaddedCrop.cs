@@ -4,7 +4,7 @@ namespace Workbook.Vision;
 
 /// <summary>
 /// PyTorch's <c>transforms.RandomCrop(size, padding)</c> for tensors, which TorchVision 0.107 for .NET lacks (it has
-/// <c>Pad</c>, <c>Crop</c> and <c>RandomResizedCrop</c>, which rescales): zero-pad the image by <see cref="Padding"/>
+/// <c>Pad</c>, <c>Crop</c>, <c>CenterCrop</c> and the rescaling <c>RandomResizedCrop</c>): zero-pad the image by <see cref="Padding"/>
 /// pixels on every side, then cut out a window of the original size at a random offset — the image shifted by up to
 /// ±padding pixels (introduced in chapter 07). Offsets come from TorchSharp's global generator, so
 /// <c>torch.manual_seed</c> (which the library <c>Trainer</c> calls every epoch) makes them repeat.
