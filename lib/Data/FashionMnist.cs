@@ -27,9 +27,12 @@ public static class FashionMnist
     /// </summary>
     public static string? Find(string? folder = null)
     {
-        folder ??= Environment.GetEnvironmentVariable(FolderVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : DebianFolder;
+        folder = FolderToSearch(folder);
         return FileNames.All(name => File.Exists(Path.Combine(folder, name))) ? Path.GetFullPath(folder) : null;
     }
+
+    private static string FolderToSearch(string? folder) =>
+        folder ?? (Environment.GetEnvironmentVariable(FolderVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : DebianFolder);
 
     /// <summary>Loads the training and test sets from <paramref name="folder"/> (see <see cref="Find"/>).</summary>
     /// <exception cref="FileNotFoundException">The files are not there; the message says how to install them.</exception>
@@ -37,7 +40,7 @@ public static class FashionMnist
     public static (ImageDataset Train, ImageDataset Test) Load(string? folder = null)
     {
         var found = Find(folder) ?? throw new FileNotFoundException(
-            $"Fashion-MNIST is not in {folder ?? DebianFolder} (files {string.Join(", ", FileNames)}). On Debian or Ubuntu install it with " +
+            $"Fashion-MNIST is not in {FolderToSearch(folder)} (files {string.Join(", ", FileNames)}). On Debian or Ubuntu install it with " +
             $"`apt-get install dataset-fashion-mnist` (tools/setup.sh does), or set {FolderVariable} to a folder with the four files.");
         string At(int i) => Path.Combine(found, FileNames[i]);
         return (ImageDataset.FromIdx("Fashion-MNIST train", At(0), At(1), ClassNames),
@@ -55,7 +58,7 @@ public static class FashionMnist
             note = $"Fashion-MNIST from {found}.";
             return Load(found);
         }
-        note = $"Fashion-MNIST is not installed ({folder ?? DebianFolder}; `apt-get install dataset-fashion-mnist`): using the 8×8 digits from data/ instead, so the numbers below will differ from the text.";
+        note = $"Fashion-MNIST is not installed ({FolderToSearch(folder)}; `apt-get install dataset-fashion-mnist`): using the 8×8 digits from data/ instead, so the numbers below will differ from the text.";
         var digits = Datasets.LoadDigits();
         var split = TrainTestSplit.Indices(digits.SampleCount, testSize: SplitSize.OfFraction(0.25), seed: 0, stratify: digits.Labels);
         var images = ImageDataset.FromDigits(digits);

@@ -117,6 +117,7 @@ public sealed class ImageDatasetTests
             Assert.Contains("apt-get install dataset-fashion-mnist", Assert.Throws<FileNotFoundException>(() => FashionMnist.Load(empty)).Message);
             var (train, test) = FashionMnist.LoadOrDigits(out var note, empty);
             Assert.Contains("8×8 digits", note);
+            Assert.Contains(empty, note);
             Assert.Equal(1797, train.Count + test.Count);
             Assert.Equal(450, test.Count);
         }
