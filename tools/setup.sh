@@ -9,6 +9,10 @@
 # Chromium and Node.js (the book and its browser test): Debian's chromium, nodejs and npm, likewise installed when
 # missing, then `npm ci` in tools/book.
 #
+# Fashion-MNIST (chapters 07 and 08): Debian's dataset-fashion-mnist (30 MB, MIT licence), installed the same way when
+# /usr/share/datasets/fashion-mnist lacks its four files. If it cannot be installed, setup says so and goes on: the
+# chapters then use the 8×8 digits in data/ and say so in one line.
+#
 # The Debian 12 TorchSharp fix (libLibTorchSharp.so asks for GLIBCXX_3.4.32, which Debian 12 lacks) runs inside the build (build/TorchSharpNativeFix.targets) and
 # prints one line when it changes a file.
 set -euo pipefail
@@ -98,6 +102,21 @@ ensure_book_tools() {
   fi
 }
 ensure_book_tools
+
+# Fashion-MNIST is optional: without it chapters 07 and 08 use the 8×8 digits and say so, so a failed install only warns.
+ensure_fashion_mnist() {
+  local folder=/usr/share/datasets/fashion-mnist file missing=false
+  for file in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz; do
+    [ -f "$folder/$file" ] || missing=true
+  done
+  "$missing" || return 0
+  if ! (apt_install "Fashion-MNIST for chapters 07 and 08" dataset-fashion-mnist); then
+    echo "setup.sh: chapters 07 and 08 will use the 8×8 digits (or set WORKBOOK_FASHION_MNIST to a folder with the four IDX files)." >&2
+    return 0
+  fi
+  echo "Installed Debian package: dataset-fashion-mnist (Fashion-MNIST in $folder)."
+}
+ensure_fashion_mnist
 
 echo "Building the workbook (first time: restores ~1 GB of packages, mostly libtorch) ..."
 log="$(mktemp)"

@@ -6,6 +6,7 @@ using Workbook.Benchmarks;
 //   tools/bench.sh gpt2       GPT-2 124M (random weights): load time, peak RSS, prefill, decode tokens/s
 //   tools/bench.sh wav2vec2   wav2vec2-base (random weights): load time, real-time factor for 10 s and 60 s, beside torchaudio
 //   tools/bench.sh distributed  data-parallel samples/s under mpirun with 1, 2 and 4 processes (chapter 17's worker)
+//   tools/bench.sh cnn        chapter 07's small CNN: training images/s, beside Debian's PyTorch
 var backend = TorchBackend.Choose(TorchBackendKind.Cpu.ToString(), NvidiaGpu.Detect(), TorchBackend.CurrentPlatform());
 backend.Initialize();
 
@@ -19,11 +20,13 @@ switch (args.FirstOrDefault())
         return Wav2Vec2Benchmark.Run();
     case "distributed":
         return DistributedBenchmark.Run();
+    case "cnn":
+        return CnnBenchmark.Run();
     case Wav2Vec2Benchmark.MeasureCommand when args.Length == 3:
         return Wav2Vec2Benchmark.Measure(args[1], int.Parse(args[2]));
     case Gpt2Benchmark.MeasureCommand when args.Length == 3:
         return Gpt2Benchmark.Measure(args[1], int.Parse(args[2]));
     default:
-        Console.Error.WriteLine("usage: workbook-bench [matmul | gpt2 | wav2vec2 | distributed]");
+        Console.Error.WriteLine("usage: workbook-bench [matmul | gpt2 | wav2vec2 | distributed | cnn]");
         return 2;
 }
