@@ -5,7 +5,7 @@ using Workbook.Notebook;
 namespace Workbook.Benchmarks;
 
 /// <summary>
-/// Data-parallel throughput of the chapter-16 worker under mpirun with 1, 2 and 4 processes, for the chapter's small
+/// Data-parallel throughput of the chapter-17 worker under mpirun with 1, 2 and 4 processes, for the chapter's small
 /// model and a larger one, median of 3 runs each, with the load average beside it (the numbers mean little on a busy machine).
 /// </summary>
 internal static class DistributedBenchmark

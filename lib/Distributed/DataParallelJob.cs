@@ -1,7 +1,7 @@
 namespace Workbook.Distributed;
 
 /// <summary>
-/// Runs the chapter-16 worker (tools/Workbook.Distributed, <c>workbook-distributed.dll</c>) with given settings —
+/// Runs the chapter-17 worker (tools/Workbook.Distributed, <c>workbook-distributed.dll</c>) with given settings —
 /// under <c>mpirun</c> with N processes, or as one plain process without MPI — and reads back every rank's result.
 /// </summary>
 public static class DataParallelJob

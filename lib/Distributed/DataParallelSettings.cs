@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Workbook.Distributed;
 
 /// <summary>
-/// One training run of the chapter-16 worker (tools/Workbook.Distributed): data, model, optimizer and how long. The
+/// One training run of the chapter-17 worker (tools/Workbook.Distributed): data, model, optimizer and how long. The
 /// same settings give the same data, the same initial parameters (seeded on rank 0, then broadcast) and the same
 /// batches whatever the number of processes, so runs with 1, 2 or 4 processes are comparable step by step.
 /// They travel to the worker as command-line arguments (<see cref="ToArguments"/> / <see cref="Parse"/>).

@@ -1,4 +1,4 @@
-// The chapter-16 worker: one copy runs per MPI rank (`mpirun -np N dotnet workbook-distributed.dll …`), or one plain
+// The chapter-17 worker: one copy runs per MPI rank (`mpirun -np N dotnet workbook-distributed.dll …`), or one plain
 // process without MPI. Commands:
 //   train        --mode mpi|single --out DIR [--expect-size N] [settings: --steps --batch --samples --features
 //                --hidden --lr --seed --threads --check --warmup] [--fail R:S]
