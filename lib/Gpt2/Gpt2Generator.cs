@@ -118,7 +118,7 @@ public sealed class Gpt2Generator
             var logits = Model.Logits(hidden.select(1, hidden.shape[1] - 1));                          // [B, V]
             var scores = LogitsProcessing.Apply(logits.to(ScalarType.Float32), sequences, options);
             var next = options.DoSample
-                ? multinomial(scores.softmax(-1), 1, false, generator).squeeze(1)
+                ? multinomial(SamplingProbabilities(scores, step, options), 1, false, generator).squeeze(1)
                 : scores.argmax(-1);
             if (options.StopAtEos) next = next.masked_fill(unfinished.eq(KeptScalars.Zero), padScalar);
             var grown = cat([sequences, next.unsqueeze(1)], 1);
@@ -183,5 +183,18 @@ public sealed class Gpt2Generator
         if (newTokens >= context)
             throw new ArgumentException($"{newTokens} new tokens do not fit the model's context of {context} tokens (n_positions) with even one prompt token.");
         return ((int)(total - context), (int)newTokens);
+    }
+
+    // A temperature or repetition penalty far below 1 scales the logits past float32's range: softmax then gives NaN and
+    // libtorch's multinomial fails with a native message. Say which knob did it instead (one check per sampled token).
+    private static Tensor SamplingProbabilities(Tensor scores, int step, GenerationOptions options)
+    {
+        var probabilities = scores.softmax(-1);
+        if (probabilities.isnan().any().item<bool>())
+            throw new ArgumentException(
+                $"Sampling step {step}: the next-token probabilities are not finite with temperature {options.Temperature} and repetition " +
+                $"penalty {options.RepetitionPenalty}: values this far below 1 push the scaled logits past float32's range. Use 0.01 or more, " +
+                "or greedy decoding (DoSample = false).", nameof(options));
+        return probabilities;
     }
 }

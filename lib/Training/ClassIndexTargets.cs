@@ -1,4 +1,5 @@
 using TorchSharp;
+using Workbook.Native;
 using static TorchSharp.torch;
 
 namespace Workbook.Training;
@@ -10,7 +11,6 @@ namespace Workbook.Training;
 /// </summary>
 internal static class ClassIndexTargets
 {
-    private static readonly Scalar Zero = 0.ToScalar();
 
     /// <summary>Throws unless <paramref name="targets"/> fit a cross-entropy of <paramref name="outputs"/>: class indices in [0, classes) (or <paramref name="ignoreIndex"/>), or class probabilities of the outputs' shape.</summary>
     /// <param name="outputs">The model's outputs for (some of) the rows: [n, classes] or [n, classes, d1, ...].</param>
@@ -43,7 +43,7 @@ internal static class ClassIndexTargets
         using var scope = NewDisposeScope();
         using var upper = classes.ToScalar();
         using var ignored = ignoreIndex.ToScalar();
-        var bad = targets.lt(Zero).logical_or(targets.ge(upper)).logical_and(targets.ne(ignored));
+        var bad = targets.lt(KeptScalars.Zero).logical_or(targets.ge(upper)).logical_and(targets.ne(ignored));
         if (!bad.any().item<bool>()) return;
         var position = bad.flatten().nonzero()[0, 0].item<long>();
         var value = targets.flatten()[position].item<long>();

@@ -1,4 +1,5 @@
 using TorchSharp;
+using Workbook.Native;
 using static TorchSharp.torch;
 
 namespace Workbook.Training;
@@ -6,7 +7,6 @@ namespace Workbook.Training;
 /// <summary>Metrics a <see cref="Trainer"/> computes from a whole epoch's outputs and targets.</summary>
 public static class EpochMetrics
 {
-    private static readonly Scalar Zero = 0.ToScalar();                  // kept: an implicit Scalar can be finalised mid-call
 
     /// <summary>
     /// Fraction of correct class predictions. Works for both classifier heads: with one logit per class
@@ -32,7 +32,7 @@ public static class EpochMetrics
         ArgumentNullException.ThrowIfNull(outputs);
         return outputs.dim() == 2 && outputs.shape[1] > 1
             ? outputs.argmax(1)
-            : outputs.flatten().gt(Zero).to(ScalarType.Int64);
+            : outputs.flatten().gt(KeptScalars.Zero).to(ScalarType.Int64);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TorchSharp;
+using Workbook.Native;
 using static TorchSharp.torch;
 
 namespace Workbook.Training;
@@ -29,7 +30,6 @@ namespace Workbook.Training;
 /// </code></example>
 public sealed class Trainer
 {
-    private static readonly Scalar One = 1.ToScalar();
     private readonly Func<Tensor, Tensor, Tensor> _loss;
     private readonly long? _classLossIgnoreIndex;
 
@@ -191,7 +191,7 @@ public sealed class Trainer
             var loss = _loss(output, yb);
             var lossValue = loss.item<float>();
             if (!float.IsFinite(lossValue) && Options.StopOnNonFiniteLoss) throw Diverged(epoch, stepNumber, lossValue, start, size);
-            var objective = Options.L1 > 0 || Options.L2 > 0 ? loss.add(WeightPenalty.Compute(Model, Options.L1, Options.L2), One) : loss;
+            var objective = Options.L1 > 0 || Options.L2 > 0 ? loss.add(WeightPenalty.Compute(Model, Options.L1, Options.L2), KeptScalars.One) : loss;
             objective.backward();
             AfterBackward?.Invoke();
             if (Options.GradientClipNorm is { } clip) nn.utils.clip_grad_norm_(Model.parameters(), clip);

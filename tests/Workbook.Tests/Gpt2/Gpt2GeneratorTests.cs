@@ -162,6 +162,15 @@ public class Gpt2GeneratorTests
     }
 
     [Fact]
+    public void A_temperature_that_overflows_the_logits_is_a_named_error_not_a_native_one()
+    {
+        long[] prompt = [1, 2];
+        var e = Assert.Throws<ArgumentException>(() => Generator.Generate(prompt, GenerationOptions.Sampling(3, 1, temperature: 1e-300)));
+        Assert.Contains("temperature 1E-300", e.Message);
+        Assert.Contains("past float32's range", e.Message);
+    }
+
+    [Fact]
     public void Bad_options_and_prompts_are_named_errors()
     {
         long[] prompt = [1, 2];
