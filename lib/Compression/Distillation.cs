@@ -8,6 +8,7 @@ namespace Workbook.Compression;
 /// once (eval mode, no gradients: the teacher is frozen and the data is not augmented, so they never change) and packed
 /// with the labels into one target tensor [n, classes + 1] — last column the label — so the trainer's shuffling,
 /// batching and validation carry them along unchanged.
+/// Introduced in chapter 16 (knowledge distillation).
 /// </summary>
 /// <remarks>
 /// A transfer set — inputs the teacher can label but nobody has — is expressed with the label

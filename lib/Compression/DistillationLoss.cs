@@ -10,6 +10,7 @@ namespace Workbook.Compression;
 /// the KL divergence averaged over the batch ("batchmean", the true KL per sample) and the cross-entropy the usual
 /// mean over the batch at temperature 1. The T² keeps the soft term's gradients the same size whatever T is (they
 /// scale as 1/T² otherwise), so α means the same thing at every temperature.
+/// Introduced in chapter 16 (knowledge distillation).
 /// </summary>
 /// <remarks>
 /// Rows whose label is <see cref="Unlabelled"/> (−1) have teacher logits but no label — a transfer set of unlabelled
