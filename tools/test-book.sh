@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What a learner sees, tested: the executed notebooks of both routes and the book built from them.
-#   1. tools/book/check_outputs.py: no compiler warning and no package-restore or extension-loading message under
-#      any cell of the executed copies;
+#   1. tools/book/check_outputs.py: no compiler warning, no raw package-restore or extension-loading message and at
+#      most one line of packages per chapter in the executed copies; and its proof on a deliberately noisy copy;
 #   2. the book (tools/book/build-book.mjs) from the in-process copies, into artifacts/book/;
 #   3. tools/book/check-book.mjs: every page opened in headless Chromium with the network blocked; fails naming the
 #      page, cell and chart when a chart drew no marks, on any JavaScript error and on any request outside the book;
@@ -31,6 +31,29 @@ elif $jupyter_given; then echo "test-book.sh: no executed copies in $jupyter" >&
 
 echo "== outputs of the executed copies (${copies[*]#"$root"/})"
 /usr/bin/python3 "$book_tools/check_outputs.py" "${copies[@]}"
+# Its proof: a copy of the first chapter with the kernel's raw package list, a compiler warning and a second line of
+# packages added must fail, naming each.
+proof="$(mktemp -d)"
+/usr/bin/python3 - "$in_process" "$proof" <<'PY'
+import json, os, sys
+source, proof = sys.argv[1], sys.argv[2]
+name = sorted(f for f in os.listdir(source) if f[:2].isdigit() and f.endswith(".ipynb"))[0]
+notebook = json.load(open(os.path.join(source, name), encoding="utf-8"))
+code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+code[0].setdefault("outputs", []).append({"output_type": "display_data", "metadata": {}, "data": {"text/html": "<div><strong>Installed Packages</strong><ul><li>TorchSharp, 0.107.0</li></ul></div>"}})
+code[1].setdefault("outputs", []).append({"output_type": "stream", "name": "stdout", "text": "(1,1): warning CS1701: Assuming assembly reference ...\n"})
+for cell in code[:2]:
+    cell["outputs"].append({"output_type": "display_data", "metadata": {}, "data": {"text/html": "<div>Packages: TorchVision 0.107.0</div>"}})
+json.dump(notebook, open(os.path.join(proof, name), "w", encoding="utf-8"))
+PY
+if proof_output="$(/usr/bin/python3 "$book_tools/check_outputs.py" "$proof")"; then
+  rm -rf "$proof"; echo "FAILED output-check proof: the checker passed a copy with package noise and a compiler warning" >&2; exit 1
+fi
+rm -rf "$proof"
+for expected in "Installed Packages" "compiler warning" "lines of packages"; do
+  grep -q "$expected" <<<"$proof_output" || { echo "FAILED output-check proof: the checker did not name '$expected':" >&2; echo "$proof_output" >&2; exit 1; }
+done
+echo "output-check proof: a copy with package noise, a compiler warning and two package lines fails, naming each"
 
 echo "== the book, from ${in_process#"$root"/}"
 node "$book_tools/build-book.mjs" --executed "$in_process" --out "$root/artifacts/book"

@@ -77,8 +77,10 @@ public partial class NotebookHygieneTests
     {
         var firstCode = Load(notebook).Cells.First(c => c.IsCode).Source;
         Assert.Contains("#r \"../lib/bin/Workbook.dll\"", firstCode);
-        Assert.Contains("TorchBackend.Choose()", firstCode);
-        Assert.Contains("backend.Initialize()", firstCode);
+        Assert.Contains("await Workbook.Notebook.ChapterSetup.LoadAsync(Kernel.Root", firstCode);
+        // Packages come from the set-up, at the pinned versions, so the kernel reports them on one line.
+        var stray = Load(notebook).Cells.Where(c => c.IsCode && NuGetDirective().IsMatch(c.Source)).Select(c => c.Number).ToList();
+        Assert.True(stray.Count == 0, $"{notebook}: cells {string.Join(", ", stray)} load packages with #r \"nuget\"; pass the package to ChapterSetup.LoadAsync instead");
     }
 
     [Theory]
@@ -125,32 +127,32 @@ public partial class NotebookHygieneTests
     }
 
     [Fact]
-    public void Every_nuget_reference_names_the_central_version()
+    public void Every_package_a_chapter_names_is_pinned_centrally()
     {
+        // The set-up loads packages at the versions Directory.Packages.props pins; a chapter names extra ones by id.
         var central = XDocument.Load(Path.Combine(Repository.Root, "Directory.Packages.props"))
-            .Descendants("PackageVersion")
-            .ToDictionary(e => (string)e.Attribute("Include")!, e => (string)e.Attribute("Version")!, StringComparer.OrdinalIgnoreCase);
-        var mismatches = new List<string>();
-        var references = 0;
+            .Descendants("PackageVersion").Select(e => (string)e.Attribute("Include")!).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var unpinned = new List<string>();
+        var setups = 0;
         foreach (var path in Repository.Layout.AllNotebooks())
         {
             foreach (var cell in NotebookDocument.Load(path).Cells.Where(c => c.IsCode))
             {
-                foreach (Match m in NuGetDirective().Matches(cell.Source))
+                foreach (Match m in SetupCall().Matches(cell.Source))
                 {
-                    references++;
-                    var id = m.Groups["id"].Value.Trim();
-                    var version = m.Groups["version"].Success ? m.Groups["version"].Value.Trim() : null;
-                    var where = $"{Path.GetFileName(path)} cell {cell.Number}: #r \"nuget: {id}{(version is null ? "" : ", " + version)}\"";
-                    if (version is null) mismatches.Add($"{where} names no version (central: {central.GetValueOrDefault(id) ?? "not pinned"})");
-                    else if (!central.TryGetValue(id, out var pinned)) mismatches.Add($"{where}: {id} is not pinned in Directory.Packages.props");
-                    else if (pinned != version) mismatches.Add($"{where}: central version is {pinned}");
+                    setups++;
+                    foreach (Match id in Regex.Matches(m.Groups["packages"].Value, "\"(?<id>[^\"]+)\""))
+                        if (!central.Contains(id.Groups["id"].Value)) unpinned.Add($"{Path.GetFileName(path)} cell {cell.Number}: {id.Groups["id"].Value}");
                 }
             }
         }
-        Assert.True(references > 0, "the notebooks reference packages");
-        Assert.True(mismatches.Count == 0, "Package versions in notebooks differ from Directory.Packages.props:\n" + string.Join("\n", mismatches));
+        Assert.True(setups > 0, "the notebooks call ChapterSetup.LoadAsync");
+        Assert.True(unpinned.Count == 0, "Packages named in notebooks but not pinned in Directory.Packages.props:\n" + string.Join("\n", unpinned));
+        foreach (var id in Workbook.Notebook.ChapterSetup.LibraryPackages) Assert.True(central.Contains(id), $"{id} (ChapterSetup.LibraryPackages) is not pinned");
     }
+
+    [GeneratedRegex(@"ChapterSetup\.LoadAsync\(Kernel\.Root(?<packages>[^)]*)\)")]
+    private static partial Regex SetupCall();
 
     [Fact]
     public void The_version_check_sees_a_mismatch()
