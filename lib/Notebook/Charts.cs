@@ -39,6 +39,26 @@ public static class Charts
         return Finish(chart, xTitle, yTitle, title, logY);
     }
 
+    /// <summary>
+    /// Curves over a shared real-valued x axis (a threshold, a learning rate, seconds), with the same axis and title
+    /// rules as <see cref="Curves"/>: one line per series, each as long as <paramref name="x"/>.
+    /// </summary>
+    public static GenericChart Lines(IReadOnlyList<double> x, IEnumerable<(string Name, IReadOnlyList<double> Values)> series, string xTitle, string yTitle,
+        bool logY = false, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(series);
+        var list = series.ToList();
+        if (list.Count == 0) throw new ArgumentException("Give at least one series to plot.", nameof(series));
+        foreach (var (name, values) in list)
+        {
+            if (values is null || values.Count != x.Count) throw new ArgumentException($"Series '{name}' has {values?.Count ?? 0} values for {x.Count} x values; they must pair up.", nameof(series));
+            if (logY && values.Any(v => v <= 0)) throw new ArgumentException($"Series '{name}' has values ≤ 0, which a log axis cannot show.", nameof(series));
+        }
+        var chart = Chart.Combine(list.Select(s => Chart.Line<double, double, string>(x: x, y: s.Values, ShowMarkers: x.Count <= 30, Name: s.Name)));
+        return Finish(chart, xTitle, yTitle, title, logY);
+    }
+
     /// <summary>A ROC curve with the chance diagonal and the area under it in the legend.</summary>
     public static GenericChart Roc(IReadOnlyList<double> falsePositiveRate, IReadOnlyList<double> truePositiveRate, double auc, string? title = null)
     {

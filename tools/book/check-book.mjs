@@ -77,6 +77,17 @@ function inspectCharts() {
       if (problem) problems.push(`${name}: ${problem}`);
     });
     if (chart._fullData.length === 0) problems.push('the chart has no traces');
+    // A reader needs to know what a chart shows: a title, and a title on every axis a trace uses.
+    const layout = chart._fullLayout || {};
+    if (!(layout.title?.text || '').trim()) problems.push('no chart title');
+    const axes = new Set();
+    for (const trace of chart._fullData) {
+      if (trace.visible !== true || trace.xaxis === undefined) continue;
+      axes.add(trace.xaxis.replace(/^x/, 'xaxis'));
+      axes.add(trace.yaxis.replace(/^y/, 'yaxis'));
+    }
+    for (const axis of [...axes].sort())
+      if (layout[axis] && layout[axis].visible !== false && !(layout[axis].title?.text || '').trim()) problems.push(`${axis} has no title`);
     return { cell, title, problems };
   });
 }

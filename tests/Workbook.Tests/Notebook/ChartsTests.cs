@@ -33,6 +33,17 @@ public class ChartsTests
     }
 
     [Fact]
+    public void Lines_share_a_real_x_axis_and_pair_every_value()
+    {
+        var chart = Charts.Lines([0.1, 0.5, 0.9], [("precision", [0.5, 0.8, 1.0]), ("recall", [1.0, 0.9, 0.2])], "threshold", "score", title: "Sweep");
+        Assert.Equal(2, chart.GetTraces().Count());
+        var html = Html(chart);
+        Assert.Contains("[0.1,0.5,0.9]", html);
+        Assert.Contains("Sweep", html);
+        Assert.Contains("has 2 values for 3 x values", Assert.Throws<ArgumentException>(() => Charts.Lines([0.1, 0.5, 0.9], [("short", [1.0, 2.0])], "x", "y")).Message);
+    }
+
+    [Fact]
     public void Roc_adds_the_chance_line_and_the_auc()
     {
         var chart = Charts.Roc([0, 0.5, 1], [0, 0.8, 1], auc: 0.9);
