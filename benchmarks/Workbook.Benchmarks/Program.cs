@@ -8,7 +8,7 @@ using Workbook.Benchmarks;
 //   tools/bench.sh distributed  data-parallel samples/s under mpirun with 1, 2 and 4 processes (chapter 17's worker)
 //   tools/bench.sh cnn        chapter 07's small CNN: training images/s, beside Debian's PyTorch
 var backend = TorchBackend.Choose(TorchBackendKind.Cpu.ToString(), NvidiaGpu.Detect(), TorchBackend.CurrentPlatform());
-backend.Initialize();
+backend.Initialize(Console.Out);
 
 switch (args.FirstOrDefault())
 {

@@ -71,10 +71,10 @@ public sealed record TorchBackend(TorchBackendKind Kind, string PackageId, strin
     /// path can shadow it (see <see cref="PackagedLibTorchPreload"/>), initialises the chosen device type (a notebook's first TorchSharp
     /// call must not be a module constructor) and returns the device to compute on.
     /// </summary>
-    /// <param name="log">Where to write what was fixed and chosen; <see cref="Console.Out"/> when null.</param>
+    /// <param name="log">Where to write what was fixed and chosen (one line each); nothing is written when null.</param>
     public DeviceChoice Initialize(TextWriter? log = null)
     {
-        log ??= Console.Out;
+        log ??= TextWriter.Null;
         foreach (var line in LibTorchSharpGlibcxxFix.EnsureLoadable(AppContext.BaseDirectory))
             log.WriteLine(line);
         if (Kind == TorchBackendKind.Cpu && PackagedLibTorchPreload.Preload(PackageId, PackageVersion, typeof(torch).Assembly.Location) is { } preloaded)

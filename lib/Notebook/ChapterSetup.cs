@@ -85,7 +85,7 @@ public static class ChapterSetup
     // Separate, not inlined: these touch TorchSharp and Plotly.NET, which the runtime can resolve only once the
     // submission above has referenced their packages.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static DeviceChoice Initialize(TorchBackend backend) => backend.Initialize();
+    private static DeviceChoice Initialize(TorchBackend backend) => backend.Initialize(Console.Out);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void RegisterChartFormatter() =>
