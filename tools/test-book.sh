@@ -42,6 +42,7 @@ notebook = json.load(open(os.path.join(source, name), encoding="utf-8"))
 code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
 code[0].setdefault("outputs", []).append({"output_type": "display_data", "metadata": {}, "data": {"text/html": "<div><strong>Installed Packages</strong><ul><li>TorchSharp, 0.107.0</li></ul></div>"}})
 code[1].setdefault("outputs", []).append({"output_type": "stream", "name": "stdout", "text": "(1,1): warning CS1701: Assuming assembly reference ...\n"})
+code[1]["outputs"].append({"output_type": "execute_result", "metadata": {}, "execution_count": 1, "data": {"text/plain": "[ 0.009078540839254856 ]"}})
 for cell in code[:2]:
     cell["outputs"].append({"output_type": "display_data", "metadata": {}, "data": {"text/html": "<div>Packages: TorchVision 0.107.0</div>"}})
 json.dump(notebook, open(os.path.join(proof, name), "w", encoding="utf-8"))
@@ -50,10 +51,10 @@ if proof_output="$(/usr/bin/python3 "$book_tools/check_outputs.py" "$proof")"; t
   rm -rf "$proof"; echo "FAILED output-check proof: the checker passed a copy with package noise and a compiler warning" >&2; exit 1
 fi
 rm -rf "$proof"
-for expected in "Installed Packages" "compiler warning" "lines of packages"; do
+for expected in "Installed Packages" "compiler warning" "lines of packages" "all 17 digits"; do
   grep -q "$expected" <<<"$proof_output" || { echo "FAILED output-check proof: the checker did not name '$expected':" >&2; echo "$proof_output" >&2; exit 1; }
 done
-echo "output-check proof: a copy with package noise, a compiler warning and two package lines fails, naming each"
+echo "output-check proof: a copy with package noise, a compiler warning, a 17-digit number and two package lines fails, naming each"
 
 echo "== the book, from ${in_process#"$root"/}"
 node "$book_tools/build-book.mjs" --executed "$in_process" --out "$root/artifacts/book"

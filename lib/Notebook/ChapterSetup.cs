@@ -100,6 +100,11 @@ public static class ChapterSetup
             Formatter.Register<double>((value, writer) => writer.Write(value.ToString("G6", CultureInfo.InvariantCulture)), mimeType);
             Formatter.Register<float>((value, writer) => writer.Write(value.ToString("G6", CultureInfo.InvariantCulture)), mimeType);
         }
+        // A sequence of numbers is written by the kernel as one block of text that ignores the number formatters above.
+        Formatter.Register<IEnumerable<double>>((values, writer) => writer.Write(NumberList(values)), PlainTextFormatter.MimeType);
+        Formatter.Register<IEnumerable<float>>((values, writer) => writer.Write(NumberList(values.Select(v => (double)v))), PlainTextFormatter.MimeType);
+        Formatter.Register<IEnumerable<double>>((values, writer) => writer.Write(HtmlNumberList(NumberList(values))), HtmlFormatter.MimeType);
+        Formatter.Register<IEnumerable<float>>((values, writer) => writer.Write(HtmlNumberList(NumberList(values.Select(v => (double)v)))), HtmlFormatter.MimeType);
     }
 
     private static void RegisterPackageFormatters()
@@ -116,6 +121,24 @@ public static class ChapterSetup
             if (!(_hidingExtensionMessages && IsExtensionMessage(text))) writer.Write(text);
         }, PlainTextFormatter.MimeType);
     }
+
+    /// <summary>The most numbers a displayed list shows before "… (N more)", as the kernel's own list display does.</summary>
+    public const int ListedNumbers = 20;
+
+    /// <summary>A list of numbers as the kernel shows one, with 6 significant digits: "[ 0.00907854, 0.666667 ]".</summary>
+    internal static string NumberList(IEnumerable<double> values)
+    {
+        var shown = new List<string>(ListedNumbers);
+        var more = 0;
+        foreach (var value in values)
+        {
+            if (shown.Count < ListedNumbers) shown.Add(value.ToString("G6", CultureInfo.InvariantCulture));
+            else more++;
+        }
+        return $"[ {string.Join(", ", shown)}{(more > 0 ? $", … ({more} more)" : "")} ]";
+    }
+
+    private static string HtmlNumberList(string text) => $"<div class=\"dni-plaintext\"><pre>{System.Net.WebUtility.HtmlEncode(text)}</pre></div>";
 
     /// <summary>One line for the kernel's package report: "Packages: TorchSharp 0.107.0 · …", or "Installing …" while it restores.</summary>
     internal static string PackageLine(InstallPackagesMessage message)

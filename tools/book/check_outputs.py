@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Fails when executed notebooks show a reader what is not theirs to read: a compiler warning under a cell, a
 progress bar left at its first state (0/N: its updates never reached the executed copy), the kernel's own package
-lists ("Installed Packages", "Restore sources") or extension notes ("Loading extensions from ..."), or more than one
-line of packages in a chapter (the set-up, Workbook.Notebook.ChapterSetup, reports all packages in one line).
+lists ("Installed Packages", "Restore sources") or extension notes ("Loading extensions from ..."), a cell value shown
+with all its digits (12 or more decimals), or more than one line of packages in a chapter (the set-up, Workbook.Notebook.ChapterSetup, reports all packages in one line).
 
 Usage: check_outputs.py DIR [DIR ...]   (folders of executed copies: artifacts/notebooks, artifacts/jupyter)
 Each problem is one line: FAILED <folder>/<notebook> cell <N>: <what>; exit status 1 when there is any, 2 when a
@@ -18,6 +18,9 @@ WARNING = re.compile(r"\bwarning CS\d{4}\b")
 KERNEL_NOISE = re.compile(r"Loading extensions? from|Loaded kernel extension|Loading extension script|Restore sources|Install(ed|ing) Packages", re.I)
 # ChapterSetup's one line of packages (its formatter for the kernel's package report).
 PACKAGE_LINE = re.compile(r"(^|>)Packages: ")
+# A number printed at full double precision (0.009078540839254856): unreadable, and more digits than any result has.
+LONG_NUMBER = re.compile(r"(?<![\w.])-?\d+\.\d{12,}(?![\w.])")
+SCRIPT = re.compile(r"<script.*?</script>", re.S)
 # A lib/Notebook/ProgressBar as HTML: "<b>label</b> done/total <progress".
 PROGRESS = re.compile(r"<b>([^<]*)</b> (\d+)/(\d+) <progress")
 # The Jupyter kernel's own start-up script (it finds the kernel's HTTP API from a live notebook page); invisible.
@@ -48,6 +51,11 @@ def problems_of(path, noise):
             for line in text.splitlines():
                 if WARNING.search(line):
                     yield number, f"compiler warning: {line.strip()[:200]}"
+            # Only a cell's value, which the kernel formats: printed text and tables show what their author chose
+            # (a file's bytes, a bit-exact checksum).
+            long_number = LONG_NUMBER.search(SCRIPT.sub("", text)) if output.get("output_type") == "execute_result" else None
+            if long_number:
+                yield number, f"a number with all 17 digits ({long_number.group(0)}): round it (F3, G4, P1) before printing"
             noisy = KERNEL_NOISE.search(text)
             if noisy:
                 yield number, f"the kernel's package or extension output ('{noisy.group(0)}'): load packages through ChapterSetup.LoadAsync"

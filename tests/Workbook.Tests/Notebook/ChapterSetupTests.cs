@@ -25,6 +25,15 @@ public class ChapterSetupTests
         Assert.Equal(expected, ChapterSetup.IsExtensionMessage(text));
 
     [Fact]
+    public void Number_lists_show_six_significant_digits_and_at_most_twenty_values()
+    {
+        Assert.Equal("[ 0.00907854, 0.666667 ]", ChapterSetup.NumberList([0.009078540839254856, 2.0 / 3]));
+        Assert.Equal("[ ]", ChapterSetup.NumberList([]).Replace("  ", " "));
+        var many = ChapterSetup.NumberList(Enumerable.Range(0, 25).Select(i => (double)i));
+        Assert.EndsWith("19, … (5 more) ]", many);
+    }
+
+    [Fact]
     public void The_library_packages_are_pinned()
     {
         foreach (var id in ChapterSetup.LibraryPackages) Assert.False(string.IsNullOrEmpty(PackageVersions.Of(id)));
