@@ -41,12 +41,17 @@ public sealed class TrainingHistory : IHtmlRenderable
         return _epochs.Aggregate((best, e) => criterion.IsImprovement(e[name], best[name]) ? e : best);
     }
 
-    /// <summary>A line chart of <paramref name="name"/> and, when recorded, <c>val_</c><paramref name="name"/> over the epochs.</summary>
-    public GenericChart Plot(string name = "loss")
+    /// <summary>
+    /// A line chart of <paramref name="name"/> and, when recorded, <c>val_</c><paramref name="name"/> over the epochs,
+    /// titled <paramref name="title"/> or "<paramref name="name"/> per epoch".
+    /// </summary>
+    public GenericChart Plot(string name = "loss", string? title = null)
     {
         var series = new List<(string, IReadOnlyList<double>)> { ($"train {name}", Series(name)) };
-        if (Names.Contains($"val_{name}")) series.Add(($"validation {name}", Series($"val_{name}")));
-        return Charts.Curves(series, "epoch", name, startAt: _epochs.Count == 0 ? 1 : _epochs[0].Epoch);
+        var withValidation = Names.Contains($"val_{name}");
+        if (withValidation) series.Add(($"validation {name}", Series($"val_{name}")));
+        return Charts.Curves(series, "epoch", name, title: title ?? $"{name} per epoch{(withValidation ? ", training and validation" : "")}",
+            startAt: _epochs.Count == 0 ? 1 : _epochs[0].Epoch);
     }
 
     /// <summary>One row per epoch.</summary>

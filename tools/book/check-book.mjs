@@ -78,8 +78,10 @@ function inspectCharts() {
     });
     if (chart._fullData.length === 0) problems.push('the chart has no traces');
     // A reader needs to know what a chart shows: a title, and a title on every axis a trace uses.
-    const layout = chart._fullLayout || {};
-    if (!(layout.title?.text || '').trim()) problems.push('no chart title');
+    // The layout as given (plotly fills _fullLayout's empty titles with "Click to enter … title" placeholders).
+    const layout = chart.layout || {};
+    const text = title => (typeof title === 'string' ? title : title?.text || '').trim();
+    if (!text(layout.title)) problems.push('no chart title');
     const axes = new Set();
     for (const trace of chart._fullData) {
       if (trace.visible !== true || trace.xaxis === undefined) continue;
@@ -87,7 +89,7 @@ function inspectCharts() {
       axes.add(trace.yaxis.replace(/^y/, 'yaxis'));
     }
     for (const axis of [...axes].sort())
-      if (layout[axis] && layout[axis].visible !== false && !(layout[axis].title?.text || '').trim()) problems.push(`${axis} has no title`);
+      if (layout[axis]?.visible !== false && !text(layout[axis]?.title)) problems.push(`${axis} has no title`);
     return { cell, title, problems };
   });
 }
