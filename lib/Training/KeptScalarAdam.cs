@@ -18,8 +18,9 @@ namespace Workbook.Training;
 /// <c>load_state_dict</c>, learning-rate schedulers, <see cref="Checkpoint"/> — is TorchSharp's, so it goes wherever
 /// an <c>optim.Optimizer</c> goes. Its steps are bit-for-bit those of TorchSharp's Adam and, up to float rounding,
 /// PyTorch's (<c>foreach=False</c>).</para>
-/// <para>Unlike TorchSharp, it refuses a learning rate, eps, beta or weight decay that is NaN or infinite, as well as
-/// out-of-range values, naming the argument; and a parameter that appears twice.</para>
+/// <para>It refuses, with a message naming the argument, what PyTorch refuses (a negative learning rate, a beta
+/// outside [0, 1), …), also the NaN and infinite values that TorchSharp lets through, and a parameter that appears
+/// twice.</para>
 /// </remarks>
 public sealed class KeptScalarAdam : Adam
 {
