@@ -4,16 +4,20 @@ namespace Workbook.Training;
 
 /// <summary>
 /// Adam, AdamW and SGD that are safe from TorchSharp 0.107's implicit-Scalar race: drop-in replacements for
-/// <c>torch.optim.Adam</c>, <c>AdamW</c> and <c>SGD</c>, with the same arguments (<c>Optimizers.Adam(model.parameters(),
-/// lr: 0.001)</c>), for the <see cref="Trainer"/>, <see cref="Checkpoint"/> and TorchSharp's learning-rate schedulers.
+/// <c>torch.optim.Adam</c>, <c>AdamW</c> and <c>SGD</c> (<c>Optimizers.Adam(model.parameters(), lr: 0.001)</c>) for the
+/// <see cref="Trainer"/>, <see cref="Checkpoint"/> and TorchSharp's learning-rate schedulers.
 /// Introduced with gradient descent (chapter 02) and the training loop (chapter 03).
 /// </summary>
 /// <remarks>
-/// TorchSharp's own optimizers pass their hyper-parameters to libtorch as Scalars that nothing keeps alive during the
-/// native call; a garbage collection at that moment (another thread's allocations are enough) frees one while libtorch
-/// reads it, and training fails with <c>ExternalException … toFloat (c10/core/Scalar.h)</c> or reads garbage. These
-/// hold every Scalar until the call returns, and compute exactly what TorchSharp's do (and PyTorch's, to float
-/// rounding). They also refuse NaN or infinite hyper-parameters, which TorchSharp accepts.
+/// <para>TorchSharp's own optimizers pass their hyper-parameters to libtorch as Scalars that nothing keeps alive during
+/// the native call; a garbage collection at that moment (any allocation, on any thread, can start one) frees one while
+/// libtorch reads it, and training fails with <c>ExternalException … toFloat (c10/core/Scalar.h)</c> or another libtorch
+/// error. These hold every Scalar until the call returns.</para>
+/// <para>The arguments are TorchSharp's, except that SGD's learning rate is <c>lr</c> (as in PyTorch and the other two;
+/// TorchSharp's <c>optim.SGD</c> calls it <c>learningRate</c>). The steps are TorchSharp's to the bit, except where
+/// TorchSharp departs from PyTorch — AdamW's default weight decay (PyTorch's 0.01, not 0) and SGD with both
+/// <c>maximize</c> and weight decay — where they follow PyTorch. They also refuse NaN and infinite hyper-parameters,
+/// which TorchSharp accepts.</para>
 /// </remarks>
 public static class Optimizers
 {

@@ -100,7 +100,7 @@ public class ScalarGcRaceTests
 
     /// <summary>
     /// The Trainer's whole step (forward, cross-entropy, L2 penalty, backward, clipping, optimizer step, accuracy) with
-    /// each kept-scalar optimizer. TorchSharp's own <c>optim.Adam</c>, <c>AdamW</c> and <c>SGD</c> fail in about 1 to
+    /// each kept-scalar optimizer. TorchSharp's own <c>optim.Adam</c>, <c>AdamW</c> and <c>SGD</c> fail in about 0.5 to
     /// 3 % of the steps of this loop under the same collector on 2 cores (<c>tools/bench.sh gc-race</c> measures it, and is
     /// not a test: a race's rate depends on the machine); a small, deep model makes many Scalars per step.
     /// </summary>
