@@ -20,11 +20,17 @@ namespace Workbook.Training;
 /// a <see cref="TrainingDivergedException"/> naming the epoch and step.</para>
 /// <para>The per-step code passes TorchSharp the <see cref="Scalar"/>s it needs from fields, never from implicit
 /// conversions: in TorchSharp 0.107 an implicit Scalar (the alpha of <c>a + b</c>) can be finalised by a garbage
-/// collection while libtorch still reads it.</para>
+/// collection while libtorch still reads it. TorchSharp's own optimizers (<c>torch.optim.Adam</c>, <c>AdamW</c>,
+/// <c>SGD</c>, …) carry that race inside <c>step()</c> (their learning rate, betas, momentum and weight decay are
+/// implicit Scalars), so a run with one of them can still fail with <c>ExternalException … toFloat</c>. Give the
+/// Trainer one of <see cref="Optimizers"/> instead — <see cref="Optimizers.Adam(IEnumerable{TorchSharp.Modules.Parameter}, double, double, double, double, double, bool, bool)"/>,
+/// <see cref="Optimizers.AdamW(IEnumerable{TorchSharp.Modules.Parameter}, double, double, double, double, double, bool, bool)"/>,
+/// <see cref="Optimizers.Sgd(IEnumerable{TorchSharp.Modules.Parameter}, double, double, double, double, bool, bool)"/>:
+/// the same arguments and results, their Scalars held through every call.</para>
 /// </remarks>
 /// <example><code>
 /// var model = new SimpleModel();
-/// var trainer = new Trainer(model, torch.optim.Adam(model.parameters(), lr: 0.001), nn.CrossEntropyLoss());
+/// var trainer = new Trainer(model, Optimizers.Adam(model.parameters(), lr: 0.001), nn.CrossEntropyLoss());
 /// trainer.Metrics["accuracy"] = EpochMetrics.Accuracy;
 /// var history = trainer.Fit(xTrain, yTrain, xValidation, yValidation);
 /// </code></example>
@@ -46,7 +52,7 @@ public sealed class Trainer
         var optimized = optimizer.parameters().Select(p => p.Handle).ToHashSet();
         if (!model.parameters().Where(p => p.requires_grad).Any(p => optimized.Contains(p.Handle)))
             throw new ArgumentException("The optimizer holds none of the model's parameters. Create the optimizer from this model instance " +
-                                        "(optim.Adam(model.parameters(), ...)), and after moving the model to its device.", nameof(optimizer));
+                                        "(Optimizers.Adam(model.parameters(), ...)), and after moving the model to its device.", nameof(optimizer));
         Model = model;
         Optimizer = optimizer;
         _loss = loss;
