@@ -90,14 +90,16 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
     /// tensor names (no prefix, no mask buffers, the tied head not repeated) — that <see cref="FromPretrained"/> and
     /// transformers' <c>GPT2LMHeadModel.from_pretrained</c> both read. Each file is written atomically.
     /// </summary>
-    public void SavePretrained(string folder)
+    /// <param name="folder">Where to write (created when missing).</param>
+    /// <param name="dtype">The weights' type in the file (float16 or bfloat16 halve it); null keeps the model's.</param>
+    public void SavePretrained(string folder, ScalarType? dtype = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         Directory.CreateDirectory(folder);
         Config.Save(Path.Combine(folder, "config.json"));
         using var scope = NewDisposeScope();
         SafetensorsWriter.Save(Path.Combine(folder, "model.safetensors"),
-            named_parameters().Select(p => (p.name, p.parameter.detach().cpu())).ToList(), new Dictionary<string, string> { ["format"] = "pt" });
+            named_parameters().Select(p => (p.name, dtype is { } type ? p.parameter.detach().cpu().to(type) : p.parameter.detach().cpu())).ToList(), new Dictionary<string, string> { ["format"] = "pt" });
         // `new Model(...).SavePretrained(folder)` leaves no other reference: without this the finaliser may free the
         // native weights while they are being written (seen as NaN weights in the saved file).
         GC.KeepAlive(this);

@@ -346,5 +346,5 @@ public sealed partial class Gpt2Tokenizer
 
     /// <summary>GPT-2's pre-tokenizer: contractions, words with their leading space, numbers, punctuation runs, whitespace.</summary>
     [GeneratedRegex(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+")]
-    private static partial Regex Gpt2Pattern();
+    internal static partial Regex Gpt2Pattern();
 }
