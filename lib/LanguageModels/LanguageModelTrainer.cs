@@ -55,7 +55,7 @@ public sealed class LanguageModelTrainer
     /// <summary>Every evaluation so far.</summary>
     public IReadOnlyList<LanguageModelEvaluation> Evaluations => _evaluations;
 
-    /// <summary>Runs <see cref="LanguageModelTrainingOptions.Steps"/> steps on <paramref name="training"/>, evaluating on <paramref name="validation"/>.</summary>
+    /// <summary>Runs <see cref="LanguageModelTrainingOptions.Steps"/> steps (or until the time budget is spent) on <paramref name="training"/>, evaluating on <paramref name="validation"/>.</summary>
     /// <exception cref="ArgumentException">An array is shorter than one window (context + 1 tokens).</exception>
     /// <exception cref="Training.TrainingDivergedException">A step's loss is not finite.</exception>
     public void Train(int[] training, int[] validation)
@@ -69,11 +69,17 @@ public sealed class LanguageModelTrainer
         var clock = new Stopwatch();
         double lossSinceEvaluation = 0;
         var stepsSinceEvaluation = 0;
-        for (var step = 1; step <= Options.Steps; step++)
+        var budget = Options.TimeBudgetSeconds;
+        double? warmupEnd = Options.WarmupSteps == 0 ? 0 : null;
+        var last = false;
+        for (var step = 1; !last; step++)
         {
             clock.Start();
             _model.train();
-            var rate = schedule.LearningRate(step);
+            // By steps, or with a time budget: warm-up by steps, then the cosine over the share of the remaining time used.
+            var rate = budget is not { } seconds || step <= Options.WarmupSteps
+                ? schedule.LearningRate(step)
+                : schedule.Decay((clock.Elapsed.TotalSeconds - (warmupEnd ??= clock.Elapsed.TotalSeconds)) / (seconds - warmupEnd.Value));
             foreach (var group in _optimizer.ParamGroups) group.LearningRate = rate;
             using (var scope = NewDisposeScope())   // nothing of this step outlives it
             {
@@ -96,8 +102,9 @@ public sealed class LanguageModelTrainer
                 stepsSinceEvaluation++;
             }
             clock.Stop();
+            last = step == Options.Steps || clock.Elapsed.TotalSeconds >= budget;
 
-            if (step % Options.EvaluateEvery != 0 && step != Options.Steps) continue;
+            if (step % Options.EvaluateEvery != 0 && !last) continue;
             var validationLoss = ValidationLoss(_model, validation, Options.ContextLength, Options.BatchSize, Options.MaxValidationWindows);
             string? sample = null;
             if (Sample is not null)

@@ -3,8 +3,14 @@ namespace Workbook.LanguageModels;
 /// <summary>Settings of <see cref="LanguageModelTrainer"/> (introduced in chapter 09); the defaults are nanoGPT's for a small model.</summary>
 public sealed record LanguageModelTrainingOptions
 {
-    /// <summary>Optimizer steps in all (the schedule ends at the last one).</summary>
+    /// <summary>Optimizer steps in all (the schedule ends at the last one); with a <see cref="TimeBudgetSeconds"/>, the most steps.</summary>
     public int Steps { get; init; } = 1000;
+    /// <summary>
+    /// Seconds of training (evaluations excluded) to stop after; null to run <see cref="Steps"/> steps. With a budget the
+    /// cosine follows the clock — after warm-up the rate decays with the share of the remaining time used — so models of
+    /// different speeds can be compared at equal time, and a run on a busy machine still ends on time.
+    /// </summary>
+    public double? TimeBudgetSeconds { get; init; }
     /// <summary>Tokens of context each training row holds.</summary>
     public int ContextLength { get; init; } = 128;
     /// <summary>Rows per batch.</summary>
@@ -38,6 +44,8 @@ public sealed record LanguageModelTrainingOptions
         Schedule.Validate();
         if (ContextLength < 1) throw new ArgumentException($"ContextLength must be at least 1; got {ContextLength}.", nameof(ContextLength));
         if (BatchSize < 1) throw new ArgumentException($"BatchSize must be at least 1; got {BatchSize}.", nameof(BatchSize));
+        if (TimeBudgetSeconds is { } budget && !(double.IsFinite(budget) && budget > 0))
+            throw new ArgumentException($"TimeBudgetSeconds must be positive (or null for a step count); got {budget}.", nameof(TimeBudgetSeconds));
         if (EvaluateEvery < 1) throw new ArgumentException($"EvaluateEvery must be at least 1; got {EvaluateEvery}.", nameof(EvaluateEvery));
         if (MaxValidationWindows is < 1) throw new ArgumentException($"MaxValidationWindows must be at least 1 (or null for all); got {MaxValidationWindows}.", nameof(MaxValidationWindows));
         if (!double.IsFinite(WeightDecay) || WeightDecay < 0) throw new ArgumentException($"WeightDecay must be ≥ 0; got {WeightDecay}.", nameof(WeightDecay));

@@ -67,7 +67,7 @@ public static class SmallGptPretraining
         {
             Steps = settings.Steps, ContextLength = settings.ContextLength, BatchSize = settings.BatchSize,
             PeakLearningRate = settings.PeakLearningRate, MinimumLearningRate = settings.PeakLearningRate / 10,
-            WarmupSteps = settings.WarmupSteps, EvaluateEvery = settings.EvaluateEvery, Seed = settings.Seed,
+            WarmupSteps = settings.WarmupSteps, TimeBudgetSeconds = settings.TimeBudgetMinutes * 60, EvaluateEvery = settings.EvaluateEvery, Seed = settings.Seed,
         };
         var trainer = new LanguageModelTrainer(model, options);
         var generator = new Gpt2TextGenerator(model, tokenizer);
@@ -105,6 +105,7 @@ public static class SmallGptPretraining
             ValidationTokens = validationIds.Length,
             Settings = settings,
             Parameters = model.parameters().Sum(p => p.numel()),
+            Steps = last.Step,
             TokensSeen = last.TokensSeen,
             TrainingSeconds = Math.Round(trainingSeconds, 1),
             TokensPerSecond = Math.Round(last.TokensPerSecond),

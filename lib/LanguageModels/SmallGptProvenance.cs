@@ -27,6 +27,8 @@ public sealed record SmallGptProvenance
     public required SmallGptSettings Settings { get; init; }
     /// <summary>Parameters of the model.</summary>
     public required long Parameters { get; init; }
+    /// <summary>Optimizer steps done.</summary>
+    public required int Steps { get; init; }
     /// <summary>Training tokens read (steps × batch × context).</summary>
     public required long TokensSeen { get; init; }
     /// <summary>Seconds of training.</summary>

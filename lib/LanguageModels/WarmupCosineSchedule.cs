@@ -30,8 +30,14 @@ public sealed record WarmupCosineSchedule(double PeakLearningRate, int WarmupSte
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(step, 1);
         if (step <= WarmupSteps) return PeakLearningRate * step / WarmupSteps;
-        var decaySteps = TotalSteps - WarmupSteps;
-        var progress = Math.Min(1.0, (double)(step - WarmupSteps) / decaySteps);
+        return Decay((double)(step - WarmupSteps) / (TotalSteps - WarmupSteps));
+    }
+
+    /// <summary>The cosine part alone at <paramref name="progress"/> through the decay (0 = peak, 1 = floor; clamped to [0, 1]),
+    /// for a run whose length is set in time rather than steps.</summary>
+    public double Decay(double progress)
+    {
+        progress = Math.Clamp(progress, 0, 1);
         return MinimumLearningRate + 0.5 * (PeakLearningRate - MinimumLearningRate) * (1 + Math.Cos(Math.PI * progress));
     }
 

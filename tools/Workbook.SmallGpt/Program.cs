@@ -1,7 +1,7 @@
 using System.Globalization;
 using Workbook.LanguageModels;
 
-// Usage: workbook-small-gpt --out <folder> [--steps N] [--layers N] [--width N] [--heads N] [--vocab N]
+// Usage: workbook-small-gpt --out <folder> [--minutes X | --no-time-budget] [--steps N] [--layers N] [--width N] [--heads N] [--vocab N]
 //        [--context N] [--batch N] [--lr X] [--warmup N] [--eval-every N] [--seed N] [--threads N]
 var settings = new SmallGptSettings();
 string? output = null;
@@ -14,6 +14,8 @@ for (var i = 0; i < args.Length; i++)
     settings = args[i] switch
     {
         "--steps" => settings with { Steps = Int() },
+        "--minutes" => settings with { TimeBudgetMinutes = double.Parse(Value(), CultureInfo.InvariantCulture) },
+        "--no-time-budget" => settings with { TimeBudgetMinutes = null },
         "--layers" => settings with { Layers = Int() },
         "--width" => settings with { Width = Int() },
         "--heads" => settings with { Heads = Int() },
