@@ -87,7 +87,7 @@ public sealed class LanguageModelTrainer
                 var logits = _model.forward(inputs);
                 // Mean over every predicted token (batch × context of them), so the loss and its gradient do not grow with the batch.
                 var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), targets.reshape(-1));
-                var value = loss.item<float>();
+                var value = loss.ToSingle();   // any dtype (a bfloat16 model gives a bfloat16 loss)
                 if (!float.IsFinite(value))
                     throw new Training.TrainingDivergedException(1, step, value, $"The training loss became {value} at step {step} (learning rate {rate:G3}): lower the peak rate or lengthen the warm-up.");
                 _optimizer.zero_grad();
@@ -104,7 +104,8 @@ public sealed class LanguageModelTrainer
             clock.Stop();
             last = step == Options.Steps || clock.Elapsed.TotalSeconds >= budget;
 
-            if (step % Options.EvaluateEvery != 0 && !last) continue;
+            // After the first step (where the curves start), every EvaluateEvery steps, and after the last.
+            if (step != 1 && step % Options.EvaluateEvery != 0 && !last) continue;
             var validationLoss = ValidationLoss(_model, validation, Options.ContextLength, Options.BatchSize, Options.MaxValidationWindows);
             string? sample = null;
             if (Sample is not null)

@@ -27,7 +27,7 @@ public sealed record LanguageModelTrainingOptions
     public double Beta2 { get; init; } = 0.95;
     /// <summary>Largest global gradient norm; larger gradients are scaled down to it. Null for no clipping.</summary>
     public double? GradientClipNorm { get; init; } = 1.0;
-    /// <summary>Evaluate (validation loss, sample) every this many steps, and after the last.</summary>
+    /// <summary>Evaluate (validation loss, sample) after the first step, every this many steps, and after the last.</summary>
     public int EvaluateEvery { get; init; } = 100;
     /// <summary>Most validation windows one evaluation reads (spread evenly over the validation tokens); null for all of them.</summary>
     public int? MaxValidationWindows { get; init; } = 64;

@@ -65,6 +65,30 @@ public static class Charts
         return Finish(chart, xTitle, yTitle, title, logY);
     }
 
+    /// <summary>One line per named series of (x, y) points: curves recorded at uneven or sparse x values, such as losses
+    /// evaluated every 100 optimizer steps, or a quantity against seconds (chapter 09).</summary>
+    /// <param name="series">Name, x values and y values of each curve (x and y of equal length).</param>
+    /// <param name="xTitle">Title of the x axis, with its unit.</param>
+    /// <param name="yTitle">Title of the y axis, with its unit.</param>
+    /// <param name="logY">Use a logarithmic y axis.</param>
+    /// <param name="title">Optional chart title.</param>
+    public static GenericChart Lines(IEnumerable<(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y)> series, string xTitle, string yTitle,
+        bool logY = false, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        var list = series.ToList();
+        if (list.Count == 0) throw new ArgumentException("Give at least one series to plot.", nameof(series));
+        foreach (var (name, x, y) in list)
+        {
+            RequireSameLength(x, y, $"{name} x", $"{name} y");
+            if (y.Count == 0) throw new ArgumentException($"Series '{name}' has no values.", nameof(series));
+            if (logY && y.Any(v => v <= 0)) throw new ArgumentException($"Series '{name}' has values ≤ 0, which a log axis cannot show.", nameof(series));
+        }
+        var chart = Chart.Combine(list.Select(s =>
+            Chart.Line<double, double, string>(x: s.X, y: s.Y, ShowMarkers: s.Y.Count <= 30, Name: s.Name)));
+        return Finish(chart, xTitle, yTitle, title, logY);
+    }
+
     /// <summary>A ROC curve with the chance diagonal and the area under it in the legend.</summary>
     public static GenericChart Roc(IReadOnlyList<double> falsePositiveRate, IReadOnlyList<double> truePositiveRate, double auc, string? title = null)
     {

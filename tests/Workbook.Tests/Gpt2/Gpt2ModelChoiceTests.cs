@@ -28,4 +28,20 @@ public class Gpt2ModelChoiceTests
         Assert.Equal(downloaded.Folder, cached.Folder);
         Assert.StartsWith("Using openai-community/gpt2 from the Hugging Face cache", cached.Message);
     }
+
+    [LinuxFact]
+    public async Task Without_the_real_gpt2_the_shipped_small_model_is_chosen_and_says_so()
+    {
+        using var cache = new TempCache();
+        using var unreachable = cache.Client(ClosedPort.Endpoint());
+        foreach (var choice in new[] { await Gpt2ModelChoice.FindAsync(unreachable), Gpt2ModelChoice.FromCache(unreachable) })
+        {
+            Assert.False(choice.IsRealGpt2);
+            Assert.Equal("data/models/kjv-gpt", choice.Name);
+            Assert.Equal(Path.Combine(Repository.Root, "data", "models", "kjv-gpt"), choice.Folder);
+            Assert.Contains("King James Bible", choice.Message);
+            Assert.Contains("not GPT-2's", choice.Message);
+            Assert.All(Gpt2TextGenerator.CheckpointFiles, f => Assert.True(File.Exists(Path.Combine(choice.Folder, f)), f));
+        }
+    }
 }

@@ -30,11 +30,11 @@ public sealed class LanguageModelTrainerTests
         trainer.Sample = step => { samples.Add(step); Assert.False(model.training); return $"at {step}"; };
         trainer.Train(Pattern, Pattern[..500]);
         Assert.Equal(60, trainer.Steps.Count);
-        Assert.Equal([20, 40, 60], trainer.Evaluations.Select(e => e.Step));
-        Assert.Equal([20, 40, 60], samples);
+        Assert.Equal([1, 20, 40, 60], trainer.Evaluations.Select(e => e.Step));
+        Assert.Equal([1, 20, 40, 60], samples);
         Assert.Equal("at 60", trainer.Evaluations[^1].Sample);
-        Assert.True(trainer.Evaluations[0].ValidationLoss > 3 * trainer.Evaluations[^1].ValidationLoss,
-            $"validation loss {trainer.Evaluations[0].ValidationLoss} → {trainer.Evaluations[^1].ValidationLoss}");
+        Assert.True(trainer.Evaluations[1].ValidationLoss > 3 * trainer.Evaluations[^1].ValidationLoss,
+            $"validation loss {trainer.Evaluations[1].ValidationLoss} → {trainer.Evaluations[^1].ValidationLoss}");
         Assert.Equal(60L * 8 * 16, trainer.Evaluations[^1].TokensSeen);
         Assert.True(trainer.Evaluations[^1].TokensPerSecond > 0);
         Assert.Equal(Options.Schedule.LearningRate(3), trainer.Steps[2].LearningRate, 12);
