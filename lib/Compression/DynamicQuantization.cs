@@ -51,8 +51,8 @@ public static class DynamicQuantization
         {
             IReadOnlyList<string> names = module switch
             {
-                Gpt2Attention attention => attention.ReplaceProjections((name, layer) => QuantizedConv1D.FromConv1D(layer, $"{path}.{name}")),
-                Gpt2Mlp mlp => mlp.ReplaceProjections((name, layer) => QuantizedConv1D.FromConv1D(layer, $"{path}.{name}")),
+                Gpt2Attention attention => attention.ReplaceProjections<Conv1D>((name, layer) => QuantizedConv1D.FromConv1D(layer, $"{path}.{name}")),
+                Gpt2Mlp mlp => mlp.ReplaceProjections<Conv1D>((name, layer) => QuantizedConv1D.FromConv1D(layer, $"{path}.{name}")),
                 _ => [],
             };
             replaced.AddRange(names.Select(n => $"{path}.{n}"));

@@ -54,16 +54,18 @@ public sealed class Conv1D : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// If <paramref name="field"/> (the submodule <paramref name="name"/> of <paramref name="owner"/>) is still a Conv1D,
-    /// replaces it by <paramref name="replace"/>(name, layer) under the same name and disposes the old layer.
+    /// If <paramref name="field"/> (the submodule <paramref name="name"/> of <paramref name="owner"/>) is a
+    /// <typeparamref name="TLayer"/> and <paramref name="replace"/>(name, layer) returns a module, puts that module under
+    /// the same name. The old layer is disposed unless the replacement holds it (a LoRA adapter wraps its Conv1D).
     /// </summary>
-    internal static bool Replace(nn.Module owner, ref nn.Module<Tensor, Tensor> field, string name, Func<string, Conv1D, nn.Module<Tensor, Tensor>> replace)
+    internal static bool Replace<TLayer>(nn.Module owner, ref nn.Module<Tensor, Tensor> field, string name,
+        Func<string, TLayer, nn.Module<Tensor, Tensor>?> replace) where TLayer : nn.Module<Tensor, Tensor>
     {
-        if (field is not Conv1D layer) return false;
-        field = replace(name, layer);
+        if (field is not TLayer layer || replace(name, layer) is not { } replacement) return false;
+        field = replacement;
         owner.register_module(name, null!);                                   // unregister the old layer, then register its replacement
         owner.register_module(name, field);
-        layer.Dispose();
+        if (!replacement.modules().Contains(layer)) layer.Dispose();
         return true;
     }
 }

@@ -31,11 +31,12 @@ public sealed class Gpt2Mlp : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Replaces each projection that is still a <see cref="Conv1D"/> by <paramref name="replace"/>(name, layer) — used by
-    /// <c>Compression.DynamicQuantization</c> to swap in int8 layers under the same names, so state-dict names stay HF's.
+    /// Replaces each projection that is a <typeparamref name="TLayer"/> by <paramref name="replace"/>(name, layer) when
+    /// that returns a module (null keeps the layer), under the same name, so state-dict names stay HF's. Used by
+    /// <c>Compression.DynamicQuantization</c> (int8 layers) and <c>Lora.Gpt2Lora</c> (adapters around the Conv1D).
     /// </summary>
     /// <returns>The names of the projections replaced.</returns>
-    internal IReadOnlyList<string> ReplaceProjections(Func<string, Conv1D, nn.Module<Tensor, Tensor>> replace)
+    internal IReadOnlyList<string> ReplaceProjections<TLayer>(Func<string, TLayer, nn.Module<Tensor, Tensor>?> replace) where TLayer : nn.Module<Tensor, Tensor>
     {
         var replaced = new List<string>();
         if (Conv1D.Replace(this, ref c_fc, "c_fc", replace)) replaced.Add("c_fc");

@@ -58,6 +58,32 @@ public static class Charts
         return Lines(list.Select(s => (s.Name, x, s.Values)), xTitle, yTitle, logY, title);
     }
 
+    /// <summary>Grouped columns: one colour per named series, one group per category (models compared on several measures).</summary>
+    /// <param name="series">Name and values of each series, one value per category.</param>
+    /// <param name="categories">The group labels along the x axis.</param>
+    /// <param name="xTitle">Title of the x axis.</param>
+    /// <param name="yTitle">Title of the y axis, with its unit.</param>
+    /// <param name="logY">Use a logarithmic y axis (values spanning decades).</param>
+    /// <param name="title">Optional chart title.</param>
+    /// <exception cref="ArgumentException">No series, a series whose length is not the categories', repeated categories, or values ≤ 0 on a log axis.</exception>
+    public static GenericChart Columns(IEnumerable<(string Name, IReadOnlyList<double> Values)> series, IReadOnlyList<string> categories,
+        string xTitle, string yTitle, bool logY = false, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        ArgumentNullException.ThrowIfNull(categories);
+        var list = series.ToList();
+        if (list.Count == 0) throw new ArgumentException("Give at least one series to plot.", nameof(series));
+        RequireDistinct(categories, "category");
+        foreach (var (name, values) in list)
+        {
+            if (values is null || values.Count != categories.Count)
+                throw new ArgumentException($"Series '{name}' has {values?.Count ?? 0} values for {categories.Count} categories.", nameof(series));
+            if (logY && values.Any(v => v <= 0)) throw new ArgumentException($"Series '{name}' has values ≤ 0, which a log axis cannot show.", nameof(series));
+        }
+        var chart = Chart.Combine(list.Select(s => Chart.Column<double, string, string>(s.Values, Keys: Some<IEnumerable<string>>(categories), Name: s.Name)));
+        return Finish(chart, xTitle, yTitle, title, logY);
+    }
+
     /// <summary>One line per named series of (x, y) points: curves recorded at uneven or sparse x values, such as losses
     /// evaluated every 100 optimizer steps, or a quantity against seconds (chapter 09).</summary>
     /// <param name="series">Name, x values and y values of each curve (x and y of equal length).</param>
@@ -234,10 +260,8 @@ public static class Charts
     public static GenericChart LatencyPercentiles(IEnumerable<Deployment.LoadTestResult> results, string? title = null)
     {
         var list = RequireLoadResults(results);
-        string[] keys = ["p50", "p90", "p99"];
-        var chart = Chart.Combine(list.Select(r => Chart.Column<double, string, string>(
-            [r.Latency!.P50Ms, r.Latency.P90Ms, r.Latency.P99Ms], Keys: keys, Name: r.Name)));
-        return Finish(chart, "percentile", "latency (ms)", title, logY: false);
+        return Columns(list.Select(r => (r.Name, (IReadOnlyList<double>)[r.Latency!.P50Ms, r.Latency.P90Ms, r.Latency.P99Ms])), ["p50", "p90", "p99"],
+            "percentile", "latency (ms)", title: title);
     }
 
     /// <summary>Successful requests per second of several load tests, one column each.</summary>

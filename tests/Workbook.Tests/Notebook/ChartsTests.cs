@@ -44,6 +44,20 @@ public class ChartsTests
     }
 
     [Fact]
+    public void Columns_draw_one_colour_per_series_over_the_categories()
+    {
+        var chart = Charts.Columns([("new text", [40.0, 20.0]), ("old text", [10.0, 30.0])], ["base", "tuned"], "model", "perplexity", logY: true, title: "Forgetting");
+        Assert.Equal(2, chart.GetTraces().Count());
+        var html = Html(chart);
+        Assert.Contains("\"new text\"", html);
+        Assert.Contains("\"tuned\"", html);
+        Assert.Contains("\"type\":\"log\"", html);
+        Assert.Contains("perplexity", html);
+        Assert.Contains("has 1 values for 2 categories", Assert.Throws<ArgumentException>(() => Charts.Columns([("a", [1.0])], ["x", "y"], "x", "y")).Message);
+        Assert.Contains("appears 2 times", Assert.Throws<ArgumentException>(() => Charts.Columns([("a", [1.0, 2.0])], ["x", "x"], "x", "y")).Message);
+    }
+
+    [Fact]
     public void Roc_adds_the_chance_line_and_the_auc()
     {
         var chart = Charts.Roc([0, 0.5, 1], [0, 0.8, 1], auc: 0.9);
