@@ -7,7 +7,7 @@ namespace Workbook.Training;
 /// <summary>
 /// Adam (Kingma and Ba, 2014) with PyTorch's update rule, options and checks, whose step holds every Scalar it passes
 /// to libtorch; create it with <see cref="Optimizers.Adam(IEnumerable{Parameter}, double, double, double, double, double, bool, bool)"/>.
-/// Introduced with the training loop (chapter 03), used wherever a chapter trains.
+/// Introduced with the training loop (chapter 03), whose Trainer uses it.
 /// </summary>
 /// <remarks>
 /// <para>TorchSharp 0.107's own <c>torch.optim.Adam</c> passes its learning rate, betas, bias corrections and weight

@@ -8,7 +8,7 @@ namespace Workbook.Training;
 /// AdamW (Loshchilov and Hutter, 2019: Adam with decoupled weight decay) with PyTorch's update rule, defaults and
 /// checks, whose step holds every Scalar it passes to libtorch; create it with
 /// <see cref="Optimizers.AdamW(IEnumerable{Parameter}, double, double, double, double, double, bool, bool)"/>.
-/// Introduced with the training loop (chapter 03); the usual optimizer for fine-tuning transformers.
+/// The kept-scalar counterpart of <c>torch.optim.AdamW</c> (chapter 06); the factory is introduced in chapter 03.
 /// </summary>
 /// <remarks>
 /// <para>TorchSharp 0.107's <c>torch.optim.AdamW</c> passes its Scalars implicitly, and a garbage collection during

@@ -7,8 +7,8 @@ namespace Workbook.Training;
 /// <summary>
 /// Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay, with PyTorch's update
 /// rule and checks, whose step holds every Scalar it passes to libtorch; create it with
-/// <see cref="Optimizers.Sgd(IEnumerable{Parameter}, double, double, double, double, bool, bool)"/>. Introduced with
-/// gradient descent (chapter 02).
+/// <see cref="Optimizers.Sgd(IEnumerable{Parameter}, double, double, double, double, bool, bool)"/>. The kept-scalar
+/// counterpart of chapter 02's <c>torch.optim.SGD</c>; chapter 03 introduces the Optimizers factory.
 /// </summary>
 /// <remarks>
 /// <para>TorchSharp 0.107's <c>torch.optim.SGD</c> passes its learning rate, momentum and weight decay as implicit

@@ -6,7 +6,7 @@ namespace Workbook.Training;
 /// Adam, AdamW and SGD that are safe from TorchSharp 0.107's implicit-Scalar race: drop-in replacements for
 /// <c>torch.optim.Adam</c>, <c>AdamW</c> and <c>SGD</c> (<c>Optimizers.Adam(model.parameters(), lr: 0.001)</c>) for the
 /// <see cref="Trainer"/>, <see cref="Checkpoint"/> and TorchSharp's learning-rate schedulers.
-/// Introduced with gradient descent (chapter 02) and the training loop (chapter 03).
+/// Introduced in chapter 03 (the training loop), where the Trainer first uses it.
 /// </summary>
 /// <remarks>
 /// <para>TorchSharp's own optimizers pass their hyper-parameters to libtorch as Scalars that nothing keeps alive during
