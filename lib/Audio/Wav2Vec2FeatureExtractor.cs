@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Workbook.IO;
 using static TorchSharp.torch;
 
 namespace Workbook.Audio;
@@ -15,6 +18,60 @@ public sealed record Wav2Vec2FeatureExtractor
     public bool DoNormalize { get; init; } = true;
     /// <summary>The value written into padded positions.</summary>
     public float PaddingValue { get; init; }
+
+    /// <summary>Hugging Face's <c>preprocessor_config.json</c> for these settings (what <c>Wav2Vec2FeatureExtractor.from_pretrained</c> reads).</summary>
+    public string ToJson() => new JsonObject
+    {
+        ["feature_extractor_type"] = "Wav2Vec2FeatureExtractor",
+        ["processor_class"] = "Wav2Vec2Processor",
+        ["feature_size"] = 1,
+        ["sampling_rate"] = SamplingRate,
+        ["do_normalize"] = DoNormalize,
+        ["padding_side"] = "right",
+        ["padding_value"] = PaddingValue,
+        // The group-norm (base) models were trained without one: their padded batches are not masked.
+        ["return_attention_mask"] = false,
+    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+
+    /// <summary>
+    /// Reads a <c>preprocessor_config.json</c> (the file or its folder): <c>sampling_rate</c>, <c>do_normalize</c> and
+    /// <c>padding_value</c>; absent fields keep wav2vec2-base-960h's values.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">Not JSON, another feature extractor, a field of the wrong type or out of range (named).</exception>
+    public static Wav2Vec2FeatureExtractor FromFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (Directory.Exists(path)) path = Path.Combine(path, "preprocessor_config.json");
+        RequiredFile.Check(path, "preprocessor config");
+        if (new FileInfo(path).Length > 1 << 20) throw new InvalidDataException($"'{path}' is over 1 MiB: not a preprocessor_config.json.");
+        JsonObject json;
+        try { json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"'{path}' is not a JSON object."); }
+        catch (JsonException e) { throw new InvalidDataException($"'{path}' is not valid JSON: {e.Message}", e); }
+        InvalidDataException Bad(string field, string problem) => new($"'{path}': field '{field}' {problem}.");
+        var defaults = new Wav2Vec2FeatureExtractor();
+        if (json["feature_extractor_type"] is { } type && (type is not JsonValue tv || !tv.TryGetValue<string>(out var name) || name != "Wav2Vec2FeatureExtractor"))
+            throw Bad("feature_extractor_type", $"is {type.ToJsonString()}, not \"Wav2Vec2FeatureExtractor\"");
+        var rate = defaults.SamplingRate;
+        if (json["sampling_rate"] is { } r)
+            rate = r is JsonValue rv && rv.TryGetValue<long>(out var n) && n is > 0 and <= 1_000_000 ? (int)n : throw Bad("sampling_rate", $"must be a whole number of hertz in 1..1000000, found {r.ToJsonString()}");
+        var normalize = defaults.DoNormalize;
+        if (json["do_normalize"] is { } d)
+            normalize = d is JsonValue dv && dv.TryGetValue<bool>(out var b) ? b : throw Bad("do_normalize", $"must be true or false, found {d.ToJsonString()}");
+        var padding = defaults.PaddingValue;
+        if (json["padding_value"] is { } p)
+            padding = p is JsonValue pv && pv.TryGetValue<double>(out var x) && double.IsFinite(x) ? (float)x : throw Bad("padding_value", $"must be a finite number, found {p.ToJsonString()}");
+        if (json["feature_size"] is { } f && (f is not JsonValue fv || !fv.TryGetValue<long>(out var size) || size != 1))
+            throw Bad("feature_size", $"must be 1 (raw mono audio), found {f.ToJsonString()}");
+        return new Wav2Vec2FeatureExtractor { SamplingRate = rate, DoNormalize = normalize, PaddingValue = padding };
+    }
+
+    /// <summary>Writes <see cref="ToJson"/> as <c>preprocessor_config.json</c> into <paramref name="folder"/>.</summary>
+    public void Save(string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        AtomicFile.WriteAllText(Path.Combine(folder, "preprocessor_config.json"), ToJson());
+    }
 
     /// <summary>The normalised samples of one clip: (x − mean) / √(variance + 1e-7), computed in double precision.</summary>
     /// <exception cref="ArgumentException">The clip is empty or holds a non-finite sample.</exception>

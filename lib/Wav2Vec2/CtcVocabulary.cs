@@ -69,6 +69,26 @@ public sealed class CtcVocabulary
     public string this[int id] => id >= 0 && id < _symbols.Length ? _symbols[id]
         : throw new ArgumentOutOfRangeException(nameof(id), id, $"Symbol ids are 0..{_symbols.Length - 1}.");
 
+    /// <summary>
+    /// The ids of a transcript as CTC targets: each character's symbol, a space as the word delimiter (Hugging Face's
+    /// <c>Wav2Vec2CTCTokenizer</c> for upper-case text without specials).
+    /// </summary>
+    /// <exception cref="ArgumentException">The text is empty, or holds a character the vocabulary has no symbol for (named, with its position).</exception>
+    public int[] Encode(string text)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(text);
+        var ids = new int[text.Length];
+        for (var i = 0; i < text.Length; i++)
+        {
+            var symbol = text[i] == ' ' ? "|" : text[i].ToString();
+            var id = Array.IndexOf(_symbols, symbol);
+            if (id < 0 || id == BlankId || Specials.Contains(symbol) || (text[i] == ' ' && WordDelimiterId < 0))
+                throw new ArgumentException($"Character '{text[i]}' at position {i} of \"{text}\" has no symbol in this vocabulary (upper-case letters, the apostrophe and spaces).", nameof(text));
+            ids[i] = id;
+        }
+        return ids;
+    }
+
     /// <summary>True for ids that produce no text: the blank and the specials.</summary>
     public bool IsSilent(int id) => id == BlankId || Specials.Contains(this[id]);
 }

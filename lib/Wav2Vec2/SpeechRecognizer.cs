@@ -39,12 +39,18 @@ public sealed class SpeechRecognizer
     /// <summary>Normalisation and batching.</summary>
     public Wav2Vec2FeatureExtractor FeatureExtractor { get; }
 
-    /// <summary>Loads a checkpoint folder: config.json, model.safetensors and vocab.json.</summary>
+    /// <summary>
+    /// Loads a checkpoint folder: config.json, model.safetensors and vocab.json, and preprocessor_config.json when the
+    /// folder has one (its sampling rate and normalisation; without it, wav2vec2-base-960h's 16 kHz and normalised).
+    /// </summary>
     public static SpeechRecognizer FromFolder(string folder, Device? device = null)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         var vocabulary = CtcVocabulary.FromFile(Path.Combine(folder, "vocab.json"));
+        var preprocessor = Path.Combine(folder, "preprocessor_config.json");
+        var featureExtractor = File.Exists(preprocessor) ? Wav2Vec2FeatureExtractor.FromFile(preprocessor) : new Wav2Vec2FeatureExtractor();
         var model = Wav2Vec2ForCtc.FromPretrained(folder, device);
-        return new SpeechRecognizer(model, new CtcDecoder(vocabulary, model.Config.SamplesPerFrame / 16000.0));
+        return new SpeechRecognizer(model, new CtcDecoder(vocabulary, (double)model.Config.SamplesPerFrame / featureExtractor.SamplingRate), featureExtractor);
     }
 
     /// <summary>Downloads (or finds in the Hugging Face cache) a wav2vec2 CTC checkpoint, e.g. <c>facebook/wav2vec2-base-960h</c>.</summary>

@@ -75,13 +75,16 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     /// Writes a Hugging Face checkpoint folder: <c>config.json</c>, <c>model.safetensors</c> (weight norm as
     /// <c>weight_g</c>/<c>weight_v</c>) and, when given, the <c>vocab.json</c> of <paramref name="vocabulary"/>.
     /// </summary>
-    public void SavePretrained(string folder, CtcVocabulary? vocabulary = null)
+    /// <param name="folder">Where to write (created if needed).</param>
+    /// <param name="vocabulary">The output symbols, written as vocab.json when given.</param>
+    /// <param name="dtype">The stored precision: null keeps the parameters' (float32); Float16 or BFloat16 halve the file.</param>
+    public void SavePretrained(string folder, CtcVocabulary? vocabulary = null, ScalarType? dtype = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), Config.ToJson());
         using var scope = NewDisposeScope();
         SafetensorsWriter.Save(Path.Combine(folder, "model.safetensors"),
-            named_parameters().Select(p => (p.name, p.parameter.detach().cpu())).ToList(), new Dictionary<string, string> { ["format"] = "pt" });
+            named_parameters().Select(p => (p.name, dtype is { } t ? p.parameter.detach().cpu().to(t) : p.parameter.detach().cpu())).ToList(), new Dictionary<string, string> { ["format"] = "pt" });
         // `new Model(...).SavePretrained(folder)` leaves no other reference: without this the finaliser may free the
         // native weights while they are being written (seen as NaN weights in the saved file).
         GC.KeepAlive(this);
