@@ -2,6 +2,7 @@ using Workbook.LanguageModels;
 
 namespace Workbook.Tests.LanguageModels;
 
+[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
 public sealed class LanguageModelBatchesTests
 {
     private static readonly int[] Counting = [.. Enumerable.Range(0, 1000)];

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace Workbook.Tests.LanguageModels;
 
+[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
 public sealed class LanguageModelTrainerTests
 {
     /// <summary>A repeating 12-token pattern: a model that learns it predicts almost every next token.</summary>

@@ -3,6 +3,7 @@ using static TorchSharp.torch;
 
 namespace Workbook.Tests.LanguageModels;
 
+[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
 public sealed class LstmLanguageModelTests
 {
     private static long Count(LstmLanguageModel model) => model.parameters().Sum(p => p.numel());

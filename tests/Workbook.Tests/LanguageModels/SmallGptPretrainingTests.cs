@@ -6,6 +6,7 @@ using Workbook.Safetensors;
 namespace Workbook.Tests.LanguageModels;
 
 /// <summary>The code path of tools/train-small-gpt.sh on a tiny budget: a complete folder that loads and reproduces its own figures.</summary>
+[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
 public sealed class SmallGptPretrainingTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("wb-small-gpt-").FullName;

@@ -2,6 +2,7 @@ using Workbook.LanguageModels;
 
 namespace Workbook.Tests.LanguageModels;
 
+[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
 public sealed class WarmupCosineScheduleTests
 {
     private static readonly WarmupCosineSchedule Schedule = new(PeakLearningRate: 1e-3, WarmupSteps: 10, TotalSteps: 110, MinimumLearningRate: 1e-4);

@@ -8,6 +8,7 @@ namespace Workbook.Tests.Wav2Vec2;
 
 /// <summary>The training recipe's code path on a tiny budget, and the pieces it rests on (targets, corpus lists,
 /// preprocessor config).</summary>
+[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
 public class SpeechRecognizerTrainingTests
 {
     static SpeechRecognizerTrainingTests() => InitializeDeviceType(DeviceType.CPU);
