@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Security.Cryptography;
-
 namespace Workbook.Hub;
 
 /// <summary>
@@ -22,9 +16,9 @@ namespace Workbook.Hub;
 /// </summary>
 public sealed class HubClient : IDisposable
 {
-    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
-    private readonly HttpClient _metadataClient;
-    private readonly HttpClient _downloadClient;
+    private readonly HubErrors errors;
+    private readonly HubHttp http;
+    private readonly BlobDownload blobs;
 
     /// <summary>Creates a client; properties of <paramref name="options"/> left null come from the environment (see <see cref="HubOptions"/>).</summary>
     /// <exception cref="ArgumentException">An option is invalid, e.g. the endpoint is not an http(s) address.</exception>
@@ -32,8 +26,9 @@ public sealed class HubClient : IDisposable
     {
         Options = (options ?? new HubOptions()).Resolve();
         Cache = new HubCache(Options.CacheDirectory!);
-        _metadataClient = CreateHttpClient(allowRedirects: false);
-        _downloadClient = CreateHttpClient(allowRedirects: true);
+        errors = new HubErrors(Options, Cache.Root);
+        http = new HubHttp(Options, errors);
+        blobs = new BlobDownload(Options, http, errors);
     }
 
     /// <summary>The options in force, every value filled in.</summary>
@@ -162,29 +157,28 @@ public sealed class HubClient : IDisposable
             return new HubReachability(false, Endpoint,
                 $"Offline mode is on (HF_HUB_OFFLINE=1): the hub at {Endpoint} is not contacted; files come from the cache {Cache.Root}.");
         var wait = timeout ?? Options.RequestTimeout;
-        using var request = NewRequest(HttpMethod.Head, new Uri(Endpoint + "/"), withToken: false);
+        using var request = http.NewRequest(HttpMethod.Head, new Uri(Endpoint + "/"), withToken: false);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(wait);
         try
         {
-            using var response = await _metadataClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, limit.Token).ConfigureAwait(false);
+            using var response = await http.ProbeAsync(request, limit.Token).ConfigureAwait(false);
             return new HubReachability(true, Endpoint, $"The Hugging Face hub at {Endpoint} answered (HTTP {(int)response.StatusCode}).");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new HubReachability(false, Endpoint, UnreachableLine($"no answer within {Seconds(wait)}"));
+            return new HubReachability(false, Endpoint, errors.UnreachableLine($"no answer within {HubErrors.Seconds(wait)}"));
         }
         catch (HttpRequestException e)
         {
-            return new HubReachability(false, Endpoint, UnreachableLine(Describe(e)));
+            return new HubReachability(false, Endpoint, errors.UnreachableLine(HubErrors.Describe(e)));
         }
     }
 
     /// <summary>Closes the HTTP connections.</summary>
     public void Dispose()
     {
-        _metadataClient.Dispose();
-        _downloadClient.Dispose();
+        http.Dispose();
     }
 
     private async Task<(string Path, string Commit)> DownloadAsync(string repoId, string fileName, string revision,
@@ -210,7 +204,7 @@ public sealed class HubClient : IDisposable
         HubFileMetadata metadata;
         try
         {
-            metadata = await GetMetadataAsync(new Uri(FileUrl(repoId, fileName, revision, repoType)), repoId, fileName, revision, cancellationToken).ConfigureAwait(false);
+            metadata = await http.GetMetadataAsync(new Uri(FileUrl(repoId, fileName, revision, repoType)), repoId, fileName, revision, cancellationToken).ConfigureAwait(false);
         }
         catch (HubException e) when (e.Kind == HubErrorKind.Unreachable && Cache.TryGetFile(repoId, fileName, revision, repoType) is { } cached)
         {
@@ -224,8 +218,8 @@ public sealed class HubClient : IDisposable
         var blob = Cache.BlobPath(repoId, metadata.ETag, repoType);
         if (!File.Exists(blob))
         {
-            await using var fileLock = await LockAsync(Cache.LockPath(repoId, metadata.ETag, repoType), repoId, fileName, cancellationToken).ConfigureAwait(false);
-            if (!File.Exists(blob)) await DownloadBlobAsync(metadata, blob, repoId, fileName, progress, cancellationToken).ConfigureAwait(false);
+            await using var fileLock = await blobs.LockAsync(Cache.LockPath(repoId, metadata.ETag, repoType), repoId, fileName, cancellationToken).ConfigureAwait(false);
+            if (!File.Exists(blob)) await blobs.DownloadAsync(metadata, blob, repoId, fileName, progress, cancellationToken).ConfigureAwait(false);
         }
         Cache.LinkSnapshot(blob, snapshot);
         return (snapshot, metadata.Commit);
@@ -242,382 +236,4 @@ public sealed class HubClient : IDisposable
             return (path, commit);
         }
     }
-
-    private async Task<HubFileMetadata> GetMetadataAsync(Uri url, string repoId, string fileName, string revision, CancellationToken cancellationToken)
-    {
-        var current = url;
-        for (var hops = 0; ; hops++)
-        {
-            using var request = NewRequest(HttpMethod.Head, current, withToken: IsHubAddress(current));
-            using var response = await SendAsync(_metadataClient, request, repoId, fileName, cancellationToken).ConfigureAwait(false);
-            var status = (int)response.StatusCode;
-            if (status is >= 300 and < 400 && Header(response, "Location") is { } location)
-            {
-                // An absolute address is the CDN that serves an LFS file: stop and download from there. A relative one
-                // (a renamed repository) is followed, as huggingface_hub does.
-                if (HasScheme(location))
-                {
-                    if (!Uri.TryCreate(location, UriKind.Absolute, out var target))
-                        throw BadRedirect(response, current, location, "an address that cannot be parsed", repoId, fileName);
-                    if (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps)
-                        throw BadRedirect(response, current, location, $"a {target.Scheme}: address; only http and https are followed", repoId, fileName);
-                    return ReadMetadata(response, target, current, repoId, fileName);
-                }
-                if (hops >= 10)
-                    throw new HubException(HubErrorKind.ServerError, $"The hub redirected '{fileName}' of '{repoId}' more than 10 times (last {current}).", repoId, fileName, response.StatusCode);
-                if (!Uri.TryCreate(current, location, out var next) || (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps))
-                    throw BadRedirect(response, current, location, "an address that cannot be parsed as an http(s) address", repoId, fileName);
-                current = next;
-                continue;
-            }
-            if (response.IsSuccessStatusCode) return ReadMetadata(response, current, current, repoId, fileName);
-            throw StatusError(response, current, repoId, fileName, revision);
-        }
-    }
-
-    /// <summary>True when <paramref name="location"/> starts with a URI scheme (<c>https:</c>, <c>file:</c>): on Unix a plain "/path" would otherwise parse as a file address.</summary>
-    private static bool HasScheme(string location)
-    {
-        var colon = location.IndexOf(':', StringComparison.Ordinal);
-        return colon > 0 && char.IsAsciiLetter(location[0]) && location.AsSpan(0, colon).IndexOfAnyExcept("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.") < 0;
-    }
-
-    private static HubException BadRedirect(HttpResponseMessage response, Uri from, string location, string problem, string repoId, string fileName) =>
-        new(HubErrorKind.ServerError,
-            $"The hub redirected '{fileName}' of '{repoId}' from {from} to '{(location.Length <= 200 ? location : location[..200] + "…")}', {problem}. " +
-            "Check HF_ENDPOINT (or HubOptions.Endpoint): a real hub never sends this.", repoId, fileName, response.StatusCode);
-
-    private HubFileMetadata ReadMetadata(HttpResponseMessage response, Uri location, Uri url, string repoId, string fileName)
-    {
-        var commit = Header(response, "X-Repo-Commit");
-        var etag = Header(response, "X-Linked-Etag") ?? Header(response, "ETag");
-        if (commit is null || !HubCache.IsCommitHash(commit) || etag is null)
-            throw new HubException(HubErrorKind.ServerError,
-                $"The answer from {url} for '{fileName}' of '{repoId}' lacks the hub's {(commit is null ? "X-Repo-Commit" : etag is null ? "ETag" : "commit hash")} header, " +
-                $"so {Endpoint} does not look like a Hugging Face hub. Check HF_ENDPOINT (or HubOptions.Endpoint).", repoId, fileName, response.StatusCode);
-        etag = HubFileMetadata.NormalizeETag(etag);
-        if (etag.Length == 0 || etag.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
-            throw new HubException(HubErrorKind.ServerError,
-                $"The hub sent an ETag '{etag}' for '{fileName}' of '{repoId}' that cannot name a cache file (expected a hexadecimal hash).", repoId, fileName, response.StatusCode);
-        long? size = long.TryParse(Header(response, "X-Linked-Size"), NumberStyles.None, CultureInfo.InvariantCulture, out var linked) ? linked
-            : (int)response.StatusCode is >= 200 and < 300 ? response.Content.Headers.ContentLength : null;
-        return new HubFileMetadata(commit, etag, size, location);
-    }
-
-    private async Task DownloadBlobAsync(HubFileMetadata metadata, string blob, string repoId, string fileName,
-        IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
-    {
-        var partial = blob + ".incomplete";
-        Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
-        string? sha256;
-        // One deadline over every attempt and pause: each read and each resume restarting a clock lets a trickle run forever.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(Options.DownloadTimeout);
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                sha256 = await DownloadAttemptAsync(metadata, partial, repoId, fileName, progress, deadline.Token).ConfigureAwait(false);
-                break;
-            }
-            catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                var kept = File.Exists(partial) ? new FileInfo(partial).Length : 0;
-                throw new HubException(HubErrorKind.Interrupted,
-                    $"Downloading '{fileName}' of '{repoId}' did not finish within {Seconds(Options.DownloadTimeout)} (HubOptions.DownloadTimeout); {kept:N0} of " +
-                    $"{(metadata.Size is { } s ? s.ToString("N0", CultureInfo.InvariantCulture) : "?")} bytes are kept in {partial} and the next call resumes from there. " +
-                    "A connection this slow may be throttled: try again later, or raise DownloadTimeout.", repoId, fileName, innerException: e);
-            }
-            catch (Exception e) when (!deadline.IsCancellationRequested && IsBrokenOff(e))
-            {
-                if (attempt < Options.MaxRetries)
-                {
-                    var pause = Options.RetryDelay * Math.Pow(2, attempt);
-                    try
-                    {
-                        await Task.Delay(pause < TimeSpan.FromSeconds(10) ? pause : TimeSpan.FromSeconds(10), deadline.Token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        // the deadline passed during the pause: the next attempt reports it
-                    }
-                    continue;
-                }
-                var kept = File.Exists(partial) ? new FileInfo(partial).Length : 0;
-                if (kept == 0 && e is HubException { Kind: HubErrorKind.Unreachable }) throw;
-                throw new HubException(HubErrorKind.Interrupted,
-                    $"Downloading '{fileName}' of '{repoId}' broke off {attempt + 1} time(s) ({Reason(e)}); {kept:N0} of {(metadata.Size is { } s ? s.ToString("N0", CultureInfo.InvariantCulture) : "?")} bytes " +
-                    $"are kept in {partial} and the next call resumes from there. If the hub stays unreachable, set HF_HUB_OFFLINE=1 to use cached files or load the model from a local folder.",
-                    repoId, fileName, innerException: e);
-            }
-        }
-
-        var actualSize = new FileInfo(partial).Length;
-        if (metadata.Size is { } expectedSize && actualSize != expectedSize)
-        {
-            File.Delete(partial);
-            throw new HubException(HubErrorKind.IntegrityMismatch,
-                $"The downloaded '{fileName}' of '{repoId}' has {actualSize:N0} bytes, but the hub announced {expectedSize:N0}. The partial file was deleted; run again to download it afresh.",
-                repoId, fileName);
-        }
-        if (metadata.Sha256 is { } expected && sha256 != expected)
-        {
-            File.Delete(partial);
-            throw new HubException(HubErrorKind.IntegrityMismatch,
-                $"The downloaded '{fileName}' of '{repoId}' does not match the hub's sha256: expected {expected}, got {sha256}. " +
-                "The corrupted file was deleted; run again to download it afresh (a proxy or a broken mirror may alter it).",
-                repoId, fileName);
-        }
-        File.Move(partial, blob, overwrite: true);
-    }
-
-    /// <summary>One GET from where the partial file ends; returns the sha256 of the whole file when it is an LFS file.</summary>
-    private async Task<string?> DownloadAttemptAsync(HubFileMetadata metadata, string partial, string repoId, string fileName,
-        IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
-    {
-        var existing = File.Exists(partial) ? new FileInfo(partial).Length : 0;
-        if (metadata.Size is { } size && existing > size)
-        {
-            File.Delete(partial);
-            existing = 0;
-        }
-        using var hash = metadata.Sha256 is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        if (metadata.Size is { } complete && existing == complete && existing > 0)
-            return await HashPrefixAsync(partial, existing, hash, cancellationToken).ConfigureAwait(false);
-
-        using var request = NewRequest(HttpMethod.Get, metadata.Location, withToken: IsHubAddress(metadata.Location));
-        if (existing > 0) request.Headers.Range = new RangeHeaderValue(existing, null);
-        using var response = await SendAsync(_downloadClient, request, repoId, fileName, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && existing > 0 && metadata.Size is null)
-            return await HashPrefixAsync(partial, existing, hash, cancellationToken).ConfigureAwait(false); // the partial file held every byte
-        if (response.StatusCode == HttpStatusCode.PartialContent)
-        {
-            if (response.Content.Headers.ContentRange?.From != existing)
-            {
-                File.Delete(partial);
-                throw new IOException($"the server answered a request for bytes from {existing} with {response.Content.Headers.ContentRange}; starting over");
-            }
-        }
-        else if (response.IsSuccessStatusCode)
-        {
-            existing = 0; // the server ignored the Range header and sends the whole file
-        }
-        else
-        {
-            throw StatusError(response, metadata.Location, repoId, fileName, revision: null);
-        }
-
-        var total = metadata.Size ?? (response.Content.Headers.ContentLength is { } length ? existing + length : null);
-        await using var file = new FileStream(partial, existing > 0 ? FileMode.Open : FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true);
-        if (existing > 0) await HashPrefixAsync(file, existing, hash, cancellationToken).ConfigureAwait(false);
-        file.SetLength(existing);
-        file.Position = existing;
-
-        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var buffer = new byte[1 << 16];
-        var done = existing;
-        var sinceReport = Stopwatch.StartNew();
-        progress?.Report(new DownloadProgress(fileName, done, total));
-        while (true)
-        {
-            int read;
-            idle.CancelAfter(Options.ReadTimeout);
-            try
-            {
-                read = await body.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"no data for {Seconds(Options.ReadTimeout)} after {done:N0} bytes");
-            }
-            idle.CancelAfter(Timeout.InfiniteTimeSpan);
-            if (read == 0) break;
-            if (total is { } announced && done + read > announced)
-            {
-                // Never write past the size the hub announced: a server that keeps sending would otherwise fill the disk.
-                file.SetLength(0);
-                await file.DisposeAsync().ConfigureAwait(false);
-                File.Delete(partial);
-                throw new HubException(HubErrorKind.IntegrityMismatch,
-                    $"The server sent more than the {announced:N0} bytes announced for '{fileName}' of '{repoId}' ({metadata.Location}); the download was stopped at that size " +
-                    "and the partial file deleted. A proxy or a broken mirror may be altering it; run again to download it afresh.", repoId, fileName);
-            }
-            await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-            hash?.AppendData(buffer, 0, read);
-            done += read;
-            if (sinceReport.Elapsed >= ProgressInterval)
-            {
-                progress?.Report(new DownloadProgress(fileName, done, total));
-                sinceReport.Restart();
-            }
-        }
-        await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-        progress?.Report(new DownloadProgress(fileName, done, total));
-        if (total is { } expected && done < expected)
-            throw new IOException($"the connection closed after {done:N0} of {expected:N0} bytes");
-        return hash is null ? null : Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
-
-    private static async Task<string?> HashPrefixAsync(string path, long length, IncrementalHash? hash, CancellationToken cancellationToken)
-    {
-        if (hash is null) return null;
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        await HashPrefixAsync(file, length, hash, cancellationToken).ConfigureAwait(false);
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
-
-    private static async Task HashPrefixAsync(FileStream file, long length, IncrementalHash? hash, CancellationToken cancellationToken)
-    {
-        if (hash is null) return;
-        file.Position = 0;
-        var buffer = new byte[1 << 16];
-        for (long left = length; left > 0;)
-        {
-            var read = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), cancellationToken).ConfigureAwait(false);
-            if (read == 0) throw new IOException($"{file.Name} is shorter than {length} bytes");
-            hash.AppendData(buffer, 0, read);
-            left -= read;
-        }
-    }
-
-    private async Task<FileStream> LockAsync(string lockPath, string repoId, string fileName, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException e)
-            {
-                if (waited.Elapsed >= Options.LockTimeout)
-                    throw new HubException(HubErrorKind.Locked,
-                        $"Another download of '{fileName}' of '{repoId}' has held {lockPath} for {Seconds(Options.LockTimeout)}. " +
-                        "Wait for it to finish; if no other download is running, delete the lock file.", repoId, fileName, innerException: e);
-                await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request, string repoId, string fileName, CancellationToken cancellationToken)
-    {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(Options.RequestTimeout);
-        try
-        {
-            return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, limit.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw Unreachable($"no answer within {Seconds(Options.RequestTimeout)}", repoId, fileName, e);
-        }
-        catch (HttpRequestException e)
-        {
-            throw Unreachable(Describe(e), repoId, fileName, e);
-        }
-    }
-
-    private HubException Unreachable(string reason, string repoId, string fileName, Exception inner) =>
-        new(HubErrorKind.Unreachable,
-            $"The Hugging Face hub at {Endpoint} is unreachable ({reason}) while fetching '{fileName}' of '{repoId}'. " +
-            $"Check the network or HF_ENDPOINT; to work without the hub, set HF_HUB_OFFLINE=1 to use files already in the cache ({Cache.Root}), or load the model from a local folder.",
-            repoId, fileName, innerException: inner);
-
-    private string UnreachableLine(string reason) =>
-        $"The Hugging Face hub at {Endpoint} is unreachable ({reason}); set HF_HUB_OFFLINE=1 to use cached files, or load the model from a local folder.";
-
-    private HubException StatusError(HttpResponseMessage response, Uri url, string repoId, string fileName, string? revision)
-    {
-        var status = (int)response.StatusCode;
-        var code = Header(response, "X-Error-Code");
-        var said = Header(response, "X-Error-Message") is { } message ? $" The hub said: {message}" : "";
-        var at = revision is null ? "" : $" at revision '{revision}'";
-        var token = Options.Token is { Length: > 0 }
-            ? "the token that was sent (HF_TOKEN or HubOptions.Token) does not give access to it: check it has read access"
-            : $"no token was sent: create one at {Endpoint}/settings/tokens and set HF_TOKEN (or HubOptions.Token)";
-        return (status, code) switch
-        {
-            (404, "EntryNotFound") => new HubException(HubErrorKind.NotFound,
-                $"File '{fileName}' was not found in repository '{repoId}'{at} (HTTP 404 from {url}). Check the file name against the repository's files at {Endpoint}/{repoId}.{said}",
-                repoId, fileName, response.StatusCode),
-            (404, "RevisionNotFound") => new HubException(HubErrorKind.NotFound,
-                $"Revision '{revision}' was not found in repository '{repoId}' while fetching '{fileName}' (HTTP 404 from {url}). Use an existing branch, tag or commit hash.{said}",
-                repoId, fileName, response.StatusCode),
-            (401 or 403 or 404, "RepoNotFound") => new HubException(status == 404 ? HubErrorKind.NotFound : HubErrorKind.Unauthorized,
-                $"Repository '{repoId}' was not found on {Endpoint} while fetching '{fileName}' (HTTP {status} from {url}). Check the repository id; if the repository is private or gated, {token}.{said}",
-                repoId, fileName, response.StatusCode),
-            (401 or 403, "GatedRepo") => new HubException(HubErrorKind.Unauthorized,
-                $"Repository '{repoId}' is gated: '{fileName}' was refused (HTTP {status} from {url}). Accept its conditions at {Endpoint}/{repoId}; {token}.{said}",
-                repoId, fileName, response.StatusCode),
-            (401 or 403, _) => new HubException(HubErrorKind.Unauthorized,
-                $"Access to '{fileName}' of repository '{repoId}' was refused (HTTP {status} from {url}): the repository is private or gated, and {token}.{said}",
-                repoId, fileName, response.StatusCode),
-            (404, _) => new HubException(HubErrorKind.NotFound,
-                $"Repository '{repoId}' or file '{fileName}' in it{at} was not found (HTTP 404 from {url}). Check both names.{said}",
-                repoId, fileName, response.StatusCode),
-            _ => new HubException(HubErrorKind.ServerError,
-                $"The hub answered HTTP {status} {response.ReasonPhrase} for '{fileName}' of '{repoId}'{at} ({url}). Try again later; meanwhile HF_HUB_OFFLINE=1 serves files already cached.{said}",
-                repoId, fileName, response.StatusCode),
-        };
-    }
-
-    private HttpRequestMessage NewRequest(HttpMethod method, Uri url, bool withToken)
-    {
-        var request = new HttpRequestMessage(method, url);
-        request.Headers.TryAddWithoutValidation("Accept-Encoding", "identity");
-        if (withToken && Options.Token is { Length: > 0 } token)
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return request;
-    }
-
-    /// <summary>The token goes to the hub only, never to the CDN an LFS file is redirected to.</summary>
-    private bool IsHubAddress(Uri url)
-    {
-        var hub = new Uri(Endpoint);
-        return url.Scheme == hub.Scheme && string.Equals(url.Authority, hub.Authority, StringComparison.OrdinalIgnoreCase);
-    }
-
-    private HttpClient CreateHttpClient(bool allowRedirects)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = allowRedirects,
-            MaxAutomaticRedirections = 10,
-            AutomaticDecompression = DecompressionMethods.None,
-            ConnectTimeout = Options.ConnectTimeout,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        };
-        var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-        client.DefaultRequestHeaders.UserAgent.ParseAdd("Workbook-HubClient/1.0");
-        return client;
-    }
-
-    private static string? Header(HttpResponseMessage response, string name) =>
-        response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values)
-            ? values.FirstOrDefault()
-            : null;
-
-    private static bool IsBrokenOff(Exception e) =>
-        e is IOException or TimeoutException or HttpRequestException or HubException { Kind: HubErrorKind.Unreachable };
-
-    private static string Reason(Exception e) => e switch
-    {
-        HubException { InnerException: { } inner } => Reason(inner),
-        HttpRequestException request => Describe(request),
-        _ => e.Message,
-    };
-
-    private static string Describe(HttpRequestException e) => e.HttpRequestError switch
-    {
-        HttpRequestError.NameResolutionError => "the host name could not be resolved",
-        HttpRequestError.ConnectionError => "could not connect" + (e.InnerException is { } inner ? $": {inner.Message}" : ""),
-        HttpRequestError.SecureConnectionError => "the TLS handshake failed",
-        HttpRequestError.ProxyTunnelError => "the proxy refused the tunnel",
-        _ => (e.InnerException ?? e).Message,
-    };
-
-    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
 }
