@@ -137,3 +137,5 @@ public sealed class MicroBatcher<TRow, TResult> : IAsyncDisposable
     }
 }
 
+/// <summary>A <see cref="MicroBatcher{TRow, TResult}"/> refused a submission: its queue is full or it is shutting down.</summary>
+public sealed class MicroBatcherFullException(string message) : Exception(message);

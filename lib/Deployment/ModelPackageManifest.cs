@@ -131,3 +131,37 @@ public sealed record ModelPackageManifest(
                 throw new InvalidDataException($"{field}[{i}] is {(names[i] is null ? "null" : "empty")}; every entry must be a non-empty name.");
     }
 }
+
+/// <summary>The columns a request sends, in the order the model expects them.</summary>
+/// <param name="FeatureCount">How many numbers one row has.</param>
+/// <param name="FeatureNames">The name of each, in order.</param>
+public sealed record ManifestInputSchema(int FeatureCount, IReadOnlyList<string> FeatureNames);
+
+/// <summary>The network a package's weights belong to.</summary>
+/// <param name="Model">The class to build; <c>SimpleModel</c>.</param>
+/// <param name="Options">Its constructor options (inputs, hidden widths, outputs, dropout, normalization, activation).</param>
+public sealed record ManifestArchitecture(string Model, SimpleModelOptions Options);
+
+/// <summary>What wrote the package, for reproducing and debugging it.</summary>
+/// <param name="Workbook">Version of this library.</param>
+/// <param name="TorchSharp">The TorchSharp package version.</param>
+/// <param name="LibTorch">The libtorch version it pairs with.</param>
+/// <param name="DotNet">The .NET runtime version.</param>
+public sealed record ManifestVersions(string Workbook, string TorchSharp, string LibTorch, string DotNet);
+
+/// <summary>The weights file of a package.</summary>
+/// <param name="File">File name inside the package folder (<c>model.safetensors</c>).</param>
+/// <param name="Format">"safetensors".</param>
+/// <param name="Bytes">File length.</param>
+/// <param name="Sha256">SHA-256 of the whole file, lowercase hex.</param>
+public sealed record ManifestWeightsFile(string File, string Format, long Bytes, string Sha256);
+
+/// <summary>Standardisation fitted on the training split: x → (x − mean) / scale, per feature.</summary>
+/// <param name="Method">"standard" (scikit-learn's <c>StandardScaler</c>).</param>
+/// <param name="Mean">Per-feature mean.</param>
+/// <param name="Scale">Per-feature divisor (standard deviation, or 1 for a constant feature).</param>
+public sealed record ManifestFeatureScaling(string Method, IReadOnlyList<double> Mean, IReadOnlyList<double> Scale)
+{
+    /// <summary>The only method so far.</summary>
+    public const string StandardMethod = "standard";
+}

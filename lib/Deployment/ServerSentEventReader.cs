@@ -47,3 +47,8 @@ public static class ServerSentEventReader
         // An event without its terminating empty line is incomplete (the connection broke): dropped, as the standard says.
     }
 }
+
+/// <summary>One server-sent event: its type (the <c>event:</c> field, "message" when absent) and its data lines joined by newlines.</summary>
+/// <param name="Event">The event type.</param>
+/// <param name="Data">The data.</param>
+public sealed record ServerSentEvent(string Event, string Data);

@@ -237,3 +237,25 @@ public sealed class HubClient : IDisposable
         }
     }
 }
+
+/// <summary>Whether the hub answered, with one line for a notebook to print before it falls back to local files.</summary>
+/// <param name="IsReachable">True when the hub answered an HTTP request (with any status).</param>
+/// <param name="Endpoint">The address that was tried.</param>
+/// <param name="Message">One line: that the hub answered, or why it could not be reached and what to do.</param>
+public sealed record HubReachability(bool IsReachable, string Endpoint, string Message)
+{
+    /// <inheritdoc />
+    public override string ToString() => Message;
+}
+
+/// <summary>Where a repository's files were found (or why not), in one line a notebook can print.</summary>
+/// <param name="Folder">The snapshot folder holding every requested file, or null when they could not be had.</param>
+/// <param name="Message">One line: loaded from the cache, downloaded, or why the hub could not be used.</param>
+public sealed record HubSnapshot(string? Folder, string Message)
+{
+    /// <summary>True when <see cref="Folder"/> holds the files.</summary>
+    public bool IsAvailable => Folder is not null;
+
+    /// <inheritdoc />
+    public override string ToString() => Message;
+}

@@ -177,3 +177,26 @@ public sealed class LanguageModelTrainer
         return Math.Sqrt(squares);
     }
 }
+
+/// <summary>An evaluation point of <see cref="LanguageModelTrainer"/> (introduced in chapter 09).</summary>
+/// <param name="Step">Steps done.</param>
+/// <param name="TokensSeen">Training tokens read so far (steps × batch × context).</param>
+/// <param name="TrainingLoss">Mean training loss per token over the steps since the last evaluation (nats).</param>
+/// <param name="ValidationLoss">Mean loss per token on the validation windows (nats).</param>
+/// <param name="TrainingSeconds">Seconds spent in training steps so far (evaluations and samples excluded).</param>
+/// <param name="TokensPerSecond">Training tokens per second of training time so far.</param>
+/// <param name="Sample">The sample callback's text at this point, or null without one.</param>
+public sealed record LanguageModelEvaluation(int Step, long TokensSeen, double TrainingLoss, double ValidationLoss,
+    double TrainingSeconds, double TokensPerSecond, string? Sample)
+{
+    /// <summary>Validation perplexity, e<sup>loss</sup>: the number of equally likely tokens the model is as unsure as.</summary>
+    public double ValidationPerplexity => Math.Exp(ValidationLoss);
+}
+
+/// <summary>One optimizer step of <see cref="LanguageModelTrainer"/> (introduced in chapter 09).</summary>
+/// <param name="Step">1 for the first step.</param>
+/// <param name="LearningRate">The rate the step used.</param>
+/// <param name="Loss">The batch's mean cross-entropy per token (nats).</param>
+/// <param name="GradientNorm">The global gradient norm before clipping.</param>
+/// <param name="Clipped">Whether the norm was above the limit, so the gradients were scaled down.</param>
+public sealed record LanguageModelStep(int Step, double LearningRate, double Loss, double GradientNorm, bool Clipped);

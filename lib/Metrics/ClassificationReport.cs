@@ -70,3 +70,18 @@ public sealed class ClassificationReport : IHtmlRenderable
     /// <inheritdoc />
     public override string ToString() => ToTable().ToString();
 }
+
+/// <summary>Precision, recall and F1 averaged over classes, with the number of samples they cover.</summary>
+/// <param name="Precision">Averaged precision.</param>
+/// <param name="Recall">Averaged recall.</param>
+/// <param name="F1">Averaged F1 (the mean of per-class F1, not the F1 of the averaged precision and recall).</param>
+/// <param name="Support">Total number of samples.</param>
+public sealed record AveragedScores(double Precision, double Recall, double F1, int Support);
+
+/// <summary>Precision, recall and F1 of one class, with its support (number of samples truly in the class).</summary>
+/// <param name="Label">The class label.</param>
+/// <param name="Precision">tp / (tp + fp); 0 when the class is never predicted.</param>
+/// <param name="Recall">tp / (tp + fn); 0 when the class never occurs in the true labels.</param>
+/// <param name="F1">Harmonic mean of precision and recall; 0 when both are 0.</param>
+/// <param name="Support">Number of samples whose true label is <paramref name="Label"/>.</param>
+public sealed record ClassScores(int Label, double Precision, double Recall, double F1, int Support);

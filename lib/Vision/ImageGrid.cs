@@ -120,3 +120,14 @@ public sealed class ImageGrid : IHtmlRenderable
         $"{(Title is null ? "" : Title + ": ")}{Tiles.Count} images of {Tiles[0].Width}×{Tiles[0].Height} pixels" +
         (Tiles.Any(t => t.Caption.Length > 0) ? $" ({string.Join(", ", Tiles.Take(10).Select(t => t.Caption))}{(Tiles.Count > 10 ? ", …" : "")})" : "");
 }
+
+/// <summary>How <see cref="ImageGrid"/> maps a tensor's values to pixel colours.</summary>
+public enum ImageScaling
+{
+    /// <summary>0 is black, 1 is white, values outside are clipped (images scaled to 0..1).</summary>
+    Unit,
+    /// <summary>Each image's own minimum is black and maximum white (feature maps).</summary>
+    PerImage,
+    /// <summary>Each image's largest |value| is full blue (negative) or full red (positive), 0 is white (filters).</summary>
+    Signed,
+}
