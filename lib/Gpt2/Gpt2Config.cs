@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Workbook.IO;
 using Workbook.Models;
 
@@ -10,32 +10,51 @@ namespace Workbook.Gpt2;
 /// Read one with <see cref="FromFile"/>, or start from a preset: <see cref="Gpt2"/> (124M), <see cref="DistilGpt2"/>,
 /// <see cref="Gpt2Medium"/>, <see cref="Gpt2Large"/>, <see cref="Gpt2Xl"/>.
 /// </summary>
-public sealed record Gpt2Config
+public sealed record Gpt2Config : IJsonConfig<Gpt2Config>
 {
     /// <summary>Token vocabulary size (<c>vocab_size</c>); 50257 for every released GPT-2.</summary>
+    [JsonPropertyName("vocab_size"), JsonRequired]
     public int VocabSize { get; init; } = 50257;
     /// <summary>Longest sequence, the size of the position table (<c>n_positions</c>, older files also <c>n_ctx</c>).</summary>
+    [JsonPropertyName("n_positions"), JsonRequired]
     public int ContextLength { get; init; } = 1024;
     /// <summary>Width of the residual stream (<c>n_embd</c>).</summary>
+    [JsonPropertyName("n_embd"), JsonRequired]
     public int EmbeddingSize { get; init; } = 768;
     /// <summary>Number of transformer blocks (<c>n_layer</c>).</summary>
+    [JsonPropertyName("n_layer"), JsonRequired]
     public int LayerCount { get; init; } = 12;
     /// <summary>Attention heads per block (<c>n_head</c>); must divide <see cref="EmbeddingSize"/>.</summary>
+    [JsonPropertyName("n_head"), JsonRequired]
     public int HeadCount { get; init; } = 12;
     /// <summary>Hidden width of the MLP (<c>n_inner</c>); null means 4 × <see cref="EmbeddingSize"/>.</summary>
+    [JsonPropertyName("n_inner")]
     public int? InnerSize { get; init; }
     /// <summary>LayerNorm epsilon (<c>layer_norm_epsilon</c>).</summary>
+    [JsonPropertyName("layer_norm_epsilon")]
     public double LayerNormEpsilon { get; init; } = 1e-5;
     /// <summary>MLP activation (<c>activation_function</c>): "gelu_new" or "gelu_pytorch_tanh" (tanh approximation, GPT-2's), or "gelu" (exact erf).</summary>
+    [JsonPropertyName("activation_function")]
     public string ActivationFunction { get; init; } = "gelu_new";
     /// <summary>Beginning-of-text token id (<c>bos_token_id</c>).</summary>
+    [JsonPropertyName("bos_token_id")]
     public long BosTokenId { get; init; } = 50256;
     /// <summary>End-of-text token id (<c>eos_token_id</c>), where generation stops.</summary>
+    [JsonPropertyName("eos_token_id")]
     public long EosTokenId { get; init; } = 50256;
 
+    /// <summary>Always "gpt2" (<c>model_type</c>): written for <c>transformers</c>; a file naming another type is refused.</summary>
+    [JsonPropertyName("model_type")]
+    public string ModelType => "gpt2";
+    /// <summary>The class <c>transformers</c> builds from this config (<c>architectures</c>).</summary>
+    [JsonPropertyName("architectures")]
+    public IReadOnlyList<string> Architectures => ["GPT2LMHeadModel"];
+
     /// <summary>The MLP's hidden width: <see cref="InnerSize"/>, or 4 × <see cref="EmbeddingSize"/> when it is null.</summary>
+    [JsonIgnore]
     public int MlpSize => InnerSize ?? 4 * EmbeddingSize;
     /// <summary>Width of one attention head: <see cref="EmbeddingSize"/> / <see cref="HeadCount"/>.</summary>
+    [JsonIgnore]
     public int HeadSize => EmbeddingSize / HeadCount;
 
     /// <summary>GPT-2 small, 124M parameters (HF <c>gpt2</c>).</summary>
@@ -83,105 +102,43 @@ public sealed record Gpt2Config
         return this;
     }
 
+    static string IJsonConfig<Gpt2Config>.FileName => "config.json";
+
     /// <summary>Reads and validates a Hugging Face GPT-2 <c>config.json</c> (a path to the file or to its folder).</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">Not JSON, not a GPT-2 config, a required field missing or of the wrong type, or
     /// an unsupported option; the message names the file and the field.</exception>
     /// <exception cref="ArgumentException">The values do not fit together (see <see cref="Validate"/>); the message names the file.</exception>
-    public static Gpt2Config FromFile(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (Directory.Exists(path)) path = Path.Combine(path, "config.json");
-        if (!File.Exists(path)) throw new FileNotFoundException($"GPT-2 config not found: {path}", path);
-        return FromJson(File.ReadAllText(path), path);
-    }
+    public static Gpt2Config FromFile(string path) => JsonConfig.FromFile<Gpt2Config>(path);
 
     /// <summary>Parses and validates the text of a <c>config.json</c>; <paramref name="source"/> names it in errors.</summary>
     /// <exception cref="InvalidDataException">As for <see cref="FromFile"/>.</exception>
-    public static Gpt2Config FromJson(string json, string source = "config.json")
+    public static Gpt2Config FromJson(string json, string source = "config.json") => JsonConfig.FromJson<Gpt2Config>(json, source);
+
+    /// <summary>Refuses another model type and the options this implementation lacks; reads <c>n_ctx</c> where older files have no <c>n_positions</c>.</summary>
+    static void IJsonConfig<Gpt2Config>.Prepare(JsonObject root, string source)
     {
-        ArgumentNullException.ThrowIfNull(json);
-        JsonObject root;
-        try
-        {
-            root = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{source}: expected a JSON object.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{source}: not valid JSON ({e.Message}).", e);
-        }
         InvalidDataException Bad(string field, string problem) => new($"{source}: field '{field}' {problem}.");
-
-        int Int(string field, int? fallback, string? alias = null)
+        bool Flag(string field, bool fallback) => root[field] switch
         {
-            var node = root[field] ?? (alias is null ? null : root[alias]);
-            if (node is null) return fallback ?? throw Bad(field, "is missing");
-            if (node is JsonValue v && v.TryGetValue<long>(out var n) && n is >= int.MinValue and <= int.MaxValue) return (int)n;
-            if (node is JsonValue d && d.TryGetValue<double>(out var x) && x == Math.Floor(x) && Math.Abs(x) < int.MaxValue) return (int)x;
-            throw Bad(field, $"must be an integer, found {node.ToJsonString()}");
-        }
-        bool Flag(string field, bool fallback)
-        {
-            var node = root[field];
-            if (node is null) return fallback;
-            return node is JsonValue v && v.TryGetValue<bool>(out var b) ? b : throw Bad(field, $"must be true or false, found {node.ToJsonString()}");
-        }
-
+            null => fallback,
+            JsonValue v when v.TryGetValue<bool>(out var b) => b,
+            var node => throw Bad(field, $"must be true or false, found {node.ToJsonString()}"),
+        };
         if (root["model_type"] is { } type && type.ToJsonString() != "\"gpt2\"")
             throw Bad("model_type", $"is {type.ToJsonString()}, not \"gpt2\"");
         if (Flag("scale_attn_by_inverse_layer_idx", false)) throw Bad("scale_attn_by_inverse_layer_idx", "is true, which this implementation does not support");
         if (!Flag("scale_attn_weights", true)) throw Bad("scale_attn_weights", "is false, which this implementation does not support");
         if (!Flag("tie_word_embeddings", true)) throw Bad("tie_word_embeddings", "is false; this implementation ties lm_head to wte, as every released GPT-2 does");
-
-        int? inner = root["n_inner"] is null ? null : Int("n_inner", null);
-        double epsilon = 1e-5;
-        if (root["layer_norm_epsilon"] is { } eps)
-            epsilon = eps is JsonValue ev && ev.TryGetValue<double>(out var e) ? e : throw Bad("layer_norm_epsilon", $"must be a number, found {eps.ToJsonString()}");
-        var activation = "gelu_new";
-        if (root["activation_function"] is { } act)
-            activation = act is JsonValue av && av.TryGetValue<string>(out var s) ? s : throw Bad("activation_function", $"must be a string, found {act.ToJsonString()}");
-
-        var config = new Gpt2Config
-        {
-            VocabSize = Int("vocab_size", null),
-            ContextLength = Int("n_positions", null, alias: "n_ctx"),
-            EmbeddingSize = Int("n_embd", null),
-            LayerCount = Int("n_layer", null),
-            HeadCount = Int("n_head", null),
-            InnerSize = inner,
-            LayerNormEpsilon = epsilon,
-            ActivationFunction = activation,
-            BosTokenId = Int("bos_token_id", 50256),
-            EosTokenId = Int("eos_token_id", 50256),
-        };
-        return config.Validate(source);
+        if (root["n_positions"] is null && root["n_ctx"] is { } context) root["n_positions"] = context.DeepClone();
+        // Written by this library's ToJson, read-only here: the typed read ignores them.
+        root.Remove("model_type");
+        root.Remove("architectures");
     }
 
     /// <summary>The config as Hugging Face <c>config.json</c> text (the fields above plus model_type and architectures).</summary>
-    public string ToJson()
-    {
-        var root = new JsonObject
-        {
-            ["activation_function"] = ActivationFunction,
-            ["architectures"] = new JsonArray("GPT2LMHeadModel"),
-            ["bos_token_id"] = BosTokenId,
-            ["eos_token_id"] = EosTokenId,
-            ["layer_norm_epsilon"] = LayerNormEpsilon,
-            ["model_type"] = "gpt2",
-            ["n_embd"] = EmbeddingSize,
-            ["n_head"] = HeadCount,
-            ["n_inner"] = InnerSize,
-            ["n_layer"] = LayerCount,
-            ["n_positions"] = ContextLength,
-            ["vocab_size"] = VocabSize,
-        };
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
-    }
+    public string ToJson() => JsonConfig.ToJson(this);
 
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> atomically (temporary file, then rename).</summary>
-    public void Save(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        AtomicFile.WriteAllText(path, ToJson());
-    }
+    public void Save(string path) => JsonConfig.Save(this, path);
 }

@@ -1,5 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Workbook.IO;
 using Workbook.Models;
 
 namespace Workbook.Wav2Vec2;
@@ -9,44 +10,73 @@ namespace Workbook.Wav2Vec2;
 /// <see cref="Base960h"/> is <c>facebook/wav2vec2-base-960h</c>; the large-lv60 family sets <see cref="FeatureNorm"/>
 /// "layer", <see cref="StableLayerNorm"/> true and <see cref="ConvBias"/> true.
 /// </summary>
-public sealed record Wav2Vec2Config
+public sealed record Wav2Vec2Config : IJsonConfig<Wav2Vec2Config>
 {
     /// <summary>Output symbols, including the CTC blank (<c>vocab_size</c>).</summary>
+    [JsonPropertyName("vocab_size")]
     public int VocabSize { get; init; } = 32;
     /// <summary>Transformer width (<c>hidden_size</c>).</summary>
+    [JsonPropertyName("hidden_size")]
     public int HiddenSize { get; init; } = 768;
     /// <summary>Transformer layers (<c>num_hidden_layers</c>).</summary>
+    [JsonPropertyName("num_hidden_layers")]
     public int LayerCount { get; init; } = 12;
     /// <summary>Attention heads (<c>num_attention_heads</c>).</summary>
+    [JsonPropertyName("num_attention_heads")]
     public int HeadCount { get; init; } = 12;
     /// <summary>Feed-forward width (<c>intermediate_size</c>).</summary>
+    [JsonPropertyName("intermediate_size")]
     public int IntermediateSize { get; init; } = 3072;
     /// <summary>LayerNorm epsilon (<c>layer_norm_eps</c>).</summary>
+    [JsonPropertyName("layer_norm_eps")]
     public double LayerNormEpsilon { get; init; } = 1e-5;
     /// <summary>"group": GroupNorm after the first conv layer only (base); "layer": LayerNorm after every conv layer (lv60) (<c>feat_extract_norm</c>).</summary>
+    [JsonPropertyName("feat_extract_norm")]
     public string FeatureNorm { get; init; } = "group";
     /// <summary>Channels of each feature-encoder conv layer (<c>conv_dim</c>).</summary>
+    [JsonPropertyName("conv_dim")]
     public IReadOnlyList<int> ConvChannels { get; init; } = [512, 512, 512, 512, 512, 512, 512];
     /// <summary>Kernel of each conv layer (<c>conv_kernel</c>).</summary>
+    [JsonPropertyName("conv_kernel")]
     public IReadOnlyList<int> ConvKernels { get; init; } = [10, 3, 3, 3, 3, 2, 2];
     /// <summary>Stride of each conv layer (<c>conv_stride</c>).</summary>
+    [JsonPropertyName("conv_stride")]
     public IReadOnlyList<int> ConvStrides { get; init; } = [5, 2, 2, 2, 2, 2, 2];
     /// <summary>Whether the conv layers have biases (<c>conv_bias</c>).</summary>
+    [JsonPropertyName("conv_bias")]
     public bool ConvBias { get; init; }
     /// <summary>Kernel of the positional convolution (<c>num_conv_pos_embeddings</c>).</summary>
+    [JsonPropertyName("num_conv_pos_embeddings")]
     public int PositionalKernel { get; init; } = 128;
     /// <summary>Groups of the positional convolution (<c>num_conv_pos_embedding_groups</c>).</summary>
+    [JsonPropertyName("num_conv_pos_embedding_groups")]
     public int PositionalGroups { get; init; } = 16;
     /// <summary>Pre-LN encoder with a final LayerNorm (<c>do_stable_layer_norm</c>, the lv60 family) instead of post-LN.</summary>
+    [JsonPropertyName("do_stable_layer_norm")]
     public bool StableLayerNorm { get; init; }
     /// <summary>The CTC blank / padding id (<c>pad_token_id</c>).</summary>
+    [JsonPropertyName("pad_token_id")]
     public int PadTokenId { get; init; }
+
+    /// <summary>Always "wav2vec2" (<c>model_type</c>): written for <c>transformers</c>; a file naming another type is refused.</summary>
+    [JsonPropertyName("model_type")]
+    public string ModelType => "wav2vec2";
+    /// <summary>The class <c>transformers</c> builds from this config (<c>architectures</c>).</summary>
+    [JsonPropertyName("architectures")]
+    public IReadOnlyList<string> Architectures => ["Wav2Vec2ForCTC"];
+    /// <summary>The transformer's activation (<c>hidden_act</c>): gelu, the only one the released models use.</summary>
+    [JsonPropertyName("hidden_act")]
+    public string HiddenActivation => "gelu";
+    /// <summary>The feature encoder's activation (<c>feat_extract_activation</c>): gelu.</summary>
+    [JsonPropertyName("feat_extract_activation")]
+    public string FeatureActivation => "gelu";
 
     /// <summary><c>facebook/wav2vec2-base-960h</c>.</summary>
     public static Wav2Vec2Config Base960h { get; } = new();
 
     /// <summary>Samples per output frame (the product of the conv strides): 320 for the released models, 20 ms at 16 kHz.</summary>
     /// <exception cref="OverflowException">The product does not fit an int (<see cref="Validate"/> refuses such strides).</exception>
+    [JsonIgnore]
     public int SamplesPerFrame => checked((int)ConvStrides.Aggregate(1L, (a, b) => checked(a * b)));
 
     /// <summary>Output frames for <paramref name="samples"/> input samples (each conv layer: ⌊(n − kernel) / stride⌋ + 1).</summary>
@@ -57,6 +87,7 @@ public sealed record Wav2Vec2Config
     }
 
     /// <summary>The fewest samples that give one frame (the receptive field): 400 for the released models.</summary>
+    [JsonIgnore]
     public long MinimumSamples
     {
         get
@@ -113,105 +144,33 @@ public sealed record Wav2Vec2Config
         ];
     }
 
-    /// <summary>The config as Hugging Face's <c>config.json</c> (the fields this library reads, plus model_type and architectures).</summary>
-    public string ToJson() => new JsonObject
-    {
-        ["model_type"] = "wav2vec2",
-        ["architectures"] = new JsonArray("Wav2Vec2ForCTC"),
-        ["vocab_size"] = VocabSize,
-        ["hidden_size"] = HiddenSize,
-        ["num_hidden_layers"] = LayerCount,
-        ["num_attention_heads"] = HeadCount,
-        ["intermediate_size"] = IntermediateSize,
-        ["hidden_act"] = "gelu",
-        ["feat_extract_activation"] = "gelu",
-        ["layer_norm_eps"] = LayerNormEpsilon,
-        ["feat_extract_norm"] = FeatureNorm,
-        ["conv_dim"] = new JsonArray([.. ConvChannels.Select(v => (JsonNode)v)]),
-        ["conv_kernel"] = new JsonArray([.. ConvKernels.Select(v => (JsonNode)v)]),
-        ["conv_stride"] = new JsonArray([.. ConvStrides.Select(v => (JsonNode)v)]),
-        ["conv_bias"] = ConvBias,
-        ["num_conv_pos_embeddings"] = PositionalKernel,
-        ["num_conv_pos_embedding_groups"] = PositionalGroups,
-        ["do_stable_layer_norm"] = StableLayerNorm,
-        ["pad_token_id"] = PadTokenId,
-    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    static string IJsonConfig<Wav2Vec2Config>.FileName => "config.json";
 
-    /// <summary>Reads and validates a Hugging Face wav2vec2 <c>config.json</c> (the file or its folder).</summary>
+    /// <summary>The config as Hugging Face's <c>config.json</c> (the fields this library reads, plus model_type, architectures and the activations).</summary>
+    public string ToJson() => JsonConfig.ToJson(this);
+
+    /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> atomically.</summary>
+    public void Save(string path) => JsonConfig.Save(this, path);
+
+    /// <summary>Reads and validates a Hugging Face wav2vec2 <c>config.json</c> (the file or its folder); fields left out take <see cref="Base960h"/>'s values.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">Not JSON, not a wav2vec2 config, a field of the wrong type (named), or an unsupported activation.</exception>
     /// <exception cref="ArgumentException">The values do not fit together or the model would not fit in memory (see <see cref="Validate"/>); the message names the file and the field.</exception>
-    public static Wav2Vec2Config FromFile(string path)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (Directory.Exists(path)) path = Path.Combine(path, "config.json");
-        if (!File.Exists(path)) throw new FileNotFoundException($"No wav2vec2 config at '{path}'.", path);
-        JsonObject json;
-        try { json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"'{path}' is not a JSON object."); }
-        catch (JsonException e) { throw new InvalidDataException($"'{path}' is not valid JSON: {e.Message}", e); }
-        InvalidDataException Bad(string field, string problem) => new($"'{path}': field '{field}' {problem}.");
-        int Int(string field, int fallback)
-        {
-            var node = json[field];
-            if (node is null) return fallback;
-            if (node is JsonValue v && v.TryGetValue<long>(out var n) && n is >= int.MinValue and <= int.MaxValue) return (int)n;
-            if (node is JsonValue d && d.TryGetValue<double>(out var x) && x == Math.Floor(x) && Math.Abs(x) <= int.MaxValue) return (int)x;
-            throw Bad(field, $"must be an integer, found {node.ToJsonString()}");
-        }
-        int[] Ints(string field, IReadOnlyList<int> fallback)
-        {
-            var node = json[field];
-            if (node is null) return [.. fallback];
-            if (node is not JsonArray array) throw Bad(field, $"must be an array of integers, found {node.ToJsonString()}");
-            var values = new int[array.Count];
-            for (var i = 0; i < array.Count; i++)
-                values[i] = array[i] is JsonValue v && v.TryGetValue<long>(out var n) && n is >= int.MinValue and <= int.MaxValue
-                    ? (int)n
-                    : throw Bad(field, $"entry {i} must be an integer, found {array[i]?.ToJsonString() ?? "null"}");
-            return values;
-        }
-        double Number(string field, double fallback)
-        {
-            var node = json[field];
-            if (node is null) return fallback;
-            return node is JsonValue v && v.TryGetValue<double>(out var x) ? x : throw Bad(field, $"must be a number, found {node.ToJsonString()}");
-        }
-        bool Flag(string field, bool fallback)
-        {
-            var node = json[field];
-            if (node is null) return fallback;
-            return node is JsonValue v && v.TryGetValue<bool>(out var b) ? b : throw Bad(field, $"must be true or false, found {node.ToJsonString()}");
-        }
-        string? Text(string field)
-        {
-            var node = json[field];
-            if (node is null) return null;
-            return node is JsonValue v && v.TryGetValue<string>(out var t) ? t : throw Bad(field, $"must be a string, found {node.ToJsonString()}");
-        }
+    public static Wav2Vec2Config FromFile(string path) => JsonConfig.FromFile<Wav2Vec2Config>(path);
 
-        var type = Text("model_type");
-        if (type is not null && type != "wav2vec2") throw new InvalidDataException($"'{path}' describes a '{type}' model, not wav2vec2.");
-        foreach (var field in new[] { "hidden_act", "feat_extract_activation" })
-            if (Text(field) is { } act && act != "gelu")
-                throw new InvalidDataException($"'{path}': {field} '{act}' is not supported (the released wav2vec2 models use gelu).");
-        var defaults = Base960h;
-        return new Wav2Vec2Config
+    /// <summary>Refuses another model type and activations other than gelu.</summary>
+    static void IJsonConfig<Wav2Vec2Config>.Prepare(JsonObject root, string source)
+    {
+        string? Text(string field) => root[field] switch
         {
-            VocabSize = Int("vocab_size", defaults.VocabSize),
-            HiddenSize = Int("hidden_size", defaults.HiddenSize),
-            LayerCount = Int("num_hidden_layers", defaults.LayerCount),
-            HeadCount = Int("num_attention_heads", defaults.HeadCount),
-            IntermediateSize = Int("intermediate_size", defaults.IntermediateSize),
-            LayerNormEpsilon = Number("layer_norm_eps", defaults.LayerNormEpsilon),
-            FeatureNorm = Text("feat_extract_norm") ?? defaults.FeatureNorm,
-            ConvChannels = Ints("conv_dim", defaults.ConvChannels),
-            ConvKernels = Ints("conv_kernel", defaults.ConvKernels),
-            ConvStrides = Ints("conv_stride", defaults.ConvStrides),
-            ConvBias = Flag("conv_bias", defaults.ConvBias),
-            PositionalKernel = Int("num_conv_pos_embeddings", defaults.PositionalKernel),
-            PositionalGroups = Int("num_conv_pos_embedding_groups", defaults.PositionalGroups),
-            StableLayerNorm = Flag("do_stable_layer_norm", defaults.StableLayerNorm),
-            PadTokenId = Int("pad_token_id", defaults.PadTokenId),
-        }.Validate(path);
+            null => null,
+            JsonValue v when v.TryGetValue<string>(out var t) => t,
+            var node => throw new InvalidDataException($"{source}: field '{field}' must be a string, found {node.ToJsonString()}."),
+        };
+        if (Text("model_type") is { } type && type != "wav2vec2") throw new InvalidDataException($"'{source}' describes a '{type}' model, not wav2vec2.");
+        foreach (var field in new[] { "hidden_act", "feat_extract_activation" })
+            if (Text(field) is { } activation && activation != "gelu")
+                throw new InvalidDataException($"{source}: {field} '{activation}' is not supported (the released wav2vec2 models use gelu).");
+        foreach (var written in new[] { "model_type", "architectures", "hidden_act", "feat_extract_activation" }) root.Remove(written);
     }
 }

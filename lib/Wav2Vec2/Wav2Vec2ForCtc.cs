@@ -81,7 +81,7 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     public void SavePretrained(string folder, CtcVocabulary? vocabulary = null, ScalarType? dtype = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
-        AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), Config.ToJson());
+        Config.Save(Path.Combine(folder, "config.json"));
         using var scope = NewDisposeScope();
         SafetensorsWriter.Save(Path.Combine(folder, "model.safetensors"),
             named_parameters().Select(p => (p.name, dtype is { } t ? p.parameter.detach().cpu().to(t) : p.parameter.detach().cpu())).ToList(), new Dictionary<string, string> { ["format"] = "pt" });
