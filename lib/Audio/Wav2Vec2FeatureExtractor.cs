@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Workbook.IO;
 using static TorchSharp.torch;
 
@@ -10,28 +10,41 @@ namespace Workbook.Audio;
 /// each clip to zero mean and unit variance (population variance, plus 1e-7 inside the square root), and pad a batch to
 /// its longest clip with an attention mask (1 = audio, 0 = padding; padding holds <see cref="PaddingValue"/>).
 /// </summary>
-public sealed record Wav2Vec2FeatureExtractor
+public sealed record Wav2Vec2FeatureExtractor : IJsonConfig<Wav2Vec2FeatureExtractor>
 {
     /// <summary>The rate the model was trained at; other rates are refused (resample first).</summary>
+    [JsonPropertyName("sampling_rate")]
     public int SamplingRate { get; init; } = 16000;
     /// <summary>Normalise each clip (wav2vec2-base-960h: true).</summary>
+    [JsonPropertyName("do_normalize")]
     public bool DoNormalize { get; init; } = true;
     /// <summary>The value written into padded positions.</summary>
+    [JsonPropertyName("padding_value")]
     public float PaddingValue { get; init; }
 
+    /// <summary>The class <c>transformers</c> builds (<c>feature_extractor_type</c>); a file naming another is refused.</summary>
+    [JsonPropertyName("feature_extractor_type")]
+    public string FeatureExtractorType => "Wav2Vec2FeatureExtractor";
+    /// <summary>The processor that pairs it with the CTC tokenizer (<c>processor_class</c>).</summary>
+    [JsonPropertyName("processor_class")]
+    public string ProcessorClass => "Wav2Vec2Processor";
+    /// <summary>Values per time step (<c>feature_size</c>): 1, raw mono audio; a file with another is refused.</summary>
+    [JsonPropertyName("feature_size")]
+    public int FeatureSize => 1;
+    /// <summary>Where a batch is padded (<c>padding_side</c>): on the right.</summary>
+    [JsonPropertyName("padding_side")]
+    public string PaddingSide => "right";
+    /// <summary>
+    /// Whether the model takes an attention mask (<c>return_attention_mask</c>): false, because the group-norm (base)
+    /// models were trained without one and their padded batches are not masked.
+    /// </summary>
+    [JsonPropertyName("return_attention_mask")]
+    public bool ReturnAttentionMask => false;
+
+    static string IJsonConfig<Wav2Vec2FeatureExtractor>.FileName => "preprocessor_config.json";
+
     /// <summary>Hugging Face's <c>preprocessor_config.json</c> for these settings (what <c>Wav2Vec2FeatureExtractor.from_pretrained</c> reads).</summary>
-    public string ToJson() => new JsonObject
-    {
-        ["feature_extractor_type"] = "Wav2Vec2FeatureExtractor",
-        ["processor_class"] = "Wav2Vec2Processor",
-        ["feature_size"] = 1,
-        ["sampling_rate"] = SamplingRate,
-        ["do_normalize"] = DoNormalize,
-        ["padding_side"] = "right",
-        ["padding_value"] = PaddingValue,
-        // The group-norm (base) models were trained without one: their padded batches are not masked.
-        ["return_attention_mask"] = false,
-    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    public string ToJson() => JsonConfig.ToJson(this);
 
     /// <summary>
     /// Reads a <c>preprocessor_config.json</c> (the file or its folder): <c>sampling_rate</c>, <c>do_normalize</c> and
@@ -39,38 +52,34 @@ public sealed record Wav2Vec2FeatureExtractor
     /// </summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">Not JSON, another feature extractor, a field of the wrong type or out of range (named).</exception>
-    public static Wav2Vec2FeatureExtractor FromFile(string path)
+    public static Wav2Vec2FeatureExtractor FromFile(string path) => JsonConfig.FromFile<Wav2Vec2FeatureExtractor>(path);
+
+    /// <summary>Refuses another feature extractor and anything but raw mono audio.</summary>
+    static void IJsonConfig<Wav2Vec2FeatureExtractor>.Prepare(JsonObject root, string source)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (Directory.Exists(path)) path = Path.Combine(path, "preprocessor_config.json");
-        RequiredFile.Check(path, "preprocessor config");
-        if (new FileInfo(path).Length > 1 << 20) throw new InvalidDataException($"'{path}' is over 1 MiB: not a preprocessor_config.json.");
-        JsonObject json;
-        try { json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"'{path}' is not a JSON object."); }
-        catch (JsonException e) { throw new InvalidDataException($"'{path}' is not valid JSON: {e.Message}", e); }
-        InvalidDataException Bad(string field, string problem) => new($"'{path}': field '{field}' {problem}.");
-        var defaults = new Wav2Vec2FeatureExtractor();
-        if (json["feature_extractor_type"] is { } type && (type is not JsonValue tv || !tv.TryGetValue<string>(out var name) || name != "Wav2Vec2FeatureExtractor"))
+        InvalidDataException Bad(string field, string problem) => new($"{source}: field '{field}' {problem}.");
+        if (root["feature_extractor_type"] is { } type && (type is not JsonValue tv || !tv.TryGetValue<string>(out var name) || name != "Wav2Vec2FeatureExtractor"))
             throw Bad("feature_extractor_type", $"is {type.ToJsonString()}, not \"Wav2Vec2FeatureExtractor\"");
-        var rate = defaults.SamplingRate;
-        if (json["sampling_rate"] is { } r)
-            rate = r is JsonValue rv && rv.TryGetValue<long>(out var n) && n is > 0 and <= 1_000_000 ? (int)n : throw Bad("sampling_rate", $"must be a whole number of hertz in 1..1000000, found {r.ToJsonString()}");
-        var normalize = defaults.DoNormalize;
-        if (json["do_normalize"] is { } d)
-            normalize = d is JsonValue dv && dv.TryGetValue<bool>(out var b) ? b : throw Bad("do_normalize", $"must be true or false, found {d.ToJsonString()}");
-        var padding = defaults.PaddingValue;
-        if (json["padding_value"] is { } p)
-            padding = p is JsonValue pv && pv.TryGetValue<double>(out var x) && double.IsFinite(x) ? (float)x : throw Bad("padding_value", $"must be a finite number, found {p.ToJsonString()}");
-        if (json["feature_size"] is { } f && (f is not JsonValue fv || !fv.TryGetValue<long>(out var size) || size != 1))
+        if (root["feature_size"] is { } f && (f is not JsonValue fv || !fv.TryGetValue<long>(out var size) || size != 1))
             throw Bad("feature_size", $"must be 1 (raw mono audio), found {f.ToJsonString()}");
-        return new Wav2Vec2FeatureExtractor { SamplingRate = rate, DoNormalize = normalize, PaddingValue = padding };
+        foreach (var written in new[] { "feature_extractor_type", "processor_class", "feature_size", "padding_side", "return_attention_mask" }) root.Remove(written);
+    }
+
+    /// <summary>Checks the sampling rate and the padding value; returns these settings.</summary>
+    /// <exception cref="InvalidDataException">The rate is outside 1 Hz–1 MHz or the padding value is not finite; the message names <paramref name="source"/> and the field.</exception>
+    public Wav2Vec2FeatureExtractor Validate(string source = nameof(Wav2Vec2FeatureExtractor))
+    {
+        if (SamplingRate is <= 0 or > 1_000_000)
+            throw new InvalidDataException($"{source}: field 'sampling_rate' must be a whole number of hertz in 1..1000000, found {SamplingRate}.");
+        if (!float.IsFinite(PaddingValue)) throw new InvalidDataException($"{source}: field 'padding_value' must be a finite number, found {PaddingValue}.");
+        return this;
     }
 
     /// <summary>Writes <see cref="ToJson"/> as <c>preprocessor_config.json</c> into <paramref name="folder"/>.</summary>
     public void Save(string folder)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
-        AtomicFile.WriteAllText(Path.Combine(folder, "preprocessor_config.json"), ToJson());
+        JsonConfig.Save(this, Path.Combine(folder, "preprocessor_config.json"));
     }
 
     /// <summary>The normalised samples of one clip: (x − mean) / √(variance + 1e-7), computed in double precision.</summary>

@@ -20,7 +20,7 @@ public sealed record AudioChunk(long Start, long Length, long LeftStride, long R
 public sealed class SpeechRecognizer
 {
     /// <summary>The files a wav2vec2 CTC checkpoint folder needs.</summary>
-    public static IReadOnlyList<string> CheckpointFiles { get; } = ["config.json", "model.safetensors", "vocab.json"];
+    public static IReadOnlyList<string> CheckpointFiles { get; } = ["config.json", "model.safetensors", "vocab.json", "preprocessor_config.json"];
 
     /// <summary>A recogniser from a model and the decoder of its vocabulary.</summary>
     public SpeechRecognizer(Wav2Vec2ForCtc model, CtcDecoder decoder, Wav2Vec2FeatureExtractor? featureExtractor = null)
