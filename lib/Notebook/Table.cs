@@ -24,6 +24,16 @@ public sealed class Table : IHtmlRenderable
         Caption = caption;
     }
 
+    /// <summary>
+    /// One row of cells, for building rows in a lambda: <c>items.Select(r => Table.Row(r.Name, $"{r.Loss:F3}"))</c>
+    /// (a bare <c>[…]</c> there has no type for the compiler to infer).
+    /// </summary>
+    public static IReadOnlyList<string> Row(params string[] cells)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
+        return cells;
+    }
+
     /// <summary>Column names.</summary>
     public IReadOnlyList<string> Headers { get; }
     /// <summary>The rows, each with one cell per column.</summary>
