@@ -3,6 +3,7 @@ using System.Text.Json;
 using TorchSharp;
 using Workbook;
 using Workbook.Notebook;
+using Workbook.Runtime;
 
 namespace Workbook.Benchmarks;
 

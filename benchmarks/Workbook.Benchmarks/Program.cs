@@ -1,5 +1,6 @@
 using Workbook;
 using Workbook.Benchmarks;
+using Workbook.Runtime;
 
 // Benchmarks, each printing a table. Run from the repository root:
 //   tools/bench.sh            float32 matmul throughput, TorchSharp beside Debian's PyTorch

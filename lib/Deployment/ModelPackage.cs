@@ -4,6 +4,7 @@ using TorchSharp;
 using Workbook.Data;
 using Workbook.IO;
 using Workbook.Models;
+using Workbook.Runtime;
 using Workbook.Safetensors;
 using static TorchSharp.torch;
 

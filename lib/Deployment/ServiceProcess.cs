@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Workbook.Native;
+using Workbook.Runtime;
 
 namespace Workbook.Deployment;
 

@@ -1,3 +1,5 @@
+using Workbook.Runtime;
+
 namespace Workbook.Distributed;
 
 /// <summary>

@@ -5,6 +5,7 @@ using Microsoft.DotNet.Interactive.Commands;
 using Microsoft.DotNet.Interactive.Events;
 using Microsoft.DotNet.Interactive.Formatting;
 using TorchSharp;
+using Workbook.Runtime;
 
 namespace Workbook.Notebook;
 

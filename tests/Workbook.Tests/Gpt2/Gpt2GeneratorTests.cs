@@ -1,5 +1,6 @@
 using TorchSharp;
 using Workbook.Gpt2;
+using Workbook.Runtime;
 using static TorchSharp.torch;
 
 namespace Workbook.Tests.Gpt2;

@@ -1,5 +1,6 @@
 using Microsoft.DotNet.Interactive;
 using Workbook.Notebook;
+using Workbook.Runtime;
 
 namespace Workbook.Tests.Notebook;
 

@@ -1,6 +1,7 @@
 using TorchSharp;
 using Workbook.Data;
 using Workbook.Models;
+using Workbook.Runtime;
 using Workbook.Training;
 using static TorchSharp.torch;
 

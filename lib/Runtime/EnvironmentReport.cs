@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using TorchSharp;
 using Workbook.Notebook;
 
-namespace Workbook;
+namespace Workbook.Runtime;
 
 /// <summary>One line of the environment diagnostics.</summary>
 /// <param name="Check">What was checked.</param>

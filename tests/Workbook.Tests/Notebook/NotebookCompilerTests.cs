@@ -3,7 +3,7 @@ using Microsoft.DotNet.Interactive.CSharp;
 using Microsoft.DotNet.Interactive.Events;
 using Workbook.Notebook;
 
-namespace Workbook.Tests.Runner;
+namespace Workbook.Tests.Notebook;
 
 /// <summary>The real .NET Interactive C# kernel: CS1701 under every torch.tensor call, gone after the set-up cell's call.</summary>
 public class NotebookCompilerTests

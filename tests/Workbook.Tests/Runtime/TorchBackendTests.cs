@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
+using Workbook.Runtime;
 
-namespace Workbook.Tests.Environment;
+namespace Workbook.Tests.Runtime;
 
 public class TorchBackendTests
 {

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using TorchSharp;
 using Workbook.Native;
 
-namespace Workbook;
+namespace Workbook.Runtime;
 
 /// <summary>Which libtorch build a process loads.</summary>
 public enum TorchBackendKind

@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace Workbook;
+namespace Workbook.Runtime;
 
 /// <summary>The device to compute on and, in one line, why.</summary>
 /// <param name="Device">CUDA device 0 when CUDA is usable, else the CPU.</param>

@@ -1,6 +1,7 @@
 using System.Xml.Linq;
+using Workbook.Runtime;
 
-namespace Workbook.Tests.Environment;
+namespace Workbook.Tests.Runtime;
 
 public class PackageVersionsTests
 {

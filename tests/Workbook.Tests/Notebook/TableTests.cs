@@ -1,6 +1,6 @@
 using Workbook.Notebook;
 
-namespace Workbook.Tests.Environment;
+namespace Workbook.Tests.Notebook;
 
 public class TableTests
 {

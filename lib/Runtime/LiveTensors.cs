@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace Workbook;
+namespace Workbook.Runtime;
 
 /// <summary>
 /// How many TorchSharp tensors are alive (created and not yet disposed) on the current thread. Each tensor holds

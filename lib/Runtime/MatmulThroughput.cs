@@ -2,7 +2,7 @@ using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Workbook;
+namespace Workbook.Runtime;
 
 /// <summary>A timed square float32 matrix product: the quickest honest check that libtorch computes at speed.</summary>
 /// <param name="Size">The matrices are Size × Size.</param>

@@ -1,4 +1,4 @@
-namespace Workbook;
+namespace Workbook.Runtime;
 
 /// <summary>
 /// The package versions this repository pins centrally (Directory.Packages.props), embedded at build time.

@@ -1,7 +1,9 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Workbook.Tests.Environment;
+using Workbook.Runtime;
+
+namespace Workbook.Tests.Runtime;
 
 public class TorchEnvironmentTests
 {

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Workbook;
+namespace Workbook.Runtime;
 
 /// <summary>
 /// The process's peak resident memory while an action runs, for comparing what two ways of training cost (chapter 11).

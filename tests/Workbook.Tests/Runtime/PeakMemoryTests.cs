@@ -1,4 +1,6 @@
-namespace Workbook.Tests.Environment;
+using Workbook.Runtime;
+
+namespace Workbook.Tests.Runtime;
 
 public class PeakMemoryTests
 {

@@ -1,4 +1,4 @@
-namespace Workbook;
+namespace Workbook.Runtime;
 
 /// <summary>
 /// The <c>dotnet</c> executable to start a framework-dependent .dll with (a model server, a distributed worker), so a
