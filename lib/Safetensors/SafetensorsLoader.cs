@@ -2,9 +2,74 @@ using static TorchSharp.torch;
 
 namespace Workbook.Safetensors;
 
-/// <summary>Fills a module's parameters and buffers from a safetensors checkpoint, by name, checking every name and shape first.</summary>
+/// <summary>
+/// Fills a module's parameters and buffers from a safetensors checkpoint, by name, checking every name and shape first;
+/// and the plumbing every model's <c>FromPretrained</c> and <c>SavePretrained</c> share (<see cref="FromPretrained"/>,
+/// <see cref="SaveWeights"/>). Introduced with GPT-2 in chapter 10.
+/// </summary>
 public static class SafetensorsLoader
 {
+    /// <summary>
+    /// What every model's <c>FromPretrained</c> does, in one place: read the config from <paramref name="folder"/>, check
+    /// the checkpoint's names and shapes against a model built on <c>torch.META</c> (no memory, so a checkpoint that
+    /// does not fit is refused before anything is allocated), build the model uninitialised (a checkpoint fills it;
+    /// random initialisation would be wasted work), load, and return it in eval mode, as <c>transformers</c> does.
+    /// </summary>
+    /// <param name="folder">The model folder (config.json and model.safetensors or a sharded index).</param>
+    /// <param name="readConfig">Reads and validates the folder's config.</param>
+    /// <param name="build">Builds the model for a config on a device, uninitialised.</param>
+    /// <param name="device">Where the model goes (CPU when null).</param>
+    /// <param name="mapName">Checkpoint name → model name, or null to skip the tensor.</param>
+    /// <param name="otherMismatches">Mis-shaped tensors among the skipped ones (a tied head), found on the meta model.</param>
+    /// <exception cref="DirectoryNotFoundException">No such folder.</exception>
+    /// <exception cref="FileNotFoundException">The config or the weights are missing.</exception>
+    /// <exception cref="CheckpointMismatchException">The weights do not fit the config; every missing, unexpected and mis-shaped tensor is named.</exception>
+    public static TModel FromPretrained<TModel, TConfig>(string folder, Func<string, TConfig> readConfig, Func<TConfig, Device?, TModel> build,
+        Device? device, Func<string, string?>? mapName = null, Func<TModel, SafetensorsCheckpoint, IReadOnlyList<TensorShapeMismatch>>? otherMismatches = null)
+        where TModel : nn.Module
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        ArgumentNullException.ThrowIfNull(readConfig);
+        ArgumentNullException.ThrowIfNull(build);
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Model folder not found: {folder}");
+        var config = readConfig(Path.Combine(folder, "config.json"));
+        using var checkpoint = SafetensorsCheckpoint.Open(folder);
+        using (var shapes = build(config, META))
+            CheckFits(shapes, checkpoint, mapName, otherMismatches?.Invoke(shapes, checkpoint));
+        var model = build(config, device);
+        try
+        {
+            LoadInto(model, checkpoint, mapName, otherMismatches?.Invoke(model, checkpoint));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        model.eval();
+        return model;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="module"/>'s parameters to <paramref name="path"/> (atomically) under their own names with
+    /// <c>format: pt</c> metadata, as <c>transformers</c>' <c>save_pretrained</c> does, converted to
+    /// <paramref name="dtype"/> when given (float16 or bfloat16 halve the file).
+    /// </summary>
+    public static void SaveWeights(nn.Module module, string path, ScalarType? dtype = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using (NewDisposeScope())
+        {
+            SafetensorsWriter.Save(path,
+                module.named_parameters().Select(p => (p.name, dtype is { } type ? p.parameter.detach().cpu().to(type) : p.parameter.detach().cpu())).ToList(),
+                new Dictionary<string, string> { ["format"] = "pt" });
+        }
+        // `new Model(...).SavePretrained(folder)` leaves no other reference to the model: without this the finaliser may
+        // free the native weights while they are being written (seen as NaN weights in the saved file).
+        GC.KeepAlive(module);
+    }
+
     /// <summary>
     /// Loads <paramref name="checkpoint"/> into <paramref name="module"/>'s parameters and buffers (matched by
     /// <c>named_parameters()</c> / <c>named_buffers()</c> names). <paramref name="mapName"/> turns a checkpoint name into

@@ -120,7 +120,7 @@ public static class CtcTraining
                 input = input.add(randn_like(input).mul(level).mul(tensor(mask, [batch.Length, longest]).to(ScalarType.Float32)), KeptScalars.One);
             }
             optimizer.zero_grad();
-            var logits = model.Forward(input, tensor(mask, [batch.Length, longest]));
+            var logits = model.forward(input, tensor(mask, [batch.Length, longest]));
             var logProbs = logits.log_softmax(-1).transpose(0, 1);                  // [frames, batch, vocab], as ctc_loss wants
             var lengths = tensor(inputLengths.Select(n => Math.Min(n, logits.shape[1])).ToArray());
             var loss = nn.functional.ctc_loss(logProbs, tensor(targets.ToArray()), lengths, tensor(targetLengths),

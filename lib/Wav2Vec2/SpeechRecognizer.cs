@@ -69,7 +69,12 @@ public sealed class SpeechRecognizer
         return Resampler.Resample(clip.ToMono(), FeatureExtractor.SamplingRate);
     }
 
-    /// <summary>Logits [frames, vocab] for a whole clip in one pass.</summary>
+    /// <summary>
+    /// Logits [frames, vocab] for a whole clip in one pass: the model's forward gives [batch, frames, vocab], and this
+    /// returns the one row of a batch of one, because a recognizer works clip by clip (the decoder and the chunking read
+    /// one clip's frames). Batch clips yourself with <c>FeatureExtractor.Prepare</c> and
+    /// <c>Model.forward(values, mask)</c>. The caller disposes the returned tensor (or runs this inside a dispose scope).
+    /// </summary>
     public Tensor Logits(AudioClip clip)
     {
         var (values, _) = FeatureExtractor.Prepare([Prepare(clip)]);

@@ -34,7 +34,6 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         wav2vec2 = new Wav2Vec2Model(config, layers);
         lm_head = layers.Linear(config.HiddenSize, config.VocabSize);
         RegisterComponents();
-        eval();
     }
 
     /// <summary>The model's sizes.</summary>
@@ -43,21 +42,9 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     /// <summary>Reads <c>config.json</c> and <c>model.safetensors</c> (or a sharded index) from a folder; returns the model in eval mode.</summary>
     /// <exception cref="FileNotFoundException">A file is missing.</exception>
     /// <exception cref="CheckpointMismatchException">The weights do not fit the config; every missing, unexpected and mis-shaped tensor is named.</exception>
-    public static Wav2Vec2ForCtc FromPretrained(string folder, Device? device = null)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
-        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Model folder not found: {folder}");
-        var config = Wav2Vec2Config.FromFile(Path.Combine(folder, "config.json"));
-        using var checkpoint = SafetensorsCheckpoint.Open(folder);
-        // Names and shapes first, on the meta device (no memory), so a checkpoint that does not fit the config is
-        // refused before the model's memory is allocated; then the model, uninitialised, for the checkpoint to fill.
-        using (var shapes = new Wav2Vec2ForCtc(config, META, initialize: false))
-            SafetensorsLoader.CheckFits(shapes, checkpoint, ParameterName);
-        var model = new Wav2Vec2ForCtc(config, device, initialize: false);
-        try { SafetensorsLoader.LoadInto(model, checkpoint, ParameterName); }
-        catch { model.Dispose(); throw; }
-        return model;
-    }
+    public static Wav2Vec2ForCtc FromPretrained(string folder, Device? device = null) =>
+        SafetensorsLoader.FromPretrained(folder, Wav2Vec2Config.FromFile, (config, on) => new Wav2Vec2ForCtc(config, on, initialize: false),
+            device, ParameterName);
 
     /// <summary>
     /// Loads safetensors weights (file, index or folder). Weight-norm tensors load from either naming
@@ -81,13 +68,9 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     public void SavePretrained(string folder, CtcVocabulary? vocabulary = null, ScalarType? dtype = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        Directory.CreateDirectory(folder);
         Config.Save(Path.Combine(folder, "config.json"));
-        using var scope = NewDisposeScope();
-        SafetensorsWriter.Save(Path.Combine(folder, "model.safetensors"),
-            named_parameters().Select(p => (p.name, dtype is { } t ? p.parameter.detach().cpu().to(t) : p.parameter.detach().cpu())).ToList(), new Dictionary<string, string> { ["format"] = "pt" });
-        // `new Model(...).SavePretrained(folder)` leaves no other reference: without this the finaliser may free the
-        // native weights while they are being written (seen as NaN weights in the saved file).
-        GC.KeepAlive(this);
+        SafetensorsLoader.SaveWeights(this, Path.Combine(folder, "model.safetensors"), dtype);
         vocabulary?.Save(Path.Combine(folder, "vocab.json"));
     }
 
@@ -102,11 +85,14 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Logits [batch, frames, vocab] for normalised audio [batch, samples] (see <c>Wav2Vec2FeatureExtractor</c>).</summary>
-    public override Tensor forward(Tensor inputValues) => Forward(inputValues, null);
+    public override Tensor forward(Tensor inputValues) => forward(inputValues, null);
 
-    /// <summary>Logits for a zero-padded batch; <paramref name="attentionMask"/> [batch, samples] marks real samples with 1.</summary>
+    /// <summary>
+    /// Logits [batch, frames, vocab] for a zero-padded batch; <paramref name="attentionMask"/> [batch, samples] marks real
+    /// samples with 1 (null: no padding). The caller disposes the returned tensor.
+    /// </summary>
     /// <exception cref="ArgumentException">The input is not float [batch, samples], is shorter than one frame, or the mask does not match it.</exception>
-    public Tensor Forward(Tensor inputValues, Tensor? attentionMask)
+    public Tensor forward(Tensor inputValues, Tensor? attentionMask)
     {
         ArgumentNullException.ThrowIfNull(inputValues);
         if (inputValues.dim() != 2 || !inputValues.is_floating_point())

@@ -94,7 +94,7 @@ public class ScalarGcRaceTests
         {
             recognizer.Transcribe(short_);
             recognizer.TranscribeLong(short_, chunkSeconds: 0.2, strideSeconds: 0.04);
-            recognizer.Model.Forward(padded, mask);
+            recognizer.Model.forward(padded, mask);
         }));
     }
 

@@ -123,7 +123,7 @@ public class Wav2Vec2ForCtcTests
         var mask = zeros(2, audio.shape[0], dtype: ScalarType.Int64);
         mask[0] = 1;
         mask[1, ..1000] = 1;
-        var logits = model.Forward(batch, mask);
+        var logits = model.forward(batch, mask);
         var expected = Flatten(golden.GetProperty("padded_logits"));
         var valid = golden.GetProperty("padded_row1_valid_frames").GetInt32();
         Close(expected[..(expected.Length / 2)], logits[0], "row 0 (no padding)");
@@ -165,6 +165,6 @@ public class Wav2Vec2ForCtcTests
         using var model = Wav2Vec2ForCtc.FromPretrained(Repository.Fixture("wav2vec2/tiny-base"));
         Assert.Contains("one frame needs at least 40 (", Assert.Throws<ArgumentException>(() => model.call(zeros(1, 20))).Message);
         Assert.Contains("float audio [batch, samples]", Assert.Throws<ArgumentException>(() => model.call(zeros(100))).Message);
-        Assert.Contains("must have the input's shape", Assert.Throws<ArgumentException>(() => model.Forward(zeros(1, 800), ones(1, 700))).Message);
+        Assert.Contains("must have the input's shape", Assert.Throws<ArgumentException>(() => model.forward(zeros(1, 800), ones(1, 700))).Message);
     }
 }
