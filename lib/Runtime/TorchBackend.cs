@@ -35,6 +35,12 @@ public sealed record TorchBackend(TorchBackendKind Kind, string PackageId, strin
     public static TorchBackend Choose() =>
         Choose(System.Environment.GetEnvironmentVariable(OverrideVariable), NvidiaGpu.Detect(), CurrentPlatform());
 
+    /// <summary>
+    /// The CPU build for this platform, whatever the hardware: for a console app that references the CPU natives
+    /// (<c>TorchBackend.ForCpu().Initialize()</c>), or a notebook that must not use the GPU.
+    /// </summary>
+    public static TorchBackend ForCpu() => Cpu(CurrentPlatform(), "the CPU build was asked for");
+
     /// <summary>The decision itself, free of the machine so it can be tested.</summary>
     /// <param name="requested">The value of <see cref="OverrideVariable"/> (null, empty or <c>auto</c> = detect).</param>
     /// <param name="gpu">What GPU detection found.</param>
