@@ -103,10 +103,10 @@ internal static class Gpt2Benchmark
         var afterLoad = ProcessMemory.Status("VmHWM");
 
         var random = new Random(1);
-        long[] prompt = [.. Enumerable.Range(0, PromptTokens).Select(_ => (long)random.Next(50000))];
+        int[] prompt = [.. Enumerable.Range(0, PromptTokens).Select(_ => random.Next(50000))];
         double prefill;
         using (no_grad())
-        using (var ids = tensor(prompt).unsqueeze(0))
+        using (var ids = tensor(prompt.Select(id => (long)id).ToArray()).unsqueeze(0))
         {
             var times = new List<double>();
             for (var i = 0; i < 4; i++)
@@ -121,7 +121,7 @@ internal static class Gpt2Benchmark
         }
         var afterPrefill = ProcessMemory.Status("VmHWM");
 
-        var generator = new Gpt2Generator(model);
+        var generator = new Gpt2TokenGenerator(model);
         double DecodeRate(int tokens, bool useCache)
         {
             // Time from the first new token (prefill done) to the last: tokens − 1 decode steps.

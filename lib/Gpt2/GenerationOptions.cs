@@ -1,7 +1,7 @@
 namespace Workbook.Gpt2;
 
 /// <summary>
-/// How <see cref="Gpt2Generator"/> continues a prompt; names and defaults follow Hugging Face's <c>GenerationConfig</c>.
+/// How <see cref="Gpt2TokenGenerator"/> continues a prompt; names and defaults follow Hugging Face's <c>GenerationConfig</c>.
 /// Greedy unless <see cref="DoSample"/>. The scores of each step go through, in HF's order: repetition penalty →
 /// temperature → top-k → top-p → argmax or sampling (temperature, top-k and top-p only when sampling).
 /// </summary>
@@ -24,11 +24,11 @@ public sealed record GenerationOptions
     /// positive scores are divided by it, negative ones multiplied; 1 turns it off.</summary>
     public double RepetitionPenalty { get; init; } = 1.0;
     /// <summary>Stop a row when it produces this token (<c>eos_token_id</c>); null uses the model's; see <see cref="StopAtEos"/>.</summary>
-    public long? EosTokenId { get; init; }
+    public int? EosTokenId { get; init; }
     /// <summary>False generates exactly the requested number of tokens, ignoring the end-of-text token.</summary>
     public bool StopAtEos { get; init; } = true;
     /// <summary>Fills finished rows and left padding (<c>pad_token_id</c>); null uses the end-of-text id, as HF does for GPT-2.</summary>
-    public long? PadTokenId { get; init; }
+    public int? PadTokenId { get; init; }
     /// <summary>Seed of the random generator used for sampling; the same seed gives the same tokens. Null uses torch's global generator.</summary>
     public long? Seed { get; init; }
     /// <summary>Keep past keys and values between steps (<c>use_cache</c>); false recomputes the whole sequence each step (slow, same result).</summary>

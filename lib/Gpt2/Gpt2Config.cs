@@ -38,10 +38,10 @@ public sealed record Gpt2Config : IJsonConfig<Gpt2Config>
     public string ActivationFunction { get; init; } = "gelu_new";
     /// <summary>Beginning-of-text token id (<c>bos_token_id</c>).</summary>
     [JsonPropertyName("bos_token_id")]
-    public long BosTokenId { get; init; } = 50256;
+    public int BosTokenId { get; init; } = 50256;
     /// <summary>End-of-text token id (<c>eos_token_id</c>), where generation stops.</summary>
     [JsonPropertyName("eos_token_id")]
-    public long EosTokenId { get; init; } = 50256;
+    public int EosTokenId { get; init; } = 50256;
 
     /// <summary>Always "gpt2" (<c>model_type</c>): written for <c>transformers</c>; a file naming another type is refused.</summary>
     [JsonPropertyName("model_type")]

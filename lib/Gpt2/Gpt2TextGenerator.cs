@@ -26,7 +26,7 @@ public sealed class Gpt2TextGenerator
             throw new ArgumentException($"The tokenizer ({tokenizer.Source}) has {tokenizer.VocabularySize} tokens but the model's vocabulary has {model.Config.VocabSize}: they do not belong together.", nameof(tokenizer));
         Model = model;
         Tokenizer = tokenizer;
-        Generator = new Gpt2Generator(model);
+        Generator = new Gpt2TokenGenerator(model);
     }
 
     /// <summary>The language model.</summary>
@@ -34,7 +34,7 @@ public sealed class Gpt2TextGenerator
     /// <summary>The tokenizer.</summary>
     public Gpt2Tokenizer Tokenizer { get; }
     /// <summary>The token-level generator (ids in, ids out).</summary>
-    public Gpt2Generator Generator { get; }
+    public Gpt2TokenGenerator Generator { get; }
 
     /// <summary>
     /// Loads a checkpoint folder: <c>config.json</c>, <c>model.safetensors</c> (or a sharded index) and the tokenizer
@@ -124,12 +124,12 @@ public sealed class Gpt2TextGenerator
         }
     }
 
-    private long[] Encode(string prompt)
+    private int[] Encode(string prompt)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         if (prompt.Length == 0)
             throw new ArgumentException("The prompt is empty. GPT-2 has no beginning-of-text token to start from: give at least one word, or start with \"<|endoftext|>\".", nameof(prompt));
-        return [.. Tokenizer.Encode(prompt).Select(id => (long)id)];
+        return Tokenizer.Encode(prompt);
     }
 
     private GenerationOptions WithEos(GenerationOptions? options)

@@ -149,10 +149,10 @@ public class QuantizationTests
             Assert.True(comparison.MaxAbsoluteDifference < 0.02 * comparison.ReferenceRange, comparison.ToString());
             Assert.True(comparison.Top1Agreement >= 0.9, comparison.ToString());
         }
-        var prompts = new long[][] { [1, 2, 3], [10, 20], [42], [7, 7, 7, 7] };
+        var prompts = new int[][] { [1, 2, 3], [10, 20], [42], [7, 7, 7, 7] };
         var options = GenerationOptions.Greedy(12) with { StopAtEos = false };
-        var a = new Gpt2Generator(reference).Generate(prompts, options);
-        var b = new Gpt2Generator(model).Generate(prompts, options);
+        var a = new Gpt2TokenGenerator(reference).Generate(prompts, options);
+        var b = new Gpt2TokenGenerator(model).Generate(prompts, options);
         var agree = a.Zip(b).Sum(p => p.First.Zip(p.Second).Count(t => t.First == t.Second));
         var total = a.Sum(r => r.Length);
         Assert.True(agree >= 0.75 * total, $"greedy tokens agree at {agree} of {total} positions");

@@ -27,6 +27,7 @@ internal static class Gpt2Goldens
     public static Gpt2Config TinyConfig => Gpt2Config.FromFile(Folder("tiny"));
 
     public static long[] Longs(this JsonElement e) => [.. e.EnumerateArray().Select(v => v.GetInt64())];
+    public static int[] TokenIds(this JsonElement e) => [.. e.EnumerateArray().Select(v => v.GetInt32())];
 
     public static long[][] LongRows(this JsonElement e) => [.. e.EnumerateArray().Select(Longs)];
 

@@ -62,7 +62,7 @@ public class ScalarGcRaceTests
     [Fact]
     public void Gpt2_generation_survives_concurrent_garbage_collection()
     {
-        var generator = new Gpt2Generator(Gpt2Goldens.Tiny);
+        var generator = new Gpt2TokenGenerator(Gpt2Goldens.Tiny);
         var sampling = GenerationOptions.Sampling(8, seed: 1, temperature: 0.7, topK: 20, topP: 0.9) with { RepetitionPenalty = 1.3 };
         AssertNoFailures(UnderCollection(() =>
         {
@@ -77,7 +77,7 @@ public class ScalarGcRaceTests
     {
         using var model = Gpt2LMHeadModel.FromPretrained(Gpt2Goldens.Folder("tiny"));
         DynamicQuantization.QuantizeLinearLayers(model);
-        var generator = new Gpt2Generator(model);
+        var generator = new Gpt2TokenGenerator(model);
         AssertNoFailures(UnderCollection(() => generator.Generate([3, 1, 4, 1, 5], GenerationOptions.Greedy(8))));
     }
 

@@ -10,10 +10,10 @@ namespace Workbook.Gpt2;
 /// end-of-text token, batches left-padded with an attention mask, the key/value cache on or off, and a callback with
 /// the new token id of every row after each step, for streaming.
 /// </summary>
-public sealed class Gpt2Generator
+public sealed class Gpt2TokenGenerator
 {
     /// <summary>Creates a generator for <paramref name="model"/>.</summary>
-    public Gpt2Generator(Gpt2LMHeadModel model) => Model = model ?? throw new ArgumentNullException(nameof(model));
+    public Gpt2TokenGenerator(Gpt2LMHeadModel model) => Model = model ?? throw new ArgumentNullException(nameof(model));
 
     /// <summary>The model.</summary>
     public Gpt2LMHeadModel Model { get; }
@@ -23,7 +23,7 @@ public sealed class Gpt2Generator
     /// <param name="prompt">Token ids, at least one.</param>
     /// <param name="options">How to generate (greedy, 20 tokens in all, when null).</param>
     /// <param name="onToken">Called after each step with the step number (0-based) and the new token id of each row.</param>
-    public long[] Generate(long[] prompt, GenerationOptions? options = null, Action<int, long[]>? onToken = null)
+    public int[] Generate(int[] prompt, GenerationOptions? options = null, Action<int, int[]>? onToken = null)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         return Generate([prompt], options, onToken)[0];
@@ -35,7 +35,7 @@ public sealed class Gpt2Generator
     /// new tokens, without padding, ending with the end-of-text token when it came.
     /// </summary>
     /// <exception cref="ArgumentException">No prompts, an empty prompt, ids outside the vocabulary, or options out of range.</exception>
-    public long[][] Generate(IReadOnlyList<long[]> prompts, GenerationOptions? options = null, Action<int, long[]>? onToken = null)
+    public int[][] Generate(IReadOnlyList<int[]> prompts, GenerationOptions? options = null, Action<int, int[]>? onToken = null)
     {
         ArgumentNullException.ThrowIfNull(prompts);
         options = (options ?? new GenerationOptions()).Validate();
@@ -48,9 +48,9 @@ public sealed class Gpt2Generator
             using var output = Generate(inputIds, padded ? attentionMask : null, options, onToken);
             var (dropped, _) = Plan((int)inputIds.shape[1], options);
             var promptLength = (int)inputIds.shape[1] - dropped;
-            var rows = output.data<long>().ToArray();
+            var rows = output.data<long>().Select(id => (int)id).ToArray();
             var width = (int)output.shape[1];
-            var result = new long[prompts.Count][];
+            var result = new int[prompts.Count][];
             for (var i = 0; i < prompts.Count; i++)
             {
                 var row = rows.AsSpan(i * width, width);
@@ -81,7 +81,7 @@ public sealed class Gpt2Generator
     /// pad token for rows already finished).</param>
     /// <exception cref="ArgumentException">Wrong shapes, options out of range, no room for a new token, or the context
     /// length exceeded with <see cref="ContextOverflow.Throw"/>; the message names the values.</exception>
-    public Tensor Generate(Tensor inputIds, Tensor? attentionMask, GenerationOptions? options = null, Action<int, long[]>? onToken = null)
+    public Tensor Generate(Tensor inputIds, Tensor? attentionMask, GenerationOptions? options = null, Action<int, int[]>? onToken = null)
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         options = (options ?? new GenerationOptions()).Validate();
@@ -124,7 +124,7 @@ public sealed class Gpt2Generator
             var grown = cat([sequences, next.unsqueeze(1)], 1);
             var grownMask = cat([mask, ones(batch, 1, ScalarType.Int64, device)], 1);
             (sequences, mask) = (grown.MoveToOuterDisposeScope(), grownMask.MoveToOuterDisposeScope());
-            onToken?.Invoke(step, next.cpu().data<long>().ToArray());
+            onToken?.Invoke(step, [.. next.cpu().data<long>().Select(id => (int)id)]);
             if (options.StopAtEos)
             {
                 unfinished = unfinished.mul(next.ne(eosScalar).to(ScalarType.Int64)).MoveToOuterDisposeScope();
@@ -136,7 +136,7 @@ public sealed class Gpt2Generator
 
     /// <summary>Left-pads prompts into int64 ids [batch, longest] and an attention mask (1 token, 0 padding).</summary>
     /// <exception cref="ArgumentException">No prompts or an empty prompt.</exception>
-    public static (Tensor InputIds, Tensor AttentionMask) LeftPad(IReadOnlyList<long[]> prompts, long padTokenId)
+    public static (Tensor InputIds, Tensor AttentionMask) LeftPad(IReadOnlyList<int[]> prompts, int padTokenId)
     {
         ArgumentNullException.ThrowIfNull(prompts);
         if (prompts.Count == 0) throw new ArgumentException("No prompts to generate from.", nameof(prompts));
@@ -149,13 +149,13 @@ public sealed class Gpt2Generator
         {
             var offset = i * width + width - prompts[i].Length;
             Array.Fill(ids, padTokenId, i * width, width - prompts[i].Length);
-            prompts[i].CopyTo(ids, offset);
+            for (var j = 0; j < prompts[i].Length; j++) ids[offset + j] = prompts[i][j];
             Array.Fill(mask, 1L, offset, prompts[i].Length);
         }
         return (tensor(ids, [prompts.Count, width]), tensor(mask, [prompts.Count, width]));
     }
 
-    private (long Eos, long Pad) SpecialTokens(GenerationOptions options)
+    private (int Eos, int Pad) SpecialTokens(GenerationOptions options)
     {
         var eos = options.EosTokenId ?? Model.Config.EosTokenId;
         var pad = options.PadTokenId ?? eos;

@@ -5,14 +5,14 @@ using static TorchSharp.torch;
 
 namespace Workbook.Tests.Gpt2;
 
-public class Gpt2GeneratorTests
+public class Gpt2TokenGeneratorTests
 {
-    static Gpt2GeneratorTests() => InitializeDeviceType(DeviceType.CPU);
+    static Gpt2TokenGeneratorTests() => InitializeDeviceType(DeviceType.CPU);
 
-    private static Gpt2Generator Generator => new(Gpt2Goldens.Tiny);
+    private static Gpt2TokenGenerator Generator => new(Gpt2Goldens.Tiny);
 
-    private static (long[] Prompt, long[] Expected)[] Greedy =>
-        [.. Gpt2Goldens.Get("greedy").EnumerateArray().Select(c => (c.GetProperty("prompt").Longs(), c.GetProperty("expected").Longs()))];
+    private static (int[] Prompt, int[] Expected)[] Greedy =>
+        [.. Gpt2Goldens.Get("greedy").EnumerateArray().Select(c => (c.GetProperty("prompt").TokenIds(), c.GetProperty("expected").TokenIds()))];
 
     [Theory]
     [InlineData(true)]
@@ -37,7 +37,7 @@ public class Gpt2GeneratorTests
     public void The_tensor_api_returns_the_padded_batch_as_hf_does()
     {
         var cases = Greedy;
-        var (ids, mask) = Gpt2Generator.LeftPad([.. cases.Select(c => c.Prompt)], padTokenId: 95);
+        var (ids, mask) = Gpt2TokenGenerator.LeftPad([.. cases.Select(c => c.Prompt)], padTokenId: 95);
         using (ids)
         using (mask)
         using (var output = Generator.Generate(ids, mask, GenerationOptions.Greedy(12)))
@@ -45,7 +45,7 @@ public class Gpt2GeneratorTests
             Assert.Equal([cases.Length, ids.shape[1] + 12], output.shape);
             for (var r = 0; r < cases.Length; r++)
             {
-                var row = output[r].data<long>().ToArray();
+                var row = output[r].data<long>().Select(v => (int)v).ToArray();
                 var pad = (int)ids.shape[1] - cases[r].Prompt.Length;
                 Assert.All(row[..pad], t => Assert.Equal(95, t));
                 Assert.Equal(cases[r].Expected, row[pad..]);
@@ -58,7 +58,7 @@ public class Gpt2GeneratorTests
     {
         var c = Gpt2Goldens.Get("greedy_repetition_penalty");
         var options = GenerationOptions.Greedy(12) with { RepetitionPenalty = c.GetProperty("repetition_penalty").GetDouble() };
-        Assert.Equal(c.GetProperty("expected").Longs(), Generator.Generate(c.GetProperty("prompt").Longs(), options));
+        Assert.Equal(c.GetProperty("expected").TokenIds(), Generator.Generate(c.GetProperty("prompt").TokenIds(), options));
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public class Gpt2GeneratorTests
         var (prompt0, expected0) = cases[0];
         var eos = expected0[prompt0.Length + 4];   // the 5th new token of row 0 becomes "end of text"
         var options = GenerationOptions.Greedy(12) with { EosTokenId = eos, PadTokenId = 0 };
-        var steps = new List<long[]>();
+        var steps = new List<int[]>();
         var rows = Generator.Generate([.. cases.Select(c => c.Prompt)], options, (step, ids) =>
         {
             Assert.Equal(steps.Count, step);
@@ -137,7 +137,7 @@ public class Gpt2GeneratorTests
     [Fact]
     public void Context_overflow_is_refused_or_truncated_on_the_left_when_asked()
     {
-        long[] prompt = [.. Enumerable.Range(0, 30).Select(i => (long)(i * 7 % 90))];
+        int[] prompt = [.. Enumerable.Range(0, 30).Select(i => i * 7 % 90)];
         var e = Assert.Throws<ArgumentException>(() => Generator.Generate(prompt, GenerationOptions.Greedy(5)));
         Assert.Contains("The prompt (30 tokens) + 5 new tokens = 35 exceeds the model's context of 32 tokens (n_positions)", e.Message);
 
@@ -151,7 +151,7 @@ public class Gpt2GeneratorTests
     [Fact]
     public void The_largest_token_budget_is_refused_before_generating_instead_of_wrapping_around()
     {
-        long[] prompt = [1, 2, 3];
+        int[] prompt = [1, 2, 3];
         var streamed = 0;
         var e = Assert.Throws<ArgumentException>(() => Generator.Generate(prompt, GenerationOptions.Greedy(int.MaxValue), (_, _) => streamed++));
         Assert.Contains($"The prompt (3 tokens) + {int.MaxValue} new tokens = {3L + int.MaxValue} exceeds the model's context of 32 tokens", e.Message);
@@ -165,7 +165,7 @@ public class Gpt2GeneratorTests
     [Fact]
     public void A_temperature_that_overflows_the_logits_is_a_named_error_not_a_native_one()
     {
-        long[] prompt = [1, 2];
+        int[] prompt = [1, 2];
         var e = Assert.Throws<ArgumentException>(() => Generator.Generate(prompt, GenerationOptions.Sampling(3, 1, temperature: 1e-300)));
         Assert.Contains("temperature 1E-300", e.Message);
         Assert.Contains("past float32's range", e.Message);
@@ -174,7 +174,7 @@ public class Gpt2GeneratorTests
     [Fact]
     public void Bad_options_and_prompts_are_named_errors()
     {
-        long[] prompt = [1, 2];
+        int[] prompt = [1, 2];
         Assert.Contains("GenerationOptions.TopP must be in (0, 1], found 0", Assert.Throws<ArgumentException>(() =>
             Generator.Generate(prompt, GenerationOptions.Sampling(3, 1, topP: 0))).Message);
         Assert.Contains("GenerationOptions.Temperature", Assert.Throws<ArgumentException>(() =>
