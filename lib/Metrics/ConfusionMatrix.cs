@@ -5,7 +5,8 @@ namespace Workbook.Metrics;
 
 /// <summary>
 /// Counts of (true label, predicted label) pairs, as scikit-learn's <c>confusion_matrix</c>: rows are true labels,
-/// columns predicted labels, both over the sorted union of the labels in <c>yTrue</c> and <c>yPred</c>.
+/// columns predicted labels, both over the sorted union of the labels in <c>yTrue</c> and <c>yPred</c>, or over a label
+/// set given in advance.
 /// Renders as a table in a notebook.
 /// </summary>
 [TypeFormatterSource(typeof(HtmlRenderableFormatterSource), PreferredMimeTypes = ["text/html"])]
@@ -21,21 +22,48 @@ public sealed class ConfusionMatrix : IHtmlRenderable
         _indexOfLabel = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i);
     }
 
-    /// <summary>Counts each (true, predicted) pair.</summary>
+    /// <summary>Counts each (true, predicted) pair, over the sorted union of the labels that occur.</summary>
     /// <param name="yTrue">True class label of each sample.</param>
     /// <param name="yPred">Predicted class label of each sample, same length as <paramref name="yTrue"/>.</param>
     /// <exception cref="ArgumentException">The lists are empty or differ in length.</exception>
-    public static ConfusionMatrix Compute(IReadOnlyList<int> yTrue, IReadOnlyList<int> yPred)
+    public static ConfusionMatrix Compute(IReadOnlyList<int> yTrue, IReadOnlyList<int> yPred) => Compute(yTrue, yPred, labels: null);
+
+    /// <summary>
+    /// Counts each (true, predicted) pair over a label set fixed in advance, as scikit-learn's
+    /// <c>confusion_matrix(y_true, y_pred, labels=…)</c>: rows and columns in the order of <paramref name="labels"/>, a class
+    /// that never occurs is a row and column of zeros (so matrices of different runs line up), and a sample whose true or
+    /// predicted label is not in the set is left out. Null takes the sorted union of the labels that occur.
+    /// </summary>
+    /// <exception cref="ArgumentException">The lists are empty or differ in length; <paramref name="labels"/> is empty,
+    /// repeats a label, or holds none of the true labels (scikit-learn refuses that too).</exception>
+    public static ConfusionMatrix Compute(IReadOnlyList<int> yTrue, IReadOnlyList<int> yPred, IReadOnlyList<int>? labels)
     {
         MetricInput.RequirePairedSamples(yTrue, yPred, nameof(yTrue), nameof(yPred));
-        var labels = yTrue.Concat(yPred).Distinct().Order().ToArray();
-        var index = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i);
-        var counts = new int[labels.Length, labels.Length];
-        for (var i = 0; i < yTrue.Count; i++) counts[index[yTrue[i]], index[yPred[i]]]++;
-        return new ConfusionMatrix(labels, counts);
+        int[] order;
+        if (labels is null)
+        {
+            order = yTrue.Concat(yPred).Distinct().Order().ToArray();
+        }
+        else
+        {
+            if (labels.Count == 0) throw new ArgumentException("The label set is empty: give at least one label, or null for the labels that occur.", nameof(labels));
+            if (labels.GroupBy(l => l).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+                throw new ArgumentException($"The label set lists {repeated.Key} {repeated.Count()} times; each label names one row and one column.", nameof(labels));
+            var present = yTrue.ToHashSet();
+            if (!labels.Any(present.Contains))
+                throw new ArgumentException(
+                    $"None of the labels [{string.Join(", ", labels)}] occurs in yTrue (its labels: {string.Join(", ", present.Order().Take(20))}).", nameof(labels));
+            order = [.. labels];
+        }
+        var index = order.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i);
+        var counts = new int[order.Length, order.Length];
+        for (var i = 0; i < yTrue.Count; i++)
+            if (index.TryGetValue(yTrue[i], out var t) && index.TryGetValue(yPred[i], out var p))
+                counts[t, p]++;
+        return new ConfusionMatrix(order, counts);
     }
 
-    /// <summary>The labels in ascending order; row and column <c>i</c> belong to <c>Labels[i]</c>.</summary>
+    /// <summary>The labels, ascending or in the order given; row and column <c>i</c> belong to <c>Labels[i]</c>.</summary>
     public IReadOnlyList<int> Labels { get; }
 
     /// <summary>Number of samples whose true label is <c>Labels[trueIndex]</c> and predicted label <c>Labels[predictedIndex]</c>.</summary>
@@ -56,7 +84,7 @@ public sealed class ConfusionMatrix : IHtmlRenderable
     /// <summary>A copy of the counts, [true, predicted], in the order of <see cref="Labels"/> (e.g. for <c>Charts.ConfusionMatrix</c>).</summary>
     public int[,] ToArray() => (int[,])_counts.Clone();
 
-    /// <summary>Total number of samples.</summary>
+    /// <summary>Total number of samples counted (with a fixed label set, those whose labels are both in it).</summary>
     public int Total => _counts.Cast<int>().Sum();
 
     /// <summary>Correct predictions of class <c>Labels[index]</c> (the diagonal).</summary>
@@ -71,8 +99,8 @@ public sealed class ConfusionMatrix : IHtmlRenderable
     /// <summary>The matrix as a table: one row per true label, one column per predicted label.</summary>
     public Table ToTable() => new(
         ["true \\ predicted", .. Labels.Select(l => l.ToString(CultureInfo.InvariantCulture))],
-        Labels.Select((label, r) => (IReadOnlyList<string>)
-            [label.ToString(CultureInfo.InvariantCulture), .. Enumerable.Range(0, Labels.Count).Select(c => _counts[r, c].ToString(CultureInfo.InvariantCulture))]),
+        Labels.Select((label, r) => Table.Row(
+            [label.ToString(CultureInfo.InvariantCulture), .. Enumerable.Range(0, Labels.Count).Select(c => _counts[r, c].ToString(CultureInfo.InvariantCulture))])),
         caption: "Confusion matrix (rows: true label, columns: predicted label)");
 
     /// <inheritdoc />

@@ -6,6 +6,33 @@ public class ClassificationGoldenTests
 {
     public static TheoryData<string> Cases => Goldens.CaseNames("label_cases");
 
+    public static TheoryData<string> FixedLabelCases => Goldens.CaseNames("fixed_label_cases");
+
+    [Theory]
+    [MemberData(nameof(FixedLabelCases))]
+    public void A_confusion_matrix_over_a_fixed_label_set_matches_sklearn(string name)
+    {
+        var c = Goldens.Case("fixed_label_cases", name);
+        int[] yTrue = c.GetProperty("y_true").Ints(), yPred = c.GetProperty("y_pred").Ints(), labels = c.GetProperty("labels").Ints();
+        var matrix = ConfusionMatrix.Compute(yTrue, yPred, labels);
+        Assert.Equal(labels, matrix.Labels);
+        var expected = c.GetProperty("confusion_matrix").EnumerateArray().Select(r => r.Ints()).ToArray();
+        Assert.Equal(expected.Length, matrix.Labels.Count);
+        for (var t = 0; t < expected.Length; t++)
+            for (var p = 0; p < expected.Length; p++)
+                Assert.Equal(expected[t][p], matrix[t, p]);
+        Assert.Equal(expected.Sum(r => r.Sum()), matrix.Total);
+    }
+
+    [Fact]
+    public void A_fixed_label_set_that_cannot_index_the_matrix_is_refused()
+    {
+        int[] yTrue = [0, 1, 1], yPred = [0, 1, 0];
+        Assert.Contains("is empty", Assert.Throws<ArgumentException>(() => ConfusionMatrix.Compute(yTrue, yPred, [])).Message);
+        Assert.Contains("lists 1 2 times", Assert.Throws<ArgumentException>(() => ConfusionMatrix.Compute(yTrue, yPred, [0, 1, 1])).Message);
+        Assert.Contains("None of the labels [5, 6] occurs in yTrue", Assert.Throws<ArgumentException>(() => ConfusionMatrix.Compute(yTrue, yPred, [5, 6])).Message);
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Accuracy_and_confusion_matrix_match_sklearn(string name)
