@@ -25,3 +25,16 @@ internal static class RealCheckpoint
         throw new InvalidOperationException($"{variable}=cache, but the Hugging Face cache ({hub.Cache.Root}) lacks some of {string.Join(", ", files)} for {string.Join(" / ", repoIds)}.");
     }
 }
+
+/// <summary>
+/// A test that needs real pretrained weights: skipped, saying which variable to set, unless the gate
+/// <paramref name="variable"/> is set (see <see cref="RealCheckpoint"/>).
+/// </summary>
+public abstract class RealCheckpointFactAttribute : FactAttribute
+{
+    protected RealCheckpointFactAttribute(string variable, string files)
+    {
+        if (!RealCheckpoint.IsGateOpen(variable))
+            Skip = $"set {variable} to a folder with {files}, or to 'cache' when they are in the Hugging Face cache";
+    }
+}

@@ -10,15 +10,9 @@ namespace Workbook.Tests.Gpt2;
 /// Hugging Face cache (openai-community/gpt2, as <c>huggingface-cli download openai-community/gpt2</c> or the
 /// workbook's <see cref="HubClient"/> leaves it). Without it the test is listed as skipped, never faked.
 /// </summary>
-public sealed class RealGpt2FactAttribute : FactAttribute
+public sealed class RealGpt2FactAttribute() : RealCheckpointFactAttribute(Variable, "the real gpt2 files")
 {
     public const string Variable = "WORKBOOK_REAL_GPT2";
-
-    public RealGpt2FactAttribute()
-    {
-        if (!RealCheckpoint.IsGateOpen(Variable))
-            Skip = $"set {Variable} to a folder with the real gpt2 files, or to 'cache' when they are in the Hugging Face cache";
-    }
 }
 
 public class RealGpt2Tests

@@ -11,15 +11,9 @@ namespace Workbook.Tests.Wav2Vec2;
 /// a folder with config.json, model.safetensors and vocab.json, or <c>cache</c> for the Hugging Face cache.
 /// Without it the test is listed as skipped, never faked.
 /// </summary>
-public sealed class RealWav2Vec2FactAttribute : FactAttribute
+public sealed class RealWav2Vec2FactAttribute() : RealCheckpointFactAttribute(Variable, "the real wav2vec2-base-960h files")
 {
     public const string Variable = "WORKBOOK_REAL_WAV2VEC2";
-
-    public RealWav2Vec2FactAttribute()
-    {
-        if (!RealCheckpoint.IsGateOpen(Variable))
-            Skip = $"set {Variable} to a folder with the real wav2vec2-base-960h files, or to 'cache' when they are in the Hugging Face cache";
-    }
 }
 
 public class RealWav2Vec2Tests
