@@ -8,7 +8,7 @@ namespace Workbook.Compression;
 
 /// <summary>
 /// Post-training dynamic int8 quantization of the linear layers of a model, in place: each <c>nn.Linear</c> becomes a
-/// <see cref="QuantizedLinear"/> and each GPT-2 <see cref="Conv1D"/> a <see cref="QuantizedConv1D"/>, under the same
+/// <see cref="QuantizedLinear"/> and each GPT-2 <see cref="Conv1D"/> a <see cref="QuantizedLinear"/> in GPT-2's [in, out] layout, under the same
 /// names. Weights are int8 with per-output-channel scales; activations stay float32 (see those classes for what runs in
 /// int8 here: storage only). The model is put in eval mode: a quantized model is for inference.
 /// </summary>
@@ -35,7 +35,7 @@ public static class DynamicQuantization
 
     /// <summary>
     /// Replaces the attention (<c>c_attn</c>, <c>c_proj</c>) and MLP (<c>c_fc</c>, <c>c_proj</c>) projections of every
-    /// block of <paramref name="model"/> by <see cref="QuantizedConv1D"/>; the embeddings, the tied head and the layer
+    /// block of <paramref name="model"/> by <see cref="QuantizedLinear"/>; the embeddings, the tied head and the layer
     /// norms stay float32.
     /// </summary>
     /// <returns>The names of the layers quantized, e.g. <c>h.0.attn.c_attn</c>.</returns>
@@ -51,8 +51,8 @@ public static class DynamicQuantization
         {
             IReadOnlyList<string> names = module switch
             {
-                Gpt2Attention attention => attention.ReplaceProjections<Conv1D>((name, layer) => QuantizedConv1D.FromConv1D(layer, $"{path}.{name}")),
-                Gpt2Mlp mlp => mlp.ReplaceProjections<Conv1D>((name, layer) => QuantizedConv1D.FromConv1D(layer, $"{path}.{name}")),
+                Gpt2Attention attention => attention.ReplaceProjections<Conv1D>((name, layer) => QuantizedLinear.FromConv1D(layer, $"{path}.{name}")),
+                Gpt2Mlp mlp => mlp.ReplaceProjections<Conv1D>((name, layer) => QuantizedLinear.FromConv1D(layer, $"{path}.{name}")),
                 _ => [],
             };
             replaced.AddRange(names.Select(n => $"{path}.{n}"));
@@ -62,10 +62,10 @@ public static class DynamicQuantization
         return replaced;
     }
 
-    /// <summary>The number of layers of <paramref name="model"/> stored as int8 (<see cref="QuantizedLinear"/> or <see cref="QuantizedConv1D"/>).</summary>
+    /// <summary>The number of layers of <paramref name="model"/> stored as int8 (<see cref="QuantizedLinear"/> or <see cref="QuantizedLinear"/>).</summary>
     public static int QuantizedLayerCount(nn.Module model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return model.modules().Count(m => m is QuantizedLinear or QuantizedConv1D);
+        return model.modules().Count(m => m is QuantizedLinear);
     }
 }
