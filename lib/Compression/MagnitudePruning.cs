@@ -53,26 +53,12 @@ public static class MagnitudePruning
                 }
             }
         }
-        var result = new PruningMasks(model, masks);
-        foreach (var m in masks.Values) m.Dispose();
-        result.Apply();
-        return result;
+        return PruningMasks.ApplyNew(model, masks);
     }
 
     /// <summary>A 0/1 mask over <paramref name="magnitudes"/> with zeros at the round(fraction·n) smallest entries.</summary>
-    private static Tensor SmallestMask(Tensor magnitudes, double fraction)
-    {
-        using var scope = NewDisposeScope();
-        var n = magnitudes.numel();
-        var pruned = (long)Math.Round(fraction * n, MidpointRounding.AwayFromZero);
-        var mask = ones_like(magnitudes);
-        if (pruned > 0)
-        {
-            var order = magnitudes.sort(0, false, true).Indices;                   // ties: the earlier index goes first, reproducibly
-            mask.index_fill_(0, order.narrow(0, 0, pruned), 0.0);
-        }
-        return mask.MoveToOuterDisposeScope();
-    }
+    private static Tensor SmallestMask(Tensor magnitudes, double fraction) =>
+        PruningMasks.ZerosAtSmallest(magnitudes, (long)Math.Round(fraction * magnitudes.numel(), MidpointRounding.AwayFromZero));
 }
 
 /// <summary>How <see cref="MagnitudePruning.Unstructured"/> picks the weights to prune.</summary>

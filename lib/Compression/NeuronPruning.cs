@@ -39,12 +39,7 @@ public static class NeuronPruning
                 var width = layer.weight!.shape[0];
                 var removed = Math.Min(width - 1, (long)Math.Round(fraction * width, MidpointRounding.AwayFromZero));
                 using var scope = NewDisposeScope();
-                var keep = ones(width, device: layer.weight.device);
-                if (removed > 0)
-                {
-                    var order = layer.weight.detach().norm(1, false, 2).sort(0, false, true).Indices;   // L2 norm of each unit's row
-                    keep.index_fill_(0, order.narrow(0, 0, removed), 0.0);
-                }
+                var keep = PruningMasks.ZerosAtSmallest(layer.weight.detach().norm(1, false, 2), removed);   // L2 norm of each unit's row
                 // The unit's row (and bias), and the next layer's input column of the unit; a mask already there (the
                 // previous layer's columns, on this layer's weight) is combined, not replaced.
                 Combine(masks, $"layers.{name}.weight", keep.unsqueeze(1).expand_as(layer.weight));
@@ -52,10 +47,7 @@ public static class NeuronPruning
                 Combine(masks, $"layers.{nextName}.weight", keep.unsqueeze(0).expand_as(next.weight!));
             }
         }
-        var result = new PruningMasks(model, masks);
-        foreach (var m in masks.Values) m.Dispose();
-        result.Apply();
-        return result;
+        return PruningMasks.ApplyNew(model, masks);
     }
 
     /// <summary>

@@ -17,6 +17,34 @@ public sealed class PruningMasks
 {
     private readonly Dictionary<string, (Tensor Parameter, Tensor Mask)> entries;
 
+    /// <summary>
+    /// What both pruning methods end with: masks built from <paramref name="masks"/> (copied, and the given tensors
+    /// disposed), applied to the model now, returned to keep the pruned weights at zero.
+    /// </summary>
+    internal static PruningMasks ApplyNew(nn.Module model, Dictionary<string, Tensor> masks)
+    {
+        var result = new PruningMasks(model, masks);
+        foreach (var mask in masks.Values) mask.Dispose();
+        result.Apply();
+        return result;
+    }
+
+    /// <summary>
+    /// A 0/1 mask over the 1-D <paramref name="magnitudes"/> with zeros at its <paramref name="count"/> smallest entries; ties
+    /// go to the earlier index, so the choice is reproducible. Both pruning methods rank with it.
+    /// </summary>
+    internal static Tensor ZerosAtSmallest(Tensor magnitudes, long count)
+    {
+        using var scope = NewDisposeScope();
+        var mask = ones_like(magnitudes);
+        if (count > 0)
+        {
+            var order = magnitudes.sort(0, false, true).Indices;
+            mask.index_fill_(0, order.narrow(0, 0, count), 0.0);
+        }
+        return mask.MoveToOuterDisposeScope();
+    }
+
     /// <summary>Masks for parameters of <paramref name="model"/>, by parameter name (as in <c>named_parameters()</c>).</summary>
     /// <exception cref="ArgumentException">A name is not a parameter of the model, a mask's shape differs from its parameter's, or a mask holds values other than 0 and 1.</exception>
     public PruningMasks(nn.Module model, IReadOnlyDictionary<string, Tensor> masks)
