@@ -82,6 +82,13 @@ public static class ChapterSetup
         RegisterChartFormatter();
     }
 
+    /// <summary>Records what a host other than the notebook kernel (<see cref="AppSetup"/>) loaded, so <see cref="Device"/> works there too.</summary>
+    internal static void UseLoaded(TorchBackend backend, DeviceChoice device)
+    {
+        Backend = backend;
+        _device = device;
+    }
+
     // Separate, not inlined: these touch TorchSharp and Plotly.NET, which the runtime can resolve only once the
     // submission above has referenced their packages.
     [MethodImpl(MethodImplOptions.NoInlining)]
