@@ -24,8 +24,8 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 // # 00 · Environment setup: TorchSharp in a .NET notebook
 //
 // PyTorch tutorials start with `pip install torch torchvision` and `print(torch.__version__)`. This chapter is the
-// .NET version of that step, done thoroughly: by the end you know what is installed, what runs where, and how to
-// keep a notebook from leaking native memory.
+// .NET version of that step, done thoroughly: by the end you know what is installed, what runs where, and how to keep
+// a notebook from leaking native memory.
 //
 // **What you will learn**
 // - what TorchSharp and libtorch are, and how they map to PyTorch;
@@ -39,8 +39,8 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 // ## TorchSharp, libtorch and PyTorch
 //
 // PyTorch is two things: **libtorch**, the C++ tensor library that does the work, and the Python layer on top.
-// **TorchSharp** replaces the Python layer with .NET: the same libtorch binaries, called from C#, with the same
-// names wherever C# allows (`torch.randn`, `nn.Linear`, `optim.Adam`, `tensor.backward()`).
+// **TorchSharp** replaces the Python layer with .NET: the same libtorch binaries, called from C#, with the same names
+// wherever C# allows (`torch.randn`, `nn.Linear`, `optim.Adam`, `tensor.backward()`).
 //
 // | PyTorch | TorchSharp |
 // |---|---|
@@ -52,8 +52,8 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 // | `with torch.no_grad():` | `using (torch.no_grad()) { ... }` |
 // | tensors freed by reference counting | tensors freed by `Dispose()` — see the last section |
 //
-// The NuGet package `TorchSharp` holds only managed code. The native code comes in a separate package, and
-// that is where CPU and GPU differ:
+// The NuGet package `TorchSharp` holds only managed code. The native code comes in a separate package, and that is
+// where CPU and GPU differ:
 //
 // | package | what it holds | size |
 // |---|---|---|
@@ -61,14 +61,14 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 // | `TorchSharp-cpu` | TorchSharp + libtorch CPU for Linux, Windows and macOS | ≈ 1.4 GB |
 // | `TorchSharp-cuda-linux` / `TorchSharp-cuda-windows` | TorchSharp + libtorch built with CUDA | several GB |
 //
-// A process can load only one libtorch. So the first cell decides before any tensor exists: it looks for an
-// NVIDIA driver (without loading CUDA), and loads the matching package. The environment variable
-// `WORKBOOK_TORCH_BACKEND` (`cpu`, `cuda` or `auto`) overrides the choice; set it before starting the kernel.
+// A process can load only one libtorch. So the first cell decides before any tensor exists: it looks for an NVIDIA
+// driver (without loading CUDA), and loads the matching package. The environment variable `WORKBOOK_TORCH_BACKEND`
+// (`cpu`, `cuda` or `auto`) overrides the choice; set it before starting the kernel.
 //
 // > **Classic mistake.** `pip install torch` on Linux silently installs the multi-gigabyte CUDA build even on a
-// > machine without a GPU. The .NET equivalent is the opposite surprise: referencing only `TorchSharp` gives
-// > *"This application or script uses TorchSharp but doesn't contain a reference to libtorch-cpu-..."* on the first
-// > tensor. You always need the managed package **and** one native package — which is what the next cell does.
+// > machine without a GPU. The .NET equivalent is the opposite surprise: referencing only `TorchSharp` gives *"This
+// > application or script uses TorchSharp but doesn't contain a reference to libtorch-cpu-..."* on the first tensor.
+// > You always need the managed package **and** one native package — which is what the next cell does.
 
 // Cell 3
 // Every chapter starts with this cell. It loads the workbook library (lib/, built by the README's set-up), then
@@ -88,28 +88,26 @@ device.Display();
 // The first cell showed one line of packages, then one saying which backend it loaded and why and which device the
 // chapter will compute on (and, on a machine with another libtorch on the system path, one more saying how it kept
 // that one out). `ChapterSetup.LoadAsync` (`lib/Notebook/ChapterSetup.cs`) is what you would otherwise write at the
-// top of
-// every chapter: it asks `TorchBackend.Choose()` (`lib/Environment/`) for the native package, submits one
-// `#r "nuget: …"` line per package as code, initialises the backend, and sets three display rules — only severe
-// compiler warnings under cells, six significant digits for numbers, charts drawn with a local plotly.js. Read it;
-// it is short.
+// top of every chapter: it asks `TorchBackend.Choose()` (`lib/Environment/`) for the native package, submits one `#r
+// "nuget: …"` line per package as code, initialises the backend, and sets three display rules — only severe compiler
+// warnings under cells, six significant digits for numbers, charts drawn with a local plotly.js. Read it; it is
+// short.
 //
 // > **Question.** Why does `ChapterSetup` submit the `#r` directives as code instead of the cell writing them on
-//   lines of their own?
-// > (Hint: `#r` lines run before any C# in the cell, so a plain `#r` cannot depend on an `if`.)
+// > lines of their own? (Hint: `#r` lines run before any C# in the cell, so a plain `#r` cannot depend on an `if`.)
 //
 // ## Checking the install
 //
 // `EnvironmentReport.Collect` gathers the facts you would check by hand. A report renders as a table because the
-// library marks its types with a formatter source the notebook kernel understands — the library does not depend
-// on any notebook package.
+// library marks its types with a formatter source the notebook kernel understands — the library does not depend on
+// any notebook package.
 
 // Cell 6
 var report = EnvironmentReport.Collect(DeviceChoice.Best());
 report.Display();
 
-// The same facts as a `Microsoft.Data.Analysis` DataFrame — the .NET counterpart of a pandas DataFrame, which
-// later chapters use for results you want to sort and filter:
+// The same facts as a `Microsoft.Data.Analysis` DataFrame — the .NET counterpart of a pandas DataFrame, which later
+// chapters use for results you want to sort and filter:
 
 // Cell 8
 var diagnostics = new DataFrame(
@@ -119,9 +117,9 @@ diagnostics.Display();
 
 // ## How fast is this machine?
 //
-// A product of two *n × n* matrices costs 2*n*³ floating-point operations, so timing one gives GFLOP/s — the
-// number to compare with your hardware's peak. Small products are dominated by call overhead; large ones by
-// arithmetic and memory bandwidth. A plot shows where the curve flattens better than a table would.
+// A product of two *n × n* matrices costs 2*n*³ floating-point operations, so timing one gives GFLOP/s — the number
+// to compare with your hardware's peak. Small products are dominated by call overhead; large ones by arithmetic and
+// memory bandwidth. A plot shows where the curve flattens better than a table would.
 
 // Cell 10
 int[] sizes = [32, 64, 128, 256, 512, 768];
@@ -133,8 +131,8 @@ Chart.Line<int, double, string>(x: sizes, y: runs.Select(r => r.GigaFlops), Show
      .WithYAxisStyle<double, double, string>(TitleText: $"GFLOP/s on {device.type}")
      .Titled($"Matrix-product throughput on this machine ({torch.get_num_threads()} threads)").Display();
 
-// libtorch parallelises each operation over `torch.get_num_threads()` threads (by default, one per physical
-// core). On a shared machine you may want fewer: `torch.set_num_threads(n)` — PyTorch's call, same name.
+// libtorch parallelises each operation over `torch.get_num_threads()` threads (by default, one per physical core). On
+// a shared machine you may want fewer: `torch.set_num_threads(n)` — PyTorch's call, same name.
 
 // Cell 12
 Console.WriteLine($"intra-op threads: {torch.get_num_threads()}, logical processors: {Environment.ProcessorCount}");
@@ -159,11 +157,11 @@ Console.WriteLine($"{layer.GetType().Name} with {layer.parameters().Sum(p => p.n
 
 // ## Tensor memory in notebooks
 //
-// A TorchSharp tensor is a small .NET object holding a handle to native memory. The .NET garbage collector sees
-// only the small object, so it feels no pressure to collect while gigabytes of native memory pile up. Python
-// frees a tensor the moment its last reference goes; in .NET **you** decide, with `Dispose()` — or, much easier,
-// with a **dispose scope**: every tensor created inside `using (torch.NewDisposeScope())` is disposed when the
-// scope ends, except those you move out with `MoveToOuterDisposeScope()`.
+// A TorchSharp tensor is a small .NET object holding a handle to native memory. The .NET garbage collector sees only
+// the small object, so it feels no pressure to collect while gigabytes of native memory pile up. Python frees a
+// tensor the moment its last reference goes; in .NET **you** decide, with `Dispose()` — or, much easier, with a
+// **dispose scope**: every tensor created inside `using (torch.NewDisposeScope())` is disposed when the scope ends,
+// except those you move out with `MoveToOuterDisposeScope()`.
 //
 // `LiveTensors.Count` counts the tensors alive on this thread. Watch it:
 
@@ -194,13 +192,13 @@ new Workbook.Notebook.Table(["loop of 100 calls", "tensors left alive"], [
     ["with a dispose scope per iteration", leakedWithScope.ToString()],
 ]).Display();
 
-// Without a scope every call leaves its temporaries behind (until a garbage collection finalizes them, whenever
-// that is); with one, nothing is left. Training loops in later chapters open one scope per batch.
+// Without a scope every call leaves its temporaries behind (until a garbage collection finalizes them, whenever that
+// is); with one, nothing is left. Training loops in later chapters open one scope per batch.
 //
 // ## Exercises
 //
-// 1. Set `WORKBOOK_TORCH_BACKEND=cuda` on a machine without a GPU and restart the kernel. What does the first
-//    cell say, and where does it fail? Now set it to `banana`. Is the message good enough to act on?
+// 1. Set `WORKBOOK_TORCH_BACKEND=cuda` on a machine without a GPU and restart the kernel. What does the first cell
+//    say, and where does it fail? Now set it to `banana`. Is the message good enough to act on?
 //    <details><summary>Hint</summary>
 //
 //    Read `TorchBackend.Choose(string?, NvidiaGpu, TorchPlatform)`: `cuda` is taken at its word on Linux and Windows
@@ -254,6 +252,5 @@ new Workbook.Notebook.Table(["loop of 100 calls", "tensors left alive"], [
 // Your experiments here.
 torch.arange(6).reshape(2, 3).Display();
 
-// ---
-// **Next:** [01 · Model definition](01-model-definition.ipynb) — tensors, autograd and your first `nn.Module`.
+// --- **Next:** [01 · Model definition](01-model-definition.ipynb) — tensors, autograd and your first `nn.Module`.
 // Back to the [chapter list](../README.md#chapters).

@@ -24,8 +24,7 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 // # 01 · Model definition: tensors, autograd and your first `nn.Module`
 //
 // The classic PyTorch tutorial defines a `SimpleModel` — `Linear(10→64) → ReLU → Linear(64→64) → ReLU → Linear(64→1)`
-// —
-// as a subclass of `nn.Module`. This chapter builds the same model in C#, first by hand and then with `Sequential`,
+// — as a subclass of `nn.Module`. This chapter builds the same model in C#, first by hand and then with `Sequential`,
 // after a short tour of the two things every model is made of: tensors and automatic differentiation.
 //
 // **What you will learn**
@@ -82,27 +81,28 @@ product.Display();
 var xs = torch.linspace(-3, 3, 7, requires_grad: true);
 var f = xs.pow(2) * xs.sin();
 f.sum().backward();           // d(sum f)/dx_i = f'(x_i): each x_i only affects its own term
+// Renamed in this cell: byHand → byHand_6 (a block may not reuse a top-level name in one C# file)
 
 using (torch.no_grad())
 {
-    var byHand = 2 * xs * xs.sin() + xs.pow(2) * xs.cos();
-    var largestError = (xs.grad! - byHand).abs().max().item<float>();
+    var byHand_6 = 2 * xs * xs.sin() + xs.pow(2) * xs.cos();
+    var largestError = (xs.grad! - byHand_6).abs().max().item<float>();
     Console.WriteLine($"autograd:  {xs.grad!.ToString(torch.julia)}");
-    Console.WriteLine($"by hand:   {byHand.ToString(torch.julia)}");
+    Console.WriteLine($"by hand:   {byHand_6.ToString(torch.julia)}");
     Console.WriteLine($"largest difference: {largestError:E1}");
 }
 
 // > **Question.** Why does the cell call `backward()` on `f.sum()` rather than on `f`? What would PyTorch say if you
 // > called `f.backward()` on a vector?
 //
-// Two habits from PyTorch carry over unchanged: gradients **accumulate** (call `zero_grad()` on the optimizer, or
-// set `x.grad = null`, before the next backward pass), and code that should not be recorded — evaluation, manual
+// Two habits from PyTorch carry over unchanged: gradients **accumulate** (call `zero_grad()` on the optimizer, or set
+// `x.grad = null`, before the next backward pass), and code that should not be recorded — evaluation, manual
 // parameter updates — goes inside `using (torch.no_grad()) { ... }`.
 //
 // ## Activation functions and their derivatives
 //
-// Without a non-linearity between them, stacked linear layers collapse into one linear map. The activation
-// function is what lets a network bend. Autograd gives each derivative for free — the same trick as above:
+// Without a non-linearity between them, stacked linear layers collapse into one linear map. The activation function
+// is what lets a network bend. Autograd gives each derivative for free — the same trick as above:
 
 // Cell 8
 var grid = torch.linspace(-4, 4, 161);
@@ -181,8 +181,8 @@ Console.WriteLine($"largest difference between the two models: {difference}");
 
 // ## Counting parameters
 //
-// A `Linear(in → out)` layer has an `out × in` weight matrix and `out` biases. For 10 → 64 → 64 → 1 that is
-// (10·64 + 64) + (64·64 + 64) + (64·1 + 1) = 704 + 4160 + 65 = **4929** parameters. Checked against the model:
+// A `Linear(in → out)` layer has an `out × in` weight matrix and `out` biases. For 10 → 64 → 64 → 1 that is (10·64 +
+// 64) + (64·64 + 64) + (64·1 + 1) = 704 + 4160 + 65 = **4929** parameters. Checked against the model:
 
 // Cell 14
 var rows = byHand.named_parameters()
@@ -232,33 +232,32 @@ Console.WriteLine($"MultiheadAttention: [{string.Join(", ", tokens.shape)}] -> [
 //    `eval()` the two calls agree exactly: `(model.call(batch) - model.call(batch)).abs().max()` is 0.
 //    </details>
 // 2. Give `SimpleModel` two outputs and pass its logits to `nn.CrossEntropyLoss()` with targets `torch.tensor(new
-//    long[] {0, 1, 1, 0})`.
-//    Then try one output: what happens, and why?
+//    long[] {0, 1, 1, 0})`. Then try one output: what happens, and why?
 //    <details><summary>Hint</summary>
 //
-//    `new SimpleModel(outputs: 2)` (the class of this notebook) and
-//    `nn.CrossEntropyLoss().call(model.call(batch), targets)` give a positive loss, close to ln 2 ≈ 0.69 while the
-//    logits of a fresh model are small. With one output, `byHand` itself, libtorch refuses: *"Target 1 is out of
-//    bounds."* A softmax over one column is always 1, so class 0 would cost exactly 0 and class 1 has no column at
-//    all; the classic-mistake box above explains the two correct heads.
+//    `new SimpleModel(outputs: 2)` (the class of this notebook) and `nn.CrossEntropyLoss().call(model.call(batch),
+//    targets)` give a positive loss, close to ln 2 ≈ 0.69 while the logits of a fresh model are small. With one
+//    output, `byHand` itself, libtorch refuses: *"Target 1 is out of bounds."* A softmax over one column is always 1,
+//    so class 0 would cost exactly 0 and class 1 has no column at all; the classic-mistake box above explains the two
+//    correct heads.
 //    </details>
 // 3. Count the parameters of the `Conv2d` and `LSTM` above by hand, then check with `parameters()`.
 //    <details><summary>Solution</summary>
 //
-//    `Conv2d(3, 16, kernel_size: 3)`: 16 filters of 3 × 3 × 3 weights plus 16 biases = 432 + 16 = **448**.
-//    `LSTM(5, 16)`: four gates, each with input weights [16, 5], recurrent weights [16, 16] and two bias vectors
-//    (PyTorch keeps `bias_ih` and `bias_hh`): 4 · (80 + 256 + 16 + 16) = **1472**. Check with
-//    `conv.parameters().Sum(p => p.numel())` and `lstm.named_parameters()`, which lists `weight_ih_l0` [64, 5],
-//    `weight_hh_l0` [64, 16], `bias_ih_l0` [64] and `bias_hh_l0` [64].
+//    `Conv2d(3, 16, kernel_size: 3)`: 16 filters of 3 × 3 × 3 weights plus 16 biases = 432 + 16 = **448**. `LSTM(5,
+//    16)`: four gates, each with input weights [16, 5], recurrent weights [16, 16] and two bias vectors (PyTorch
+//    keeps `bias_ih` and `bias_hh`): 4 · (80 + 256 + 16 + 16) = **1472**. Check with `conv.parameters().Sum(p =>
+//    p.numel())` and `lstm.named_parameters()`, which lists `weight_ih_l0` [64, 5], `weight_hh_l0` [64, 16],
+//    `bias_ih_l0` [64] and `bias_hh_l0` [64].
 //    </details>
 // 4. Plot `tanh` and `2·sigmoid(2x) − 1` on one chart. Explain what you see.
 //    <details><summary>Hint</summary>
 //
-//    Compute both on `grid` (`grid.tanh()` and `2 * (2 * grid).sigmoid() - 1`), then draw them with two
-//    `Chart.Line` calls in one `Chart.Combine`, as the activation cell does. The curves lie on top of each other,
-//    and `(a - b).abs().max()` is at the level of float32 rounding (about 10⁻⁷): the identity is exact, because
-//    tanh x = (1 − e⁻²ˣ) / (1 + e⁻²ˣ) = 2 / (1 + e⁻²ˣ) − 1 = 2·σ(2x) − 1. tanh is a sigmoid stretched to (−1, 1);
-//    its slope at 0 is 1 against the sigmoid's 1/4.
+//    Compute both on `grid` (`grid.tanh()` and `2 * (2 * grid).sigmoid() - 1`), then draw them with two `Chart.Line`
+//    calls in one `Chart.Combine`, as the activation cell does. The curves lie on top of each other, and `(a -
+//    b).abs().max()` is at the level of float32 rounding (about 10⁻⁷): the identity is exact, because tanh x = (1 −
+//    e⁻²ˣ) / (1 + e⁻²ˣ) = 2 / (1 + e⁻²ˣ) − 1 = 2·σ(2x) − 1. tanh is a sigmoid stretched to (−1, 1); its slope at 0 is
+//    1 against the sigmoid's 1/4.
 //    </details>
 //
 // ## Playground
@@ -267,8 +266,7 @@ Console.WriteLine($"MultiheadAttention: [{string.Join(", ", tokens.shape)}] -> [
 // Your experiments here: byHand, sequential, batch, conv, lstm and attention are defined.
 byHand.parameters().Sum(p => p.numel()).Display();
 
-// ---
-// **Previous:** [00 · Environment setup](00-environment-setup.ipynb) · **Next:** [02 · Gradient
+// --- **Previous:** [00 · Environment setup](00-environment-setup.ipynb) · **Next:** [02 · Gradient
 // descent](02-gradient-descent.ipynb) · [Chapter list](../README.md#chapters)
 
 // Types the cells declare: C# puts type declarations after the top-level statements.

@@ -48,9 +48,9 @@ Workbook.Notebook.AppSetup.Load();
 
 // ## The problem: linear regression with mean squared error
 //
-// Data from a known linear rule plus noise, y = X·w + b + ε, with 10 features — so we can check what the model
-// learns against the truth. The model is the classic snippet's `Linear(10 → 1)`; the loss is the mean squared
-// error J(θ) = (1/n) Σ (ŷᵢ − yᵢ)².
+// Data from a known linear rule plus noise, y = X·w + b + ε, with 10 features — so we can check what the model learns
+// against the truth. The model is the classic snippet's `Linear(10 → 1)`; the loss is the mean squared error J(θ) =
+// (1/n) Σ (ŷᵢ − yᵢ)².
 
 // Cell 4
 var device = Workbook.Notebook.ChapterSetup.Device;   // chosen by the first cell
@@ -83,8 +83,8 @@ Console.WriteLine($"X: [{string.Join(", ", X.shape)}], y: [{string.Join(", ", y.
 // | mini-batch gradient descent | *B* (e.g. 32) | ⌈*n*/*B*⌉ | noisy estimate, cheap, vectorised |
 // | stochastic gradient descent (SGD) | 1 | *n* | very noisy, cheapest per step |
 //
-// "SGD" in deep-learning libraries — `torch.optim.SGD` included — means the update rule, whatever the batch size
-// you feed it. The function below is the whole algorithm; the lesson is in its four lines inside the loop.
+// "SGD" in deep-learning libraries — `torch.optim.SGD` included — means the update rule, whatever the batch size you
+// feed it. The function below is the whole algorithm; the lesson is in its four lines inside the loop.
 
 // Cell 6
 List<double> GradientDescent(int batchSize, double learningRate, int epochs, int seed = 1)
@@ -134,20 +134,16 @@ Chart.Combine([
 
 // Per **epoch**, full-batch descent is slowest: it takes one step where mini-batch takes 32. Per **step** it is the
 // most accurate: the standard error of a mean of *B* samples shrinks only as 1/√*B*, so as estimates of the gradient
-// of
-// the expected loss (over all the data this problem could produce), a 32-sample gradient is √(1000/32) ≈ 5.6 times as
-// noisy as the 1 000-sample one. Mini-batches win anyway because of what they buy per unit of compute: 32 updates for
-// the price of one, and a noisy step in roughly the right direction is worth far more than no step while the loss is
-// still far from its minimum. Near the minimum the noise is most of what is left, which is why pure SGD needs a
-// smaller
-// step (its gradient is noisier still) and ends up jittering around the minimum instead of settling.
+// of the expected loss (over all the data this problem could produce), a 32-sample gradient is √(1000/32) ≈ 5.6 times
+// as noisy as the 1 000-sample one. Mini-batches win anyway because of what they buy per unit of compute: 32 updates
+// for the price of one, and a noisy step in roughly the right direction is worth far more than no step while the loss
+// is still far from its minimum. Near the minimum the noise is most of what is left, which is why pure SGD needs a
+// smaller step (its gradient is noisier still) and ends up jittering around the minimum instead of settling.
 //
 // How noisy, measured against the gradient full-batch descent follows: at the starting point, the exact gradient over
 // all 1 000 samples against 200 mini-batch gradients for each batch size, as the error ‖g_B − g‖ / ‖g‖ relative to
-// the
-// gradient's length. Because a mini-batch is drawn *from* those 1 000, a batch of all of them has no error at all,
-// and
-// large batches do better than 1/√*B* — the second line of the chart adds the correction:
+// the gradient's length. Because a mini-batch is drawn *from* those 1 000, a batch of all of them has no error at
+// all, and large batches do better than 1/√*B* — the second line of the chart adds the correction:
 
 // Cell 9
 var probe = FreshModel();
@@ -181,8 +177,8 @@ Workbook.Notebook.Charts.Titled(noiseChart, "Mini-batch gradient noise at the st
 
 // ## `torch.optim.SGD` is the same update
 //
-// An optimizer is the loop's inner `foreach`, packaged. Run the hand-written step and `torch.optim.SGD` side by
-// side from the same start, on the same batches, and compare the parameters after every step:
+// An optimizer is the loop's inner `foreach`, packaged. Run the hand-written step and `torch.optim.SGD` side by side
+// from the same start, on the same batches, and compare the parameters after every step:
 
 // Cell 11
 var manual = FreshModel();
@@ -211,21 +207,17 @@ Console.WriteLine($"{steps} steps; largest parameter difference between hand-wri
 
 // > **Classic mistake.** The tutorial builds its optimizer as `optim.SGD(MyModel.parameters(), lr=0.01)` — from the
 // > **class**, not from an instance. In Python that fails at run time (`parameters() missing 1 required positional
-// > argument: 'self'`), or, worse, silently optimises a different object if a module-level instance shadows the
-// > name. In C# it does not compile: `MyModel.parameters()` on a type gives *error CS0120: An object reference is
-// > required for the non-static field, method, or property 'Module.parameters(bool)'*. The fix is the same in both
-// > languages — create the model, then hand **that instance's** parameters to the optimizer, as every cell here does:
-// >
-// > ```csharp
-// > var model = nn.Linear(10, 1);
-// > var optimizer = torch.optim.SGD(model.parameters(), learningRate: 0.01);
-// > ```
+// > argument: 'self'`), or, worse, silently optimises a different object if a module-level instance shadows the name.
+// > In C# it does not compile: `MyModel.parameters()` on a type gives *error CS0120: An object reference is required
+// > for the non-static field, method, or property 'Module.parameters(bool)'*. The fix is the same in both languages —
+// > create the model, then hand **that instance's** parameters to the optimizer, as every cell here does: ```csharp
+// > var model = nn.Linear(10, 1); var optimizer = torch.optim.SGD(model.parameters(), learningRate: 0.01); ```
 //
 // ## The learning rate
 //
-// η sets the step length. Too small and the loss creeps down; about right and it drops fast; too large and every
-// step overshoots the minimum by more than it started from, so the loss **grows**. For a quadratic loss the boundary
-// can be computed: full-batch descent converges exactly when η < 2 / λmax, where λmax is the largest curvature
+// η sets the step length. Too small and the loss creeps down; about right and it drops fast; too large and every step
+// overshoots the minimum by more than it started from, so the loss **grows**. For a quadratic loss the boundary can
+// be computed: full-batch descent converges exactly when η < 2 / λmax, where λmax is the largest curvature
 // (eigenvalue of the Hessian). For the MSE of a linear model the Hessian is 2·X̃ᵀX̃/n, with X̃ = X plus a column of
 // ones for the bias. Compute it, then try rates on both sides:
 
@@ -252,8 +244,8 @@ Chart.Combine(rateCurves.Select(c => Chart.Line<int, double, string>(x: epochAxi
 //
 // - **Momentum** keeps a running sum of past gradients, v ← μ·v + ∇J, and steps along v: it speeds up along
 //   consistent directions and damps zig-zags.
-// - **Adagrad** divides each parameter's step by the root of its accumulated squared gradients: parameters with
-//   large gradients take smaller steps. The accumulator only grows, so steps shrink forever.
+// - **Adagrad** divides each parameter's step by the root of its accumulated squared gradients: parameters with large
+//   gradients take smaller steps. The accumulator only grows, so steps shrink forever.
 // - **Adam** keeps running averages of the gradient and of its square (with bias correction) — momentum and
 //   per-parameter scaling together. It is the default choice of the later chapters.
 //
@@ -300,10 +292,10 @@ Chart.Combine(optimizerCurves.Select(c => Chart.Line<int, double, string>(x: ten
      .WithYAxisStyle<double, double, string>(TitleText: "MSE (log scale)", AxisType: Plotly.NET.StyleParam.AxisType.Log)
      .Titled("SGD, momentum, Adagrad and Adam on the same problem").Display();
 
-// With the same η = 0.01, momentum converges several times faster than plain SGD. Adam and Adagrad are not
-// directly comparable at equal η: they rescale the step per parameter, so η means "roughly how far each
-// parameter moves", not "a multiple of the gradient". Compare optimizers at their own best learning rate —
-// chapter 05 searches for it properly.
+// With the same η = 0.01, momentum converges several times faster than plain SGD. Adam and Adagrad are not directly
+// comparable at equal η: they rescale the step per parameter, so η means "roughly how far each parameter moves", not
+// "a multiple of the gradient". Compare optimizers at their own best learning rate — chapter 05 searches for it
+// properly.
 //
 // ## The classic snippet, done right
 //
@@ -329,8 +321,8 @@ using (torch.no_grad())
                       $"largest weight error {weightError:F3}, bias {learned["bias"].item<float>():F3} (true {trueBias})");
 }
 
-// After 100 small steps the weights are close but not there: η = 0.01 is on the slow side for this problem (see
-// the learning-rate plot). Exercise 1 asks you to fix that two ways.
+// After 100 small steps the weights are close but not there: η = 0.01 is on the slow side for this problem (see the
+// learning-rate plot). Exercise 1 asks you to fix that two ways.
 //
 // ## Exercises
 //
@@ -340,11 +332,9 @@ using (torch.no_grad())
 //
 //    Wrap the last cell's loop so that it stops at the first epoch whose loss is below 0.011 and returns that epoch.
 //    For plain SGD stay below the divergence boundary 2/λmax printed by the learning-rate cell; for momentum build
-//    the
-//    optimizer as `torch.optim.SGD(regressor.parameters(), learningRate: 0.01, momentum: 0.9)`. On this
-//    well-conditioned problem expect a well-chosen plain η to need only a handful of epochs and to beat momentum at
-//    η = 0.01, which builds up its speed over about 1/(1 − 0.9) = 10 steps and then overshoots. Momentum pays when
-//    the
+//    the optimizer as `torch.optim.SGD(regressor.parameters(), learningRate: 0.01, momentum: 0.9)`. On this
+//    well-conditioned problem expect a well-chosen plain η to need only a handful of epochs and to beat momentum at η
+//    = 0.01, which builds up its speed over about 1/(1 − 0.9) = 10 steps and then overshoots. Momentum pays when the
 //    curvatures differ a lot, as in exercise 2.
 //    </details>
 // 2. Make the features badly scaled: multiply column 0 of `X` by 100. Which learning rates still converge with plain
@@ -374,8 +364,7 @@ using (torch.no_grad())
 //    <details><summary>Solution</summary>
 //
 //    Keep one accumulator per parameter, created *outside* the per-batch dispose scope (otherwise the scope frees
-//    it),
-//    and apply PyTorch's rule G ← G + g², θ ← θ − η·g / (√G + ε) with ε = 10⁻¹⁰:
+//    it), and apply PyTorch's rule G ← G + g², θ ← θ − η·g / (√G + ε) with ε = 10⁻¹⁰:
 //    ```csharp
 //    var sums = manual.parameters().Select(p => torch.zeros_like(p)).ToList();   // before the loop
 //    // inside the no_grad block, instead of the SGD line:
@@ -396,6 +385,5 @@ using (torch.no_grad())
 // Your experiments here: X, y, trueWeights, FreshModel(), GradientDescent(...) and Train(...) are defined.
 GradientDescent(batchSize: 100, learningRate: 0.3, epochs: 5).Display();
 
-// ---
-// **Previous:** [01 · Model definition](01-model-definition.ipynb) · **Next:** [03 · The training
+// --- **Previous:** [01 · Model definition](01-model-definition.ipynb) · **Next:** [03 · The training
 // loop](03-training-loop.ipynb) · [Chapter list](../README.md#chapters)

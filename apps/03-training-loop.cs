@@ -63,8 +63,7 @@ var device = Workbook.Notebook.ChapterSetup.Device;   // chosen by the first cel
 // `train_test_split(X, y, test_size=0.2, random_state=42)`. The library has a faithful port of both (same algorithm
 // and parameters; only the random stream differs from NumPy's, so the numbers are not Python's). The training part is
 // split once more: a fifth of it becomes the **validation** set, which every curve and every "when does it level
-// off?"
-// in this chapter reads; the test set is looked at once, when training is over (chapter 05 explains why).
+// off?" in this chapter reads; the test set is looked at once, when training is over (chapter 05 explains why).
 
 // Cell 5
 var data = SyntheticData.MakeClassification(samples: 1000, features: 10, informative: 5, seed: 42);
@@ -99,8 +98,7 @@ catch (Exception e)
 
 // Class 0 costs nothing whatever the weights, so no gradient flows; class 1 is an index outside the single column.
 // (PyTorch raises the same "Target 1 is out of bounds" error; on a GPU it can surface as an opaque device-side
-// assert.)
-// There are two correct heads, and they are the same model in different clothes:
+// assert.) There are two correct heads, and they are the same model in different clothes:
 //
 // | head | loss | targets | probability of class 1 |
 // |---|---|---|---|
@@ -167,10 +165,9 @@ for (var epoch = 1; epoch <= 10; epoch++)
 }
 
 // > **Question.** The loop prints the *validation* accuracy, never the test accuracy, although here the number
-//   changes
-// > nothing. Why keep the habit? (Chapter 05: once a number helps you decide anything — when to stop, which run to
-//   keep,
-// > which learning rate — it has become part of training, and it no longer measures how the model does on new data.)
+// > changes nothing. Why keep the habit? (Chapter 05: once a number helps you decide anything — when to stop, which
+// > run to keep, which learning rate — it has become part of training, and it no longer measures how the model does
+// > on new data.)
 //
 // ## The same loop as a library piece, with a live display
 //
@@ -178,14 +175,13 @@ for (var epoch = 1; epoch <= 10; epoch++)
 // data, a history, a callback per epoch, optional gradient clipping, L1/L2 penalties and early stopping (chapter 06),
 // and seeding that makes a run reproducible. Its source (`lib/Training/Trainer.cs`) reads in one screen.
 //
-// The optimizer is `Optimizers.Adam` from the same folder: TorchSharp's `torch.optim.Adam` with one fault removed.
-// In TorchSharp 0.107 a number passed where libtorch expects a scalar (Adam's learning rate, its betas) becomes a
+// The optimizer is `Optimizers.Adam` from the same folder: TorchSharp's `torch.optim.Adam` with one fault removed. In
+// TorchSharp 0.107 a number passed where libtorch expects a scalar (Adam's learning rate, its betas) becomes a
 // temporary object that a garbage collection can free while libtorch is still reading it; a long run then fails,
-// rarely
-// and at random, with `ExternalException … Scalar.h`. `Optimizers.Adam` takes the same arguments and computes the
-// same
-// steps, bit for bit, but holds every such scalar until the call returns (the tests train while another thread forces
-// collections). `torch.optim.Adam` is fine for the short runs of these chapters; prefer `Optimizers` for long ones.
+// rarely and at random, with `ExternalException … Scalar.h`. `Optimizers.Adam` takes the same arguments and computes
+// the same steps, bit for bit, but holds every such scalar until the call returns (the tests train while another
+// thread forces collections). `torch.optim.Adam` is fine for the short runs of these chapters; prefer `Optimizers`
+// for long ones.
 //
 // The callback below updates **one** output in place — a progress bar with the latest numbers — instead of printing a
 // line per epoch:
@@ -209,8 +205,7 @@ Chart.Grid([history.Plot("loss"), history.Plot("accuracy")], nRows: 1, nCols: 2)
 // Losses fall and accuracies rise. The gap between the training and validation curves is the generalisation gap;
 // chapter 06 is about making it small. Look for the epoch where the validation accuracy stops improving while the
 // training loss still falls: past it, more epochs only memorise noise (chapter 06's early stopping acts on exactly
-// that
-// signal). With training over and nothing left to decide, the test set gets its one look:
+// that signal). With training over and nothing left to decide, the test set gets its one look:
 
 // Cell 16
 network.eval();
@@ -224,8 +219,8 @@ using (torch.no_grad())
 // with fresh ones restarts its warm-up and changes the run. `trainer.Save` writes model, optimizer and history into
 // one file — atomically, via a temporary file renamed over the target, so a crash never leaves half a checkpoint.
 //
-// The test: train 10 epochs, save, load into a *new* model and optimizer (different initial weights), train 10
-// more — and compare with 20 epochs in one go.
+// The test: train 10 epochs, save, load into a *new* model and optimizer (different initial weights), train 10 more —
+// and compare with 20 epochs in one go.
 
 // Cell 18
 TrainingOptions tenEpochs = new(Epochs: 10, Seed: 7);
@@ -278,10 +273,13 @@ new Table(["feature", "min", "max"],
 // mean, divide by its standard deviation — puts them on one scale. The mean and deviation come from the **training
 // set only**; computing them on all data leaks information about the validation and test sets into training. The
 // comparison itself is a decision (raw or standardised?), so it is read on a validation split of the training set;
-// the
-// test split stays untouched for chapter 04.
+// the test split stays untouched for chapter 04.
 
 // Cell 22
+// TrainCancer(…) is declared further down, after the variables it uses.
+
+var (cancerFit, cancerValidation) = TrainTestSplit.Split(cancerTrain, testSize: 0.25, seed: 0, stratify: true);
+// From cell 22, moved below the variables it uses (a local function may only use variables declared above it):
 TrainingHistory TrainCancer(Tensor x, Tensor xValidation)
 {
     torch.manual_seed(0);
@@ -292,8 +290,6 @@ TrainingHistory TrainCancer(Tensor x, Tensor xValidation)
     var (_, yValidation) = cancerValidation.ToTensors(device);
     return t.Fit(x, y, xValidation, yValidation);
 }
-
-var (cancerFit, cancerValidation) = TrainTestSplit.Split(cancerTrain, testSize: 0.25, seed: 0, stratify: true);
 var (rawFit, _) = cancerFit.ToTensors(device);
 var (rawValidation, _) = cancerValidation.ToTensors(device);
 var scaler = new StandardScaler().Fit(cancerFit.Features);            // training statistics only
@@ -309,8 +305,8 @@ Charts.Curves([("raw, train", raw.Series("loss")), ("raw, validation", raw.Serie
 
 // Same model, same optimizer, same epochs. On raw features the first epochs' loss is an order of magnitude too high
 // (huge inputs make huge logits), then it stalls and wobbles; standardised, it keeps falling smoothly, to a fraction
-// of the raw run's. Chapter 04 evaluates this classifier properly — accuracy alone is a poor
-// judge of a diagnostic test.
+// of the raw run's. Chapter 04 evaluates this classifier properly — accuracy alone is a poor judge of a diagnostic
+// test.
 //
 // ## Exercises
 //
@@ -320,12 +316,9 @@ Charts.Curves([("raw, train", raw.Series("loss")), ("raw, validation", raw.Serie
 //
 //    `new SimpleModel(new SimpleModelOptions(Outputs: 1, Dropout: 0.2))`, `nn.BCEWithLogitsLoss()` as the trainer's
 //    loss, and float targets of shape [n, 1] for training and validation:
-//    `yTrain.to(ScalarType.Float32).unsqueeze(1)`.
-//    `EpochMetrics.Accuracy` predicts with `PredictedClasses`: the arg-max when there are several columns, `logit >
-//    0`
-//    when there is one (σ(z) > 0.5 exactly when z > 0), and it flattens the targets and casts them to int64, so
-//    0.0/1.0
-//    in a column compare like class indices.
+//    `yTrain.to(ScalarType.Float32).unsqueeze(1)`. `EpochMetrics.Accuracy` predicts with `PredictedClasses`: the
+//    arg-max when there are several columns, `logit > 0` when there is one (σ(z) > 0.5 exactly when z > 0), and it
+//    flattens the targets and casts them to int64, so 0.0/1.0 in a column compare like class indices.
 //    </details>
 // 2. Remove `model.eval()` from the hand-written loop. Print the validation accuracy twice in a row: why do the
 //    numbers differ?
@@ -334,8 +327,7 @@ Charts.Curves([("raw, train", raw.Series("loss")), ("raw, validation", raw.Serie
 //    Without `model.eval()` the model stays in the `train()` mode set at the top of each epoch, so dropout (p = 0.2
 //    here) is still on while measuring; `no_grad()` does not switch it off. Every forward pass then draws new masks,
 //    the same test rows get slightly different logits, and rows near the decision boundary flip: two accuracy lines
-//    in
-//    a row usually differ. With `eval()` they are always equal.
+//    in a row usually differ. With `eval()` they are always equal.
 //    </details>
 // 3. Save a checkpoint with Adam and try to load it into an SGD optimizer. Read the message. Why can't an SGD
 //    optimizer use Adam's state?
@@ -354,9 +346,8 @@ Charts.Curves([("raw, train", raw.Series("loss")), ("raw, validation", raw.Serie
 //    `new StandardScaler().Fit(cancer.Features)` instead of `cancerFit.Features`. The validation and test rows then
 //    shape the mean and deviation that every training row is scaled by: a little information about them reaches
 //    training, and their scores no longer measure data the pipeline has never seen. Here all 569 rows and the
-//    training
-//    part come from one distribution, so their statistics are nearly the same and the accuracy hardly moves. It
-//    matters with small training sets, with test data that differ (later dates, another hospital), and with any
+//    training part come from one distribution, so their statistics are nearly the same and the accuracy hardly moves.
+//    It matters with small training sets, with test data that differ (later dates, another hospital), and with any
 //    preprocessing that learns more than two numbers per column: feature selection, PCA, target encoding.
 //    </details>
 //
@@ -366,6 +357,5 @@ Charts.Curves([("raw, train", raw.Series("loss")), ("raw, validation", raw.Serie
 // Your experiments here: xTrain/yTrain/xTest/yTest, trainer, history, cancerTrain/cancerTest and scaler are defined.
 history.Best("val_accuracy").Display();
 
-// ---
-// **Previous:** [02 · Gradient descent](02-gradient-descent.ipynb) · **Next:** [04 · Evaluation](04-evaluation.ipynb)
-// · [Chapter list](../README.md#chapters)
+// --- **Previous:** [02 · Gradient descent](02-gradient-descent.ipynb) · **Next:** [04 ·
+// Evaluation](04-evaluation.ipynb) · [Chapter list](../README.md#chapters)

@@ -57,9 +57,8 @@ var device = Workbook.Notebook.ChapterSetup.Device;   // chosen by the first cel
 // ## A model to evaluate
 //
 // Chapter 03's recipe, with one change: the data is split three ways. The **validation** set (20 %) is for decisions
-// —
-// here, the threshold; the **test** set (20 %) is looked at once, at the end. Features are standardised with training
-// statistics.
+// — here, the threshold; the **test** set (20 %) is looked at once, at the end. Features are standardised with
+// training statistics.
 //
 // The dataset labels malignant tumours 0 and benign 1 (scikit-learn's convention). A diagnostic test looks for the
 // condition, so we relabel: **1 = malignant**, the positive class, throughout this chapter.
@@ -92,12 +91,12 @@ Console.WriteLine($"train {train.SampleCount}, validation {validation.SampleCoun
 // fails at once: *"ValueError: batch_size should be a positive integer value, but got batch_size=tensor([...])"*. It
 // fails for every tensor, a one-element one included — `BatchSampler` checks `isinstance(batch_size, int)`, and a
 // tensor is not an `int`. The message names `batch_size`, not the labels, which is why this bug puzzles people: the
-// real mistake is that the loader's dataset is `X_test` alone, and nothing pairs each label with its features.
-// The fix is to pair the two tensors in a `TensorDataset` first, which is also what C#'s types force you to do
+// real mistake is that the loader's dataset is `X_test` alone, and nothing pairs each label with its features. The
+// fix is to pair the two tensors in a `TensorDataset` first, which is also what C#'s types force you to do
 // (`DataLoader(xTest, yTest)` does not compile: a `Tensor` is not a `Dataset`).
 //
-// A correct evaluation pass: the model in `eval()` mode (dropout off), no graph (`no_grad`), no shuffling needed,
-// and the predicted class is the **index** of the largest logit — PyTorch's `_, predicted = torch.max(outputs, 1)` is
+// A correct evaluation pass: the model in `eval()` mode (dropout off), no graph (`no_grad`), no shuffling needed, and
+// the predicted class is the **index** of the largest logit — PyTorch's `_, predicted = torch.max(outputs, 1)` is
 // TorchSharp's `outputs.max(1).indexes`, or simply `argmax(1)`. No softmax is needed for that: it does not change
 // which logit is largest.
 
@@ -159,10 +158,10 @@ Charts.ConfusionMatrix(matrix.ToArray(), ["benign (0)", "malignant (1)"], "Test 
 //
 // A threshold of 0.5 is one choice among many. The **ROC curve** plots recall (true-positive rate) against the
 // false-positive rate for every threshold; its area, **ROC AUC**, is the probability that a random malignant tumour
-// scores higher than a random benign one. The **precision–recall curve** plots precision against recall; its
-// summary, **average precision**, weighs precision at each recall step. With few positives, PR is the more honest
-// view: ROC's false-positive rate divides by the (large) number of negatives and stays small even when many of the
-// flagged cases are false alarms.
+// scores higher than a random benign one. The **precision–recall curve** plots precision against recall; its summary,
+// **average precision**, weighs precision at each recall step. With few positives, PR is the more honest view: ROC's
+// false-positive rate divides by the (large) number of negatives and stays small even when many of the flagged cases
+// are false alarms.
 
 // Cell 13
 var roc = RocCurve.Compute(truth, probabilityMalignant);
@@ -211,9 +210,8 @@ new Table(["threshold", "precision", "recall", "F1", "missed cancers", "false al
 
 // If the test ROC AUC above is 1.0, some threshold would have been perfect on the test set — but finding it needs the
 // test labels, which is exactly what we may not use. The test numbers will not match the validation ones exactly —
-// 114 test samples hold about 42 malignant tumours,
-// so one tumour moves recall by more than two points. That spread is the honest uncertainty of a small test set;
-// chapter 05's cross-validation reduces it for model *selection*.
+// 114 test samples hold about 42 malignant tumours, so one tumour moves recall by more than two points. That spread
+// is the honest uncertainty of a small test set; chapter 05's cross-validation reduces it for model *selection*.
 //
 // ## Exercises
 //
@@ -230,34 +228,29 @@ new Table(["threshold", "precision", "recall", "F1", "missed cancers", "false al
 //    <details><summary>Hint</summary>
 //
 //    `trainer.Predict(xTest)` gives the two logits; the margin z₁ − z₀ is an increasing function of the probability
-//    (p =
-//    σ(z₁ − z₀)). Turn it into a `double[]` (`.cpu().to(ScalarType.Float64).data<double>().ToArray()`) and call
+//    (p = σ(z₁ − z₀)). Turn it into a `double[]` (`.cpu().to(ScalarType.Float64).data<double>().ToArray()`) and call
 //    `RocCurve.RocAuc(truth, margin)`: it equals `roc.Area()`. The ROC curve depends only on the *order* of the
-//    scores,
-//    since every threshold on p is a threshold on z₁ − z₀ and splits the samples the same way. (Only ties can differ:
-//    probabilities that round to exactly 1.0 tie where their logits do not.)
+//    scores, since every threshold on p is a threshold on z₁ − z₀ and splits the samples the same way. (Only ties can
+//    differ: probabilities that round to exactly 1.0 tie where their logits do not.)
 //    </details>
 // 3. Choose the threshold that maximises validation F1 instead. Which threshold is it, and what does it do to the
 //    test recall?
 //    <details><summary>Hint</summary>
 //
 //    `var bestF1 = thresholds.Zip(sweep).MaxBy(p => p.Second.F1).First;`, then `At(truth, probabilityMalignant,
-//    bestF1)`
-//    on the test set. F1 weighs precision and recall equally, so this threshold need not keep validation recall at 98
-//    %.
-//    Whenever it lies above `chosen`, test recall cannot be higher than at `chosen`: raising a threshold only removes
-//    positive predictions.
+//    bestF1)` on the test set. F1 weighs precision and recall equally, so this threshold need not keep validation
+//    recall at 98 %. Whenever it lies above `chosen`, test recall cannot be higher than at `chosen`: raising a
+//    threshold only removes positive predictions.
 //    </details>
 // 4. Evaluate with the hand-written loop but forget `model.eval()` after re-creating the model with `Dropout: 0.5`:
 //    how much do two runs differ?
 //    <details><summary>Hint</summary>
 //
 //    Edit the cell that trains the model to use `Dropout: 0.5` and rerun it, then run the evaluation loop twice
-//    without
-//    `model.eval()`. After `Trainer.Fit` the model is still in training mode (its `Predict` switches to eval mode and
-//    back), so each pass draws new dropout masks and the counts of correct predictions usually differ between runs;
-//    with
-//    `model.eval()` they repeat exactly. On 114 test rows one tumour is almost a point of accuracy.
+//    without `model.eval()`. After `Trainer.Fit` the model is still in training mode (its `Predict` switches to eval
+//    mode and back), so each pass draws new dropout masks and the counts of correct predictions usually differ
+//    between runs; with `model.eval()` they repeat exactly. On 114 test rows one tumour is almost a point of
+//    accuracy.
 //    </details>
 //
 // ## Playground
@@ -266,6 +259,5 @@ new Table(["threshold", "precision", "recall", "F1", "missed cancers", "false al
 // Your experiments here: model, trainer, truth, probabilityMalignant, roc, pr, validationScores and At(...) are defined.
 ClassificationReport.Compute(truth, probabilityMalignant.Select(s => s >= chosen ? 1 : 0).ToArray()).Display();
 
-// ---
-// **Previous:** [03 · The training loop](03-training-loop.ipynb) · **Next:** [05 · Grid search](05-grid-search.ipynb)
-// · [Chapter list](../README.md#chapters)
+// --- **Previous:** [03 · The training loop](03-training-loop.ipynb) · **Next:** [05 · Grid
+// search](05-grid-search.ipynb) · [Chapter list](../README.md#chapters)

@@ -28,8 +28,8 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 //
 // The learning rate, the batch size and the width of the network are not learned by gradient descent — you choose
 // them. This chapter chooses them by search: first the tutorial's learning-rate loop, then a grid over three
-// hyper-parameters scored by cross-validation, and finally one honest measurement of the winner on data that took
-// no part in choosing it.
+// hyper-parameters scored by cross-validation, and finally one honest measurement of the winner on data that took no
+// part in choosing it.
 //
 // **What you will learn**
 // - the tutorial's learning-rate grid, done with a fresh model *and optimizer* per value;
@@ -79,10 +79,10 @@ double FitAndScore(HyperParameters p, TabularDataset train, TabularDataset valid
 
 // ## The tutorial's learning-rate loop
 //
-// The tutorial loops over `[0.001, 0.01, 0.1]`, building a new model and a new optimizer for each value. Both must
-// be new: reusing the model would start the second run from the first run's weights, and an optimizer keeps state
-// (Adam's moment estimates) that belongs to the parameters it was built for. `FitAndScore` above builds both, and
-// the loop seeds TorchSharp before each, so every learning rate starts from the same initial weights — the only
+// The tutorial loops over `[0.001, 0.01, 0.1]`, building a new model and a new optimizer for each value. Both must be
+// new: reusing the model would start the second run from the first run's weights, and an optimizer keeps state
+// (Adam's moment estimates) that belongs to the parameters it was built for. `FitAndScore` above builds both, and the
+// loop seeds TorchSharp before each, so every learning rate starts from the same initial weights — the only
 // difference between the runs is the one being measured.
 
 // Cell 7
@@ -93,18 +93,18 @@ foreach (var lr in new[] { 0.001, 0.01, 0.1 })
     Console.WriteLine($"lr = {lr,-5}: validation accuracy {FitAndScore(configuration, fitPart, validationPart):P1}");
 }
 
-// > **Question.** One validation split of 200 samples: how much of the difference between these three numbers is
-// > the learning rate, and how much is which 200 samples happened to be held out?
+// > **Question.** One validation split of 200 samples: how much of the difference between these three numbers is the
+// > learning rate, and how much is which 200 samples happened to be held out?
 //
-// The tutorial's text is right that learning rate, batch size and network structure all matter — and they interact:
-// a larger batch averages more samples per step, so it takes fewer steps per epoch and often wants a larger
-// learning rate. So search them together, and score each configuration on several splits.
+// The tutorial's text is right that learning rate, batch size and network structure all matter — and they interact: a
+// larger batch averages more samples per step, so it takes fewer steps per epoch and often wants a larger learning
+// rate. So search them together, and score each configuration on several splits.
 //
 // ## A grid with cross-validation
 //
-// `GridSearch.Run` trains every combination on k folds of the development data (k-fold cross-validation: each
-// fold is the validation part once, so every sample validates exactly once) and reports the mean and spread of
-// the scores. It seeds TorchSharp before each fit, so the search is reproducible.
+// `GridSearch.Run` trains every combination on k folds of the development data (k-fold cross-validation: each fold is
+// the validation part once, so every sample validates exactly once) and reports the mean and spread of the scores. It
+// seeds TorchSharp before each fit, so the search is reproducible.
 
 // Cell 9
 var grid = new ParameterGrid
@@ -140,12 +140,10 @@ foreach (var lr in search.Rows.Select(r => r.Parameters.Get<double>("lr")).Disti
 }
 
 // Each cell shows the best configuration with that learning rate and batch size (over the widths), and the lines
-// above
-// say which batch size each learning rate preferred in this search. The interaction described above predicts the
-// pattern to look for: at a small η the small batch tends to win (16 samples → 4× more steps per epoch than 64, each
-// too short to overshoot), and as η grows the larger batch's less noisy steps catch up. Where two cells differ by
-// less
-// than their standard deviations, this much data cannot tell them apart.
+// above say which batch size each learning rate preferred in this search. The interaction described above predicts
+// the pattern to look for: at a small η the small batch tends to win (16 samples → 4× more steps per epoch than 64,
+// each too short to overshoot), and as η grows the larger batch's less noisy steps catch up. Where two cells differ
+// by less than their standard deviations, this much data cannot tell them apart.
 //
 // ## The winner, measured once
 //
@@ -161,11 +159,10 @@ Console.WriteLine($"cross-validated accuracy {search.Best.Mean:P1} ± {search.Be
 
 // ## Why you never tune on the test set
 //
-// If you pick whatever scores best on the test set, the test score stops being an estimate and becomes a maximum —
-// of noise as much as of skill. A direct demonstration on a new dataset: train the *same* configuration with 15
-// different
-// seeds (15 models of identical quality), select the one with the best accuracy on 200 "test" samples, then measure
-// it on 2000 fresh samples from the same distribution that took no part in the selection.
+// If you pick whatever scores best on the test set, the test score stops being an estimate and becomes a maximum — of
+// noise as much as of skill. A direct demonstration on a new dataset: train the *same* configuration with 15
+// different seeds (15 models of identical quality), select the one with the best accuracy on 200 "test" samples, then
+// measure it on 2000 fresh samples from the same distribution that took no part in the selection.
 
 // Cell 17
 // One distribution, three parts: 800 to train on, 200 "test" samples to select by, 2000 fresh samples to check with.
@@ -194,11 +191,9 @@ Console.WriteLine($"advantage of the selected model:      test {100 * (selected.
 // Compare the two "advantage" numbers. On the 200 samples it was selected by, the chosen model is, by construction,
 // the best of the 15; on fresh data it is one more model of the same quality, so expect most of that margin to
 // disappear there. The margin on the selection set is mostly luck — a good draw of 200 samples for that one seed —
-// and
-// reporting it would report luck as skill. Every decision made by looking at a score — a learning rate, an epoch
-// count, a threshold, a seed — is
-// a selection like this one. Make those decisions on validation folds, and keep one untouched set for the final
-// number.
+// and reporting it would report luck as skill. Every decision made by looking at a score — a learning rate, an epoch
+// count, a threshold, a seed — is a selection like this one. Make those decisions on validation folds, and keep one
+// untouched set for the final number.
 //
 // ## Exercises
 //
@@ -239,10 +234,8 @@ Console.WriteLine($"advantage of the selected model:      test {100 * (selected.
 //    Add an axis such as `{ "wd", 0.0, 0.01, 0.1, 1.0 }` (decays are searched on a log scale) and build the optimizer
 //    in `FitAndScore` as `torch.optim.AdamW(model.parameters(), lr: p.Get<double>("lr"), weight_decay:
 //    p.GetOrDefault("wd", 0.0))`. Four values multiply the grid by four; drop an axis you have already settled to
-//    keep
-//    the run short. Read the decay with the learning rate: AdamW shrinks each weight by a factor (1 − lr·wd) per
-//    step,
-//    so the two interact.
+//    keep the run short. Read the decay with the learning rate: AdamW shrinks each weight by a factor (1 − lr·wd) per
+//    step, so the two interact.
 //    </details>
 //
 // ## Playground
@@ -251,6 +244,5 @@ Console.WriteLine($"advantage of the selected model:      test {100 * (selected.
 // Your experiments here: development, test, grid, search, frame and FitAndScore(...) are defined.
 search.Heatmap("lr", "width").Display();
 
-// ---
-// **Previous:** [04 · Evaluation](04-evaluation.ipynb) · **Next:** [06 · Regularization and
+// --- **Previous:** [04 · Evaluation](04-evaluation.ipynb) · **Next:** [06 · Regularization and
 // normalization](06-regularization-and-normalization.ipynb) · [Chapter list](../README.md#chapters)

@@ -109,20 +109,19 @@ results.Add(("dropout 0.5", Train(wide with { Dropout = 0.5 })));
 // proportion to its size), **L1** adds λ·Σ|w| (a constant pull of λ·sign(w), whatever the weight's size, so weights
 // the data does not defend are pushed all the way to zero — a sparse model). With plain gradient steps, Adam's
 // included, "zero" means tiny: a weight that crosses zero gets pulled back the other way, so it jitters around zero
-// instead of landing on it. Exact zeros need a step that can stop there (soft-thresholding, as Lasso solvers do).
-// The cell below counts the weights that end up within 10⁻³ of zero. The `Trainer` adds them over the weight matrices
+// instead of landing on it. Exact zeros need a step that can stop there (soft-thresholding, as Lasso solvers do). The
+// cell below counts the weights that end up within 10⁻³ of zero. The `Trainer` adds them over the weight matrices
 // only (biases and norm gains are not penalised).
 //
-// **Weight decay** is L2 built into the optimizer: SGD's update w ← w − η(∇J + wd·w) equals an L2 penalty with
-// λ = wd/2. For **Adam** the two are *not* the same thing done well. `Adam(weight_decay: wd)` adds wd·w to the
-// gradient, and Adam then divides the whole gradient by its running root-mean-square — so weights with large
-// gradients are barely decayed. **AdamW** ("a more sophisticated optimizer", says the tutorial; it is really a
-// fix) *decouples* the decay: it applies w ← w − η·wd·w directly, outside the adaptive scaling, so every weight
-// decays at the same rate. The two `weight_decay` numbers therefore live on different scales. AdamW shrinks every
-// weight by the factor
-// (1 − η·wd) per step: with η = 0.001 and this run's 400 steps, wd = 5 shrinks a weight no gradient defends to
-// e⁻² ≈ 14 % of its size. Adam with the same wd = 5 added to its gradients would wipe out the signal altogether
-// (exercise 2 shows it).
+// **Weight decay** is L2 built into the optimizer: SGD's update w ← w − η(∇J + wd·w) equals an L2 penalty with λ =
+// wd/2. For **Adam** the two are *not* the same thing done well. `Adam(weight_decay: wd)` adds wd·w to the gradient,
+// and Adam then divides the whole gradient by its running root-mean-square — so weights with large gradients are
+// barely decayed. **AdamW** ("a more sophisticated optimizer", says the tutorial; it is really a fix) *decouples* the
+// decay: it applies w ← w − η·wd·w directly, outside the adaptive scaling, so every weight decays at the same rate.
+// The two `weight_decay` numbers therefore live on different scales. AdamW shrinks every weight by the factor (1 −
+// η·wd) per step: with η = 0.001 and this run's 400 steps, wd = 5 shrinks a weight no gradient defends to e⁻² ≈ 14 %
+// of its size. Adam with the same wd = 5 added to its gradients would wipe out the signal altogether (exercise 2
+// shows it).
 
 // Cell 9
 results.Add(("L1 penalty 1e-2", Train(wide, options: new TrainingOptions(Epochs: epochs, Seed: 0, L1: 1e-2))));
@@ -143,9 +142,9 @@ results.Add(("AdamW (decoupled, weight_decay 5)", Train(wide, p => torch.optim.A
 // ## Normalization layers and input standardisation
 //
 // **Batch norm** normalises each hidden unit over the batch (then rescales with learned γ, β); during evaluation it
-// uses running averages collected in training, which is one more reason `eval()` matters. **Layer norm**
-// normalises each sample over its units and behaves the same in training and evaluation. Both mainly make
-// optimisation easier; batch norm's batch-to-batch noise also regularises a little.
+// uses running averages collected in training, which is one more reason `eval()` matters. **Layer norm** normalises
+// each sample over its units and behaves the same in training and evaluation. Both mainly make optimisation easier;
+// batch norm's batch-to-batch noise also regularises a little.
 //
 // **Input standardisation** is the same idea applied to the data (chapter 03). Every run above used standardised
 // inputs; here is the baseline on the raw ones for comparison.
@@ -157,9 +156,9 @@ results.Add(("raw inputs (not standardised)", Train(wide, standardise: false)));
 
 // ## Early stopping
 //
-// The simplest remedy uses the validation curve directly: stop when validation loss has not improved for a while
-// (the *patience*), and put back the weights from the best epoch. The history records where it stopped and which
-// epoch's weights the model now holds.
+// The simplest remedy uses the validation curve directly: stop when validation loss has not improved for a while (the
+// *patience*), and put back the weights from the best epoch. The history records where it stopped and which epoch's
+// weights the model now holds.
 //
 // (Strictly, early stopping *chooses* an epoch count on the validation set, so that set is no longer an unbiased
 // judge — chapter 05's point. A separate test set would give the final number.)
@@ -172,8 +171,8 @@ Console.WriteLine($"stopped after epoch {early.StoppedEpoch}, weights of epoch {
 // ## Data augmentation: noise injection
 //
 // Images are augmented by crops and flips; tabular data has no such symmetries, but small **Gaussian noise** on the
-// inputs says "nearby points have the same label", which smooths the decision boundary. It must act in training
-// only. A layer that does this is short enough to write here — the definition is the lesson: `training` is the flag
+// inputs says "nearby points have the same label", which smooths the decision boundary. It must act in training only.
+// A layer that does this is short enough to write here — the definition is the lesson: `training` is the flag
 // `train()` and `eval()` set.
 
 // Cell 15
@@ -218,16 +217,13 @@ Console.WriteLine($"lower final validation loss:     {Names(others.Where(r => Fi
 
 // How to read it: the baseline's train bar is near 100 % while validation trails — that distance is the overfitting,
 // and its final validation loss, far above its best epoch's, is the model's misplaced confidence. The lines above
-// sort
-// this run's techniques by what they did to the gap and to the validation loss. What to expect, and why: penalties,
-// weight decay, noise injection and early stopping all pull against memorising, so they tend to narrow the gap;
-// dropout
-// alone often cannot stop a network this wide from memorising 100 samples within 100 epochs; and batch norm makes
-// optimisation *easier*, so it can widen the gap rather than close it. Regularizers are not interchangeable, and
-// their strength matters as much
-// as their choice. With 100 validation samples, one sample is one point of
-// accuracy, so differences of a couple of points are noise — the validation *loss* column separates the techniques
-// more clearly. None of the strengths above was tuned: chapter 05's grid search is how you would.
+// sort this run's techniques by what they did to the gap and to the validation loss. What to expect, and why:
+// penalties, weight decay, noise injection and early stopping all pull against memorising, so they tend to narrow the
+// gap; dropout alone often cannot stop a network this wide from memorising 100 samples within 100 epochs; and batch
+// norm makes optimisation *easier*, so it can widen the gap rather than close it. Regularizers are not
+// interchangeable, and their strength matters as much as their choice. With 100 validation samples, one sample is one
+// point of accuracy, so differences of a couple of points are noise — the validation *loss* column separates the
+// techniques more clearly. None of the strengths above was tuned: chapter 05's grid search is how you would.
 //
 // ## Exercises
 //
@@ -246,30 +242,26 @@ Console.WriteLine($"lower final validation loss:     {Names(others.Where(r => Fi
 //    <details><summary>Hint</summary>
 //
 //    `Train(wide, p => torch.optim.Adam(p, lr: 0.001, weight_decay: 5))` and `Train(wide, p => torch.optim.AdamW(p,
-//    lr:
-//    0.001, weight_decay: 0.1))`. Adam adds 5·w to every gradient, which swamps the data's gradient for all but tiny
-//    weights, and its adaptive scaling still moves every weight about η per step: the weights are held near zero, the
-//    logits are nearly constant, and accuracy drops towards chance, the loss towards ln 2. AdamW at 0.1 shrinks a
-//    weight
-//    by (1 − 0.001·0.1) per step, about 4 % over the 400 steps: expect almost the baseline.
+//    lr: 0.001, weight_decay: 0.1))`. Adam adds 5·w to every gradient, which swamps the data's gradient for all but
+//    tiny weights, and its adaptive scaling still moves every weight about η per step: the weights are held near
+//    zero, the logits are nearly constant, and accuracy drops towards chance, the loss towards ln 2. AdamW at 0.1
+//    shrinks a weight by (1 − 0.001·0.1) per step, about 4 % over the 400 steps: expect almost the baseline.
 //    </details>
 // 3. Combine dropout 0.5, AdamW and noise injection. Does the gap close further? Does validation accuracy improve?
 //    <details><summary>Hint</summary>
 //
 //    Everything composes in one call: `Train(wide with { Dropout = 0.5 }, p => torch.optim.AdamW(p, lr: 0.001,
 //    weight_decay: 5), wrap: m => nn.Sequential(("noise", new GaussianNoise(1.0)), ("model", m)))`. Add it to
-//    `results`
-//    and rerun the table and chart cells. Compare the gap *and* the validation loss with each technique alone;
-//    regularizers that each help can overshoot together (the model underfits: training accuracy falls too).
+//    `results` and rerun the table and chart cells. Compare the gap *and* the validation loss with each technique
+//    alone; regularizers that each help can overshoot together (the model underfits: training accuracy falls too).
 //    </details>
 // 4. Double the training set (`samples: 400`). Which technique's benefit shrinks the most?
 //    <details><summary>Hint</summary>
 //
 //    Change `samples: 200` to `400` in the data cell and rerun the chapter: 200 samples train, 200 validate. Measure
 //    each technique's benefit as its validation accuracy (and loss) minus the baseline's, in both runs. More data
-//    make
-//    memorising harder, so the baseline's gap usually shrinks, leaving less for every remedy to fix. Note that each
-//    epoch now takes 7 steps instead of 4, so AdamW's total decay, (1 − η·wd)^steps, grows too.
+//    make memorising harder, so the baseline's gap usually shrinks, leaving less for every remedy to fix. Note that
+//    each epoch now takes 7 steps instead of 4, so AdamW's total decay, (1 − η·wd)^steps, grows too.
 //    </details>
 //
 // ## Playground
@@ -278,8 +270,7 @@ Console.WriteLine($"lower final validation loss:     {Names(others.Where(r => Fi
 // Your experiments here: x, y, xValidation, yValidation, wide, Train(...) and results are defined.
 Train(wide with { Dropout = 0.3, HiddenWidths = [64] }).Plot("loss").Display();
 
-// ---
-// **Previous:** [05 · Grid search](05-grid-search.ipynb) · **Next:** [07 · Convolutional
+// --- **Previous:** [05 · Grid search](05-grid-search.ipynb) · **Next:** [07 · Convolutional
 // networks](07-convolutional-networks.ipynb) · [Chapter list](../README.md#chapters)
 
 // Types the cells declare: C# puts type declarations after the top-level statements.

@@ -32,9 +32,9 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 //
 // Images have structure a fully connected network ignores: nearby pixels belong together, and a sleeve is a sleeve
 // wherever it sits in the picture. A **convolutional network** builds that in — small filters slide over the image
-// and
-// share their weights across positions. This chapter classifies Fashion-MNIST clothing images with one, after doing
-// convolution and pooling by hand, and then adds the three tools that made deep vision networks work in practice.
+// and share their weights across positions. This chapter classifies Fashion-MNIST clothing images with one, after
+// doing convolution and pooling by hand, and then adds the three tools that made deep vision networks work in
+// practice.
 //
 // **What you will learn**
 // - convolution and max pooling written out on one image, checked against TorchSharp, with the feature maps shown;
@@ -46,9 +46,8 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 // - residual connections: a deep plain CNN against the same depth with skips, and a ResNet in TorchVision's style.
 //
 // Every training run uses a **subset** of Fashion-MNIST (the size is printed with each run) so the whole chapter runs
-// in
-// about a minute on a 2-core CPU; the full 60 000 images give a few points more, at twenty times the cost per epoch
-// (exercise 1).
+// in about a minute on a 2-core CPU; the full 60 000 images give a few points more, at twenty times the cost per
+// epoch (exercise 1).
 
 // Cell 2
 // Every chapter starts with this cell. It loads the workbook library (lib/, built by the README's set-up), then
@@ -68,9 +67,8 @@ var device = Workbook.Notebook.ChapterSetup.Device;   // chosen by the first cel
 
 // ## Fashion-MNIST
 //
-// Zalando's Fashion-MNIST has the format of the classic MNIST digits — 28×28 grey images, 60 000 for training and
-// 10 000 for testing, 10 classes — but shows clothing, which is harder to tell apart (a shirt from a T-shirt, a
-// pullover
+// Zalando's Fashion-MNIST has the format of the classic MNIST digits — 28×28 grey images, 60 000 for training and 10
+// 000 for testing, 10 classes — but shows clothing, which is harder to tell apart (a shirt from a T-shirt, a pullover
 // from a coat). Debian packages it as `dataset-fashion-mnist` (MIT licence), and `tools/setup.sh` installs it: four
 // gzip-compressed **IDX** files. IDX is a tiny format — a magic number with the element type and the number of
 // dimensions, the dimensions as big-endian integers, then the raw bytes — and `IdxFile` checks each part before it
@@ -96,14 +94,12 @@ ImageGrid.FromTensor(gallery.ToTensors().Images, gallery.Labels.Select(l => clas
 // A **convolution** layer slides a small kernel (here 3×3) over the image; at each position it multiplies the kernel
 // with the pixels under it and sums: one number per position, together a **feature map**. (Deep-learning libraries
 // compute cross-correlation — the kernel is not flipped — and call it convolution; with learned kernels the
-// difference
-// is immaterial.) With **padding** p the image gets p rows and columns of zeros around it first; with **stride** s
-// the
-// kernel moves s pixels at a time. **Max pooling** keeps the largest value of each 2×2 block and halves the map.
+// difference is immaterial.) With **padding** p the image gets p rows and columns of zeros around it first; with
+// **stride** s the kernel moves s pixels at a time. **Max pooling** keeps the largest value of each 2×2 block and
+// halves the map.
 //
 // Below, three hand-made kernels: a vertical-edge detector (Sobel), its transpose for horizontal edges, and a 3×3
-// blur.
-// The loops are the whole algorithm; `torch.nn.functional.conv2d` must give the same numbers.
+// blur. The loops are the whole algorithm; `torch.nn.functional.conv2d` must give the same numbers.
 
 // Cell 9
 float[,] Convolve(float[,] input, float[,] kernel, int stride = 1, int padding = 0)
@@ -181,10 +177,8 @@ ImageGrid.FromTensor(torch.stack(maps.ToArray()), ["image", .. kernels.Select(k 
 // ### Output size
 //
 // Along each axis the output has ⌊(n + 2p − k) / s⌋ + 1 positions for input n, kernel k, padding p and stride s
-// (PyTorch's
-// formula also has a dilation term). `ConvolutionArithmetic.OutputSize` is that formula; the table checks it against
-// what
-// `Conv2d` and `MaxPool2d` actually produce on a 28×28 input, and against the loops above.
+// (PyTorch's formula also has a dilation term). `ConvolutionArithmetic.OutputSize` is that formula; the table checks
+// it against what `Conv2d` and `MaxPool2d` actually produce on a 28×28 input, and against the loops above.
 
 // Cell 11
 var shapeCases = new (string Layer, int Kernel, int Stride, int Padding)[]
@@ -204,12 +198,10 @@ new Table(["layer", "kernel", "stride", "padding", "formula", "TorchSharp", "by 
 // ## A small CNN against the MLP
 //
 // The CNN has two blocks — 3×3 convolution (16, then 32 filters) → batch norm → ReLU → 2×2 max pooling — and one
-// linear
-// layer on the 32 × 7 × 7 feature maps. (The convolutions have no bias: the batch norm right after subtracts the mean
-// anyway and adds its own shift.) The MLP is chapter 03's `SimpleModel` on the 784 pixels, with one hidden layer of
-// 128 units. Both train with Adam for the same epochs on the same 3 000 images (300 per class) and are judged on 1
-// 000
-// test images. Time per epoch is measured, so it depends on this machine and its load.
+// linear layer on the 32 × 7 × 7 feature maps. (The convolutions have no bias: the batch norm right after subtracts
+// the mean anyway and adds its own shift.) The MLP is chapter 03's `SimpleModel` on the 784 pixels, with one hidden
+// layer of 128 units. Both train with Adam for the same epochs on the same 3 000 images (300 per class) and are
+// judged on 1 000 test images. Time per epoch is measured, so it depends on this machine and its load.
 
 // Cell 13
 int PerClass(ImageDataset data, int wanted) => Math.Min(wanted, data.ClassCounts().Min());
@@ -250,17 +242,15 @@ new Table(["model", "parameters", "train accuracy", "validation accuracy", "seco
     caption: $"{train.Count} training images, {epochs} epochs, Adam 1e-3, batch 64").Display();
 
 // How to read it: the CNN matches or beats the MLP's validation accuracy with a fifth of its parameters — weight
-// sharing
-// is a strong prior for images (exercise 1 trains longer on more data). Each epoch costs far more arithmetic, though:
-// every filter visits every position. On a CPU that shows as seconds per epoch;
-// the README's benchmark compares this training speed with PyTorch's.
+// sharing is a strong prior for images (exercise 1 trains longer on more data). Each epoch costs far more arithmetic,
+// though: every filter visits every position. On a CPU that shows as seconds per epoch; the README's benchmark
+// compares this training speed with PyTorch's.
 //
 // ## What the CNN learned, and where it fails
 //
 // The 16 first-layer filters (red positive, blue negative weights), the 16 feature maps they produce on the boot
-// above
-// (after batch norm and ReLU), the misclassified validation images with the predicted and the true class, and the
-// confusion matrix of all 1 000 validation images.
+// above (after batch norm and ReLU), the misclassified validation images with the predicted and the true class, and
+// the confusion matrix of all 1 000 validation images.
 
 // Cell 15
 var firstFilters = cnn.named_parameters().First(p => p.name == "backbone.conv1.weight").parameter.detach().cpu();
@@ -290,21 +280,19 @@ Charts.ConfusionMatrix(ConfusionMatrix.Compute(truth, predicted).ToArray(), clas
 
 // The errors are not random: most fall among the upper-body garments — shirt, T-shirt, pullover, coat — which share a
 // silhouette at 28 × 28 pixels; trousers and bags are rarely confused with anything, and the three kinds of footwear
-// mostly with one another. The first-layer
-// filters are small edge and blob detectors, like the hand-made kernels above but learned from data.
+// mostly with one another. The first-layer filters are small edge and blob detectors, like the hand-made kernels
+// above but learned from data.
 //
 // ## Learning-rate schedules
 //
 // A constant learning rate is a compromise: large steps make fast progress early but keep bouncing around a minimum
 // later. A **schedule** changes the rate as training goes: **step** decay multiplies it by γ every few epochs,
 // **cosine** annealing lowers it along half a cosine to (almost) zero, and **one-cycle** first *warms up* — raising
-// the
-// rate from a small value over the first 30 % of the steps, which keeps the first updates (when batch-norm statistics
-// and
-// Adam's moment estimates are still poor) from doing damage — then anneals it far below the start. TorchSharp has all
-// three (`StepLR`, `CosineAnnealingLR`, `OneCycleLR`); the library's `Trainer` steps a scheduler after every
-// optimizer
-// step through its `AfterOptimizerStep` hook. First the schedules themselves, over the steps of this section's runs:
+// the rate from a small value over the first 30 % of the steps, which keeps the first updates (when batch-norm
+// statistics and Adam's moment estimates are still poor) from doing damage — then anneals it far below the start.
+// TorchSharp has all three (`StepLR`, `CosineAnnealingLR`, `OneCycleLR`); the library's `Trainer` steps a scheduler
+// after every optimizer step through its `AfterOptimizerStep` hook. First the schedules themselves, over the steps of
+// this section's runs:
 
 // Cell 20
 var scheduleImages = fashionTrain.SamplePerClass(PerClass(fashionTrain, 100), seed: 1);
@@ -342,11 +330,9 @@ new Table(["schedule", "final training loss", "final validation loss", "final va
     caption: $"The same CNN, data and seed; only the schedule differs ({scheduleImages.Count} images, {scheduleEpochs} epochs)").Display();
 
 // What to expect: the decaying schedules end with small steps, so the weights stop bouncing around the minimum they
-// have
-// reached; that shows first in the validation loss, while with only a few epochs the training losses barely differ.
-// On
-// 1 000 validation images one image is 0.1 points of accuracy, so small differences are noise. One-cycle's warm-up
-// matters most for large learning rates and large batches (exercise 3). This run:
+// have reached; that shows first in the validation loss, while with only a few epochs the training losses barely
+// differ. On 1 000 validation images one image is 0.1 points of accuracy, so small differences are noise. One-cycle's
+// warm-up matters most for large learning rates and large batches (exercise 3). This run:
 
 // Cell 24
 var constantRun = scheduleRuns[0].History.Epochs[^1];
@@ -361,9 +347,8 @@ foreach (var (name, history) in scheduleRuns.Skip(1))
 // no longer works and only what survives the changes can be learned. TorchVision provides `RandomHorizontalFlip` and
 // `RandomRotation`; its .NET version has no `RandomCrop` with padding (it has `Pad`, `Crop`, `CenterCrop` and the
 // rescaling `RandomResizedCrop`), so `RandomPaddedCrop` in the library is the one transform written here: pad by 2
-// pixels, cut a
-// 28 × 28 window at a random offset. Flipping left–right is safe for clothing (a mirrored shoe is still a shoe); for
-// digits it would not be (a mirrored 2 is no digit), so the flip is only used on Fashion-MNIST.
+// pixels, cut a 28 × 28 window at a random offset. Flipping left–right is safe for clothing (a mirrored shoe is still
+// a shoe); for digits it would not be (a mirrored 2 is no digit), so the flip is only used on Fashion-MNIST.
 //
 // `TrainingAugmentation` is a layer that transforms each image of a training batch separately and does nothing in
 // evaluation mode, so it goes in front of the model and the `Trainer` needs no change.
@@ -403,10 +388,8 @@ new Table(["training data", "train accuracy", "validation accuracy", "gap", "val
 // How to read it: without augmentation the training accuracy runs ahead while validation stalls — the gap is
 // memorisation. Augmented, the training accuracy is measured on the changed images, a harder task, so it climbs more
 // slowly and the gap is smaller. Whether validation accuracy also rises within 8 epochs depends on the strength of
-// the
-// transforms and the epochs: augmentation trades slower fitting for less memorising and usually needs more epochs to
-// pay
-// off. This run:
+// the transforms and the epochs: augmentation trades slower fitting for less memorising and usually needs more epochs
+// to pay off. This run:
 
 // Cell 30
 double Gap(TrainingHistory h) => h.Epochs[^1]["accuracy"] - h.Epochs[^1]["val_accuracy"];
@@ -419,12 +402,10 @@ Console.WriteLine($"train/validation gap {Gap(plain):P1} without augmentation, {
 // deep **plain** network trains worse than a shallower one: the signal and its gradient have to pass through every
 // layer. A **residual block** computes y = ReLU(F(x) + x): the layers learn a correction F to the identity, and the
 // gradient has a direct path through the addition. `BasicBlock` is TorchVision's ResNet block (two 3×3 convolutions
-// with
-// batch norm; a 1×1 convolution on the shortcut where the shape changes), and `SmallResNet` stacks three stages of
-// them,
-// doubling the channels and halving the image from stage to stage, with global average pooling before the head.
-// `residual: false` builds the identical network without the additions. Both have 20 weighted layers (the ResNet
-// paper's CIFAR-sized ResNet-20), with 8, 16 and 32 channels to fit the CPU budget.
+// with batch norm; a 1×1 convolution on the shortcut where the shape changes), and `SmallResNet` stacks three stages
+// of them, doubling the channels and halving the image from stage to stage, with global average pooling before the
+// head. `residual: false` builds the identical network without the additions. Both have 20 weighted layers (the
+// ResNet paper's CIFAR-sized ResNet-20), with 8, 16 and 32 channels to fit the CPU budget.
 
 // Cell 32
 var deepTrain = fashionTrain.SamplePerClass(PerClass(fashionTrain, 30), seed: 4);
@@ -449,9 +430,8 @@ new Table(["network", "final training loss", "training accuracy", "seconds per e
 
 // The ResNet paper's finding is that the residual network's training loss falls faster, and that the advantage grows
 // with depth (exercise 4 doubles it); on this small budget the cell below states which network ended lower in this
-// run.
-// Its parameter names follow TorchVision's `resnet18` — `conv1`, `bn1`, `layer1.0.conv1`, …, `layer2.0.downsample.0`,
-// `fc` — so the same loading code serves both, which chapter 08 uses:
+// run. Its parameter names follow TorchVision's `resnet18` — `conv1`, `bn1`, `layer1.0.conv1`, …,
+// `layer2.0.downsample.0`, `fc` — so the same loading code serves both, which chapter 08 uses:
 
 // Cell 35
 var (plainLoss, residualLoss) = (depthRuns[0].History.Epochs[^1]["loss"], depthRuns[1].History.Epochs[^1]["loss"]);
@@ -464,53 +444,44 @@ new Table(["parameter", "shape"], resnet.named_parameters().Where(p => p.name.St
 // ## Exercises
 //
 // 1. Train the CNN on all 60 000 training images for 10 epochs (`fashionTrain` instead of `train`). How much higher
-//    is
-//    validation accuracy, and how long does it take?
+//    is validation accuracy, and how long does it take?
 //    <details><summary>Hint</summary>
 //
 //    `Fit(new SmallCnn(new SmallCnnOptions(ImageSize: imageSize, Classes: classNames.Count)), fashionTrain, 10)`.
-//    Measure one
-//    epoch first (`epochs: 1`): it is 20 times the 3 000-image epoch above, so the table's seconds per epoch × 20 ×
-//    10 is
-//    the cost of the whole run. Compare `val_accuracy` of the last epoch with the table's.
+//    Measure one epoch first (`epochs: 1`): it is 20 times the 3 000-image epoch above, so the table's seconds per
+//    epoch × 20 × 10 is the cost of the whole run. Compare `val_accuracy` of the last epoch with the table's.
 //    </details>
 // 2. Replace max pooling by a stride-2 convolution (`nn.Conv2d(c, c, 3, stride: 2, padding: 1)`). Check the output
-//    size
-//    with `ConvolutionArithmetic.OutputSize` first, then compare accuracy and parameters.
+//    size with `ConvolutionArithmetic.OutputSize` first, then compare accuracy and parameters.
 //    <details><summary>Hint</summary>
 //
 //    `ConvolutionArithmetic.OutputSize(28, 3, stride: 2, padding: 1)` is 14, the same as 2×2 pooling, so the head
-//    still sees
-//    32 × 7 × 7 values. `SmallCnn` has no option for it; build the network as an `nn.Sequential` of named layers
-//    (`conv1`,
-//    `bn1`, `relu1`, `down1` = the stride-2 convolution, …, `flatten`, `head` = `nn.Linear(32 * 7 * 7, 10)`) and
-//    train it
-//    with `Fit`. Each down-sampling convolution adds c·c·9 + c parameters (2 320 for c = 16, 9 248 for c = 32).
+//    still sees 32 × 7 × 7 values. `SmallCnn` has no option for it; build the network as an `nn.Sequential` of named
+//    layers (`conv1`, `bn1`, `relu1`, `down1` = the stride-2 convolution, …, `flatten`, `head` = `nn.Linear(32 * 7 *
+//    7, 10)`) and train it with `Fit`. Each down-sampling convolution adds c·c·9 + c parameters (2 320 for c = 16, 9
+//    248 for c = 32).
 //    </details>
 // 3. Raise the base learning rate to 1e-2 and run the four schedules again. Which one still trains?
 //    <details><summary>Hint</summary>
 //
 //    `baseRate` is a constant in the schedule cell: change it and rerun the cells from there. Look at the first
-//    epoch's
-//    training loss of each run: the constant, step and cosine schedules take their first steps at the full rate,
-//    while
-//    one-cycle starts at `max_lr / 25` (TorchSharp's default `div_factor`) and only reaches 1e-2 after its warm-up.
+//    epoch's training loss of each run: the constant, step and cosine schedules take their first steps at the full
+//    rate, while one-cycle starts at `max_lr / 25` (TorchSharp's default `div_factor`) and only reaches 1e-2 after
+//    its warm-up.
 //    </details>
 // 4. Build `SmallResNet([6, 6, 6], …)` (depth 38) with and without skips and compare the training loss after 5
-//    epochs.
-//    Does the gap between plain and residual grow with depth?
+//    epochs. Does the gap between plain and residual grow with depth?
 //    <details><summary>Hint</summary>
 //
 //    In the `depthRuns` cell replace `[3, 3, 3]` by `[6, 6, 6]`; the names then say plain-38 and ResNet-38. Each run
-//    costs
-//    about twice the depth-20 one. Compare the two final training losses that the next cells print with the depth-20
-//    pair above.
+//    costs about twice the depth-20 one. Compare the two final training losses that the next cells print with the
+//    depth-20 pair above.
 //    </details>
 // 5. Turn off the flip (or the rotation) in `Augment` and measure each transform's share of the effect on the gap.
 //    <details><summary>Hint</summary>
 //
-//    `Augment` is one line: `Tensor Augment(Tensor image) => rotate.call(crop.Apply(image));` drops the flip,
-//    `=> flip.call(crop.Apply(image));` drops the rotation. Rerun the augmented `Fit` and compare `Gap(...)` and the
+//    `Augment` is one line: `Tensor Augment(Tensor image) => rotate.call(crop.Apply(image));` drops the flip, `=>
+//    flip.call(crop.Apply(image));` drops the rotation. Rerun the augmented `Fit` and compare `Gap(...)` and the
 //    validation accuracy; each is a single seeded run, so a difference of a point is noise.
 //    </details>
 //
@@ -521,6 +492,5 @@ new Table(["parameter", "shape"], resnet.named_parameters().Where(p => p.name.St
 var playground = Fit(new SmallCnn(new SmallCnnOptions(ImageSize: imageSize, Channels: [8, 16], Classes: classNames.Count)), train.Take(1000), 3);
 playground.Plot("val_accuracy").Display();
 
-// ---
-// **Previous:** [06 · Regularization and normalization](06-regularization-and-normalization.ipynb) · **Next:** [08 ·
-// Transfer learning](08-transfer-learning.ipynb) · [Chapter list](../README.md#chapters)
+// --- **Previous:** [06 · Regularization and normalization](06-regularization-and-normalization.ipynb) · **Next:**
+// [08 · Transfer learning](08-transfer-learning.ipynb) · [Chapter list](../README.md#chapters)

@@ -33,9 +33,8 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 // Labels are the expensive part of deep learning. **Transfer learning** trains a network once on a task with many
 // labels and reuses what it learned — its convolutional backbone — for a new task with few. This chapter pretrains
 // chapter 07's CNN on five Fashion-MNIST classes (T-shirts, trousers, pullovers, dresses, coats) and transfers it to
-// the other five
-// (sandals, shirts, sneakers, bags, ankle boots) with 1 to 50 labels per class, four ways; then shows how the same
-// steps apply to an ImageNet ResNet-18 from TorchVision.
+// the other five (sandals, shirts, sneakers, bags, ankle boots) with 1 to 50 labels per class, four ways; then shows
+// how the same steps apply to an ImageNet ResNet-18 from TorchVision.
 //
 // **What you will learn**
 // - pretraining a backbone and saving it as safetensors; loading only the backbone into a new model by name;
@@ -43,8 +42,7 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 //   a lower learning rate for the backbone — and how each fares against the number of labels, plotted;
 // - why batch norm needs care when the backbone is frozen;
 // - how this maps to fine-tuning an ImageNet ResNet-18: TorchVision's model definition, its parameter names, and
-//   loading
-//   converted weights with the library's safetensors loader.
+//   loading converted weights with the library's safetensors loader.
 //
 // Every run uses subsets (printed with each run) so the chapter takes under a minute of computation on a 2-core CPU.
 
@@ -67,10 +65,9 @@ var device = Workbook.Notebook.ChapterSetup.Device;   // chosen by the first cel
 // ## Two tasks from one dataset
 //
 // The source task has plenty of labels: 500 images of each of the classes 0–4. The target task is classes 5–9,
-// relabelled
-// 0–4, with only a few labels per class for training; it is judged on 1 000 test images of those classes. Nothing of
-// the
-// target classes is seen during pretraining. (Without Fashion-MNIST installed, the digits 0–4 → 5–9 stand in.)
+// relabelled 0–4, with only a few labels per class for training; it is judged on 1 000 test images of those classes.
+// Nothing of the target classes is seen during pretraining. (Without Fashion-MNIST installed, the digits 0–4 → 5–9
+// stand in.)
 
 // Cell 6
 var (fashionTrain, fashionTest) = FashionMnist.LoadOrDigits(out var dataNote);
@@ -89,8 +86,7 @@ var (xTarget, yTarget) = targetTest.ToTensors(device);
 //
 // The CNN is chapter 07's `SmallCnn`: a backbone of two conv → batch norm → ReLU → pool blocks, then a linear head.
 // After pretraining, the whole state (parameters and batch-norm statistics) goes to a safetensors file — the format
-// the
-// Hugging Face hub and TorchVision users exchange weights in: a JSON header of names, dtypes and shapes, then raw
+// the Hugging Face hub and TorchVision users exchange weights in: a JSON header of names, dtypes and shapes, then raw
 // data.
 
 // Cell 8
@@ -118,8 +114,7 @@ using (var stored = SafetensorsFile.Open(checkpointPath))
               caption: $"{Path.GetFileName(checkpointPath)}: {new FileInfo(checkpointPath).Length:N0} bytes").Display();
 
 // The target model has a new head (5 outputs, fresh weights). Only the backbone comes from the file: the loader fills
-// a
-// module by name and checks every name and shape before reading any data; the name mapping strips the `backbone.`
+// a module by name and checks every name and shape before reading any data; the name mapping strips the `backbone.`
 // prefix and returns null for the old head, which is skipped (and reported).
 
 // Cell 10
@@ -144,12 +139,11 @@ using (var stored = SafetensorsFile.Open(checkpointPath))
 // - **Linear probe**: the backbone stays frozen; only a new linear layer is trained on its features. Since the frozen
 //   backbone's output never changes, the features are computed once, in evaluation mode, and the "network" trained is
 //   just logistic regression. Evaluation mode matters: in training mode batch norm would normalise with the
-//   statistics of
-//   each tiny target batch instead of the pretrained running averages, and with `Trainer` it would even overwrite
-//   them.
+//   statistics of each tiny target batch instead of the pretrained running averages, and with `Trainer` it would even
+//   overwrite them.
 // - **Full fine-tuning**: start from the pretrained weights and train everything at the usual rate (1e-3).
-// - **Fine-tuning with a lower backbone rate**: two parameter groups, 1e-4 for the backbone and 1e-3 for the new
-//   head — the head starts random and must move far, the backbone only a little, so it keeps what it learned.
+// - **Fine-tuning with a lower backbone rate**: two parameter groups, 1e-4 for the backbone and 1e-3 for the new head
+//   — the head starts random and must move far, the backbone only a little, so it keeps what it learned.
 //
 // Each is trained for the same 15 epochs on 1, 5, 20 and 50 labels per class (so 5 to 250 labelled images; with one
 // label per class an epoch is a single step), and scored once on the 1 000 target test images.
@@ -214,15 +208,12 @@ Chart.Combine(methods.Select((m, i) => Chart.Line<int, double, string>(x: result
     .Titled("Accuracy against the number of labels").Display();
 
 // What to look for: with a handful of labels, starting from the pretrained backbone should beat training from scratch
-// by
-// a wide margin — the backbone's edge and texture detectors transfer although no sandal or bag was shown to it — and
-// the
-// margin should shrink as labels grow and scratch training has enough data of its own. Between the probe and
+// by a wide margin — the backbone's edge and texture detectors transfer although no sandal or bag was shown to it —
+// and the margin should shrink as labels grow and scratch training has enough data of its own. Between the probe and
 // fine-tuning the balance depends on how far the target classes are from the source ones and how many labels there
 // are: the probe cannot adapt the features, fine-tuning can, but may overfit the few labels. With 1 000 test images
-// one
-// image is 0.1 points, and each number is a single seeded run, so differences of a point or two are noise (exercise 2
-// averages seeds). This run:
+// one image is 0.1 points, and each number is a single seeded run, so differences of a point or two are noise
+// (exercise 2 averages seeds). This run:
 
 // Cell 15
 foreach (var (perClass, accuracies) in results)
@@ -237,16 +228,12 @@ foreach (var (perClass, accuracies) in results)
 //
 // In practice the backbone is a large network pretrained on ImageNet — 1.28 million photos in 1 000 classes — and the
 // recipe is the same: load the weights, replace the head with one for your classes, then probe or fine-tune.
-// TorchVision
-// for .NET has the model definitions (`torchvision.models.resnet18()`, …); their `weights_file` argument reads
-// weights in
-// TorchSharp's own format (exported from PyTorch with TorchSharp's `exportsd.py` script), not PyTorch's `.pth` pickle
-// files. The route this library takes is to convert them to safetensors once in Python
+// TorchVision for .NET has the model definitions (`torchvision.models.resnet18()`, …); their `weights_file` argument
+// reads weights in TorchSharp's own format (exported from PyTorch with TorchSharp's `exportsd.py` script), not
+// PyTorch's `.pth` pickle files. The route this library takes is to convert them to safetensors once in Python
 // (`safetensors.torch.save_file(model.state_dict(), "resnet18.safetensors")`) or to take a safetensors checkpoint
-// from the
-// Hugging Face hub, then load it by name. Built on the `meta` device — shapes without memory — ResNet-18's parameter
-// list
-// shows what such a file must contain:
+// from the Hugging Face hub, then load it by name. Built on the `meta` device — shapes without memory — ResNet-18's
+// parameter list shows what such a file must contain:
 
 // Cell 17
 var resnet18 = torchvision.models.resnet18(num_classes: 1000, device: torch.META);
@@ -262,19 +249,14 @@ new Table(["TorchVision name (= PyTorch state_dict key)", "shape"],
 // TorchVision for .NET names every parameter and buffer exactly as PyTorch's `state_dict()` does (`conv1.weight`,
 // `layer1.0.bn1.running_mean`, `layer2.0.downsample.0.weight`, …, `fc.bias`), so the name mapping for a converted
 // checkpoint is the identity (timm's ResNets use the same names); Hugging Face transformers'
-// `ResNetForImageClassification`
-// names its tensors differently (`resnet.embedder.…`, `resnet.encoder.stages.…`), and translating those is the job of
-// the
-// `mapName` function, as stripping `backbone.` was above. Fine-tuning for 5 classes then means: load everything
-// except `fc.*` (skip it, as the old head was skipped above) into `resnet18(num_classes: 5)`, and give the backbone
-// the lower
-// learning rate. ImageNet models expect 3 × 224 × 224 RGB inputs normalised with ImageNet's channel means and
-// standard
-// deviations (`transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])`); grey 28 × 28 images would be
-// resized and
-// repeated over three channels. No pretrained weights are downloadable on this project's machines, so the cell below
-// runs
-// the mapping on the meta-device model only:
+// `ResNetForImageClassification` names its tensors differently (`resnet.embedder.…`, `resnet.encoder.stages.…`), and
+// translating those is the job of the `mapName` function, as stripping `backbone.` was above. Fine-tuning for 5
+// classes then means: load everything except `fc.*` (skip it, as the old head was skipped above) into
+// `resnet18(num_classes: 5)`, and give the backbone the lower learning rate. ImageNet models expect 3 × 224 × 224 RGB
+// inputs normalised with ImageNet's channel means and standard deviations (`transforms.Normalize([0.485, 0.456,
+// 0.406], [0.229, 0.224, 0.225])`); grey 28 × 28 images would be resized and repeated over three channels. No
+// pretrained weights are downloadable on this project's machines, so the cell below runs the mapping on the
+// meta-device model only:
 
 // Cell 19
 string MapForFiveClasses(string checkpointName) => checkpointName.StartsWith("fc.") ? null : checkpointName;   // new head: keep it fresh
@@ -288,9 +270,8 @@ Console.WriteLine($"{loaded.Count} of {checkpointNames.Count} checkpoint tensors
 
 // The real load is then the two lines used for the small CNN: `SafetensorsCheckpoint.Open(path)` and
 // `SafetensorsLoader.LoadInto(module, checkpoint, MapForFiveClasses)` — except that `LoadInto` insists that every
-// tensor of
-// the module it fills is in the file, so it fills the backbone modules (all but `fc`), as it filled `model.Backbone`
-// above.
+// tensor of the module it fills is in the file, so it fills the backbone modules (all but `fc`), as it filled
+// `model.Backbone` above.
 //
 // ## Exercises
 //
@@ -299,10 +280,8 @@ Console.WriteLine($"{loaded.Count} of {checkpointNames.Count} checkpoint tensors
 //    <details><summary>Hint</summary>
 //
 //    Change `epochs: 3` in the pretraining cell and rerun it and every cell after it: `FromPretrained()` reads the
-//    file that
-//    cell writes. A better source model is not always a better backbone: features can specialise to the source
-//    classes,
-//    which a frozen probe cannot undo.
+//    file that cell writes. A better source model is not always a better backbone: features can specialise to the
+//    source classes, which a frozen probe cannot undo.
 //    </details>
 // 2. Repeat the comparison with three sampling seeds and plot the mean and the spread. Which differences survive?
 //    <details><summary>Hint</summary>
@@ -312,24 +291,21 @@ Console.WriteLine($"{loaded.Count} of {checkpointNames.Count} checkpoint tensors
 //    (`Chart.Combine` of three `Chart.Line`s per method). A difference smaller than the spread has not survived.
 //    </details>
 // 3. Freeze only the first block (`requires_grad = false` on `backbone.conv1` and `backbone.bn1`) and fine-tune the
-//    rest.
-//    Where does it land between the probe and full fine-tuning?
+//    rest. Where does it land between the probe and full fine-tuning?
 //    <details><summary>Hint</summary>
 //
 //    In a copy of `FineTune`, after `FromPretrained()`: `foreach (var (name, p) in model.named_parameters()) if
 //    (name.StartsWith("backbone.conv1") || name.StartsWith("backbone.bn1")) p.requires_grad = false;`. Frozen
-//    parameters
-//    get no gradient, and the optimizer leaves a parameter without a gradient alone. Batch norm's running statistics
-//    still
-//    change in training mode: the frozen block is only fully frozen if `bn1` also stays in evaluation mode.
+//    parameters get no gradient, and the optimizer leaves a parameter without a gradient alone. Batch norm's running
+//    statistics still change in training mode: the frozen block is only fully frozen if `bn1` also stays in
+//    evaluation mode.
 //    </details>
 // 4. Transfer the other way: pretrain on classes 5–9 and adapt to 0–4. Is it symmetric?
 //    <details><summary>Hint</summary>
 //
 //    Swap the two arrays in the first data cell (`int[] sourceClasses = [5, 6, 7, 8, 9], targetClasses = [0, 1, 2, 3,
-//    4];`)
-//    and rerun the chapter. The shirt (class 6) is the only upper-body garment in 5–9, while 0–4 has four of them:
-//    the hard distinctions of the new target task were never needed in pretraining.
+//    4];`) and rerun the chapter. The shirt (class 6) is the only upper-body garment in 5–9, while 0–4 has four of
+//    them: the hard distinctions of the new target task were never needed in pretraining.
 //    </details>
 //
 // ## Playground
@@ -338,6 +314,5 @@ Console.WriteLine($"{loaded.Count} of {checkpointNames.Count} checkpoint tensors
 // Your experiments here: source, targetPool, targetTest, FromPretrained(), Scratch, LinearProbe, FineTune are defined.
 FineTune(targetPool.SamplePerClass(10, seed: 0), epochs: 10, backboneRate: 3e-4).Display();
 
-// ---
-// **Previous:** [07 · Convolutional networks](07-convolutional-networks.ipynb) · **Next:** [09 · Pretraining a
+// --- **Previous:** [07 · Convolutional networks](07-convolutional-networks.ipynb) · **Next:** [09 · Pretraining a
 // language model](09-pretraining-a-language-model.ipynb) · [Chapter list](../README.md#chapters)

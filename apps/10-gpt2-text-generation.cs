@@ -52,8 +52,7 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 // - streaming output, token by token, without splitting a UTF-8 character.
 //
 // Without access to the hub (as on this project's CI) the chapter says so in one line and continues with the small
-// GPT
-// the workbook ships in `data/models/kjv-gpt`: the same architecture, much smaller, with its own byte-level BPE
+// GPT the workbook ships in `data/models/kjv-gpt`: the same architecture, much smaller, with its own byte-level BPE
 // vocabulary, trained by chapter 09's recipe on the King James Bible. Every cell runs the same code on it; it writes
 // English in the manner of that one book, and every number it prints is its own, not GPT-2's.
 
@@ -79,8 +78,7 @@ Workbook.Native.GlibcMalloc.FixMmapThreshold();
 // `https://huggingface.co/openai-community/gpt2/resolve/main/<file>` and stores the files in the cache layout the
 // Python `huggingface_hub` uses (`~/.cache/huggingface/hub`, or `HF_HUB_CACHE` / `HF_HOME`), so Python and .NET share
 // one copy. It resumes interrupted downloads and checks each large file's SHA-256 against the hub's. The cell looks
-// in
-// the cache first, then asks the hub, and otherwise takes the shipped small model (`Gpt2ModelChoice`).
+// in the cache first, then asks the hub, and otherwise takes the shipped small model (`Gpt2ModelChoice`).
 
 // Cell 5
 var hub = new HubClient(new HubOptions { ConnectTimeout = TimeSpan.FromSeconds(5), RequestTimeout = TimeSpan.FromSeconds(5) });
@@ -104,11 +102,9 @@ Console.WriteLine($"{config.LayerCount} layers, {config.HeadCount} heads, embedd
 //
 // GPT-2 does not see characters or words but **tokens**: byte-level BPE pieces from a vocabulary of 50 257 (the
 // shipped small model learned its own, smaller vocabulary from the Bible the same way: its size is printed above).
-// Frequent
-// words are one token, rare ones several; a leading space belongs to the token and is shown as `Ġ` (a newline as
-// `Ċ`),
-// because the vocabulary maps each of the 256 byte values to a printable character. Any byte sequence can be encoded,
-// so there is no "unknown" token — an emoji simply takes several byte-tokens.
+// Frequent words are one token, rare ones several; a leading space belongs to the token and is shown as `Ġ` (a
+// newline as `Ċ`), because the vocabulary maps each of the 256 byte values to a printable character. Any byte
+// sequence can be encoded, so there is no "unknown" token — an emoji simply takes several byte-tokens.
 
 // Cell 7
 new Table(["text", "tokens", "ids"],
@@ -139,8 +135,8 @@ Console.WriteLine(classic);
 // 2. L blocks (12 for `gpt2`) each apply layer norm → causal self-attention (every position mixes in the positions
 //    before it, never after) → residual add, then layer norm → MLP (d → 4d → d, GELU) → residual add; shapes stay
 //    [batch, n, d];
-// 3. a final layer norm, then a product with `wte` itself (the head is *tied* to the embedding) gives logits
-//    [batch, n, 50257]: a score for every vocabulary token at every position;
+// 3. a final layer norm, then a product with `wte` itself (the head is *tied* to the embedding) gives logits [batch,
+//    n, 50257]: a score for every vocabulary token at every position;
 // 4. the last position's logits, through a softmax, are the distribution of the next token.
 //
 // The same steps, on the loaded model's tensors (its own d and L, printed when it was loaded):
@@ -168,8 +164,8 @@ using (torch.no_grad())
 
 // ## Greedy, temperature, top-k, top-p
 //
-// Sampling draws the next token at random from the distribution instead of taking the top one. Three knobs reshape
-// or cut the distribution first (applied in this order, as in transformers):
+// Sampling draws the next token at random from the distribution instead of taking the top one. Three knobs reshape or
+// cut the distribution first (applied in this order, as in transformers):
 //
 // - **temperature** T divides the logits: T < 1 sharpens the distribution toward the top tokens, T > 1 flattens it;
 // - **top-k** keeps only the k most likely tokens;
@@ -213,10 +209,8 @@ var strategies = new (string Name, GenerationOptions Options)[]
 new Table(["strategy", "text"], strategies.Select(s => (IReadOnlyList<string>)[s.Name, gpt2.Generate("I love", s.Options)])).Display();
 
 // > **Question.** transformers' `generate` defaults to `top_k=50` whenever `do_sample=True`.
-//   `GenerationOptions.Sampling`
-// > copies that default; the cell above passes `topK: 0` to switch it off for the pure temperature and top-p rows.
-//   What
-// > would the "temperature 1.5" row look like with the default left on?
+// > `GenerationOptions.Sampling` copies that default; the cell above passes `topK: 0` to switch it off for the pure
+// > temperature and top-p rows. What would the "temperature 1.5" row look like with the default left on?
 //
 // ## Repetition and its penalty
 //
@@ -245,13 +239,11 @@ new Table(["repetition penalty", "distinct trigrams", "text"],
 // Each new token needs attention over all previous positions. Without a cache, step *t* runs the whole prefix again:
 // O(t) work in the projections and the MLP and O(t²) in attention (every position against every earlier one), so a
 // generation of n tokens costs O(n²) and O(n³) in total. The **KV cache** keeps each layer's keys and values from
-// earlier steps, so step *t* computes only the new position — O(1) in the projections and MLP, O(t) in attention
-// (the new query against the cached keys), O(n) and O(n²) over the generation: a *prefill* of the prompt, then one
-// cheap *decode* step per token.
-// The output is identical; only the time changes. Timed on the loaded model and, when that is the small one, also on
-// a
-// model of GPT-2's real size (124 M parameters with random weights, which take exactly as long as trained ones), then
-// the text the loaded model wrote:
+// earlier steps, so step *t* computes only the new position — O(1) in the projections and MLP, O(t) in attention (the
+// new query against the cached keys), O(n) and O(n²) over the generation: a *prefill* of the prompt, then one cheap
+// *decode* step per token. The output is identical; only the time changes. Timed on the loaded model and, when that
+// is the small one, also on a model of GPT-2's real size (124 M parameters with random weights, which take exactly as
+// long as trained ones), then the text the loaded model wrote:
 
 // Cell 19
 // The loaded model, and — when that is the small one — a GPT-2 of the real size with random weights, which takes as long per token.
@@ -284,8 +276,7 @@ Console.WriteLine(tokenizer.Decode(loadedWithCache.Select(id => (int)id)));
 //
 // A chat interface shows text as it is produced. `Stream` (or `StreamAsync`, an `IAsyncEnumerable<string>`) yields
 // each new piece as soon as its token is chosen. A piece is not always a token: an emoji or an accented letter can
-// span
-// several byte-level tokens, and printing each token's bytes separately would show broken characters (`�`). The
+// span several byte-level tokens, and printing each token's bytes separately would show broken characters (`�`). The
 // streaming decoder holds bytes back until they complete a character. One output, updated in place:
 
 // Cell 21
@@ -305,8 +296,8 @@ await foreach (var piece in gpt2.StreamAsync("I love", GenerationOptions.Samplin
 //    `gpt2.Generate("I love", new GenerationOptions { MaxNewTokens = 48 })` and compare the string with `classic`. "I
 //    love" is two tokens (`tokenizer.Encode("I love").Length`), so 50 tokens in all and 48 new ones are the same
 //    request, and greedy decoding is deterministic: the texts are identical. They would differ for a prompt of
-//    another
-//    length, which is why `max_new_tokens` is the safer habit (and why `MaxNewTokens` wins when both are set).
+//    another length, which is why `max_new_tokens` is the safer habit (and why `MaxNewTokens` wins when both are
+//    set).
 //    </details>
 // 2. Find a temperature at which the top-p = 0.9 text becomes ungrammatical. What does the bar chart look like at
 //    that temperature?
@@ -315,11 +306,9 @@ await foreach (var piece in gpt2.StreamAsync("I love", GenerationOptions.Samplin
 //    Use the sampling row of the strategies cell with your own temperature: `gpt2.Generate("I love",
 //    GenerationOptions.Sampling(30, seed: 42, temperature: t, topK: 0, topP: 0.9))`, and add `($"temperature {t}",
 //    LogitsProcessing.Temperature(nextLogits, t))` to `variants` for the chart. Temperature is applied before the
-//    top-p
-//    cut, so a flatter distribution needs more tokens to reach 0.9 of the mass: the bars even out and the nucleus
-//    admits
-//    ever less likely tokens. The shipped small model shows the same, at its own temperatures: its distribution is
-//    different from GPT-2's, so the point where its text breaks down is too.
+//    top-p cut, so a flatter distribution needs more tokens to reach 0.9 of the mass: the bars even out and the
+//    nucleus admits ever less likely tokens. The shipped small model shows the same, at its own temperatures: its
+//    distribution is different from GPT-2's, so the point where its text breaks down is too.
 //    </details>
 // 3. Batch generation: `gpt2.Generator.Generate([promptA, promptB], GenerationOptions.Greedy(20))` pads the shorter
 //    prompt on the left and masks it. Check that each row equals generating that prompt alone.
@@ -333,18 +322,15 @@ await foreach (var piece in gpt2.StreamAsync("I love", GenerationOptions.Samplin
 //    ```
 //    and the same for `promptB`. The rows agree up to float rounding: the padded row sums its attention over a
 //    differently shaped batch, so where two next-token logits are nearly tied, greedy could pick the other one. If a
-//    row
-//    differs, look at the first differing step and compare the top two logits there.
+//    row differs, look at the first differing step and compare the top two logits there.
 //    </details>
 // 4. Load `distilbert/distilgpt2` (6 layers) with `Gpt2TextGenerator.FromHubAsync` and time the KV-cache cell again.
 //    <details><summary>Hint</summary>
 //
 //    `var distil = await Gpt2TextGenerator.FromHubAsync(hub, "distilbert/distilgpt2", device: device);` (needs the
-//    hub;
-//    it throws a `HubException` offline), then set `timed = distil` in the KV-cache cell. Expect it to be faster, but
-//    well under 2×: the 6 blocks halve the blocks' work, while the output product with the 50257 × 768 embedding
-//    (about
-//    39 M multiply-adds per token, as much as five or six blocks) stays the same.
+//    hub; it throws a `HubException` offline), then set `timed = distil` in the KV-cache cell. Expect it to be
+//    faster, but well under 2×: the 6 blocks halve the blocks' work, while the output product with the 50257 × 768
+//    embedding (about 39 M multiply-adds per token, as much as five or six blocks) stays the same.
 //    </details>
 //
 // ## Playground
@@ -353,6 +339,5 @@ await foreach (var piece in gpt2.StreamAsync("I love", GenerationOptions.Samplin
 // Your experiments here: gpt2 (model + tokenizer), model, tokenizer, nextLogits and LogitsProcessing are defined.
 gpt2.Generate("The dog", GenerationOptions.Sampling(30, seed: 1, temperature: 0.8)).Display();
 
-// ---
-// **Previous:** [09 · Pretraining a language model](09-pretraining-a-language-model.ipynb) · **Next:** [11 ·
+// --- **Previous:** [09 · Pretraining a language model](09-pretraining-a-language-model.ipynb) · **Next:** [11 ·
 // Fine-tuning GPT-2: full and LoRA](11-fine-tuning-gpt2.ipynb) · [Chapter list](../README.md#chapters)

@@ -45,11 +45,9 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 // ```
 //
 // It has five mistakes; the section "The snippet, fixed" near the end lists them with the fixes. This chapter
-// fine-tunes
-// a GPT-2 in C# on a second text in a very different style — Ambrose Bierce's *The Devil's Dictionary* (1911) —
-// twice:
-// every weight (**full fine-tuning**), and small low-rank adapters beside frozen weights (**LoRA**, `lib/Lora`), and
-// measures what each costs and what each forgets.
+// fine-tunes a GPT-2 in C# on a second text in a very different style — Ambrose Bierce's *The Devil's Dictionary*
+// (1911) — twice: every weight (**full fine-tuning**), and small low-rank adapters beside frozen weights (**LoRA**,
+// `lib/Lora`), and measures what each costs and what each forgets.
 //
 // **What you will learn**
 // - what full fine-tuning trains, and what it costs in gradients and optimizer state;
@@ -60,9 +58,9 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 // - merging an adapter into the weights, and saving it alone in the PEFT library's file layout.
 //
 // The chapter starts from OpenAI's `gpt2` when it is in the Hugging Face cache or the hub answers; otherwise (as on
-// this
-// project's CI) it says so in one line and starts from the small GPT the workbook ships, which chapter 09's recipe
-// trained on the King James Bible. Either way Bierce's dictionary is far from what the base model has mostly read.
+// this project's CI) it says so in one line and starts from the small GPT the workbook ships, which chapter 09's
+// recipe trained on the King James Bible. Either way Bierce's dictionary is far from what the base model has mostly
+// read.
 
 // Cell 2
 // Every chapter starts with this cell. It loads the workbook library (lib/, built by the README's set-up), then
@@ -85,10 +83,8 @@ var device = Workbook.Notebook.ChapterSetup.Device;   // chosen by the first cel
 //
 // Each run gets the same **time budget** (printed below): it trains until the budget is spent, the learning rate's
 // cosine following the clock, so the two ways of fine-tuning are compared at equal time and the chapter ends on time
-// on
-// a slow or busy machine. GPT-2 124M costs far more per token than the small model, so with it the windows are
-// shorter,
-// the budget longer, and the chapter takes several minutes on a CPU.
+// on a slow or busy machine. GPT-2 124M costs far more per token than the small model, so with it the windows are
+// shorter, the budget longer, and the chapter takes several minutes on a CPU.
 
 // Cell 5
 var hub = new HubClient(new HubOptions { ConnectTimeout = TimeSpan.FromSeconds(5), RequestTimeout = TimeSpan.FromSeconds(5) });
@@ -119,8 +115,7 @@ Console.WriteLine($"each run: {budgetSeconds} s of training on batches of {batch
 // split **by entry**: every tenth entry is held out for validation, so no validation definition was seen in training,
 // not even in part. The second validation text is the Bible's held-out books (Ruth, Ecclesiastes, Joel, Jonah, Mark,
 // Galatians) — the old kind of text, on which forgetting shows. Both are tokenized with the base model's own
-// tokenizer;
-// characters per token say how well its vocabulary fits each text.
+// tokenizer; characters per token say how well its vocabulary fits each text.
 
 // Cell 7
 var entries = DevilsDictionary.Load();
@@ -142,12 +137,10 @@ new Table(["text", "entries or verses", "characters", "tokens", "characters per 
 // ## Before fine-tuning
 //
 // **Perplexity** is e to the mean cross-entropy per token: a perplexity of 20 means the model is, on average, as
-// unsure
-// as if it chose among 20 equally likely tokens. It is measured here on up to 32 windows spread evenly over each
-// validation text (16 with GPT-2; the same windows every time, `LanguageModelTrainer.ValidationLoss`), so the numbers
-// before and after compare like with like. Perplexities of models with different tokenizers are not comparable — only
-// a model with
-// itself, before and after.
+// unsure as if it chose among 20 equally likely tokens. It is measured here on up to 32 windows spread evenly over
+// each validation text (16 with GPT-2; the same windows every time, `LanguageModelTrainer.ValidationLoss`), so the
+// numbers before and after compare like with like. Perplexities of models with different tokenizers are not
+// comparable — only a model with itself, before and after.
 //
 // The samples use seeded sampling (temperature 0.8, top-k 40), the same seed for every model below, from two
 // Bierce-style prompts and one Bible-style prompt.
@@ -168,19 +161,15 @@ new Table(["prompt", "base model"], prompts.Zip(beforeSamples, (p, s) => (IReadO
 // ## Full fine-tuning
 //
 // Full fine-tuning is pretraining continued on the new text: every parameter gets a gradient and AdamW keeps two
-// running
-// averages (first and second moments) per parameter. In float32 that is 4 bytes of weight, 4 of gradient and 8 of
-// optimizer state per parameter — four times the model, before any activation.
+// running averages (first and second moments) per parameter. In float32 that is 4 bytes of weight, 4 of gradient and
+// 8 of optimizer state per parameter — four times the model, before any activation.
 //
 // `LanguageModelTrainer` (chapter 09) runs the loop: seeded random windows of the training text, AdamW, a short
-// linear
-// warm-up (10 steps), cosine decay, gradient clipping at norm 1. The peak learning rate is small (1e-4): a large one
-// would overwrite
-// what the model knows faster than it learns the new text. Time is the run's wall-clock time, its final evaluation
-// included; memory is the
-// process's peak resident memory during the run above what it held before (`PeakMemory`, Linux's high-water mark
-// reset
-// for the run), which includes the activations kept for the backward pass.
+// linear warm-up (10 steps), cosine decay, gradient clipping at norm 1. The peak learning rate is small (1e-4): a
+// large one would overwrite what the model knows faster than it learns the new text. Time is the run's wall-clock
+// time, its final evaluation included; memory is the process's peak resident memory during the run above what it held
+// before (`PeakMemory`, Linux's high-water mark reset for the run), which includes the activations kept for the
+// backward pass.
 
 // Cell 11
 FineTuning FineTune(string name, Gpt2TextGenerator generator, LanguageModelTrainingOptions options)
@@ -205,8 +194,7 @@ Console.WriteLine($"full fine-tuning: {full.Trainable:N0} trainable parameters, 
 // ## LoRA: a low-rank update beside frozen weights
 //
 // LoRA (Hu et al., 2021) freezes every weight of the model and learns, for chosen projections y = x·W + b, an update
-// of
-// low rank r:
+// of low rank r:
 //
 //   y = x·W + b + (α / r) · B(A(dropout(x)))   with A of shape [r, in] and B of shape [out, r].
 //
@@ -224,8 +212,7 @@ Console.WriteLine($"full fine-tuning: {full.Trainable:N0} trainable parameters, 
 //   `c_proj` adapts both. This run adapts all three names in every block.
 //
 // GPT-2 keeps these weights as [in, out] (its `Conv1D`, where a linear layer keeps [out, in]); the adapters keep A
-// and B
-// in the usual layout and the merge adds (B·A)ᵀ — what PEFT calls `fan_in_fan_out`.
+// and B in the usual layout and the merge adds (B·A)ᵀ — what PEFT calls `fan_in_fan_out`.
 
 // Cell 13
 var loraConfig = new LoraConfig
@@ -243,9 +230,8 @@ new Table(["projection", "frozen weight", "A", "B", "adapter parameters"],
         [a.Name, Shape(a.Layer.BaseLayer.Weight), Shape(a.Layer.A), Shape(a.Layer.B), $"{a.Layer.A.numel() + a.Layer.B.numel():N0}"])).Display();
 
 // The adapters train with the same loop, windows and time budget. Only their parameters reach the optimizer (the
-// trainer
-// passes it the parameters that require gradients), and the learning rate is higher (2e-3): the update starts at zero
-// and has few parameters to move, the usual LoRA setting.
+// trainer passes it the parameters that require gradients), and the learning rate is higher (2e-3): the update starts
+// at zero and has few parameters to move, the usual LoRA setting.
 
 // Cell 15
 var lora = FineTune("LoRA", loraBase, fullOptions with { PeakLearningRate = 2e-3, MinimumLearningRate = 2e-4 });
@@ -285,22 +271,18 @@ Console.WriteLine($"Bible perplexity (forgetting):            full fine-tuning {
 //
 // - **Trainable parameters** and the **training state** they need (gradient + two AdamW moments) are where LoRA saves
 //   most: the adapters are a small fraction of the model. On GPT-2 124M that is the difference between about 1.5 GB
-//   of
-//   training state and under 20 MB; at 7 billion parameters the full training state alone is 84 GB, more than most
+//   of training state and under 20 MB; at 7 billion parameters the full training state alone is 84 GB, more than most
 //   single GPUs hold, while the adapters' fits anywhere.
 // - **Speed** (tokens per second, in the same time budget) differs much less: LoRA still runs the whole network
 //   forwards and backwards (the gradient has to flow down to the adapters in the first block) and adds its own small
 //   products; what it skips is computing weight gradients for the frozen matrices and the optimizer's update of them.
 // - **Peak memory** is what the machine has to have: the training state, plus the activations of the forward pass
-//   kept
-//   for the backward pass (about the same for both runs) and whatever the allocator keeps. It is measured, so it
-//   moves
-//   a little from run to run.
+//   kept for the backward pass (about the same for both runs) and whatever the allocator keeps. It is measured, so it
+//   moves a little from run to run.
 // - **Learning and forgetting**, in numbers, are printed below the table: how much each run lowered the perplexity on
 //   the new text and raised it on the old. Full fine-tuning can move every weight; LoRA can only add a rank-8 update
-//   to
-//   some projections. Over long runs that bound shows as "LoRA learns less and forgets less" (Biderman et al., 2024,
-//   who compared the two on code and mathematics); in a short budget like this one the higher learning rate the
+//   to some projections. Over long runs that bound shows as "LoRA learns less and forgets less" (Biderman et al.,
+//   2024, who compared the two on code and mathematics); in a short budget like this one the higher learning rate the
 //   adapters can take may carry LoRA as far on the new text as full fine-tuning, or further. Read this run's numbers.
 //
 // ## Samples: the change of style
@@ -322,16 +304,14 @@ new Table(["prompt", "base model", "full fine-tuning", "LoRA"],
 //
 // An adapter can stay separate — one base model in memory, a small adapter per task, switched at will — or be
 // **merged**: W ← W + (α/r)·(B·A)ᵀ, after which the layer computes exactly the plain projection and inference costs
-// what
-// the base model costs. `Gpt2Lora.Merge` does that in place (and `Unmerge` takes it out again);
+// what the base model costs. `Gpt2Lora.Merge` does that in place (and `Unmerge` takes it out again);
 // `Gpt2Lora.MergeAndUnload` also removes the wrappers, leaving an ordinary GPT-2 that `SavePretrained` writes.
 //
 // Saved alone, the adapter is two files in the layout of the PEFT library, which `PeftModel.from_pretrained` reads:
 // `adapter_config.json` (`peft_type` "LORA", `r`, `lora_alpha`, `lora_dropout`, `target_modules`,
 // `base_model_name_or_path`, `fan_in_fan_out` true for GPT-2) and `adapter_model.safetensors` with one A and one B
-// per
-// adapted projection, under names like `base_model.model.transformer.h.0.attn.c_attn.lora_A.weight`. The cell saves
-// it, loads it into a fresh copy of the base model, merges that copy, and compares the logits each way.
+// per adapted projection, under names like `base_model.model.transformer.h.0.attn.c_attn.lora_A.weight`. The cell
+// saves it, loads it into a fresh copy of the base model, merges that copy, and compares the logits each way.
 
 // Cell 22
 var outputFolder = Path.Combine(Path.GetTempPath(), "workbook-11-fine-tuning");
@@ -360,8 +340,7 @@ new Table(["file", "bytes"], Directory.GetFiles(adapterFolder).Concat(Directory.
 
 // The adapter is a small fraction of the merged checkpoint, which holds every weight (in float32 here): every task
 // fine-tuned with full fine-tuning costs a whole model on disk, every LoRA task only its adapter. The differences in
-// logits are
-// float32 rounding — merging changes the order of the additions, not the result.
+// logits are float32 rounding — merging changes the order of the additions, not the result.
 //
 // ## The snippet, fixed
 //
@@ -385,14 +364,12 @@ new Table(["file", "bytes"], Directory.GetFiles(adapterFolder).Concat(Directory.
 // ```
 //
 // 1. `q_proj` and `v_proj` are Llama's names. GPT-2 has one fused `c_attn` for queries, keys and values, and
-//    `c_proj`,
-//    `c_fc` elsewhere; PEFT stops with "target modules not found". (`Gpt2Lora.Apply` refuses the same way, listing
-//    GPT-2's names.)
+//    `c_proj`, `c_fc` elsewhere; PEFT stops with "target modules not found". (`Gpt2Lora.Apply` refuses the same way,
+//    listing GPT-2's names.)
 // 2. GPT-2's projections are `Conv1D` layers with the weight stored [in, out]. PEFT notices, warns and sets
 //    `fan_in_fan_out` itself; saying it avoids the warning and documents the layout.
 // 3. 2e-5 is a rate for fully fine-tuning a large model. An adapter starts at zero and has few parameters; with that
-//    rate
-//    it barely moves in a short run. LoRA rates are around 1e-4 to 1e-3 (2e-3 above, for a short run).
+//    rate it barely moves in a short run. LoRA rates are around 1e-4 to 1e-3 (2e-3 above, for a short run).
 // 4. `labels = input_ids` makes the model learn to predict padding. GPT-2 has no padding token; tutorials set
 //    `pad_token = eos_token` and then train on runs of end-of-text tokens. -100 is the label the loss ignores. (This
 //    chapter has no padding: it trains on full windows cut from one long token array.)
@@ -402,8 +379,7 @@ new Table(["file", "bytes"], Directory.GetFiles(adapterFolder).Concat(Directory.
 // ## Exercises
 //
 // 1. Train LoRA with rank 1, 4 and 32 (same α / r scaling: set `Alpha = 2 * Rank`). How do the trainable-parameter
-//    count
-//    and the two perplexities change?
+//    count and the two perplexities change?
 //    <details><summary>Hint</summary>
 //
 //    ```csharp
@@ -417,21 +393,17 @@ new Table(["file", "bytes"], Directory.GetFiles(adapterFolder).Concat(Directory.
 //    }
 //    ```
 //    The count grows linearly with r (r × (in + out) per projection). The new-text perplexity improves with r but
-//    with
-//    quickly diminishing returns — the LoRA paper found ranks 1 to 8 about equally good for GPT-3's attention — while
-//    the old-text perplexity may rise as the update gains room to overwrite.
+//    with quickly diminishing returns — the LoRA paper found ranks 1 to 8 about equally good for GPT-3's attention —
+//    while the old-text perplexity may rise as the update gains room to overwrite.
 //    </details>
 // 2. Adapt only `c_attn`, the original paper's choice (it adapted the query and value projections). How many
-//    parameters,
-//    and how much of the improvement on the Devil's Dictionary remains?
+//    parameters, and how much of the improvement on the Devil's Dictionary remains?
 //    <details><summary>Hint</summary>
 //
 //    `loraConfig with { TargetModules = ["c_attn"] }` in the LoRA cell (or in the loop of exercise 1). The count
-//    drops to
-//    r × (d + 3d) per block, a quarter of the adapters above. Attention-only adapters leave the MLPs — two thirds of
-//    each
-//    block's weights — as they were, so expect the new-text perplexity to end somewhat higher than with the MLPs
-//    adapted too.
+//    drops to r × (d + 3d) per block, a quarter of the adapters above. Attention-only adapters leave the MLPs — two
+//    thirds of each block's weights — as they were, so expect the new-text perplexity to end somewhat higher than
+//    with the MLPs adapted too.
 //    </details>
 // 3. Full fine-tuning with a ten times higher learning rate (1e-3): what happens to the Bible perplexity?
 //    <details><summary>Solution</summary>
@@ -441,12 +413,10 @@ new Table(["file", "bytes"], Directory.GetFiles(adapterFolder).Concat(Directory.
 //    Console.WriteLine(Perplexities(fast.Generator.Model));
 //    ```
 //    Expect the Devil's Dictionary perplexity to fall faster at first and the Bible perplexity to rise more: larger
-//    steps
-//    move every weight further from where pretraining left it. With a small training text it also overfits sooner —
-//    the training loss keeps falling while the validation loss turns back up (compare
+//    steps move every weight further from where pretraining left it. With a small training text it also overfits
+//    sooner — the training loss keeps falling while the validation loss turns back up (compare
 //    `fast.Trainer.Evaluations[^1].TrainingLoss` and `.ValidationLoss`). This is catastrophic forgetting, and why
-//    full
-//    fine-tuning uses small rates, few epochs, or a share of the old data mixed in.
+//    full fine-tuning uses small rates, few epochs, or a share of the old data mixed in.
 //    </details>
 // 4. Switch adapters: load the saved adapter into a fresh base model, generate, then `Gpt2Lora.Merge` and
 //    `Gpt2Lora.Unmerge` and generate again. Which outputs are the same?
@@ -463,10 +433,8 @@ new Table(["file", "bytes"], Directory.GetFiles(adapterFolder).Concat(Directory.
 //    var c = switching.Generate("LOVE, n.", sampling);
 //    ```
 //    All three are the same text (merged or not is the same function up to float rounding; with the same seed the
-//    same
-//    tokens are drawn unless two candidates are within rounding of each other). Unmerging restores the base weights,
-//    so
-//    the adapter can be merged for fast inference and taken out again.
+//    same tokens are drawn unless two candidates are within rounding of each other). Unmerging restores the base
+//    weights, so the adapter can be merged for fast inference and taken out again.
 //    </details>
 //
 // ## Playground
@@ -476,8 +444,7 @@ new Table(["file", "bytes"], Directory.GetFiles(adapterFolder).Concat(Directory.
 // Samples, prompts, sampling and the token arrays (bierceTrainingIds, bierceValidationIds, bibleValidationIds) are defined.
 lora.Generator.Generate("CAT, n.", GenerationOptions.Sampling(40, seed: 1, temperature: 0.8, topK: 40)).Display();
 
-// ---
-// **Previous:** [10 · GPT-2 text generation](10-gpt2-text-generation.ipynb) · **Next:** [13 · wav2vec2 speech
+// --- **Previous:** [10 · GPT-2 text generation](10-gpt2-text-generation.ipynb) · **Next:** [13 · wav2vec2 speech
 // recognition](13-wav2vec2-speech-recognition.ipynb) · [Chapter list](../README.md#chapters)
 
 // Types the cells declare: C# puts type declarations after the top-level statements.

@@ -40,9 +40,9 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 // ```
 //
 // This chapter transcribes real speech in C#: the real checkpoint's `model.safetensors` loaded into a wav2vec2
-// written in
-// TorchSharp (`lib/Wav2Vec2`), audio read, resampled and turned into spectrograms by `lib/Audio` (TorchAudio is not
-// available for .NET; these pieces are tested against it), and every step between sound and text opened up.
+// written in TorchSharp (`lib/Wav2Vec2`), audio read, resampled and turned into spectrograms by `lib/Audio`
+// (TorchAudio is not available for .NET; these pieces are tested against it), and every step between sound and text
+// opened up.
 //
 // **What you will learn**
 // - reading a WAV file properly, plotting the waveform, and the log-mel spectrogram as a picture of speech;
@@ -55,11 +55,10 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 // - the CTC loss, the starting point of fine-tuning.
 //
 // Without access to the hub (as on this project's CI) the chapter says so in one line and continues with the
-// workbook's
-// own small wav2vec2, `data/models/flite-wav2vec2-small`, trained here from scratch on synthesised speech. It is
-// undertrained — about one pass over its data, all the time this machine allowed — so its transcripts are mostly
-// wrong
-// letters; the chapter shows what it has learned and what it has not, next to what wav2vec2-base-960h does.
+// workbook's own small wav2vec2, `data/models/flite-wav2vec2-small`, trained here from scratch on synthesised speech.
+// It is undertrained — about one pass over its data, all the time this machine allowed — so its transcripts are
+// mostly wrong letters; the chapter shows what it has learned and what it has not, next to what wav2vec2-base-960h
+// does.
 
 // Cell 2
 // Every chapter starts with this cell. It loads the workbook library (lib/, built by the README's set-up), then
@@ -77,21 +76,18 @@ var device = Workbook.Notebook.ChapterSetup.Device;   // chosen by the first cel
 // ## Getting the model
 //
 // `facebook/wav2vec2-base-960h` is wav2vec 2.0 base (95 M parameters): pretrained without labels on LibriSpeech
-// audio,
-// then fine-tuned with the CTC loss on its 960 hours of people reading audiobooks. The cell looks in the Hugging Face
-// cache, then asks the hub.
+// audio, then fine-tuned with the CTC loss on its 960 hours of people reading audiobooks. The cell looks in the
+// Hugging Face cache, then asks the hub.
 //
 // Without either it loads `data/models/flite-wav2vec2-small`, a Hugging Face folder in the same format that the
 // workbook trained itself (`tools/train-small-speech.sh`, under an hour on a 2-core CPU). It is the same architecture
-// —
-// the same seven convolutions with the same kernels and strides, so the same 20 ms frames and the same 32 symbols —
+// — the same seven convolutions with the same kernels and strides, so the same 20 ms frames and the same 32 symbols —
 // with about 2 M parameters instead of 95 M, trained from scratch (no self-supervised pretraining) on a few hours of
 // speech synthesised by flite in three voices, from the King James Bible, *The Devil's Dictionary* and generated
 // sentences with numbers and names. It has never heard a human voice. The time budget bought about one pass over that
 // corpus: enough to learn the blank, the word breaks and the commonest letters, not enough to spell. Its
 // `provenance.json` records how it was made and how it scored on sentences it never heard, in its training voices and
-// in
-// a fourth flite voice it never heard; the cell prints those figures.
+// in a fourth flite voice it never heard; the cell prints those figures.
 
 // Cell 5
 const string repoId = "facebook/wav2vec2-base-960h";
@@ -132,12 +128,10 @@ Console.WriteLine($"{config.LayerCount} layers, width {config.HiddenSize}, {conf
 //
 // `data/speech/` holds six short utterances with transcripts: LibriVox readings of *Sense and Sensibility* and
 // sentences synthesised by flite (see `data/README.md`); `data/speech/heldout/` holds nine more flite sentences that
-// the
-// small model never heard. `WavFile.Read` walks the file's RIFF chunks rather than assuming the common 44-byte header
-// —
-// real files carry `LIST`, `fact` or `cue` chunks — and refuses compressed codecs (µ-law, ADPCM, MP3-in-WAV) with a
-// message instead of returning noise. The walk-through below uses a flite sentence, which both models can read; the
-// LibriVox readings come back in the section on error rates.
+// the small model never heard. `WavFile.Read` walks the file's RIFF chunks rather than assuming the common 44-byte
+// header — real files carry `LIST`, `fact` or `cue` chunks — and refuses compressed codecs (µ-law, ADPCM, MP3-in-WAV)
+// with a message instead of returning noise. The walk-through below uses a flite sentence, which both models can
+// read; the LibriVox readings come back in the section on error rates.
 
 // Cell 7
 var speechFolder = Path.GetFullPath(Path.Combine("..", "data", "speech"));
@@ -159,10 +153,8 @@ Chart.Line<double, float, string>(x: Seconds(clip.FrameCount, clip.SampleRate, 8
 // A spectrogram shows which frequencies are loud when: short overlapping windows (25 ms, every 10 ms), a Fourier
 // transform of each, their power. The **mel** scale then pools the frequencies the way hearing resolves them — finely
 // at low pitch, coarsely at high — and the logarithm (decibels) matches loudness perception. This is the classic
-// input of
-// speech models (Whisper's, for one); wav2vec2 instead learns its own from the raw waveform, as the next sections
-// show.
-// `MelSpectrogram` matches torchaudio's to 1e-10 (tests in `tests/Workbook.Tests/Audio`).
+// input of speech models (Whisper's, for one); wav2vec2 instead learns its own from the raw waveform, as the next
+// sections show. `MelSpectrogram` matches torchaudio's to 1e-10 (tests in `tests/Workbook.Tests/Audio`).
 
 // Cell 9
 var melSpectrogram = new MelSpectrogram { SampleRate = 16000, NFft = 400, HopLength = 160, MelBands = 80 };
@@ -229,10 +221,8 @@ Console.WriteLine($"{clip.FrameCount} samples → logits [{string.Join(", ", log
 //
 // Speech has no fixed number of frames per letter, so the model is trained with **CTC** (connectionist temporal
 // classification): at every frame it outputs one symbol, or a **blank** (`<pad>`) meaning "nothing new here". Reading
-// it
-// back is three rules: take the best symbol per frame, merge repeated symbols, drop the blanks. The word delimiter
-// `|`
-// becomes a space. A blank between two identical letters keeps them apart — that is how CTC spells "LL".
+// it back is three rules: take the best symbol per frame, merge repeated symbols, drop the blanks. The word delimiter
+// `|` becomes a space. A blank between two identical letters keeps them apart — that is how CTC spells "LL".
 
 // Cell 17
 var transcript = recognizer.Decoder.Greedy(logits);
@@ -255,8 +245,7 @@ new Table(["frame", "time (s)", "symbol", "CTC"], frameRows.Take(60), caption: "
 // A trained CTC model's frames are mostly blank: it fires one spike per letter and stays silent in between (the line
 // above the table counts the blanks of the model loaded here). The small offline model has learned that much — blank
 // almost everywhere, a spike where a sound starts — but its spikes mostly carry the wrong, commonest letters. The
-// spikes also tell **when** each word was said — the
-// greedy decoder keeps each word's first and last frame:
+// spikes also tell **when** each word was said — the greedy decoder keeps each word's first and last frame:
 
 // Cell 19
 var timed = new List<Plotly.NET.GenericChart>
@@ -272,10 +261,8 @@ Chart.Combine(timed).WithXAxisStyle<double, double, string>(TitleText: "seconds"
 //
 // WER counts the substitutions, deletions and insertions that turn the reference into the transcript, divided by the
 // reference's word count (CER does the same on characters); insertions count too, so a transcript with more words
-// than
-// the reference can score above 100 %. Over the six clips of `data/speech/`, with greedy decoding and with a CTC
-// **beam
-// search** that adds up the probabilities of all frame paths spelling the same text:
+// than the reference can score above 100 %. Over the six clips of `data/speech/`, with greedy decoding and with a CTC
+// **beam search** that adds up the probabilities of all frame paths spelling the same text:
 
 // Cell 21
 var werRows = new List<IReadOnlyList<string>>();
@@ -306,37 +293,27 @@ new Table(["clip", "voice", "reference", "transcript"],
 //
 // - **wav2vec2-base-960h** learned English from 960 hours of people reading: the model card reports 3.4 % WER on
 //   LibriSpeech test-clean, and the LibriVox clips here come from the same kind of recording. flite's synthetic
-//   voices
-//   are outside its training data, yet mostly readable to it.
+//   voices are outside its training data, yet mostly readable to it.
 // - **The workbook's small model** has heard nothing but flite, and not much of it (its training figures are printed
-//   at
-//   the top). A CTC model trained from random weights first sits on a plateau where it predicts the blank almost
+//   at the top). A CTC model trained from random weights first sits on a plateau where it predicts the blank almost
 //   everywhere and the letters by their frequency, until its convolutions learn to hear; this one is only just
-//   leaving
-//   it, so its CER on flite sentences it never heard is far from zero and its WER is about 100 % — nearly every word
-//   has
-//   a wrong letter, and insertions count. On the LibriVox readings (human voices, another microphone, another pace)
-//   it
-//   is no better, and the 8 kHz kal clip lost everything above 4 kHz, which its 16 kHz training audio always had.
-//   What it
-//   lacks is what wav2vec2-base-960h got from self-supervised pretraining on LibriSpeech's 960 hours before its CTC
-//   fine-tuning: convolutions that already hear. Without that, a from-scratch model needs many more steps than this
-//   machine gave it (`tools/train-small-speech.sh --minutes M` trains longer).
+//   leaving it, so its CER on flite sentences it never heard is far from zero and its WER is about 100 % — nearly
+//   every word has a wrong letter, and insertions count. On the LibriVox readings (human voices, another microphone,
+//   another pace) it is no better, and the 8 kHz kal clip lost everything above 4 kHz, which its 16 kHz training
+//   audio always had. What it lacks is what wav2vec2-base-960h got from self-supervised pretraining on LibriSpeech's
+//   960 hours before its CTC fine-tuning: convolutions that already hear. Without that, a from-scratch model needs
+//   many more steps than this machine gave it (`tools/train-small-speech.sh --minutes M` trains longer).
 //
 // Beam search without a language model seldom changes the output of a well-trained CTC model: its frame distributions
-// are peaked, so one path dominates (the line under the first table counts how often it did here). The small
-// model's distributions are flatter, so beam search often settles on another spelling — in the table, not a better
-// one.
+// are peaked, so one path dominates (the line under the first table counts how often it did here). The small model's
+// distributions are flatter, so beam search often settles on another spelling — in the table, not a better one.
 //
 // ## Long recordings
 //
 // Attention compares every frame with every other, so memory grows with the square of the length. HF's pipeline
-// splits
-// long audio into windows (`chunk_length_s`) that overlap by a stride on each side; each window is transcribed alone
-// and
-// the frames of the overlaps are dropped, so every kept frame saw context on both sides. Here all six clips joined
-// into
-// one recording, in 4 s windows with 1 s strides:
+// splits long audio into windows (`chunk_length_s`) that overlap by a stride on each side; each window is transcribed
+// alone and the frames of the overlaps are dropped, so every kept frame saw context on both sides. Here all six clips
+// joined into one recording, in 4 s windows with 1 s strides:
 
 // Cell 24
 var joined = transcripts.Keys.Select(f => recognizer.Prepare(WavFile.Read(Path.Combine(speechFolder, f))).Channels[0]).SelectMany(s => s).ToArray();
@@ -351,8 +328,7 @@ longTranscript.Text.Display();
 // ## The CTC loss: where fine-tuning starts
 //
 // Training uses the same idea backwards: the **CTC loss** sums the probability of every frame path that collapses to
-// the
-// reference text, and its gradient pushes the model toward them. TorchSharp has it as `nn.functional.ctc_loss`.
+// the reference text, and its gradient pushes the model toward them. TorchSharp has it as `nn.functional.ctc_loss`.
 // Fine-tuning the output layer on this one clip (the rest frozen) for a few Adam steps — a toy, but the loop is the
 // one a real fine-tuning run uses, with a dataset instead of one clip:
 
@@ -379,12 +355,10 @@ Console.WriteLine($"{targets.shape[1]} target symbols over {inputValues.shape[1]
                   string.Join(" → ", losses.Select(l => l.ToString("F3"))));
 
 // The loss is −log of the probability of all alignments of the reference, divided by its length. It falls step by
-// step;
-// on a real dataset the same loop, run over many clips and usually over the whole network at a small learning rate,
-// is how wav2vec2-base-960h was fine-tuned from self-supervised pre-training; run over the whole network from
+// step; on a real dataset the same loop, run over many clips and usually over the whole network at a small learning
+// rate, is how wav2vec2-base-960h was fine-tuned from self-supervised pre-training; run over the whole network from
 // random weights, on thousands of synthesised clips, it is how `tools/train-small-speech.sh` trained the small model.
-// (The model object is now
-// slightly changed by these steps; reload it to get the original back.)
+// (The model object is now slightly changed by these steps; reload it to get the original back.)
 //
 // ## Exercises
 //
@@ -411,26 +385,20 @@ Console.WriteLine($"{targets.shape[1]} target symbols over {inputValues.shape[1]
 //    `var slaney = melSpectrogram with { Scale = MelScale.Slaney, SlaneyNormalization = true };`, then the same
 //    `ToDecibels` and heatmap, with `MelScale.Slaney` in the band labels too (they are computed from the scale). The
 //    Slaney scale is linear below 1 kHz and logarithmic above, so the band centres move; the normalisation divides
-//    each
-//    triangular filter by half its width in hertz, so the wide high bands no longer collect more energy than the
-//    narrow
-//    low ones: the upper part of the picture gets darker relative to the lower.
+//    each triangular filter by half its width in hertz, so the wide high bands no longer collect more energy than the
+//    narrow low ones: the upper part of the picture gets darker relative to the lower.
 //    </details>
 // 3. Fine-tune on two clips at once: a padded batch from `FeatureExtractor.Prepare([clipA, clipB])` with its
-//    attention
-//    mask, target lengths per row, and `ctc_loss` over the batch. Why must the input lengths come from the mask?
+//    attention mask, target lengths per row, and `ctc_loss` over the batch. Why must the input lengths come from the
+//    mask?
 //    <details><summary>Hint</summary>
 //
 //    `var (values, mask) = recognizer.FeatureExtractor.Prepare([clipA, clipB]);` (both at 16 kHz: pass them through
 //    `recognizer.Prepare`), `model.Forward(values, mask).log_softmax(-1).transpose(0, 1)`, targets padded into one
-//    int64
-//    [2, longest] tensor with a `targetLengths` tensor per row, and input lengths from the mask:
-//    `model.FrameMask(mask,
-//    logProbs.shape[0]).sum(1)`. The shorter clip's last frames are outputs for zero padding, not speech. With the
-//    full
-//    frame count CTC would align that clip's text over the padding frames too, so its loss and gradient would depend
-//    on
-//    how much padding the batch happened to need, not on the clip alone.
+//    int64 [2, longest] tensor with a `targetLengths` tensor per row, and input lengths from the mask:
+//    `model.FrameMask(mask, logProbs.shape[0]).sum(1)`. The shorter clip's last frames are outputs for zero padding,
+//    not speech. With the full frame count CTC would align that clip's text over the padding frames too, so its loss
+//    and gradient would depend on how much padding the batch happened to need, not on the clip alone.
 //    </details>
 // 4. Vary the window of the long-recording cell: 2 s with 0.5 s strides, 8 s with 2 s. Where do errors appear, and
 //    why near window edges?
@@ -439,11 +407,9 @@ Console.WriteLine($"{targets.shape[1]} target symbols over {inputValues.shape[1]
 //    `recognizer.TranscribeLong(recording, chunkSeconds: 2, strideSeconds: 0.5)` and `(…, 8, 2)`, and the WER of each
 //    against the joined transcripts. A frame near a window's edge sees context on one side only (the positional
 //    convolution and the attention stop there), and a word cut by the edge is heard in part; the strides exist so
-//    that
-//    those frames are dropped. With 2 s windows only 1 s per window is kept, so many more frames sit close to an
-//    edge.
-//    Compare the transcripts word by word to find where the errors sit. With the small offline model, look at the
-//    flite clips of the recording: its LibriVox transcripts are wrong in every window size.
+//    that those frames are dropped. With 2 s windows only 1 s per window is kept, so many more frames sit close to an
+//    edge. Compare the transcripts word by word to find where the errors sit. With the small offline model, look at
+//    the flite clips of the recording: its LibriVox transcripts are wrong in every window size.
 //    </details>
 //
 // ## Playground
@@ -452,6 +418,5 @@ Console.WriteLine($"{targets.shape[1]} target symbols over {inputValues.shape[1]
 // Your experiments here: recognizer, model, clip, logits, transcript, transcripts and speechFolder are defined.
 recognizer.Transcribe(WavFile.Read(Path.Combine(speechFolder, "flite-slt-weather.wav"))).Display();
 
-// ---
-// **Previous:** [11 · Fine-tuning GPT-2: full and LoRA](11-fine-tuning-gpt2.ipynb) · **Next:** [14 · Deployment and
-// serving](14-deployment-and-serving.ipynb) · [Chapter list](../README.md#chapters)
+// --- **Previous:** [11 · Fine-tuning GPT-2: full and LoRA](11-fine-tuning-gpt2.ipynb) · **Next:** [14 · Deployment
+// and serving](14-deployment-and-serving.ipynb) · [Chapter list](../README.md#chapters)

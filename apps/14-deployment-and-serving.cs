@@ -124,11 +124,9 @@ Console.WriteLine($"{classifier.Options}: test accuracy {testAccuracy:P1} after 
 // (the format Hugging Face uses: a JSON header, then raw little-endian tensors — it cannot run code). `manifest.json`
 // holds what the weights alone do not say: how to rebuild the network, which 30 columns a request must send in which
 // order, the scaler, the label of each output, the versions that wrote it, the SHA-256 of the weights, and a SHA-256
-// of the
-// manifest's own content (`manifestSha256`), so an edited label or scaler is caught like a flipped weight. Each file
-// is
-// written to a temporary name and renamed (atomic), the manifest last: a reader sees a complete package or a checksum
-// mismatch, never a silent mix of old and new.
+// of the manifest's own content (`manifestSha256`), so an edited label or scaler is caught like a flipped weight.
+// Each file is written to a temporary name and renamed (atomic), the manifest last: a reader sees a complete package
+// or a checksum mismatch, never a silent mix of old and new.
 
 // Cell 7
 var packageFolder = Path.Combine(Path.GetTempPath(), "workbook-09-breast-cancer-package");
@@ -152,8 +150,7 @@ Console.WriteLine(shown.ToJsonString(new JsonSerializerOptions { WriteIndented =
 // names = scaler = model inputs; one label per output), hashes the weights and compares with the manifest, compares
 // every tensor name and shape in the weights' header with the architecture *before* allocating anything, builds the
 // network without random initialisation, loads, and switches to eval mode. The loaded classifier must give the same
-// probabilities as the
-// model in memory on the test set. Then the same package with one bit of one weight flipped:
+// probabilities as the model in memory on the test set. Then the same package with one bit of one weight flipped:
 
 // Cell 9
 var loaded = ModelPackage.Load(packageFolder);
@@ -183,19 +180,17 @@ catch (ModelPackageException e) { Console.WriteLine($"refused: {e.Message}"); }
 //
 // - **ONNX export** (`torch.onnx.export`) traces a Python model into an ONNX graph. TorchSharp has no exporter.
 // - **TorchScript** (`torch.jit.trace` / `torch.jit.script`) turns a Python module into a serialised program.
-//   TorchSharp
-//   cannot trace or script a C# module. It *can* load one saved by Python (`torch.jit.load`), and run it — useful
-//   when
-//   the model comes from Python, not when it was written here.
+//   TorchSharp cannot trace or script a C# module. It *can* load one saved by Python (`torch.jit.load`), and run it —
+//   useful when the model comes from Python, not when it was written here.
 //
 // What works, honestly:
 //
 // 1. **safetensors + the same C# model code** (this chapter): the server references the library that defines
 //    `SimpleModel`, so "the graph" is the compiled class, and the weights are data. Versioned together, this is the
 //    simplest path with no conversion step to get wrong.
-// 2. **ONNX via Python**: rebuild the same architecture in PyTorch (a few lines for an MLP), load
-//    `model.safetensors` into it (`safetensors.torch.load_file` — the names match), call `torch.onnx.export`, and
-//    compare outputs on a few rows. The manifest tells you the architecture and the scaler.
+// 2. **ONNX via Python**: rebuild the same architecture in PyTorch (a few lines for an MLP), load `model.safetensors`
+//    into it (`safetensors.torch.load_file` — the names match), call `torch.onnx.export`, and compare outputs on a
+//    few rows. The manifest tells you the architecture and the scaler.
 // 3. **Serving ONNX from .NET**: `Microsoft.ML.OnnxRuntime` runs ONNX models without TorchSharp or libtorch (smaller
 //    deployments, other hardware back-ends). That is the route for models that arrive as ONNX.
 //
@@ -212,8 +207,7 @@ catch (ModelPackageException e) { Console.WriteLine($"refused: {e.Message}"); }
 // | `GET /metrics` | request counts by endpoint and status, latency quantiles, batch counters — Prometheus text format |
 //
 // Limits are command-line options (`--help` lists them): body size (413), rows per request, concurrent requests with
-// a
-// bounded queue (429 beyond it), deadlines for predict and generate (504; generation also stops when the client
+// a bounded queue (429 beyond it), deadlines for predict and generate (504; generation also stops when the client
 // disconnects), and micro-batching on or off. On SIGTERM it stops accepting connections, finishes the requests in
 // flight, answers 503 to any request that still arrives, drains the batcher and exits.
 //
@@ -277,8 +271,8 @@ await ShowProblem(JsonSerializer.Serialize(new { features = testRows[0].Append(1
 //
 // With `"stream": true` the server answers `text/event-stream`: one `token` event per piece of text as soon as it is
 // generated, then a `done` event with the whole completion. `ServerSentEventReader` yields each event as it arrives,
-// so
-// the text below appears piece by piece (sampled with top-p 0.9 and a fixed seed, so every run prints the same text).
+// so the text below appears piece by piece (sampled with top-p 0.9 and a fixed seed, so every run prints the same
+// text).
 
 // Cell 17
 var generateRequest = new HttpRequestMessage(HttpMethod.Post, "/v1/generate")
@@ -305,12 +299,10 @@ await foreach (var e in ServerSentEventReader.ReadAsync(await streamed.Content.R
 //
 // **Micro-batching**: with batching on, one worker runs the model; the rows of every request that arrived while it
 // was busy (up to 64) go through the next forward pass together. It adds no waiting of its own (`--batch-max-wait-ms
-// 0`,
-// the default, like Triton's dynamic batcher): an idle server answers at once, a busy one batches by itself. A
-// forward
-// pass over 16 rows costs little more than over one, so under concurrent load this means fewer, fuller passes. The
-// same load, against a second server started with `--batching off` (every request runs its own pass, on whichever
-// thread serves it):
+// 0`, the default, like Triton's dynamic batcher): an idle server answers at once, a busy one batches by itself. A
+// forward pass over 16 rows costs little more than over one, so under concurrent load this means fewer, fuller
+// passes. The same load, against a second server started with `--batching off` (every request runs its own pass, on
+// whichever thread serves it):
 
 // Cell 19
 Task<LoadTestResult> RunLoad(HttpClient client, string name, int requests = 2000, int concurrency = 16) => LoadGenerator.RunAsync(client,
@@ -379,8 +371,8 @@ loaded.Dispose();
 // ## Exercises
 //
 // 1. Start the server from a terminal (`dotnet serving/Workbook.Serving/bin/Workbook.Serving.dll --model <package>
-//    --urls http://127.0.0.1:5005`)
-//    and call it with `curl`. Send a body larger than `--max-body-bytes`; which status and problem body come back?
+//    --urls http://127.0.0.1:5005`) and call it with `curl`. Send a body larger than `--max-body-bytes`; which status
+//    and problem body come back?
 //    <details><summary>Hint</summary>
 //
 //    Use `packageFolder` from the export cell (`Console.WriteLine(packageFolder)` shows where it is). The quickest
@@ -398,26 +390,20 @@ loaded.Dispose();
 //
 //    `ServiceProcess.StartAsync(serverDll, ["--model", packageFolder, "--max-concurrency", "2", "--max-queue", "0"])`
 //    and `RunLoad` against it. With two permits and no queue, every request that arrives while two are being served
-//    is
-//    answered 429 at once: `result.Failed` and `result.Errors` count them (the exact number depends on timing). An
+//    is answered 429 at once: `result.Failed` and `result.Errors` count them (the exact number depends on timing). An
 //    unbounded queue accepts work it cannot finish in time: latency grows without limit, clients time out while the
 //    server still computes their answers, and memory grows. A fast 429 costs almost nothing and tells the client (or
-//    a
-//    load balancer) to retry later or elsewhere.
+//    a load balancer) to retry later or elsewhere.
 //    </details>
 // 3. Start the batching server with `--batch-max-wait-ms 2`, then 20, and run the load test again. What happens to
-//    p50, to rows per batch, and to
-//    throughput? Where is the sweet spot on your machine?
+//    p50, to rows per batch, and to throughput? Where is the sweet spot on your machine?
 //    <details><summary>Hint</summary>
 //
 //    Start the server with `"--batch-max-wait-ms", "2"` (then `"20"`), run `RunLoad`, and read p50, throughput and
 //    `workbook_predict_batched_rows_total / workbook_predict_batches_total` from `/metrics` as the metrics cell does.
-//    A
-//    batch runs when 64 rows wait or when the wait has passed since its first row, and 16 closed-loop workers can
-//    never
-//    supply 64 one-row requests: each pass waits the whole time. So expect rows per batch near 16, p50 of at least
-//    about
-//    the wait, and throughput of at most about 16 requests per wait (800 per second at 20 ms).
+//    A batch runs when 64 rows wait or when the wait has passed since its first row, and 16 closed-loop workers can
+//    never supply 64 one-row requests: each pass waits the whole time. So expect rows per batch near 16, p50 of at
+//    least about the wait, and throughput of at most about 16 requests per wait (800 per second at 20 ms).
 //    </details>
 // 4. Export the package, then change one number of `featureScaling.mean` in `manifest.json` by hand. Does the package
 //    still load? Should it — what does the manifest's own checksum protect, and what can it not protect against?
@@ -425,30 +411,23 @@ loaded.Dispose();
 //
 //    Edit the number with any text editor, then call `ModelPackage.Load(packageFolder)`. It is refused, naming
 //    `manifest.json`: besides the weights' length and SHA-256, the manifest carries `manifestSha256`, a hash of all
-//    its
-//    other fields (`ModelPackageManifest.ContentSha256`: the record serialised canonically without that field), and
-//    `ModelPackage.ReadManifest` recomputes it. Without it the consistency checks (counts of names, scaler entries,
-//    inputs and labels) would still agree and every prediction would shift one feature silently; read `ContentSha256`
-//    and `ReadManifest`
-//    for how the library does it. What a hash
-//    inside the file cannot stop is a deliberate edit that recomputes it: against that only a signature helps, made
-//    with
-//    a key the editor does not have.
+//    its other fields (`ModelPackageManifest.ContentSha256`: the record serialised canonically without that field),
+//    and `ModelPackage.ReadManifest` recomputes it. Without it the consistency checks (counts of names, scaler
+//    entries, inputs and labels) would still agree and every prediction would shift one feature silently; read
+//    `ContentSha256` and `ReadManifest` for how the library does it. What a hash inside the file cannot stop is a
+//    deliberate edit that recomputes it: against that only a signature helps, made with a key the editor does not
+//    have.
 //    </details>
 // 5. Rebuild the classifier in PyTorch, load `model.safetensors` into it with `safetensors.torch.load_file`, export
-//    it
-//    with `torch.onnx.export`, and compare its probabilities with the server's on the test rows.
+//    it with `torch.onnx.export`, and compare its probabilities with the server's on the test rows.
 //    <details><summary>Hint</summary>
 //
 //    The names in `model.safetensors` are `layers.fc1.weight` [32, 30], `layers.fc1.bias`, `layers.out.weight` [2,
-//    32]
-//    and `layers.out.bias`, so `nn.Sequential(OrderedDict(fc1=nn.Linear(30, 32), act1=nn.ReLU(),
-//    drop1=nn.Dropout(0.1),
-//    out=nn.Linear(32, 2)))` inside a module attribute called `layers` loads with `load_state_dict(load_file(...))`.
-//    Call `eval()`, apply the manifest's scaler ((x − mean) / scale) before the model and a softmax after it, then
-//    `torch.onnx.export(model, torch.zeros(1, 30), "model.onnx")`. Compare with the server's probabilities on the
-//    test
-//    rows: expect agreement to float32 rounding (about 10⁻⁶).
+//    32] and `layers.out.bias`, so `nn.Sequential(OrderedDict(fc1=nn.Linear(30, 32), act1=nn.ReLU(),
+//    drop1=nn.Dropout(0.1), out=nn.Linear(32, 2)))` inside a module attribute called `layers` loads with
+//    `load_state_dict(load_file(...))`. Call `eval()`, apply the manifest's scaler ((x − mean) / scale) before the
+//    model and a softmax after it, then `torch.onnx.export(model, torch.zeros(1, 30), "model.onnx")`. Compare with
+//    the server's probabilities on the test rows: expect agreement to float32 rounding (about 10⁻⁶).
 //    </details>
 //
 // ## Playground
@@ -457,6 +436,5 @@ loaded.Dispose();
 // Your experiments here: packageFolder, loaded (disposed above: reload with ModelPackage.Load), testRows, serverDll and gpt2Folder are defined.
 ModelPackage.ReadManifest(packageFolder).Versions.Display();
 
-// ---
-// **Previous:** [13 · wav2vec2 speech recognition](13-wav2vec2-speech-recognition.ipynb) · **Next:** [15 · Model
+// --- **Previous:** [13 · wav2vec2 speech recognition](13-wav2vec2-speech-recognition.ipynb) · **Next:** [15 · Model
 // compression](15-model-compression.ipynb) · [Chapter list](../README.md#chapters)

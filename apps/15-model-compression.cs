@@ -46,18 +46,15 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 //
 // Each line hides a mistake, and this chapter fixes all of them (they are listed, with the fixes, at the end of each
 // section). It does both compressions in C# with `lib/Compression` on scikit-learn's handwritten digits (1 797 images
-// of 8 × 8 pixels) and on GPT-2,
-// and measures what each one buys — in bytes on disk, milliseconds and accuracy.
+// of 8 × 8 pixels) and on GPT-2, and measures what each one buys — in bytes on disk, milliseconds and accuracy.
 //
 // **What you will learn**
 // - magnitude pruning, unstructured (single weights) and structured (whole neurons), with masks that keep pruned
-//   weights
-//   at exactly zero through fine-tuning; the accuracy-vs-sparsity curve with and without fine-tuning;
+//   weights at exactly zero through fine-tuning; the accuracy-vs-sparsity curve with and without fine-tuning;
 // - why zeroed weights make a model neither smaller nor faster, and removing neurons does both;
 // - dynamic int8 quantization with one scale per output channel: the error bound it guarantees, what actually runs in
 //   int8 in TorchSharp (nothing) and what that costs; size on disk, latency and accuracy in one table, for a
-//   classifier
-//   and for GPT-2;
+//   classifier and for GPT-2;
 // - what int8 could and could not do for chapter 13's wav2vec2 real-time factor.
 //
 // The third classic compression, knowledge distillation — a small model trained to imitate a large one — is chapter
@@ -124,17 +121,14 @@ Console.WriteLine($"{shape}: {baseline.parameters().Sum(p => p.numel()):N0} para
 // ## (a) Pruning
 //
 // **Unstructured magnitude pruning** sets the weights with the smallest |w| to zero — per layer (each matrix loses
-// the
-// same fraction) or globally (one threshold over all matrices, so layers with many small weights lose more).
+// the same fraction) or globally (one threshold over all matrices, so layers with many small weights lose more).
 // `MagnitudePruning.Unstructured` returns a `PruningMasks`: one 0/1 mask per pruned matrix. Fine-tuning afterwards
-// lets
-// the remaining weights compensate, but an optimizer does not know about the zeros: Adam's running averages of past
-// gradients, and weight decay, would move pruned weights off zero at the very first step. `masks.AttachTo(trainer)`
-// hooks the masks into the `Trainer`'s per-step callbacks — gradients of pruned weights are zeroed after
-// `backward()`,
-// and the masks are re-applied after every `optimizer.step()` — so pruned weights stay *exactly* zero (the unit tests
-// check this through several steps of Adam with weight decay, and show that without the masks over a thousand pruned
-// weights come back).
+// lets the remaining weights compensate, but an optimizer does not know about the zeros: Adam's running averages of
+// past gradients, and weight decay, would move pruned weights off zero at the very first step.
+// `masks.AttachTo(trainer)` hooks the masks into the `Trainer`'s per-step callbacks — gradients of pruned weights are
+// zeroed after `backward()`, and the masks are re-applied after every `optimizer.step()` — so pruned weights stay
+// *exactly* zero (the unit tests check this through several steps of Adam with weight decay, and show that without
+// the masks over a thousand pruned weights come back).
 //
 // **Structured pruning by neuron** removes whole hidden units: those whose incoming weight rows have the smallest L2
 // norm. `NeuronPruning.Prune` does it with masks (the unit's row and bias, and the next layer's input column, zeroed)
@@ -142,9 +136,8 @@ Console.WriteLine($"{shape}: {baseline.parameters().Sum(p => p.numel()):N0} para
 // those units, computing the same outputs.
 //
 // Both are swept below, each with and without 3 epochs of masked fine-tuning. The x axis is the fraction of all
-// weight
-// matrix entries that are zero, measured with `SparsityReport` (removing half of the neurons of both hidden layers
-// zeroes 3/4 of the middle matrix, so structured pruning reaches a higher sparsity than its neuron fraction).
+// weight matrix entries that are zero, measured with `SparsityReport` (removing half of the neurons of both hidden
+// layers zeroes 3/4 of the middle matrix, so structured pruning reaches a higher sparsity than its neuron fraction).
 
 // Cell 7
 double[] fractions = [0.5, 0.8, 0.9, 0.95, 0.98];
@@ -176,15 +169,12 @@ Chart.Combine(curves.Select(c => Chart.Line<double, double, string>(x: c.Value.S
      .Titled("Accuracy vs sparsity from 80 % zeros up (lower sparsities are printed above), digits 64 → 256 → 256 → 10").Display();
 
 // How to read it (the printed lines give this run's exact points): without fine-tuning, unstructured pruning is
-// nearly free
-// at 50 % sparsity, costs a few points at 80 % and collapses beyond 90 %; removing whole neurons costs more at the
-// same
-// sparsity, because a neuron carries more than the smallest single weights do. Three epochs of masked fine-tuning
-// recover most of the loss in both cases — with 80–90 % of the weights gone the fine-tuned model is within a couple
-// of
-// points of the baseline — until so little is left (95–98 %) that no training can compensate. Where each curve bends
-// depends on the network's size relative to the problem: a network
-// just large enough for its task has far less to give.
+// nearly free at 50 % sparsity, costs a few points at 80 % and collapses beyond 90 %; removing whole neurons costs
+// more at the same sparsity, because a neuron carries more than the smallest single weights do. Three epochs of
+// masked fine-tuning recover most of the loss in both cases — with 80–90 % of the weights gone the fine-tuned model
+// is within a couple of points of the baseline — until so little is left (95–98 %) that no training can compensate.
+// Where each curve bends depends on the network's size relative to the problem: a network just large enough for its
+// task has far less to give.
 //
 // Where the zeros go — per layer, after pruning 90 % of the weights globally vs per layer:
 
@@ -201,27 +191,22 @@ Console.WriteLine($"accuracy without fine-tuning: global {Accuracy(globalModel):
 // first layer and of the small output layer, whose weights each matter more — usually the better trade.
 //
 // **The classic snippet's pruning mistakes.** `prune.l1_unstructured` does not remove anything: it renames `weight`
-// to
-// `weight_orig`, adds a `weight_mask` buffer and recomputes `weight = weight_orig * weight_mask` in a forward
-// pre-hook.
-// Saved as above, `pruned.pt` holds both tensors — it is about *twice* the size of the original.
-// `prune.remove(module,
-// "weight")` makes the pruning permanent, and then the file is exactly as large as the original: zeros are stored as
-// four bytes like any other float, and a dense matrix product multiplies them like any other number. Masks are a
-// training device; a smaller or faster model needs the zeros *removed* (neurons, channels, heads) or a sparse format
-// with a sparse kernel — the table in the next section shows both. (And the snippet prunes the output layer by the
-// same 90 % as the rest, which a global threshold would not.)
+// to `weight_orig`, adds a `weight_mask` buffer and recomputes `weight = weight_orig * weight_mask` in a forward
+// pre-hook. Saved as above, `pruned.pt` holds both tensors — it is about *twice* the size of the original.
+// `prune.remove(module, "weight")` makes the pruning permanent, and then the file is exactly as large as the
+// original: zeros are stored as four bytes like any other float, and a dense matrix product multiplies them like any
+// other number. Masks are a training device; a smaller or faster model needs the zeros *removed* (neurons, channels,
+// heads) or a sparse format with a sparse kernel — the table in the next section shows both. (And the snippet prunes
+// the output layer by the same 90 % as the rest, which a global threshold would not.)
 //
 // ## (b) Dynamic int8 quantization
 //
 // Each weight matrix is stored as int8 with **one float32 scale per output channel** (row of a `Linear` weight):
 // scale = max|w| / 127 and q = round(w / scale) in −127…127, so every weight is off by at most half a step (scale /
-// 2),
-// the largest weight of each row is exact, zero is exact, and a row with a few large weights does not ruin the
+// 2), the largest weight of each row is exact, zero is exact, and a row with a few large weights does not ruin the
 // precision of the others (as one scale per matrix would). Activations stay float32 — "dynamic" quantization in
-// PyTorch
-// quantizes them per batch at run time and multiplies in int8 with fbgemm; here is what TorchSharp 0.107 offers for
-// that:
+// PyTorch quantizes them per batch at run time and multiplies in int8 with fbgemm; here is what TorchSharp 0.107
+// offers for that:
 
 // Cell 11
 var fc1 = (TorchSharp.Modules.Linear)baseline.Layers.named_children().First(c => c.name == "fc1").module;
@@ -247,17 +232,14 @@ Console.WriteLine($"256 × 256 product: int32 {intMs:F2} ms, float32 {floatMs:F3
 
 // So the honest design here is **int8 storage, float32 compute**: `QuantizedLinear` keeps `weight_int8` and
 // `weight_scale` and, at each call, widens the int8 weight to float32 and computes y = (x · qᵀ) ⊙ s + b — the scales
-// are
-// applied to the outputs, never to the weight, so no float32 copy of the weight is kept. The error bound follows:
+// are applied to the outputs, never to the weight, so no float32 copy of the weight is kept. The error bound follows:
 // |y − ŷ| ≤ ‖x‖₁ · s / 2 per output (a unit test checks it). `DynamicQuantization.QuantizeLinearLayers` swaps every
 // `Linear` of a model in place (and puts the model in eval mode); `QuantizedCheckpoint` writes int8 tensors (`I8`)
-// and
-// float32 scales into one safetensors file.
+// and float32 scales into one safetensors file.
 //
 // One table for everything compressed so far: each variant saved to a real file, its size read back from the disk,
 // latency measured here (median of 30 calls; batch 1, then the 450 test digits repeated to 1 024 rows), accuracy on
-// the
-// test digits.
+// the test digits.
 
 // Cell 13
 var folder = Path.Combine(Path.GetTempPath(), "workbook-10-compression");
@@ -303,26 +285,21 @@ Console.WriteLine($"this run: int8 takes {Times(int8Row.MillisecondsBatch1 / flo
 // How to read it (the numbers are this run's; the line under the table gives its latency ratios):
 //
 // - **Size.** int8 stores a weight in one byte instead of four; biases and the per-channel scales stay float32, so
-//   the
-//   file is a little less than 4× smaller. The masked model's file is exactly the baseline's size — 90 % zeros cost
-//   the
-//   same four bytes each. Removing neurons shrinks the file by the parameters actually gone, and combines with int8.
+//   the file is a little less than 4× smaller. The masked model's file is exactly the baseline's size — 90 % zeros
+//   cost the same four bytes each. Removing neurons shrinks the file by the parameters actually gone, and combines
+//   with int8.
 // - **Accuracy.** int8 weights change the accuracy by at most a digit or two of the 450 here, usually not at all (one
 //   digit is 0.22 points); the unit test of the table asserts a drop of at most one point on another model.
 // - **Latency.** The masked model does the same dense products as the baseline, so any difference between the two is
 //   timing noise. The shrunk model does less arithmetic. The int8 model cannot be faster here, by construction: each
 //   call widens the int8 weights to float32 before the same float32 product. At the large batch that extra pass is
 //   small next to the product; at batch 1 arithmetic is negligible and time is TorchSharp's per-operation overhead,
-//   and
-//   an int8 layer runs three operations (widen, product, scale-and-add-bias) where `Linear` runs one — which weighs
-//   most
-//   at batch 1. Real int8 speed needs an int8 GEMM (fbgemm,
-//   oneDNN, VNNI/AMX instructions), which TorchSharp does not expose; what int8 gives here is a 4× smaller file and a
-//   4× smaller weight in memory.
+//   and an int8 layer runs three operations (widen, product, scale-and-add-bias) where `Linear` runs one — which
+//   weighs most at batch 1. Real int8 speed needs an int8 GEMM (fbgemm, oneDNN, VNNI/AMX instructions), which
+//   TorchSharp does not expose; what int8 gives here is a 4× smaller file and a 4× smaller weight in memory.
 //
 // The file round-trips: a fresh model of the same shape, quantized, then loaded from the file, computes the same
-// logits
-// bit for bit.
+// logits bit for bit.
 
 // Cell 15
 var reloaded = new SimpleModel(shape);
@@ -349,10 +326,8 @@ using (torch.no_grad())
 // says so and uses the small GPT the workbook ships (`data/models/kjv-gpt`, trained on the King James Bible), so the
 // logits and continuations compared are a trained model's, at a smaller size and with its own vocabulary. The
 // quantized layers are the attention (`c_attn`, `c_proj`) and MLP (`c_fc`, `c_proj`) projections of every block,
-// GPT-2's
-// `Conv1D` layers (weights [in, out], so the scales are per column). The token embedding stays float32: it is a
-// lookup
-// table and, tied, also the output head, where quantization error would reach every logit directly.
+// GPT-2's `Conv1D` layers (weights [in, out], so the scales are per column). The token embedding stays float32: it is
+// a lookup table and, tied, also the output head, where quantization error would reach every logit directly.
 
 // Cell 17
 var hub = new HubClient(new HubOptions { ConnectTimeout = TimeSpan.FromSeconds(5), RequestTimeout = TimeSpan.FromSeconds(5) });
@@ -391,12 +366,13 @@ double MsPerToken(Gpt2LMHeadModel model)
     var options = GenerationOptions.Greedy(32) with { StopAtEos = false };
     return LatencyMeasurement.MedianMilliseconds(() => generator.Generate(prompts[0], options), repeats: 5, warmup: 1) / 32;
 }
-var (floatMs, int8Ms) = (MsPerToken(gptFloat), MsPerToken(gptInt8));
-(floatMs, int8Ms) = (Math.Min(floatMs, MsPerToken(gptFloat)), Math.Min(int8Ms, MsPerToken(gptInt8)));
+// Renamed from here on: floatMs → floatMs_18 (the notebook declares it again; one C# file cannot)
+var (floatMs_18, int8Ms) = (MsPerToken(gptFloat), MsPerToken(gptInt8));
+(floatMs_18, int8Ms) = (Math.Min(floatMs_18, MsPerToken(gptFloat)), Math.Min(int8Ms, MsPerToken(gptInt8)));
 long Bytes(string path) => new FileInfo(path).Length;
 new Table(["GPT-2", "file (bytes)", "× smaller", "ms per token (decode, batch 1)", "max |Δ logit| (of range)", "same top-1 (4×64 positions)", "same greedy tokens"],
 [
-    ["float32", $"{Bytes(gptFloatPath):N0}", "1.00", $"{floatMs:F2}", "—", "—", "—"],
+    ["float32", $"{Bytes(gptFloatPath):N0}", "1.00", $"{floatMs_18:F2}", "—", "—", "—"],
     ["int8 projections, float32 embedding/head", $"{Bytes(gptInt8Path):N0}", $"{(double)Bytes(gptFloatPath) / Bytes(gptInt8Path):F2}", $"{int8Ms:F2}",
      $"{logitComparison.MaxAbsoluteDifference:F4} ({logitComparison.MaxAbsoluteDifference / logitComparison.ReferenceRange:P2})",
      $"{logitComparison.Top1Agreement:P1}", $"{sameTokens} of {totalTokens}"],
@@ -418,22 +394,18 @@ Console.WriteLine($"GPT-2 124M: {allValues:N0} values, {projectionValues:N0} ({(
 Console.WriteLine($"float32 {floatMB:F0} MB → int8 projections {int8MB:F0} MB ({floatMB / int8MB:F2}× smaller); with the tied embedding/head int8 too: {headTooMB:F0} MB ({floatMB / headTooMB:F2}×).");
 
 // Decode speed: one token of GPT-2 reads every weight once, so on a CPU it is bound by memory bandwidth, not
-// arithmetic
-// (chapter 10 and the README: ≈ 15 GB/s here). int8 weights read 4× fewer bytes — *if* the product consumed them
-// directly. Here each call first widens them to float32 (an extra pass that writes and re-reads a float32 copy of
-// every
-// projection, every token), so the int8 model decodes no faster and usually slower. On a busy shared machine a single
-// run of this cell can move either column by tens of percent.
-// With a real int8 kernel the block
-// projections would read 4× fewer bytes, and the float32 embedding/head (38.6 M values for the 124M model, read at
-// every step) would then be most of the traffic — the reason production int8 GPT-2 builds quantize the head too.
+// arithmetic (chapter 10 and the README: ≈ 15 GB/s here). int8 weights read 4× fewer bytes — *if* the product
+// consumed them directly. Here each call first widens them to float32 (an extra pass that writes and re-reads a
+// float32 copy of every projection, every token), so the int8 model decodes no faster and usually slower. On a busy
+// shared machine a single run of this cell can move either column by tens of percent. With a real int8 kernel the
+// block projections would read 4× fewer bytes, and the float32 embedding/head (38.6 M values for the 124M model, read
+// at every step) would then be most of the traffic — the reason production int8 GPT-2 builds quantize the head too.
 //
 // ### And wav2vec2's real-time factor?
 //
 // Chapter 13's wav2vec2-base transcribes 10 s of audio in 1.18 s on this 2-core machine (real-time factor 0.118,
-// README);
-// the target was 0.1. One second of audio costs about 14.6 GFLOP. Where they go, from the architecture (kernels,
-// strides, widths in the README's wav2vec2 section; 49 frames per second):
+// README); the target was 0.1. One second of audio costs about 14.6 GFLOP. Where they go, from the architecture
+// (kernels, strides, widths in the README's wav2vec2 section; 49 frames per second):
 
 // Cell 22
 // Feature encoder: 7 convolutions, 512 channels; output frames per second of 16 kHz audio after each stride.
@@ -466,63 +438,50 @@ var (ffnFloatMs, ffnInt8Ms) = (LayerMs(ffn), LayerMs(ffnInt8));
 Console.WriteLine($"768 → 3072 on 49 frames: float32 {ffnFloatMs:F3} ms, int8-stored {ffnInt8Ms:F3} ms ({ffnInt8Ms / ffnFloatMs:F2}× the float32 time)");
 
 // So: the linear layers are about 60 % of the arithmetic (this count gives 13.8 GFLOP against the README's 14.6,
-// which
-// counts a few more small terms; the split is the point). Dynamic int8 quantization touches only the layers it has
-// int8
-// kernels for — `Linear` here, and in PyTorch's `quantize_dynamic` also the recurrent `LSTM`/`GRU` cells by default —
-// so the convolutional feature encoder, about a third of the work, stays float32.
-// With an int8 GEMM twice as fast as float32 on the linear layers (typical for VNNI CPUs) Amdahl's law gives a
-// real-time factor of about 0.08 instead of 0.118 — under the 0.1 target — and about 0.065 at 4×, the bound with the
-// convolutions untouched; quantizing those too (static quantization, with calibration data) would be the next step.
-// That assumes the time scales with the FLOP counts; the int8 kernels also need the activations quantized per call,
-// which eats into the gain at 49 frames per second of audio. This library's int8 path cannot deliver any of
-// that: it widens the int8 weights to float32 before the same float32 product, so per layer it does strictly more
-// work
-// than float32 (the line above times one layer; on a busy machine a single timing can land either way), because
-// TorchSharp exposes no int8 matrix product. On this machine the honest routes to RTF ≤ 0.1 are more cores, a runtime
-// with int8 kernels (ONNX Runtime
-// with its dynamic quantization, for instance), or bf16/int8 hardware. The real wav2vec2 is not run here (no weights
-// on
-// this machine); the numbers are the chapter 13 measurement and arithmetic.
+// which counts a few more small terms; the split is the point). Dynamic int8 quantization touches only the layers it
+// has int8 kernels for — `Linear` here, and in PyTorch's `quantize_dynamic` also the recurrent `LSTM`/`GRU` cells by
+// default — so the convolutional feature encoder, about a third of the work, stays float32. With an int8 GEMM twice
+// as fast as float32 on the linear layers (typical for VNNI CPUs) Amdahl's law gives a real-time factor of about 0.08
+// instead of 0.118 — under the 0.1 target — and about 0.065 at 4×, the bound with the convolutions untouched;
+// quantizing those too (static quantization, with calibration data) would be the next step. That assumes the time
+// scales with the FLOP counts; the int8 kernels also need the activations quantized per call, which eats into the
+// gain at 49 frames per second of audio. This library's int8 path cannot deliver any of that: it widens the int8
+// weights to float32 before the same float32 product, so per layer it does strictly more work than float32 (the line
+// above times one layer; on a busy machine a single timing can land either way), because TorchSharp exposes no int8
+// matrix product. On this machine the honest routes to RTF ≤ 0.1 are more cores, a runtime with int8 kernels (ONNX
+// Runtime with its dynamic quantization, for instance), or bf16/int8 hardware. The real wav2vec2 is not run here (no
+// weights on this machine); the numbers are the chapter 13 measurement and arithmetic.
 
 // ## Exercises
 //
 // 1. Prune 90 % of the weights per layer instead of globally and fine-tune both. Which recovers better, and which
-//    layer
-//    suffers most? (`SparsityReport` per layer tells.)
+//    layer suffers most? (`SparsityReport` per layer tells.)
 //    <details><summary>Hint</summary>
 //
 //    `MagnitudePruning.Unstructured(Copy(baseline), 0.9, PruningScope.PerLayer)`, then
-//    `masks.AttachTo(NewTrainer(model,
-//    3))` and `Fit(x, y)` as in the sweep. Per layer takes 90 % of the small output layer too, whose 2 560 weights
-//    each
-//    carry more than one of the middle matrix's 65 536; expect it to recover less.
+//    `masks.AttachTo(NewTrainer(model, 3))` and `Fit(x, y)` as in the sweep. Per layer takes 90 % of the small output
+//    layer too, whose 2 560 weights each carry more than one of the middle matrix's 65 536; expect it to recover
+//    less.
 //    </details>
 // 2. Iterative pruning: prune 50 %, fine-tune, prune to 75 %, fine-tune, …, to 95 %. Compare with one-shot pruning to
 //    95 % plus the same total number of fine-tuning epochs.
 //    <details><summary>Hint</summary>
 //
 //    Keep one model; at each step call `MagnitudePruning.Unstructured` with the *cumulative* fraction (the zeros
-//    already
-//    there are the smallest weights, so they stay pruned), attach the new masks to a fresh `NewTrainer(model, 1)` and
-//    fit.
-//    Count epochs so both schedules fine-tune equally long.
+//    already there are the smallest weights, so they stay pruned), attach the new masks to a fresh `NewTrainer(model,
+//    1)` and fit. Count epochs so both schedules fine-tune equally long.
 //    </details>
 // 3. Quantize the baseline with *one* scale per matrix instead of per row (write it with `Int8Quantization` on the
 //    flattened weight). How much larger is the worst-case error, and does accuracy notice?
 //    <details><summary>Hint</summary>
 //
 //    `Int8Quantization.QuantizePerChannel(w.reshape(1, -1), channelAxis: 0, "fc1.weight")` gives one scale for the
-//    whole
-//    matrix; compare `(w - q.Dequantize().reshape(w.shape)).abs().max()` with the per-row result of cell 11. The
-//    bound is
-//    half of the largest scale in both cases, so the question is how much larger the matrix-wide max|w| is than a
-//    typical
-//    row's.
+//    whole matrix; compare `(w - q.Dequantize().reshape(w.shape)).abs().max()` with the per-row result of cell 11.
+//    The bound is half of the largest scale in both cases, so the question is how much larger the matrix-wide max|w|
+//    is than a typical row's.
 //    </details>
 // 4. Add a smaller `SimpleModel` trained from scratch (say 64 → 64 → 10) and its int8 version to the compression
-//    table. Which compression gives the best
-//    accuracy per byte?
+//    table. Which compression gives the best accuracy per byte?
 //    <details><summary>Hint</summary>
 //
 //    Train it with `NewTrainer(small, epochs: 20).Fit(x, y)`, then `compressionRows.Add(Measure("64 → 64 → 10",
@@ -537,6 +496,5 @@ Console.WriteLine($"768 → 3072 on 49 frames: float32 {ffnFloatMs:F3} ms, int8-
 // SaveInt8, gptFloat and gptInt8 are defined.
 CompressionReport.ToTable(compressionRows).Display();
 
-// ---
-// **Previous:** [14 · Deployment and serving](14-deployment-and-serving.ipynb) · **Next:** [16 · Knowledge
+// --- **Previous:** [14 · Deployment and serving](14-deployment-and-serving.ipynb) · **Next:** [16 · Knowledge
 // distillation](16-knowledge-distillation.ipynb) · [Chapter list](../README.md#chapters)

@@ -37,17 +37,14 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 //
 // It hides four mistakes (listed, with the fixes, at the end). Chapter 15 made a model smaller by removing weights or
 // storing them in fewer bits; distillation trains a *different*, smaller model to imitate a large one. This chapter
-// does
-// it in C# with `lib/Compression` on the handwritten digits of chapter 15, and asks the question a user has: does the
-// small model end up better than the same small model trained alone — and when?
+// does it in C# with `lib/Compression` on the handwritten digits of chapter 15, and asks the question a user has:
+// does the small model end up better than the same small model trained alone — and when?
 //
 // **What you will learn**
 // - the distillation loss: temperature T, weight α, why the T² factor is there, and how `Distillation` runs it
-//   through
-//   the ordinary `Trainer`;
+//   through the ordinary `Trainer`;
 // - an honest negative result: with all the labels, distillation does not beat the student trained alone on these
-//   data,
-//   and why;
+//   data, and why;
 // - where it pays — few labels and many unlabelled inputs the teacher can score — and how to measure that without
 //   leaking labels: a teacher trained on data disjoint from the transfer and validation sets, T and α chosen on
 //   validation data, pseudo-labels as the control, the gain against the number of labels;
@@ -69,9 +66,8 @@ var device = Workbook.Notebook.ChapterSetup.Device;   // chosen by the first cel
 // ## The teacher
 //
 // Chapter 15's baseline, retrained with the same recipe: the 1 797 digits as 8 × 8 images scaled to 0–1, a quarter
-// held
-// out for testing (stratified by class), a `SimpleModel` 64 → 256 → 256 → 10 (about 85 000 parameters) trained for 20
-// epochs with Adam in batches of 64.
+// held out for testing (stratified by class), a `SimpleModel` 64 → 256 → 256 → 10 (about 85 000 parameters) trained
+// for 20 epochs with Adam in batches of 64.
 
 // Cell 5
 var digits = Datasets.LoadDigits();
@@ -112,13 +108,11 @@ Console.WriteLine($"{shape}: {baseline.parameters().Sum(p => p.numel()):N0} para
 // loss = α · T² · KL(softmax(teacher / T) ‖ softmax(student / T)) + (1 − α) · CE(student, labels)
 //
 // Dividing logits by a temperature T > 1 flattens both distributions, so the student also learns how the teacher
-// ranks
-// the *wrong* classes ("this 7 looks a bit like a 1") — information the one-hot labels do not carry. The T² keeps the
-// soft term's gradients the same size at every temperature (they shrink as 1/T² otherwise), so α means the same thing
-// whatever T is. `DistillationLoss` computes it (tested against the formula by hand and against PyTorch's `kl_div`);
-// `Distillation` runs it through the ordinary `Trainer`: the frozen teacher's logits are computed once and packed
-// with
-// the labels into the target tensor, so shuffling, batching and validation work unchanged.
+// ranks the *wrong* classes ("this 7 looks a bit like a 1") — information the one-hot labels do not carry. The T²
+// keeps the soft term's gradients the same size at every temperature (they shrink as 1/T² otherwise), so α means the
+// same thing whatever T is. `DistillationLoss` computes it (tested against the formula by hand and against PyTorch's
+// `kl_div`); `Distillation` runs it through the ordinary `Trainer`: the frozen teacher's logits are computed once and
+// packed with the labels into the target tensor, so shuffling, batching and validation work unchanged.
 //
 // The teacher is the model above, 64 → 256 → 256 → 10 (85 000 parameters); the student is 64 → 16 → 10 (1 210
 // parameters), trained alone (cross-entropy) and distilled at three temperatures, each from the same initial weights,
@@ -165,45 +159,34 @@ Console.WriteLine($"this run: the distilled students land {(distilledAccuracies.
 // The line under the table is this run's answer, and a difference of a few test digits either way is within what a
 // different seed would change. Why distillation has little to add here: the 1 347 training labels are clean and the
 // classes well separated, so the teacher's "dark knowledge" (how much a 7 resembles a 1) says little that the labels
-// do
-// not already say; and a 16-unit student cannot reproduce all ten of the teacher's softened logits, so a large α·T²
-// term spends its little capacity imitating the teacher's ranking of wrong classes instead of getting the right one
-// on
-// top. Distillation pays where those conditions fail: noisy or few labels with plenty of unlabelled data the teacher
-// can
-// label (the transfer set), many classes with real similarity structure (ImageNet, language-model vocabularies —
-// DistilBERT, distilgpt2), and students large enough to follow. Treat T and α as hyper-parameters to tune on
-// validation
-// data (chapter 05), with "α = 0" — training alone — always in the grid. The next experiment builds the first of
-// those
-// settings.
+// do not already say; and a 16-unit student cannot reproduce all ten of the teacher's softened logits, so a large
+// α·T² term spends its little capacity imitating the teacher's ranking of wrong classes instead of getting the right
+// one on top. Distillation pays where those conditions fail: noisy or few labels with plenty of unlabelled data the
+// teacher can label (the transfer set), many classes with real similarity structure (ImageNet, language-model
+// vocabularies — DistilBERT, distilgpt2), and students large enough to follow. Treat T and α as hyper-parameters to
+// tune on validation data (chapter 05), with "α = 0" — training alone — always in the grid. The next experiment
+// builds the first of those settings.
 //
 // ### Where distillation pays: few labels, many unlabelled inputs
 //
 // The classic setting: the student's owner has only a **few labelled** examples but plenty of **unlabelled** inputs
-// (the
-// *transfer set*), and a teacher that can score them. There the soft-target term brings something the labels cannot:
-// a
-// target for every input that has no label at all.
+// (the *transfer set*), and a teacher that can score them. There the soft-target term brings something the labels
+// cannot: a target for every input that has no label at all.
 //
 // **The teacher must not have seen the transfer set.** The tempting set-up — the baseline above as teacher — leaks:
-// it
-// was trained on all 1 347 training digits, the "unlabelled" ones included, so its soft targets and top classes on
-// them
-// are nearly their true labels, and a student "with 100 labels" would in fact learn from all of them. A teacher is
-// somebody else's model, trained on somebody else's data. So the training digits are cut into three **disjoint**
-// parts,
-// each stratified by class (`DistillationSplit`; the cell checks that no digit is in two parts, and a unit test
-// checks
-// the split):
+// it was trained on all 1 347 training digits, the "unlabelled" ones included, so its soft targets and top classes on
+// them are nearly their true labels, and a student "with 100 labels" would in fact learn from all of them. A teacher
+// is somebody else's model, trained on somebody else's data. So the training digits are cut into three **disjoint**
+// parts, each stratified by class (`DistillationSplit`; the cell checks that no digit is in two parts, and a unit
+// test checks the split):
 //
 // - **teacher rows** (40 %): the only digits a new teacher, 64 → 256 → 256 → 10, is trained on;
 // - **validation rows** (20 %): they only choose T and α — the test split is used once, at the very end;
 // - **transfer rows** (the other 40 %): 100 of them keep their labels (about 10 per class); the rest are unlabelled.
 //   `Distillation.PartialLabels` sets their label to `DistillationLoss.Unlabelled` (−1): `DistillationLoss` then uses
 //   those rows in the KL term only and averages the cross-entropy over the labelled rows of each batch (what
-//   PyTorch's
-//   `F.cross_entropy(..., ignore_index=-1)` does; the unit tests check the loss and its gradient against PyTorch).
+//   PyTorch's `F.cross_entropy(..., ignore_index=-1)` does; the unit tests check the loss and its gradient against
+//   PyTorch).
 //
 // The student trained alone sees the 100 labelled digits; it gets the same number of optimizer steps as the distilled
 // students (it runs through its 100 digits many more times), the same initial weights, the same Adam and learning
@@ -271,9 +254,8 @@ new Table(["T", "α", "validation accuracy"],
 
 // Now the test split, once: the chosen distilled student against the student alone on its 100 labels — and a third
 // student in between, trained with plain cross-entropy on the teacher's **arg-max** labels for all the transfer
-// digits
-// (its own 100 true labels kept): *pseudo-labelling*, which uses the transfer set but throws away everything in the
-// teacher's output except the top class.
+// digits (its own 100 true labels kept): *pseudo-labelling*, which uses the transfer set but throws away everything
+// in the teacher's output except the top class.
 
 // Cell 11
 var pseudoLabels = torch.where(Distillation.PartialLabels(yFit, hundred).ne(DistillationLoss.Unlabelled), yFit, teacherOnFit.argmax(1));
@@ -294,28 +276,22 @@ Console.WriteLine($"this run: distillation {(distilledTest - aloneTest) * 100:+0
 //
 // - **The teacher's outputs are targets where there are no labels.** With 100 labels the student sees 100 points of a
 //   64-dimensional input space; its 1 210 parameters fit them perfectly and guess in between. The transfer set gives
-//   it
-//   a target on every other transfer digit — the teacher's knowledge about inputs nobody labelled. In the first
+//   it a target on every other transfer digit — the teacher's knowledge about inputs nobody labelled. In the first
 //   experiment every training digit already had its label, so the teacher had nothing to say about an input that the
 //   label did not already say, except how it ranks the wrong classes.
 // - **Soft targets regularise.** A student that must also match the teacher's whole output on every input cannot
 //   memorise its 100 examples; the hard term alone (α = 0) would.
 // - **Softness or transfer set?** The pseudo-label student is the control: it gets the same unlabelled digits but
-//   only
-//   the teacher's top class. When it lands within a digit or two of the distilled student (compare the two in the
-//   line
-//   above), the gain came from having targets on more inputs, not from the ranking of the wrong classes. At T = 1 the
-//   teacher's confident softmax is nearly one-hot, so distillation there is close to pseudo-labelling anyway. With
-//   ten
-//   well-separated classes that ranking carries little; it matters where classes share structure (Hinton et al.'s
-//   speech model, which kept most of its accuracy from soft targets on 3 % of the data; ImageNet; language-model
-//   vocabularies).
+//   only the teacher's top class. When it lands within a digit or two of the distilled student (compare the two in
+//   the line above), the gain came from having targets on more inputs, not from the ranking of the wrong classes. At
+//   T = 1 the teacher's confident softmax is nearly one-hot, so distillation there is close to pseudo-labelling
+//   anyway. With ten well-separated classes that ranking carries little; it matters where classes share structure
+//   (Hinton et al.'s speech model, which kept most of its accuracy from soft targets on 3 % of the data; ImageNet;
+//   language-model vocabularies).
 // - **The teacher caps it.** The teacher is right on only the share of transfer digits printed where the split was
-//   made, and its
-//   mistakes reach the student as confidently as its right answers. A teacher trained on the transfer digits would
-//   look
-//   right on all of them — the leak this split prevents — and the gain would look larger than any real user could
-//   get.
+//   made, and its mistakes reach the student as confidently as its right answers. A teacher trained on the transfer
+//   digits would look right on all of them — the leak this split prevents — and the gain would look larger than any
+//   real user could get.
 //
 // How the gain depends on the number of labels, with the T and α chosen above (no further choice is made, so the test
 // split may be shown):
@@ -359,38 +335,34 @@ Chart.Combine([
 // ## Exercises
 //
 // 1. Which part of the teacher helped the 100-label student: its labels or its dark knowledge? Shrink the transfer
-//    set
-//    to 200 unlabelled digits (`LabelledSubset` gives stratified rows) and compare pseudo-labels with distillation at
-//    T = 1, 4 and 8, choosing on the validation split. Then flip 20 % of the 100 true labels to a random wrong class:
-//    which of the three students (alone, pseudo-labels, distilled) suffers least, and which α would you pick now?
+//    set to 200 unlabelled digits (`LabelledSubset` gives stratified rows) and compare pseudo-labels with
+//    distillation at T = 1, 4 and 8, choosing on the validation split. Then flip 20 % of the 100 true labels to a
+//    random wrong class: which of the three students (alone, pseudo-labels, distilled) suffers least, and which α
+//    would you pick now?
 //    <details><summary>Hint</summary>
 //
 //    Build the smaller transfer set from `xFit`/`yFit`/`teacherOnFit` with the same `index_select` rows for all three
 //    tensors, and never draw it from the teacher rows (`split.TeacherRows`): that would bring back the leak this
-//    chapter
-//    removes. For the noisy labels, change `yFit` only at the 100 labelled positions; a larger α trusts the teacher
-//    more
-//    and the corrupted labels less.
+//    chapter removes. For the noisy labels, change `yFit` only at the 100 labelled positions; a larger α trusts the
+//    teacher more and the corrupted labels less.
 //    </details>
 // 2. Quantize the distilled student and the teacher to int8 with `DynamicQuantization.QuantizeLinearLayers` (chapter
 //    15) and set accuracy against file size. Which gives the most accuracy per byte: the int8 teacher, the float32
-//    student or the int8 student?
+//        student or the int8 student?
 //    <details><summary>Hint</summary>
 //
 //    `QuantizeLinearLayers` converts in place, so quantize a copy: `var copy = new SimpleModel(model.Options);
 //    copy.to(device); copy.load_state_dict(model.state_dict());`. `QuantizedCheckpoint.Save(path, copy)` writes the
-//    int8 file, `Workbook.Safetensors.SafetensorsWriter.Save(path, model.state_dict())` the float32 one, and
-//    `new FileInfo(path).Length` reads a size; `Accuracy(copy)` works on both.
+//    int8 file, `Workbook.Safetensors.SafetensorsWriter.Save(path, model.state_dict())` the float32 one, and `new
+//    FileInfo(path).Length` reads a size; `Accuracy(copy)` works on both.
 //    </details>
 // 3. Remove the T² factor from the loss (write the soft term with `nn.functional.kl_div` on `log_softmax`, as in the
 //    classic snippet's fix, but without multiplying by T²) and rerun the all-labels table at T = 8. What happens to
-//    the
-//    distilled student, and why does α no longer mean what it says?
+//    the distilled student, and why does α no longer mean what it says?
 //    <details><summary>Hint</summary>
 //
 //    The soft term's gradient shrinks as 1/T², so at T = 8 it is 64 times smaller than the hard term's for the same
-//    α:
-//    the student trains almost on the labels alone. Compare with the α = 0 row.
+//    α: the student trains almost on the labels alone. Compare with the α = 0 row.
 //    </details>
 //
 // ## Playground
@@ -402,6 +374,5 @@ Chart.Combine([
 new Table(["labelled digits", "student alone", "distilled"],
     labelCounts.Zip(byCount, (n, r) => (IReadOnlyList<string>)[$"{n}", $"{r.Alone:P2}", $"{r.Distilled:P2}"])).Display();
 
-// ---
-// **Previous:** [15 · Model compression](15-model-compression.ipynb) · **Next:** [17 · Distributed data-parallel
+// --- **Previous:** [15 · Model compression](15-model-compression.ipynb) · **Next:** [17 · Distributed data-parallel
 // training](17-distributed-data-parallel.ipynb) · [Chapter list](../README.md#chapters)

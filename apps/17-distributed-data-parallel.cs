@@ -45,10 +45,9 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 // ```
 //
 // TorchSharp has no `torch.distributed`, so this chapter does the same job on an existing distributed engine: **Open
-// MPI**
-// (Debian's `openmpi-bin`), started with `mpirun`, through a small tested binding in `lib/Distributed`. Each rank is
-// a separate process running `tools/Workbook.Distributed` (the worker); this notebook launches them and reads what
-// they report.
+// MPI** (Debian's `openmpi-bin`), started with `mpirun`, through a small tested binding in `lib/Distributed`. Each
+// rank is a separate process running `tools/Workbook.Distributed` (the worker); this notebook launches them and reads
+// what they report.
 //
 // **What you will learn**
 // - why the snippet hangs forever, and the other classic DDP mistakes (sampler, learning rate, logging, checkpoints);
@@ -78,10 +77,9 @@ var device = Workbook.Notebook.ChapterSetup.Device;   // chosen by the first cel
 // `init_process_group` is a **rendezvous**: it returns only when all `world_size` ranks have joined. The loop calls
 // `train(0, …)` and waits for it to finish before starting rank 1 — but rank 0 waits inside `init_process_group` for
 // rank 1, which never starts. The program hangs (until a 30-minute timeout, if one is set). Ranks are *processes that
-// run
-// at the same time*, started by a launcher: `torchrun --nproc_per_node=N train.py`, or `mp.spawn(train, nprocs=N)`,
-// or,
-// here, `mpirun -np N`. Every rank runs the same program and learns its rank and the world size from the launcher.
+// run at the same time*, started by a launcher: `torchrun --nproc_per_node=N train.py`, or `mp.spawn(train,
+// nprocs=N)`, or, here, `mpirun -np N`. Every rank runs the same program and learns its rank and the world size from
+// the launcher.
 //
 // The snippet has four more classic mistakes, each fixed in this chapter's worker:
 //
@@ -96,12 +94,10 @@ var device = Workbook.Notebook.ChapterSetup.Device;   // chosen by the first cel
 //
 // MPI is the standard interface of distributed computing (since 1994); Open MPI is one implementation, packaged by
 // every Linux distribution. `mpirun -np 4 program` starts four copies of `program`, wires them together (shared
-// memory
-// on one machine, TCP or InfiniBand between machines) and gives each a rank. The calls data-parallel training needs
-// are few: `MPI_Init`, `MPI_Comm_rank`/`MPI_Comm_size`, `MPI_Allreduce` (combine a buffer over all ranks and give the
-// result to all), `MPI_Bcast` (copy from one rank to all), `MPI_Barrier` and `MPI_Finalize`.
-// `lib/Distributed/MpiCommunicator`
-// binds exactly those, working in place on a CPU tensor's memory.
+// memory on one machine, TCP or InfiniBand between machines) and gives each a rank. The calls data-parallel training
+// needs are few: `MPI_Init`, `MPI_Comm_rank`/`MPI_Comm_size`, `MPI_Allreduce` (combine a buffer over all ranks and
+// give the result to all), `MPI_Bcast` (copy from one rank to all), `MPI_Barrier` and `MPI_Finalize`.
+// `lib/Distributed/MpiCommunicator` binds exactly those, working in place on a CPU tensor's memory.
 
 // Cell 5
 var worker = Path.GetFullPath("../tools/Workbook.Distributed/bin/workbook-distributed.dll");
@@ -114,9 +110,8 @@ var outputRoot = Path.GetFullPath("../artifacts/chapter-17");   // git-ignored; 
 Console.WriteLine($"rank results go to {outputRoot}");
 
 // The snippet's loop, transposed: start "rank 0" on its own and wait for it before starting rank 1. With MPI, a
-// program
-// started without `mpirun` is a job of one process (a *singleton*), so instead of hanging in a rendezvous it would
-// silently train alone. The worker is told how many ranks to expect and stops with an explanation:
+// program started without `mpirun` is a job of one process (a *singleton*), so instead of hanging in a rendezvous it
+// would silently train alone. The worker is told how many ranks to expect and stops with an explanation:
 
 // Cell 7
 var alone = MpiLauncher.RunSingle(DotnetHost.Executable,
@@ -132,14 +127,11 @@ Console.WriteLine($"exit code {alone.ExitCode}: {alone.Error.Trim()}");
 // 1. takes its shard, rows ⌊r·B/N⌋ … ⌊(r+1)·B/N⌋ − 1;
 // 2. computes the **sum** of per-row losses on it and back-propagates `sum / B`;
 // 3. copies all its gradients (plus its loss sum) into one flat buffer, a *gradient bucket*, and sums it over the
-//    ranks
-//    with **one** `MPI_Allreduce` — one call, not one per parameter, because every call costs a fixed latency;
+//    ranks with **one** `MPI_Allreduce` — one call, not one per parameter, because every call costs a fixed latency;
 // 4. writes the summed gradients back and takes the optimizer step — the same step on every rank, so the replicas
-//    stay
-//    identical without ever sending parameters again;
+//    stay identical without ever sending parameters again;
 // 5. checks that they really are identical: one more allreduce takes the element-wise max of (p, −p) over ranks,
-//    which
-//    gives max and −min of every parameter; max − min must be exactly 0 everywhere.
+//    which gives max and −min of every parameter; max − min must be exactly 0 everywhere.
 //
 // Why `sum / B` and not the mean over the shard? Summed over ranks, the gradients of Σ shard-loss / B are exactly the
 // gradient of the mean loss over all B rows — what one process computes with batch B. Averaging the ranks' *means*
@@ -167,19 +159,17 @@ Console.WriteLine();
 Console.WriteLine("What rank 0 printed under mpirun -np 4 (the only rank that prints):");
 Console.WriteLine(runs[^1].Launch.Output.Trim());
 
-// The command line is what `MpiLauncher` builds: `-np N`, `--oversubscribe` only when N exceeds the cores,
-// `--bind-to none` (do not pin ranks to cores on a shared machine), `--mca mpi_yield_when_idle 1` (a rank waiting
-// in an allreduce gives its core away instead of spinning on it — right for a laptop, a little slower on a dedicated
-// cluster), and, when running as root (containers, CI), the
-// two `OMPI_ALLOW_RUN_AS_ROOT*` variables Open MPI insists on. The launcher runs the job in its own process group and
-// kills the whole group — mpirun and every rank — if the timeout passes: a rank that dies while the others wait in an
-// allreduce would otherwise hang the notebook forever.
+// The command line is what `MpiLauncher` builds: `-np N`, `--oversubscribe` only when N exceeds the cores, `--bind-to
+// none` (do not pin ranks to cores on a shared machine), `--mca mpi_yield_when_idle 1` (a rank waiting in an
+// allreduce gives its core away instead of spinning on it — right for a laptop, a little slower on a dedicated
+// cluster), and, when running as root (containers, CI), the two `OMPI_ALLOW_RUN_AS_ROOT*` variables Open MPI insists
+// on. The launcher runs the job in its own process group and kills the whole group — mpirun and every rank — if the
+// timeout passes: a rank that dies while the others wait in an allreduce would otherwise hang the notebook forever.
 
 // What a dying rank does to a job: the worker's `--fail 1:3` makes rank 1 throw before step 3, while rank 0 is
-// already
-// waiting for it in step 3's allreduce. The failing rank exits without `MPI_Finalize`, `mpirun` sees a non-zero exit
-// and aborts the whole job, and the launcher returns its exit code and output (a rank stuck for another reason would
-// be killed, with all its group, by the timeout).
+// already waiting for it in step 3's allreduce. The failing rank exits without `MPI_Finalize`, `mpirun` sees a
+// non-zero exit and aborts the whole job, and the launcher returns its exit code and output (a rank stuck for another
+// reason would be killed, with all its group, by the timeout).
 
 // Cell 12
 var dying = MpiLauncher.Run(new MpiLaunchOptions(2, DotnetHost.Executable,
@@ -235,18 +225,14 @@ if (!allPass) throw new Exception("The data-parallel runs do not reproduce singl
 //
 // What would break the equivalence:
 // - **BatchNorm** in training mode normalizes with the mean and variance of *the rows it sees*: 16 rows per rank
-//   instead
-//   of 64, so each rank computes a different function (and its running statistics drift apart between ranks, as
-//   buffers are not averaged). PyTorch's `SyncBatchNorm` allreduces the statistics inside the forward pass; without
-//   it,
-//   BatchNorm models trained data-parallel behave like small-batch BatchNorm.
+//   instead of 64, so each rank computes a different function (and its running statistics drift apart between ranks,
+//   as buffers are not averaged). PyTorch's `SyncBatchNorm` allreduces the statistics inside the forward pass;
+//   without it, BatchNorm models trained data-parallel behave like small-batch BatchNorm.
 // - **Dropout** draws masks from each rank's own generator: different masks from the single-process run (still a
-//   valid
-//   training, not the same one).
+//   valid training, not the same one).
 // - A sampler that is not the same on every rank: the shards overlap or miss rows, so a step's global batch is no
-//   longer
-//   the single-process batch. The replicas still agree — every rank applies the same summed gradient — so the replica
-//   check stays silent; what breaks is the match with the single-process curve (exercise 3).
+//   longer the single-process batch. The replicas still agree — every rank applies the same summed gradient — so the
+//   replica check stays silent; what breaks is the match with the single-process curve (exercise 3).
 // - A rank that skips a step: its collectives pair with the other ranks' next ones, so the sums mix two steps (the
 //   replicas still agree), and the job cannot end cleanly — one rank waits for a call that never comes until the
 //   launcher's timeout stops the job.
@@ -254,10 +240,10 @@ if (!allPass) throw new Exception("The data-parallel runs do not reproduce singl
 // ## Throughput on this machine
 //
 // Throughput is global rows per second, measured by rank 0 over the steps after a short warm-up (start-up, data
-// creation and the replica check excluded). The run above used a tiny model: each step is a few hundred
-// microseconds of arithmetic, the same order as the allreduce and the waits between ranks. A larger model (64 → 512
-// → 512 → 2, batch 1024) gives each rank real work per step. Replica checks are off for these runs (they add a second
-// allreduce of all parameters per step).
+// creation and the replica check excluded). The run above used a tiny model: each step is a few hundred microseconds
+// of arithmetic, the same order as the allreduce and the waits between ranks. A larger model (64 → 512 → 512 → 2,
+// batch 1024) gives each rank real work per step. Replica checks are off for these runs (they add a second allreduce
+// of all parameters per step).
 
 // Cell 19
 var big = new DataParallelSettings(Steps: 20, GlobalBatch: 1024, Samples: 8192, Features: 64, HiddenWidths: [512, 512], LearningRate: 0.05, CheckReplicas: false);
@@ -301,11 +287,10 @@ foreach (var (name, set) in new[] { ("small", runs), ("larger", bigRuns) })
 //   model's step is tens of milliseconds of matrix products against a 1.2 MB allreduce (well under a millisecond
 //   through shared memory), so on an idle 2-core machine it gets much closer to 2×.
 // - **4 processes on 2 cores** have no more cores to use than 2: the ranks take turns on the cores, and every
-//   allreduce
-//   waits for the rank that was descheduled last. On an idle machine that makes them no faster than 2 processes, and
-//   usually slower; because waiting ranks yield their core instead of spinning, it does not collapse. When a run
-//   shows
-//   4 ahead of 2 (the lines above say), the 2-process run lost time to something else on the machine.
+//   allreduce waits for the rank that was descheduled last. On an idle machine that makes them no faster than 2
+//   processes, and usually slower; because waiting ranks yield their core instead of spinning, it does not collapse.
+//   When a run shows 4 ahead of 2 (the lines above say), the 2-process run lost time to something else on the
+//   machine.
 // - **On a shared machine** (this project's CI, or a laptop with a browser open) any other busy process takes a core
 //   away from one rank, and *every* rank then waits for it at the next allreduce: data parallelism amplifies
 //   interference. The numbers above move by tens of percent between runs, and can even fall below 1×; the README
@@ -314,8 +299,7 @@ foreach (var (name, set) in new[] { ("small", runs), ("larger", bigRuns) })
 // On real hardware the same pattern holds at a larger scale: data parallelism pays when the compute per step is large
 // compared with the time to allreduce the gradients (model size ÷ bandwidth, plus latency per call). That is why
 // PyTorch's DDP groups gradients into ~25 MB buckets and starts each bucket's allreduce *during* the backward pass,
-// as
-// soon as its gradients are ready, so that communication overlaps with the rest of the computation. This chapter's
+// as soon as its gradients are ready, so that communication overlaps with the rest of the computation. This chapter's
 // trainer reduces one bucket after backward — simpler, and enough to show the mechanics.
 //
 // ## Across machines, and on GPUs
@@ -331,10 +315,9 @@ foreach (var (name, set) in new[] { ("small", runs), ("larger", bigRuns) })
 // ```
 //
 // `mpirun` starts the remote ranks over ssh (password-less keys between the nodes), so the same .NET runtime, the
-// same
-// worker path and Open MPI must exist on every host, and the output folder should be shared (or each host keeps the
-// files of its ranks). `--mca btl tcp,self` chooses TCP between machines (InfiniBand is picked automatically where
-// present); ranks on the same host still talk through shared memory when `vader` is allowed. From C#,
+// same worker path and Open MPI must exist on every host, and the output folder should be shared (or each host keeps
+// the files of its ranks). `--mca btl tcp,self` chooses TCP between machines (InfiniBand is picked automatically
+// where present); ranks on the same host still talk through shared memory when `vader` is allowed. From C#,
 // `MpiLauncher.Run(new MpiLaunchOptions(8, "dotnet", [...], timeout, Hostfile: "hosts"))` builds that command.
 //
 // How this maps to PyTorch on GPUs:
@@ -348,12 +331,11 @@ foreach (var (name, set) in new[] { ("small", runs), ("larger", bigRuns) })
 // | gradient buckets allreduced by NCCL (ring/tree over NVLink, InfiniBand) during backward | one bucket allreduced by Open MPI over shared memory/TCP after backward |
 // | `SyncBatchNorm` | not provided (no BatchNorm in the equivalence run) |
 //
-// What is **not** done here: GPUs. The binding hands MPI the address of a CPU tensor's memory; a CUDA tensor's
-// memory lives on the device, so the binding refuses it with a message. To train on several GPUs from TorchSharp
-// you would either pass CUDA pointers to a *CUDA-aware* Open MPI build (Debian's is not one), or bind NCCL's
-// `ncclAllReduce` the same way this chapter binds `MPI_Allreduce` (NCCL needs its unique id shared across ranks,
-// which MPI's broadcast can do). Everything else — shards, buckets, the sum/B weighting, the replica check — stays as
-// is.
+// What is **not** done here: GPUs. The binding hands MPI the address of a CPU tensor's memory; a CUDA tensor's memory
+// lives on the device, so the binding refuses it with a message. To train on several GPUs from TorchSharp you would
+// either pass CUDA pointers to a *CUDA-aware* Open MPI build (Debian's is not one), or bind NCCL's `ncclAllReduce`
+// the same way this chapter binds `MPI_Allreduce` (NCCL needs its unique id shared across ranks, which MPI's
+// broadcast can do). Everything else — shards, buckets, the sum/B weighting, the replica check — stays as is.
 //
 // ## Exercises
 //
@@ -364,37 +346,30 @@ foreach (var (name, set) in new[] { ("small", runs), ("larger", bigRuns) })
 //
 //    `DataParallelJob.Run(worker, 2, settings with { GlobalBatch = 63 }, …)` and the same with 4. Rank r takes rows
 //    ⌊r·63/N⌋ … ⌊(r+1)·63/N⌋ − 1: shards of 31 / 32 on 2 ranks, 15 / 16 / 16 / 16 on 4, and the curves still lie on
-//    the
-//    single-process one, because every row weighs 1/63 whatever its shard. The mean of the 4 shard means gives a row
-//    of
-//    a shard of s rows the weight 1/(4s): 1/60 in the 15-row shard (5 % more than 1/63) and 1/64 in the others (about
-//    1.6 % less).
+//    the single-process one, because every row weighs 1/63 whatever its shard. The mean of the 4 shard means gives a
+//    row of a shard of s rows the weight 1/(4s): 1/60 in the 15-row shard (5 % more than 1/63) and 1/64 in the others
+//    (about 1.6 % less).
 //    </details>
 // 2. Train with `HiddenWidths: [64, 64]` but 2 torch threads per rank (`Threads: 2`) on 2 processes. What happens to
 //    throughput, and why?
 //    <details><summary>Hint</summary>
 //
 //    `DataParallelJob.Run(worker, 2, settings with { Threads = 2 }, Path.Combine(outputRoot, "threads-2"), timeout)`
-//    and
-//    compare `SamplesPerSecond` with the 2-process run above. Two ranks with two threads each ask for four busy
-//    threads
-//    on two cores, and the small model's matrices are too small for threads to pay: splitting an operation costs
-//    synchronisation of the same order as the work. So expect no gain, more likely a loss, with the extra threads
-//    competing with the other rank for the cores.
+//    and compare `SamplesPerSecond` with the 2-process run above. Two ranks with two threads each ask for four busy
+//    threads on two cores, and the small model's matrices are too small for threads to pay: splitting an operation
+//    costs synchronisation of the same order as the work. So expect no gain, more likely a loss, with the extra
+//    threads competing with the other rank for the cores.
 //    </details>
 // 3. Give each rank a *different* sampler seed (edit the worker, or pass each rank its own `--seed` through an
 //    `mpirun` appfile). What does the replica check report, and at which step?
 //    <details><summary>Hint</summary>
 //
 //    Without editing the worker, `mpirun` starts different commands with `:`: `mpirun -np 1 dotnet <worker> train
-//    --mode
-//    mpi --out DIR --seed 11 : -np 1 dotnet <worker> … --seed 12` (the seed also changes that rank's data; to change
-//    only the batches, give the worker's `GlobalBatchSampler` the seed `settings.Seed + communicator.Rank`). Before
-//    you
-//    run it, reason it out: after the allreduce every rank applies the *same* summed gradient to the same broadcast
-//    parameters, so the replicas stay identical and the replica check reports agreement after every step. What breaks
-//    is
-//    the equivalence with one process: the global batch is no longer the reference's, so
+//    --mode mpi --out DIR --seed 11 : -np 1 dotnet <worker> … --seed 12` (the seed also changes that rank's data; to
+//    change only the batches, give the worker's `GlobalBatchSampler` the seed `settings.Seed + communicator.Rank`).
+//    Before you run it, reason it out: after the allreduce every rank applies the *same* summed gradient to the same
+//    broadcast parameters, so the replicas stay identical and the replica check reports agreement after every step.
+//    What breaks is the equivalence with one process: the global batch is no longer the reference's, so
 //    `DataParallelComparison.Compare` shows a loss difference from step 1 on.
 //    </details>
 // 4. Build a `SimpleModel` with `Normalization.BatchNorm` in the worker and compare 1 and 4 processes. Which numbers
@@ -403,27 +378,22 @@ foreach (var (name, set) in new[] { ("small", runs), ("larger", bigRuns) })
 //
 //    In `tools/Workbook.Distributed/TrainCommand.cs` add `Normalization: Normalization.BatchNorm` to the
 //    `SimpleModelOptions`, rebuild (`dotnet build tools/Workbook.Distributed`), and run 1 and 4 processes. One
-//    process
-//    normalises all 64 rows, as the reference does, and matches it; four normalise 16 rows each, so the first forward
-//    pass already computes different activations: the loss differs at step 1, the parameters from the first update
-//    on.
-//    The running statistics (buffers, not parameters) also drift apart between ranks. SyncBatchNorm combines each
-//    unit's
-//    count, sum and sum of squares over all ranks inside the forward pass, so every rank normalises with the global
-//    batch's statistics, and combines the matching gradient terms in the backward pass.
+//    process normalises all 64 rows, as the reference does, and matches it; four normalise 16 rows each, so the first
+//    forward pass already computes different activations: the loss differs at step 1, the parameters from the first
+//    update on. The running statistics (buffers, not parameters) also drift apart between ranks. SyncBatchNorm
+//    combines each unit's count, sum and sum of squares over all ranks inside the forward pass, so every rank
+//    normalises with the global batch's statistics, and combines the matching gradient terms in the backward pass.
 //    </details>
 // 5. Time the allreduce alone: start 2 ranks and reduce a tensor of 10⁴, 10⁶ and 10⁷ floats. Fit latency +
 //    size/bandwidth.
 //    <details><summary>Hint</summary>
 //
 //    Add a subcommand to the worker, next to `collectives`: `MpiCommunicator.Initialize()`, a `torch.ones(n)` tensor,
-//    a
-//    `Barrier()`, then time `AllReduce(tensor)` with a `Stopwatch` over a few dozen repetitions after a warm-up, and
-//    write the medians from rank 0. Launch it with `MpiLauncher.Run(new MpiLaunchOptions(2, DotnetHost.Executable,
-//    [worker, "your-command", …], timeout))`. Fit t(n) = α + 4n / β (4 bytes per float) by least squares: the largest
-//    size pins the bandwidth β; through shared memory even 10⁴ floats may take longer than the latency α, so add a
-//    size
-//    of 1 or 10 floats to see α on its own.
+//    a `Barrier()`, then time `AllReduce(tensor)` with a `Stopwatch` over a few dozen repetitions after a warm-up,
+//    and write the medians from rank 0. Launch it with `MpiLauncher.Run(new MpiLaunchOptions(2,
+//    DotnetHost.Executable, [worker, "your-command", …], timeout))`. Fit t(n) = α + 4n / β (4 bytes per float) by
+//    least squares: the largest size pins the bandwidth β; through shared memory even 10⁴ floats may take longer than
+//    the latency α, so add a size of 1 or 10 floats to see α on its own.
 //    </details>
 //
 // ## Playground
@@ -440,6 +410,5 @@ new Table(["step", "global loss", "rank 0 shard loss", "rank 1 shard loss", "che
         pairRun.Ranks[0].Steps[i].ShardLoss.ToString("F6"), pairRun.Ranks[1].Steps[i].ShardLoss.ToString("F6"),
         $"{BitConverter.DoubleToInt64Bits(pairRun.Ranks[0].Steps[i].Checksum):X16} / {BitConverter.DoubleToInt64Bits(pairRun.Ranks[1].Steps[i].Checksum):X16}", pairRun.Ranks[1].Steps[i].MaxSpread.ToString()])).Display();
 
-// ---
-// **Previous:** [16 · Knowledge distillation](16-knowledge-distillation.ipynb) · **Next:** this is the last chapter —
-// [back to the chapter list](../README.md#chapters)
+// --- **Previous:** [16 · Knowledge distillation](16-knowledge-distillation.ipynb) · **Next:** this is the last
+// chapter — [back to the chapter list](../README.md#chapters)

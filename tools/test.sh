@@ -5,7 +5,9 @@
 #      runner engine, and the in-process failing-cell proof;
 #   3. every notebook through real Jupyter (nbconvert/nbclient on the .NET kernel);
 #   4. the Jupyter failing-cell proof;
-#   5. what a learner sees (tools/test-book.sh): no warning or install noise in either route's executed copies, the
+#   5. every chapter as a .NET file-based app (tools/test-apps.sh): apps/ is what the notebooks generate, the proof
+#      that a stale app fails that check, and every app built once and run with `dotnet run` to exit 0;
+#   6. what a learner sees (tools/test-book.sh): no warning or install noise in either route's executed copies, the
 #      book built from them opened in headless Chromium (every chart drew, no JavaScript error, nothing requested
 #      from outside the book), and the broken-chart proof.
 # Exits non-zero on the first failure.
@@ -26,6 +28,9 @@ echo "== notebooks through Jupyter"
 echo "== Jupyter failing-cell proof"
 "$root/tools/jupyter/prove-failure.sh"
 
+echo "== every chapter as a file-based app"
+"$root/tools/test-apps.sh"
+
 echo "== what a learner sees: outputs, the book in headless Chromium, the broken-chart proof"
 # The in-process copies are those dotnet test's notebook tests wrote; nothing runs twice.
 "$root/tools/test-book.sh" --in-process "$root/artifacts/test-notebooks" --jupyter "$root/artifacts/jupyter"
@@ -35,5 +40,6 @@ trx="$(find "$results" -name '*.trx' | head -n 1)"
 passed=$(grep -o 'passed="[0-9]*"' "$trx" | head -n 1 | tr -dc 0-9)
 failed=$(grep -o 'failed="[0-9]*"' "$trx" | head -n 1 | tr -dc 0-9)
 notebooks=$(ls "$root"/notebooks/[0-9][0-9]-*.ipynb | wc -l)
-echo "Jupyter route: $notebooks notebook(s) passed; failing-cell proofs passed for both routes; the book's $((notebooks + 1)) pages drew every chart in Chromium and the broken-chart proof passed. Total $((SECONDS - start)) s."
-echo "tests: $((passed + notebooks + 3)) passed, $failed failed"
+apps=$(ls "$root"/apps/[0-9][0-9]-*.cs | wc -l)
+echo "Jupyter route: $notebooks notebook(s) passed; failing-cell proofs passed for both routes; $apps app(s) current and run to exit 0, and the stale-app proof passed; the book's $((notebooks + 1)) pages drew every chart in Chromium and the broken-chart proof passed. Total $((SECONDS - start)) s."
+echo "tests: $((passed + notebooks + 3 + apps + 2)) passed, $failed failed"

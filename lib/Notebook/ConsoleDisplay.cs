@@ -64,13 +64,23 @@ public sealed class ConsoleDisplay
         double number => number.ToString("G6", CultureInfo.InvariantCulture),
         float number => number.ToString("G6", CultureInfo.InvariantCulture),
         torch.Tensor tensor => tensor.ToString(torch.julia),
-        DataFrame frame => frame.ToString().TrimEnd(),
+        DataFrame frame => FrameTable(frame).ToString(),
         IEnumerable<double> numbers => ChapterSetup.NumberList(numbers),
         IEnumerable<float> numbers => ChapterSetup.NumberList(numbers.Select(n => (double)n)),
         // A collection whose ToString is object's ("System.Collections.Generic.List`1[…]") shows its items instead.
         IEnumerable items when !OverridesToString(value) => ItemList(items),
         _ => value.ToString() ?? "",
     };
+
+    // A DataFrame as the notebook shows it, a table of its first rows (DataFrame.ToString pads every column to 10).
+    private static Table FrameTable(DataFrame frame)
+    {
+        var rows = Math.Min(frame.Rows.Count, ListedItems);
+        var more = frame.Rows.Count - rows;
+        return new Table([.. frame.Columns.Select(c => c.Name)],
+            Enumerable.Range(0, (int)rows).Select(r => (IReadOnlyList<string>)[.. frame.Columns.Select(c => Text(c[r]))]),
+            more > 0 ? $"first {rows} of {frame.Rows.Count} rows" : null);
+    }
 
     private static bool OverridesToString(object value) =>
         value.GetType().GetMethod(nameof(ToString), Type.EmptyTypes)?.DeclaringType != typeof(object);
@@ -95,17 +105,22 @@ public sealed class ConsoleDisplay
         return $"Chart {number}{(title.Length > 0 ? $": {title}" : "")}\n  {path}\n";
     }
 
-    // "-" and the title's first words in lower case, letters and digits only: a name that says which chart a page is.
+    // "-" and the title's first whole words in lower case, letters and digits only: a name that says which chart a page is.
     private static string Slug(string title)
     {
+        const int longest = 48;
         var slug = new StringBuilder();
         foreach (var c in title.Normalize(NormalizationForm.FormD))
         {
-            if (slug.Length >= 48) break;
             if (char.IsAsciiLetterOrDigit(c)) slug.Append(char.ToLowerInvariant(c));
             else if (slug.Length > 0 && slug[^1] != '-' && CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark) slug.Append('-');
         }
         var text = slug.ToString().Trim('-');
+        if (text.Length > longest)
+        {
+            var cut = text.LastIndexOf('-', longest);
+            text = cut > 0 ? text[..cut] : text[..longest];
+        }
         return text.Length > 0 ? "-" + text : "";
     }
 }

@@ -44,10 +44,13 @@ public static class AppGenerator
         ArgumentNullException.ThrowIfNull(pinnedPackages);
         var cells = ReadCells(notebookJson, notebookName);
         var app = new App(notebookName, pinnedPackages);
+        var parsed = cells.Where(c => c.Kind == "code" && c.Source.Trim().Length > 0)
+            .ToDictionary(c => c.Number, c => app.Parse(c.Number, c.Source));
+        app.Scope = new TopLevelScope([.. parsed.Select(p => (p.Key, p.Value))], notebookName);
         foreach (var (number, kind, source) in cells)
         {
             if (kind == "markdown") app.Markdown(number, source);
-            else if (kind == "code") app.Code(number, source);
+            else if (parsed.TryGetValue(number, out var root)) app.Code(number, root);
         }
         if (!app.HasSetup)
             throw new AppGenerationException($"{notebookName}: no cell calls {SetupCall}(Kernel.Root, …), the set-up every chapter starts with.");
@@ -93,15 +96,22 @@ public static class AppGenerator
             foreach (var line in WrapMarkdown(source)) _body.Append(line.Length == 0 ? "//" : "// " + line).Append('\n');
         }
 
-        public void Code(int number, string source)
+        public TopLevelScope Scope { get; set; } = null!;
+        private int _memberIndex;
+        private readonly Dictionary<int, List<string>> _moved = [];
+
+        public CompilationUnitSyntax Parse(int number, string source)
         {
-            if (source.Trim().Length == 0) return;
-            _body.Append('\n').Append(CultureInfo($"// Cell {number}")).Append('\n');
             var tree = CSharpSyntaxTree.ParseText(NotebookOnlyLines(number, source), ScriptSyntax);
             var root = (CompilationUnitSyntax)tree.GetRoot();
             if (root.GetDiagnostics().FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error) is { } error)
                 throw new AppGenerationException($"{notebookName}, cell {number}: {error.GetMessage(System.Globalization.CultureInfo.InvariantCulture)} (line {error.Location.GetLineSpan().StartLinePosition.Line + 1} of the cell).");
+            return root;
+        }
 
+        public void Code(int number, CompilationUnitSyntax root)
+        {
+            _body.Append('\n').Append(CultureInfo($"// Cell {number}")).Append('\n');
             var cell = new StringBuilder();
             foreach (var directive in root.Usings)
             {
@@ -112,9 +122,41 @@ public static class AppGenerator
                 else if (!_usings.Contains(text)) _usings.Add(text);
             }
             var members = root.Members;
-            for (var i = 0; i < members.Count; i++)
+            for (var i = 0; i < members.Count; i++, _memberIndex++)
             {
                 var member = members[i];
+                (member, var redeclared) = Scope.RenameRedeclared(member, _memberIndex);
+                if (redeclared.Count > 0)
+                    cell.Append(CultureInfo($"// Renamed from here on: {string.Join(", ", redeclared)} (the notebook declares it again; one C# file cannot)\n"));
+                if (member is GlobalStatementSyntax global)
+                {
+                    var (renamedStatement, renames) = Scope.RenameNestedLocals(global, number);
+                    if (renames.Count > 0)
+                    {
+                        cell.Append(CultureInfo($"// Renamed in this cell: {string.Join(", ", renames)} (a block may not reuse a top-level name in one C# file)\n"));
+                        member = renamedStatement;
+                    }
+                }
+                if (member is MethodDeclarationSyntax function && Scope.MustFollow(function, _memberIndex) is { } after)
+                {
+                    RejectKernel(number, member);
+                    if (!_moved.TryGetValue(after, out var list)) _moved[after] = list = [];
+                    list.Add(CultureInfo($"// From cell {number}, moved below the variables it uses (a local function may only use variables declared above it):\n")
+                             + TopLevel(function).ToFullString().Trim('\n') + "\n");
+                    cell.Append(CultureInfo($"// {function.Identifier.ValueText}(…) is declared further down, after the variables it uses.\n"));
+                    continue;
+                }
+                AppendMember(number, cell, member, i == members.Count - 1);
+                if (_moved.Remove(_memberIndex, out var due))
+                    foreach (var text in due) cell.Append(text);
+            }
+            // Comments after the last statement, and the whole text of a cell of comments only.
+            cell.Append(root.EndOfFileToken.LeadingTrivia.ToFullString());
+            _body.Append(cell.ToString().Trim('\n')).Append('\n');
+        }
+
+        private void AppendMember(int number, StringBuilder cell, MemberDeclarationSyntax member, bool isLast)
+        {
                 switch (member)
                 {
                     case BaseTypeDeclarationSyntax or DelegateDeclarationSyntax:
@@ -127,11 +169,11 @@ public static class AppGenerator
                             .Append("// An app cannot add packages while it runs: its build chose the native libtorch (apps/Directory.Build.targets).\n")
                             .Append("Workbook.Notebook.AppSetup.Load();\n");
                         break;
-                    case GlobalStatementSyntax { Statement: ExpressionStatementSyntax { SemicolonToken.IsMissing: true } last } when i == members.Count - 1:
+                    case GlobalStatementSyntax { Statement: ExpressionStatementSyntax { SemicolonToken.IsMissing: true } last } when isLast:
                         RejectKernel(number, member);
                         cell.Append(last.GetLeadingTrivia().ToFullString())
                             .Append(Shown(last.Expression.WithoutTrivia()))
-                            .Append(last.GetTrailingTrivia().ToFullString().TrimEnd('\n', ' ')).Append('\n');
+                            .Append(last.Expression.GetTrailingTrivia().ToFullString().TrimEnd('\n', ' ')).Append('\n');
                         break;
                     case GlobalStatementSyntax or FieldDeclarationSyntax or MethodDeclarationSyntax:
                         RejectKernel(number, member);
@@ -144,10 +186,6 @@ public static class AppGenerator
                         throw new AppGenerationException(
                             $"{notebookName}, cell {number}: a {member.Kind()} at the top of a cell has no equivalent in a C# file ({Abbreviated(member)}).");
                 }
-            }
-            // Comments after the last statement, and the whole text of a cell of comments only.
-            cell.Append(root.EndOfFileToken.LeadingTrivia.ToFullString());
-            _body.Append(cell.ToString().Trim('\n')).Append('\n');
         }
 
         private static string CultureInfo(FormattableString text) => FormattableString.Invariant(text);
