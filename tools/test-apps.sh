@@ -2,8 +2,9 @@
 # Every chapter as a .NET file-based app, as CI checks it (tools/test.sh calls this):
 #   1. apps/ is current: regenerating every app from its notebook gives no difference (tools/notebook-to-app.sh --check);
 #   2. the proof that this check fails: in a scratch copy, one app edited by hand and one deleted must both be named;
-#   3. every app is built once (the library is already built, so each build compiles only the app), then run with
-#      `dotnet run --no-build` to exit 0; each chart it says it wrote must exist. Logs go to artifacts/apps/NN-name.log.
+#   3. every app is built once (the library first, then the apps two at a time, each compiling only itself), then run
+#      one at a time with `dotnet run --no-build` to exit 0; each chart it says it wrote must exist. Logs go to
+#      artifacts/apps/NN-name.log.
 # Options: chapter numbers or app names (e.g. 00 14) to build and run only those.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,12 +41,20 @@ logs="$root/artifacts/apps"
 mkdir -p "$logs"
 echo "== building ${#apps[@]} app(s)"
 build_start=$SECONDS
-for app in "${apps[@]}"; do
-  name="$(basename "$app" .cs)"
-  if ! dotnet build "$app" --nologo -v q -clp:NoSummary > "$logs/$name.build.log" 2>&1; then
-    cat "$logs/$name.build.log" >&2; echo "test-apps.sh: $app does not build (log above)." >&2; exit 1
-  fi
+# The library, and the programs chapters 14 and 17 start, once (no-ops after tools/setup.sh); then each app alone,
+# two at a time, without rebuilding the library it references.
+for project in lib/Workbook.csproj serving/Workbook.Serving/Workbook.Serving.csproj tools/Workbook.Distributed/Workbook.Distributed.csproj; do
+  dotnet build "$project" --nologo -v q -clp:NoSummary > "$logs/build-$(basename "$project" .csproj).log" 2>&1 \
+    || { cat "$logs/build-$(basename "$project" .csproj).log" >&2; echo "test-apps.sh: $project does not build (log above)." >&2; exit 1; }
 done
+build_one() {
+  local app="$1" log="$2/$(basename "$1" .cs).build.log"
+  dotnet build "$app" --nologo -v q -clp:NoSummary -p:BuildProjectReferences=false > "$log" 2>&1 \
+    || { cat "$log" >&2; echo "test-apps.sh: $app does not build (log above)." >&2; return 1; }
+}
+export -f build_one
+printf '%s\n' "${apps[@]}" | xargs -P 2 -I {} bash -c 'build_one "$1" "$2"' _ {} "$logs" \
+  || { echo "test-apps.sh: an app does not build (see above)." >&2; exit 1; }
 echo "built in $((SECONDS - build_start)) s"
 
 echo "== running ${#apps[@]} app(s)"

@@ -49,7 +49,7 @@ public static class AppGenerator
         app.Scope = new TopLevelScope([.. parsed.Select(p => (p.Key, p.Value))], notebookName);
         foreach (var (number, kind, source) in cells)
         {
-            if (kind == "markdown") app.Markdown(number, source);
+            if (kind == "markdown") app.Markdown(source);
             else if (parsed.TryGetValue(number, out var root)) app.Code(number, root);
         }
         if (!app.HasSetup)
@@ -90,7 +90,7 @@ public static class AppGenerator
 
         public bool HasSetup { get; private set; }
 
-        public void Markdown(int number, string source)
+        public void Markdown(string source)
         {
             _body.Append('\n');
             foreach (var line in WrapMarkdown(source)) _body.Append(line.Length == 0 ? "//" : "// " + line).Append('\n');
@@ -111,7 +111,7 @@ public static class AppGenerator
 
         public void Code(int number, CompilationUnitSyntax root)
         {
-            _body.Append('\n').Append(CultureInfo($"// Cell {number}")).Append('\n');
+            _body.Append('\n').Append(Invariant($"// Cell {number}")).Append('\n');
             var cell = new StringBuilder();
             foreach (var directive in root.Usings)
             {
@@ -127,13 +127,13 @@ public static class AppGenerator
                 var member = members[i];
                 (member, var redeclared) = Scope.RenameRedeclared(member, _memberIndex);
                 if (redeclared.Count > 0)
-                    cell.Append(CultureInfo($"// Renamed from here on: {string.Join(", ", redeclared)} (the notebook declares it again; one C# file cannot)\n"));
+                    cell.Append(Invariant($"// Renamed from here on: {string.Join(", ", redeclared)} (the notebook declares it again; one C# file cannot)\n"));
                 if (member is GlobalStatementSyntax global)
                 {
                     var (renamedStatement, renames) = Scope.RenameNestedLocals(global, number);
                     if (renames.Count > 0)
                     {
-                        cell.Append(CultureInfo($"// Renamed in this cell: {string.Join(", ", renames)} (a block may not reuse a top-level name in one C# file)\n"));
+                        cell.Append(Invariant($"// Renamed in this cell: {string.Join(", ", renames)} (a block may not reuse a top-level name in one C# file)\n"));
                         member = renamedStatement;
                     }
                 }
@@ -141,9 +141,9 @@ public static class AppGenerator
                 {
                     RejectKernel(number, member);
                     if (!_moved.TryGetValue(after, out var list)) _moved[after] = list = [];
-                    list.Add(CultureInfo($"// From cell {number}, moved below the variables it uses (a local function may only use variables declared above it):\n")
+                    list.Add(Invariant($"// From cell {number}, moved below the variables it uses (a local function may only use variables declared above it):\n")
                              + TopLevel(function).ToFullString().Trim('\n') + "\n");
-                    cell.Append(CultureInfo($"// {function.Identifier.ValueText}(…) is declared further down, after the variables it uses.\n"));
+                    cell.Append(Invariant($"// {function.Identifier.ValueText}(…) is declared further down, after the variables it uses.\n"));
                     continue;
                 }
                 AppendMember(number, cell, member, i == members.Count - 1);
@@ -179,16 +179,13 @@ public static class AppGenerator
                         RejectKernel(number, member);
                         cell.Append(TopLevel(member).ToFullString());
                         break;
-                    case IncompleteMemberSyntax:
-                        cell.Append(member.ToFullString());
-                        break;
                     default:
                         throw new AppGenerationException(
                             $"{notebookName}, cell {number}: a {member.Kind()} at the top of a cell has no equivalent in a C# file ({Abbreviated(member)}).");
                 }
         }
 
-        private static string CultureInfo(FormattableString text) => FormattableString.Invariant(text);
+        private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 
         // #r, #i and #! lines are directives to the notebook kernel: a #r "nuget" becomes #:package, the rest a comment.
         private string NotebookOnlyLines(int number, string source)
