@@ -6,7 +6,8 @@ namespace Workbook.Notebook;
 /// The console of a chapter run as an app (introduced with the apps of chapter 00): a writer in front of the real
 /// standard output that lets one displayed value own the last line and change it in place, as a notebook updates an
 /// output. A progress bar is redrawn on its line with <c>\r</c>; text that only grows (streamed tokens) gets just
-/// its new characters; any other output first ends that line, so nothing is written over.
+/// its new characters; any other output first ends that line, so nothing is written over, and a block of several
+/// lines is set off from what follows by a blank line.
 /// </summary>
 /// <remarks>Thread-safe: a chapter may write from a callback (a download's progress, a server's log) while it computes.</remarks>
 public sealed class ConsoleLineWriter(TextWriter inner) : TextWriter
@@ -56,6 +57,8 @@ public sealed class ConsoleLineWriter(TextWriter inner) : TextWriter
     {
         if (_owner is null) return;
         if (!_shown.EndsWith('\n')) _inner.Write('\n');
+        // A block of several lines (a table, a chart's path) is followed by a blank line, as notebook outputs stand apart.
+        if (_shown.TrimEnd('\n').Contains('\n')) _inner.Write('\n');
         _owner = null;
         _shown = "";
     }

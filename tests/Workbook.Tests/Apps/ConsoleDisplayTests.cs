@@ -29,7 +29,7 @@ public class ConsoleDisplayTests
         var line = display.Show("abcdef");
         line.Update("abc");
         console.EndLine();
-        Assert.Equal("I love the\nsea\nabcdef\rabc   \n", output.ToString());
+        Assert.Equal("I love the\nsea\n\nabcdef\rabc   \n", output.ToString());
     }
 
     [Fact]
