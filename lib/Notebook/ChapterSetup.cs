@@ -26,7 +26,8 @@ namespace Workbook.Notebook;
 /// <remarks>
 /// Why a submission rather than <c>#r</c> lines in the cell: a cell's <c>#r</c> lines run before any of its C#, so a
 /// plain <c>#r</c> cannot depend on whether this machine has an NVIDIA GPU. The library is compiled against
-/// Microsoft.DotNet.Interactive but does not ship it: in a notebook the kernel's own copy is used.
+/// Microsoft.DotNet.Interactive but does not ship it: in a notebook the kernel's own copy is used. A chapter run as a
+/// file-based app (<c>apps/NN-name.cs</c>) has no kernel: there <see cref="AppSetup.Load"/> takes this call's place.
 /// </remarks>
 public static class ChapterSetup
 {
@@ -81,6 +82,13 @@ public static class ChapterSetup
         Backend = backend;
         _device ??= Initialize(backend);
         RegisterChartFormatter();
+    }
+
+    /// <summary>Records what a host other than the notebook kernel (<see cref="AppSetup"/>) loaded, so <see cref="Device"/> works there too.</summary>
+    internal static void UseLoaded(TorchBackend backend, DeviceChoice device)
+    {
+        Backend = backend;
+        _device = device;
     }
 
     // Separate, not inlined: these touch TorchSharp and Plotly.NET, which the runtime can resolve only once the

@@ -109,7 +109,13 @@ public sealed class ChartHtml
             .ToString();
     }
 
-    // The chart's title, else "y title vs x title", so a failure message can name the chart.
+    /// <summary>The chart's title, else "y title vs x title", else "" (so a message or a file list can name the chart).</summary>
+    public static string TitleOf(GenericChart chart)
+    {
+        ArgumentNullException.ThrowIfNull(chart);
+        return ChartTitle(GenericChart.toJson(chart));
+    }
+
     private static string ChartTitle(string figureJson)
     {
         using var figure = JsonDocument.Parse(figureJson);
