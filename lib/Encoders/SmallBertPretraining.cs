@@ -26,6 +26,13 @@ public static class SmallBertPretraining
 {
     private static readonly Scalar IgnoreLabel = MaskedLanguageModeling.IgnoreIndex.ToScalar();
 
+    /// <summary>The shipped model's folder under <c>data/</c>.</summary>
+    public const string ShippedModel = "models/kjv-bert";
+
+    /// <summary>The full path of the shipped model's folder (found by <see cref="DataDirectory"/>).</summary>
+    /// <exception cref="FileNotFoundException">The repository's data folder has no such model.</exception>
+    public static string ShippedFolder() => Path.GetDirectoryName(DataDirectory.Find(ShippedModel + "/config.json"))!;
+
     /// <summary>The files a finished folder holds.</summary>
     public static IReadOnlyList<string> Files { get; } =
         ["config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "provenance.json"];
