@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Workbook.IO;
@@ -10,7 +11,7 @@ namespace Workbook.Encoders;
 /// file is read and written by System.Text.Json directly (fields this library does not use are ignored on reading).
 /// Start from <see cref="BertBaseUncased"/> or read a file with <see cref="FromFile"/>. Introduced in chapter 12.
 /// </summary>
-public sealed record BertConfig
+public sealed record BertConfig : IJsonConfig<BertConfig>
 {
     /// <summary>The model family; always "bert".</summary>
     [JsonPropertyName("model_type")] public string ModelType { get; init; } = "bert";
@@ -107,47 +108,29 @@ public sealed record BertConfig
         return this;
     }
 
-    private static readonly JsonSerializerOptions Reading = new() { AllowTrailingCommas = true, ReadCommentHandling = JsonCommentHandling.Skip };
-    private static readonly JsonSerializerOptions Writing = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    static string IJsonConfig<BertConfig>.FileName => "config.json";
+
+    /// <summary>Refuses a config of another model type before the typed read.</summary>
+    static void IJsonConfig<BertConfig>.Prepare(JsonObject root, string source)
+    {
+        if (root["model_type"] is { } type && !(type is JsonValue v && v.TryGetValue<string>(out var name) && name == "bert"))
+            throw new InvalidDataException($"{source}: field 'model_type' is {type.ToJsonString().Replace('"', '\'')}, not 'bert'.");
+    }
 
     /// <summary>Reads and validates a Hugging Face BERT <c>config.json</c> (the file, or the folder holding it).</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">Not JSON, or a field of the wrong type; the message names the file and the field.</exception>
     /// <exception cref="ArgumentException">A value out of range (see <see cref="Validate"/>); the message names the file and the field.</exception>
-    public static BertConfig FromFile(string path)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (Directory.Exists(path)) path = Path.Combine(path, "config.json");
-        if (!File.Exists(path)) throw new FileNotFoundException($"No BERT config at '{path}'.", path);
-        return FromJson(File.ReadAllText(path), path);
-    }
+    public static BertConfig FromFile(string path) => JsonConfig.FromFile<BertConfig>(path);
 
     /// <summary>Parses and validates the text of a <c>config.json</c>; <paramref name="source"/> names it in errors.</summary>
     /// <exception cref="InvalidDataException">As for <see cref="FromFile"/>.</exception>
     /// <exception cref="ArgumentException">As for <see cref="FromFile"/>.</exception>
-    public static BertConfig FromJson(string json, string source = "config.json")
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        BertConfig? config;
-        try { config = JsonSerializer.Deserialize<BertConfig>(json, Reading); }
-        catch (JsonException e)
-        {
-            // e.Path is "$.hidden_size" for a bad field; the message alone names only a .NET type.
-            var field = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? $"field '{p[2..]}'" : "the JSON";
-            throw new InvalidDataException($"{source}: {field} could not be read (line {e.LineNumber + 1}): {e.Message}", e);
-        }
-        if (config is null) throw new InvalidDataException($"{source}: expected a JSON object, found null.");
-        if (config.ModelType != "bert") throw new InvalidDataException($"{source}: field 'model_type' is '{config.ModelType}', not 'bert'.");
-        return config.Validate(source);
-    }
+    public static BertConfig FromJson(string json, string source = "config.json") => JsonConfig.FromJson<BertConfig>(json, source);
 
     /// <summary>The config as <c>config.json</c> text.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Writing) + "\n";
+    public string ToJson() => JsonConfig.ToJson(this);
 
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> atomically (temporary file, then rename).</summary>
-    public void Save(string path)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        AtomicFile.WriteAllText(path, ToJson());
-    }
+    public void Save(string path) => JsonConfig.Save(this, path);
 }

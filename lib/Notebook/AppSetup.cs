@@ -1,4 +1,5 @@
 using System.Reflection;
+using Workbook.Runtime;
 
 namespace Workbook.Notebook;
 

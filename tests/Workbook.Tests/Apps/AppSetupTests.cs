@@ -1,5 +1,6 @@
 using System.Reflection;
 using Workbook.Notebook;
+using Workbook.Runtime;
 
 // What apps/Directory.Build.targets writes into every chapter's app; here, so the reading side can be tested.
 [assembly: AssemblyMetadata(AppSetup.BackendPackageKey, "libtorch-cpu-linux-x64")]

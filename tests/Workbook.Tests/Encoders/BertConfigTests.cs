@@ -41,7 +41,7 @@ public class BertConfigTests
     [InlineData("{\"hidden_dropout_prob\": 1.5}", "hidden_dropout_prob must lie in [0, 1)")]
     [InlineData("{\"position_embedding_type\": \"relative_key\"}", "position_embedding_type 'relative_key' is not supported")]
     [InlineData("{\"id2label\": {\"1\": \"b\"}}", "id2label must map every id")]
-    [InlineData("[1, 2]", "the JSON")]
+    [InlineData("[1, 2]", "expected a JSON object")]
     public void Bad_configs_are_refused_naming_the_file_and_field(string json, string expected)
     {
         var error = Assert.ThrowsAny<Exception>(() => BertConfig.FromJson(json, "some/config.json"));
@@ -61,6 +61,6 @@ public class BertConfigTests
     public void A_missing_file_is_named()
     {
         var error = Assert.Throws<FileNotFoundException>(() => BertConfig.FromFile("/nonexistent/bert"));
-        Assert.Contains("No BERT config at '/nonexistent/bert'", error.Message);
+        Assert.Contains("No config.json at '/nonexistent/bert'", error.Message);
     }
 }
