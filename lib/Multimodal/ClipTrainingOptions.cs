@@ -1,7 +1,7 @@
 namespace Workbook.Multimodal;
 
 /// <summary>
-/// How <c>ClipTraining</c> trains a <c>ClipModel</c> (introduced in chapter 12): which classes it never
+/// How <see cref="ClipTraining"/> trains a <see cref="ClipModel"/> (introduced in chapter 12): which classes it never
 /// sees, how many steps of how many image–caption pairs, the learning rate and the seed.
 /// </summary>
 /// <param name="HeldOutClasses">Labels whose images and captions are left out of training entirely, for zero-shot tests (default <see cref="DefaultHeldOutClasses"/>).</param>
