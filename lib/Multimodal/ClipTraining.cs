@@ -21,7 +21,8 @@ public sealed record ClipTrainingResult(IReadOnlyList<double> Losses, IReadOnlyL
 /// Contrastive training of a <see cref="ClipModel"/> on labelled images and per-class captions (introduced in chapter 12):
 /// each step draws a batch of training images, pairs each with a caption of its class drawn at random, and minimises
 /// <see cref="ContrastiveLoss"/> with the batch's classes as groups (two images of one class share their captions as
-/// right answers). The held-out classes contribute nothing: neither an image nor a caption.
+/// right answers; <see cref="ClipTrainingOptions.SameClassPositives"/> = false gives plain InfoNCE). The held-out classes
+/// contribute nothing: neither an image nor a caption.
 /// </summary>
 public static class ClipTraining
 {
@@ -91,7 +92,8 @@ public static class ClipTraining
                 // Every training caption once per step (they are few), then each image's caption picked from them.
                 var allCaptions = model.EncodeTexts(captionIds, captionMask);
                 var textBatch = allCaptions.index_select(0, tensor(captionIndex, device: device));
-                var loss = ContrastiveLoss.Compute(model.EncodeImages(imageBatch), textBatch, model.LogitScale, tensor(groups, device: device));
+                var loss = ContrastiveLoss.Compute(model.EncodeImages(imageBatch), textBatch, model.LogitScale,
+                    options.SameClassPositives ? tensor(groups, device: device) : null);
                 var value = loss.item<float>();
                 if (!float.IsFinite(value))
                     throw new TrainingDivergedException(1, step, value, $"The contrastive loss became {value} at step {step}: lower the learning rate ({options.LearningRate:G3}).");

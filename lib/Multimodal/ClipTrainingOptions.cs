@@ -8,8 +8,11 @@ namespace Workbook.Multimodal;
 /// <param name="Steps">Optimizer steps.</param>
 /// <param name="BatchSize">Image–caption pairs per step.</param>
 /// <param name="LearningRate">AdamW's learning rate.</param>
-/// <param name="Seed">Seeds the model's initial weights, the batches and the caption drawn for each image.</param>
-public sealed record ClipTrainingOptions(IReadOnlyList<int>? HeldOutClasses = null, int Steps = 300, int BatchSize = 64, double LearningRate = 2e-3, int Seed = 0)
+/// <param name="Seed">Seeds the batches, the caption drawn for each image and dropout.</param>
+/// <param name="SameClassPositives">Count every pair of the same class in a batch as a right answer (true), or only the
+/// image's own caption, as plain InfoNCE does (false: another image's caption of the same class is then a wrong answer).</param>
+public sealed record ClipTrainingOptions(IReadOnlyList<int>? HeldOutClasses = null, int Steps = 200, int BatchSize = 64, double LearningRate = 2e-3, int Seed = 0,
+    bool SameClassPositives = true)
 {
     /// <summary>Pullover (2) and Ankle boot (9): every word of their captions also describes a class that is trained on.</summary>
     public static IReadOnlyList<int> DefaultHeldOutClasses { get; } = [2, 9];
