@@ -5,9 +5,6 @@ using Workbook.IO;
 
 namespace Workbook.Multimodal;
 
-/// <summary>One caption of an image class: the class's label and name, and the text.</summary>
-public sealed record Caption(int Label, string ClassName, string Text);
-
 /// <summary>
 /// Short captions for the classes of an image dataset, several per class, written from what the things look like and
 /// how they are worn ("worn on the feet", "long sleeves", "carried") so classes share words: the text side of the

@@ -3,15 +3,6 @@ using Workbook.Vision;
 
 namespace Workbook.Multimodal;
 
-/// <summary>How a <see cref="ClipModel"/>'s text encoder turns one vector per token into one vector per caption.</summary>
-public enum TextPooling
-{
-    /// <summary>The average of the real (not padding) tokens' last hidden states.</summary>
-    Mean,
-    /// <summary>The last hidden state of the first token, [CLS].</summary>
-    Cls,
-}
-
 /// <summary>The shape of a <see cref="ClipModel"/> (introduced in chapter 12).</summary>
 /// <param name="Text">The BERT text encoder's sizes (its vocabulary must be the caption tokenizer's).</param>
 /// <param name="Image">The image encoder: a <see cref="SmallCnn"/> of these options, without its classification head (1 × 28 × 28, blocks of 16 and 32 channels when null).</param>

@@ -7,16 +7,6 @@ using static TorchSharp.torch;
 
 namespace Workbook.Multimodal;
 
-/// <summary>What <see cref="ClipTraining.Train"/> did: the loss of every step, the classes trained on and held out, and the time taken.</summary>
-/// <param name="Losses">The contrastive loss of each step's batch.</param>
-/// <param name="TrainedClasses">Labels whose images and captions were trained on.</param>
-/// <param name="HeldOutClasses">Labels never seen: neither their images nor their captions.</param>
-/// <param name="TrainingImages">How many distinct images the steps drew from.</param>
-/// <param name="FinalTemperature">The learned temperature τ after the last step.</param>
-/// <param name="Elapsed">Wall-clock time of the steps.</param>
-public sealed record ClipTrainingResult(IReadOnlyList<double> Losses, IReadOnlyList<int> TrainedClasses, IReadOnlyList<int> HeldOutClasses,
-    int TrainingImages, double FinalTemperature, TimeSpan Elapsed);
-
 /// <summary>
 /// Contrastive training of a <see cref="ClipModel"/> on labelled images and per-class captions (introduced in chapter 12):
 /// each step draws a batch of training images, pairs each with a caption of its class drawn at random, and minimises
