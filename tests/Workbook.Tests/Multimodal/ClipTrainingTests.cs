@@ -52,6 +52,22 @@ public class ClipTrainingTests
     }
 
     [Fact]
+    public void Plain_infonce_and_grouped_positives_score_the_same_first_batch_differently()
+    {
+        // Same weights, same batch, so the same logits: only the targets differ (the image's own caption, or every caption of its class).
+        var captions = CaptionSet.Load();
+        var tokenizer = CaptionTokenizer.FromCaptions(captions.Captions);
+        double FirstLoss(bool grouped)
+        {
+            torch.manual_seed(6);
+            var model = ClipModelTests.Tiny();
+            return ClipTraining.Train(model, Bands(10), captions, tokenizer, new ClipTrainingOptions(Steps: 1, BatchSize: 32, SameClassPositives: grouped)).Losses[0];
+        }
+        var (plain, grouped) = (FirstLoss(false), FirstLoss(true));
+        Assert.True(Math.Abs(plain - grouped) > 1e-4, $"plain InfoNCE {plain:F6} and the grouped loss {grouped:F6} should differ on a batch with repeated classes");
+    }
+
+    [Fact]
     public void Zero_shot_and_retrieval_read_hand_made_embeddings()
     {
         // Two classes' worth of captions on three axes: class 0's captions point along x, class 1's along y, the others along z.
