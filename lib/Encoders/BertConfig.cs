@@ -108,7 +108,7 @@ public sealed record BertConfig
     }
 
     private static readonly JsonSerializerOptions Reading = new() { AllowTrailingCommas = true, ReadCommentHandling = JsonCommentHandling.Skip };
-    private static readonly JsonSerializerOptions Writing = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Writing = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     /// <summary>Reads and validates a Hugging Face BERT <c>config.json</c> (the file, or the folder holding it).</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
