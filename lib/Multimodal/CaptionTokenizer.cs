@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.ML.Tokenizers;
+using Workbook.Encoders;
 using Workbook.IO;
 using static TorchSharp.torch;
 
@@ -80,17 +81,7 @@ public sealed class CaptionTokenizer
         ArgumentNullException.ThrowIfNull(texts);
         if (texts.Count == 0) throw new ArgumentException("Give at least one caption to encode.", nameof(texts));
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 2);
-        var encoded = texts.Select(t =>
-        {
-            var ids = tokenizer.EncodeToIds(t ?? throw new ArgumentException("A caption is null.", nameof(texts)), addSpecialTokens: true, considerPreTokenization: true, considerNormalization: true);
-            return ids.Count <= maxLength ? ids : (IReadOnlyList<int>)[.. ids.Take(maxLength - 1), tokenizer.SeparatorTokenId];
-        }).ToList();
-        var length = encoded.Max(e => e.Count);
-        var ids = new long[texts.Count * length];
-        var mask = new long[texts.Count * length];
-        for (var i = 0; i < encoded.Count; i++)
-            for (var j = 0; j < length; j++)
-                (ids[i * length + j], mask[i * length + j]) = j < encoded[i].Count ? (encoded[i][j], 1L) : (PadId, 0L);
-        return (tensor(ids, [texts.Count, length]), tensor(mask, [texts.Count, length]));
+        if (texts.Any(t => t is null)) throw new ArgumentException("A caption is null.", nameof(texts));
+        return BertInputs.Pad([.. texts.Select(t => BertInputs.Encode(tokenizer, t, maxLength))], PadId);
     }
 }
