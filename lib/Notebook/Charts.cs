@@ -253,6 +253,40 @@ public static class Charts
     }
 
     /// <summary>
+    /// Points in a plane, one legend entry per <see cref="ScatterSeries"/>, coloured by its colour number and drawn as
+    /// small dots or, emphasised, as large diamonds (introduced in chapter 12: image and caption embeddings in 2-D).
+    /// </summary>
+    /// <exception cref="ArgumentException">No series, an empty one, or one whose x, y and labels do not pair up.</exception>
+    public static GenericChart Scatter(IEnumerable<ScatterSeries> series, string xTitle, string yTitle, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        var list = series.ToList();
+        if (list.Count == 0) throw new ArgumentException("Give at least one series to plot.", nameof(series));
+        foreach (var s in list)
+        {
+            ArgumentNullException.ThrowIfNull(s);
+            if (s.X.Count == 0 || s.X.Count != s.Y.Count)
+                throw new ArgumentException($"Series '{s.Name}' has {s.X.Count} x and {s.Y.Count} y values; give at least one point, with x and y paired.", nameof(series));
+            if (s.Labels is not null && s.Labels.Count != s.X.Count)
+                throw new ArgumentException($"Series '{s.Name}' has {s.X.Count} points but {s.Labels.Count} labels.", nameof(series));
+        }
+        var chart = Chart.Combine(list.Select(s =>
+        {
+            var colour = Color.fromHex(Palette[((s.Colour % Palette.Length) + Palette.Length) % Palette.Length]);
+            var symbol = s.Emphasised ? StyleParam.MarkerSymbol.Diamond : StyleParam.MarkerSymbol.Circle;
+            return s.Labels is null
+                ? Chart.Point<double, double, string>(x: s.X, y: s.Y, Name: s.Name, MarkerColor: colour, MarkerSymbol: symbol, Opacity: s.Emphasised ? 1.0 : 0.45)
+                : Chart.Point<double, double, string>(x: s.X, y: s.Y, Name: s.Name, MarkerColor: colour, MarkerSymbol: symbol, Opacity: s.Emphasised ? 1.0 : 0.45,
+                    MultiText: Some<IEnumerable<string>>(s.Labels));
+        }));
+        return Finish(chart, xTitle, yTitle, title, logY: false);
+    }
+
+    // Plotly's default ten colours (D3's category10), so series can be matched by colour across groups.
+    private static readonly string[] Palette =
+        ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+    /// <summary>
     /// Latency percentiles (p50, p90, p99) of several load tests side by side, one group of columns per percentile and
     /// one colour per test, in milliseconds.
     /// </summary>

@@ -130,6 +130,22 @@ public class ChartsTests
     }
 
     [Fact]
+    public void Scatter_colours_series_by_number_and_draws_emphasised_ones_as_diamonds()
+    {
+        var chart = Charts.Scatter([new ScatterSeries("Coat images", [0.1, 0.2], [0.3, 0.4], Colour: 4),
+                                    new ScatterSeries("Coat captions", [0.5], [0.6], Colour: 4, Emphasised: true, Labels: ["long sleeves"])],
+            "PC 1", "PC 2", title: "Embeddings");
+        Assert.Equal(2, chart.GetTraces().Count());
+        var html = Html(chart);
+        Assert.Equal(2, Regex.Matches(html, Regex.Escape("rgba(148, 103, 189, 1.0)")).Count);   // both in the fifth colour
+        Assert.Contains("\"symbol\":\"2\"", html);                                   // plotly's number for a diamond
+        Assert.Contains("long sleeves", html);
+        Assert.Contains("PC 2", html);
+        Assert.Contains("2 x and 1 y values", Assert.Throws<ArgumentException>(() => Charts.Scatter([new ScatterSeries("bad", [1.0, 2.0], [1.0], 0)], "x", "y")).Message);
+        Assert.Contains("1 points but 2 labels", Assert.Throws<ArgumentException>(() => Charts.Scatter([new ScatterSeries("bad", [1.0], [1.0], 0, Labels: ["a", "b"])], "x", "y")).Message);
+    }
+
+    [Fact]
     public void Titled_sets_the_layout_title()
     {
         Assert.Contains("My title", Html(Charts.PrecisionRecall([0, 1], [1, 0.5], 0.7).Titled("My title")));
