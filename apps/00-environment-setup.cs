@@ -16,6 +16,7 @@ using System.Threading.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
 using Workbook;
+using Workbook.Runtime;
 using Workbook.Notebook;
 using Microsoft.Data.Analysis;
 using Plotly.NET.CSharp;

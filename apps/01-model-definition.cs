@@ -186,7 +186,7 @@ Console.WriteLine($"largest difference between the two models: {difference}");
 
 // Cell 14
 var rows = byHand.named_parameters()
-    .Select(p => (IReadOnlyList<string>)[p.name, $"[{string.Join(", ", p.parameter.shape)}]", p.parameter.numel().ToString()])
+    .Select(p => Table.Row(p.name, $"[{string.Join(", ", p.parameter.shape)}]", p.parameter.numel().ToString()))
     .ToList();
 var total = byHand.parameters().Sum(p => p.numel());
 rows.Add(["total", "", total.ToString()]);

@@ -283,7 +283,7 @@ var optimizers = new (string Name, Func<IEnumerable<TorchSharp.Modules.Parameter
 };
 var optimizerCurves = optimizers.Select(o => (o.Name, Losses: Train(o.Make))).ToList();
 new Workbook.Notebook.Table(["optimizer", "loss after 1 epoch", "after 10 epochs"],
-    optimizerCurves.Select(c => (IReadOnlyList<string>)[c.Name, $"{c.Losses[0]:F4}", $"{c.Losses[^1]:F4}"])).Display();
+    optimizerCurves.Select(c => Table.Row(c.Name, $"{c.Losses[0]:F4}", $"{c.Losses[^1]:F4}"))).Display();
 
 // Cell 16
 int[] tenEpochs = [.. Enumerable.Range(1, 10)];

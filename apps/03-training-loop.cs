@@ -265,7 +265,7 @@ var cancer = Datasets.LoadBreastCancer();
 var (cancerTrain, cancerTest) = TrainTestSplit.Split(cancer, testSize: 0.2, seed: 0, stratify: true);
 var columns = Enumerable.Range(0, cancer.FeatureCount).Select(c => Enumerable.Range(0, cancerTrain.SampleCount).Select(r => cancerTrain.Features[r, c]).ToArray()).ToArray();
 new Table(["feature", "min", "max"],
-    new[] { 3, 4, 23, 24 }.Select(c => (IReadOnlyList<string>)[cancer.FeatureNames[c], $"{columns[c].Min():G4}", $"{columns[c].Max():G4}"]),
+    new[] { 3, 4, 23, 24 }.Select(c => Table.Row(cancer.FeatureNames[c], $"{columns[c].Min():G4}", $"{columns[c].Max():G4}")),
     caption: $"{cancer.SampleCount} samples, classes: {string.Join(", ", cancer.ClassNames)}").Display();
 
 // Gradient descent on raw features is dominated by the large ones: one learning rate cannot suit a weight that

@@ -205,7 +205,7 @@ new Table(["threshold", "precision", "recall", "F1", "missed cancers", "false al
         var (p, r, f) = At(truth, probabilityMalignant, t);
         var predicted = probabilityMalignant.Select(s => s >= t ? 1 : 0).ToArray();
         var m = ConfusionMatrix.Compute(truth, predicted);
-        return (IReadOnlyList<string>)[$"{t:F2}", $"{p:F3}", $"{r:F3}", $"{f:F3}", $"{m.Count(1, 0)}", $"{m.Count(0, 1)}"];
+        return Table.Row($"{t:F2}", $"{p:F3}", $"{r:F3}", $"{f:F3}", $"{m.Count(1, 0)}", $"{m.Count(0, 1)}");
     }), caption: "Test set").Display();
 
 // If the test ROC AUC above is 1.0, some threshold would have been perfect on the test set — but finding it needs the

@@ -190,8 +190,8 @@ new Table(["technique", "train accuracy", "validation accuracy", "gap", "final v
     {
         var last = r.History.Epochs[^1];
         if (r.History.RestoredEpoch is { } restored) last = r.History.Epochs[restored - 1];   // the weights the model ended with
-        return (IReadOnlyList<string>)[r.Technique, Percent(last["accuracy"]), Percent(last["val_accuracy"]),
-            Percent(last["accuracy"] - last["val_accuracy"]), $"{last["val_loss"]:F3}", Percent(r.History.Series("val_accuracy").Max())];
+        return Table.Row(r.Technique, Percent(last["accuracy"]), Percent(last["val_accuracy"]),
+            Percent(last["accuracy"] - last["val_accuracy"]), $"{last["val_loss"]:F3}", Percent(r.History.Series("val_accuracy").Max()));
     }), caption: $"{train.SampleCount} training samples, {epochs} epochs, 10 % label noise").Display();
 
 // Cell 18

@@ -192,7 +192,7 @@ new Table(["layer", "kernel", "stride", "padding", "formula", "TorchSharp", "by 
     nn.Module<Tensor, Tensor> layer = c.Layer == "conv" ? nn.Conv2d(1, 1, c.Kernel, stride: c.Stride, padding: c.Padding) : nn.MaxPool2d(c.Kernel, c.Stride, c.Padding);
     var actual = (int)layer.call(probe).shape[2];
     var hand = c.Layer == "conv" ? Convolve(new float[28, 28], new float[c.Kernel, c.Kernel], c.Stride, c.Padding).GetLength(0) : formula;
-    return (IReadOnlyList<string>)[c.Layer, $"{c.Kernel}", $"{c.Stride}", $"{c.Padding}", $"{formula}", $"{actual}", c.Layer == "conv" ? $"{hand}" : "–", formula == actual && hand == actual ? "yes" : "NO"];
+    return Table.Row(c.Layer, $"{c.Kernel}", $"{c.Stride}", $"{c.Padding}", $"{formula}", $"{actual}", c.Layer == "conv" ? $"{hand}" : "–", formula == actual && hand == actual ? "yes" : "NO");
 }), caption: "Output height (= width) for a 28 × 28 input").Display();
 
 // ## A small CNN against the MLP
@@ -237,8 +237,8 @@ var cnnHistory = Fit(cnn, train, epochs);
 long Parameters(nn.Module m) => m.parameters().Sum(p => p.numel());
 new Table(["model", "parameters", "train accuracy", "validation accuracy", "seconds per epoch"],
     new[] { ("MLP 784 → 128 → 10", (nn.Module)mlp, mlpHistory), ("CNN (16, 32 filters)", cnn, cnnHistory) }.Select(r =>
-        (IReadOnlyList<string>)[r.Item1, $"{Parameters(r.Item2):N0}", $"{r.Item3.Epochs[^1]["accuracy"]:P1}", $"{r.Item3.Epochs[^1]["val_accuracy"]:P1}",
-                                $"{r.Item3.Epochs.Average(e => e.Seconds):F2}"]),
+        Table.Row(r.Item1, $"{Parameters(r.Item2):N0}", $"{r.Item3.Epochs[^1]["accuracy"]:P1}", $"{r.Item3.Epochs[^1]["val_accuracy"]:P1}",
+                                $"{r.Item3.Epochs.Average(e => e.Seconds):F2}")),
     caption: $"{train.Count} training images, {epochs} epochs, Adam 1e-3, batch 64").Display();
 
 // How to read it: the CNN matches or beats the MLP's validation accuracy with a fifth of its parameters — weight
@@ -326,7 +326,7 @@ Chart.Combine([
 
 // Cell 22
 new Table(["schedule", "final training loss", "final validation loss", "final validation accuracy"],
-    scheduleRuns.Select(r => (IReadOnlyList<string>)[r.Name, $"{r.History.Epochs[^1]["loss"]:F3}", $"{r.History.Epochs[^1]["val_loss"]:F3}", $"{r.History.Epochs[^1]["val_accuracy"]:P1}"]),
+    scheduleRuns.Select(r => Table.Row(r.Name, $"{r.History.Epochs[^1]["loss"]:F3}", $"{r.History.Epochs[^1]["val_loss"]:F3}", $"{r.History.Epochs[^1]["val_accuracy"]:P1}")),
     caption: $"The same CNN, data and seed; only the schedule differs ({scheduleImages.Count} images, {scheduleEpochs} epochs)").Display();
 
 // What to expect: the decaying schedules end with small steps, so the weights stop bouncing around the minimum they
@@ -380,9 +380,9 @@ Charts.Curves([("train, no augmentation", plain.Series("accuracy")), ("validatio
 // Cell 28
 new Table(["training data", "train accuracy", "validation accuracy", "gap", "validation loss", "seconds per epoch"],
     new[] { ("as is", plain), ("augmented (crop, flip, rotate)", augmented) }.Select(r =>
-        (IReadOnlyList<string>)[r.Item1, $"{r.Item2.Epochs[^1]["accuracy"]:P1}", $"{r.Item2.Epochs[^1]["val_accuracy"]:P1}",
+        Table.Row(r.Item1, $"{r.Item2.Epochs[^1]["accuracy"]:P1}", $"{r.Item2.Epochs[^1]["val_accuracy"]:P1}",
                                 $"{r.Item2.Epochs[^1]["accuracy"] - r.Item2.Epochs[^1]["val_accuracy"]:P1}", $"{r.Item2.Epochs[^1]["val_loss"]:F3}",
-                                $"{r.Item2.Epochs.Average(e => e.Seconds):F2}"]),
+                                $"{r.Item2.Epochs.Average(e => e.Seconds):F2}")),
     caption: $"{smallTrain.Count} training images, epoch {augmentEpochs}").Display();
 
 // How to read it: without augmentation the training accuracy runs ahead while validation stalls — the gap is
@@ -425,7 +425,7 @@ Chart.Combine([
 
 // Cell 33
 new Table(["network", "final training loss", "training accuracy", "seconds per epoch"],
-    depthRuns.Select(r => (IReadOnlyList<string>)[r.Name, $"{r.History.Epochs[^1]["loss"]:F3}", $"{r.History.Epochs[^1]["accuracy"]:P1}", $"{r.History.Epochs.Average(e => e.Seconds):F2}"]),
+    depthRuns.Select(r => Table.Row(r.Name, $"{r.History.Epochs[^1]["loss"]:F3}", $"{r.History.Epochs[^1]["accuracy"]:P1}", $"{r.History.Epochs.Average(e => e.Seconds):F2}")),
     caption: $"{deepTrain.Count} training images, {deepEpochs} epochs").Display();
 
 // The ResNet paper's finding is that the residual network's training loss falls faster, and that the advantage grows
@@ -439,7 +439,7 @@ Console.WriteLine($"final training loss: {depthRuns[0].Name} {plainLoss:F3}, {de
                   (residualLoss < plainLoss ? "the skip connections trained faster" : "no advantage for the skip connections in this short run"));
 var resnet = depthRuns[1].Net;
 new Table(["parameter", "shape"], resnet.named_parameters().Where(p => p.name.StartsWith("conv1") || p.name.StartsWith("layer2.0.") || p.name.StartsWith("fc"))
-    .Select(p => (IReadOnlyList<string>)[p.name, $"[{string.Join(", ", p.parameter.shape)}]"]), caption: $"Some of the {resnet.named_parameters().Count()} parameter tensors of {depthRuns[1].Name}").Display();
+    .Select(p => Table.Row(p.name, $"[{string.Join(", ", p.parameter.shape)}]")), caption: $"Some of the {resnet.named_parameters().Count()} parameter tensors of {depthRuns[1].Name}").Display();
 
 // ## Exercises
 //

@@ -110,7 +110,7 @@ var checkpointPath = Path.GetFullPath("../artifacts/chapter-08/pretrained-cnn.sa
 SafetensorsWriter.Save(checkpointPath, pretrained.state_dict().ToDictionary(p => p.Key, p => p.Value.cpu()),
                        new Dictionary<string, string> { ["task"] = "Fashion-MNIST classes 0-4", ["architecture"] = "SmallCnn(16, 32)" });
 using (var stored = SafetensorsFile.Open(checkpointPath))
-    new Table(["tensor", "dtype", "shape"], stored.Tensors.Select(t => (IReadOnlyList<string>)[t.Name, t.Dtype, t.ShapeText]),
+    new Table(["tensor", "dtype", "shape"], stored.Tensors.Select(t => Table.Row(t.Name, t.Dtype, t.ShapeText)),
               caption: $"{Path.GetFileName(checkpointPath)}: {new FileInfo(checkpointPath).Length:N0} bytes").Display();
 
 // The target model has a new head (5 outputs, fresh weights). Only the backbone comes from the file: the loader fills
@@ -198,7 +198,7 @@ var clock = System.Diagnostics.Stopwatch.StartNew();
 var results = labelsPerClass.Select(n => (PerClass: n, Accuracies: methods.Select(m => m.Run(targetPool.SamplePerClass(n, seed: 10 + n))).ToArray())).ToList();
 Console.WriteLine($"{methods.Length * labelsPerClass.Length} runs of {transferEpochs} epochs in {clock.Elapsed.TotalSeconds:F0} s");
 new Table(["labels per class", "labelled images", .. methods.Select(m => m.Name)],
-    results.Select(r => (IReadOnlyList<string>)[$"{r.PerClass}", $"{5 * r.PerClass}", .. r.Accuracies.Select(a => $"{a:P1}")]),
+    results.Select(r => Table.Row([$"{r.PerClass}", $"{5 * r.PerClass}", .. r.Accuracies.Select(a => $"{a:P1}")])),
     caption: $"Target-task accuracy on {targetTest.Count} test images").Display();
 
 // Cell 13
@@ -243,7 +243,7 @@ Console.WriteLine($"ResNet-18: {resnetParameters.Count} parameter tensors ({resn
                   $"{resnetBuffers.Count} buffers (batch-norm running_mean, running_var, num_batches_tracked)");
 new Table(["TorchVision name (= PyTorch state_dict key)", "shape"],
     resnetParameters.Where(p => !p.name.StartsWith("layer1.1") && !p.name.StartsWith("layer2.") && !p.name.StartsWith("layer3.") && !p.name.StartsWith("layer4.1"))
-        .Select(p => (IReadOnlyList<string>)[p.name, $"[{string.Join(", ", p.parameter.shape)}]"]),
+        .Select(p => Table.Row(p.name, $"[{string.Join(", ", p.parameter.shape)}]")),
     caption: "ResNet-18 parameters (layer1.1, layer2, layer3 and layer4.1 left out: same pattern)").Display();
 
 // TorchVision for .NET names every parameter and buffer exactly as PyTorch's `state_dict()` does (`conv1.weight`,

@@ -233,7 +233,7 @@ Charts.Lines([
 // Samples at four points of training: noise first, then frequent words, then verse-like phrases.
 var picks = new[] { 0, evaluations.Count / 3, 2 * evaluations.Count / 3, evaluations.Count - 1 }.Distinct();
 new Table(["step", "validation perplexity", "sample: \"In the beginning\" …"],
-    picks.Select(i => (IReadOnlyList<string>)[$"{evaluations[i].Step}", $"{evaluations[i].ValidationPerplexity:F1}", evaluations[i].Sample!.ReplaceLineEndings(" / ")]),
+    picks.Select(i => Table.Row($"{evaluations[i].Step}", $"{evaluations[i].ValidationPerplexity:F1}", evaluations[i].Sample!.ReplaceLineEndings(" / "))),
     caption: "What the model writes as it learns").Display();
 
 // How far 20 seconds get depends on the machine, and the cells print what this run did: the step count, the tokens
@@ -279,8 +279,8 @@ lstmTrainer.Train(trainingIds, validationIds);
 double FinalLoss(nn.Module<Tensor, Tensor> model) => LanguageModelTrainer.ValidationLoss(model, validationIds, options.ContextLength, maxWindows: 128);
 var rows = new (string Name, nn.Module<Tensor, Tensor> Model, LanguageModelTrainer Trainer)[] { ("GPT-2, 2 × 128", gpt, gptTrainer), ("LSTM, 1 × 256", lstm, lstmTrainer) };
 new Table(["model", "parameters", "steps", "tokens/s", "validation perplexity"],
-    rows.Select(r => (IReadOnlyList<string>)[r.Name, $"{r.Model.parameters().Sum(p => p.numel()):N0}", $"{r.Trainer.Steps.Count}",
-        $"{r.Trainer.Evaluations[^1].TokensPerSecond:N0}", $"{Math.Exp(FinalLoss(r.Model)):F1}"]),
+    rows.Select(r => Table.Row(r.Name, $"{r.Model.parameters().Sum(p => p.numel()):N0}", $"{r.Trainer.Steps.Count}",
+        $"{r.Trainer.Evaluations[^1].TokensPerSecond:N0}", $"{Math.Exp(FinalLoss(r.Model)):F1}")),
     caption: $"Equal training time ({BudgetSeconds} s each), the same tokens, the same loop; perplexity on 128 held-out windows").Display();
 
 // Cell 20

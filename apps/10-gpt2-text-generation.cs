@@ -109,7 +109,7 @@ Console.WriteLine($"{config.LayerCount} layers, {config.HeadCount} heads, embedd
 // Cell 7
 new Table(["text", "tokens", "ids"],
     new[] { "I love", "I love tokenization!", "Unbelievably, 1234567 ☕" }.Select(text =>
-        (IReadOnlyList<string>)[text, string.Join(" | ", tokenizer.Tokenize(text)), string.Join(", ", tokenizer.Encode(text))])).Display();
+        Table.Row(text, string.Join(" | ", tokenizer.Tokenize(text)), string.Join(", ", tokenizer.Encode(text))))).Display();
 
 // ## The classic snippet
 //
@@ -155,7 +155,7 @@ using (torch.no_grad())
         ($"after {config.LayerCount} blocks and ln_f", hidden.shape),
         ("logits (hidden · wteᵀ)", logits.shape),
         ("next-token probabilities (last position)", next.shape),
-    }.Select(r => (IReadOnlyList<string>)[r.Item1, $"[{string.Join(", ", r.Item2)}]"])).Display();
+    }.Select(r => Table.Row(r.Item1, $"[{string.Join(", ", r.Item2)}]"))).Display();
     var top = next.topk(5);
     for (var i = 0; i < 5; i++)
         Console.WriteLine($"{tokenizer.TokenString((int)top.indexes[i].item<long>()),-12} {top.values[i].item<float>():P3}");
@@ -206,7 +206,7 @@ var strategies = new (string Name, GenerationOptions Options)[]
     ("top-k 40", GenerationOptions.Sampling(30, seed: 42, topK: 40)),
     ("top-p 0.9", GenerationOptions.Sampling(30, seed: 42, topK: 0, topP: 0.9)),
 };
-new Table(["strategy", "text"], strategies.Select(s => (IReadOnlyList<string>)[s.Name, gpt2.Generate("I love", s.Options)])).Display();
+new Table(["strategy", "text"], strategies.Select(s => Table.Row(s.Name, gpt2.Generate("I love", s.Options)))).Display();
 
 // > **Question.** transformers' `generate` defaults to `top_k=50` whenever `do_sample=True`.
 // > `GenerationOptions.Sampling` copies that default; the cell above passes `topK: 0` to switch it off for the pure
@@ -231,7 +231,7 @@ new Table(["repetition penalty", "distinct trigrams", "text"],
     new[] { 1.0, 1.2, 1.5 }.Select(penalty =>
     {
         var text = gpt2.Generate("I love", new GenerationOptions { MaxNewTokens = 60, RepetitionPenalty = penalty });
-        return (IReadOnlyList<string>)[$"{penalty}", $"{DistinctTrigrams(text):P0}", text];
+        return Table.Row($"{penalty}", $"{DistinctTrigrams(text):P0}", text);
     })).Display();
 
 // ## The KV cache
@@ -249,13 +249,13 @@ new Table(["repetition penalty", "distinct trigrams", "text"],
 // The loaded model, and — when that is the small one — a GPT-2 of the real size with random weights, which takes as long per token.
 var timedModels = new List<(string Name, Gpt2TextGenerator Generator)> { (isRealGpt2 ? "gpt2 (124 M)" : $"the loaded model ({model.parameters().Sum(p => p.numel()) / 1e6:F1} M)", gpt2) };
 if (!isRealGpt2) timedModels.Add(("GPT-2's size, random weights (124 M)", new Gpt2TextGenerator(new Gpt2LMHeadModel(Gpt2Config.Gpt2, device), tokenizer)));
-var timedPrompt = tokenizer.Encode("The KV cache makes each decoding step cheap because").Select(id => (long)id).ToArray();
+var timedPrompt = tokenizer.Encode("The KV cache makes each decoding step cheap because");
 var rows = new List<IReadOnlyList<string>>();
-long[] loadedWithCache = null;
+int[] loadedWithCache = null;
 foreach (var (name, timed) in timedModels)
 {
     timed.Generator.Generate(timedPrompt, GenerationOptions.Greedy(2));    // warm-up
-    long[] withCache = null;
+    int[] withCache = null;
     foreach (var useCache in new[] { true, false })
     {
         var clock = Stopwatch.StartNew();
@@ -267,7 +267,7 @@ foreach (var (name, timed) in timedModels)
     }
 }
 new Table(["model", "decoding", "seconds for 32 tokens", "tokens/s", "same tokens"], rows).Display();
-Console.WriteLine(tokenizer.Decode(loadedWithCache.Select(id => (int)id)));
+Console.WriteLine(tokenizer.Decode(loadedWithCache));
 
 // The gap grows with the length of the text: without the cache step *t* processes *t* positions, with it one. The
 // benchmark (`tools/bench.sh gpt2`, table in the README) measures prefill and decode separately.
@@ -315,8 +315,7 @@ await foreach (var piece in gpt2.StreamAsync("I love", GenerationOptions.Samplin
 //    <details><summary>Hint</summary>
 //
 //    ```csharp
-//    long[] Ids(string text) => tokenizer.Encode(text).Select(id => (long)id).ToArray();
-//    var (promptA, promptB) = (Ids("I love"), Ids("The weather in Paris is"));
+//    var (promptA, promptB) = (tokenizer.Encode("I love"), tokenizer.Encode("The weather in Paris is"));
 //    var both = gpt2.Generator.Generate([promptA, promptB], GenerationOptions.Greedy(20));
 //    Console.WriteLine(both[0].SequenceEqual(gpt2.Generator.Generate(promptA, GenerationOptions.Greedy(20))));
 //    ```

@@ -16,6 +16,7 @@ using System.Threading.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
 using Workbook;
+using Workbook.Runtime;
 using System.Diagnostics;
 using System.IO;
 using Plotly.NET.CSharp;
@@ -132,7 +133,7 @@ new Table(["text", "entries or verses", "characters", "tokens", "characters per 
     ("Devil's Dictionary, training", bierceTraining.Count, bierceTrainingText, bierceTrainingIds),
     ("Devil's Dictionary, validation", bierceValidation.Count, bierceValidationText, bierceValidationIds),
     ("Bible, validation books", bibleValidation.Count, bibleValidationText, bibleValidationIds),
-}.Select(r => (IReadOnlyList<string>)[r.Item1, $"{r.Item2:N0}", $"{r.Item3.Length:N0}", $"{r.Item4.Length:N0}", $"{(double)r.Item3.Length / r.Item4.Length:F2}"])).Display();
+}.Select(r => Table.Row(r.Item1, $"{r.Item2:N0}", $"{r.Item3.Length:N0}", $"{r.Item4.Length:N0}", $"{(double)r.Item3.Length / r.Item4.Length:F2}"))).Display();
 
 // ## Before fine-tuning
 //
@@ -156,7 +157,7 @@ string[] Samples(Gpt2TextGenerator generator) => [.. prompts.Select(p => generat
 var before = Perplexities(baseline.Model);
 var beforeSamples = Samples(baseline);
 Console.WriteLine($"validation perplexity of the base model: {before.Bierce:F1} on the Devil's Dictionary, {before.Bible:F1} on the Bible");
-new Table(["prompt", "base model"], prompts.Zip(beforeSamples, (p, s) => (IReadOnlyList<string>)[p, s])).Display();
+new Table(["prompt", "base model"], prompts.Zip(beforeSamples, (p, s) => Table.Row(p, s))).Display();
 
 // ## Full fine-tuning
 //
@@ -226,8 +227,8 @@ Console.WriteLine($"{adapted.Count} projections adapted; scaling α / r = {loraC
 Console.WriteLine($"trainable: {trainable:N0} of {total:N0} parameters ({(double)trainable / total:P2}); full fine-tuning trained {full.Trainable:N0}");
 string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
 new Table(["projection", "frozen weight", "A", "B", "adapter parameters"],
-    Gpt2Lora.Adapters(loraBase.Model).Take(4).Select(a => (IReadOnlyList<string>)
-        [a.Name, Shape(a.Layer.BaseLayer.Weight), Shape(a.Layer.A), Shape(a.Layer.B), $"{a.Layer.A.numel() + a.Layer.B.numel():N0}"])).Display();
+    Gpt2Lora.Adapters(loraBase.Model).Take(4).Select(a => Table.Row(
+        a.Name, Shape(a.Layer.BaseLayer.Weight), Shape(a.Layer.A), Shape(a.Layer.B), $"{a.Layer.A.numel() + a.Layer.B.numel():N0}"))).Display();
 
 // The adapters train with the same loop, windows and time budget. Only their parameters reach the optimizer (the
 // trainer passes it the parameters that require gradients), and the learning rate is higher (2e-3): the update starts
@@ -257,12 +258,10 @@ Charts.Columns(
 string TrainingStateMegabytes(FineTuning run) => $"{run.Trainable * 12 / 1e6:F1}";
 new Table(["run", "trainable parameters", "share of the model", "gradients + AdamW state (MB)", "peak memory above start (MB)",
            "steps", "seconds (with evaluation)", "training tokens/s", "perplexity, Devil's Dictionary", "perplexity, Bible"],
-    new[] { (full, afterFull), (lora, afterLora) }.Select(r => (IReadOnlyList<string>)
-    [
+    new[] { (full, afterFull), (lora, afterLora) }.Select(r => Table.Row(
         r.Item1.Name, $"{r.Item1.Trainable:N0}", $"{(double)r.Item1.Trainable / ParameterCount(r.Item1.Generator.Model):P2}",
         TrainingStateMegabytes(r.Item1), r.Item1.PeakMegabytes is { } mb ? $"{mb:N0}" : "n/a (not Linux)",
-        $"{r.Item1.Trainer.Steps.Count}", $"{r.Item1.Seconds:F1}", $"{r.Item1.Trainer.Evaluations[^1].TokensPerSecond:N0}", $"{r.Item2.Bierce:F1}", $"{r.Item2.Bible:F1}",
-    ])).Display();
+        $"{r.Item1.Trainer.Steps.Count}", $"{r.Item1.Seconds:F1}", $"{r.Item1.Trainer.Evaluations[^1].TokensPerSecond:N0}", $"{r.Item2.Bierce:F1}", $"{r.Item2.Bible:F1}"))).Display();
 string Change(double after, double beforeValue) => $"{(after - beforeValue) / beforeValue:+0.0%;-0.0%}";
 Console.WriteLine($"Devil's Dictionary perplexity (learning): full fine-tuning {Change(afterFull.Bierce, before.Bierce)}, LoRA {Change(afterLora.Bierce, before.Bierce)}");
 Console.WriteLine($"Bible perplexity (forgetting):            full fine-tuning {Change(afterFull.Bible, before.Bible)}, LoRA {Change(afterLora.Bible, before.Bible)}");
@@ -293,7 +292,7 @@ Console.WriteLine($"Bible perplexity (forgetting):            full fine-tuning {
 var fullSamples = Samples(full.Generator);
 var loraSamples = Samples(lora.Generator);
 new Table(["prompt", "base model", "full fine-tuning", "LoRA"],
-    prompts.Select((p, i) => (IReadOnlyList<string>)[p, beforeSamples[i], fullSamples[i], loraSamples[i]])).Display();
+    prompts.Select((p, i) => Table.Row(p, beforeSamples[i], fullSamples[i], loraSamples[i]))).Display();
 
 // The first two prompts give the dictionary's form (a headword and its part of speech); the third is the base model's
 // home ground. Compare the columns: which words and turns of phrase come from Bierce, which from the base model's own
@@ -336,7 +335,7 @@ using (torch.no_grad())
 var mergedFolder = Path.Combine(outputFolder, "bierce-merged");
 reloaded.Model.SavePretrained(mergedFolder);
 new Table(["file", "bytes"], Directory.GetFiles(adapterFolder).Concat(Directory.GetFiles(mergedFolder))
-    .Select(f => (IReadOnlyList<string>)[Path.GetRelativePath(outputFolder, f), $"{new FileInfo(f).Length:N0}"])).Display();
+    .Select(f => Table.Row(Path.GetRelativePath(outputFolder, f), $"{new FileInfo(f).Length:N0}"))).Display();
 
 // The adapter is a small fraction of the merged checkpoint, which holds every weight (in float32 here): every task
 // fine-tuned with full fine-tuning costs a whole model on disk, every LoRA task only its adapter. The differences in
@@ -444,8 +443,8 @@ new Table(["file", "bytes"], Directory.GetFiles(adapterFolder).Concat(Directory.
 // Samples, prompts, sampling and the token arrays (bierceTrainingIds, bierceValidationIds, bibleValidationIds) are defined.
 lora.Generator.Generate("CAT, n.", GenerationOptions.Sampling(40, seed: 1, temperature: 0.8, topK: 40)).Display();
 
-// --- **Previous:** [10 · GPT-2 text generation](10-gpt2-text-generation.ipynb) · **Next:** [13 · wav2vec2 speech
-// recognition](13-wav2vec2-speech-recognition.ipynb) · [Chapter list](../README.md#chapters)
+// --- **Previous:** [10 · GPT-2 text generation](10-gpt2-text-generation.ipynb) · **Next:** [12 · Encoders and
+// multimodal](12-encoders-and-multimodal.ipynb) · [Chapter list](../README.md#chapters)
 
 // Types the cells declare: C# puts type declarations after the top-level statements.
 

@@ -287,7 +287,7 @@ foreach (var split in heldout.Utterances.GroupBy(u => u.Split))
     Console.WriteLine($"{split.Key} (voices {string.Join(", ", split.Select(u => u.Voice).Distinct())}): {CtcTraining.Evaluate(recognizer, [.. split])}");
 var heldoutScore = CtcTraining.Evaluate(recognizer, heldout.Utterances);
 new Table(["clip", "voice", "reference", "transcript"],
-          heldoutScore.Transcripts.Select(t => (IReadOnlyList<string>)[Path.GetFileName(t.Utterance.Path), t.Utterance.Voice, t.Utterance.Text, t.Transcript])).Display();
+          heldoutScore.Transcripts.Select(t => Table.Row(Path.GetFileName(t.Utterance.Path), t.Utterance.Voice, t.Utterance.Text, t.Transcript))).Display();
 
 // What these numbers say depends on the model the first cells loaded (they printed which).
 //
@@ -343,7 +343,7 @@ for (var step = 0; step < 8; step++)
 {
     using var scope = torch.NewDisposeScope();
     optimizer.zero_grad();
-    var logProbs = model.Forward(inputValues, null).log_softmax(-1).transpose(0, 1);   // [frames, batch, vocab], as ctc_loss wants
+    var logProbs = model.forward(inputValues, null).log_softmax(-1).transpose(0, 1);   // [frames, batch, vocab], as ctc_loss wants
     var loss = nn.functional.ctc_loss(logProbs, targets, torch.tensor(new long[] { logProbs.shape[0] }), torch.tensor(new long[] { targets.shape[1] }),
                                       blank: vocabulary.BlankId);
     loss.backward();
@@ -394,7 +394,7 @@ Console.WriteLine($"{targets.shape[1]} target symbols over {inputValues.shape[1]
 //    <details><summary>Hint</summary>
 //
 //    `var (values, mask) = recognizer.FeatureExtractor.Prepare([clipA, clipB]);` (both at 16 kHz: pass them through
-//    `recognizer.Prepare`), `model.Forward(values, mask).log_softmax(-1).transpose(0, 1)`, targets padded into one
+//    `recognizer.Prepare`), `model.forward(values, mask).log_softmax(-1).transpose(0, 1)`, targets padded into one
 //    int64 [2, longest] tensor with a `targetLengths` tensor per row, and input lengths from the mask:
 //    `model.FrameMask(mask, logProbs.shape[0]).sum(1)`. The shorter clip's last frames are outputs for zero padding,
 //    not speech. With the full frame count CTC would align that clip's text over the padding frames too, so its loss
@@ -418,5 +418,5 @@ Console.WriteLine($"{targets.shape[1]} target symbols over {inputValues.shape[1]
 // Your experiments here: recognizer, model, clip, logits, transcript, transcripts and speechFolder are defined.
 recognizer.Transcribe(WavFile.Read(Path.Combine(speechFolder, "flite-slt-weather.wav"))).Display();
 
-// --- **Previous:** [11 · Fine-tuning GPT-2: full and LoRA](11-fine-tuning-gpt2.ipynb) · **Next:** [14 · Deployment
-// and serving](14-deployment-and-serving.ipynb) · [Chapter list](../README.md#chapters)
+// --- **Previous:** [12 · Encoders and multimodal](12-encoders-and-multimodal.ipynb) · **Next:** [14 · Deployment and
+// serving](14-deployment-and-serving.ipynb) · [Chapter list](../README.md#chapters)

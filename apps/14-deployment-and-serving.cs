@@ -132,7 +132,7 @@ Console.WriteLine($"{classifier.Options}: test accuracy {testAccuracy:P1} after 
 var packageFolder = Path.Combine(Path.GetTempPath(), "workbook-09-breast-cancer-package");
 var manifest = ModelPackage.Export(packageFolder, classifier, scaler, cancer.FeatureNames, cancer.ClassNames,
     description: $"Chapter 14: breast cancer (Wisconsin diagnostic), test accuracy {testAccuracy:P1}");
-new Table(["file", "bytes"], Directory.GetFiles(packageFolder).Order().Select(f => (IReadOnlyList<string>)[Path.GetFileName(f), $"{new FileInfo(f).Length:N0}"])).Display();
+new Table(["file", "bytes"], Directory.GetFiles(packageFolder).Order().Select(f => Table.Row(Path.GetFileName(f), $"{new FileInfo(f).Length:N0}"))).Display();
 
 // The manifest, with the 30-number lists shortened for display.
 var shown = JsonNode.Parse(manifest.ToJson())!;
@@ -246,9 +246,9 @@ Console.WriteLine($"in-process: {packaged[0].Label}, p = [{string.Join(", ", pac
 var batch = await http.PostAsync("/v1/predict", JsonBody(new { instances = testRows[1..4] }));
 var predictions = (await ReadJson(batch)).GetProperty("predictions");
 new Table(["row", "server label", "server p(benign)", "in-process p(benign)", "true label"],
-    predictions.EnumerateArray().Select((p, i) => (IReadOnlyList<string>)[
+    predictions.EnumerateArray().Select((p, i) => Table.Row(
         $"{i + 1}", p.GetProperty("label").GetString()!, $"{p.GetProperty("probabilities").GetProperty("benign").GetDouble():F6}",
-        $"{packaged[i + 1].Probabilities[1]:F6}", cancer.ClassNames[cancerTest.Labels[i + 1]]])).Display();
+        $"{packaged[i + 1].Probabilities[1]:F6}", cancer.ClassNames[cancerTest.Labels[i + 1]]))).Display();
 
 // ### A bad request
 //

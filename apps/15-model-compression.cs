@@ -350,11 +350,10 @@ torch.manual_seed(1);
 var ids = torch.randint(0, gptConfig.VocabSize, [4, 64], device: device);
 LogitComparison logitComparison;
 using (torch.no_grad()) logitComparison = LogitComparison.Of(gptFloat.call(ids), gptInt8.call(ids));
-long[] Ids(string text) => gptTokenizer.Encode(text).Select(id => (long)id).ToArray();
-var prompts = new[] { "The dog", "Hello, world", "I love", "The quick brown" }.Select(Ids).ToArray();
+var prompts = new[] { "The dog", "Hello, world", "I love", "The quick brown" }.Select(text => gptTokenizer.Encode(text)).ToArray();
 var greedy = GenerationOptions.Greedy(24) with { StopAtEos = false };
-var floatTokens = new Gpt2Generator(gptFloat).Generate(prompts, greedy);
-var int8Tokens = new Gpt2Generator(gptInt8).Generate(prompts, greedy);
+var floatTokens = new Gpt2TokenGenerator(gptFloat).Generate(prompts, greedy);
+var int8Tokens = new Gpt2TokenGenerator(gptInt8).Generate(prompts, greedy);
 var sameTokens = floatTokens.Zip(int8Tokens).Sum(p => p.First.Zip(p.Second).Count(t => t.First == t.Second));
 var totalTokens = floatTokens.Sum(r => r.Length);
 
@@ -362,7 +361,7 @@ var totalTokens = floatTokens.Sum(r => r.Length);
 // alternation (float, int8, float, int8) and the faster of the two kept, so neither model pays for a busy moment alone.
 double MsPerToken(Gpt2LMHeadModel model)
 {
-    var generator = new Gpt2Generator(model);
+    var generator = new Gpt2TokenGenerator(model);
     var options = GenerationOptions.Greedy(32) with { StopAtEos = false };
     return LatencyMeasurement.MedianMilliseconds(() => generator.Generate(prompts[0], options), repeats: 5, warmup: 1) / 32;
 }

@@ -248,7 +248,7 @@ var fewDistilled = chosen.Student;
 var aloneOnHundred = FewLabelsAlone(hundred);
 Console.WriteLine($"{grid.Count + 1} students in {clock.Elapsed.TotalSeconds:F1} s; chosen on validation: T = {chosen.T}, α = {chosen.Alpha}");
 new Table(["T", "α", "validation accuracy"],
-          [.. grid.Select(g => (IReadOnlyList<string>)[$"{g.T}", $"{g.Alpha}", $"{g.Validation:P2}"]),
+          [.. grid.Select(g => Table.Row($"{g.T}", $"{g.Alpha}", $"{g.Validation:P2}")),
            ["—", "0 (alone, 100 labels)", $"{ValidationAccuracy(aloneOnHundred):P2}"]],
           $"Student 64 → 16 → 10 with 100 labels: choosing T and α on {xVal.shape[0]} validation digits").Display();
 
@@ -372,7 +372,7 @@ Chart.Combine([
 // and, for the few-label experiment, split (teacher/validation/transfer rows), fewLabelTeacher, teacherOnFit, xFit, yFit,
 // xVal, yVal, LabelledSubset, FewLabelsDistilled, FewLabelsAlone, TrainedAlone.
 new Table(["labelled digits", "student alone", "distilled"],
-    labelCounts.Zip(byCount, (n, r) => (IReadOnlyList<string>)[$"{n}", $"{r.Alone:P2}", $"{r.Distilled:P2}"])).Display();
+    labelCounts.Zip(byCount, (n, r) => Table.Row($"{n}", $"{r.Alone:P2}", $"{r.Distilled:P2}"))).Display();
 
 // --- **Previous:** [15 · Model compression](15-model-compression.ipynb) · **Next:** [17 · Distributed data-parallel
 // training](17-distributed-data-parallel.ipynb) · [Chapter list](../README.md#chapters)

@@ -16,6 +16,7 @@ using System.Threading.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
 using Workbook;
+using Workbook.Runtime;
 using System.IO;
 using Plotly.NET.CSharp;
 using Workbook.Distributed;
@@ -185,12 +186,12 @@ Console.WriteLine(dying.Error.Split('\n').First(line => line.StartsWith("workboo
 // Cell 14
 var comparisons = runs.Select(run => (run, cmp: DataParallelComparison.Compare(reference, run))).ToList();
 new Table(["run", "shard rows per rank", "max |Δ loss| vs 1 process", "max |Δ parameter| after 60 steps", "replicas identical after every step"],
-    comparisons.Select(c => (IReadOnlyList<string>)[
+    comparisons.Select(c => Table.Row(
         c.run.Label,
         string.Join(" / ", c.run.Ranks.Select(r => r.Steps[0].ShardRows)),
         c.cmp.MaxLossDifference.ToString("G3"),
         c.cmp.MaxParameterDifference.ToString("G3"),
-        c.cmp.ReplicasIdenticalEveryStep ? $"yes ({c.run.Ranks.Count} ranks × {c.cmp.Steps} steps)" : "NO"]),
+        c.cmp.ReplicasIdenticalEveryStep ? $"yes ({c.run.Ranks.Count} ranks × {c.cmp.Steps} steps)" : "NO")),
     caption: "Data-parallel runs against the single-process reference (no MPI), same global batch of 64").Display();
 
 // Cell 15
@@ -251,10 +252,10 @@ var bigRuns = new[] { 1, 2, 4 }.Select(n => DataParallelJob.Run(worker, n, big, 
 var smallBase = runs[0].SamplesPerSecond;
 var bigBase = bigRuns[0].SamplesPerSecond;
 new Table(["processes", "small model, samples/s", "speed-up", "larger model, samples/s", "speed-up"],
-    runs.Zip(bigRuns, (s, b) => (IReadOnlyList<string>)[
+    runs.Zip(bigRuns, (s, b) => Table.Row(
         s.Processes.ToString() + (s.Processes > Environment.ProcessorCount ? " (oversubscribed)" : ""),
         s.SamplesPerSecond.ToString("N0"), (s.SamplesPerSecond / smallBase).ToString("F2") + "×",
-        b.SamplesPerSecond.ToString("N0"), (b.SamplesPerSecond / bigBase).ToString("F2") + "×"]),
+        b.SamplesPerSecond.ToString("N0"), (b.SamplesPerSecond / bigBase).ToString("F2") + "×")),
     caption: $"mpirun, 1 torch thread per rank, {Environment.ProcessorCount} cores (timings on a shared machine vary from run to run)").Display();
 
 // Cell 20
@@ -405,10 +406,10 @@ foreach (var (name, set) in new[] { ("small", runs), ("larger", bigRuns) })
 // Below: the first steps of the 2-process run as both ranks saw them.
 var pairRun = runs.Single(r => r.Processes == 2);
 new Table(["step", "global loss", "rank 0 shard loss", "rank 1 shard loss", "checksum bits, rank 0 / rank 1", "spread"],
-    Enumerable.Range(0, 5).Select(i => (IReadOnlyList<string>)[
+    Enumerable.Range(0, 5).Select(i => Table.Row(
         (i + 1).ToString(), pairRun.Ranks[0].Steps[i].Loss.ToString("F6"),
         pairRun.Ranks[0].Steps[i].ShardLoss.ToString("F6"), pairRun.Ranks[1].Steps[i].ShardLoss.ToString("F6"),
-        $"{BitConverter.DoubleToInt64Bits(pairRun.Ranks[0].Steps[i].Checksum):X16} / {BitConverter.DoubleToInt64Bits(pairRun.Ranks[1].Steps[i].Checksum):X16}", pairRun.Ranks[1].Steps[i].MaxSpread.ToString()])).Display();
+        $"{BitConverter.DoubleToInt64Bits(pairRun.Ranks[0].Steps[i].Checksum):X16} / {BitConverter.DoubleToInt64Bits(pairRun.Ranks[1].Steps[i].Checksum):X16}", pairRun.Ranks[1].Steps[i].MaxSpread.ToString()))).Display();
 
 // --- **Previous:** [16 · Knowledge distillation](16-knowledge-distillation.ipynb) · **Next:** this is the last
 // chapter — [back to the chapter list](../README.md#chapters)
