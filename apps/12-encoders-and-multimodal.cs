@@ -101,7 +101,7 @@ var s = provenance.Settings;
 Console.WriteLine($"{s.Layers} layers × {s.Width} wide, {s.Heads} heads, up to {s.ContextLength} tokens, vocabulary {vocabulary.Count:N0}: {provenance.Parameters:N0} parameters");
 Console.WriteLine($"pretrained for {provenance.Steps:N0} steps of {s.BatchSize} sequences ({provenance.TrainingSeconds / 60:F1} min) on {provenance.Machine}");
 Console.WriteLine($"files: {string.Join(", ", Directory.GetFiles(shipped).Select(f => $"{Path.GetFileName(f)} ({new FileInfo(f).Length / 1024.0:N0} KB)"))}");
-new Table(["tensor", "shape"], bert.named_parameters().Where(p => !p.name.Contains(".layer.") || p.name.Contains(".layer.0.")).Select(p => (IReadOnlyList<string>)[p.name, $"[{string.Join(", ", p.parameter.shape)}]"]),
+new Table(["tensor", "shape"], bert.named_parameters().Where(p => !p.name.Contains(".layer.") || p.name.Contains(".layer.0.")).Select(p => Table.Row(p.name, $"[{string.Join(", ", p.parameter.shape)}]")),
     caption: "the masked-LM model's tensors (layer 0 shown; layers 1… repeat it)").Display();
 
 // ### WordPiece
@@ -122,7 +122,7 @@ string[] examples =
     "Xerxes checked his smartphone.",
 ];
 string Pieces(string text) => string.Join(" ", BertInputs.Encode(tokenizer, text, s.ContextLength).Select(id => vocabulary.Tokens[id]));
-new Table(["text", "word pieces"], examples.Select(t => (IReadOnlyList<string>)[t, Pieces(t)])).Display();
+new Table(["text", "word pieces"], examples.Select(t => Table.Row(t, Pieces(t)))).Display();
 
 // ### Masked-language modelling
 //
@@ -171,7 +171,7 @@ manual_seed(0);
 var untrained = new BertForMaskedLM(bert.Config, device);
 string Guesses(BertForMaskedLM model, string text) =>
     string.Join(", ", FillMask.Predict(model, vocabulary, tokenizer, text, 3).Select(p => $"{p.Token} {p.Probability:P0}"));
-new Table(["text", "book", "random initialisation", "shipped model"], blanks.Select(b => (IReadOnlyList<string>)[b.Text, b.Book, Guesses(untrained, b.Text), Guesses(bert, b.Text)])).Display();
+new Table(["text", "book", "random initialisation", "shipped model"], blanks.Select(b => Table.Row(b.Text, b.Book, Guesses(untrained, b.Text), Guesses(bert, b.Text)))).Display();
 
 // ### The pretraining curves
 //
@@ -225,7 +225,7 @@ var majority = trainingVerses.GroupBy(KindOf).MaxBy(g => g.Count())!.Key;
 int[] alwaysMajority = [.. testLabels.Select(_ => kindIndex[majority])];
 Console.WriteLine($"{trainingVerses.Count:N0} training verses, {testVerses.Count:N0} test verses (chapters never shared); test sample {testSample.Count}");
 Console.WriteLine($"chance: accuracy {1.0 / kinds.Count:P1}; always '{majority}': accuracy {ClassificationMetrics.Accuracy(testLabels, alwaysMajority):P1}, macro-F1 {ClassificationMetrics.F1(testLabels, alwaysMajority, Averaging.Macro):F3}");
-new Table(["kind", "training verses", "test sample"], kinds.Select(k => (IReadOnlyList<string>)[k, $"{trainingVerses.Count(v => KindOf(v) == k):N0}", $"{testSample.Count(v => KindOf(v) == k)}"])).Display();
+new Table(["kind", "training verses", "test sample"], kinds.Select(k => Table.Row(k, $"{trainingVerses.Count(v => KindOf(v) == k):N0}", $"{testSample.Count(v => KindOf(v) == k)}"))).Display();
 
 // Three classifiers, each trained on the first *n* verses of the same shuffled training pool, for three sizes of *n*:
 //
@@ -276,7 +276,7 @@ foreach (var n in sizes)
     var best = results.Where(r => r.Size == n).MaxBy(r => r.MacroF1);
     Console.WriteLine($"{n,5:N0} labelled verses: best macro-F1 {best.MacroF1:F3} ({best.Model})");
 }
-new Table(["classifier", "labelled verses", "accuracy", "macro-F1"], results.Select(r => (IReadOnlyList<string>)[r.Model, $"{r.Size:N0}", $"{r.Accuracy:P1}", $"{r.MacroF1:F3}"])).Display();
+new Table(["classifier", "labelled verses", "accuracy", "macro-F1"], results.Select(r => Table.Row(r.Model, $"{r.Size:N0}", $"{r.Accuracy:P1}", $"{r.MacroF1:F3}"))).Display();
 
 // Cell 19
 Charts.Lines(results.GroupBy(r => r.Model).Select(g => (g.Key, (IReadOnlyList<double>)g.Select(r => (double)r.Size).ToList(), (IReadOnlyList<double>)g.Select(r => r.MacroF1).ToList())),
@@ -381,8 +381,8 @@ var heldOut = ClipTrainingOptions.DefaultHeldOutClasses;
 var classNames = captions.ClassNames;
 Console.WriteLine($"{captions}; held out: {string.Join(", ", heldOut.Select(k => classNames[k]))}");
 Console.WriteLine($"Words of the held-out captions that no trained caption uses: [{string.Join(", ", captions.UnseenWords([.. heldOut]))}]");
-new Table(["label", "class", "", "two of its captions"], Enumerable.Range(0, classNames.Count).Select(k => (IReadOnlyList<string>)
-    [k.ToString(), classNames[k], heldOut.Contains(k) ? "held out" : "trained", string.Join("  |  ", captions.OfClass(k).Take(2).Select(c => c.Text))])).Display();
+new Table(["label", "class", "", "two of its captions"], Enumerable.Range(0, classNames.Count).Select(k => Table.Row(
+    k.ToString(), classNames[k], heldOut.Contains(k) ? "held out" : "trained", string.Join("  |  ", captions.OfClass(k).Take(2).Select(c => c.Text))))).Display();
 
 // ### The two encoders
 //

@@ -5,6 +5,7 @@ namespace Workbook.Audio;
 /// <summary>
 /// Audio samples in memory: one float array per channel, values nominally in [-1, 1], at a sample rate in Hz.
 /// What <see cref="WavFile.Read(string, bool)"/> returns and <see cref="WavFile.Write"/> takes.
+/// Introduced in chapter 13.
 /// </summary>
 public sealed class AudioClip
 {

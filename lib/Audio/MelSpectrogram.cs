@@ -8,6 +8,7 @@ namespace Workbook.Audio;
 /// A mel spectrogram as torchaudio's <c>transforms.MelSpectrogram</c> computes it: a short-time Fourier transform
 /// with a periodic Hann window (centred frames, reflect padding), its magnitude raised to <see cref="Power"/>, then
 /// triangular mel filters. Defaults are torchaudio's (n_fft 400, hop = window / 2, 128 mels, HTK scale, power 2).
+/// Introduced in chapter 13.
 /// </summary>
 public sealed record MelSpectrogram
 {
@@ -136,7 +137,7 @@ public sealed record MelSpectrogram
     }
 }
 
-/// <summary>The formula mapping hertz to mels (torchaudio's <c>mel_scale</c>).</summary>
+/// <summary>The formula mapping hertz to mels (torchaudio's <c>mel_scale</c>). Introduced in chapter 13.</summary>
 public enum MelScale
 {
     /// <summary>HTK: mel = 2595 · log10(1 + f / 700). torchaudio's default.</summary>

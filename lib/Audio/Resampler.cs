@@ -8,6 +8,7 @@ namespace Workbook.Audio;
 /// (its defaults: 6 zero crossings each side, roll-off 0.99), so results match torchaudio's to float precision.
 /// The rates are reduced by their greatest common divisor and one polyphase filter bank is applied as a strided
 /// convolution; frequencies above the lower Nyquist frequency are removed instead of folding back as aliases.
+/// Introduced in chapter 13.
 /// </summary>
 public static class Resampler
 {

@@ -9,6 +9,7 @@ namespace Workbook.Audio;
 /// What Hugging Face's <c>Wav2Vec2FeatureExtractor</c> does to raw audio before the model: check the sample rate, scale
 /// each clip to zero mean and unit variance (population variance, plus 1e-7 inside the square root), and pad a batch to
 /// its longest clip with an attention mask (1 = audio, 0 = padding; padding holds <see cref="PaddingValue"/>).
+/// Introduced with chapter 13.
 /// </summary>
 public sealed record Wav2Vec2FeatureExtractor : IJsonConfig<Wav2Vec2FeatureExtractor>
 {

@@ -9,6 +9,7 @@ namespace Workbook.Audio;
 /// cue and other chunks anywhere are skipped), and decodes integer PCM of 8, 16, 24 and 32 bits, IEEE float of 32 and 64
 /// bits, and WAVE_FORMAT_EXTENSIBLE with either, in any channel count. Integers are scaled as torchaudio does
 /// (divided by 2^(bits−1); 8-bit is unsigned around 128). Anything else is refused with a message naming the problem.
+/// Introduced in chapter 13.
 /// </summary>
 public static class WavFile
 {

@@ -1,6 +1,6 @@
 namespace Workbook.Audio;
 
-/// <summary>How <see cref="WavFile.Write"/> stores samples.</summary>
+/// <summary>How <see cref="WavFile.Write"/> stores samples. Introduced with chapter 13.</summary>
 public enum WavSampleFormat
 {
     /// <summary>8-bit unsigned integer PCM.</summary>

@@ -11,6 +11,7 @@ namespace Workbook.Compression;
 /// <see cref="QuantizedLinear"/> and each GPT-2 <see cref="Conv1D"/> a <see cref="QuantizedLinear"/> in GPT-2's [in, out] layout, under the same
 /// names. Weights are int8 with per-output-channel scales; activations stay float32 (see those classes for what runs in
 /// int8 here: storage only). The model is put in eval mode: a quantized model is for inference.
+/// Introduced in chapter 15.
 /// </summary>
 /// <remarks>
 /// Keep the float32 model by quantizing a copy (<c>var copy = new SimpleModel(model.Options); copy.load_state_dict(model.state_dict());</c>).

@@ -8,7 +8,7 @@ namespace Workbook.Compression;
 /// Symmetric per-channel int8 quantization, the weight scheme of PyTorch's dynamic quantization: for each output
 /// channel c, scale_c = max|w_c| / 127 and q = round(w / scale_c), so every weight is off by at most scale_c / 2 and the
 /// largest weight of each channel is represented exactly (up to float rounding). Zero is always exact; an all-zero channel
-/// gets scale 0 and zeros.
+/// gets scale 0 and zeros. Introduced in chapter 15.
 /// </summary>
 public static class Int8Quantization
 {

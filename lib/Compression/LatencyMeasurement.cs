@@ -2,7 +2,9 @@ using System.Diagnostics;
 
 namespace Workbook.Compression;
 
-/// <summary>Wall-clock latency of a piece of work: warm-up calls first (lazy initialisation, caches), then the median of timed calls, which a single slow outlier on a shared machine does not move.</summary>
+/// <summary>
+/// Wall-clock latency of a piece of work: warm-up calls first (lazy initialisation, caches), then the median of timed calls, which a single slow outlier on a shared machine does not move. Introduced in chapter 15.
+/// </summary>
 public static class LatencyMeasurement
 {
     /// <summary>The median time of one call of <paramref name="action"/>, in milliseconds.</summary>

@@ -4,7 +4,7 @@ namespace Workbook.Compression;
 
 /// <summary>
 /// Unstructured magnitude pruning: zero the weights with the smallest |w|, the classic baseline (Han et al., 2015), kept
-/// at zero afterwards by the returned <see cref="PruningMasks"/>.
+/// at zero afterwards by the returned <see cref="PruningMasks"/>. Introduced in chapter 15.
 /// </summary>
 public static class MagnitudePruning
 {
@@ -61,7 +61,7 @@ public static class MagnitudePruning
         PruningMasks.ZerosAtSmallest(magnitudes, (long)Math.Round(fraction * magnitudes.numel(), MidpointRounding.AwayFromZero));
 }
 
-/// <summary>How <see cref="MagnitudePruning.Unstructured"/> picks the weights to prune.</summary>
+/// <summary>How <see cref="MagnitudePruning.Unstructured"/> picks the weights to prune. Introduced in chapter 15.</summary>
 public enum PruningScope
 {
     /// <summary>Each selected parameter loses the same fraction of its own smallest-magnitude weights.</summary>

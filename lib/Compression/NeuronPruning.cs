@@ -10,6 +10,7 @@ namespace Workbook.Compression;
 /// rows have the smallest L2 norm are removed. <see cref="Prune"/> does it with masks (the unit's weight row and bias and
 /// the next layer's matching input column are zeroed, so the model still has its size); <see cref="Shrink"/> then builds
 /// a genuinely smaller <see cref="SimpleModel"/> with those units gone, computing the same outputs.
+/// Introduced in chapter 15.
 /// </summary>
 public static class NeuronPruning
 {

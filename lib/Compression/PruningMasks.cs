@@ -8,6 +8,7 @@ namespace Workbook.Compression;
 /// weights are exactly zero; <see cref="MaskGradients"/> zeroes their gradients. Attached to a <see cref="Trainer"/>
 /// (<see cref="AttachTo"/>), both run every step, so pruned weights stay exactly zero through fine-tuning whatever the
 /// optimizer does (Adam's moments or weight decay would otherwise move them off zero).
+/// Introduced with chapter 15.
 /// </summary>
 /// <remarks>
 /// Masking does not make the model smaller or faster: the zeros are stored and multiplied like any other weight. Only

@@ -6,6 +6,7 @@ namespace Workbook.Compression;
 /// <summary>
 /// Saves and loads a dynamically quantized model as one safetensors file: int8 weights (<c>I8</c>), float32 scales,
 /// biases and every other tensor as they are. The file is written atomically; its size is the real saving.
+/// Introduced in chapter 15.
 /// </summary>
 public static class QuantizedCheckpoint
 {

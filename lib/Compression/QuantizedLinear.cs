@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Workbook.Compression;
 
-/// <summary>How a linear layer stores its weight matrix.</summary>
+/// <summary>How a linear layer stores its weight matrix. Introduced with chapter 15.</summary>
 public enum WeightLayout
 {
     /// <summary><c>nn.Linear</c>'s [out, in]: y = x · Wᵀ + b.</summary>

@@ -5,6 +5,7 @@ namespace Workbook.Compression;
 /// <summary>
 /// A tensor stored as symmetric int8 with one float32 scale per channel: element ≈ <see cref="Values"/> ·
 /// <see cref="Scales"/>[channel]. Made by <see cref="Int8Quantization.QuantizePerChannel"/>.
+/// Introduced with chapter 15.
 /// </summary>
 /// <param name="Values">The int8 values, in −127..127 (−128 is never used, so the range is symmetric and −q is always representable).</param>
 /// <param name="Scales">Float32 scales, one per channel along <paramref name="ChannelAxis"/>; 0 for a channel that is all zeros.</param>

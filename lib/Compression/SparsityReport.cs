@@ -4,7 +4,9 @@ using static TorchSharp.torch;
 
 namespace Workbook.Compression;
 
-/// <summary>Exact zeros per parameter and overall: what pruning actually achieved, measured on the weights themselves.</summary>
+/// <summary>
+/// Exact zeros per parameter and overall: what pruning actually achieved, measured on the weights themselves. Introduced in chapter 15.
+/// </summary>
 public sealed class SparsityReport
 {
     private SparsityReport(IReadOnlyList<LayerSparsity> layers) => Layers = layers;
@@ -47,7 +49,7 @@ public sealed class SparsityReport
     public override string ToString() => ToTable().ToString();
 }
 
-/// <summary>How many of a parameter's weights are exactly zero.</summary>
+/// <summary>How many of a parameter's weights are exactly zero. Introduced with chapter 15.</summary>
 /// <param name="Name">The parameter's name, e.g. <c>layers.fc1.weight</c>.</param>
 /// <param name="Shape">Its shape.</param>
 /// <param name="Count">Number of weights.</param>

@@ -1,6 +1,8 @@
 namespace Workbook.Data;
 
-/// <summary>Finds the repository's <c>data/</c> folder, so notebooks (in <c>notebooks/</c>), tests and tools need no paths.</summary>
+/// <summary>
+/// Finds the repository's <c>data/</c> folder, so notebooks (in <c>notebooks/</c>), tests and tools need no paths. Introduced in chapter 09.
+/// </summary>
 public static class DataDirectory
 {
     /// <summary>

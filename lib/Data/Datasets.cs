@@ -8,6 +8,7 @@ namespace Workbook.Data;
 /// Loaders for the real datasets shipped in the repository's <c>data/</c> folder (see <c>data/README.md</c> for
 /// source and licence). Each checks the file's shape and values and, on a malformed file, throws
 /// <see cref="InvalidDataException"/> naming the file, the line and what was expected.
+/// Introduced in chapter 03.
 /// </summary>
 public static class Datasets
 {

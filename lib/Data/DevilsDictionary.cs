@@ -6,7 +6,7 @@ namespace Workbook.Data;
 
 /// <summary>
 /// One entry of <i>The Devil's Dictionary</i>: the headword as printed, in lower case ("babe or baby"; a word with two
-/// senses, like "reason", has two entries), and the entry's text, headword first.
+/// senses, like "reason", has two entries), and the entry's text, headword first. Introduced with chapter 01.
 /// </summary>
 public sealed record DictionaryEntry(string Headword, string Text);
 

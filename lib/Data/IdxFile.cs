@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Workbook.Data;
 
-/// <summary>The element type an IDX file declares in the third byte of its magic number.</summary>
+/// <summary>The element type an IDX file declares in the third byte of its magic number. Introduced with chapter 01.</summary>
 public enum IdxDataType : byte
 {
     /// <summary>0x08: unsigned byte (MNIST and Fashion-MNIST pixels and labels).</summary>

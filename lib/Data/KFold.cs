@@ -3,7 +3,7 @@ namespace Workbook.Data;
 /// <summary>
 /// scikit-learn's <c>KFold</c>: k consecutive folds (after an optional shuffle); each fold is the test set once and
 /// the other k − 1 folds are the training set. The first n mod k folds hold one sample more than the others.
-/// Both index arrays of every split are in ascending order, as scikit-learn returns them.
+/// Both index arrays of every split are in ascending order, as scikit-learn returns them. Introduced with chapter 01.
 /// </summary>
 public static class KFold
 {

@@ -2,7 +2,9 @@ using static TorchSharp.torch;
 
 namespace Workbook.Data;
 
-/// <summary>The result of <see cref="SyntheticData.MakeRegression"/>: inputs, targets and the true coefficients.</summary>
+/// <summary>
+/// The result of <see cref="SyntheticData.MakeRegression"/>: inputs, targets and the true coefficients. Introduced with chapter 01.
+/// </summary>
 public sealed class RegressionData
 {
     internal RegressionData(double[,] features, double[,] targets, double[,] coefficients)

@@ -3,6 +3,7 @@ namespace Workbook.Data;
 /// <summary>
 /// The one random stream every generator and splitter in <c>Workbook.Data</c> draws from: <see cref="Random"/>
 /// constructed with a seed, plus Gaussians by the Box–Muller transform.
+/// Introduced with chapter 01.
 /// </summary>
 /// <remarks>
 /// <see cref="Random(int)"/> keeps the same legacy (Knuth subtractive) algorithm for a given seed across .NET

@@ -7,6 +7,7 @@ namespace Workbook.Data;
 /// (0, 1), rounded up) or an absolute count (an int). Both convert implicitly, so <c>testSize: 0.2</c> and
 /// <c>testSize: 30</c> read as in Python. Beware C#'s conditional expression: <c>flag ? 30 : 0.2</c> is a double
 /// (30.0, then rejected as a fraction); write <c>flag ? SplitSize.OfCount(30) : SplitSize.OfFraction(0.2)</c>.
+/// Introduced with chapter 01.
 /// </summary>
 public readonly record struct SplitSize
 {

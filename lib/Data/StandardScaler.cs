@@ -7,6 +7,7 @@ namespace Workbook.Data;
 /// from the training set only, then maps x to (x − mean) / std. Features with (near) zero variance get a scale of 1,
 /// as in scikit-learn, so they are centred but not blown up. Fit on the training split, then transform the
 /// training, validation and test splits with the same statistics, so no information leaks from the test set.
+/// Introduced in chapter 03.
 /// </summary>
 public sealed class StandardScaler
 {

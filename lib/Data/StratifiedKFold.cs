@@ -4,6 +4,7 @@ namespace Workbook.Data;
 /// scikit-learn's <c>StratifiedKFold</c> (1.2 algorithm): k folds that each hold about the same share of every
 /// class. The samples of each class are dealt to the folds in the proportions scikit-learn computes (the sorted
 /// labels dealt round-robin), in index order, or in a shuffled order per class when <c>shuffle</c> is true.
+/// Introduced with chapter 01.
 /// </summary>
 public static class StratifiedKFold
 {

@@ -1,6 +1,8 @@
 namespace Workbook.Data;
 
-/// <summary>Synthetic datasets: ports of scikit-learn's <c>make_classification</c> and <c>make_regression</c>.</summary>
+/// <summary>
+/// Synthetic datasets: ports of scikit-learn's <c>make_classification</c> and <c>make_regression</c>. Introduced in chapter 03.
+/// </summary>
 public static partial class SyntheticData
 {
     /// <summary>

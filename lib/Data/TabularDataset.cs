@@ -7,6 +7,7 @@ namespace Workbook.Data;
 /// A classification table: one row of numeric features per sample and an integer class label per sample,
 /// with the names of the features and of the classes. Returned by the dataset loaders and by
 /// <see cref="SyntheticData.MakeClassification"/>.
+/// Introduced in chapter 03.
 /// </summary>
 public sealed class TabularDataset
 {

@@ -2,7 +2,9 @@ using static TorchSharp.torch;
 
 namespace Workbook.Data;
 
-/// <summary>Conversions between the .NET arrays the data helpers compute in (double, for sklearn-equal arithmetic) and TorchSharp tensors.</summary>
+/// <summary>
+/// Conversions between the .NET arrays the data helpers compute in (double, for sklearn-equal arithmetic) and TorchSharp tensors. Introduced in chapter 03.
+/// </summary>
 public static class TensorConversion
 {
     /// <summary>A float32 tensor [rows, columns] holding <paramref name="values"/>.</summary>

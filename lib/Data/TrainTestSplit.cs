@@ -2,13 +2,14 @@ using static TorchSharp.torch;
 
 namespace Workbook.Data;
 
-/// <summary>Which sample indices go to training and which to testing.</summary>
+/// <summary>Which sample indices go to training and which to testing. Introduced with chapter 01.</summary>
 /// <param name="Train">Training indices.</param>
 /// <param name="Test">Test indices.</param>
 public sealed record SplitIndices(int[] Train, int[] Test);
 
 /// <summary>
 /// scikit-learn's <c>train_test_split</c>: a random (optionally stratified) split into a training and a test set.
+/// Introduced in chapter 03.
 /// </summary>
 /// <remarks>
 /// Sizes follow scikit-learn: n_test = ceil(testSize · n) for a fraction (or the count given), n_train = n − n_test.

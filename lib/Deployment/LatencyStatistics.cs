@@ -6,6 +6,7 @@ namespace Workbook.Deployment;
 /// Summary of a set of request latencies in milliseconds: count, mean, the 50th/90th/99th percentiles and the maximum.
 /// Percentiles interpolate linearly between the two nearest ranks (NumPy's default), so p50 of [1, 2, 3, 4] is 2.5.
 /// The tail (p99) is what users of a loaded service feel; the mean hides it.
+/// Introduced with chapter 14.
 /// </summary>
 /// <param name="Count">Number of latencies.</param>
 /// <param name="MeanMs">Arithmetic mean.</param>

@@ -8,6 +8,7 @@ namespace Workbook.Deployment;
 /// workers each send a request, wait for the whole answer, and send the next, until
 /// <see cref="LoadTestOptions.RequestCount"/> requests were sent or <see cref="LoadTestOptions.TimeLimit"/> passed.
 /// Only loopback addresses are accepted: this is for measuring your own service, not for pointing at someone else's.
+/// Introduced in chapter 14.
 /// </summary>
 public static class LoadGenerator
 {

@@ -3,6 +3,7 @@ namespace Workbook.Deployment;
 /// <summary>
 /// The bounds of a load test: a fixed number of requests, a fixed number in flight at once, an overall time limit and
 /// a per-request timeout, so a test always ends and always asks the same of the service.
+/// Introduced in chapter 14.
 /// </summary>
 /// <param name="RequestCount">Requests to send in total.</param>
 /// <param name="Concurrency">Requests in flight at once (closed loop: each worker sends its next request when the previous one answers).</param>

@@ -3,7 +3,7 @@ using Workbook.Notebook;
 
 namespace Workbook.Deployment;
 
-/// <summary>The outcome of a bounded load test: every request's latency and status, and the totals.</summary>
+/// <summary>The outcome of a bounded load test: every request's latency and status, and the totals. Introduced in chapter 14.</summary>
 /// <param name="Name">A label for tables and charts, e.g. "batching on".</param>
 /// <param name="Options">The bounds it ran under.</param>
 /// <param name="Outcomes">One entry per request sent, in order of sending.</param>
@@ -45,7 +45,7 @@ public sealed record LoadTestResult(string Name, LoadTestOptions Options, IReadO
         $"{Name}: {Succeeded}/{Options.RequestCount} ok, {Failed} failed, {NotSent} not sent in {Elapsed.TotalSeconds:F2} s, {Throughput:F1} req/s; {Latency?.ToString() ?? "no latencies"}");
 }
 
-/// <summary>What happened to one request of a load test.</summary>
+/// <summary>What happened to one request of a load test. Introduced with chapter 14.</summary>
 /// <param name="Index">The request's number (0-based).</param>
 /// <param name="StartedAt">When it was sent, from the start of the test.</param>
 /// <param name="Latency">Time from sending to the whole response body read (or to the failure).</param>

@@ -9,6 +9,7 @@ namespace Workbook.Deployment;
 /// through one call of the batch function, and hands each caller its own slice of the results. One forward pass over
 /// 32 rows costs little more than over one, so under load this trades a few milliseconds of waiting for throughput.
 /// <see cref="DisposeAsync"/> stops taking new work and finishes everything already submitted.
+/// Introduced with chapter 14.
 /// </summary>
 /// <typeparam name="TRow">One input row.</typeparam>
 /// <typeparam name="TResult">One result per row.</typeparam>
@@ -137,5 +138,7 @@ public sealed class MicroBatcher<TRow, TResult> : IAsyncDisposable
     }
 }
 
-/// <summary>A <see cref="MicroBatcher{TRow, TResult}"/> refused a submission: its queue is full or it is shutting down.</summary>
+/// <summary>
+/// A <see cref="MicroBatcher{TRow, TResult}"/> refused a submission: its queue is full or it is shutting down. Introduced with chapter 14.
+/// </summary>
 public sealed class MicroBatcherFullException(string message) : Exception(message);

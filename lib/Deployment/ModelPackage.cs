@@ -14,7 +14,7 @@ namespace Workbook.Deployment;
 /// A trained tabular classifier as a folder a server can load: <c>model.safetensors</c> (the weights, tensors only —
 /// nothing executable, unlike a pickled <c>torch.save</c> file) and <c>manifest.json</c> (architecture, input schema,
 /// feature scaling, labels, versions, SHA-256 of the weights). Each file is written atomically and the manifest last,
-/// so a reader sees a complete package or a checksum mismatch, never a silently mixed one.
+/// so a reader sees a complete package or a checksum mismatch, never a silently mixed one. Introduced in chapter 14.
 /// </summary>
 public static class ModelPackage
 {
@@ -186,7 +186,9 @@ public static class ModelPackage
     }
 }
 
-/// <summary>A model package cannot be loaded: a file is missing, the manifest is invalid, or the weights do not match it.</summary>
+/// <summary>
+/// A model package cannot be loaded: a file is missing, the manifest is invalid, or the weights do not match it. Introduced in chapter 14.
+/// </summary>
 public sealed class ModelPackageException : Exception
 {
     /// <summary>Creates the exception for the package in <paramref name="folder"/>.</summary>

@@ -10,6 +10,7 @@ namespace Workbook.Deployment;
 /// scaling fitted on the training data, the class labels, the versions that wrote it and the SHA-256 of the weights.
 /// <see cref="ManifestSha256"/> covers the manifest itself, so an edited label or scaler is refused instead of silently
 /// changing every prediction.
+/// Introduced with chapter 14.
 /// </summary>
 /// <param name="FormatVersion">The manifest format; this library reads and writes <see cref="CurrentFormatVersion"/>.</param>
 /// <param name="Kind">What the package holds; <see cref="TabularClassifierKind"/> for now.</param>
@@ -132,31 +133,31 @@ public sealed record ModelPackageManifest(
     }
 }
 
-/// <summary>The columns a request sends, in the order the model expects them.</summary>
+/// <summary>The columns a request sends, in the order the model expects them. Introduced with chapter 14.</summary>
 /// <param name="FeatureCount">How many numbers one row has.</param>
 /// <param name="FeatureNames">The name of each, in order.</param>
 public sealed record ManifestInputSchema(int FeatureCount, IReadOnlyList<string> FeatureNames);
 
-/// <summary>The network a package's weights belong to.</summary>
+/// <summary>The network a package's weights belong to. Introduced with chapter 14.</summary>
 /// <param name="Model">The class to build; <c>SimpleModel</c>.</param>
 /// <param name="Options">Its constructor options (inputs, hidden widths, outputs, dropout, normalization, activation).</param>
 public sealed record ManifestArchitecture(string Model, SimpleModelOptions Options);
 
-/// <summary>What wrote the package, for reproducing and debugging it.</summary>
+/// <summary>What wrote the package, for reproducing and debugging it. Introduced with chapter 14.</summary>
 /// <param name="Workbook">Version of this library.</param>
 /// <param name="TorchSharp">The TorchSharp package version.</param>
 /// <param name="LibTorch">The libtorch version it pairs with.</param>
 /// <param name="DotNet">The .NET runtime version.</param>
 public sealed record ManifestVersions(string Workbook, string TorchSharp, string LibTorch, string DotNet);
 
-/// <summary>The weights file of a package.</summary>
+/// <summary>The weights file of a package. Introduced with chapter 14.</summary>
 /// <param name="File">File name inside the package folder (<c>model.safetensors</c>).</param>
 /// <param name="Format">"safetensors".</param>
 /// <param name="Bytes">File length.</param>
 /// <param name="Sha256">SHA-256 of the whole file, lowercase hex.</param>
 public sealed record ManifestWeightsFile(string File, string Format, long Bytes, string Sha256);
 
-/// <summary>Standardisation fitted on the training split: x → (x − mean) / scale, per feature.</summary>
+/// <summary>Standardisation fitted on the training split: x → (x − mean) / scale, per feature. Introduced with chapter 14.</summary>
 /// <param name="Method">"standard" (scikit-learn's <c>StandardScaler</c>).</param>
 /// <param name="Mean">Per-feature mean.</param>
 /// <param name="Scale">Per-feature divisor (standard deviation, or 1 for a constant feature).</param>

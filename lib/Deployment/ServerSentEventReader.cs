@@ -6,6 +6,7 @@ namespace Workbook.Deployment;
 /// <summary>
 /// Reads a <c>text/event-stream</c> response as it arrives (the WHATWG format: <c>event:</c> and <c>data:</c> fields,
 /// an empty line ends an event, lines starting with ':' are comments), so a client can show streamed tokens at once.
+/// Introduced in chapter 14.
 /// </summary>
 public static class ServerSentEventReader
 {
@@ -48,7 +49,7 @@ public static class ServerSentEventReader
     }
 }
 
-/// <summary>One server-sent event: its type (the <c>event:</c> field, "message" when absent) and its data lines joined by newlines.</summary>
+/// <summary>One server-sent event: its type (the <c>event:</c> field, "message" when absent) and its data lines joined by newlines. Introduced with chapter 14.</summary>
 /// <param name="Event">The event type.</param>
 /// <param name="Data">The data.</param>
 public sealed record ServerSentEvent(string Event, string Data);

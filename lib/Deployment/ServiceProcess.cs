@@ -9,7 +9,7 @@ namespace Workbook.Deployment;
 /// A web service run as a child process on this machine, the way a notebook or a test should run one: started on
 /// 127.0.0.1 with port 0 (the operating system picks a free port, so nothing races for it), ready only once its health
 /// endpoint answers, and stopped gracefully — SIGTERM, which ASP.NET Core turns into an orderly shutdown, then a wait,
-/// then a kill only if the grace period runs out. Every wait has a deadline; nothing hangs.
+/// then a kill only if the grace period runs out. Every wait has a deadline; nothing hangs. Introduced in chapter 14.
 /// </summary>
 public sealed partial class ServiceProcess : IAsyncDisposable
 {
@@ -207,7 +207,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     private static partial Regex ListeningLine();
 }
 
-/// <summary>How a <see cref="ServiceProcess"/> ended.</summary>
+/// <summary>How a <see cref="ServiceProcess"/> ended. Introduced with chapter 14.</summary>
 /// <param name="ExitCode">The process's exit code (a killed process reports the signal's code, e.g. 137).</param>
 /// <param name="ExitedGracefully">True when it exited by itself within the grace period after the stop signal; false when it had to be killed.</param>
 /// <param name="StopDuration">From sending the stop signal to the process having exited.</param>

@@ -8,7 +8,7 @@ namespace Workbook.Deployment;
 /// A loaded model package ready to answer requests: raw feature rows in (the columns of
 /// <see cref="FeatureNames"/>, unscaled), class probabilities out. It applies the training scaler, runs the model in
 /// eval mode without gradients, and takes the softmax — the steps the classic serving snippet forgets.
-/// Safe to call from several threads at once (inference only reads the weights).
+/// Safe to call from several threads at once (inference only reads the weights). Introduced with chapter 14.
 /// </summary>
 public sealed class TabularClassifier : IDisposable
 {
@@ -138,7 +138,7 @@ public sealed class TabularClassifier : IDisposable
     public void Dispose() => Model.Dispose();
 }
 
-/// <summary>One row's prediction: the most probable class and the probability of every class.</summary>
+/// <summary>One row's prediction: the most probable class and the probability of every class. Introduced with chapter 14.</summary>
 /// <param name="Label">The most probable class's name.</param>
 /// <param name="LabelIndex">Its output index.</param>
 /// <param name="Probabilities">Softmax probability of each class, in label order (they sum to 1).</param>

@@ -6,6 +6,7 @@ namespace Workbook.Distributed;
 /// (some ranks get ⌈B/N⌉ rows, the others ⌊B/N⌋). That is why <see cref="DataParallelTrainer"/> sums each rank's
 /// per-row losses and divides by B rather than averaging the ranks' mean losses: an average of means would weight
 /// the rows of small shards more than the single-process mean does.
+/// Introduced with chapter 17.
 /// </summary>
 /// <param name="Start">First row of the shard in the global batch.</param>
 /// <param name="Count">Number of rows (0 only when the batch has fewer rows than there are ranks).</param>

@@ -3,6 +3,7 @@ namespace Workbook.Distributed;
 /// <summary>
 /// How closely a data-parallel run reproduces the single-process reference with the same global batch: the largest
 /// loss difference over all steps and ranks, and the largest difference of any final parameter.
+/// Introduced in chapter 17.
 /// </summary>
 /// <param name="Steps">Steps compared.</param>
 /// <param name="MaxLossDifference">max over steps and ranks of |loss(run) − loss(reference)|.</param>

@@ -1,6 +1,6 @@
 namespace Workbook.Distributed;
 
-/// <summary>A finished run of the data-parallel worker: each rank's report and how the launch went.</summary>
+/// <summary>A finished run of the data-parallel worker: each rank's report and how the launch went. Introduced in chapter 17.</summary>
 /// <param name="Processes">Number of ranks.</param>
 /// <param name="UsedMpi">True for a job under mpirun; false for the plain single-process reference (no MPI).</param>
 /// <param name="Ranks">Each rank's result, in rank order.</param>

@@ -9,6 +9,7 @@ namespace Workbook.Distributed;
 /// construction), takes its <see cref="BatchShard"/> of each global batch, computes gradients on it, and the gradients
 /// are summed over ranks with one allreduce (<see cref="GradientBucket"/>) before each rank applies the same optimizer
 /// step — so the replicas stay identical without ever sending parameters again.
+/// Introduced with chapter 17.
 /// </summary>
 /// <remarks>
 /// The loss function must return the <b>sum</b> of per-row losses. The trainer divides it by the global batch size B
@@ -107,7 +108,7 @@ public sealed class DataParallelTrainer : IDisposable
     public void Dispose() => bucket.Dispose();
 }
 
-/// <summary>What one data-parallel training step did on one rank.</summary>
+/// <summary>What one data-parallel training step did on one rank. Introduced with chapter 17.</summary>
 /// <param name="Step">Step number, from 1.</param>
 /// <param name="Loss">Mean loss over the whole global batch (all ranks' shards): the same on every rank, and the number single-process training reports.</param>
 /// <param name="ShardLoss">Mean loss over this rank's shard only (NaN for an empty shard).</param>

@@ -5,6 +5,7 @@ namespace Workbook.Distributed;
 /// permutation drawn from (seed, epoch), so all ranks agree on the order without talking, and successive epochs see
 /// different orders. PyTorch's DistributedSampler does the same, which is why forgetting <c>set_epoch(epoch)</c>
 /// there repeats the first epoch's order forever. Incomplete last batches are dropped (every step has B rows).
+/// Introduced with chapter 17.
 /// </summary>
 public sealed class GlobalBatchSampler
 {

@@ -8,6 +8,7 @@ namespace Workbook.Distributed;
 /// of one per parameter: each MPI call has a fixed latency, and small messages waste it (PyTorch's DDP does the same
 /// with ~25 MB "buckets", which it also overlaps with the backward pass; here the one bucket is reduced after it).
 /// A few extra numbers (e.g. the loss sum) ride along at the end of the buffer, at no extra call.
+/// Introduced with chapter 17.
 /// </summary>
 public sealed class GradientBucket : IDisposable
 {

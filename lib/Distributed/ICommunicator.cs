@@ -6,6 +6,7 @@ namespace Workbook.Distributed;
 /// The collective operations data-parallel training needs, whatever carries them: <see cref="MpiCommunicator"/> for
 /// a job of processes started by <c>mpirun</c>, <see cref="SingleProcessCommunicator"/> for plain single-process
 /// training (no MPI needed). Every rank must call the same collectives in the same order with the same sizes.
+/// Introduced with chapter 17.
 /// </summary>
 public interface ICommunicator
 {
@@ -31,7 +32,7 @@ public interface ICommunicator
     void Barrier();
 }
 
-/// <summary>How an allreduce combines the ranks' values, element by element.</summary>
+/// <summary>How an allreduce combines the ranks' values, element by element. Introduced with chapter 17.</summary>
 public enum ReduceOperation
 {
     /// <summary>The sum over ranks (<c>MPI_SUM</c>): gradient averaging divides it afterwards.</summary>

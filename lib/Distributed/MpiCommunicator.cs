@@ -10,6 +10,7 @@ namespace Workbook.Distributed;
 /// <see cref="Dispose"/> calls <c>MPI_Finalize</c>, after which MPI cannot be used again in this process (an MPI rule).
 /// A program started without <c>mpirun</c> is a job of one process (a "singleton": rank 0, size 1), where every
 /// collective returns its input.
+/// Introduced in chapter 17.
 /// </summary>
 /// <remarks>
 /// Every call is checked: an MPI error becomes an <see cref="MpiException"/> naming the call (the communicator's

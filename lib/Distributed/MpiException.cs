@@ -1,6 +1,8 @@
 namespace Workbook.Distributed;
 
-/// <summary>An MPI call returned an error code: the message names the call and Open MPI's text for the code.</summary>
+/// <summary>
+/// An MPI call returned an error code: the message names the call and Open MPI's text for the code. Introduced with chapter 17.
+/// </summary>
 public sealed class MpiException : Exception
 {
     /// <summary>Creates the exception for <paramref name="call"/> failing with <paramref name="errorCode"/>.</summary>

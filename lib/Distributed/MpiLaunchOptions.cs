@@ -3,6 +3,7 @@ namespace Workbook.Distributed;
 /// <summary>
 /// What to start under <c>mpirun</c> and how: <paramref name="Processes"/> copies of <paramref name="Program"/> with
 /// <paramref name="Arguments"/>, killed after <paramref name="Timeout"/>.
+/// Introduced in chapter 17.
 /// </summary>
 /// <param name="Processes">Number of ranks (<c>-np</c>).</param>
 /// <param name="Program">The program each rank runs, e.g. <c>dotnet</c> (then the first argument is the worker's .dll).</param>

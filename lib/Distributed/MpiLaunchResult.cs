@@ -1,6 +1,6 @@
 namespace Workbook.Distributed;
 
-/// <summary>How a launched job ended: its command line, exit code, captured output and duration.</summary>
+/// <summary>How a launched job ended: its command line, exit code, captured output and duration. Introduced with chapter 17.</summary>
 /// <param name="CommandLine">The command that ran (program first).</param>
 /// <param name="ExitCode">mpirun's exit code (non-zero when any rank failed).</param>
 /// <param name="Output">Everything the job wrote to standard output (all ranks, interleaved by line).</param>

@@ -3,6 +3,7 @@ namespace Workbook.Distributed;
 /// <summary>
 /// A launched job did not finish within its time limit; its whole process group (mpirun and every rank) was killed.
 /// Typical causes: one rank failed or skipped a collective while the others wait in it, or the limit is too short.
+/// Introduced with chapter 17.
 /// </summary>
 public sealed class MpiLaunchTimeoutException : TimeoutException
 {

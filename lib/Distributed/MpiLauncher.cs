@@ -6,6 +6,7 @@ namespace Workbook.Distributed;
 /// Starts an MPI job from C# (a notebook cell, a test): builds the <c>mpirun</c> command line with the flags this kind
 /// of machine needs, runs it in its own process group with a timeout, captures the output, and kills every process of
 /// the job if the timeout passes.
+/// Introduced in chapter 17.
 /// </summary>
 /// <example><code>
 /// var result = MpiLauncher.Run(new MpiLaunchOptions(2, "dotnet", ["worker.dll", "train"], TimeSpan.FromMinutes(1))).EnsureSuccess();

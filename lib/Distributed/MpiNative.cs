@@ -86,6 +86,7 @@ internal static class MpiNative
 /// <summary>
 /// Open MPI cannot be used in this process: the library is not installed, the OS is not Linux, MPI was already
 /// finalized, or the program was started without <c>mpirun</c> while it needs several processes. The message says which and what to do.
+/// Introduced with chapter 17.
 /// </summary>
 public sealed class MpiUnavailableException : Exception
 {

@@ -5,7 +5,7 @@ namespace Workbook.Distributed;
 /// <summary>
 /// Makes every rank start from rank 0's model: each parameter and buffer is broadcast from rank 0 and overwrites the
 /// local copy. Ranks may build their models with different random initialisations (or none); after this they are
-/// identical — what PyTorch's DDP constructor does.
+/// identical — what PyTorch's DDP constructor does. Introduced with chapter 17.
 /// </summary>
 public static class ParameterSync
 {

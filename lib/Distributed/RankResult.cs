@@ -6,6 +6,7 @@ namespace Workbook.Distributed;
 /// <summary>
 /// What one rank of a run reports, written as <c>rank-&lt;r&gt;.json</c> in the run's output folder (atomically, so
 /// a reader never sees half a file) and read back by the launcher's caller.
+/// Introduced with chapter 17.
 /// </summary>
 /// <param name="Rank">The rank.</param>
 /// <param name="Size">Processes in the job.</param>

@@ -6,6 +6,7 @@ namespace Workbook.Distributed;
 /// A job of exactly one process without MPI: rank 0 of size 1, where every collective leaves its input as it is.
 /// Data-parallel code written against <see cref="ICommunicator"/> then runs unchanged as ordinary training — the
 /// reference that a multi-process run must reproduce. Arguments are validated exactly as <see cref="MpiCommunicator"/> does.
+/// Introduced with chapter 17.
 /// </summary>
 public sealed class SingleProcessCommunicator : ICommunicator
 {

@@ -4,6 +4,7 @@ namespace Workbook.Gpt2;
 /// How <see cref="Gpt2TokenGenerator"/> continues a prompt; names and defaults follow Hugging Face's <c>GenerationConfig</c>.
 /// Greedy unless <see cref="DoSample"/>. The scores of each step go through, in HF's order: repetition penalty →
 /// temperature → top-k → top-p → argmax or sampling (temperature, top-k and top-p only when sampling).
+/// Introduced in chapter 09.
 /// </summary>
 public sealed record GenerationOptions
 {
@@ -61,7 +62,9 @@ public sealed record GenerationOptions
     }
 }
 
-/// <summary>What generation does when prompt + new tokens would exceed the model's context (<c>n_positions</c>).</summary>
+/// <summary>
+/// What generation does when prompt + new tokens would exceed the model's context (<c>n_positions</c>). Introduced with chapter 10.
+/// </summary>
 public enum ContextOverflow
 {
     /// <summary>Refuse, with an error naming the lengths (the default).</summary>

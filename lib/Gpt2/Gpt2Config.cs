@@ -9,6 +9,7 @@ namespace Workbook.Gpt2;
 /// The shape of a GPT-2 model, as in Hugging Face's <c>config.json</c> (the JSON field name is given for each property).
 /// Read one with <see cref="FromFile"/>, or start from a preset: <see cref="Gpt2"/> (124M), <see cref="DistilGpt2"/>,
 /// <see cref="Gpt2Medium"/>, <see cref="Gpt2Large"/>, <see cref="Gpt2Xl"/>.
+/// Introduced in chapter 09.
 /// </summary>
 public sealed record Gpt2Config : IJsonConfig<Gpt2Config>
 {

@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 namespace Workbook.Gpt2;
 
 /// <summary>The key/value caches of all blocks of a model, one <see cref="Gpt2LayerCache"/> per block. Create one per
-/// batch with <see cref="Gpt2LMHeadModel.CreateCache"/>, pass it to every forward call of that sequence, dispose it after.</summary>
+/// batch with <see cref="Gpt2LMHeadModel.CreateCache"/>, pass it to every forward call of that sequence, dispose it after. Introduced with chapter 10.</summary>
 public sealed class Gpt2KvCache : IDisposable
 {
     /// <summary>Creates empty caches for <paramref name="layerCount"/> blocks.</summary>
@@ -38,6 +38,7 @@ public sealed class Gpt2KvCache : IDisposable
 /// One block's key/value cache: the keys and values of every token seen so far, [batch, heads, length, head size], so
 /// decoding a new token computes attention against them instead of recomputing the whole prefix. Storage is allocated
 /// on first use and grows by doubling (up to the model's context length), so appending one token copies only that token.
+/// Introduced with chapter 10.
 /// </summary>
 public sealed class Gpt2LayerCache : IDisposable
 {

@@ -12,6 +12,7 @@ namespace Workbook.Gpt2;
 /// HF checkpoints load tensor for tensor: <c>wte</c> (token embedding), <c>wpe</c> (position embedding),
 /// <c>h.{i}.ln_1 / attn.c_attn / attn.c_proj / ln_2 / mlp.c_fc / mlp.c_proj</c>, <c>ln_f</c>. The output head is
 /// tied to <c>wte</c> (logits = hidden · wteᵀ) and has no parameter of its own. Inference only: there is no dropout.
+/// Introduced in chapter 09.
 /// </summary>
 /// <remarks>
 /// <para>Forward passes take token ids [batch, new], an optional <see cref="Gpt2KvCache"/> holding the past, and an
@@ -239,6 +240,7 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
 /// A lookup table [count, width] with one parameter named <c>weight</c>, as HF's <c>wte</c> and <c>wpe</c>
 /// (TorchSharp's <c>nn.Embedding</c> would do, but it always fills its table with random numbers, which is wasted work
 /// for a table a checkpoint is about to overwrite).
+/// Introduced with chapter 10.
 /// </summary>
 /// <remarks>
 /// With <c>columnMajor</c> the table is still [count, width] but laid out in memory as its transpose [width, count]
@@ -283,7 +285,7 @@ public sealed class Gpt2Embedding : nn.Module<Tensor, Tensor>
     }
 }
 
-/// <summary>One pre-LayerNorm transformer block, HF names: x + attn(ln_1(x)), then + mlp(ln_2(x)).</summary>
+/// <summary>One pre-LayerNorm transformer block, HF names: x + attn(ln_1(x)), then + mlp(ln_2(x)). Introduced with chapter 10.</summary>
 public sealed class Gpt2Block : nn.Module
 {
     private readonly LayerNorm ln_1;
@@ -314,7 +316,7 @@ public sealed class Gpt2Block : nn.Module
 /// <summary>
 /// Causal multi-head self-attention, HF names: <c>c_attn</c> (one [n_embd, 3·n_embd] product giving q, k and v, in that
 /// order) and <c>c_proj</c> (the output projection). With a cache, the new tokens' keys and values are appended and the
-/// queries attend to everything cached.
+/// queries attend to everything cached. Introduced with chapter 10.
 /// </summary>
 public sealed class Gpt2Attention : nn.Module
 {
@@ -373,7 +375,9 @@ public sealed class Gpt2Attention : nn.Module
     private Tensor Heads(Tensor t, long batch, long length) => t.view(batch, length, headCount, width / headCount).transpose(1, 2);
 }
 
-/// <summary>The feed-forward part of a block, HF names: <c>c_fc</c> (n_embd → n_inner), GELU, <c>c_proj</c> (n_inner → n_embd).</summary>
+/// <summary>
+/// The feed-forward part of a block, HF names: <c>c_fc</c> (n_embd → n_inner), GELU, <c>c_proj</c> (n_inner → n_embd). Introduced with chapter 10.
+/// </summary>
 public sealed class Gpt2Mlp : nn.Module<Tensor, Tensor>
 {
     private nn.Module<Tensor, Tensor> c_fc;        // a Conv1D, or its replacement (see ReplaceProjections)
@@ -418,6 +422,7 @@ public sealed class Gpt2Mlp : nn.Module<Tensor, Tensor>
 /// Hugging Face's GPT-2 "Conv1D": a linear layer whose weight is stored [in, out], so y = x·W + b with no transpose.
 /// That is how the original TensorFlow GPT-2 kept its weights and how every GPT-2 checkpoint stores c_attn, c_proj and
 /// c_fc, so they load as they are. It is also the fast layout for decoding on a CPU: the product streams W row by row.
+/// Introduced with chapter 10.
 /// </summary>
 public sealed class Conv1D : nn.Module<Tensor, Tensor>
 {

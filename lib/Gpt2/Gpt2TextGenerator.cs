@@ -9,7 +9,7 @@ namespace Workbook.Gpt2;
 /// <summary>
 /// Text in, text out: a GPT-2 model with its tokenizer — what transformers' <c>pipeline("text-generation")</c> is
 /// for the classic snippet. <see cref="Stream"/> and <see cref="StreamAsync"/> give the continuation piece by piece as
-/// it is generated, never splitting a UTF-8 character.
+/// it is generated, never splitting a UTF-8 character. Introduced in chapter 09.
 /// </summary>
 public sealed class Gpt2TextGenerator
 {

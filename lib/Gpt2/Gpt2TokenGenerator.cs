@@ -8,7 +8,7 @@ namespace Workbook.Gpt2;
 /// Continues prompts with a <see cref="Gpt2LMHeadModel"/> as Hugging Face's <c>generate</c> does: greedy or sampled
 /// (temperature, top-k, top-p, repetition penalty; see <see cref="GenerationOptions"/>), stopping rows at the
 /// end-of-text token, batches left-padded with an attention mask, the key/value cache on or off, and a callback with
-/// the new token id of every row after each step, for streaming.
+/// the new token id of every row after each step, for streaming. Introduced in chapter 15.
 /// </summary>
 public sealed class Gpt2TokenGenerator
 {

@@ -6,7 +6,7 @@ namespace Workbook.Gpt2;
 
 /// <summary>
 /// The score transformations of Hugging Face's generation, each as HF's logits processor of the same name computes it.
-/// Scores are [batch, vocab]; each function returns a new tensor.
+/// Scores are [batch, vocab]; each function returns a new tensor. Introduced in chapter 10.
 /// </summary>
 public static class LogitsProcessing
 {

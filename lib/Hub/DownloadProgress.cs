@@ -9,6 +9,7 @@ namespace Workbook.Hub;
 /// var shown = new ProgressBar("model.safetensors", 0, 1).Display();
 /// var progress = new Progress&lt;DownloadProgress&gt;(p =&gt; shown.Update(p.ToProgressBar()));
 /// </code>
+/// Introduced in chapter 10.
 /// </summary>
 /// <param name="FileName">The file inside the repository, e.g. <c>model.safetensors</c>.</param>
 /// <param name="BytesDone">Bytes on disk so far, including those of a resumed partial download.</param>

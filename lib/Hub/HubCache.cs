@@ -13,7 +13,7 @@ namespace Workbook.Hub;
 ///     refs/{revision}                     the commit hash the revision (e.g. main) pointed to, no newline
 /// {root}/.locks/models--{org}--{name}/{etag}.lock
 /// </code>
-/// Reading needs no network; <see cref="HubClient"/> writes.
+/// Reading needs no network; <see cref="HubClient"/> writes. Introduced with chapter 10.
 /// </summary>
 public sealed partial class HubCache
 {
@@ -204,7 +204,9 @@ public sealed partial class HubCache
     private static partial Regex RepoIdPattern();
 }
 
-/// <summary>The kind of Hugging Face hub repository; it decides the URL prefix and the cache folder prefix.</summary>
+/// <summary>
+/// The kind of Hugging Face hub repository; it decides the URL prefix and the cache folder prefix. Introduced with chapter 10.
+/// </summary>
 public enum RepoType
 {
     /// <summary>A model (<c>{endpoint}/{repo}</c>, cached as <c>models--org--name</c>).</summary>

@@ -13,6 +13,7 @@ namespace Workbook.Hub;
 /// var config = await hub.DownloadFileAsync("openai-community/gpt2", "config.json");
 /// </code>
 /// Failures throw <see cref="HubException"/> with a message that names the repository, the file and the remedy.
+/// Introduced in chapter 10.
 /// </summary>
 public sealed class HubClient : IDisposable
 {
@@ -238,7 +239,7 @@ public sealed class HubClient : IDisposable
     }
 }
 
-/// <summary>Whether the hub answered, with one line for a notebook to print before it falls back to local files.</summary>
+/// <summary>Whether the hub answered, with one line for a notebook to print before it falls back to local files. Introduced with chapter 10.</summary>
 /// <param name="IsReachable">True when the hub answered an HTTP request (with any status).</param>
 /// <param name="Endpoint">The address that was tried.</param>
 /// <param name="Message">One line: that the hub answered, or why it could not be reached and what to do.</param>
@@ -248,7 +249,7 @@ public sealed record HubReachability(bool IsReachable, string Endpoint, string M
     public override string ToString() => Message;
 }
 
-/// <summary>Where a repository's files were found (or why not), in one line a notebook can print.</summary>
+/// <summary>Where a repository's files were found (or why not), in one line a notebook can print. Introduced with chapter 10.</summary>
 /// <param name="Folder">The snapshot folder holding every requested file, or null when they could not be had.</param>
 /// <param name="Message">One line: loaded from the cache, downloaded, or why the hub could not be used.</param>
 public sealed record HubSnapshot(string? Folder, string Message)

@@ -5,7 +5,7 @@ namespace Workbook.Hub;
 /// <summary>
 /// A download from the Hugging Face hub, or a cache look-up in offline mode, failed. The message names the
 /// repository, the file and the revision, and says what to do; <see cref="Kind"/> and <see cref="StatusCode"/>
-/// let code react.
+/// let code react. Introduced with chapter 10.
 /// </summary>
 public sealed class HubException : Exception
 {
@@ -39,7 +39,9 @@ public sealed class HubException : Exception
     public HttpStatusCode? StatusCode { get; }
 }
 
-/// <summary>What went wrong in a <see cref="HubException"/>, so code can react without parsing the message.</summary>
+/// <summary>
+/// What went wrong in a <see cref="HubException"/>, so code can react without parsing the message. Introduced with chapter 10.
+/// </summary>
 public enum HubErrorKind
 {
     /// <summary>HTTP 401 or 403: the repository is private or gated, or the token lacks access.</summary>

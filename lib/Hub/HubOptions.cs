@@ -11,6 +11,7 @@ namespace Workbook.Hub;
 /// else <c>HF_HOME/token</c>).</item>
 /// <item><see cref="Offline"/>: <c>HF_HUB_OFFLINE</c> set to 1, true, yes or on.</item>
 /// </list>
+/// Introduced in chapter 10.
 /// </summary>
 public sealed record HubOptions
 {

@@ -2,6 +2,7 @@ namespace Workbook.Metrics;
 
 /// <summary>
 /// How precision, recall and F1 combine the classes, as scikit-learn's <c>average</c> argument.
+/// Introduced in chapter 12.
 /// </summary>
 public enum Averaging
 {

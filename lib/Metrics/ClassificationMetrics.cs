@@ -3,6 +3,7 @@ namespace Workbook.Metrics;
 /// <summary>
 /// Accuracy, precision, recall and F1 for class labels, matching scikit-learn 1.2.1 (<c>accuracy_score</c>,
 /// <c>precision_score</c>, <c>recall_score</c>, <c>f1_score</c>) with its defaults.
+/// Introduced in chapter 04.
 /// </summary>
 /// <remarks>
 /// The classes are the sorted union of the labels in <c>yTrue</c> and <c>yPred</c>, as scikit-learn does: a class

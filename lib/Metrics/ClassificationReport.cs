@@ -6,6 +6,7 @@ namespace Workbook.Metrics;
 /// <summary>
 /// Per-class precision, recall, F1 and support, plus accuracy and the macro and weighted averages: the values of
 /// scikit-learn 1.2.1's <c>classification_report</c> (not its text layout). Renders as a table in a notebook.
+/// Introduced in chapter 04.
 /// </summary>
 /// <remarks>Zero divisions give 0, as in <see cref="ClassificationMetrics"/>.</remarks>
 [TypeFormatterSource(typeof(HtmlRenderableFormatterSource), PreferredMimeTypes = ["text/html"])]
@@ -71,14 +72,14 @@ public sealed class ClassificationReport : IHtmlRenderable
     public override string ToString() => ToTable().ToString();
 }
 
-/// <summary>Precision, recall and F1 averaged over classes, with the number of samples they cover.</summary>
+/// <summary>Precision, recall and F1 averaged over classes, with the number of samples they cover. Introduced with chapter 04.</summary>
 /// <param name="Precision">Averaged precision.</param>
 /// <param name="Recall">Averaged recall.</param>
 /// <param name="F1">Averaged F1 (the mean of per-class F1, not the F1 of the averaged precision and recall).</param>
 /// <param name="Support">Total number of samples.</param>
 public sealed record AveragedScores(double Precision, double Recall, double F1, int Support);
 
-/// <summary>Precision, recall and F1 of one class, with its support (number of samples truly in the class).</summary>
+/// <summary>Precision, recall and F1 of one class, with its support (number of samples truly in the class). Introduced with chapter 04.</summary>
 /// <param name="Label">The class label.</param>
 /// <param name="Precision">tp / (tp + fp); 0 when the class is never predicted.</param>
 /// <param name="Recall">tp / (tp + fn); 0 when the class never occurs in the true labels.</param>

@@ -7,7 +7,7 @@ namespace Workbook.Metrics;
 /// Counts of (true label, predicted label) pairs, as scikit-learn's <c>confusion_matrix</c>: rows are true labels,
 /// columns predicted labels, both over the sorted union of the labels in <c>yTrue</c> and <c>yPred</c>, or over a label
 /// set given in advance.
-/// Renders as a table in a notebook.
+/// Renders as a table in a notebook. Introduced in chapter 04.
 /// </summary>
 [TypeFormatterSource(typeof(HtmlRenderableFormatterSource), PreferredMimeTypes = ["text/html"])]
 public sealed class ConfusionMatrix : IHtmlRenderable

@@ -5,6 +5,7 @@ namespace Workbook.Metrics;
 /// <summary>
 /// Word and character error rates for speech recognition: the minimum number of substitutions, deletions and
 /// insertions turning the reference into the hypothesis (Levenshtein alignment), divided by the reference length.
+/// Introduced in chapter 13.
 /// </summary>
 /// <param name="Substitutions">Reference units replaced by another unit.</param>
 /// <param name="Deletions">Reference units missing from the hypothesis.</param>

@@ -3,6 +3,7 @@ namespace Workbook.Metrics;
 /// <summary>
 /// Precision and recall of a binary scorer at every distinct threshold, as scikit-learn 1.2.1's
 /// <c>precision_recall_curve</c>, and the average precision summarising it (<c>average_precision_score</c>).
+/// Introduced in chapter 04.
 /// </summary>
 public sealed class PrecisionRecallCurve
 {

@@ -2,6 +2,7 @@ namespace Workbook.Metrics;
 
 /// <summary>
 /// Log loss (cross-entropy) of predicted probabilities, as scikit-learn 1.2.1's <c>log_loss</c> with its defaults.
+/// Introduced in chapter 04.
 /// </summary>
 /// <remarks>
 /// Probabilities are first clipped to [ε, 1 − ε] with ε = 2.220446049250313e-16, the float64 machine epsilon:

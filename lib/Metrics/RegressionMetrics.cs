@@ -3,6 +3,7 @@ namespace Workbook.Metrics;
 /// <summary>
 /// Mean squared error, mean absolute error and the coefficient of determination R², as scikit-learn 1.2.1's
 /// <c>mean_squared_error</c>, <c>mean_absolute_error</c> and <c>r2_score</c> for one output.
+/// Introduced with chapter 04.
 /// </summary>
 public static class RegressionMetrics
 {

@@ -3,6 +3,7 @@ namespace Workbook.Metrics;
 /// <summary>
 /// The receiver operating characteristic of a binary scorer: false and true positive rates as the decision threshold
 /// goes down, as scikit-learn 1.2.1's <c>roc_curve(y_true, y_score)</c> with its defaults, and the area under it.
+/// Introduced in chapter 04.
 /// </summary>
 public sealed class RocCurve
 {

@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace Workbook.Models;
 
-/// <summary>The non-linearity between hidden layers of a <see cref="SimpleModel"/>.</summary>
+/// <summary>The non-linearity between hidden layers of a <see cref="SimpleModel"/>. Introduced with chapter 01.</summary>
 public enum Activation
 {
     /// <summary>max(0, x): the default; cheap, and does not saturate for positive inputs.</summary>
@@ -15,7 +15,7 @@ public enum Activation
     GELU,
 }
 
-/// <summary>Builds the TorchSharp module for an <see cref="Activation"/>.</summary>
+/// <summary>Builds the TorchSharp module for an <see cref="Activation"/>. Introduced with chapter 01.</summary>
 public static class ActivationModules
 {
     /// <summary>A new module computing <paramref name="activation"/>.</summary>

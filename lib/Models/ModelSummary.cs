@@ -8,7 +8,7 @@ namespace Workbook.Models;
 
 /// <summary>
 /// One row per layer (leaf module) of a model: name, type, output shape when it can be traced, and parameter count;
-/// plus the totals. Renders as a table in a notebook, like Keras' <c>model.summary()</c>.
+/// plus the totals. Renders as a table in a notebook, like Keras' <c>model.summary()</c>. Introduced in chapter 01.
 /// </summary>
 [TypeFormatterSource(typeof(HtmlRenderableFormatterSource), PreferredMimeTypes = ["text/html"])]
 public sealed class ModelSummary : IHtmlRenderable

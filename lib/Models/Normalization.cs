@@ -1,6 +1,8 @@
 namespace Workbook.Models;
 
-/// <summary>Which normalization layer a <see cref="SimpleModel"/> puts after each hidden linear layer (before the activation).</summary>
+/// <summary>
+/// Which normalization layer a <see cref="SimpleModel"/> puts after each hidden linear layer (before the activation). Introduced in chapter 06.
+/// </summary>
 public enum Normalization
 {
     /// <summary>No normalization layer.</summary>

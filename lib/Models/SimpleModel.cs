@@ -7,6 +7,7 @@ namespace Workbook.Models;
 /// The classic tutorial's fully connected network, configurable: for each hidden width a
 /// <c>Linear</c> → optional normalization → activation → optional <c>Dropout</c>, then a final <c>Linear</c> to the outputs.
 /// Parameter names follow the layers: <c>layers.fc1.weight</c>, <c>layers.norm1.weight</c>, …, <c>layers.out.weight</c>.
+/// Introduced in chapter 01.
 /// </summary>
 /// <example><code>
 /// var model = new SimpleModel(new SimpleModelOptions(Inputs: 30, HiddenWidths: [32], Dropout: 0.2));

@@ -3,6 +3,7 @@ namespace Workbook.Models;
 /// <summary>
 /// The shape of a <see cref="SimpleModel"/>: inputs → hidden layers → outputs. The defaults are the classic tutorial's
 /// network, Linear(10→64) → ReLU → Linear(64→64) → ReLU → Linear(64→2), with two logits for a two-class problem.
+/// Introduced in chapter 01.
 /// </summary>
 /// <param name="Inputs">Number of input features.</param>
 /// <param name="HiddenWidths">Width of each hidden layer, in order; null means [64, 64]; empty makes a linear model.</param>

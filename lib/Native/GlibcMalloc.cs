@@ -8,6 +8,7 @@ namespace Workbook.Native;
 /// of activations and KV caches come from the heap and are kept by the process when freed. A fixed threshold keeps
 /// large blocks in their own mappings, returned to the system on free — for GPT-2 124M it lowers peak RSS from
 /// about 1.53× to 1.45× the weights at the same decoding speed (see the README's benchmark).
+/// Introduced in chapter 10.
 /// </summary>
 public static class GlibcMalloc
 {

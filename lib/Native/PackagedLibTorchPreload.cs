@@ -10,6 +10,7 @@ namespace Workbook.Native;
 /// <c>libtorch.so</c> from the system too. Two libtorch versions in one process fail to bind (the misleading
 /// "doesn't contain a reference to libtorch-cpu-linux-x64") or crash. Loading the package's libraries by full path
 /// first makes every later bare-name request resolve to them: the loader matches an already-loaded library's SONAME.
+/// Introduced with chapter 00.
 /// </summary>
 public static class PackagedLibTorchPreload
 {

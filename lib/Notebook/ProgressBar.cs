@@ -11,6 +11,7 @@ namespace Workbook.Notebook;
 /// var shown = new ProgressBar("training", 0, epochs).Display();              // .NET Interactive's Display()
 /// ... shown.Update(new ProgressBar("training", epoch, epochs, values));
 /// </code>
+/// Introduced in chapter 03.
 /// </summary>
 /// <param name="Label">What is progressing.</param>
 /// <param name="Done">Units done, 0 to <paramref name="Total"/>.</param>

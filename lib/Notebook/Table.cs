@@ -5,7 +5,7 @@ namespace Workbook.Notebook;
 
 /// <summary>
 /// A small immutable table of strings: the common rendering of the library's report types, as an HTML table in
-/// a notebook and as aligned text in a console.
+/// a notebook and as aligned text in a console. Introduced in chapter 00.
 /// </summary>
 [TypeFormatterSource(typeof(HtmlRenderableFormatterSource), PreferredMimeTypes = ["text/html"])]
 public sealed class Table : IHtmlRenderable

@@ -5,6 +5,7 @@ namespace Workbook.Notebook;
 /// the kernel's formatter looks for an attribute with exactly this name and a <c>FormatterSourceType</c>
 /// property, instantiates the source and calls its <c>CreateTypeFormatters()</c> (the documented
 /// convention-based formatter source of Microsoft.DotNet.Interactive.Formatting).
+/// Introduced with chapter 00.
 /// </summary>
 /// <param name="formatterSourceType">A type with a public parameterless constructor and a <c>CreateTypeFormatters()</c> method.</param>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct | AttributeTargets.Interface, Inherited = false)]
@@ -17,14 +18,16 @@ public sealed class TypeFormatterSourceAttribute(Type formatterSourceType) : Att
     public string[]? PreferredMimeTypes { get; set; }
 }
 
-/// <summary>A value that renders itself as an HTML fragment in a notebook (and as text everywhere else).</summary>
+/// <summary>
+/// A value that renders itself as an HTML fragment in a notebook (and as text everywhere else). Introduced with chapter 00.
+/// </summary>
 public interface IHtmlRenderable
 {
     /// <summary>An HTML fragment (no scripts) showing the value.</summary>
     string ToHtml();
 }
 
-/// <summary>The formatter source for every <see cref="IHtmlRenderable"/> type of this library.</summary>
+/// <summary>The formatter source for every <see cref="IHtmlRenderable"/> type of this library. Introduced with chapter 00.</summary>
 public sealed class HtmlRenderableFormatterSource
 {
     /// <summary>Called by the notebook kernel by convention.</summary>

@@ -2,7 +2,7 @@ using TorchSharp;
 
 namespace Workbook.Runtime;
 
-/// <summary>The device to compute on and, in one line, why.</summary>
+/// <summary>The device to compute on and, in one line, why. Introduced in chapter 00.</summary>
 /// <param name="Device">CUDA device 0 when CUDA is usable, else the CPU.</param>
 /// <param name="Reason">Why this device was chosen.</param>
 public sealed record DeviceChoice(torch.Device Device, string Reason)

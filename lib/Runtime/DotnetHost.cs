@@ -2,7 +2,7 @@ namespace Workbook.Runtime;
 
 /// <summary>
 /// The <c>dotnet</c> executable to start a framework-dependent .dll with (a model server, a distributed worker), so a
-/// child process runs on the same runtime as its parent.
+/// child process runs on the same runtime as its parent. Introduced in chapter 17.
 /// </summary>
 public static class DotnetHost
 {

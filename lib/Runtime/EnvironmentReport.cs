@@ -5,7 +5,7 @@ using Workbook.Notebook;
 
 namespace Workbook.Runtime;
 
-/// <summary>One line of the environment diagnostics.</summary>
+/// <summary>One line of the environment diagnostics. Introduced with chapter 00.</summary>
 /// <param name="Check">What was checked.</param>
 /// <param name="Value">What was found.</param>
 public sealed record EnvironmentCheck(string Check, string Value);
@@ -13,6 +13,7 @@ public sealed record EnvironmentCheck(string Check, string Value);
 /// <summary>
 /// What this process runs on: .NET, TorchSharp and libtorch versions, threads, CUDA, and a timed matmul.
 /// Renders as a table in a notebook; <see cref="ToTable"/> gives the same rows for other displays.
+/// Introduced in chapter 00.
 /// </summary>
 [TypeFormatterSource(typeof(HtmlRenderableFormatterSource), PreferredMimeTypes = ["text/html"])]
 public sealed class EnvironmentReport : IHtmlRenderable

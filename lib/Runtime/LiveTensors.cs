@@ -6,6 +6,7 @@ namespace Workbook.Runtime;
 /// How many TorchSharp tensors are alive (created and not yet disposed) on the current thread. Each tensor holds
 /// native memory that the .NET garbage collector neither sees nor hurries to free, so counting is how you find
 /// a leak in a notebook: measure before and after a cell, and wrap loops in <c>torch.NewDisposeScope()</c>.
+/// Introduced in chapter 00.
 /// </summary>
 public static class LiveTensors
 {

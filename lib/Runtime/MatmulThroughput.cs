@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Workbook.Runtime;
 
-/// <summary>A timed square float32 matrix product: the quickest honest check that libtorch computes at speed.</summary>
+/// <summary>A timed square float32 matrix product: the quickest honest check that libtorch computes at speed. Introduced in chapter 00.</summary>
 /// <param name="Size">The matrices are Size × Size.</param>
 /// <param name="Repeats">How many products were timed (after one untimed warm-up).</param>
 /// <param name="Seconds">Median seconds per product.</param>

@@ -2,6 +2,7 @@ namespace Workbook.Runtime;
 
 /// <summary>
 /// The package versions this repository pins centrally (Directory.Packages.props), embedded at build time.
+/// Introduced with chapter 00.
 /// </summary>
 public static partial class PackageVersions
 {

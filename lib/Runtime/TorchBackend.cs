@@ -4,7 +4,7 @@ using Workbook.Native;
 
 namespace Workbook.Runtime;
 
-/// <summary>Which libtorch build a process loads.</summary>
+/// <summary>Which libtorch build a process loads. Introduced with chapter 00.</summary>
 public enum TorchBackendKind
 {
     /// <summary>The CPU build of libtorch.</summary>
@@ -18,6 +18,7 @@ public enum TorchBackendKind
 /// otherwise. The environment variable <see cref="OverrideVariable"/> (<c>cpu</c>, <c>cuda</c> or <c>auto</c>)
 /// forces the choice. TorchSharp's managed assembly is the same for both; only the native package differs, and
 /// a process can load only one of them, so the choice is made once, before the first tensor exists.
+/// Introduced with chapter 00.
 /// </summary>
 /// <param name="Kind">CPU or CUDA.</param>
 /// <param name="PackageId">The NuGet package that carries the natives for this OS.</param>
@@ -118,7 +119,7 @@ public sealed record TorchBackend(TorchBackendKind Kind, string PackageId, strin
     };
 }
 
-/// <summary>An operating system (<c>linux</c>, <c>windows</c>, <c>osx</c>) and a processor architecture.</summary>
+/// <summary>An operating system (<c>linux</c>, <c>windows</c>, <c>osx</c>) and a processor architecture. Introduced with chapter 00.</summary>
 /// <param name="Os">linux, windows, osx or other.</param>
 /// <param name="Architecture">The process architecture.</param>
 public sealed record TorchPlatform(string Os, Architecture Architecture)
@@ -127,7 +128,7 @@ public sealed record TorchPlatform(string Os, Architecture Architecture)
     public override string ToString() => $"{Os}-{Architecture.ToString().ToLowerInvariant()}";
 }
 
-/// <summary>Whether an NVIDIA GPU with a driver is present, found without loading any CUDA library.</summary>
+/// <summary>Whether an NVIDIA GPU with a driver is present, found without loading any CUDA library. Introduced with chapter 00.</summary>
 /// <param name="Present">True when the driver is installed and a device node or driver library exists.</param>
 /// <param name="Evidence">What was looked at, for the one-line explanation.</param>
 public sealed record NvidiaGpu(bool Present, string Evidence)

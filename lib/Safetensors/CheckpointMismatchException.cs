@@ -3,6 +3,7 @@ namespace Workbook.Safetensors;
 /// <summary>
 /// A checkpoint does not fit a model: tensors the model needs but the checkpoint lacks, tensors the checkpoint has but
 /// the model does not know, and tensors whose shapes differ — all of them, by name, in one message.
+/// Introduced with chapter 08.
 /// </summary>
 public sealed class CheckpointMismatchException : Exception
 {
@@ -45,7 +46,7 @@ public sealed class CheckpointMismatchException : Exception
     }
 }
 
-/// <summary>A tensor whose shape in the checkpoint differs from the model's.</summary>
+/// <summary>A tensor whose shape in the checkpoint differs from the model's. Introduced with chapter 08.</summary>
 /// <param name="Name">The model's name for the tensor.</param>
 /// <param name="Expected">The model's shape.</param>
 /// <param name="Actual">The checkpoint's shape.</param>

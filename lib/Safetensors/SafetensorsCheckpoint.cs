@@ -8,6 +8,7 @@ namespace Workbook.Safetensors;
 /// <c>model.safetensors</c>, or <c>model.safetensors.index.json</c> whose <c>weight_map</c> names the shard file of
 /// every tensor (<c>model-00001-of-00002.safetensors</c>, ...). Tensors are read on demand, as with
 /// <see cref="SafetensorsFile"/>.
+/// Introduced in chapter 08.
 /// </summary>
 public sealed class SafetensorsCheckpoint : IDisposable
 {

@@ -5,7 +5,7 @@ namespace Workbook.Safetensors;
 /// <summary>
 /// The dtype names of the safetensors format ("F32", "BF16", ...) with their element sizes, and their TorchSharp
 /// equivalents. Every dtype of the format is known (so any file's offsets can be validated); the few TorchSharp has no
-/// type for (unsigned 16/32/64-bit, 8-bit floats) parse but cannot be read into a tensor.
+/// type for (unsigned 16/32/64-bit, 8-bit floats) parse but cannot be read into a tensor. Introduced with chapter 08.
 /// </summary>
 public static class SafetensorsDtypes
 {

@@ -11,6 +11,7 @@ namespace Workbook.Safetensors;
 /// <summary>
 /// An open safetensors file: an 8-byte little-endian header length, a JSON header (tensor name → dtype, shape,
 /// data_offsets; optional string-to-string <c>__metadata__</c>), then the raw little-endian tensor bytes.
+/// Introduced in chapter 08.
 /// </summary>
 /// <remarks>
 /// <para>Opening parses and validates the whole header (offsets contiguous, inside the file, each tensor's byte count

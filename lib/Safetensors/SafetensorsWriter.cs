@@ -7,7 +7,9 @@ using Workbook.IO;
 
 namespace Workbook.Safetensors;
 
-/// <summary>Writes tensors to a safetensors file, atomically: a temporary file in the same folder, then a rename over the target.</summary>
+/// <summary>
+/// Writes tensors to a safetensors file, atomically: a temporary file in the same folder, then a rename over the target. Introduced in chapter 08.
+/// </summary>
 public static class SafetensorsWriter
 {
     private const long ChunkBytes = 1L << 30;

@@ -19,6 +19,7 @@ namespace Workbook.Text;
 /// tokenizer.Decode(ids);                           // "I love"
 /// </code>
 /// Decoding is exact: the bytes of the tokens, read as UTF-8 (bytes that do not form a character become U+FFFD).
+/// Introduced in chapter 09.
 /// </summary>
 public sealed partial class Gpt2Tokenizer
 {

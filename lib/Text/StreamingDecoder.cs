@@ -13,6 +13,7 @@ namespace Workbook.Text;
 /// foreach (var id in generated) Console.Write(stream.Push(id));
 /// Console.Write(stream.Flush());
 /// </code>
+/// Introduced with chapter 10.
 /// </summary>
 public sealed class StreamingDecoder
 {

@@ -12,6 +12,7 @@ namespace Workbook.Training;
 /// One file with everything needed to resume training: the model's state (parameters and buffers), the optimizer's
 /// state (Adam's moments, momentum buffers, step counts) and the <see cref="TrainingHistory"/>. Saving writes a temporary
 /// file beside the target and renames it over the target, so a crash mid-write never leaves a half file behind.
+/// Introduced with chapter 03.
 /// </summary>
 /// <remarks>
 /// Layout: the 8 bytes <c>WBCKPT</c> 0 1; a little-endian int32 length and UTF-8 JSON header (format, model and optimizer

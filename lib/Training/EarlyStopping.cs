@@ -3,6 +3,7 @@ namespace Workbook.Training;
 /// <summary>
 /// Stop training when a monitored value has not improved for <paramref name="Patience"/> epochs, and by default put
 /// back the weights of the best epoch — so the model you keep is the one that validated best, not the last one.
+/// Introduced in chapter 06.
 /// </summary>
 /// <param name="Monitor">History column to watch, e.g. <c>val_loss</c> or <c>val_accuracy</c>.</param>
 /// <param name="Patience">Epochs without improvement before stopping (at least 1).</param>

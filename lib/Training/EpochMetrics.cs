@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Workbook.Training;
 
-/// <summary>Metrics a <see cref="Trainer"/> computes from a whole epoch's outputs and targets.</summary>
+/// <summary>Metrics a <see cref="Trainer"/> computes from a whole epoch's outputs and targets. Introduced in chapter 03.</summary>
 public static class EpochMetrics
 {
 

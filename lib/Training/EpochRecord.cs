@@ -3,7 +3,7 @@ using Workbook.Notebook;
 
 namespace Workbook.Training;
 
-/// <summary>What one epoch produced: training loss and metrics, the same on validation data (prefixed <c>val_</c>), and its time.</summary>
+/// <summary>What one epoch produced: training loss and metrics, the same on validation data (prefixed <c>val_</c>), and its time. Introduced in chapter 06.</summary>
 /// <param name="Epoch">1-based epoch number, counted across resumed runs.</param>
 /// <param name="Values">Named values in insertion order: <c>loss</c>, metrics, <c>val_loss</c>, <c>val_</c> metrics.</param>
 /// <param name="Seconds">Wall-clock seconds the epoch took, evaluation included.</param>

@@ -10,6 +10,7 @@ namespace Workbook.Training;
 /// mode, a dispose scope per step so no tensor outlives its step, optional L1/L2 penalties and gradient clipping,
 /// validation after every epoch, early stopping, a <see cref="TrainingHistory"/>, a callback per epoch, and two per step
 /// (<see cref="AfterBackward"/>, <see cref="AfterOptimizerStep"/>).
+/// Introduced in chapter 03.
 /// </summary>
 /// <remarks>
 /// <para>The data is moved to the device of the model's parameters: move the model with <c>model.to(device)</c> before

@@ -7,7 +7,7 @@ namespace Workbook.Training;
 
 /// <summary>
 /// Loss and metrics per epoch, for training and validation data — Keras' <c>History</c>. Renders as a table in a
-/// notebook; <see cref="Plot"/> draws a value and its validation twin over the epochs.
+/// notebook; <see cref="Plot"/> draws a value and its validation twin over the epochs. Introduced in chapter 03.
 /// </summary>
 [TypeFormatterSource(typeof(HtmlRenderableFormatterSource), PreferredMimeTypes = ["text/html"])]
 public sealed class TrainingHistory : IHtmlRenderable

@@ -1,6 +1,6 @@
 namespace Workbook.Training;
 
-/// <summary>How a <see cref="Trainer"/> trains. The defaults are the classic tutorial's: 10 epochs of shuffled batches of 32.</summary>
+/// <summary>How a <see cref="Trainer"/> trains. The defaults are the classic tutorial's: 10 epochs of shuffled batches of 32. Introduced in chapter 03.</summary>
 /// <param name="Epochs">Epochs per call of <see cref="Trainer.Fit"/>.</param>
 /// <param name="BatchSize">Samples per optimizer step.</param>
 /// <param name="Shuffle">Reshuffle the training samples every epoch.</param>

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Workbook.Training;
 
-/// <summary>L1 and L2 penalties on a model's weight matrices, the classic explicit regularizers.</summary>
+/// <summary>L1 and L2 penalties on a model's weight matrices, the classic explicit regularizers. Introduced with chapter 03.</summary>
 public static class WeightPenalty
 {
     /// <summary>

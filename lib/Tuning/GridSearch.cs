@@ -7,6 +7,7 @@ namespace Workbook.Tuning;
 /// <summary>
 /// Exhaustive search over a <see cref="ParameterGrid"/>: every configuration is trained and scored on validation data
 /// (one hold-out split, or k folds), never on a test set. Results come back best first, with the time each took.
+/// Introduced in chapter 05.
 /// </summary>
 public static class GridSearch
 {

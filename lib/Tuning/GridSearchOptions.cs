@@ -1,6 +1,6 @@
 namespace Workbook.Tuning;
 
-/// <summary>How <see cref="GridSearch"/> scores each configuration.</summary>
+/// <summary>How <see cref="GridSearch"/> scores each configuration. Introduced in chapter 05.</summary>
 /// <param name="Metric">Name of the score the objective returns (shown in tables), e.g. <c>accuracy</c>.</param>
 /// <param name="HigherIsBetter">True for scores such as accuracy; false for losses and errors.</param>
 /// <param name="Folds">k ≥ 2 for k-fold cross-validation on the data; 0 (or 1) for a single hold-out validation split.</param>

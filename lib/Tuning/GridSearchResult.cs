@@ -8,7 +8,7 @@ namespace Workbook.Tuning;
 /// <summary>
 /// All configurations of a grid search, best first (ties keep grid order). Renders as a table in a notebook;
 /// <see cref="ToDataFrame"/> gives the same as a Microsoft.Data.Analysis <see cref="DataFrame"/>, and <see cref="Heatmap"/>
-/// the score over two hyper-parameters.
+/// the score over two hyper-parameters. Introduced with chapter 05.
 /// </summary>
 [TypeFormatterSource(typeof(HtmlRenderableFormatterSource), PreferredMimeTypes = ["text/html"])]
 public sealed class GridSearchResult : IHtmlRenderable

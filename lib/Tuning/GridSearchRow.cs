@@ -1,6 +1,6 @@
 namespace Workbook.Tuning;
 
-/// <summary>One configuration's result: its score on each split, their mean and spread, and the time it took.</summary>
+/// <summary>One configuration's result: its score on each split, their mean and spread, and the time it took. Introduced with chapter 05.</summary>
 /// <param name="Parameters">The configuration.</param>
 /// <param name="Scores">Validation score per split (one for a hold-out search, k for k-fold).</param>
 /// <param name="Seconds">Wall-clock seconds to train and score it on every split.</param>

@@ -2,7 +2,9 @@ using System.Globalization;
 
 namespace Workbook.Tuning;
 
-/// <summary>One configuration of a <see cref="ParameterGrid"/>: hyper-parameter names and values, in the grid's order.</summary>
+/// <summary>
+/// One configuration of a <see cref="ParameterGrid"/>: hyper-parameter names and values, in the grid's order. Introduced in chapter 05.
+/// </summary>
 public sealed class HyperParameters
 {
     private readonly List<KeyValuePair<string, object>> _values;

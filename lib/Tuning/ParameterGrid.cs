@@ -5,6 +5,7 @@ namespace Workbook.Tuning;
 /// <summary>
 /// The cartesian product of candidate values per hyper-parameter, as scikit-learn's <c>ParameterGrid</c>: enumerating
 /// it yields every combination, the last-named parameter varying fastest.
+/// Introduced in chapter 05.
 /// </summary>
 /// <example><code>
 /// var grid = new ParameterGrid { { "lr", 0.001, 0.01, 0.1 }, { "batch_size", 16, 64 } };   // 6 configurations

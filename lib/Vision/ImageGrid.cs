@@ -121,7 +121,7 @@ public sealed class ImageGrid : IHtmlRenderable
         (Tiles.Any(t => t.Caption.Length > 0) ? $" ({string.Join(", ", Tiles.Take(10).Select(t => t.Caption))}{(Tiles.Count > 10 ? ", …" : "")})" : "");
 }
 
-/// <summary>How <see cref="ImageGrid"/> maps a tensor's values to pixel colours.</summary>
+/// <summary>How <see cref="ImageGrid"/> maps a tensor's values to pixel colours. Introduced in chapter 07.</summary>
 public enum ImageScaling
 {
     /// <summary>0 is black, 1 is white, values outside are clipped (images scaled to 0..1).</summary>

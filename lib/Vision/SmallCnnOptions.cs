@@ -1,6 +1,6 @@
 namespace Workbook.Vision;
 
-/// <summary>The shape of a <see cref="SmallCnn"/>.</summary>
+/// <summary>The shape of a <see cref="SmallCnn"/>. Introduced in chapter 07.</summary>
 /// <param name="InputChannels">Channels of the input images (1 for grey scale).</param>
 /// <param name="ImageSize">Height and width of the (square) input images.</param>
 /// <param name="Channels">Output channels of each convolution block; each block halves the image size.</param>

@@ -4,13 +4,15 @@ using static TorchSharp.torch;
 
 namespace Workbook.Wav2Vec2;
 
-/// <summary>A recognised word and where it lies in the audio.</summary>
+/// <summary>A recognised word and where it lies in the audio. Introduced with chapter 13.</summary>
 /// <param name="Text">The word.</param>
 /// <param name="StartSeconds">Start of its first frame.</param>
 /// <param name="EndSeconds">End of its last frame.</param>
 public sealed record TimedWord(string Text, double StartSeconds, double EndSeconds);
 
-/// <summary>A CTC transcript: the text, its words with times, and the frame-by-frame symbols it was read from.</summary>
+/// <summary>
+/// A CTC transcript: the text, its words with times, and the frame-by-frame symbols it was read from. Introduced with chapter 13.
+/// </summary>
 [TypeFormatterSource(typeof(HtmlRenderableFormatterSource), PreferredMimeTypes = ["text/html"])]
 public sealed record CtcTranscript(string Text, IReadOnlyList<TimedWord> Words, IReadOnlyList<int> FrameIds) : IHtmlRenderable
 {
@@ -30,7 +32,7 @@ public sealed record CtcTranscript(string Text, IReadOnlyList<TimedWord> Words, 
 /// Turns CTC frame scores into text. <see cref="Greedy"/> takes the best symbol per frame, merges repeats, drops blanks
 /// and specials, and maps the word delimiter to a space — what HF's <c>batch_decode(argmax(logits))</c> does — and
 /// keeps each word's frames for timestamps. <see cref="BeamSearch"/> is CTC prefix beam search without a language model:
-/// it sums the probabilities of all frame paths that spell the same text.
+/// it sums the probabilities of all frame paths that spell the same text. Introduced with chapter 13.
 /// </summary>
 public sealed class CtcDecoder
 {

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace Workbook.Wav2Vec2;
 
-/// <summary>What a <see cref="CtcTraining.Train"/> run did.</summary>
+/// <summary>What a <see cref="CtcTraining.Train"/> run did. Introduced with chapter 13.</summary>
 /// <param name="Steps">Optimiser steps taken.</param>
 /// <param name="Seconds">Wall time of the training loop.</param>
 /// <param name="AudioHoursSeen">Hours of audio the model was trained on, counting repeats (not padding).</param>
@@ -17,7 +17,7 @@ namespace Workbook.Wav2Vec2;
 public sealed record CtcTrainingRun(int Steps, double Seconds, double AudioHoursSeen, double Epochs, IReadOnlyList<double> Losses);
 
 /// <summary>Word and character error rates of a recogniser on a set of utterances (errors summed over all of them, as
-/// WER is usually reported), with the transcripts it produced.</summary>
+/// WER is usually reported), with the transcripts it produced. Introduced with chapter 13.</summary>
 public sealed record TranscriptionScore(int Utterances, ErrorRate Words, ErrorRate Characters, IReadOnlyList<(SpeechUtterance Utterance, string Transcript)> Transcripts)
 {
     /// <inheritdoc />

@@ -7,6 +7,7 @@ namespace Workbook.Wav2Vec2;
 /// The output symbols of a CTC model, as a checkpoint's <c>vocab.json</c> lists them (symbol → id): the blank
 /// (<c>&lt;pad&gt;</c>, id 0 in wav2vec2-base-960h), the word delimiter <c>|</c>, special tokens (<c>&lt;s&gt;</c>,
 /// <c>&lt;/s&gt;</c>, <c>&lt;unk&gt;</c>), and the letters.
+/// Introduced with chapter 13.
 /// </summary>
 public sealed class CtcVocabulary
 {

@@ -4,7 +4,7 @@ using Workbook.IO;
 
 namespace Workbook.Wav2Vec2;
 
-/// <summary>One recorded (or synthesised) sentence of a <see cref="SpeechCorpus"/>.</summary>
+/// <summary>One recorded (or synthesised) sentence of a <see cref="SpeechCorpus"/>. Introduced with chapter 13.</summary>
 /// <param name="Path">The WAV file.</param>
 /// <param name="Voice">Who speaks it (a flite voice: slt, rms, kal16, awb).</param>
 /// <param name="Split">train, heldout-sentences (sentences never trained on, in training voices) or heldout-voice.</param>

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Workbook.Wav2Vec2;
 
-/// <summary>One window of a long recording: where it starts, how long it is, and how much of each edge is context only.</summary>
+/// <summary>One window of a long recording: where it starts, how long it is, and how much of each edge is context only. Introduced with chapter 13.</summary>
 /// <param name="Start">First sample.</param>
 /// <param name="Length">Samples in the window.</param>
 /// <param name="LeftStride">Samples at the start that only give context (their frames are dropped).</param>
@@ -15,7 +15,7 @@ public sealed record AudioChunk(long Start, long Length, long LeftStride, long R
 /// Speech to text with a wav2vec2 CTC model: resampling to 16 kHz and down-mixing when needed, normalisation, the model,
 /// and CTC decoding — HF's <c>pipeline("automatic-speech-recognition")</c>. Long recordings go through overlapping
 /// windows (<see cref="Chunks(long, long, long, long)"/>, HF's <c>chunk_length_s</c> / <c>stride_length_s</c>), so memory stays bounded by one
-/// window however long the audio is.
+/// window however long the audio is. Introduced in chapter 13.
 /// </summary>
 public sealed class SpeechRecognizer
 {

@@ -8,7 +8,7 @@ namespace Workbook.Wav2Vec2;
 /// <summary>
 /// The shape of a wav2vec2 CTC model, read from a Hugging Face <c>config.json</c> (JSON names given per property).
 /// <see cref="Base960h"/> is <c>facebook/wav2vec2-base-960h</c>; the large-lv60 family sets <see cref="FeatureNorm"/>
-/// "layer", <see cref="StableLayerNorm"/> true and <see cref="ConvBias"/> true.
+/// "layer", <see cref="StableLayerNorm"/> true and <see cref="ConvBias"/> true. Introduced with chapter 13.
 /// </summary>
 public sealed record Wav2Vec2Config : IJsonConfig<Wav2Vec2Config>
 {

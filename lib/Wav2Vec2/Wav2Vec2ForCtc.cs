@@ -14,6 +14,7 @@ namespace Workbook.Wav2Vec2;
 /// head giving one score per vocabulary symbol per frame: logits [batch, frames, vocab]. No dropout or masking of
 /// time steps (the training-time augmentations), so fine-tuning runs without them; call it under <c>no_grad()</c> for
 /// inference.
+/// Introduced with chapter 13.
 /// </summary>
 /// <remarks>Both families: the base models ("group" norm, post-LN encoder) and large-lv60 ("layer" norms, pre-LN).</remarks>
 public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>

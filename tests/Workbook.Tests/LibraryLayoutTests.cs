@@ -34,6 +34,28 @@ public partial class LibraryLayoutTests
         Assert.True(extra.Count == 0, $"test folders with no lib/ folder of that name: {string.Join(", ", extra)}");
     }
 
+    [Fact]
+    public void Every_public_type_says_which_chapter_introduces_it()
+    {
+        var silent = new List<string>();
+        var types = 0;
+        foreach (var file in Directory.GetFiles(Lib, "*.cs", SearchOption.AllDirectories))
+        {
+            if (file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") || file.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}")) continue;
+            foreach (Match m in PublicTypePattern().Matches(File.ReadAllText(file)))
+            {
+                types++;
+                if (!m.Groups["doc"].Value.Contains("chapter", StringComparison.OrdinalIgnoreCase))
+                    silent.Add($"{Path.GetRelativePath(Lib, file)}: {m.Groups["name"].Value}");
+            }
+        }
+        Assert.True(types > 200, $"the pattern found only {types} public types: it no longer reads the library's declarations");
+        Assert.True(silent.Count == 0, "public types whose summary names no chapter (d2l's habit: say where it is introduced):\n" + string.Join("\n", silent));
+    }
+
+    [GeneratedRegex(@"(?<doc>(?:^[ \t]*///.*\n)+)(?:^\[.*\]\n)*^public (?:sealed |static |abstract |readonly |partial |record )*(?:class|record|struct|enum|interface) (?<name>\w+)", RegexOptions.Multiline)]
+    private static partial Regex PublicTypePattern();
+
     [GeneratedRegex(@"^namespace ([\w.]+)\s*[;{]", RegexOptions.Multiline)]
     private static partial Regex NamespacePattern();
 }
