@@ -10,15 +10,9 @@ namespace Workbook.Tests.Encoders;
 /// config.json, model.safetensors and vocab.txt (as <c>huggingface-cli download google-bert/bert-base-uncased</c>
 /// leaves them), or <c>cache</c> to use the Hugging Face cache. Without it the test is listed as skipped, never faked.
 /// </summary>
-public sealed class RealBertFactAttribute : FactAttribute
+public sealed class RealBertFactAttribute() : RealCheckpointFactAttribute(Variable, "the real bert-base-uncased files")
 {
     public const string Variable = "WORKBOOK_REAL_BERT";
-
-    public RealBertFactAttribute()
-    {
-        if (!RealCheckpoint.IsGateOpen(Variable))
-            Skip = $"set {Variable} to a folder with the real bert-base-uncased files, or to 'cache' when they are in the Hugging Face cache";
-    }
 }
 
 public class RealBertTests
