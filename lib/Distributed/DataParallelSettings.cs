@@ -33,9 +33,9 @@ public sealed record DataParallelSettings(
     /// <summary>The hidden widths used (<see cref="HiddenWidths"/>, or [64, 64]).</summary>
     public IReadOnlyList<int> Widths => HiddenWidths ?? [64, 64];
 
-    /// <summary>Throws if a setting is out of range, naming it.</summary>
+    /// <summary>Throws if a setting is out of range, naming it; returns these options.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A count below its minimum, a non-positive learning rate, or a batch larger than the data.</exception>
-    public void Validate()
+    public DataParallelSettings Validate()
     {
         if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "Train for at least one step.");
         if (GlobalBatch < 1) throw new ArgumentOutOfRangeException(nameof(GlobalBatch), GlobalBatch, "The global batch needs at least one row.");
@@ -45,6 +45,7 @@ public sealed record DataParallelSettings(
         if (!(LearningRate > 0 && double.IsFinite(LearningRate))) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be a positive number.");
         if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "At least one torch thread per rank.");
         if (WarmupSteps < 0 || WarmupSteps >= Steps) throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, $"Warm-up steps must be in 0 … {Steps - 1} (fewer than the steps).");
+        return this;
     }
 
     /// <summary>The settings as worker arguments, e.g. <c>--steps 60 --batch 64 …</c>.</summary>

@@ -31,9 +31,9 @@ public sealed record MpiLaunchOptions(
     IReadOnlyDictionary<string, string>? Environment = null,
     string? WorkingDirectory = null)
 {
-    /// <summary>Throws if an option is unusable, naming it.</summary>
+    /// <summary>Throws if an option is unusable, naming it; returns these options.</summary>
     /// <exception cref="ArgumentException">No program, fewer than 1 process, a non-positive timeout, or a missing hostfile.</exception>
-    public void Validate()
+    public MpiLaunchOptions Validate()
     {
         if (Processes < 1) throw new ArgumentOutOfRangeException(nameof(Processes), Processes, "Start at least one process.");
         if (string.IsNullOrWhiteSpace(Program)) throw new ArgumentException("Name the program every rank runs (e.g. dotnet).", nameof(Program));
@@ -41,5 +41,6 @@ public sealed record MpiLaunchOptions(
         if (Timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(Timeout), Timeout, "The timeout must be positive: a job whose rank hangs would otherwise never return.");
         if (Hostfile is not null && !File.Exists(Hostfile)) throw new FileNotFoundException($"The hostfile {Hostfile} does not exist.", Hostfile);
         if (WorkingDirectory is not null && !Directory.Exists(WorkingDirectory)) throw new DirectoryNotFoundException($"The working directory {WorkingDirectory} does not exist.");
+        return this;
     }
 }

@@ -49,10 +49,10 @@ public sealed record SimpleModelOptions(
         }
     }
 
-    /// <summary>Throws if a size or probability is out of range, naming it.</summary>
+    /// <summary>Throws if a size or probability is out of range, naming it; returns these options.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is below 1, the network would have more than
     /// <see cref="MaxParameterCount"/> parameters (the message says how much memory it would need), or dropout is outside [0, 1).</exception>
-    public void Validate()
+    public SimpleModelOptions Validate()
     {
         if (Inputs < 1) throw new ArgumentOutOfRangeException(nameof(Inputs), Inputs, "A model needs at least one input feature.");
         if (Outputs < 1) throw new ArgumentOutOfRangeException(nameof(Outputs), Outputs, "A model needs at least one output.");
@@ -66,6 +66,7 @@ public sealed record SimpleModelOptions(
         if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Dropout is a probability in [0, 1).");
         if (!Enum.IsDefined(Normalization)) throw new ArgumentOutOfRangeException(nameof(Normalization), Normalization, "Unknown normalization.");
         if (!Enum.IsDefined(Activation)) throw new ArgumentOutOfRangeException(nameof(Activation), Activation, "Unknown activation.");
+        return this;
     }
 
     private static string Gibibytes(double bytes) => $"{(bytes / (1L << 30)).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} GiB";

@@ -20,9 +20,9 @@ public sealed record ClipTrainingOptions(IReadOnlyList<int>? HeldOutClasses = nu
     /// <summary>The held-out labels: <see cref="HeldOutClasses"/>, or <see cref="DefaultHeldOutClasses"/>.</summary>
     public IReadOnlyList<int> HeldOut => HeldOutClasses ?? DefaultHeldOutClasses;
 
-    /// <summary>Throws if an option is out of range, naming it.</summary>
+    /// <summary>Throws if an option is out of range, naming it; returns these options.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public void Validate(int classCount)
+    public ClipTrainingOptions Validate(int classCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Steps);
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 2);
@@ -31,5 +31,6 @@ public sealed record ClipTrainingOptions(IReadOnlyList<int>? HeldOutClasses = nu
             throw new ArgumentOutOfRangeException(nameof(HeldOutClasses), $"Held-out classes must be labels 0..{classCount - 1}; got {string.Join(", ", HeldOut)}.");
         if (HeldOut.Distinct().Count() > classCount - 2)
             throw new ArgumentOutOfRangeException(nameof(HeldOutClasses), $"Holding out {HeldOut.Distinct().Count()} of {classCount} classes leaves fewer than two to train on.");
+        return this;
     }
 }

@@ -19,12 +19,13 @@ public sealed record EarlyStopping(string Monitor = "val_loss", int Patience = 5
     public bool IsImprovement(double value, double best) =>
         double.IsNaN(best) || (Maximize ? value > best + MinDelta : value < best - MinDelta);
 
-    /// <summary>Throws if an option is out of range.</summary>
+    /// <summary>Throws if an option is out of range; returns these options.</summary>
     /// <exception cref="ArgumentException">Empty monitor, patience below 1 or negative delta.</exception>
-    public void Validate()
+    public EarlyStopping Validate()
     {
         if (string.IsNullOrWhiteSpace(Monitor)) throw new ArgumentException("Early stopping needs the name of a history column to monitor, e.g. \"val_loss\".", nameof(Monitor));
         if (Patience < 1) throw new ArgumentOutOfRangeException(nameof(Patience), Patience, "Patience is a number of epochs, at least 1.");
         if (!(MinDelta >= 0)) throw new ArgumentOutOfRangeException(nameof(MinDelta), MinDelta, "MinDelta cannot be negative.");
+        return this;
     }
 }

@@ -31,9 +31,9 @@ public sealed record TrainingOptions(
     int EvaluationBatchSize = 1024,
     bool StopOnNonFiniteLoss = true)
 {
-    /// <summary>Throws if an option is out of range, naming it.</summary>
+    /// <summary>Throws if an option is out of range, naming it; returns these options.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
-    public void Validate()
+    public TrainingOptions Validate()
     {
         if (Epochs < 0) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs cannot be negative.");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "A batch needs at least one sample.");
@@ -42,5 +42,6 @@ public sealed record TrainingOptions(
         if (!(L1 >= 0) || double.IsInfinity(L1)) throw new ArgumentOutOfRangeException(nameof(L1), L1, "The L1 coefficient must be a finite number ≥ 0.");
         if (!(L2 >= 0) || double.IsInfinity(L2)) throw new ArgumentOutOfRangeException(nameof(L2), L2, "The L2 coefficient must be a finite number ≥ 0.");
         EarlyStopping?.Validate();
+        return this;
     }
 }

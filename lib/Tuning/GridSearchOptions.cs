@@ -18,13 +18,14 @@ public sealed record GridSearchOptions(
     /// <summary>True when the search uses k-fold cross-validation.</summary>
     public bool CrossValidates => Folds >= 2;
 
-    /// <summary>Throws if an option is out of range.</summary>
+    /// <summary>Throws if an option is out of range; returns these options.</summary>
     /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
-    public void Validate()
+    public GridSearchOptions Validate()
     {
         if (string.IsNullOrWhiteSpace(Metric)) throw new ArgumentException("Name the metric the objective returns, e.g. \"accuracy\".", nameof(Metric));
         if (Folds < 0) throw new ArgumentOutOfRangeException(nameof(Folds), Folds, "Folds is 0 (hold-out) or k ≥ 2.");
         if (!CrossValidates && !(ValidationFraction > 0 && ValidationFraction < 1))
             throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "The validation fraction must be strictly between 0 and 1.");
+        return this;
     }
 }

@@ -10,9 +10,9 @@ public sealed record SmallCnnOptions(int InputChannels = 1, int ImageSize = 28, 
     /// <summary>The block widths: <see cref="Channels"/>, or 16 then 32.</summary>
     public IReadOnlyList<int> Widths => Channels ?? [16, 32];
 
-    /// <summary>Throws if an option is out of range, naming it.</summary>
+    /// <summary>Throws if an option is out of range, naming it; returns these options.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public void Validate()
+    public SmallCnnOptions Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(InputChannels);
         ArgumentOutOfRangeException.ThrowIfLessThan(Classes, 2);
@@ -20,5 +20,6 @@ public sealed record SmallCnnOptions(int InputChannels = 1, int ImageSize = 28, 
         if (Widths.Any(w => w < 1)) throw new ArgumentOutOfRangeException(nameof(Channels), $"Every block needs at least one channel: {string.Join(", ", Widths)}.");
         if (ImageSize >> Widths.Count < 1)
             throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize, $"{Widths.Count} blocks halve the image {Widths.Count} times; {ImageSize} pixels is too small.");
+        return this;
     }
 }
