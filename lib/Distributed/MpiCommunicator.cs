@@ -159,16 +159,7 @@ public sealed class MpiCommunicator : ICommunicator, IDisposable
     {
         ArgumentNullException.ThrowIfNull(values);
         var op = Op(operation);
-        var handle = GCHandle.Alloc(values, GCHandleType.Pinned);
-        try
-        {
-            lock (Gate)
-            {
-                ThrowIfDisposed();
-                MpiException.Check(MpiNative.MPI_Allreduce(MpiNative.InPlace, handle.AddrOfPinnedObject(), values.Length, doubleType, op, world), "MPI_Allreduce");
-            }
-        }
-        finally { handle.Free(); }
+        Call(values, address => MpiNative.MPI_Allreduce(MpiNative.InPlace, address, values.Length, doubleType, op, world), "MPI_Allreduce");
     }
 
     /// <summary>Copies <paramref name="tensor"/> from rank <paramref name="root"/> into the same tensor on every other rank (<c>MPI_Bcast</c>).</summary>
@@ -193,13 +184,22 @@ public sealed class MpiCommunicator : ICommunicator, IDisposable
     {
         ArgumentNullException.ThrowIfNull(values);
         CheckRoot(root);
+        Call(values, address => MpiNative.MPI_Bcast(address, values.Length, doubleType, root, world), "MPI_Bcast");
+    }
+
+    /// <summary>
+    /// One MPI call on a managed array: the array pinned for the call's duration (MPI reads and writes it in place), the
+    /// call serialized by <see cref="Gate"/> on a live communicator, and its return code checked.
+    /// </summary>
+    private void Call(double[] values, Func<IntPtr, int> call, string function)
+    {
         var handle = GCHandle.Alloc(values, GCHandleType.Pinned);
         try
         {
             lock (Gate)
             {
                 ThrowIfDisposed();
-                MpiException.Check(MpiNative.MPI_Bcast(handle.AddrOfPinnedObject(), values.Length, doubleType, root, world), "MPI_Bcast");
+                MpiException.Check(call(handle.AddrOfPinnedObject()), function);
             }
         }
         finally { handle.Free(); }
