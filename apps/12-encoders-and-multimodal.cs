@@ -707,7 +707,9 @@ Charts.Scatter(series, "first principal component", "second principal component"
 // Cell 49
 // Your experiments here: bert (the shipped masked LM), vocabulary, tokenizer, bible, kinds, KindOf, labelledPool,
 // testIds / testLabels, fineTuning and AttentionMap are defined.
-FillMask.Predict(bert, vocabulary, tokenizer, "And Jonah was in the belly of the [MASK] three days and three nights.", 5).Display();
+new Table(["guess", "probability"],
+    FillMask.Predict(bert, vocabulary, tokenizer, "And Jonah was in the belly of the [MASK] three days and three nights.", 5)
+        .Select(p => Table.Row(p.Token, $"{p.Probability:P1}"))).Display();
 
 // --- **Previous:** [11 · Fine-tuning GPT-2: full and LoRA](11-fine-tuning-gpt2.ipynb) · **Next:** [13 · wav2vec2
 // speech recognition](13-wav2vec2-speech-recognition.ipynb) · [Chapter list](../README.md#chapters)
