@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The workbook's whole test suite, as CI runs it (.ci/run calls exactly this):
-#   1. set-up, including the Jupyter route (Debian's Jupyter, the pinned dotnet-interactive tool);
+#   1. set-up, including the Jupyter route (Debian's Jupyter, the pinned dotnet-interactive tool), and the formatting
+#      check (tools/format.sh --check: every C# file as CSharpier lays it out);
 #   2. dotnet test: unit tests of lib/, the runner, notebook hygiene, every notebook through the in-process
 #      runner engine, and the in-process failing-cell proof;
 #   3. every notebook through real Jupyter (nbconvert/nbclient on the .NET kernel);
@@ -18,6 +19,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 start=$SECONDS
 
 "$root/tools/setup.sh" --jupyter
+
+echo "== formatting (CSharpier, tools/format.sh --check)"
+"$root/tools/format.sh" --check
 
 echo "== dotnet test"
 results="$root/artifacts/test-results"

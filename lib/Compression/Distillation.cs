@@ -30,7 +30,10 @@ public static class Distillation
         ArgumentNullException.ThrowIfNull(teacher);
         ArgumentNullException.ThrowIfNull(features);
         if (features.dim() == 0 || features.shape[0] == 0)
-            throw new ArgumentException($"No features to run the teacher on (shape [{string.Join(", ", features.shape)}]).", nameof(features));
+            throw new ArgumentException(
+                $"No features to run the teacher on (shape [{string.Join(", ", features.shape)}]).",
+                nameof(features)
+            );
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var wasTraining = teacher.training;
         teacher.eval();
@@ -45,7 +48,8 @@ public static class Distillation
         }
         finally
         {
-            if (wasTraining) teacher.train();
+            if (wasTraining)
+                teacher.train();
         }
     }
 
@@ -59,11 +63,18 @@ public static class Distillation
         ArgumentNullException.ThrowIfNull(teacherLogits);
         ArgumentNullException.ThrowIfNull(labels);
         if (teacherLogits.dim() != 2)
-            throw new ArgumentException($"Teacher logits must be [n, classes]; got [{string.Join(", ", teacherLogits.shape)}].", nameof(teacherLogits));
+            throw new ArgumentException(
+                $"Teacher logits must be [n, classes]; got [{string.Join(", ", teacherLogits.shape)}].",
+                nameof(teacherLogits)
+            );
         if (labels.dim() != 1 || labels.shape[0] != teacherLogits.shape[0])
-            throw new ArgumentException($"Labels must be [n] = [{teacherLogits.shape[0]}], one per row of teacher logits; got [{string.Join(", ", labels.shape)}].", nameof(labels));
+            throw new ArgumentException(
+                $"Labels must be [n] = [{teacherLogits.shape[0]}], one per row of teacher logits; got [{string.Join(", ", labels.shape)}].",
+                nameof(labels)
+            );
         using var scope = NewDisposeScope();
-        return cat([teacherLogits.to(ScalarType.Float32), labels.to(ScalarType.Float32).unsqueeze(1).to(teacherLogits.device)], 1).MoveToOuterDisposeScope();
+        return cat([teacherLogits.to(ScalarType.Float32), labels.to(ScalarType.Float32).unsqueeze(1).to(teacherLogits.device)], 1)
+            .MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -80,16 +91,28 @@ public static class Distillation
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(labelledRows);
         if (labels.dim() != 1 || labels.is_floating_point() || labels.dtype == ScalarType.Bool)
-            throw new ArgumentException($"Labels must be a 1-D tensor of integer class indices; got {labels.dtype} [{string.Join(", ", labels.shape)}].", nameof(labels));
+            throw new ArgumentException(
+                $"Labels must be a 1-D tensor of integer class indices; got {labels.dtype} [{string.Join(", ", labels.shape)}].",
+                nameof(labels)
+            );
         if (labelledRows.dim() != 1 || labelledRows.is_floating_point() || labelledRows.dtype == ScalarType.Bool)
-            throw new ArgumentException($"The labelled rows must be a 1-D tensor of integer row indices; got {labelledRows.dtype} [{string.Join(", ", labelledRows.shape)}].", nameof(labelledRows));
+            throw new ArgumentException(
+                "The labelled rows must be a 1-D tensor of integer row indices; "
+                    + $"got {labelledRows.dtype} [{string.Join(", ", labelledRows.shape)}].",
+                nameof(labelledRows)
+            );
         var n = labels.shape[0];
         using var scope = NewDisposeScope();
         var rows = labelledRows.to(ScalarType.Int64, labels.device);
         if (rows.numel() > 0 && ((rows < 0).any().item<bool>() || (rows >= n).any().item<bool>()))
-            throw new ArgumentException($"Every labelled row index must be in 0..{n - 1} (the labels have {n} rows); got values from {rows.min().item<long>()} to {rows.max().item<long>()}.", nameof(labelledRows));
+            throw new ArgumentException(
+                $"Every labelled row index must be in 0..{n - 1} (the labels have {n} rows); "
+                    + $"got values from {rows.min().item<long>()} to {rows.max().item<long>()}.",
+                nameof(labelledRows)
+            );
         var partial = full(n, DistillationLoss.Unlabelled, ScalarType.Int64, labels.device);
-        if (rows.numel() > 0) partial.index_copy_(0, rows, labels.to(ScalarType.Int64).index_select(0, rows));
+        if (rows.numel() > 0)
+            partial.index_copy_(0, rows, labels.to(ScalarType.Int64).index_select(0, rows));
         return partial.MoveToOuterDisposeScope();
     }
 
@@ -99,12 +122,17 @@ public static class Distillation
     {
         ArgumentNullException.ThrowIfNull(packed);
         if (packed.dim() != 2 || packed.shape[1] < 2)
-            throw new ArgumentException($"Packed distillation targets are [n, classes + 1] (see Distillation.PackTargets); got [{string.Join(", ", packed.shape)}].", nameof(packed));
+            throw new ArgumentException(
+                "Packed distillation targets are [n, classes + 1] (see Distillation.PackTargets); "
+                    + $"got [{string.Join(", ", packed.shape)}].",
+                nameof(packed)
+            );
         var classes = packed.shape[1] - 1;
         return (packed.narrow(1, 0, classes), packed.select(1, classes).round().to(ScalarType.Int64));
     }
 
-    /// <summary>A <see cref="Trainer"/> loss over packed targets: <paramref name="loss"/>(student outputs, teacher logits, labels).</summary>
+    /// <summary>A <see cref="Trainer"/> loss over packed targets: <paramref name="loss"/>(student outputs, teacher logits,
+    /// labels).</summary>
     public static Func<Tensor, Tensor, Tensor> TrainerLoss(DistillationLoss loss)
     {
         ArgumentNullException.ThrowIfNull(loss);
@@ -112,7 +140,9 @@ public static class Distillation
         {
             var (teacher, labels) = UnpackTargets(packed);
             if (teacher.shape[1] != outputs.shape[^1])
-                throw new ArgumentException($"The student has {outputs.shape[^1]} outputs but the packed targets hold {teacher.shape[1]} teacher logits per row.");
+                throw new ArgumentException(
+                    $"The student has {outputs.shape[^1]} outputs but the packed targets hold {teacher.shape[1]} teacher logits per row."
+                );
             return loss.Compute(outputs, teacher, labels);
         };
     }
@@ -131,11 +161,16 @@ public static class Distillation
             using var scope = NewDisposeScope();
             var labels = UnpackTargets(packed).Labels.to(outputs.device);
             if (outputs.dim() == 0 || outputs.shape[0] != labels.shape[0])
-                throw new ArgumentException($"The metric needs one output row per target row: outputs [{string.Join(", ", outputs.shape)}], packed targets [{string.Join(", ", packed.shape)}].");
+                throw new ArgumentException(
+                    $"The metric needs one output row per target row: outputs [{string.Join(", ", outputs.shape)}], "
+                        + $"packed targets [{string.Join(", ", packed.shape)}]."
+                );
             var labelled = labels.ne(DistillationLoss.Unlabelled);
             var count = labelled.sum().item<long>();
-            if (count == 0) return double.NaN;
-            if (count == labels.shape[0]) return metric(outputs, labels);
+            if (count == 0)
+                return double.NaN;
+            if (count == labels.shape[0])
+                return metric(outputs, labels);
             var rows = labelled.nonzero().squeeze(1);
             return metric(outputs.index_select(0, rows), labels.index_select(0, rows));
         };

@@ -34,13 +34,23 @@ public sealed record DistillationSplit(int[] TeacherRows, int[] ValidationRows, 
     {
         ArgumentNullException.ThrowIfNull(labels);
         if (!(teacherFraction > 0 && teacherFraction < 1))
-            throw new ArgumentOutOfRangeException(nameof(teacherFraction), teacherFraction, "The teacher's share of the pool must be between 0 and 1.");
+            throw new ArgumentOutOfRangeException(
+                nameof(teacherFraction),
+                teacherFraction,
+                "The teacher's share of the pool must be between 0 and 1."
+            );
         if (!(validationFraction > 0 && validationFraction < 1))
-            throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "The validation share of the pool must be between 0 and 1.");
+            throw new ArgumentOutOfRangeException(
+                nameof(validationFraction),
+                validationFraction,
+                "The validation share of the pool must be between 0 and 1."
+            );
         if (teacherFraction + validationFraction >= 1)
             throw new ArgumentException(
-                $"Teacher ({teacherFraction}) and validation ({validationFraction}) shares add up to {teacherFraction + validationFraction}: nothing would be left for the transfer rows.",
-                nameof(validationFraction));
+                $"Teacher ({teacherFraction}) and validation ({validationFraction}) "
+                    + $"shares add up to {teacherFraction + validationFraction}: nothing would be left for the transfer rows.",
+                nameof(validationFraction)
+            );
 
         // First the teacher's rows, then validation out of what is left; both steps stratified.
         var teacherCut = TrainTestSplit.Indices(labels.Count, teacherFraction, seed: seed, stratify: labels);
@@ -51,7 +61,8 @@ public sealed record DistillationSplit(int[] TeacherRows, int[] ValidationRows, 
         var split = new DistillationSplit(
             Sorted(teacherCut.Test),
             Sorted(validationCut.Test.Select(i => rest[i])),
-            Sorted(validationCut.Train.Select(i => rest[i])));
+            Sorted(validationCut.Train.Select(i => rest[i]))
+        );
         split.EnsureDisjoint();
         return split;
     }
@@ -68,7 +79,11 @@ public sealed record DistillationSplit(int[] TeacherRows, int[] ValidationRows, 
     {
         ArgumentNullException.ThrowIfNull(labels);
         if (count < 1 || count >= TransferRows.Length)
-            throw new ArgumentOutOfRangeException(nameof(count), count, $"Between 1 and {TransferRows.Length - 1} of the {TransferRows.Length} transfer rows can keep their labels.");
+            throw new ArgumentOutOfRangeException(
+                nameof(count),
+                count,
+                $"Between 1 and {TransferRows.Length - 1} of the {TransferRows.Length} transfer rows can keep their labels."
+            );
         var transferLabels = TransferRows.Select(r => labels[r]).ToArray();
         return Sorted(TrainTestSplit.Indices(TransferRows.Length, count, seed: seed, stratify: transferLabels).Test);
     }
@@ -77,7 +92,12 @@ public sealed record DistillationSplit(int[] TeacherRows, int[] ValidationRows, 
     /// <exception cref="InvalidOperationException">Names the two parts that share rows and the first shared rows.</exception>
     public void EnsureDisjoint()
     {
-        var parts = new (string Name, int[] Rows)[] { ("teacher", TeacherRows), ("validation", ValidationRows), ("transfer", TransferRows) };
+        var parts = new (string Name, int[] Rows)[]
+        {
+            ("teacher", TeacherRows),
+            ("validation", ValidationRows),
+            ("transfer", TransferRows),
+        };
         foreach (var (name, rows) in parts)
         {
             ArgumentNullException.ThrowIfNull(rows, name);
@@ -86,14 +106,16 @@ public sealed record DistillationSplit(int[] TeacherRows, int[] ValidationRows, 
                 throw new InvalidOperationException($"The {name} rows list some rows more than once: {string.Join(", ", repeated)}.");
         }
         for (var i = 0; i < parts.Length; i++)
-            for (var j = i + 1; j < parts.Length; j++)
-            {
-                var shared = parts[i].Rows.Intersect(parts[j].Rows).Take(5).ToArray();
-                if (shared.Length > 0)
-                    throw new InvalidOperationException(
-                        $"The {parts[i].Name} and {parts[j].Name} rows overlap (rows {string.Join(", ", shared)}, …): a teacher that has seen the " +
-                        "transfer or validation rows leaks their labels to the student.");
-            }
+        for (var j = i + 1; j < parts.Length; j++)
+        {
+            var shared = parts[i].Rows.Intersect(parts[j].Rows).Take(5).ToArray();
+            if (shared.Length > 0)
+                throw new InvalidOperationException(
+                    $"The {parts[i].Name} and {parts[j].Name} rows overlap (rows {string.Join(", ", shared)}, "
+                        + "…): a teacher that has seen the "
+                        + "transfer or validation rows leaks their labels to the student."
+                );
+        }
     }
 
     private static int[] Sorted(IEnumerable<int> rows) => [.. rows.Order()];

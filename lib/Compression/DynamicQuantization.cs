@@ -8,16 +8,15 @@ namespace Workbook.Compression;
 
 /// <summary>
 /// Post-training dynamic int8 quantization of the linear layers of a model, in place: each <c>nn.Linear</c> becomes a
-/// <see cref="QuantizedLinear"/> and each GPT-2 <see cref="Conv1D"/> a <see cref="QuantizedLinear"/> in GPT-2's [in, out] layout, under the same
-/// names. Weights are int8 with per-output-channel scales; activations stay float32 (see those classes for what runs in
-/// int8 here: storage only). The model is put in eval mode: a quantized model is for inference.
-/// Introduced in chapter 15.
+/// <see cref="QuantizedLinear"/> and each GPT-2 <see cref="Conv1D"/> a <see cref="QuantizedLinear"/> in GPT-2's [in, out] layout, under the
+/// same names. Weights are int8 with per-output-channel scales; activations stay float32 (see those classes for what runs in int8 here:
+/// storage only). The model is put in eval mode: a quantized model is for inference. Introduced in chapter 15.
 /// </summary>
 /// <remarks>
-/// Keep the float32 model by quantizing a copy (<c>var copy = new SimpleModel(model.Options); copy.load_state_dict(model.state_dict());</c>).
-/// For GPT-2 the tied token embedding / output head (<c>wte</c>) and the position embedding stay float32: the embedding is
-/// a lookup table and the head shares its tensor, so quantizing them is a separate decision (it would save another
-/// 3 bytes per parameter of the 38.6 M in <c>wte</c> of the 124 M model, at a cost in logit accuracy on every token).
+/// Keep the float32 model by quantizing a copy (<c>var copy = new SimpleModel(model.Options);
+/// copy.load_state_dict(model.state_dict());</c>). For GPT-2 the tied token embedding / output head (<c>wte</c>) and the position embedding
+/// stay float32: the embedding is a lookup table and the head shares its tensor, so quantizing them is a separate decision (it would save
+/// another 3 bytes per parameter of the 38.6 M in <c>wte</c> of the 124 M model, at a cost in logit accuracy on every token).
 /// </remarks>
 public static class DynamicQuantization
 {
@@ -28,7 +27,9 @@ public static class DynamicQuantization
     {
         ArgumentNullException.ThrowIfNull(model);
         model.eval();
-        var replaced = model.ReplaceLayers((name, layer) => layer is Linear linear ? QuantizedLinear.FromLinear(linear, $"layers.{name}") : null);
+        var replaced = model.ReplaceLayers(
+            (name, layer) => layer is Linear linear ? QuantizedLinear.FromLinear(linear, $"layers.{name}") : null
+        );
         if (replaced.Count == 0)
             throw new InvalidOperationException("The model has no nn.Linear layer to quantize: it is already quantized.");
         return replaced;
@@ -45,14 +46,19 @@ public static class DynamicQuantization
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.parameters().Any(p => p.device_type == DeviceType.META))
-            throw new ArgumentException("The GPT-2 model lives on the meta device (shapes only): load its weights before quantizing.", nameof(model));
+            throw new ArgumentException(
+                "The GPT-2 model lives on the meta device (shapes only): load its weights before quantizing.",
+                nameof(model)
+            );
         model.eval();
         var replaced = new List<string>();
         foreach (var (path, module) in model.named_modules().ToList())
         {
             IReadOnlyList<string> names = module switch
             {
-                Gpt2Attention attention => attention.ReplaceProjections<Conv1D>((name, layer) => QuantizedLinear.FromConv1D(layer, $"{path}.{name}")),
+                Gpt2Attention attention => attention.ReplaceProjections<Conv1D>(
+                    (name, layer) => QuantizedLinear.FromConv1D(layer, $"{path}.{name}")
+                ),
                 Gpt2Mlp mlp => mlp.ReplaceProjections<Conv1D>((name, layer) => QuantizedLinear.FromConv1D(layer, $"{path}.{name}")),
                 _ => [],
             };
@@ -63,7 +69,8 @@ public static class DynamicQuantization
         return replaced;
     }
 
-    /// <summary>The number of layers of <paramref name="model"/> stored as int8 (<see cref="QuantizedLinear"/> or <see cref="QuantizedLinear"/>).</summary>
+    /// <summary>The number of layers of <paramref name="model"/> stored as int8 (<see cref="QuantizedLinear"/> or
+    /// <see cref="QuantizedLinear"/>).</summary>
     public static int QuantizedLayerCount(nn.Module model)
     {
         ArgumentNullException.ThrowIfNull(model);

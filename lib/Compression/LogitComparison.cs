@@ -15,7 +15,11 @@ public sealed record LogitComparison(double MaxAbsoluteDifference, double Refere
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(candidate);
         if (!reference.shape.SequenceEqual(candidate.shape))
-            throw new ArgumentException($"Logits to compare must have the same shape: reference [{string.Join(", ", reference.shape)}], candidate [{string.Join(", ", candidate.shape)}].", nameof(candidate));
+            throw new ArgumentException(
+                $"Logits to compare must have the same shape: reference [{string.Join(", ", reference.shape)}], "
+                    + $"candidate [{string.Join(", ", candidate.shape)}].",
+                nameof(candidate)
+            );
         if (reference.dim() == 0 || reference.numel() == 0)
             throw new ArgumentException("There are no logits to compare.", nameof(reference));
         using var scope = NewDisposeScope();
@@ -24,6 +28,7 @@ public sealed record LogitComparison(double MaxAbsoluteDifference, double Refere
         return new LogitComparison(
             (r - c).abs().max().item<double>(),
             (r.max() - r.min()).item<double>(),
-            r.argmax(-1).eq(c.argmax(-1)).to(ScalarType.Float64).mean().item<double>());
+            r.argmax(-1).eq(c.argmax(-1)).to(ScalarType.Float64).mean().item<double>()
+        );
     }
 }

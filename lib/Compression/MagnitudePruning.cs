@@ -23,16 +23,30 @@ public static class MagnitudePruning
     /// <param name="select">Which parameters take part (name, tensor); <see cref="WeightMatrices"/> when null.</param>
     /// <exception cref="ArgumentOutOfRangeException">The sparsity is outside [0, 1] or the scope is unknown.</exception>
     /// <exception cref="ArgumentException">No parameter is selected.</exception>
-    public static PruningMasks Unstructured(nn.Module model, double sparsity, PruningScope scope = PruningScope.PerLayer, Func<string, Tensor, bool>? select = null)
+    public static PruningMasks Unstructured(
+        nn.Module model,
+        double sparsity,
+        PruningScope scope = PruningScope.PerLayer,
+        Func<string, Tensor, bool>? select = null
+    )
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!(sparsity >= 0 && sparsity <= 1))
-            throw new ArgumentOutOfRangeException(nameof(sparsity), sparsity, "The sparsity is the fraction of weights to prune: a number in [0, 1].");
-        if (!Enum.IsDefined(scope)) throw new ArgumentOutOfRangeException(nameof(scope), scope, "Use PruningScope.PerLayer or PruningScope.Global.");
+            throw new ArgumentOutOfRangeException(
+                nameof(sparsity),
+                sparsity,
+                "The sparsity is the fraction of weights to prune: a number in [0, 1]."
+            );
+        if (!Enum.IsDefined(scope))
+            throw new ArgumentOutOfRangeException(nameof(scope), scope, "Use PruningScope.PerLayer or PruningScope.Global.");
         select ??= WeightMatrices;
         var chosen = model.named_parameters().Where(p => select(p.name, p.parameter)).ToList();
         if (chosen.Count == 0)
-            throw new ArgumentException($"No parameter was selected for pruning; the model's parameters are: {string.Join(", ", model.named_parameters().Select(p => p.name))}.", nameof(select));
+            throw new ArgumentException(
+                "No parameter was selected for pruning; the model's parameters are: "
+                    + $"{string.Join(", ", model.named_parameters().Select(p => p.name))}.",
+                nameof(select)
+            );
 
         var masks = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         using (no_grad())
@@ -66,6 +80,7 @@ public enum PruningScope
 {
     /// <summary>Each selected parameter loses the same fraction of its own smallest-magnitude weights.</summary>
     PerLayer,
+
     /// <summary>One threshold over all selected parameters together: layers with many small weights lose more.</summary>
     Global,
 }

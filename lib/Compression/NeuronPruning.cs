@@ -26,7 +26,11 @@ public static class NeuronPruning
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!(fraction >= 0 && fraction < 1))
-            throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "The fraction of units to remove must be in [0, 1): a layer keeps at least one unit.");
+            throw new ArgumentOutOfRangeException(
+                nameof(fraction),
+                fraction,
+                "The fraction of units to remove must be in [0, 1): a layer keeps at least one unit."
+            );
         var linears = Linears(model);
         if (linears.Count < 2)
             throw new ArgumentException($"Pruning neurons needs hidden layers; the model ({model.Options}) has none.", nameof(model));
@@ -40,11 +44,12 @@ public static class NeuronPruning
                 var width = layer.weight!.shape[0];
                 var removed = Math.Min(width - 1, (long)Math.Round(fraction * width, MidpointRounding.AwayFromZero));
                 using var scope = NewDisposeScope();
-                var keep = PruningMasks.ZerosAtSmallest(layer.weight.detach().norm(1, false, 2), removed);   // L2 norm of each unit's row
+                var keep = PruningMasks.ZerosAtSmallest(layer.weight.detach().norm(1, false, 2), removed); // L2 norm of each unit's row
                 // The unit's row (and bias), and the next layer's input column of the unit; a mask already there (the
                 // previous layer's columns, on this layer's weight) is combined, not replaced.
                 Combine(masks, $"layers.{name}.weight", keep.unsqueeze(1).expand_as(layer.weight));
-                if (layer.bias is not null) Combine(masks, $"layers.{name}.bias", keep);
+                if (layer.bias is not null)
+                    Combine(masks, $"layers.{name}.bias", keep);
                 Combine(masks, $"layers.{nextName}.weight", keep.unsqueeze(0).expand_as(next.weight!));
             }
         }
@@ -63,17 +68,27 @@ public static class NeuronPruning
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(masks);
         if (!ReferenceEquals(masks.Model, model))
-            throw new ArgumentException("These masks were made for another model; pass the model NeuronPruning.Prune pruned.", nameof(masks));
+            throw new ArgumentException(
+                "These masks were made for another model; pass the model NeuronPruning.Prune pruned.",
+                nameof(masks)
+            );
         if (model.Options.Normalization == Normalization.LayerNorm)
-            throw new ArgumentException("Cannot remove units from a model with LayerNorm: it normalises over all units of a layer, so the masked model and a smaller one compute different outputs. Keep the masked model, or use Normalization.None or BatchNorm.", nameof(model));
+            throw new ArgumentException(
+                "Cannot remove units from a model with LayerNorm: it normalises over all units of a layer, "
+                    + "so the masked model and a smaller one compute different outputs. Keep the masked model, "
+                    + "or use Normalization.None or BatchNorm.",
+                nameof(model)
+            );
         var linears = Linears(model);
-        var kept = new List<Tensor>();                                             // indices of the units each hidden layer keeps
+        var kept = new List<Tensor>(); // indices of the units each hidden layer keeps
         using var scope = NewDisposeScope();
         for (var i = 0; i < linears.Count - 1; i++)
         {
             var key = $"layers.{linears[i].Name}.weight";
             var width = linears[i].Layer.weight!.shape[0];
-            kept.Add(masks.Names.Contains(key) ? masks[key].sum(1).nonzero().flatten() : arange(width, device: linears[i].Layer.weight!.device));
+            kept.Add(
+                masks.Names.Contains(key) ? masks[key].sum(1).nonzero().flatten() : arange(width, device: linears[i].Layer.weight!.device)
+            );
         }
         var smaller = new SimpleModel(model.Options with { HiddenWidths = [.. kept.Select(k => (int)k.shape[0])] });
         smaller.to(linears[0].Layer.weight!.device);
@@ -83,16 +98,19 @@ public static class NeuronPruning
             {
                 var value = source[name];
                 var (layerIndex, isOutputLayer) = LayerOf(name);
-                if (layerIndex is { } n && value.dim() > 0)                                                     // not num_batches_tracked
+                if (layerIndex is { } n && value.dim() > 0) // not num_batches_tracked
                 {
-                    if (n <= kept.Count) value = value.index_select(0, kept[n - 1]);                       // this layer's units
+                    if (n <= kept.Count)
+                        value = value.index_select(0, kept[n - 1]); // this layer's units
                     if (name.EndsWith(".weight", StringComparison.Ordinal) && name.Contains(".fc", StringComparison.Ordinal) && n >= 2)
-                        value = value.index_select(1, kept[n - 2]);                                         // the previous layer's units
+                        value = value.index_select(1, kept[n - 2]); // the previous layer's units
                 }
-                if (isOutputLayer && name.EndsWith(".weight", StringComparison.Ordinal)) value = value.index_select(1, kept[^1]);
+                if (isOutputLayer && name.EndsWith(".weight", StringComparison.Ordinal))
+                    value = value.index_select(1, kept[^1]);
                 target.copy_(value);
             }
-        if (!model.training) smaller.eval();
+        if (!model.training)
+            smaller.eval();
         return smaller;
     }
 
@@ -106,11 +124,13 @@ public static class NeuronPruning
     private static List<(string Name, Linear Layer)> Linears(SimpleModel model) =>
         [.. model.Layers.named_children().Where(c => c.module is Linear).Select(c => (c.name, (Linear)c.module))];
 
-    /// <summary>For a state name such as <c>layers.fc2.weight</c> or <c>layers.norm2.running_mean</c>: the hidden layer number it belongs to (null for the output layer), and whether it is the output layer.</summary>
+    /// <summary>For a state name such as <c>layers.fc2.weight</c> or <c>layers.norm2.running_mean</c>: the hidden layer number it belongs
+    /// to (null for the output layer), and whether it is the output layer.</summary>
     private static (int? Layer, bool IsOutput) LayerOf(string name)
     {
-        var part = name.Split('.')[1];                                            // fc2, norm2, out
-        if (part == "out") return (null, true);
+        var part = name.Split('.')[1]; // fc2, norm2, out
+        if (part == "out")
+            return (null, true);
         var digits = new string([.. part.SkipWhile(c => !char.IsDigit(c))]);
         return (int.Parse(digits, System.Globalization.CultureInfo.InvariantCulture), false);
     }

@@ -25,7 +25,8 @@ public sealed class PruningMasks
     internal static PruningMasks ApplyNew(nn.Module model, Dictionary<string, Tensor> masks)
     {
         var result = new PruningMasks(model, masks);
-        foreach (var mask in masks.Values) mask.Dispose();
+        foreach (var mask in masks.Values)
+            mask.Dispose();
         result.Apply();
         return result;
     }
@@ -47,7 +48,8 @@ public sealed class PruningMasks
     }
 
     /// <summary>Masks for parameters of <paramref name="model"/>, by parameter name (as in <c>named_parameters()</c>).</summary>
-    /// <exception cref="ArgumentException">A name is not a parameter of the model, a mask's shape differs from its parameter's, or a mask holds values other than 0 and 1.</exception>
+    /// <exception cref="ArgumentException">A name is not a parameter of the model, a mask's shape differs from its parameter's, or a mask
+    /// holds values other than 0 and 1.</exception>
     public PruningMasks(nn.Module model, IReadOnlyDictionary<string, Tensor> masks)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -58,10 +60,17 @@ public sealed class PruningMasks
         foreach (var (name, mask) in masks)
         {
             if (!parameters.TryGetValue(name, out var parameter))
-                throw new ArgumentException($"'{name}' is not a parameter of the model; its parameters are: {string.Join(", ", parameters.Keys)}.", nameof(masks));
+                throw new ArgumentException(
+                    $"'{name}' is not a parameter of the model; its parameters are: {string.Join(", ", parameters.Keys)}.",
+                    nameof(masks)
+                );
             ArgumentNullException.ThrowIfNull(mask, $"masks[{name}]");
             if (!mask.shape.SequenceEqual(parameter.shape))
-                throw new ArgumentException($"The mask of '{name}' has shape [{string.Join(", ", mask.shape)}] but the parameter has [{string.Join(", ", parameter.shape)}].", nameof(masks));
+                throw new ArgumentException(
+                    $"The mask of '{name}' has shape [{string.Join(", ", mask.shape)}] but the parameter has "
+                        + $"[{string.Join(", ", parameter.shape)}].",
+                    nameof(masks)
+                );
             using var noGrad = no_grad();
             var m = mask.detach().to(parameter.dtype, parameter.device).clone();
             if (!(m.eq(0) | m.eq(1)).all().item<bool>())
@@ -72,14 +81,20 @@ public sealed class PruningMasks
 
     /// <summary>The model the masks belong to.</summary>
     public nn.Module Model { get; }
+
     /// <summary>The names of the masked parameters.</summary>
     public IReadOnlyCollection<string> Names => entries.Keys;
+
     /// <summary>The mask of parameter <paramref name="name"/> (1 keeps a weight, 0 prunes it).</summary>
     /// <exception cref="KeyNotFoundException">The parameter has no mask.</exception>
-    public Tensor this[string name] => entries.TryGetValue(name, out var e) ? e.Mask
-        : throw new KeyNotFoundException($"No mask for '{name}'; masked parameters: {string.Join(", ", entries.Keys)}.");
+    public Tensor this[string name] =>
+        entries.TryGetValue(name, out var e)
+            ? e.Mask
+            : throw new KeyNotFoundException($"No mask for '{name}'; masked parameters: {string.Join(", ", entries.Keys)}.");
+
     /// <summary>Total number of masked-out (pruned) weights.</summary>
     public long PrunedCount => entries.Values.Sum(e => e.Mask.numel() - e.Mask.count_nonzero().item<long>());
+
     /// <summary>Total number of weights under a mask.</summary>
     public long MaskedCount => entries.Values.Sum(e => e.Mask.numel());
 
@@ -87,14 +102,16 @@ public sealed class PruningMasks
     public void Apply()
     {
         using var noGrad = no_grad();
-        foreach (var (parameter, mask) in entries.Values) parameter.mul_(mask);
+        foreach (var (parameter, mask) in entries.Values)
+            parameter.mul_(mask);
     }
 
     /// <summary>Zeroes the gradients of pruned weights (parameters without a gradient are skipped).</summary>
     public void MaskGradients()
     {
         using var noGrad = no_grad();
-        foreach (var (parameter, mask) in entries.Values) parameter.grad?.mul_(mask);
+        foreach (var (parameter, mask) in entries.Values)
+            parameter.grad?.mul_(mask);
     }
 
     /// <summary>
@@ -107,7 +124,10 @@ public sealed class PruningMasks
     {
         ArgumentNullException.ThrowIfNull(trainer);
         if (!ReferenceEquals(trainer.Model, Model))
-            throw new ArgumentException("The trainer trains another model than the one these masks were made for; create the masks from trainer.Model.", nameof(trainer));
+            throw new ArgumentException(
+                "The trainer trains another model than the one these masks were made for; create the masks from trainer.Model.",
+                nameof(trainer)
+            );
         Apply();
         trainer.AfterBackward += MaskGradients;
         trainer.AfterOptimizerStep += Apply;

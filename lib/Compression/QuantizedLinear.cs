@@ -11,6 +11,7 @@ public enum WeightLayout
 {
     /// <summary><c>nn.Linear</c>'s [out, in]: y = x · Wᵀ + b.</summary>
     OutByIn,
+
     /// <summary>GPT-2's <see cref="Conv1D"/> [in, out]: y = x · W + b.</summary>
     InByOut,
 }
@@ -33,24 +34,38 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
 
     /// <summary>An empty layer of the given size (zeros), for a quantized checkpoint to fill.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is below 1.</exception>
-    public QuantizedLinear(long inFeatures, long outFeatures, bool hasBias = true, Device? device = null, WeightLayout layout = WeightLayout.OutByIn)
+    public QuantizedLinear(
+        long inFeatures,
+        long outFeatures,
+        bool hasBias = true,
+        Device? device = null,
+        WeightLayout layout = WeightLayout.OutByIn
+    )
         : base(nameof(QuantizedLinear))
     {
-        if (inFeatures < 1) throw new ArgumentOutOfRangeException(nameof(inFeatures), inFeatures, "The layer needs at least one input feature.");
-        if (outFeatures < 1) throw new ArgumentOutOfRangeException(nameof(outFeatures), outFeatures, "The layer needs at least one output feature.");
+        if (inFeatures < 1)
+            throw new ArgumentOutOfRangeException(nameof(inFeatures), inFeatures, "The layer needs at least one input feature.");
+        if (outFeatures < 1)
+            throw new ArgumentOutOfRangeException(nameof(outFeatures), outFeatures, "The layer needs at least one output feature.");
         (InFeatures, OutFeatures, Layout) = (inFeatures, outFeatures, layout);
-        weight_int8 = zeros(layout == WeightLayout.OutByIn ? [outFeatures, inFeatures] : [inFeatures, outFeatures], ScalarType.Int8, device);
+        weight_int8 = zeros(
+            layout == WeightLayout.OutByIn ? [outFeatures, inFeatures] : [inFeatures, outFeatures],
+            ScalarType.Int8,
+            device
+        );
         weight_scale = zeros([outFeatures], ScalarType.Float32, device);
         bias = hasBias ? zeros([outFeatures], ScalarType.Float32, device) : null;
         RegisterComponents();
     }
 
-    private QuantizedLinear(QuantizedTensor weight, Tensor? bias, WeightLayout layout) : base(nameof(QuantizedLinear))
+    private QuantizedLinear(QuantizedTensor weight, Tensor? bias, WeightLayout layout)
+        : base(nameof(QuantizedLinear))
     {
         Layout = layout;
-        (InFeatures, OutFeatures) = layout == WeightLayout.OutByIn
-            ? (weight.Values.shape[1], weight.Values.shape[0])
-            : (weight.Values.shape[0], weight.Values.shape[1]);
+        (InFeatures, OutFeatures) =
+            layout == WeightLayout.OutByIn
+                ? (weight.Values.shape[1], weight.Values.shape[0])
+                : (weight.Values.shape[0], weight.Values.shape[1]);
         weight_int8 = weight.Values;
         weight_scale = weight.Scales;
         this.bias = bias;
@@ -82,27 +97,35 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
 
     /// <summary>Input width.</summary>
     public long InFeatures { get; }
+
     /// <summary>Output width.</summary>
     public long OutFeatures { get; }
+
     /// <summary>How the weight is stored: as <c>nn.Linear</c> or as GPT-2's <see cref="Conv1D"/>.</summary>
     public WeightLayout Layout { get; }
+
     /// <summary>The stored weight: int8 values and float32 scales [out] (channel axis 0 for [out, in], 1 for [in, out]).</summary>
     public QuantizedTensor Weight => new(weight_int8, weight_scale, Layout == WeightLayout.OutByIn ? 0 : 1);
+
     /// <summary>The float32 bias [out], or null.</summary>
     public Tensor? Bias => bias;
 
     /// <summary>x [..., in] → [..., out] with the dequantized weight.</summary>
-    /// <exception cref="ArgumentException">The input's last dimension is not <see cref="InFeatures"/>, or it is not floating point.</exception>
+    /// <exception cref="ArgumentException">The input's last dimension is not <see cref="InFeatures"/>, or it is not floating
+    /// point.</exception>
     public override Tensor forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.dim() == 0 || input.shape[^1] != InFeatures)
-            throw new ArgumentException($"QuantizedLinear expects inputs [..., {InFeatures}]; got [{string.Join(", ", input.shape)}].", nameof(input));
+            throw new ArgumentException(
+                $"QuantizedLinear expects inputs [..., {InFeatures}]; got [{string.Join(", ", input.shape)}].",
+                nameof(input)
+            );
         if (!input.is_floating_point())
             throw new ArgumentException($"QuantizedLinear expects floating-point inputs; got {input.dtype}.", nameof(input));
         using var scope = NewDisposeScope();
-        var widened = weight_int8.to(input.dtype);                                  // the per-call cost of storing int8
-        Tensor products;                                                            // x · q, in units of the scales
+        var widened = weight_int8.to(input.dtype); // the per-call cost of storing int8
+        Tensor products; // x · q, in units of the scales
         if (Layout == WeightLayout.OutByIn)
         {
             products = nn.functional.linear(input, widened);
@@ -110,9 +133,9 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
         else
         {
             long[] outputShape = [.. input.shape[..^1], OutFeatures];
-            products = input.reshape(-1, InFeatures).mm(widened).view(outputShape);  // [in, out] streams row by row, as Conv1D does
+            products = input.reshape(-1, InFeatures).mm(widened).view(outputShape); // [in, out] streams row by row, as Conv1D does
         }
-        var output = bias is null ? products.mul(weight_scale) : addcmul(bias, products, weight_scale, KeptScalars.One);   // see KeptScalars
+        var output = bias is null ? products.mul(weight_scale) : addcmul(bias, products, weight_scale, KeptScalars.One); // see KeptScalars
         return output.MoveToOuterDisposeScope();
     }
 }

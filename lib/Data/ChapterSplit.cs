@@ -15,18 +15,28 @@ public static class ChapterSplit
     /// <param name="seed">Seed of the shuffle.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="testShare"/> is not in (0, 1).</exception>
     /// <exception cref="ArgumentException">A group has a single chapter, which cannot be on both sides.</exception>
-    public static (IReadOnlyList<BibleVerse> Training, IReadOnlyList<BibleVerse> Test) Split(IReadOnlyList<BibleVerse> verses, Func<BibleVerse, string> group, double testShare, int seed)
+    public static (IReadOnlyList<BibleVerse> Training, IReadOnlyList<BibleVerse> Test) Split(
+        IReadOnlyList<BibleVerse> verses,
+        Func<BibleVerse, string> group,
+        double testShare,
+        int seed
+    )
     {
         ArgumentNullException.ThrowIfNull(verses);
         ArgumentNullException.ThrowIfNull(group);
-        if (!(testShare > 0 && testShare < 1)) throw new ArgumentOutOfRangeException(nameof(testShare), testShare, "The test share must lie strictly between 0 and 1.");
+        if (!(testShare > 0 && testShare < 1))
+            throw new ArgumentOutOfRangeException(nameof(testShare), testShare, "The test share must lie strictly between 0 and 1.");
         var random = new Random(seed);
         var test = new HashSet<(string Book, int Chapter)>();
         foreach (var stratum in verses.GroupBy(group).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var chapters = stratum.Select(v => (v.Book, v.Chapter)).Distinct().ToArray();
             if (chapters.Length < 2)
-                throw new ArgumentException($"Group '{stratum.Key}' has only one chapter ({chapters[0].Book} {chapters[0].Chapter}); it cannot be in both training and test.", nameof(verses));
+                throw new ArgumentException(
+                    $"Group '{stratum.Key}' has only one chapter ({chapters[0].Book} {chapters[0].Chapter}); "
+                        + "it cannot be in both training and test.",
+                    nameof(verses)
+                );
             random.Shuffle(chapters);
             var count = Math.Clamp((int)Math.Round(testShare * chapters.Length), 1, chapters.Length - 1);
             test.UnionWith(chapters.Take(count));

@@ -1,7 +1,8 @@
 namespace Workbook.Data;
 
 /// <summary>
-/// Finds the repository's <c>data/</c> folder, so notebooks (in <c>notebooks/</c>), tests and tools need no paths. Introduced in chapter 09.
+/// Finds the repository's <c>data/</c> folder, so notebooks (in <c>notebooks/</c>), tests and tools need no paths. Introduced in chapter
+/// 09.
 /// </summary>
 public static class DataDirectory
 {
@@ -22,12 +23,16 @@ public static class DataDirectory
             for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
             {
                 var candidate = Path.Combine(directory.FullName, "data", relativePath);
-                if (File.Exists(candidate)) return candidate;
+                if (File.Exists(candidate))
+                    return candidate;
                 searched.Add(directory.FullName);
             }
         }
         throw new FileNotFoundException(
-            $"Could not find data/{relativePath} in {string.Join(" or ", starts)} or any folder above (looked in {searched.Count} folders). " +
-            "Run from inside the workbook repository, or pass the file's path explicitly.", Path.Combine("data", relativePath));
+            $"Could not find data/{relativePath} in {string.Join(" or ", starts)} or any folder above (looked "
+                + $"in {searched.Count} folders). "
+                + "Run from inside the workbook repository, or pass the file's path explicitly.",
+            Path.Combine("data", relativePath)
+        );
     }
 }

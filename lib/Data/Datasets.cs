@@ -14,20 +14,34 @@ public static class Datasets
 {
     /// <summary>Rows in the Wisconsin diagnostic breast-cancer table.</summary>
     public const int BreastCancerSamples = 569;
+
     /// <summary>Features per row of the breast-cancer table.</summary>
     public const int BreastCancerFeatures = 30;
+
     /// <summary>Images in the digits set.</summary>
     public const int DigitsSamples = 1797;
+
     /// <summary>Pixels per digit image (8 × 8).</summary>
     public const int DigitsFeatures = 64;
 
     /// <summary>The breast-cancer feature names, as scikit-learn gives them (the CSV has none).</summary>
     public static IReadOnlyList<string> BreastCancerFeatureNames { get; } =
     [
-        .. new[] { "mean", "error", "worst" }.SelectMany(kind => new[]
-        {
-            "radius", "texture", "perimeter", "area", "smoothness", "compactness", "concavity", "concave points", "symmetry", "fractal dimension",
-        }.Select(measure => kind == "error" ? $"{measure} error" : $"{kind} {measure}")),
+        .. new[] { "mean", "error", "worst" }.SelectMany(kind =>
+            new[]
+            {
+                "radius",
+                "texture",
+                "perimeter",
+                "area",
+                "smoothness",
+                "compactness",
+                "concavity",
+                "concave points",
+                "symmetry",
+                "fractal dimension",
+            }.Select(measure => kind == "error" ? $"{measure} error" : $"{kind} {measure}")
+        ),
     ];
 
     /// <summary>
@@ -35,15 +49,35 @@ public static class Datasets
     /// 1 = benign (357). Reads scikit-learn's CSV layout: a first line <c>569,30,malignant,benign</c>, then one line per
     /// sample with the 30 features and the label.
     /// </summary>
-    /// <param name="path">The CSV file; null looks for <c>data/breast-cancer/breast_cancer.csv</c> from the current directory upward.</param>
+    /// <param name="path">The CSV file; null looks for <c>data/breast-cancer/breast_cancer.csv</c> from the current directory
+    /// upward.</param>
     /// <exception cref="InvalidDataException">The file is malformed; the message names the file and line.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist, or a directory is there; the message says which.</exception>
     public static TabularDataset LoadBreastCancer(string? path = null)
     {
         path ??= DataDirectory.Find(Path.Combine("breast-cancer", "breast_cancer.csv"));
-        string[] expectedHeader = [BreastCancerSamples.ToString(CultureInfo.InvariantCulture), BreastCancerFeatures.ToString(CultureInfo.InvariantCulture), "malignant", "benign"];
-        var (features, labels) = ReadNumericTable(path, expectedHeader, BreastCancerSamples, BreastCancerFeatures, classes: 2, pixelMaximum: null);
-        return new TabularDataset("breast cancer (Wisconsin diagnostic)", features, labels, BreastCancerFeatureNames, ["malignant", "benign"]);
+        string[] expectedHeader =
+        [
+            BreastCancerSamples.ToString(CultureInfo.InvariantCulture),
+            BreastCancerFeatures.ToString(CultureInfo.InvariantCulture),
+            "malignant",
+            "benign",
+        ];
+        var (features, labels) = ReadNumericTable(
+            path,
+            expectedHeader,
+            BreastCancerSamples,
+            BreastCancerFeatures,
+            classes: 2,
+            pixelMaximum: null
+        );
+        return new TabularDataset(
+            "breast cancer (Wisconsin diagnostic)",
+            features,
+            labels,
+            BreastCancerFeatureNames,
+            ["malignant", "benign"]
+        );
     }
 
     /// <summary>
@@ -68,7 +102,14 @@ public static class Datasets
     /// integer label in 0 .. classes − 1, after an optional header that must equal <paramref name="expectedHeader"/>.
     /// With <paramref name="pixelMaximum"/>, features must be integers in 0 .. pixelMaximum.
     /// </summary>
-    private static (double[,] Features, int[] Labels) ReadNumericTable(string path, string[]? expectedHeader, int rows, int columns, int classes, int? pixelMaximum)
+    private static (double[,] Features, int[] Labels) ReadNumericTable(
+        string path,
+        string[]? expectedHeader,
+        int rows,
+        int columns,
+        int classes,
+        int? pixelMaximum
+    )
     {
         path = Path.GetFullPath(path);
         RequiredFile.Check(path, "dataset");
@@ -77,7 +118,9 @@ public static class Datasets
         var features = new double[rows, columns];
         var labels = new int[rows];
         using var file = File.OpenRead(path);
-        using Stream content = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        using Stream content = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
+            ? new GZipStream(file, CompressionMode.Decompress)
+            : file;
         using var reader = new StreamReader(content);
         var lineNumber = 0;
         var row = 0;
@@ -87,30 +130,49 @@ public static class Datasets
             {
                 var header = reader.ReadLine();
                 lineNumber++;
-                if (header is null) throw Error(lineNumber, "the file is empty; expected a header line " + string.Join(",", expectedHeader) + ".");
+                if (header is null)
+                    throw Error(lineNumber, "the file is empty; expected a header line " + string.Join(",", expectedHeader) + ".");
                 var fields = header.Split(',').Select(f => f.Trim()).ToArray();
                 if (!fields.SequenceEqual(expectedHeader))
-                    throw Error(lineNumber, $"expected the header \"{string.Join(",", expectedHeader)}\" (rows, features, class names), found \"{header}\".");
+                    throw Error(
+                        lineNumber,
+                        $"expected the header \"{string.Join(",", expectedHeader)}\" (rows, features, class names), found \"{header}\"."
+                    );
             }
             while (reader.ReadLine() is { } line)
             {
                 lineNumber++;
-                if (line.Length == 0 && reader.Peek() < 0) break; // one trailing empty line is harmless
-                if (row == rows) throw Error(lineNumber, $"more data rows than the expected {rows}.");
+                if (line.Length == 0 && reader.Peek() < 0)
+                    break; // one trailing empty line is harmless
+                if (row == rows)
+                    throw Error(lineNumber, $"more data rows than the expected {rows}.");
                 var fields = line.Split(',');
                 if (fields.Length != columns + 1)
-                    throw Error(lineNumber, $"expected {columns + 1} comma-separated values ({columns} features and the label), found {fields.Length}.");
+                    throw Error(
+                        lineNumber,
+                        $"expected {columns + 1} comma-separated values ({columns} features and the label), found {fields.Length}."
+                    );
                 for (var c = 0; c < columns; c++)
                 {
-                    if (!double.TryParse(fields[c], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+                    if (
+                        !double.TryParse(fields[c], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+                        || !double.IsFinite(value)
+                    )
                         throw Error(lineNumber, $"column {c + 1} is \"{fields[c]}\", not a finite number.");
                     if (pixelMaximum is int max && (value != Math.Floor(value) || value < 0 || value > max))
                         throw Error(lineNumber, $"column {c + 1} is {fields[c]}; pixel values must be integers from 0 to {max}.");
                     features[row, c] = value;
                 }
                 var labelText = fields[columns].Trim();
-                if (!int.TryParse(labelText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var label) || label < 0 || label >= classes)
-                    throw Error(lineNumber, $"the label (column {columns + 1}) is \"{labelText}\"; expected an integer from 0 to {classes - 1}.");
+                if (
+                    !int.TryParse(labelText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var label)
+                    || label < 0
+                    || label >= classes
+                )
+                    throw Error(
+                        lineNumber,
+                        $"the label (column {columns + 1}) is \"{labelText}\"; expected an integer from 0 to {classes - 1}."
+                    );
                 labels[row++] = label;
             }
         }
@@ -119,7 +181,8 @@ public static class Datasets
             // GZipStream reports a corrupt archive without naming the file.
             throw new InvalidDataException($"{path}: not a readable gzip file after line {lineNumber} ({error.Message}).", error);
         }
-        if (row != rows) throw Error(lineNumber, $"the file ends after {row} data rows; expected {rows}.");
+        if (row != rows)
+            throw Error(lineNumber, $"the file ends after {row} data rows; expected {rows}.");
         return (features, labels);
     }
 }

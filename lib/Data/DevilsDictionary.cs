@@ -21,8 +21,10 @@ public static class DevilsDictionary
     /// <summary>The longest line the loader accepts, so a damaged file cannot make it read unbounded input into one string.</summary>
     public const int MaxLineLength = 64 * 1024;
 
-    /// <summary>Reads every entry from <paramref name="path"/> (default: the repository's <c>data/text/devils-dictionary.jsonl</c>).</summary>
-    /// <exception cref="InvalidDataException">A line is not an object with a non-empty string <c>headword</c> and <c>text</c>, or an entry repeats; the message names the file and line.</exception>
+    /// <summary>Reads every entry from <paramref name="path"/> (default: the repository's
+    /// <c>data/text/devils-dictionary.jsonl</c>).</summary>
+    /// <exception cref="InvalidDataException">A line is not an object with a non-empty string <c>headword</c> and <c>text</c>, or an entry
+    /// repeats; the message names the file and line.</exception>
     /// <exception cref="FileNotFoundException">The file is missing, or a directory is there.</exception>
     public static IReadOnlyList<DictionaryEntry> Load(string? path = null)
     {
@@ -35,25 +37,45 @@ public static class DevilsDictionary
         while (true)
         {
             string? line;
-            try { line = reader.ReadLine(); }
-            catch (DecoderFallbackException e) { throw new InvalidDataException($"{path}, after line {lineNumber}: not valid UTF-8 ({e.Message}).", e); }
-            if (line is null) break;
+            try
+            {
+                line = reader.ReadLine();
+            }
+            catch (DecoderFallbackException e)
+            {
+                throw new InvalidDataException($"{path}, after line {lineNumber}: not valid UTF-8 ({e.Message}).", e);
+            }
+            if (line is null)
+                break;
             lineNumber++;
-            if (line.Length == 0) continue;
-            if (line.Length > MaxLineLength) throw new InvalidDataException($"{path}, line {lineNumber}: longer than {MaxLineLength:N0} characters.");
-            string? headword, text;
+            if (line.Length == 0)
+                continue;
+            if (line.Length > MaxLineLength)
+                throw new InvalidDataException($"{path}, line {lineNumber}: longer than {MaxLineLength:N0} characters.");
+            string? headword,
+                text;
             try
             {
                 using var json = JsonDocument.Parse(line);
-                if (json.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}, line {lineNumber}: expected a JSON object, found {json.RootElement.ValueKind}.");
+                if (json.RootElement.ValueKind != JsonValueKind.Object)
+                    throw new InvalidDataException(
+                        $"{path}, line {lineNumber}: expected a JSON object, found {json.RootElement.ValueKind}."
+                    );
                 headword = StringField(json.RootElement, "headword", path, lineNumber);
                 text = StringField(json.RootElement, "text", path, lineNumber);
             }
-            catch (JsonException e) { throw new InvalidDataException($"{path}, line {lineNumber}: not valid JSON ({e.Message}).", e); }
-            if (!seen.Add(text)) throw new InvalidDataException($"{path}, line {lineNumber}: the entry '{headword}' repeats an earlier entry word for word.");
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{path}, line {lineNumber}: not valid JSON ({e.Message}).", e);
+            }
+            if (!seen.Add(text))
+                throw new InvalidDataException(
+                    $"{path}, line {lineNumber}: the entry '{headword}' repeats an earlier entry word for word."
+                );
             entries.Add(new DictionaryEntry(headword, text));
         }
-        if (entries.Count == 0) throw new InvalidDataException($"{path}: no entries.");
+        if (entries.Count == 0)
+            throw new InvalidDataException($"{path}: no entries.");
         return entries;
     }
 
@@ -61,12 +83,18 @@ public static class DevilsDictionary
     /// Every <paramref name="validationEvery"/>-th entry (in the file's alphabetical order) for validation, the rest for
     /// training: whole entries, spread across the alphabet.
     /// </summary>
-    public static (IReadOnlyList<DictionaryEntry> Training, IReadOnlyList<DictionaryEntry> Validation) Split(IReadOnlyList<DictionaryEntry> entries, int validationEvery = 10)
+    public static (IReadOnlyList<DictionaryEntry> Training, IReadOnlyList<DictionaryEntry> Validation) Split(
+        IReadOnlyList<DictionaryEntry> entries,
+        int validationEvery = 10
+    )
     {
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentOutOfRangeException.ThrowIfLessThan(validationEvery, 2);
         var sorted = entries.ToArray();
-        return ([.. sorted.Where((_, i) => i % validationEvery != validationEvery - 1)], [.. sorted.Where((_, i) => i % validationEvery == validationEvery - 1)]);
+        return (
+            [.. sorted.Where((_, i) => i % validationEvery != validationEvery - 1)],
+            [.. sorted.Where((_, i) => i % validationEvery == validationEvery - 1)]
+        );
     }
 
     /// <summary>The entries' text separated by blank lines: what a language model trains on.</summary>

@@ -10,16 +10,17 @@ public static class FashionMnist
 {
     /// <summary>Where Debian's <c>dataset-fashion-mnist</c> puts the files.</summary>
     public const string DebianFolder = "/usr/share/datasets/fashion-mnist";
+
     /// <summary>Set this environment variable to a folder holding the four files to use another copy.</summary>
     public const string FolderVariable = "WORKBOOK_FASHION_MNIST";
 
     /// <summary>The class names, by label, as Zalando publishes them.</summary>
     public static IReadOnlyList<string> ClassNames { get; } =
-        ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+    ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
     /// <summary>The four file names (train images, train labels, test images, test labels).</summary>
     public static IReadOnlyList<string> FileNames { get; } =
-        ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"];
+    ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"];
 
     /// <summary>
     /// The folder holding all four files: <paramref name="folder"/> when given, else <see cref="FolderVariable"/>, else
@@ -39,12 +40,19 @@ public static class FashionMnist
     /// <exception cref="InvalidDataException">A file is damaged; the message names it.</exception>
     public static (ImageDataset Train, ImageDataset Test) Load(string? folder = null)
     {
-        var found = Find(folder) ?? throw new FileNotFoundException(
-            $"Fashion-MNIST is not in {FolderToSearch(folder)} (files {string.Join(", ", FileNames)}). On Debian or Ubuntu install it with " +
-            $"`apt-get install dataset-fashion-mnist` (tools/setup.sh does), or set {FolderVariable} to a folder with the four files.");
+        var found =
+            Find(folder)
+            ?? throw new FileNotFoundException(
+                $"Fashion-MNIST is not in {FolderToSearch(folder)} (files {string.Join(", ", FileNames)}). On "
+                    + "Debian or Ubuntu install it with "
+                    + "`apt-get install dataset-fashion-mnist` (tools/setup.sh does), "
+                    + $"or set {FolderVariable} to a folder with the four files."
+            );
         string At(int i) => Path.Combine(found, FileNames[i]);
-        return (ImageDataset.FromIdx("Fashion-MNIST train", At(0), At(1), ClassNames),
-                ImageDataset.FromIdx("Fashion-MNIST test", At(2), At(3), ClassNames));
+        return (
+            ImageDataset.FromIdx("Fashion-MNIST train", At(0), At(1), ClassNames),
+            ImageDataset.FromIdx("Fashion-MNIST test", At(2), At(3), ClassNames)
+        );
     }
 
     /// <summary>
@@ -58,7 +66,9 @@ public static class FashionMnist
             note = $"Fashion-MNIST from {found}.";
             return Load(found);
         }
-        note = $"Fashion-MNIST is not installed ({FolderToSearch(folder)}; `apt-get install dataset-fashion-mnist`): using the 8×8 digits from data/ instead, so the numbers below will differ from the text.";
+        note =
+            $"Fashion-MNIST is not installed ({FolderToSearch(folder)}; `apt-get install dataset-fashion-mnist`): "
+            + "using the 8×8 digits from data/ instead, so the numbers below will differ from the text.";
         var digits = Datasets.LoadDigits();
         var split = TrainTestSplit.Indices(digits.SampleCount, testSize: SplitSize.OfFraction(0.25), seed: 0, stratify: digits.Labels);
         var images = ImageDataset.FromDigits(digits);

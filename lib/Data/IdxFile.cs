@@ -9,14 +9,19 @@ public enum IdxDataType : byte
 {
     /// <summary>0x08: unsigned byte (MNIST and Fashion-MNIST pixels and labels).</summary>
     UnsignedByte = 0x08,
+
     /// <summary>0x09: signed byte.</summary>
     SignedByte = 0x09,
+
     /// <summary>0x0B: 16-bit big-endian integer.</summary>
     Int16 = 0x0B,
+
     /// <summary>0x0C: 32-bit big-endian integer.</summary>
     Int32 = 0x0C,
+
     /// <summary>0x0D: 32-bit big-endian float.</summary>
     Float32 = 0x0D,
+
     /// <summary>0x0E: 64-bit big-endian float.</summary>
     Float64 = 0x0E,
 }
@@ -43,22 +48,26 @@ public sealed class IdxFile
 
     /// <summary>The file it was read from.</summary>
     public string Path { get; }
+
     /// <summary>The declared element type.</summary>
     public IdxDataType DataType { get; }
+
     /// <summary>The declared dimensions, e.g. [60000, 28, 28] for the training images.</summary>
     public IReadOnlyList<int> Dimensions { get; }
+
     /// <summary>Number of elements (the product of the dimensions).</summary>
     public long ElementCount => Dimensions.Aggregate(1L, (a, b) => a * b);
 
     /// <summary>Bytes per element of <paramref name="type"/>.</summary>
-    public static int ElementSize(IdxDataType type) => type switch
-    {
-        IdxDataType.UnsignedByte or IdxDataType.SignedByte => 1,
-        IdxDataType.Int16 => 2,
-        IdxDataType.Int32 or IdxDataType.Float32 => 4,
-        IdxDataType.Float64 => 8,
-        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not an IDX element type."),
-    };
+    public static int ElementSize(IdxDataType type) =>
+        type switch
+        {
+            IdxDataType.UnsignedByte or IdxDataType.SignedByte => 1,
+            IdxDataType.Int16 => 2,
+            IdxDataType.Int32 or IdxDataType.Float32 => 4,
+            IdxDataType.Float64 => 8,
+            _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not an IDX element type."),
+        };
 
     /// <summary>Reads and validates an IDX file (plain or gzip).</summary>
     /// <param name="path">The file.</param>
@@ -70,7 +79,8 @@ public sealed class IdxFile
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         path = System.IO.Path.GetFullPath(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"IDX file {path} does not exist.", path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"IDX file {path} does not exist.", path);
         using var file = File.OpenRead(path);
         Span<byte> sniff = stackalloc byte[2];
         var sniffed = file.ReadAtLeast(sniff, 2, throwOnEndOfStream: false);
@@ -94,35 +104,51 @@ public sealed class IdxFile
 
         var magic = new byte[4];
         var got = content.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
-        if (got < 4) throw Error($"is {got} bytes long; an {kind} starts with a 4-byte magic number.");
+        if (got < 4)
+            throw Error($"is {got} bytes long; an {kind} starts with a 4-byte magic number.");
         if (magic[0] != 0 || magic[1] != 0)
-            throw Error($"does not start with an IDX magic number (first bytes {magic[0]:X2} {magic[1]:X2}, expected 00 00): not an IDX file{(gzip ? " inside the gzip stream" : "")}.");
+            throw Error(
+                $"does not start with an IDX magic number (first bytes {magic[0]:X2} {magic[1]:X2}, expected 00 00): "
+                    + $"not an IDX file{(gzip ? " inside the gzip stream" : "")}."
+            );
         if (!Enum.IsDefined((IdxDataType)magic[2]))
-            throw Error($"declares element type 0x{magic[2]:X2}, which IDX does not define (0x08 ubyte, 0x09 sbyte, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64).");
+            throw Error(
+                $"declares element type 0x{magic[2]:X2}, which IDX does not define (0x08 ubyte, 0x09 sbyte, 0x0B int16, "
+                    + "0x0C int32, 0x0D float32, 0x0E float64)."
+            );
         var type = (IdxDataType)magic[2];
         int rank = magic[3];
-        if (rank == 0) throw Error("declares 0 dimensions.");
+        if (rank == 0)
+            throw Error("declares 0 dimensions.");
 
         var header = new byte[4 * rank];
         got = content.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-        if (got < header.Length) throw Error($"is truncated in its header: {rank} dimensions need {header.Length} bytes, found {got}.");
+        if (got < header.Length)
+            throw Error($"is truncated in its header: {rank} dimensions need {header.Length} bytes, found {got}.");
         var dimensions = new int[rank];
         long elements = 1;
         for (var i = 0; i < rank; i++)
         {
             dimensions[i] = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4 * i));
-            if (dimensions[i] <= 0) throw Error($"dimension {i} is {dimensions[i]}; every dimension must be at least 1.");
+            if (dimensions[i] <= 0)
+                throw Error($"dimension {i} is {dimensions[i]}; every dimension must be at least 1.");
             elements = checked(elements * dimensions[i]);
         }
         var bytes = elements * ElementSize(type);
         var shapeText = string.Join(" × ", dimensions);
         if (bytes > maxBytes || bytes > Array.MaxLength)
-            throw Error($"declares {shapeText} {type} elements ({bytes:N0} bytes), more than the {Math.Min(maxBytes, Array.MaxLength):N0} bytes allowed; pass a larger maxBytes if the file is genuine.");
+            throw Error(
+                $"declares {shapeText} {type} elements ({bytes:N0} bytes), more than the {Math.Min(maxBytes, Array.MaxLength):N0} bytes "
+                    + "allowed; pass a larger maxBytes if the file is genuine."
+            );
 
         var data = new byte[bytes];
         got = content.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
         if (got < data.Length)
-            throw Error($"is truncated: the header declares {shapeText} {type} elements ({bytes:N0} bytes) but only {got:N0} bytes follow. Download it again.");
+            throw Error(
+                $"is truncated: the header declares {shapeText} {type} elements ({bytes:N0} bytes) "
+                    + $"but only {got:N0} bytes follow. Download it again."
+            );
         Span<byte> extra = stackalloc byte[1];
         if (content.Read(extra) > 0)
             throw Error($"has data after the {shapeText} elements its header declares: the header or the file is wrong.");
@@ -139,31 +165,38 @@ public sealed class IdxFile
         var count = (int)ElementCount;
         switch (DataType)
         {
-            case IdxDataType.UnsignedByte: return tensor(data, shape, dtype: ScalarType.Byte);
+            case IdxDataType.UnsignedByte:
+                return tensor(data, shape, dtype: ScalarType.Byte);
             case IdxDataType.SignedByte:
-                using (var unsigned = tensor(data, shape, dtype: ScalarType.Byte)) return unsigned.to(ScalarType.Int8);   // two's complement, as the file stores it
+                using (var unsigned = tensor(data, shape, dtype: ScalarType.Byte))
+                    return unsigned.to(ScalarType.Int8); // two's complement, as the file stores it
             case IdxDataType.Int16:
                 var shorts = new short[count];
-                for (var i = 0; i < count; i++) shorts[i] = BinaryPrimitives.ReadInt16BigEndian(data.AsSpan(2 * i));
+                for (var i = 0; i < count; i++)
+                    shorts[i] = BinaryPrimitives.ReadInt16BigEndian(data.AsSpan(2 * i));
                 return tensor(shorts, shape);
             case IdxDataType.Int32:
                 var ints = new int[count];
-                for (var i = 0; i < count; i++) ints[i] = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(4 * i));
+                for (var i = 0; i < count; i++)
+                    ints[i] = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(4 * i));
                 return tensor(ints, shape);
             case IdxDataType.Float32:
                 var floats = new float[count];
-                for (var i = 0; i < count; i++) floats[i] = BinaryPrimitives.ReadSingleBigEndian(data.AsSpan(4 * i));
+                for (var i = 0; i < count; i++)
+                    floats[i] = BinaryPrimitives.ReadSingleBigEndian(data.AsSpan(4 * i));
                 return tensor(floats, shape);
             default:
                 var doubles = new double[count];
-                for (var i = 0; i < count; i++) doubles[i] = BinaryPrimitives.ReadDoubleBigEndian(data.AsSpan(8 * i));
+                for (var i = 0; i < count; i++)
+                    doubles[i] = BinaryPrimitives.ReadDoubleBigEndian(data.AsSpan(8 * i));
                 return tensor(doubles, shape);
         }
     }
 
     /// <summary>The elements of an <see cref="IdxDataType.UnsignedByte"/> file, in file order (a copy).</summary>
     /// <exception cref="InvalidDataException">The file holds another element type.</exception>
-    public byte[] ToBytes() => DataType == IdxDataType.UnsignedByte
-        ? (byte[])data.Clone()
-        : throw new InvalidDataException($"{Path}: holds {DataType} elements, not unsigned bytes.");
+    public byte[] ToBytes() =>
+        DataType == IdxDataType.UnsignedByte
+            ? (byte[])data.Clone()
+            : throw new InvalidDataException($"{Path}: holds {DataType} elements, not unsigned bytes.");
 }

@@ -11,7 +11,8 @@ public static class KFold
     /// <param name="samples">Number of samples.</param>
     /// <param name="folds">Number of folds k, at least 2 and at most <paramref name="samples"/>.</param>
     /// <param name="shuffle">Shuffle the samples before cutting them into folds (otherwise fold 0 is the first samples).</param>
-    /// <param name="seed">Seed of the random stream, used only when shuffling (the permutation differs from NumPy's for the same seed).</param>
+    /// <param name="seed">Seed of the random stream, used only when shuffling (the permutation differs from NumPy's for the same
+    /// seed).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="folds"/> is below 2 or above <paramref name="samples"/>.</exception>
     public static IReadOnlyList<SplitIndices> Split(int samples, int folds = 5, bool shuffle = false, int seed = 0)
     {
@@ -22,7 +23,8 @@ public static class KFold
         for (var k = 0; k < folds; k++)
         {
             var size = samples / folds + (k < samples % folds ? 1 : 0);
-            for (var i = start; i < start + size; i++) testFold[order[i]] = k;
+            for (var i = start; i < start + size; i++)
+                testFold[order[i]] = k;
             start += size;
         }
         return FromTestFolds(testFold, folds);
@@ -32,14 +34,27 @@ public static class KFold
     internal static void CheckFolds(int samples, int folds)
     {
         if (folds < 2)
-            throw new ArgumentOutOfRangeException(nameof(folds), folds, "k-fold cross-validation requires at least one train/test split by setting folds=2 or more.");
+            throw new ArgumentOutOfRangeException(
+                nameof(folds),
+                folds,
+                "k-fold cross-validation requires at least one train/test split by setting folds=2 or more."
+            );
         if (folds > samples)
-            throw new ArgumentOutOfRangeException(nameof(folds), folds, $"Cannot have number of splits folds={folds} greater than the number of samples: samples={samples}.");
+            throw new ArgumentOutOfRangeException(
+                nameof(folds),
+                folds,
+                $"Cannot have number of splits folds={folds} greater than the number of samples: samples={samples}."
+            );
     }
 
     /// <summary>Splits from each sample's test-fold number: test = samples of fold k, train = the rest, both ascending.</summary>
     internal static IReadOnlyList<SplitIndices> FromTestFolds(int[] testFold, int folds) =>
-        [.. Enumerable.Range(0, folds).Select(k => new SplitIndices(
-            [.. Enumerable.Range(0, testFold.Length).Where(i => testFold[i] != k)],
-            [.. Enumerable.Range(0, testFold.Length).Where(i => testFold[i] == k)]))];
+        [
+            .. Enumerable
+                .Range(0, folds)
+                .Select(k => new SplitIndices(
+                    [.. Enumerable.Range(0, testFold.Length).Where(i => testFold[i] != k)],
+                    [.. Enumerable.Range(0, testFold.Length).Where(i => testFold[i] == k)]
+                )),
+        ];
 }

@@ -28,10 +28,12 @@ public sealed class KingJamesBible
 {
     /// <summary>Verses in the whole text.</summary>
     public const int VerseCount = 31102;
+
     /// <summary>Books in the whole text.</summary>
     public const int BookCount = 66;
 
-    /// <summary>The kinds of writing, in canonical order: law, history, poetry (and wisdom), prophets, gospels (and Acts), letters, apocalypse.</summary>
+    /// <summary>The kinds of writing, in canonical order: law, history, poetry (and wisdom), prophets, gospels (and Acts), letters,
+    /// apocalypse.</summary>
     public static IReadOnlyList<string> Kinds { get; } = ["law", "history", "poetry", "prophets", "gospels", "letters", "apocalypse"];
 
     /// <summary>
@@ -56,7 +58,10 @@ public sealed class KingJamesBible
     /// <exception cref="ArgumentException">No book has that name; the message lists them.</exception>
     public BibleBook Book(string name) =>
         Books.FirstOrDefault(b => b.Name == name)
-        ?? throw new ArgumentException($"There is no book called '{name}'. The books are: {string.Join(", ", Books.Select(b => b.Name))}.", nameof(name));
+        ?? throw new ArgumentException(
+            $"There is no book called '{name}'. The books are: {string.Join(", ", Books.Select(b => b.Name))}.",
+            nameof(name)
+        );
 
     /// <summary>The verses of the named books, in canonical order.</summary>
     public IReadOnlyList<BibleVerse> VersesOf(IEnumerable<string> bookNames)
@@ -76,7 +81,10 @@ public sealed class KingJamesBible
         ArgumentNullException.ThrowIfNull(validationBooks);
         var held = validationBooks.Select(name => Book(name).Name).ToHashSet(StringComparer.Ordinal);
         if (held.Count == 0 || held.Count == Books.Count)
-            throw new ArgumentException($"Hold out at least one book and keep at least one for training (got {held.Count} of {Books.Count}).", nameof(validationBooks));
+            throw new ArgumentException(
+                $"Hold out at least one book and keep at least one for training (got {held.Count} of {Books.Count}).",
+                nameof(validationBooks)
+            );
         return ([.. Verses.Where(v => !held.Contains(v.Book))], [.. Verses.Where(v => held.Contains(v.Book))]);
     }
 
@@ -115,17 +123,24 @@ public sealed class KingJamesBible
         var books = new List<BibleBook>();
         for (var i = 1; i < lines.Length; i++)
         {
-            if (lines[i].Length == 0) continue;
+            if (lines[i].Length == 0)
+                continue;
             var f = lines[i].Split('\t');
             string Where() => $"{path}, line {i + 1}";
-            if (f.Length != 6) throw new InvalidDataException($"{Where()}: expected 6 tab-separated fields, found {f.Length}.");
-            if (f[2] is not ("old" or "new")) throw new InvalidDataException($"{Where()}: testament must be 'old' or 'new', not '{f[2]}'.");
-            if (!Kinds.Contains(f[3])) throw new InvalidDataException($"{Where()}: kind '{f[3]}' is not one of {string.Join(", ", Kinds)}.");
+            if (f.Length != 6)
+                throw new InvalidDataException($"{Where()}: expected 6 tab-separated fields, found {f.Length}.");
+            if (f[2] is not ("old" or "new"))
+                throw new InvalidDataException($"{Where()}: testament must be 'old' or 'new', not '{f[2]}'.");
+            if (!Kinds.Contains(f[3]))
+                throw new InvalidDataException($"{Where()}: kind '{f[3]}' is not one of {string.Join(", ", Kinds)}.");
             books.Add(new BibleBook(f[0], f[1], f[2], f[3], PositiveInt(f[4], "chapters", Where()), PositiveInt(f[5], "verses", Where())));
         }
-        if (books.Count != BookCount) throw new InvalidDataException($"{path}: expected {BookCount} books, found {books.Count}.");
-        if (books.Select(b => b.Name).Distinct().Count() != books.Count) throw new InvalidDataException($"{path}: a book is listed twice.");
-        if (books.Sum(b => b.Verses) != VerseCount) throw new InvalidDataException($"{path}: the verse counts add up to {books.Sum(b => b.Verses)}, not {VerseCount}.");
+        if (books.Count != BookCount)
+            throw new InvalidDataException($"{path}: expected {BookCount} books, found {books.Count}.");
+        if (books.Select(b => b.Name).Distinct().Count() != books.Count)
+            throw new InvalidDataException($"{path}: a book is listed twice.");
+        if (books.Sum(b => b.Verses) != VerseCount)
+            throw new InvalidDataException($"{path}: the verse counts add up to {books.Sum(b => b.Verses)}, not {VerseCount}.");
         return books;
     }
 
@@ -138,36 +153,67 @@ public sealed class KingJamesBible
         const string header = "book\tchapter\tverse\ttext";
         var lineNumber = 1;
         string? line;
-        try { line = reader.ReadLine(); }
-        catch (Exception e) when (e is InvalidDataException or DecoderFallbackException) { throw new InvalidDataException($"{path}: not a gzip file of UTF-8 text ({e.Message}).", e); }
-        if (line != header) throw new InvalidDataException($"{path}, line 1: expected the header '{header.Replace('\t', ' ')}' (tab-separated).");
+        try
+        {
+            line = reader.ReadLine();
+        }
+        catch (Exception e) when (e is InvalidDataException or DecoderFallbackException)
+        {
+            throw new InvalidDataException($"{path}: not a gzip file of UTF-8 text ({e.Message}).", e);
+        }
+        if (line != header)
+            throw new InvalidDataException($"{path}, line 1: expected the header '{header.Replace('\t', ' ')}' (tab-separated).");
         var verses = new List<BibleVerse>(VerseCount);
         var counts = new int[books.Count];
-        int bookIndex = -1, chapter = 0, verse = 0;
+        int bookIndex = -1,
+            chapter = 0,
+            verse = 0;
         while (true)
         {
-            try { line = reader.ReadLine(); }
-            catch (Exception e) when (e is InvalidDataException or DecoderFallbackException) { throw new InvalidDataException($"{path}, after line {lineNumber}: the file is damaged ({e.Message}).", e); }
-            if (line is null) break;
+            try
+            {
+                line = reader.ReadLine();
+            }
+            catch (Exception e) when (e is InvalidDataException or DecoderFallbackException)
+            {
+                throw new InvalidDataException($"{path}, after line {lineNumber}: the file is damaged ({e.Message}).", e);
+            }
+            if (line is null)
+                break;
             lineNumber++;
-            if (verses.Count >= VerseCount) throw new InvalidDataException($"{path}, line {lineNumber}: more than {VerseCount} verses.");
+            if (verses.Count >= VerseCount)
+                throw new InvalidDataException($"{path}, line {lineNumber}: more than {VerseCount} verses.");
             string Where() => $"{path}, line {lineNumber}";
             var f = line.Split('\t');
-            if (f.Length != 4) throw new InvalidDataException($"{Where()}: expected 4 tab-separated fields (book, chapter, verse, text), found {f.Length}.");
-            if (!index.TryGetValue(f[0], out var b)) throw new InvalidDataException($"{Where()}: '{f[0]}' is not a book of kjv-books.tsv.");
+            if (f.Length != 4)
+                throw new InvalidDataException(
+                    $"{Where()}: expected 4 tab-separated fields (book, chapter, verse, text), found {f.Length}."
+                );
+            if (!index.TryGetValue(f[0], out var b))
+                throw new InvalidDataException($"{Where()}: '{f[0]}' is not a book of kjv-books.tsv.");
             var c = PositiveInt(f[1], "chapter", Where());
             var v = PositiveInt(f[2], "verse", Where());
             // Canonical order: the same book and chapter with the next verse, the next chapter from verse 1, or the next book from 1:1.
-            var next = (b == bookIndex && c == chapter && v == verse + 1) || (b == bookIndex && c == chapter + 1 && v == 1) || (b == bookIndex + 1 && c == 1 && v == 1);
-            if (!next) throw new InvalidDataException($"{Where()}: {f[0]} {c}:{v} is out of order (the previous verse was {(bookIndex < 0 ? "none" : $"{books[bookIndex].Name} {chapter}:{verse}")}).");
-            if (string.IsNullOrWhiteSpace(f[3])) throw new InvalidDataException($"{Where()}: the text of {f[0]} {c}:{v} is empty.");
+            var next =
+                (b == bookIndex && c == chapter && v == verse + 1)
+                || (b == bookIndex && c == chapter + 1 && v == 1)
+                || (b == bookIndex + 1 && c == 1 && v == 1);
+            if (!next)
+                throw new InvalidDataException(
+                    $"{Where()}: {f[0]} {c}:{v} is out of order (the previous verse was "
+                        + $"{(bookIndex < 0 ? "none" : $"{books[bookIndex].Name} {chapter}:{verse}")})."
+                );
+            if (string.IsNullOrWhiteSpace(f[3]))
+                throw new InvalidDataException($"{Where()}: the text of {f[0]} {c}:{v} is empty.");
             (bookIndex, chapter, verse) = (b, c, v);
             counts[b]++;
             verses.Add(new BibleVerse(books[b].Name, c, v, f[3]));
         }
         for (var i = 0; i < books.Count; i++)
             if (counts[i] != books[i].Verses)
-                throw new InvalidDataException($"{path}: {books[i].Name} has {counts[i]} verses, but kjv-books.tsv says {books[i].Verses}.");
+                throw new InvalidDataException(
+                    $"{path}: {books[i].Name} has {counts[i]} verses, but kjv-books.tsv says {books[i].Verses}."
+                );
         return verses;
     }
 

@@ -20,28 +20,41 @@ public sealed class PrincipalComponents
 
     /// <summary>The mean of the fitted rows, subtracted before projecting [features].</summary>
     public IReadOnlyList<double> Mean { get; }
+
     /// <summary>The components, one per row, unit length, [components, features].</summary>
     public double[,] Axes { get; }
+
     /// <summary>The variance of the data along each component (the unbiased estimate, divided by rows − 1).</summary>
     public IReadOnlyList<double> ExplainedVariance { get; }
+
     /// <summary>The share of the data's total variance along each component.</summary>
     public IReadOnlyList<double> ExplainedVarianceRatio { get; }
+
     /// <summary>The number of components.</summary>
     public int Count => Axes.GetLength(0);
 
     /// <summary>Fits <paramref name="components"/> components to the rows of <paramref name="data"/> [rows, features].</summary>
-    /// <exception cref="ArgumentException">The data is not a 2-D float tensor of at least two rows, holds NaN or infinity, or asks for more components than min(rows, features).</exception>
+    /// <exception cref="ArgumentException">The data is not a 2-D float tensor of at least two rows, holds NaN or infinity, or asks for more
+    /// components than min(rows, features).</exception>
     public static PrincipalComponents Fit(Tensor data, int components = 2)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (data.dim() != 2 || data.shape[0] < 2 || !data.is_floating_point())
-            throw new ArgumentException($"PCA needs float data [rows, features] with at least two rows; got {data.dtype} [{string.Join(", ", data.shape)}].", nameof(data));
+            throw new ArgumentException(
+                $"PCA needs float data [rows, features] with at least two rows; got {data.dtype} [{string.Join(", ", data.shape)}].",
+                nameof(data)
+            );
         var (rows, features) = (data.shape[0], data.shape[1]);
         if (components < 1 || components > Math.Min(rows, features))
-            throw new ArgumentOutOfRangeException(nameof(components), components, $"Data [{rows}, {features}] has at most {Math.Min(rows, features)} components.");
+            throw new ArgumentOutOfRangeException(
+                nameof(components),
+                components,
+                $"Data [{rows}, {features}] has at most {Math.Min(rows, features)} components."
+            );
         using var scope = NewDisposeScope();
         var x = data.detach().to(CPU).to(ScalarType.Float64);
-        if (!x.isfinite().all().item<bool>()) throw new ArgumentException($"The data [{rows}, {features}] holds NaN or infinite values.", nameof(data));
+        if (!x.isfinite().all().item<bool>())
+            throw new ArgumentException($"The data [{rows}, {features}] holds NaN or infinite values.", nameof(data));
         var mean = x.mean([0]);
         var centred = x.sub(mean);
         var (u, s, vt) = linalg.svd(centred, fullMatrices: false);
@@ -57,7 +70,8 @@ public sealed class PrincipalComponents
         var axisValues = axes.contiguous().data<double>().ToArray();
         var grid = new double[components, features];
         for (var c = 0; c < components; c++)
-            for (var f = 0; f < features; f++) grid[c, f] = axisValues[c * features + f];
+        for (var f = 0; f < features; f++)
+            grid[c, f] = axisValues[c * features + f];
         return new PrincipalComponents(mean.data<double>().ToArray(), grid, varianceValues, ratio);
     }
 
@@ -67,7 +81,11 @@ public sealed class PrincipalComponents
     {
         ArgumentNullException.ThrowIfNull(data);
         if (data.dim() != 2 || data.shape[1] != Mean.Count || !data.is_floating_point())
-            throw new ArgumentException($"Expected float data [rows, {Mean.Count}] (the features PCA was fitted on); got {data.dtype} [{string.Join(", ", data.shape)}].", nameof(data));
+            throw new ArgumentException(
+                $"Expected float data [rows, {Mean.Count}] (the features PCA was fitted on); "
+                    + $"got {data.dtype} [{string.Join(", ", data.shape)}].",
+                nameof(data)
+            );
         using var scope = NewDisposeScope();
         var axes = tensor(Axes, ScalarType.Float64);
         var x = data.detach().to(CPU).to(ScalarType.Float64);

@@ -16,14 +16,20 @@ public sealed class RegressionData
 
     /// <summary>Inputs, [samples, features].</summary>
     public double[,] Features { get; }
+
     /// <summary>Targets, [samples, targets].</summary>
     public double[,] Targets { get; }
-    /// <summary>The linear model that generated the targets (before bias and noise), [features, targets]; zero for uninformative features.</summary>
+
+    /// <summary>The linear model that generated the targets (before bias and noise), [features, targets]; zero for uninformative
+    /// features.</summary>
     public double[,] Coefficients { get; }
+
     /// <summary>Number of samples.</summary>
     public int SampleCount => Features.GetLength(0);
+
     /// <summary>Number of input features.</summary>
     public int FeatureCount => Features.GetLength(1);
+
     /// <summary>Number of targets.</summary>
     public int TargetCount => Targets.GetLength(1);
 

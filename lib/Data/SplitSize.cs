@@ -19,16 +19,19 @@ public readonly record struct SplitSize
 
     /// <summary>The fraction, when the size was given as one.</summary>
     public double? Fraction { get; }
+
     /// <summary>The count, when the size was given as one.</summary>
     public int? Count { get; }
 
     /// <summary>A fraction of the samples, strictly between 0 and 1.</summary>
     public static SplitSize OfFraction(double fraction) => new(fraction, null);
+
     /// <summary>An absolute number of samples.</summary>
     public static SplitSize OfCount(int count) => new(null, count);
 
     /// <summary>A fraction of the samples.</summary>
     public static implicit operator SplitSize(double fraction) => OfFraction(fraction);
+
     /// <summary>An absolute number of samples.</summary>
     public static implicit operator SplitSize(int count) => OfCount(count);
 
@@ -39,15 +42,24 @@ public readonly record struct SplitSize
         if (Fraction is double fraction)
         {
             if (!(fraction > 0 && fraction < 1))
-                throw new ArgumentOutOfRangeException(argumentName, fraction, "A fractional size must be strictly between 0 and 1 (give an int for a count of samples).");
+                throw new ArgumentOutOfRangeException(
+                    argumentName,
+                    fraction,
+                    "A fractional size must be strictly between 0 and 1 (give an int for a count of samples)."
+                );
             return (int)Math.Ceiling(fraction * samples);
         }
         var count = Count ?? 0;
         if (count < 1 || count >= samples)
-            throw new ArgumentOutOfRangeException(argumentName, count, $"A size given as a count must be between 1 and {samples - 1} for {samples} samples.");
+            throw new ArgumentOutOfRangeException(
+                argumentName,
+                count,
+                $"A size given as a count must be between 1 and {samples - 1} for {samples} samples."
+            );
         return count;
     }
 
     /// <inheritdoc />
-    public override string ToString() => Fraction is double f ? f.ToString(CultureInfo.InvariantCulture) : (Count ?? 0).ToString(CultureInfo.InvariantCulture);
+    public override string ToString() =>
+        Fraction is double f ? f.ToString(CultureInfo.InvariantCulture) : (Count ?? 0).ToString(CultureInfo.InvariantCulture);
 }

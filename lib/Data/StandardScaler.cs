@@ -19,14 +19,19 @@ public sealed class StandardScaler
 
     /// <summary>True once <see cref="Fit(double[,])"/> has run.</summary>
     public bool IsFitted => mean is not null;
+
     /// <summary>Per-feature mean of the fitted data.</summary>
     public IReadOnlyList<double> Mean => mean ?? throw NotFitted();
+
     /// <summary>Per-feature population variance (ddof 0) of the fitted data.</summary>
     public IReadOnlyList<double> Variance => variance ?? throw NotFitted();
+
     /// <summary>Per-feature divisor: the standard deviation, or 1 where the feature is constant.</summary>
     public IReadOnlyList<double> Scale => scale ?? throw NotFitted();
+
     /// <summary>Number of features seen by <see cref="Fit(double[,])"/>.</summary>
     public int FeatureCount => mean?.Length ?? throw NotFitted();
+
     /// <summary>Number of samples seen by <see cref="Fit(double[,])"/>.</summary>
     public int SamplesSeen { get; private set; }
 
@@ -35,8 +40,10 @@ public sealed class StandardScaler
     public StandardScaler Fit(double[,] features)
     {
         ArgumentNullException.ThrowIfNull(features);
-        int n = features.GetLength(0), f = features.GetLength(1);
-        if (n == 0 || f == 0) throw new ArgumentException($"Cannot fit on an empty matrix ({n} rows × {f} columns).", nameof(features));
+        int n = features.GetLength(0),
+            f = features.GetLength(1);
+        if (n == 0 || f == 0)
+            throw new ArgumentException($"Cannot fit on an empty matrix ({n} rows × {f} columns).", nameof(features));
         var newMean = new double[f];
         var newVariance = new double[f];
         var newScale = new double[f];
@@ -46,12 +53,14 @@ public sealed class StandardScaler
             for (var i = 0; i < n; i++)
             {
                 var v = features[i, j];
-                if (!double.IsFinite(v)) throw new ArgumentException($"Value at row {i}, column {j} is {v}; the scaler needs finite numbers.", nameof(features));
+                if (!double.IsFinite(v))
+                    throw new ArgumentException($"Value at row {i}, column {j} is {v}; the scaler needs finite numbers.", nameof(features));
                 sum += v;
             }
             var m = sum / n;
             // scikit-learn's corrected two-pass variance: (Σ(x − m)² − (Σ(x − m))² / n) / n.
-            double correction = 0, squares = 0;
+            double correction = 0,
+                squares = 0;
             for (var i = 0; i < n; i++)
             {
                 var d = features[i, j] - m;
@@ -73,19 +82,27 @@ public sealed class StandardScaler
     /// A fitted scaler from saved statistics (a model package's manifest): per-feature <paramref name="mean"/> and
     /// <paramref name="scale"/> (the divisor; its square is taken as the variance).
     /// </summary>
-    /// <exception cref="ArgumentException">The lists are empty or of different lengths, a mean is not finite, or a scale is not a finite number above 0; the message names the feature.</exception>
+    /// <exception cref="ArgumentException">The lists are empty or of different lengths, a mean is not finite, or a scale is not a finite
+    /// number above 0; the message names the feature.</exception>
     public static StandardScaler FromStatistics(IReadOnlyList<double> mean, IReadOnlyList<double> scale, int samplesSeen = 0)
     {
         ArgumentNullException.ThrowIfNull(mean);
         ArgumentNullException.ThrowIfNull(scale);
-        if (mean.Count == 0) throw new ArgumentException("A scaler needs at least one feature; the mean list is empty.", nameof(mean));
+        if (mean.Count == 0)
+            throw new ArgumentException("A scaler needs at least one feature; the mean list is empty.", nameof(mean));
         if (mean.Count != scale.Count)
-            throw new ArgumentException($"The mean has {mean.Count} features but the scale has {scale.Count}; they must describe the same columns.", nameof(scale));
-        if (samplesSeen < 0) throw new ArgumentOutOfRangeException(nameof(samplesSeen), samplesSeen, "A sample count cannot be negative.");
+            throw new ArgumentException(
+                $"The mean has {mean.Count} features but the scale has {scale.Count}; they must describe the same columns.",
+                nameof(scale)
+            );
+        if (samplesSeen < 0)
+            throw new ArgumentOutOfRangeException(nameof(samplesSeen), samplesSeen, "A sample count cannot be negative.");
         for (var j = 0; j < mean.Count; j++)
         {
-            if (!double.IsFinite(mean[j])) throw new ArgumentException($"The mean of feature {j} is {mean[j]}; it must be a finite number.", nameof(mean));
-            if (!double.IsFinite(scale[j]) || scale[j] <= 0) throw new ArgumentException($"The scale of feature {j} is {scale[j]}; it must be a finite number above 0.", nameof(scale));
+            if (!double.IsFinite(mean[j]))
+                throw new ArgumentException($"The mean of feature {j} is {mean[j]}; it must be a finite number.", nameof(mean));
+            if (!double.IsFinite(scale[j]) || scale[j] <= 0)
+                throw new ArgumentException($"The scale of feature {j} is {scale[j]}; it must be a finite number above 0.", nameof(scale));
         }
         return new StandardScaler
         {
@@ -96,7 +113,8 @@ public sealed class StandardScaler
         };
     }
 
-    /// <summary>Learns mean and scale from a 2-D tensor [samples, features] (any floating dtype, any device; statistics in float64).</summary>
+    /// <summary>Learns mean and scale from a 2-D tensor [samples, features] (any floating dtype, any device; statistics in
+    /// float64).</summary>
     public StandardScaler Fit(Tensor features) => Fit(ToArray(features, nameof(features)));
 
     /// <summary>(x − mean) / scale, column by column, as a new matrix.</summary>
@@ -107,7 +125,8 @@ public sealed class StandardScaler
         CheckFeatureCount(features.GetLength(1), nameof(features));
         var result = new double[features.GetLength(0), features.GetLength(1)];
         for (var i = 0; i < result.GetLength(0); i++)
-            for (var j = 0; j < result.GetLength(1); j++) result[i, j] = (features[i, j] - mean![j]) / scale![j];
+        for (var j = 0; j < result.GetLength(1); j++)
+            result[i, j] = (features[i, j] - mean![j]) / scale![j];
         return result;
     }
 
@@ -134,7 +153,8 @@ public sealed class StandardScaler
         CheckFeatureCount(scaled.GetLength(1), nameof(scaled));
         var result = new double[scaled.GetLength(0), scaled.GetLength(1)];
         for (var i = 0; i < result.GetLength(0); i++)
-            for (var j = 0; j < result.GetLength(1); j++) result[i, j] = scaled[i, j] * scale![j] + mean![j];
+        for (var j = 0; j < result.GetLength(1); j++)
+            result[i, j] = scaled[i, j] * scale![j] + mean![j];
         return result;
     }
 
@@ -152,33 +172,53 @@ public sealed class StandardScaler
     {
         ArgumentNullException.ThrowIfNull(features, argumentName);
         if (features.dim() != 2)
-            throw new ArgumentException($"Expected a 2-D tensor [samples, features]; got shape [{string.Join(", ", features.shape)}].", argumentName);
+            throw new ArgumentException(
+                $"Expected a 2-D tensor [samples, features]; got shape [{string.Join(", ", features.shape)}].",
+                argumentName
+            );
         if (!features.is_floating_point())
-            throw new ArgumentException($"Expected a floating-point tensor; got {features.dtype}. Convert it first, e.g. x.to(ScalarType.Float32).", argumentName);
+            throw new ArgumentException(
+                $"Expected a floating-point tensor; got {features.dtype}. Convert it first, e.g. x.to(ScalarType.Float32).",
+                argumentName
+            );
         CheckFeatureCount((int)features.shape[1], argumentName);
-        return (tensor(mean!, dtype: features.dtype, device: features.device), tensor(scale!, dtype: features.dtype, device: features.device));
+        return (
+            tensor(mean!, dtype: features.dtype, device: features.device),
+            tensor(scale!, dtype: features.dtype, device: features.device)
+        );
     }
 
     private void CheckFeatureCount(int columns, string argumentName)
     {
-        if (mean is null) throw NotFitted();
+        if (mean is null)
+            throw NotFitted();
         if (columns != mean.Length)
-            throw new ArgumentException($"The scaler was fitted on {mean.Length} features but this input has {columns}; transform data with the same columns as the training set.", argumentName);
+            throw new ArgumentException(
+                $"The scaler was fitted on {mean.Length} features but this input has {columns}; "
+                    + "transform data with the same columns as the training set.",
+                argumentName
+            );
     }
 
     private static double[,] ToArray(Tensor features, string argumentName)
     {
         ArgumentNullException.ThrowIfNull(features, argumentName);
         if (features.dim() != 2)
-            throw new ArgumentException($"Expected a 2-D tensor [samples, features]; got shape [{string.Join(", ", features.shape)}].", argumentName);
+            throw new ArgumentException(
+                $"Expected a 2-D tensor [samples, features]; got shape [{string.Join(", ", features.shape)}].",
+                argumentName
+            );
         using var cpu = features.to(ScalarType.Float64, CPU).contiguous();
-        int n = (int)features.shape[0], f = (int)features.shape[1];
+        int n = (int)features.shape[0],
+            f = (int)features.shape[1];
         var flat = cpu.data<double>().ToArray();
         var result = new double[n, f];
         for (var i = 0; i < n; i++)
-            for (var j = 0; j < f; j++) result[i, j] = flat[i * f + j];
+        for (var j = 0; j < f; j++)
+            result[i, j] = flat[i * f + j];
         return result;
     }
 
-    private static InvalidOperationException NotFitted() => new("The scaler is not fitted yet: call Fit (or FitTransform) on the training data first.");
+    private static InvalidOperationException NotFitted() =>
+        new("The scaler is not fitted yet: call Fit (or FitTransform) on the training data first.");
 }

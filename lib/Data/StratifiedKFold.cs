@@ -11,7 +11,8 @@ public static class StratifiedKFold
     /// <summary>The k train/test splits for samples with the given class labels; both index arrays ascending.</summary>
     /// <param name="labels">Class label of every sample (any integers).</param>
     /// <param name="folds">Number of folds k, at least 2, at most the number of samples and at most the size of the largest class.</param>
-    /// <param name="shuffle">Shuffle each class's fold assignment (the assignment differs from NumPy's for the same seed; the fold sizes do not).</param>
+    /// <param name="shuffle">Shuffle each class's fold assignment (the assignment differs from NumPy's for the same seed; the fold sizes do
+    /// not).</param>
     /// <param name="seed">Seed of the random stream, used only when shuffling.</param>
     /// <remarks>
     /// Where a class has fewer members than <paramref name="folds"/>, scikit-learn warns and some test folds lack that
@@ -27,24 +28,31 @@ public static class StratifiedKFold
         var encoded = labels.Select(label => code.TryGetValue(label, out var c) ? c : code[label] = code.Count).ToArray();
         var classes = code.Count;
         var classCounts = new int[classes];
-        foreach (var c in encoded) classCounts[c]++;
+        foreach (var c in encoded)
+            classCounts[c]++;
         if (classCounts.All(count => folds > count))
-            throw new ArgumentException($"folds={folds} cannot be greater than the number of members in each class (the largest class has {classCounts.Max()}).", nameof(folds));
+            throw new ArgumentException(
+                $"folds={folds} cannot be greater than the number of members in each class (the largest class has {classCounts.Max()}).",
+                nameof(folds)
+            );
 
         // allocation[k, c]: members of class c in fold k, from the sorted labels dealt round-robin to the folds.
         var sorted = encoded.Order().ToArray();
         var allocation = new int[folds, classes];
-        for (var i = 0; i < sorted.Length; i++) allocation[i % folds, sorted[i]]++;
+        for (var i = 0; i < sorted.Length; i++)
+            allocation[i % folds, sorted[i]]++;
 
         var random = new SeededRandom(seed);
         var testFold = new int[labels.Count];
         for (var c = 0; c < classes; c++)
         {
             var foldsForClass = Enumerable.Range(0, folds).SelectMany(k => Enumerable.Repeat(k, allocation[k, c])).ToArray();
-            if (shuffle) random.Shuffle(foldsForClass);
+            if (shuffle)
+                random.Shuffle(foldsForClass);
             var next = 0;
             for (var i = 0; i < encoded.Length; i++)
-                if (encoded[i] == c) testFold[i] = foldsForClass[next++];
+                if (encoded[i] == c)
+                    testFold[i] = foldsForClass[next++];
         }
         return KFold.FromTestFolds(testFold, folds);
     }

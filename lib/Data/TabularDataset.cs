@@ -13,7 +13,13 @@ public sealed class TabularDataset
 {
     /// <summary>Creates a dataset after checking that the shapes agree and every label names a class.</summary>
     /// <exception cref="ArgumentException">Shapes disagree, or a label is outside 0 .. classNames.Count - 1.</exception>
-    public TabularDataset(string name, double[,] features, int[] labels, IReadOnlyList<string> featureNames, IReadOnlyList<string> classNames)
+    public TabularDataset(
+        string name,
+        double[,] features,
+        int[] labels,
+        IReadOnlyList<string> featureNames,
+        IReadOnlyList<string> classNames
+    )
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(features);
@@ -21,13 +27,23 @@ public sealed class TabularDataset
         ArgumentNullException.ThrowIfNull(featureNames);
         ArgumentNullException.ThrowIfNull(classNames);
         if (labels.Length != features.GetLength(0))
-            throw new ArgumentException($"{labels.Length} labels for {features.GetLength(0)} feature rows; there must be one label per row.", nameof(labels));
+            throw new ArgumentException(
+                $"{labels.Length} labels for {features.GetLength(0)} feature rows; there must be one label per row.",
+                nameof(labels)
+            );
         if (featureNames.Count != features.GetLength(1))
-            throw new ArgumentException($"{featureNames.Count} feature names for {features.GetLength(1)} feature columns; there must be one name per column.", nameof(featureNames));
-        if (classNames.Count == 0) throw new ArgumentException("At least one class name is needed.", nameof(classNames));
+            throw new ArgumentException(
+                $"{featureNames.Count} feature names for {features.GetLength(1)} feature columns; there must be one name per column.",
+                nameof(featureNames)
+            );
+        if (classNames.Count == 0)
+            throw new ArgumentException("At least one class name is needed.", nameof(classNames));
         for (var i = 0; i < labels.Length; i++)
             if (labels[i] < 0 || labels[i] >= classNames.Count)
-                throw new ArgumentException($"Label {labels[i]} of row {i} is outside 0..{classNames.Count - 1} (one per class name).", nameof(labels));
+                throw new ArgumentException(
+                    $"Label {labels[i]} of row {i} is outside 0..{classNames.Count - 1} (one per class name).",
+                    nameof(labels)
+                );
         Name = name;
         Features = features;
         Labels = labels;
@@ -37,16 +53,22 @@ public sealed class TabularDataset
 
     /// <summary>A short name for display (the dataset or generator).</summary>
     public string Name { get; }
+
     /// <summary>Features, [samples, features].</summary>
     public double[,] Features { get; }
+
     /// <summary>Class index of each sample, in 0 .. <see cref="ClassNames"/>.Count - 1.</summary>
     public int[] Labels { get; }
+
     /// <summary>One name per feature column.</summary>
     public IReadOnlyList<string> FeatureNames { get; }
+
     /// <summary>One name per class; label k means <c>ClassNames[k]</c>.</summary>
     public IReadOnlyList<string> ClassNames { get; }
+
     /// <summary>Number of samples (rows).</summary>
     public int SampleCount => Features.GetLength(0);
+
     /// <summary>Number of features (columns).</summary>
     public int FeatureCount => Features.GetLength(1);
 
@@ -54,7 +76,8 @@ public sealed class TabularDataset
     public int[] ClassCounts()
     {
         var counts = new int[ClassNames.Count];
-        foreach (var label in Labels) counts[label]++;
+        foreach (var label in Labels)
+            counts[label]++;
         return counts;
     }
 
@@ -69,13 +92,18 @@ public sealed class TabularDataset
             var source = indices[r];
             if (source < 0 || source >= SampleCount)
                 throw new ArgumentOutOfRangeException(nameof(indices), $"Index {source} at position {r} is outside 0..{SampleCount - 1}.");
-            for (var c = 0; c < FeatureCount; c++) features[r, c] = Features[source, c];
+            for (var c = 0; c < FeatureCount; c++)
+                features[r, c] = Features[source, c];
             labels[r] = Labels[source];
         }
         return new TabularDataset(Name, features, labels, FeatureNames, ClassNames);
     }
 
-    /// <summary>Features as float32 [samples, features] and labels as int64 [samples], the types TorchSharp's layers and losses expect.</summary>
+    /// <summary>Features as float32 [samples, features] and labels as int64 [samples], the types TorchSharp's layers and losses
+    /// expect.</summary>
     public (Tensor Features, Tensor Labels) ToTensors(Device? device = null) =>
-        (TensorConversion.ToFloat32(Features, device), tensor(Labels.Select(l => (long)l).ToArray(), dtype: ScalarType.Int64, device: device));
+        (
+            TensorConversion.ToFloat32(Features, device),
+            tensor(Labels.Select(l => (long)l).ToArray(), dtype: ScalarType.Int64, device: device)
+        );
 }

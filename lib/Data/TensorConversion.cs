@@ -3,7 +3,8 @@ using static TorchSharp.torch;
 namespace Workbook.Data;
 
 /// <summary>
-/// Conversions between the .NET arrays the data helpers compute in (double, for sklearn-equal arithmetic) and TorchSharp tensors. Introduced in chapter 03.
+/// Conversions between the .NET arrays the data helpers compute in (double, for sklearn-equal arithmetic) and TorchSharp tensors.
+/// Introduced in chapter 03.
 /// </summary>
 public static class TensorConversion
 {
@@ -11,10 +12,12 @@ public static class TensorConversion
     public static Tensor ToFloat32(double[,] values, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(values);
-        int rows = values.GetLength(0), columns = values.GetLength(1);
+        int rows = values.GetLength(0),
+            columns = values.GetLength(1);
         var flat = new float[rows * columns];
         for (var r = 0; r < rows; r++)
-            for (var c = 0; c < columns; c++) flat[r * columns + c] = (float)values[r, c];
+        for (var c = 0; c < columns; c++)
+            flat[r * columns + c] = (float)values[r, c];
         return tensor(flat, [rows, columns], dtype: ScalarType.Float32, device: device);
     }
 

@@ -24,22 +24,38 @@ public static class TrainTestSplit
     /// <summary>Splits sample indices 0 .. <paramref name="samples"/> - 1.</summary>
     /// <param name="samples">Number of samples.</param>
     /// <param name="testSize">Fraction (double) or count (int) of test samples; null means 0.25, as in scikit-learn.</param>
-    /// <param name="shuffle">Permute before splitting; false puts the first n_train samples in training, the rest in test (not allowed with <paramref name="stratify"/>).</param>
+    /// <param name="shuffle">Permute before splitting; false puts the first n_train samples in training, the rest in test (not allowed with
+    /// <paramref name="stratify"/>).</param>
     /// <param name="seed">Seed of the random stream.</param>
     /// <param name="stratify">Class label of each sample, or null: with labels, every class keeps its proportion in both sides.</param>
-    /// <exception cref="ArgumentException">Sizes out of range, labels of the wrong length, a class with fewer than 2 samples, or fewer test/train samples than classes.</exception>
-    public static SplitIndices Indices(int samples, SplitSize? testSize = null, bool shuffle = true, int seed = 0, IReadOnlyList<int>? stratify = null)
+    /// <exception cref="ArgumentException">Sizes out of range, labels of the wrong length, a class with fewer than 2 samples, or fewer
+    /// test/train samples than classes.</exception>
+    public static SplitIndices Indices(
+        int samples,
+        SplitSize? testSize = null,
+        bool shuffle = true,
+        int seed = 0,
+        IReadOnlyList<int>? stratify = null
+    )
     {
-        if (samples < 2) throw new ArgumentOutOfRangeException(nameof(samples), samples, "At least two samples are needed to split.");
+        if (samples < 2)
+            throw new ArgumentOutOfRangeException(nameof(samples), samples, "At least two samples are needed to split.");
         var testCount = (testSize ?? 0.25).Resolve(samples, nameof(testSize));
         var trainCount = samples - testCount;
         if (trainCount < 1)
-            throw new ArgumentOutOfRangeException(nameof(testSize), testSize, $"With {samples} samples and testSize {testSize} the training set would be empty; choose a smaller testSize.");
+            throw new ArgumentOutOfRangeException(
+                nameof(testSize),
+                testSize,
+                $"With {samples} samples and testSize {testSize} the training set would be empty; choose a smaller testSize."
+            );
 
         if (!shuffle)
         {
             if (stratify is not null)
-                throw new ArgumentException("Stratified train/test split is not implemented for shuffle=false (as in scikit-learn); pass shuffle: true.", nameof(shuffle));
+                throw new ArgumentException(
+                    "Stratified train/test split is not implemented for shuffle=false (as in scikit-learn); pass shuffle: true.",
+                    nameof(shuffle)
+                );
             return new SplitIndices([.. Enumerable.Range(0, trainCount)], [.. Enumerable.Range(trainCount, testCount)]);
         }
 
@@ -53,7 +69,13 @@ public static class TrainTestSplit
     }
 
     /// <summary>Splits a dataset's rows; <paramref name="stratify"/> keeps every class's proportion on both sides.</summary>
-    public static (TabularDataset Train, TabularDataset Test) Split(TabularDataset data, SplitSize? testSize = null, bool shuffle = true, int seed = 0, bool stratify = false)
+    public static (TabularDataset Train, TabularDataset Test) Split(
+        TabularDataset data,
+        SplitSize? testSize = null,
+        bool shuffle = true,
+        int seed = 0,
+        bool stratify = false
+    )
     {
         ArgumentNullException.ThrowIfNull(data);
         var split = Indices(data.SampleCount, testSize, shuffle, seed, stratify ? data.Labels : null);
@@ -65,17 +87,30 @@ public static class TrainTestSplit
     /// (a 1-D integer tensor) are the strata. The returned tensors are new; the caller disposes them.
     /// </summary>
     public static (Tensor TrainFeatures, Tensor TestFeatures, Tensor TrainLabels, Tensor TestLabels) Split(
-        Tensor features, Tensor labels, SplitSize? testSize = null, bool shuffle = true, int seed = 0, bool stratify = false)
+        Tensor features,
+        Tensor labels,
+        SplitSize? testSize = null,
+        bool shuffle = true,
+        int seed = 0,
+        bool stratify = false
+    )
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(labels);
         if (features.dim() == 0 || labels.dim() == 0 || features.shape[0] != labels.shape[0])
-            throw new ArgumentException($"features (shape [{string.Join(", ", features.shape)}]) and labels (shape [{string.Join(", ", labels.shape)}]) must have the same first dimension.", nameof(labels));
+            throw new ArgumentException(
+                $"features (shape [{string.Join(", ", features.shape)}]) and labels (shape [{string.Join(", ", labels.shape)}]) "
+                    + "must have the same first dimension.",
+                nameof(labels)
+            );
         int[]? strata = null;
         if (stratify)
         {
             if (labels.dim() != 1 || labels.is_floating_point())
-                throw new ArgumentException($"Stratifying needs labels as a 1-D integer tensor; got {labels.dtype} of shape [{string.Join(", ", labels.shape)}].", nameof(labels));
+                throw new ArgumentException(
+                    $"Stratifying needs labels as a 1-D integer tensor; got {labels.dtype} of shape [{string.Join(", ", labels.shape)}].",
+                    nameof(labels)
+                );
             using var cpu = labels.to(ScalarType.Int64, CPU);
             strata = cpu.data<long>().Select(v => checked((int)v)).ToArray();
         }
@@ -84,24 +119,42 @@ public static class TrainTestSplit
         using var test = tensor(split.Test.Select(i => (long)i).ToArray(), device: features.device);
         using var trainOnLabels = train.to(labels.device);
         using var testOnLabels = test.to(labels.device);
-        return (features.index_select(0, train), features.index_select(0, test), labels.index_select(0, trainOnLabels), labels.index_select(0, testOnLabels));
+        return (
+            features.index_select(0, train),
+            features.index_select(0, test),
+            labels.index_select(0, trainOnLabels),
+            labels.index_select(0, testOnLabels)
+        );
     }
 
     private static SplitIndices Stratified(int samples, int trainCount, int testCount, IReadOnlyList<int> labels, SeededRandom random)
     {
         if (labels.Count != samples)
-            throw new ArgumentException($"stratify has {labels.Count} labels for {samples} samples; give one label per sample.", "stratify");
+            throw new ArgumentException(
+                $"stratify has {labels.Count} labels for {samples} samples; give one label per sample.",
+                "stratify"
+            );
         // Classes in sorted order with their members in index order (np.unique + a stable argsort).
         var classes = labels.Distinct().Order().ToArray();
         var members = classes.Select(c => Enumerable.Range(0, samples).Where(i => labels[i] == c).ToArray()).ToArray();
         var classCounts = members.Select(m => m.Length).ToArray();
         var smallest = Array.IndexOf(classCounts, classCounts.Min());
         if (classCounts[smallest] < 2)
-            throw new ArgumentException($"The least populated class in y (label {classes[smallest]}) has only 1 member, which is too few: every class needs at least 2 to be stratified.", "stratify");
+            throw new ArgumentException(
+                $"The least populated class in y (label {classes[smallest]}) has only 1 member, which is too few: "
+                    + "every class needs at least 2 to be stratified.",
+                "stratify"
+            );
         if (trainCount < classes.Length)
-            throw new ArgumentException($"The train size {trainCount} should be greater or equal to the number of classes {classes.Length}.", "testSize");
+            throw new ArgumentException(
+                $"The train size {trainCount} should be greater or equal to the number of classes {classes.Length}.",
+                "testSize"
+            );
         if (testCount < classes.Length)
-            throw new ArgumentException($"The test size {testCount} should be greater or equal to the number of classes {classes.Length}.", "testSize");
+            throw new ArgumentException(
+                $"The test size {testCount} should be greater or equal to the number of classes {classes.Length}.",
+                "testSize"
+            );
 
         var trainPerClass = ApproximateMode(classCounts, trainCount, random);
         var remaining = classCounts.Select((count, k) => count - trainPerClass[k]).ToArray();
@@ -142,9 +195,11 @@ public static class TrainTestSplit
                 var tied = Enumerable.Range(0, remainder.Length).Where(k => remainder[k] == value).ToArray();
                 var addNow = Math.Min(tied.Length, needToAdd);
                 random.Shuffle(tied);
-                foreach (var k in tied[..addNow]) floored[k] += 1;
+                foreach (var k in tied[..addNow])
+                    floored[k] += 1;
                 needToAdd -= addNow;
-                if (needToAdd == 0) break;
+                if (needToAdd == 0)
+                    break;
             }
         }
         return floored.Select(f => (int)f).ToArray();

@@ -22,11 +22,20 @@ public sealed record LatencyStatistics(int Count, double MeanMs, double P50Ms, d
     {
         ArgumentNullException.ThrowIfNull(latenciesMs);
         var sorted = latenciesMs.ToArray();
-        if (sorted.Length == 0) throw new ArgumentException("No latencies to summarise: did every request fail?", nameof(latenciesMs));
+        if (sorted.Length == 0)
+            throw new ArgumentException("No latencies to summarise: did every request fail?", nameof(latenciesMs));
         foreach (var v in sorted)
-            if (!double.IsFinite(v) || v < 0) throw new ArgumentException($"A latency of {v} ms is not a finite, non-negative number.", nameof(latenciesMs));
+            if (!double.IsFinite(v) || v < 0)
+                throw new ArgumentException($"A latency of {v} ms is not a finite, non-negative number.", nameof(latenciesMs));
         Array.Sort(sorted);
-        return new LatencyStatistics(sorted.Length, sorted.Average(), Percentile(sorted, 50), Percentile(sorted, 90), Percentile(sorted, 99), sorted[^1]);
+        return new LatencyStatistics(
+            sorted.Length,
+            sorted.Average(),
+            Percentile(sorted, 50),
+            Percentile(sorted, 90),
+            Percentile(sorted, 99),
+            sorted[^1]
+        );
     }
 
     /// <summary>Computes the statistics of <paramref name="latencies"/>.</summary>
@@ -41,8 +50,10 @@ public sealed record LatencyStatistics(int Count, double MeanMs, double P50Ms, d
     public static double Percentile(IReadOnlyList<double> sortedValues, double percent)
     {
         ArgumentNullException.ThrowIfNull(sortedValues);
-        if (sortedValues.Count == 0) throw new ArgumentException("A percentile of no values is undefined.", nameof(sortedValues));
-        if (!(percent >= 0 && percent <= 100)) throw new ArgumentOutOfRangeException(nameof(percent), percent, "A percentile is between 0 and 100.");
+        if (sortedValues.Count == 0)
+            throw new ArgumentException("A percentile of no values is undefined.", nameof(sortedValues));
+        if (!(percent >= 0 && percent <= 100))
+            throw new ArgumentOutOfRangeException(nameof(percent), percent, "A percentile is between 0 and 100.");
         var rank = percent / 100 * (sortedValues.Count - 1);
         var lower = (int)Math.Floor(rank);
         var upper = Math.Min(lower + 1, sortedValues.Count - 1);
@@ -50,6 +61,9 @@ public sealed record LatencyStatistics(int Count, double MeanMs, double P50Ms, d
     }
 
     /// <summary>e.g. <c>n=200 mean 3.1 ms, p50 2.8, p90 4.0, p99 9.7, max 12.0</c>.</summary>
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"n={Count} mean {MeanMs:F1} ms, p50 {P50Ms:F1}, p90 {P90Ms:F1}, p99 {P99Ms:F1}, max {MaxMs:F1}");
+    public override string ToString() =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"n={Count} mean {MeanMs:F1} ms, p50 {P50Ms:F1}, p90 {P90Ms:F1}, p99 {P99Ms:F1}, max {MaxMs:F1}"
+        );
 }

@@ -15,14 +15,20 @@ public static class LoadGenerator
     private const string CancelledByLimit = "cancelled by the test's time limit or cancellation";
 
     /// <summary>Runs the test.</summary>
-    /// <param name="client">The client to send with; its <see cref="HttpClient.BaseAddress"/> or every request's URI must be a loopback address.</param>
+    /// <param name="client">The client to send with; its <see cref="HttpClient.BaseAddress"/> or every request's URI must be a loopback
+    /// address.</param>
     /// <param name="createRequest">Builds request number i (a fresh message each time: a message cannot be sent twice).</param>
     /// <param name="options">Bounds of the test.</param>
     /// <param name="name">Label of the result.</param>
     /// <param name="cancellationToken">Stops the test early (counted like the time limit).</param>
     /// <exception cref="ArgumentException">A request's address is not loopback.</exception>
-    public static async Task<LoadTestResult> RunAsync(HttpClient client, Func<int, HttpRequestMessage> createRequest, LoadTestOptions options,
-        string name = "load test", CancellationToken cancellationToken = default)
+    public static async Task<LoadTestResult> RunAsync(
+        HttpClient client,
+        Func<int, HttpRequestMessage> createRequest,
+        LoadTestOptions options,
+        string name = "load test",
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(createRequest);
@@ -38,8 +44,10 @@ public static class LoadGenerator
             while (!limit.IsCancellationRequested)
             {
                 var index = Interlocked.Increment(ref next);
-                if (index >= options.RequestCount) return;
-                using var request = createRequest(index) ?? throw new InvalidOperationException($"createRequest returned null for request {index}.");
+                if (index >= options.RequestCount)
+                    return;
+                using var request =
+                    createRequest(index) ?? throw new InvalidOperationException($"createRequest returned null for request {index}.");
                 RequireLoopback(client, request);
                 var started = clock.Elapsed;
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(limit.Token);
@@ -48,7 +56,9 @@ public static class LoadGenerator
                 string? error;
                 try
                 {
-                    using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+                    using var response = await client
+                        .SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token)
+                        .ConfigureAwait(false);
                     status = (int)response.StatusCode;
                     error = response.IsSuccessStatusCode ? null : $"HTTP {status} {response.ReasonPhrase}";
                 }
@@ -67,7 +77,8 @@ public static class LoadGenerator
                 outcomes[index] = new RequestOutcome(index, started, clock.Elapsed - started, status, error);
             }
         }
-        await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(Worker, CancellationToken.None))).ConfigureAwait(false);
+        await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(Worker, CancellationToken.None)))
+            .ConfigureAwait(false);
         var elapsed = clock.Elapsed;
         var sent = outcomes.Where(o => o is not null).Select(o => o!).ToList();
         var hitLimit = limit.IsCancellationRequested && (sent.Count < options.RequestCount || sent.Any(o => o.Error == CancelledByLimit));
@@ -80,19 +91,25 @@ public static class LoadGenerator
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
-        var uri = request.RequestUri is { IsAbsoluteUri: true } absolute ? absolute
+        var uri =
+            request.RequestUri is { IsAbsoluteUri: true } absolute ? absolute
             : client.BaseAddress is not null && request.RequestUri is not null ? new Uri(client.BaseAddress, request.RequestUri)
             : client.BaseAddress;
-        if (uri is null) throw new ArgumentException("The request has no absolute address and the client no BaseAddress.", nameof(request));
+        if (uri is null)
+            throw new ArgumentException("The request has no absolute address and the client no BaseAddress.", nameof(request));
         if (!IsLoopback(uri))
-            throw new ArgumentException($"The load generator only targets this machine (127.0.0.1, ::1 or localhost); {uri} is not loopback.", nameof(request));
+            throw new ArgumentException(
+                $"The load generator only targets this machine (127.0.0.1, ::1 or localhost); {uri} is not loopback.",
+                nameof(request)
+            );
     }
 
     /// <summary>True for 127.0.0.0/8, ::1 and localhost.</summary>
     public static bool IsLoopback(Uri uri)
     {
         ArgumentNullException.ThrowIfNull(uri);
-        if (uri.IsLoopback) return true;
+        if (uri.IsLoopback)
+            return true;
         return IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address);
     }
 }

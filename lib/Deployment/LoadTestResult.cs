@@ -9,18 +9,30 @@ namespace Workbook.Deployment;
 /// <param name="Outcomes">One entry per request sent, in order of sending.</param>
 /// <param name="Elapsed">From the first request sent to the last answer.</param>
 /// <param name="HitTimeLimit">True when the time limit stopped the test before every request was answered.</param>
-public sealed record LoadTestResult(string Name, LoadTestOptions Options, IReadOnlyList<RequestOutcome> Outcomes, TimeSpan Elapsed, bool HitTimeLimit)
+public sealed record LoadTestResult(
+    string Name,
+    LoadTestOptions Options,
+    IReadOnlyList<RequestOutcome> Outcomes,
+    TimeSpan Elapsed,
+    bool HitTimeLimit
+)
 {
     /// <summary>Requests answered with a 2xx status.</summary>
     public int Succeeded => Outcomes.Count(o => o.Succeeded);
+
     /// <summary>Requests that failed (non-2xx, exception, timeout).</summary>
     public int Failed => Outcomes.Count - Succeeded;
+
     /// <summary>Requests never sent because the time limit came first.</summary>
     public int NotSent => Options.RequestCount - Outcomes.Count;
+
     /// <summary>Successful requests per second over <see cref="Elapsed"/>.</summary>
     public double Throughput => Elapsed > TimeSpan.Zero ? Succeeded / Elapsed.TotalSeconds : 0;
+
     /// <summary>Latency statistics of the successful requests; null when none succeeded.</summary>
-    public LatencyStatistics? Latency => Succeeded == 0 ? null : LatencyStatistics.From(Outcomes.Where(o => o.Succeeded).Select(o => o.Latency));
+    public LatencyStatistics? Latency =>
+        Succeeded == 0 ? null : LatencyStatistics.From(Outcomes.Where(o => o.Succeeded).Select(o => o.Latency));
+
     /// <summary>The distinct error messages with their counts, most frequent first.</summary>
     public IReadOnlyList<(string Error, int Count)> Errors =>
         [.. Outcomes.Where(o => !o.Succeeded).GroupBy(o => o.Error!).Select(g => (g.Key, g.Count())).OrderByDescending(e => e.Item2)];
@@ -31,18 +43,38 @@ public sealed record LoadTestResult(string Name, LoadTestOptions Options, IReadO
     {
         ArgumentNullException.ThrowIfNull(results);
         var list = results.ToList();
-        if (list.Count == 0) throw new ArgumentException("Give at least one load-test result.", nameof(results));
+        if (list.Count == 0)
+            throw new ArgumentException("Give at least one load-test result.", nameof(results));
         static string Ms(double? v) => v is { } x ? x.ToString("F1", CultureInfo.InvariantCulture) : "–";
-        return new Table(["configuration", "ok", "failed", "not sent", "seconds", "req/s", "mean ms", "p50 ms", "p90 ms", "p99 ms", "max ms"],
-            list.Select(r => (IReadOnlyList<string>)[
-                r.Name, r.Succeeded.ToString(CultureInfo.InvariantCulture), r.Failed.ToString(CultureInfo.InvariantCulture), r.NotSent.ToString(CultureInfo.InvariantCulture),
-                r.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture), r.Throughput.ToString("F1", CultureInfo.InvariantCulture),
-                Ms(r.Latency?.MeanMs), Ms(r.Latency?.P50Ms), Ms(r.Latency?.P90Ms), Ms(r.Latency?.P99Ms), Ms(r.Latency?.MaxMs)]), caption);
+        return new Table(
+            ["configuration", "ok", "failed", "not sent", "seconds", "req/s", "mean ms", "p50 ms", "p90 ms", "p99 ms", "max ms"],
+            list.Select(r =>
+                (IReadOnlyList<string>)
+                    [
+                        r.Name,
+                        r.Succeeded.ToString(CultureInfo.InvariantCulture),
+                        r.Failed.ToString(CultureInfo.InvariantCulture),
+                        r.NotSent.ToString(CultureInfo.InvariantCulture),
+                        r.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture),
+                        r.Throughput.ToString("F1", CultureInfo.InvariantCulture),
+                        Ms(r.Latency?.MeanMs),
+                        Ms(r.Latency?.P50Ms),
+                        Ms(r.Latency?.P90Ms),
+                        Ms(r.Latency?.P99Ms),
+                        Ms(r.Latency?.MaxMs),
+                    ]
+            ),
+            caption
+        );
     }
 
     /// <summary>e.g. <c>batching on: 200/200 ok in 1.20 s, 166.7 req/s; n=200 mean ...</c>.</summary>
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Name}: {Succeeded}/{Options.RequestCount} ok, {Failed} failed, {NotSent} not sent in {Elapsed.TotalSeconds:F2} s, {Throughput:F1} req/s; {Latency?.ToString() ?? "no latencies"}");
+    public override string ToString() =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"{Name}: {Succeeded}/{Options.RequestCount} ok, {Failed} failed, {NotSent} not sent in {Elapsed.TotalSeconds:F2} s, "
+                + $"{Throughput:F1} req/s; {Latency?.ToString() ?? "no latencies"}"
+        );
 }
 
 /// <summary>What happened to one request of a load test. Introduced with chapter 14.</summary>

@@ -15,7 +15,11 @@ namespace Workbook.Deployment;
 /// <typeparam name="TResult">One result per row.</typeparam>
 public sealed class MicroBatcher<TRow, TResult> : IAsyncDisposable
 {
-    private sealed record Submission(IReadOnlyList<TRow> Rows, TaskCompletionSource<IReadOnlyList<TResult>> Completion, CancellationToken Cancellation);
+    private sealed record Submission(
+        IReadOnlyList<TRow> Rows,
+        TaskCompletionSource<IReadOnlyList<TResult>> Completion,
+        CancellationToken Cancellation
+    );
 
     private readonly Func<IReadOnlyList<TRow>, IReadOnlyList<TResult>> runBatch;
     private readonly Channel<Submission> queue;
@@ -24,30 +28,49 @@ public sealed class MicroBatcher<TRow, TResult> : IAsyncDisposable
     private long rowsProcessed;
 
     /// <summary>Starts the worker.</summary>
-    /// <param name="runBatch">Computes one result per row for a whole batch (e.g. one forward pass); called on the worker thread only.</param>
+    /// <param name="runBatch">Computes one result per row for a whole batch (e.g. one forward pass); called on the worker thread
+    /// only.</param>
     /// <param name="maxRows">Run a batch as soon as this many rows wait (≥ 1).</param>
     /// <param name="maxWait">Longest a first submission waits for company (≥ 0; zero batches only what is already queued).</param>
-    /// <param name="maxQueuedSubmissions">Submissions allowed to wait; further ones are refused with <see cref="MicroBatcherFullException"/>.</param>
+    /// <param name="maxQueuedSubmissions">Submissions allowed to wait; further ones are refused with
+    /// <see cref="MicroBatcherFullException"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException">A limit is out of range.</exception>
-    public MicroBatcher(Func<IReadOnlyList<TRow>, IReadOnlyList<TResult>> runBatch, int maxRows, TimeSpan maxWait, int maxQueuedSubmissions = 1024)
+    public MicroBatcher(
+        Func<IReadOnlyList<TRow>, IReadOnlyList<TResult>> runBatch,
+        int maxRows,
+        TimeSpan maxWait,
+        int maxQueuedSubmissions = 1024
+    )
     {
         ArgumentNullException.ThrowIfNull(runBatch);
-        if (maxRows < 1) throw new ArgumentOutOfRangeException(nameof(maxRows), maxRows, "A batch holds at least one row.");
-        if (maxWait < TimeSpan.Zero || maxWait > TimeSpan.FromSeconds(10)) throw new ArgumentOutOfRangeException(nameof(maxWait), maxWait, "The batching wait must be between 0 and 10 seconds.");
-        if (maxQueuedSubmissions < 1) throw new ArgumentOutOfRangeException(nameof(maxQueuedSubmissions), maxQueuedSubmissions, "At least one submission must be able to wait.");
+        if (maxRows < 1)
+            throw new ArgumentOutOfRangeException(nameof(maxRows), maxRows, "A batch holds at least one row.");
+        if (maxWait < TimeSpan.Zero || maxWait > TimeSpan.FromSeconds(10))
+            throw new ArgumentOutOfRangeException(nameof(maxWait), maxWait, "The batching wait must be between 0 and 10 seconds.");
+        if (maxQueuedSubmissions < 1)
+            throw new ArgumentOutOfRangeException(
+                nameof(maxQueuedSubmissions),
+                maxQueuedSubmissions,
+                "At least one submission must be able to wait."
+            );
         this.runBatch = runBatch;
         MaxRows = maxRows;
         MaxWait = maxWait;
-        queue = Channel.CreateBounded<Submission>(new BoundedChannelOptions(maxQueuedSubmissions) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        queue = Channel.CreateBounded<Submission>(
+            new BoundedChannelOptions(maxQueuedSubmissions) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }
+        );
         worker = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
     /// <summary>Most rows per batch.</summary>
     public int MaxRows { get; }
+
     /// <summary>Longest wait for a batch to fill.</summary>
     public TimeSpan MaxWait { get; }
+
     /// <summary>Batches run so far.</summary>
     public long Batches => Interlocked.Read(ref batches);
+
     /// <summary>Rows processed so far.</summary>
     public long Rows => Interlocked.Read(ref rowsProcessed);
 
@@ -58,8 +81,10 @@ public sealed class MicroBatcher<TRow, TResult> : IAsyncDisposable
     public Task<IReadOnlyList<TResult>> SubmitAsync(IReadOnlyList<TRow> rows, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        if (rows.Count == 0) throw new ArgumentException("Submit at least one row.", nameof(rows));
-        if (rows.Count > MaxRows) throw new ArgumentException($"A submission of {rows.Count} rows exceeds the batch size of {MaxRows}; split it.", nameof(rows));
+        if (rows.Count == 0)
+            throw new ArgumentException("Submit at least one row.", nameof(rows));
+        if (rows.Count > MaxRows)
+            throw new ArgumentException($"A submission of {rows.Count} rows exceeds the batch size of {MaxRows}; split it.", nameof(rows));
         var completion = new TaskCompletionSource<IReadOnlyList<TResult>>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!queue.Writer.TryWrite(new Submission(rows, completion, cancellationToken)))
             throw new MicroBatcherFullException("The prediction queue is full or shutting down; retry later.");
@@ -75,25 +100,41 @@ public sealed class MicroBatcher<TRow, TResult> : IAsyncDisposable
         {
             pending.Clear();
             var rows = 0;
-            if (carried is not null) { pending.Add(carried); rows = carried.Rows.Count; carried = null; }
-            else if (reader.TryRead(out var first)) { pending.Add(first); rows = first.Rows.Count; }
-            else continue;
+            if (carried is not null)
+            {
+                pending.Add(carried);
+                rows = carried.Rows.Count;
+                carried = null;
+            }
+            else if (reader.TryRead(out var first))
+            {
+                pending.Add(first);
+                rows = first.Rows.Count;
+            }
+            else
+                continue;
             var deadline = Stopwatch.GetTimestamp() + (long)(MaxWait.TotalSeconds * Stopwatch.Frequency);
             while (rows < MaxRows)
             {
                 if (reader.TryRead(out var next))
                 {
-                    if (rows + next.Rows.Count > MaxRows) { carried = next; break; }   // starts the next batch
+                    if (rows + next.Rows.Count > MaxRows)
+                    {
+                        carried = next;
+                        break;
+                    } // starts the next batch
                     pending.Add(next);
                     rows += next.Rows.Count;
                     continue;
                 }
                 var now = Stopwatch.GetTimestamp();
-                if (now >= deadline) break;
+                if (now >= deadline)
+                    break;
                 using var timer = new CancellationTokenSource(Stopwatch.GetElapsedTime(now, deadline));
                 try
                 {
-                    if (!await reader.WaitToReadAsync(timer.Token).ConfigureAwait(false)) break;   // completed: run what we have
+                    if (!await reader.WaitToReadAsync(timer.Token).ConfigureAwait(false))
+                        break; // completed: run what we have
                 }
                 catch (OperationCanceledException)
                 {
@@ -107,8 +148,10 @@ public sealed class MicroBatcher<TRow, TResult> : IAsyncDisposable
     private void Run(List<Submission> submissions)
     {
         var live = submissions.Where(s => !s.Cancellation.IsCancellationRequested).ToList();
-        foreach (var dropped in submissions.Except(live)) dropped.Completion.TrySetCanceled(dropped.Cancellation);
-        if (live.Count == 0) return;
+        foreach (var dropped in submissions.Except(live))
+            dropped.Completion.TrySetCanceled(dropped.Cancellation);
+        if (live.Count == 0)
+            return;
         var rows = live.SelectMany(s => s.Rows).ToList();
         try
         {
@@ -126,7 +169,8 @@ public sealed class MicroBatcher<TRow, TResult> : IAsyncDisposable
         }
         catch (Exception e)
         {
-            foreach (var s in live) s.Completion.TrySetException(e);
+            foreach (var s in live)
+                s.Completion.TrySetException(e);
         }
     }
 

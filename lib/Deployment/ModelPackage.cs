@@ -28,28 +28,51 @@ public static class ModelPackage
     /// <returns>The manifest written.</returns>
     /// <exception cref="ArgumentException">The scaler is not fitted, or the feature names, scaler and model inputs
     /// disagree in count, or the labels do not match the model's outputs; the message says which.</exception>
-    public static ModelPackageManifest Export(string folder, SimpleModel model, StandardScaler scaler,
-        IReadOnlyList<string> featureNames, IReadOnlyList<string> labels, string? description = null)
+    public static ModelPackageManifest Export(
+        string folder,
+        SimpleModel model,
+        StandardScaler scaler,
+        IReadOnlyList<string> featureNames,
+        IReadOnlyList<string> labels,
+        string? description = null
+    )
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(scaler);
         ArgumentNullException.ThrowIfNull(featureNames);
         ArgumentNullException.ThrowIfNull(labels);
-        if (!scaler.IsFitted) throw new ArgumentException("The scaler is not fitted: fit it on the training features before exporting, so the server scales requests the same way.", nameof(scaler));
+        if (!scaler.IsFitted)
+            throw new ArgumentException(
+                "The scaler is not fitted: fit it on the training features before exporting, so the server scales requests the same way.",
+                nameof(scaler)
+            );
         var options = model.Options with { HiddenWidths = [.. model.Options.Widths] };
         if (scaler.FeatureCount != options.Inputs)
-            throw new ArgumentException($"The scaler was fitted on {scaler.FeatureCount} features but the model takes {options.Inputs}.", nameof(scaler));
+            throw new ArgumentException(
+                $"The scaler was fitted on {scaler.FeatureCount} features but the model takes {options.Inputs}.",
+                nameof(scaler)
+            );
         if (featureNames.Count != options.Inputs)
-            throw new ArgumentException($"{featureNames.Count} feature names were given but the model takes {options.Inputs} features.", nameof(featureNames));
+            throw new ArgumentException(
+                $"{featureNames.Count} feature names were given but the model takes {options.Inputs} features.",
+                nameof(featureNames)
+            );
         if (labels.Count != options.Outputs)
-            throw new ArgumentException($"{labels.Count} labels were given but the model has {options.Outputs} outputs (one label per class logit).", nameof(labels));
+            throw new ArgumentException(
+                $"{labels.Count} labels were given but the model has {options.Outputs} outputs (one label per class logit).",
+                nameof(labels)
+            );
 
         folder = Path.GetFullPath(folder);
         Directory.CreateDirectory(folder);
         var weightsPath = Path.Combine(folder, WeightsFileName);
         var state = model.state_dict();
-        SafetensorsWriter.Save(weightsPath, state, new Dictionary<string, string> { ["format"] = "pt", ["producer"] = "Workbook.Deployment" });
+        SafetensorsWriter.Save(
+            weightsPath,
+            state,
+            new Dictionary<string, string> { ["format"] = "pt", ["producer"] = "Workbook.Deployment" }
+        );
         var (bytes, sha256) = HashFile(weightsPath);
         var manifest = new ModelPackageManifest(
             ModelPackageManifest.CurrentFormatVersion,
@@ -61,7 +84,8 @@ public static class ModelPackage
             new ManifestWeightsFile(WeightsFileName, "safetensors", bytes, sha256),
             CurrentVersions(),
             DateTimeOffset.UtcNow,
-            description).Validate();
+            description
+        ).Validate();
         manifest = manifest with { ManifestSha256 = manifest.ContentSha256() };
         AtomicFile.WriteAllText(Path.Combine(folder, ModelPackageManifest.FileName), manifest.ToJson());
         return manifest;
@@ -78,14 +102,16 @@ public static class ModelPackage
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         folder = Path.GetFullPath(folder);
-        if (!Directory.Exists(folder)) throw new ModelPackageException(folder, "the folder does not exist. Export a package with ModelPackage.Export first.");
+        if (!Directory.Exists(folder))
+            throw new ModelPackageException(folder, "the folder does not exist. Export a package with ModelPackage.Export first.");
         var manifestPath = Path.Combine(folder, ModelPackageManifest.FileName);
         if (!File.Exists(manifestPath))
             throw new ModelPackageException(folder, $"{ModelPackageManifest.FileName} is missing (the folder has: {Listing(folder)}).");
         ModelPackageManifest manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<ModelPackageManifest>(File.ReadAllBytes(manifestPath), ModelPackageManifest.JsonOptions)
+            manifest =
+                JsonSerializer.Deserialize<ModelPackageManifest>(File.ReadAllBytes(manifestPath), ModelPackageManifest.JsonOptions)
                 ?? throw new InvalidDataException("it holds null");
             manifest.Validate();
         }
@@ -95,19 +121,34 @@ public static class ModelPackage
         }
         var content = manifest.ContentSha256();
         if (manifest.ManifestSha256 is null)
-            throw new ModelPackageException(folder, $"{ModelPackageManifest.FileName} has no manifestSha256, the checksum that ModelPackage.Export writes over the other fields; export the package again.");
+            throw new ModelPackageException(
+                folder,
+                $"{ModelPackageManifest.FileName} has no manifestSha256, the checksum that ModelPackage.Export writes over the other "
+                    + "fields; export the package again."
+            );
         if (manifest.ManifestSha256 != content)
-            throw new ModelPackageException(folder,
-                $"{ModelPackageManifest.FileName} was changed after export: its fields hash to SHA-256 {content}, but its manifestSha256 records {manifest.ManifestSha256} " +
-                "(the checksum covers labels, feature scaling, input schema, architecture and the weights' checksum). Export the package again rather than editing its files.");
+            throw new ModelPackageException(
+                folder,
+                $"{ModelPackageManifest.FileName} was changed after export: its fields hash to SHA-256 {content}, "
+                    + $"but its manifestSha256 records {manifest.ManifestSha256} "
+                    + "(the checksum covers labels, feature scaling, input schema, architecture and the weights' checksum). Export the "
+                    + "package again rather than editing its files."
+            );
         var weightsPath = Path.Combine(folder, manifest.Weights.File);
         if (!File.Exists(weightsPath))
-            throw new ModelPackageException(folder, $"the weights file {manifest.Weights.File} named in {ModelPackageManifest.FileName} is missing (the folder has: {Listing(folder)}).");
+            throw new ModelPackageException(
+                folder,
+                $"the weights file {manifest.Weights.File} named in {ModelPackageManifest.FileName} is missing (the "
+                    + $"folder has: {Listing(folder)})."
+            );
         var (bytes, sha256) = HashFile(weightsPath);
         if (bytes != manifest.Weights.Bytes || sha256 != manifest.Weights.Sha256)
-            throw new ModelPackageException(folder,
-                $"{manifest.Weights.File} has {bytes} bytes and SHA-256 {sha256}, but {ModelPackageManifest.FileName} records {manifest.Weights.Bytes} bytes and {manifest.Weights.Sha256}: " +
-                "the weights were changed or damaged after export. Export the package again rather than editing its files.");
+            throw new ModelPackageException(
+                folder,
+                $"{manifest.Weights.File} has {bytes} bytes and SHA-256 {sha256}, "
+                    + $"but {ModelPackageManifest.FileName} records {manifest.Weights.Bytes} bytes and {manifest.Weights.Sha256}: "
+                    + "the weights were changed or damaged after export. Export the package again rather than editing its files."
+            );
         return manifest;
     }
 
@@ -135,17 +176,27 @@ public static class ModelPackage
             var bytes = options.ParameterCount * sizeof(float);
             var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
             if (bytes > available)
-                throw new ModelPackageException(folder, $"the architecture {options} in {ModelPackageManifest.FileName} needs {bytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes for its float32 weights, " +
-                                                        $"more than the {available.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes this process may use.");
+                throw new ModelPackageException(
+                    folder,
+                    $"the architecture {options} in {ModelPackageManifest.FileName} needs "
+                        + $"{bytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes for its float32 weights, "
+                        + "more than the "
+                        + $"{available.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes this process may use."
+                );
             model = new SimpleModel(options, initialize: false);
             SafetensorsLoader.LoadInto(model, checkpoint);
         }
         catch (Exception e) when (e is CheckpointMismatchException or SafetensorsException)
         {
             model?.Dispose();
-            throw new ModelPackageException(folder, $"{manifest.Weights.File} does not fit the architecture {options} in {ModelPackageManifest.FileName}: {e.Message}", e);
+            throw new ModelPackageException(
+                folder,
+                $"{manifest.Weights.File} does not fit the architecture {options} in {ModelPackageManifest.FileName}: {e.Message}",
+                e
+            );
         }
-        if (device is not null) model.to(device);
+        if (device is not null)
+            model.to(device);
         model.eval();
         var scaler = StandardScaler.FromStatistics(manifest.FeatureScaling.Mean, manifest.FeatureScaling.Scale);
         return new TabularClassifier(model, scaler, manifest.InputSchema.FeatureNames, manifest.Labels, manifest);
@@ -154,23 +205,30 @@ public static class ModelPackage
     /// <summary>Compares a model's parameter and buffer shapes (a <c>META</c> model: no memory) with a checkpoint's header.</summary>
     private static void RequireSameTensors(SimpleModel shapes, SafetensorsCheckpoint checkpoint)
     {
-        var expected = shapes.named_parameters().Select(p => (p.name, p.parameter.shape))
+        var expected = shapes
+            .named_parameters()
+            .Select(p => (p.name, p.parameter.shape))
             .Concat(shapes.named_buffers().Select(b => (b.name, b.buffer.shape)))
             .ToDictionary(t => t.name, t => t.shape, StringComparer.Ordinal);
         var missing = expected.Keys.Where(name => !checkpoint.Contains(name)).Order(StringComparer.Ordinal).ToList();
         var unexpected = checkpoint.Names.Where(name => !expected.ContainsKey(name)).Order(StringComparer.Ordinal).ToList();
-        var misshaped = expected.Where(e => checkpoint.Contains(e.Key) && !checkpoint.Info(e.Key).Shape.SequenceEqual(e.Value))
-            .Select(e => new TensorShapeMismatch(e.Key, e.Value, checkpoint.Info(e.Key).Shape)).OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
+        var misshaped = expected
+            .Where(e => checkpoint.Contains(e.Key) && !checkpoint.Info(e.Key).Shape.SequenceEqual(e.Value))
+            .Select(e => new TensorShapeMismatch(e.Key, e.Value, checkpoint.Info(e.Key).Shape))
+            .OrderBy(m => m.Name, StringComparer.Ordinal)
+            .ToList();
         if (missing.Count > 0 || unexpected.Count > 0 || misshaped.Count > 0)
             throw new CheckpointMismatchException(checkpoint.Path, missing, unexpected, misshaped);
     }
 
     /// <summary>The versions recorded in a manifest written now.</summary>
-    public static ManifestVersions CurrentVersions() => new(
-        typeof(ModelPackage).Assembly.GetName().Version?.ToString() ?? "unknown",
-        PackageVersions.Of("TorchSharp"),
-        PackageVersions.Of("libtorch-cpu-linux-x64"),
-        System.Environment.Version.ToString());
+    public static ManifestVersions CurrentVersions() =>
+        new(
+            typeof(ModelPackage).Assembly.GetName().Version?.ToString() ?? "unknown",
+            PackageVersions.Of("TorchSharp"),
+            PackageVersions.Of("libtorch-cpu-linux-x64"),
+            System.Environment.Version.ToString()
+        );
 
     private static (long Bytes, string Sha256) HashFile(string path)
     {

@@ -35,25 +35,29 @@ public sealed record ModelPackageManifest(
     ManifestVersions Versions,
     DateTimeOffset CreatedAt,
     string? Description = null,
-    string? ManifestSha256 = null)
+    string? ManifestSha256 = null
+)
 {
     /// <summary>The manifest format this library writes and reads.</summary>
     /// <remarks>Format 2 added <see cref="ManifestSha256"/>.</remarks>
     public const int CurrentFormatVersion = 2;
+
     /// <summary>The <see cref="Kind"/> of a tabular classifier package.</summary>
     public const string TabularClassifierKind = "tabular-classifier";
+
     /// <summary>The manifest's file name inside a package folder.</summary>
     public const string FileName = "manifest.json";
 
     /// <summary>How manifests are written and read: camelCase names, enums as names, indented; required fields must be present.</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter() },
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
-    };
+    public static JsonSerializerOptions JsonOptions { get; } =
+        new(JsonSerializerDefaults.Web)
+        {
+            WriteIndented = true,
+            Converters = { new JsonStringEnumConverter() },
+            RespectNullableAnnotations = true,
+            RespectRequiredConstructorParameters = true,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+        };
 
     private static readonly JsonSerializerOptions CanonicalOptions = new(JsonOptions) { WriteIndented = false };
 
@@ -66,7 +70,11 @@ public sealed record ModelPackageManifest(
     /// when a field that matters changes — a label, a mean, a scale, a width, the weights' checksum.
     /// </summary>
     public string ContentSha256() =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(this with { ManifestSha256 = null }, CanonicalOptions)));
+        Convert.ToHexStringLower(
+            System.Security.Cryptography.SHA256.HashData(
+                JsonSerializer.SerializeToUtf8Bytes(this with { ManifestSha256 = null }, CanonicalOptions)
+            )
+        );
 
     /// <summary>
     /// Checks that the parts agree with each other (feature count = names = scaling = model inputs; labels = outputs;
@@ -76,11 +84,16 @@ public sealed record ModelPackageManifest(
     public ModelPackageManifest Validate()
     {
         if (FormatVersion != CurrentFormatVersion)
-            throw new InvalidDataException($"formatVersion is {FormatVersion}, but this library reads format {CurrentFormatVersion}; export the package again with this version of the workbook.");
+            throw new InvalidDataException(
+                $"formatVersion is {FormatVersion}, but this library reads format {CurrentFormatVersion}; "
+                    + "export the package again with this version of the workbook."
+            );
         if (Kind != TabularClassifierKind)
             throw new InvalidDataException($"kind is '{Kind}', but only '{TabularClassifierKind}' packages can be loaded.");
         if (Architecture.Model != nameof(SimpleModel))
-            throw new InvalidDataException($"architecture.model is '{Architecture.Model}', but only '{nameof(SimpleModel)}' can be rebuilt.");
+            throw new InvalidDataException(
+                $"architecture.model is '{Architecture.Model}', but only '{nameof(SimpleModel)}' can be rebuilt."
+            );
         try
         {
             Architecture.Options.Validate();
@@ -88,29 +101,45 @@ public sealed record ModelPackageManifest(
         catch (ArgumentException e)
         {
             // One line naming the JSON field: the exception's own message adds "(Parameter 'X')" and "Actual value was" lines.
-            var field = e.ParamName is { Length: > 0 } name ? $"architecture.options.{JsonNamingPolicy.CamelCase.ConvertName(name)}" : "architecture.options";
+            var field = e.ParamName is { Length: > 0 } name
+                ? $"architecture.options.{JsonNamingPolicy.CamelCase.ConvertName(name)}"
+                : "architecture.options";
             var reason = e.Message.Split(" (Parameter '")[0].Split('\n')[0];
             throw new InvalidDataException($"{field} is invalid: {reason}", e);
         }
         var inputs = Architecture.Options.Inputs;
         if (InputSchema.FeatureCount != inputs)
-            throw new InvalidDataException($"inputSchema.featureCount is {InputSchema.FeatureCount} but architecture.options.inputs is {inputs}.");
+            throw new InvalidDataException(
+                $"inputSchema.featureCount is {InputSchema.FeatureCount} but architecture.options.inputs is {inputs}."
+            );
         if (InputSchema.FeatureNames.Count != inputs)
-            throw new InvalidDataException($"inputSchema.featureNames has {InputSchema.FeatureNames.Count} names but the model takes {inputs} features.");
+            throw new InvalidDataException(
+                $"inputSchema.featureNames has {InputSchema.FeatureNames.Count} names but the model takes {inputs} features."
+            );
         RequireNames(InputSchema.FeatureNames, "inputSchema.featureNames");
         if (FeatureScaling.Method != ManifestFeatureScaling.StandardMethod)
-            throw new InvalidDataException($"featureScaling.method is '{FeatureScaling.Method}', but only '{ManifestFeatureScaling.StandardMethod}' is supported.");
+            throw new InvalidDataException(
+                $"featureScaling.method is '{FeatureScaling.Method}', but only '{ManifestFeatureScaling.StandardMethod}' is supported."
+            );
         if (FeatureScaling.Mean.Count != inputs || FeatureScaling.Scale.Count != inputs)
-            throw new InvalidDataException($"featureScaling has {FeatureScaling.Mean.Count} means and {FeatureScaling.Scale.Count} scales, but the model takes {inputs} features.");
+            throw new InvalidDataException(
+                $"featureScaling has {FeatureScaling.Mean.Count} means and {FeatureScaling.Scale.Count} scales, "
+                    + $"but the model takes {inputs} features."
+            );
         for (var j = 0; j < inputs; j++)
         {
             if (!double.IsFinite(FeatureScaling.Mean[j]))
                 throw new InvalidDataException($"featureScaling.mean[{j}] ({InputSchema.FeatureNames[j]}) is not a finite number.");
             if (!(FeatureScaling.Scale[j] > 0) || !double.IsFinite(FeatureScaling.Scale[j]))
-                throw new InvalidDataException($"featureScaling.scale[{j}] ({InputSchema.FeatureNames[j]}) is {FeatureScaling.Scale[j]}; it must be a finite number above 0.");
+                throw new InvalidDataException(
+                    $"featureScaling.scale[{j}] ({InputSchema.FeatureNames[j]}) is {FeatureScaling.Scale[j]}; "
+                        + "it must be a finite number above 0."
+                );
         }
         if (Labels.Count != Architecture.Options.Outputs)
-            throw new InvalidDataException($"labels has {Labels.Count} entries but the model has {Architecture.Options.Outputs} outputs (one label per output).");
+            throw new InvalidDataException(
+                $"labels has {Labels.Count} entries but the model has {Architecture.Options.Outputs} outputs (one label per output)."
+            );
         RequireNames(Labels, "labels");
         if (Labels.Count < 2)
             throw new InvalidDataException("A classifier package needs at least two labels (one per class logit).");
@@ -129,7 +158,9 @@ public sealed record ModelPackageManifest(
     {
         for (var i = 0; i < names.Count; i++)
             if (string.IsNullOrWhiteSpace(names[i]))
-                throw new InvalidDataException($"{field}[{i}] is {(names[i] is null ? "null" : "empty")}; every entry must be a non-empty name.");
+                throw new InvalidDataException(
+                    $"{field}[{i}] is {(names[i] is null ? "null" : "empty")}; every entry must be a non-empty name."
+                );
     }
 }
 

@@ -29,12 +29,22 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     /// <summary>Where the service listens, e.g. http://127.0.0.1:41234/.</summary>
     public Uri BaseAddress { get; private set; } = null!;
+
     /// <summary>The child's process id.</summary>
     public int ProcessId => process.Id;
+
     /// <summary>True once the child has exited.</summary>
     public bool HasExited => process.HasExited;
+
     /// <summary>The last lines the child wrote to stdout and stderr (stderr lines prefixed "stderr: "), for diagnosing a failure.</summary>
-    public IReadOnlyList<string> RecentOutput { get { lock (output) return [.. output]; } }
+    public IReadOnlyList<string> RecentOutput
+    {
+        get
+        {
+            lock (output)
+                return [.. output];
+        }
+    }
 
     /// <summary>
     /// Runs <c>dotnet <paramref name="assemblyPath"/> --urls http://127.0.0.1:0 …</c>, waits for the line in which the
@@ -47,16 +57,26 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     /// <param name="healthPath">The readiness endpoint.</param>
     /// <param name="cancellationToken">Stops waiting (and kills the child).</param>
     /// <exception cref="FileNotFoundException">The assembly does not exist.</exception>
-    /// <exception cref="InvalidOperationException">The process exited, or did not become healthy in time; the message includes its last output lines.</exception>
-    public static async Task<ServiceProcess> StartAsync(string assemblyPath, IEnumerable<string>? arguments = null, TimeSpan? startTimeout = null,
-        string healthPath = "/healthz", CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidOperationException">The process exited, or did not become healthy in time; the message includes its last
+    /// output lines.</exception>
+    public static async Task<ServiceProcess> StartAsync(
+        string assemblyPath,
+        IEnumerable<string>? arguments = null,
+        TimeSpan? startTimeout = null,
+        string healthPath = "/healthz",
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(assemblyPath);
         assemblyPath = Path.GetFullPath(assemblyPath);
         if (!File.Exists(assemblyPath))
-            throw new FileNotFoundException($"The service {assemblyPath} does not exist; build it first (tools/setup.sh or dotnet build).", assemblyPath);
+            throw new FileNotFoundException(
+                $"The service {assemblyPath} does not exist; build it first (tools/setup.sh or dotnet build).",
+                assemblyPath
+            );
         var timeout = startTimeout ?? TimeSpan.FromSeconds(60);
-        if (timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(startTimeout), startTimeout, "The start timeout must be positive.");
+        if (timeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(startTimeout), startTimeout, "The start timeout must be positive.");
         var info = new ProcessStartInfo(DotnetHost.Executable)
         {
             RedirectStandardOutput = true,
@@ -64,16 +84,20 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(assemblyPath)!,
         };
-        info.Environment[ParentProcessIdVariable] = System.Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment[ParentProcessIdVariable] = System.Environment.ProcessId.ToString(
+            System.Globalization.CultureInfo.InvariantCulture
+        );
         info.ArgumentList.Add(assemblyPath);
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add("http://127.0.0.1:0");
-        foreach (var a in arguments ?? []) info.ArgumentList.Add(a);
+        foreach (var a in arguments ?? [])
+            info.ArgumentList.Add(a);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var service = new ServiceProcess(process);
         process.OutputDataReceived += (_, e) => service.Record(e.Data, error: false);
         process.ErrorDataReceived += (_, e) => service.Record(e.Data, error: true);
-        if (!process.Start()) throw new InvalidOperationException($"Could not start {info.FileName} {assemblyPath}.");
+        if (!process.Start())
+            throw new InvalidOperationException($"Could not start {info.FileName} {assemblyPath}.");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
@@ -84,7 +108,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             var first = await Task.WhenAny(service.listening.Task, exited).ConfigureAwait(false);
             if (first != service.listening.Task)
             {
-                await first.ConfigureAwait(false);                           // throws when the deadline fired
+                await first.ConfigureAwait(false); // throws when the deadline fired
                 throw service.Failure($"exited with code {process.ExitCode} before listening");
             }
             service.BaseAddress = await service.listening.Task.ConfigureAwait(false);
@@ -92,11 +116,13 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             while (true)
             {
                 deadline.Token.ThrowIfCancellationRequested();
-                if (process.HasExited) throw service.Failure($"exited with code {process.ExitCode} before its health check passed");
+                if (process.HasExited)
+                    throw service.Failure($"exited with code {process.ExitCode} before its health check passed");
                 try
                 {
                     using var response = await client.GetAsync(healthPath, deadline.Token).ConfigureAwait(false);
-                    if (response.IsSuccessStatusCode) return service;
+                    if (response.IsSuccessStatusCode)
+                        return service;
                 }
                 catch (HttpRequestException)
                 {
@@ -124,7 +150,8 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     /// </summary>
     public async Task<ServiceStopResult> StopAsync(TimeSpan? gracePeriod = null)
     {
-        if (stopped is not null) return stopped;
+        if (stopped is not null)
+            return stopped;
         var grace = gracePeriod ?? TimeSpan.FromSeconds(10);
         var clock = Stopwatch.StartNew();
         var graceful = false;
@@ -154,7 +181,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         {
             graceful = true;
         }
-        process.WaitForExit();                                               // flushes the redirected output
+        process.WaitForExit(); // flushes the redirected output
         stopped = new ServiceStopResult(process.ExitCode, graceful, clock.Elapsed);
         return stopped;
     }
@@ -174,13 +201,19 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     private void Record(string? line, bool error)
     {
-        if (line is null) return;
+        if (line is null)
+            return;
         lock (output)
         {
             output.Enqueue(error ? "stderr: " + line : line);
-            while (output.Count > MaxOutputLines) output.Dequeue();
+            while (output.Count > MaxOutputLines)
+                output.Dequeue();
         }
-        if (!error && ListeningLine().Match(line) is { Success: true } match && Uri.TryCreate(match.Groups[1].Value, UriKind.Absolute, out var uri))
+        if (
+            !error
+            && ListeningLine().Match(line) is { Success: true } match
+            && Uri.TryCreate(match.Groups[1].Value, UriKind.Absolute, out var uri)
+        )
             listening.TrySetResult(uri);
     }
 
@@ -188,14 +221,17 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     {
         var lines = RecentOutput;
         var tail = lines.Count == 0 ? "(no output)" : string.Join(System.Environment.NewLine, lines.TakeLast(30));
-        return new InvalidOperationException($"The service {process.StartInfo.ArgumentList[0]} {what}. Its last output:{System.Environment.NewLine}{tail}");
+        return new InvalidOperationException(
+            $"The service {process.StartInfo.ArgumentList[0]} {what}. Its last output:{System.Environment.NewLine}{tail}"
+        );
     }
 
     private static void KillQuietly(Process process)
     {
         try
         {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
         }
         catch (InvalidOperationException)
         {
@@ -209,6 +245,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
 /// <summary>How a <see cref="ServiceProcess"/> ended. Introduced with chapter 14.</summary>
 /// <param name="ExitCode">The process's exit code (a killed process reports the signal's code, e.g. 137).</param>
-/// <param name="ExitedGracefully">True when it exited by itself within the grace period after the stop signal; false when it had to be killed.</param>
+/// <param name="ExitedGracefully">True when it exited by itself within the grace period after the stop signal; false when it had to be
+/// killed.</param>
 /// <param name="StopDuration">From sending the stop signal to the process having exited.</param>
 public sealed record ServiceStopResult(int ExitCode, bool ExitedGracefully, TimeSpan StopDuration);

@@ -14,16 +14,28 @@ public sealed class TabularClassifier : IDisposable
 {
     /// <summary>Wraps a model, the scaler fitted on its training data, its input names and its class labels.</summary>
     /// <exception cref="ArgumentException">Counts disagree between model, scaler, feature names and labels.</exception>
-    public TabularClassifier(SimpleModel model, StandardScaler scaler, IReadOnlyList<string> featureNames, IReadOnlyList<string> labels, ModelPackageManifest? manifest = null)
+    public TabularClassifier(
+        SimpleModel model,
+        StandardScaler scaler,
+        IReadOnlyList<string> featureNames,
+        IReadOnlyList<string> labels,
+        ModelPackageManifest? manifest = null
+    )
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(scaler);
         ArgumentNullException.ThrowIfNull(featureNames);
         ArgumentNullException.ThrowIfNull(labels);
         if (scaler.FeatureCount != model.Options.Inputs)
-            throw new ArgumentException($"The scaler has {scaler.FeatureCount} features but the model takes {model.Options.Inputs}.", nameof(scaler));
+            throw new ArgumentException(
+                $"The scaler has {scaler.FeatureCount} features but the model takes {model.Options.Inputs}.",
+                nameof(scaler)
+            );
         if (featureNames.Count != model.Options.Inputs)
-            throw new ArgumentException($"{featureNames.Count} feature names for a model with {model.Options.Inputs} inputs.", nameof(featureNames));
+            throw new ArgumentException(
+                $"{featureNames.Count} feature names for a model with {model.Options.Inputs} inputs.",
+                nameof(featureNames)
+            );
         if (labels.Count != model.Options.Outputs)
             throw new ArgumentException($"{labels.Count} labels for a model with {model.Options.Outputs} outputs.", nameof(labels));
         Model = model;
@@ -36,14 +48,19 @@ public sealed class TabularClassifier : IDisposable
 
     /// <summary>The network (in eval mode).</summary>
     public SimpleModel Model { get; }
+
     /// <summary>The scaler applied to every row.</summary>
     public StandardScaler Scaler { get; }
+
     /// <summary>The input columns, in order.</summary>
     public IReadOnlyList<string> FeatureNames { get; }
+
     /// <summary>The class names, in output order.</summary>
     public IReadOnlyList<string> Labels { get; }
+
     /// <summary>The manifest the classifier was loaded from, when it came from a package.</summary>
     public ModelPackageManifest? Manifest { get; }
+
     /// <summary>Number of features a row must have.</summary>
     public int FeatureCount => FeatureNames.Count;
 
@@ -61,8 +78,11 @@ public sealed class TabularClassifier : IDisposable
         var predictions = PredictAllowingNonFiniteOutput(rows);
         for (var i = 0; i < predictions.Count; i++)
             if (!predictions[i].IsFinite)
-                throw new ArgumentException($"Row {i}: the model's output is not finite (probabilities {string.Join(", ", predictions[i].Probabilities)}): " +
-                                            "its feature values are too large in magnitude for float32 arithmetic in the network.", nameof(rows));
+                throw new ArgumentException(
+                    $"Row {i}: the model's output is not finite (probabilities {string.Join(", ", predictions[i].Probabilities)}): "
+                        + "its feature values are too large in magnitude for float32 arithmetic in the network.",
+                    nameof(rows)
+                );
         return predictions;
     }
 
@@ -71,11 +91,13 @@ public sealed class TabularClassifier : IDisposable
     /// or infinite probabilities (<see cref="ClassPrediction.IsFinite"/> is false) instead of failing the call. For a
     /// server that batches rows from many clients into one forward pass and must refuse only the client that sent them.
     /// </summary>
-    /// <exception cref="ArgumentException">No rows, or a row has the wrong length or a value that is not usable as a float32 feature.</exception>
+    /// <exception cref="ArgumentException">No rows, or a row has the wrong length or a value that is not usable as a float32
+    /// feature.</exception>
     public IReadOnlyList<ClassPrediction> PredictAllowingNonFiniteOutput(IReadOnlyList<IReadOnlyList<double>> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        if (rows.Count == 0) throw new ArgumentException("Give at least one row to predict.", nameof(rows));
+        if (rows.Count == 0)
+            throw new ArgumentException("Give at least one row to predict.", nameof(rows));
         var n = rows.Count;
         var f = FeatureCount;
         var flat = new float[checked(n * f)];
@@ -83,10 +105,14 @@ public sealed class TabularClassifier : IDisposable
         {
             var row = rows[i] ?? throw new ArgumentException($"Row {i} is null.", nameof(rows));
             if (row.Count != f)
-                throw new ArgumentException($"Row {i} has {row.Count} values but the model takes {f} features ({FeatureNames[0]} … {FeatureNames[^1]}).", nameof(rows));
+                throw new ArgumentException(
+                    $"Row {i} has {row.Count} values but the model takes {f} features ({FeatureNames[0]} … {FeatureNames[^1]}).",
+                    nameof(rows)
+                );
             for (var j = 0; j < f; j++)
             {
-                if (FeatureProblem(j, row[j]) is { } problem) throw new ArgumentException($"Row {i}, feature {j} ({FeatureNames[j]}) {problem}.", nameof(rows));
+                if (FeatureProblem(j, row[j]) is { } problem)
+                    throw new ArgumentException($"Row {i}, feature {j} ({FeatureNames[j]}) {problem}.", nameof(rows));
                 flat[i * f + j] = Scaled(j, row[j]);
             }
         }
@@ -107,7 +133,8 @@ public sealed class TabularClassifier : IDisposable
             for (var c = 0; c < k; c++)
             {
                 p[c] = probabilities[i * k + c];
-                if (p[c] > p[best]) best = c;
+                if (p[c] > p[best])
+                    best = c;
             }
             result[i] = new ClassPrediction(Labels[best], best, p);
         }
@@ -125,10 +152,14 @@ public sealed class TabularClassifier : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(feature);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(feature, FeatureCount);
         var text = value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-        if (!double.IsFinite(value)) return $"is {text}; features must be finite numbers";
-        if (Math.Abs(value) > float.MaxValue) return $"is {text}, outside float32's range (±{float.MaxValue.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}), in which the model computes";
+        if (!double.IsFinite(value))
+            return $"is {text}; features must be finite numbers";
+        if (Math.Abs(value) > float.MaxValue)
+            return $"is {text}, outside float32's range "
+                + $"(±{float.MaxValue.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}), in which the model computes";
         if (!float.IsFinite(Scaled(feature, value)))
-            return $"is {text}, which standardised with the training scaler ((x − {Scaler.Mean[feature]}) / {Scaler.Scale[feature]}) is beyond float32's range";
+            return $"is {text}, which standardised with the training scaler ((x − {Scaler.Mean[feature]}) "
+                + $"/ {Scaler.Scale[feature]}) is beyond float32's range";
         return null;
     }
 

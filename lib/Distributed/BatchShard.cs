@@ -12,13 +12,16 @@ namespace Workbook.Distributed;
 /// <param name="Count">Number of rows (0 only when the batch has fewer rows than there are ranks).</param>
 public readonly record struct BatchShard(int Start, int Count)
 {
-    /// <summary>The shard of rank <paramref name="rank"/> of <paramref name="size"/> in a global batch of <paramref name="globalBatch"/> rows.</summary>
+    /// <summary>The shard of rank <paramref name="rank"/> of <paramref name="size"/> in a global batch of <paramref name="globalBatch"/>
+    /// rows.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A negative batch, a size below 1, or a rank outside 0 … size − 1.</exception>
     public static BatchShard Of(int globalBatch, int rank, int size)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(globalBatch);
-        if (size < 1) throw new ArgumentOutOfRangeException(nameof(size), size, "A job has at least one process.");
-        if (rank < 0 || rank >= size) throw new ArgumentOutOfRangeException(nameof(rank), rank, $"The rank must be in 0 … {size - 1} for a job of {size} processes.");
+        if (size < 1)
+            throw new ArgumentOutOfRangeException(nameof(size), size, "A job has at least one process.");
+        if (rank < 0 || rank >= size)
+            throw new ArgumentOutOfRangeException(nameof(rank), rank, $"The rank must be in 0 … {size - 1} for a job of {size} processes.");
         var start = (int)((long)rank * globalBatch / size);
         var end = (int)((long)(rank + 1) * globalBatch / size);
         return new BatchShard(start, end - start);

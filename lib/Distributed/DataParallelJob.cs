@@ -21,19 +21,32 @@ public static class DataParallelJob
     /// <exception cref="FileNotFoundException">The worker is not built.</exception>
     /// <exception cref="InvalidOperationException">The job failed (the message has the exit code and output).</exception>
     /// <exception cref="MpiLaunchTimeoutException">The job ran past <paramref name="timeout"/>.</exception>
-    public static DataParallelRun Run(string workerDll, int processes, DataParallelSettings settings, string outputFolder, TimeSpan timeout, bool useMpi = true)
+    public static DataParallelRun Run(
+        string workerDll,
+        int processes,
+        DataParallelSettings settings,
+        string outputFolder,
+        TimeSpan timeout,
+        bool useMpi = true
+    )
     {
         var worker = CheckWorker(workerDll);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
         if (!useMpi && processes != 1)
-            throw new ArgumentOutOfRangeException(nameof(processes), processes, "Without MPI there is exactly one process; use useMpi: true for more.");
+            throw new ArgumentOutOfRangeException(
+                nameof(processes),
+                processes,
+                "Without MPI there is exactly one process; use useMpi: true for more."
+            );
         Directory.CreateDirectory(outputFolder);
-        foreach (var old in Directory.GetFiles(outputFolder, "rank-*.json")) File.Delete(old);
+        foreach (var old in Directory.GetFiles(outputFolder, "rank-*.json"))
+            File.Delete(old);
 
         var arguments = new List<string> { worker, "train", "--mode", useMpi ? "mpi" : "single", "--out", Path.GetFullPath(outputFolder) };
-        if (useMpi) arguments.AddRange(["--expect-size", processes.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (useMpi)
+            arguments.AddRange(["--expect-size", processes.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         arguments.AddRange(settings.ToArguments());
         var launch = useMpi
             ? MpiLauncher.Run(new MpiLaunchOptions(processes, DotnetHost.Executable, arguments, timeout))
@@ -50,7 +63,10 @@ public static class DataParallelJob
         var full = Path.GetFullPath(workerDll);
         if (!File.Exists(full))
             throw new FileNotFoundException(
-                $"The distributed worker {full} does not exist. Build it with `dotnet build tools/Workbook.Distributed` (tools/setup.sh builds it).", full);
+                $"The distributed worker {full} does not exist. Build it with `dotnet build "
+                    + "tools/Workbook.Distributed` (tools/setup.sh builds it).",
+                full
+            );
         return full;
     }
 }

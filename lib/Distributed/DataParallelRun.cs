@@ -18,7 +18,8 @@ public sealed record DataParallelRun(int Processes, bool UsedMpi, IReadOnlyList<
 
     /// <summary>True when, after every step, every rank reported the same checksum and a replica spread of exactly 0.</summary>
     public bool ReplicasIdenticalEveryStep =>
-        Ranks.All(r => r.Steps.Count == Root.Steps.Count) &&
-        Enumerable.Range(0, Root.Steps.Count).All(i =>
-            Ranks.All(r => r.Steps[i].MaxSpread == 0 && r.Steps[i].Checksum.Equals(Root.Steps[i].Checksum)));
+        Ranks.All(r => r.Steps.Count == Root.Steps.Count)
+        && Enumerable
+            .Range(0, Root.Steps.Count)
+            .All(i => Ranks.All(r => r.Steps[i].MaxSpread == 0 && r.Steps[i].Checksum.Equals(Root.Steps[i].Checksum)));
 }

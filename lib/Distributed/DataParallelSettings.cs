@@ -28,33 +28,72 @@ public sealed record DataParallelSettings(
     int Seed = 11,
     int Threads = 1,
     bool CheckReplicas = true,
-    int WarmupSteps = 5)
+    int WarmupSteps = 5
+)
 {
     /// <summary>The hidden widths used (<see cref="HiddenWidths"/>, or [64, 64]).</summary>
     public IReadOnlyList<int> Widths => HiddenWidths ?? [64, 64];
 
     /// <summary>Throws if a setting is out of range, naming it; returns these options.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A count below its minimum, a non-positive learning rate, or a batch larger than the data.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A count below its minimum, a non-positive learning rate, or a batch larger than the
+    /// data.</exception>
     public DataParallelSettings Validate()
     {
-        if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "Train for at least one step.");
-        if (GlobalBatch < 1) throw new ArgumentOutOfRangeException(nameof(GlobalBatch), GlobalBatch, "The global batch needs at least one row.");
-        if (Samples < GlobalBatch) throw new ArgumentOutOfRangeException(nameof(Samples), Samples, $"The dataset ({Samples} rows) must hold at least one global batch ({GlobalBatch}).");
-        if (Features < 2) throw new ArgumentOutOfRangeException(nameof(Features), Features, "The synthetic data need at least 2 features (2 informative).");
-        if (Widths.Any(w => w < 1)) throw new ArgumentOutOfRangeException(nameof(HiddenWidths), string.Join(",", Widths), "Every hidden width must be at least 1.");
-        if (!(LearningRate > 0 && double.IsFinite(LearningRate))) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be a positive number.");
-        if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "At least one torch thread per rank.");
-        if (WarmupSteps < 0 || WarmupSteps >= Steps) throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, $"Warm-up steps must be in 0 … {Steps - 1} (fewer than the steps).");
+        if (Steps < 1)
+            throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "Train for at least one step.");
+        if (GlobalBatch < 1)
+            throw new ArgumentOutOfRangeException(nameof(GlobalBatch), GlobalBatch, "The global batch needs at least one row.");
+        if (Samples < GlobalBatch)
+            throw new ArgumentOutOfRangeException(
+                nameof(Samples),
+                Samples,
+                $"The dataset ({Samples} rows) must hold at least one global batch ({GlobalBatch})."
+            );
+        if (Features < 2)
+            throw new ArgumentOutOfRangeException(
+                nameof(Features),
+                Features,
+                "The synthetic data need at least 2 features (2 informative)."
+            );
+        if (Widths.Any(w => w < 1))
+            throw new ArgumentOutOfRangeException(nameof(HiddenWidths), string.Join(",", Widths), "Every hidden width must be at least 1.");
+        if (!(LearningRate > 0 && double.IsFinite(LearningRate)))
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be a positive number.");
+        if (Threads < 1)
+            throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "At least one torch thread per rank.");
+        if (WarmupSteps < 0 || WarmupSteps >= Steps)
+            throw new ArgumentOutOfRangeException(
+                nameof(WarmupSteps),
+                WarmupSteps,
+                $"Warm-up steps must be in 0 … {Steps - 1} (fewer than the steps)."
+            );
         return this;
     }
 
     /// <summary>The settings as worker arguments, e.g. <c>--steps 60 --batch 64 …</c>.</summary>
     public IReadOnlyList<string> ToArguments() =>
-    [
-        "--steps", Str(Steps), "--batch", Str(GlobalBatch), "--samples", Str(Samples), "--features", Str(Features),
-        "--hidden", string.Join(",", Widths.Select(Str)), "--lr", LearningRate.ToString("R", CultureInfo.InvariantCulture),
-        "--seed", Str(Seed), "--threads", Str(Threads), "--check", CheckReplicas ? "true" : "false", "--warmup", Str(WarmupSteps),
-    ];
+        [
+            "--steps",
+            Str(Steps),
+            "--batch",
+            Str(GlobalBatch),
+            "--samples",
+            Str(Samples),
+            "--features",
+            Str(Features),
+            "--hidden",
+            string.Join(",", Widths.Select(Str)),
+            "--lr",
+            LearningRate.ToString("R", CultureInfo.InvariantCulture),
+            "--seed",
+            Str(Seed),
+            "--threads",
+            Str(Threads),
+            "--check",
+            CheckReplicas ? "true" : "false",
+            "--warmup",
+            Str(WarmupSteps),
+        ];
 
     /// <summary>Reads settings from worker arguments; unknown options are returned in <paramref name="rest"/>.</summary>
     /// <exception cref="ArgumentException">An option lacks its value or the value is not a number; the message names it.</exception>
@@ -66,8 +105,15 @@ public sealed record DataParallelSettings(
         for (var i = 0; i < arguments.Count; i++)
         {
             var name = arguments[i];
-            string Value() => i + 1 < arguments.Count ? arguments[++i] : throw new ArgumentException($"Option {name} needs a value.", nameof(arguments));
-            int Int() { var v = Value(); return int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw new ArgumentException($"Option {name} needs a whole number; got '{v}'.", nameof(arguments)); }
+            string Value() =>
+                i + 1 < arguments.Count ? arguments[++i] : throw new ArgumentException($"Option {name} needs a value.", nameof(arguments));
+            int Int()
+            {
+                var v = Value();
+                return int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
+                    ? n
+                    : throw new ArgumentException($"Option {name} needs a whole number; got '{v}'.", nameof(arguments));
+            }
             settings = name switch
             {
                 "--steps" => settings with { Steps = Int() },
@@ -94,14 +140,29 @@ public sealed record DataParallelSettings(
     }
 
     private static int[] ParseWidths(string name, string value) =>
-        value.Length == 0 ? [] : value.Split(',').Select(part => int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
-            ? n : throw new ArgumentException($"Option {name} needs comma-separated widths like 64,64; got '{value}'.", nameof(value))).ToArray();
+        value.Length == 0
+            ? []
+            : value
+                .Split(',')
+                .Select(part =>
+                    int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
+                        ? n
+                        : throw new ArgumentException(
+                            $"Option {name} needs comma-separated widths like 64,64; got '{value}'.",
+                            nameof(value)
+                        )
+                )
+                .ToArray();
 
     private static double ParseDouble(string name, string value) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) ? x : throw new ArgumentException($"Option {name} needs a number; got '{value}'.", nameof(value));
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var x)
+            ? x
+            : throw new ArgumentException($"Option {name} needs a number; got '{value}'.", nameof(value));
 
     private static bool ParseBool(string name, string value) =>
-        bool.TryParse(value, out var b) ? b : throw new ArgumentException($"Option {name} needs true or false; got '{value}'.", nameof(value));
+        bool.TryParse(value, out var b)
+            ? b
+            : throw new ArgumentException($"Option {name} needs true or false; got '{value}'.", nameof(value));
 
     private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -34,12 +34,19 @@ public sealed class DataParallelTrainer : IDisposable
     /// (a collective: every rank constructs its trainer at the same point).
     /// </summary>
     /// <param name="model">This rank's replica (CPU).</param>
-    /// <param name="optimizer">The optimizer over <paramref name="model"/>'s parameters; must be deterministic given the gradients (SGD, Adam, …).</param>
-    /// <param name="communicator">The job: an <see cref="MpiCommunicator"/>, or a <see cref="SingleProcessCommunicator"/> for ordinary training.</param>
+    /// <param name="optimizer">The optimizer over <paramref name="model"/>'s parameters; must be deterministic given the gradients (SGD,
+    /// Adam, …).</param>
+    /// <param name="communicator">The job: an <see cref="MpiCommunicator"/>, or a <see cref="SingleProcessCommunicator"/> for ordinary
+    /// training.</param>
     /// <param name="summedLoss">(outputs, targets) → the <b>sum</b> of per-row losses; null for cross-entropy over class indices.</param>
     /// <param name="checkReplicas">Run <see cref="ReplicaAgreement.Check"/> after every step and fail if the replicas differ.</param>
-    public DataParallelTrainer(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, ICommunicator communicator,
-        Func<Tensor, Tensor, Tensor>? summedLoss = null, bool checkReplicas = true)
+    public DataParallelTrainer(
+        nn.Module<Tensor, Tensor> model,
+        optim.Optimizer optimizer,
+        ICommunicator communicator,
+        Func<Tensor, Tensor, Tensor>? summedLoss = null,
+        bool checkReplicas = true
+    )
     {
         this.model = model ?? throw new ArgumentNullException(nameof(model));
         this.optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
@@ -61,15 +68,21 @@ public sealed class DataParallelTrainer : IDisposable
     /// <paramref name="globalTargets"/> (e.g. from the same seeded sampler) and trains on its shard of the rows.
     /// </summary>
     /// <exception cref="ArgumentException">Features and targets disagree in rows, or the batch is empty.</exception>
-    /// <exception cref="InvalidOperationException">After the step the replicas differ (only with <see cref="CheckReplicas"/>), or the loss is not finite.</exception>
+    /// <exception cref="InvalidOperationException">After the step the replicas differ (only with <see cref="CheckReplicas"/>), or the loss
+    /// is not finite.</exception>
     public DataParallelStep Step(Tensor globalFeatures, Tensor globalTargets)
     {
         ArgumentNullException.ThrowIfNull(globalFeatures);
         ArgumentNullException.ThrowIfNull(globalTargets);
         if (globalFeatures.dim() < 1 || globalTargets.dim() < 1 || globalFeatures.shape[0] != globalTargets.shape[0])
-            throw new ArgumentException($"Features [{string.Join(", ", globalFeatures.shape)}] and targets [{string.Join(", ", globalTargets.shape)}] must have the same number of rows.", nameof(globalTargets));
+            throw new ArgumentException(
+                $"Features [{string.Join(", ", globalFeatures.shape)}] and targets [{string.Join(", ", globalTargets.shape)}] must "
+                    + "have the same number of rows.",
+                nameof(globalTargets)
+            );
         var globalBatch = (int)globalFeatures.shape[0];
-        if (globalBatch == 0) throw new ArgumentException("The global batch is empty.", nameof(globalFeatures));
+        if (globalBatch == 0)
+            throw new ArgumentException("The global batch is empty.", nameof(globalFeatures));
 
         using var scope = NewDisposeScope();
         var shard = BatchShard.Of(globalBatch, communicator.Rank, communicator.Size);
@@ -80,7 +93,10 @@ public sealed class DataParallelTrainer : IDisposable
         var targets = globalTargets.narrow(0, shard.Start, shard.Count);
         var lossSum = summedLoss(model.call(features), targets);
         if (lossSum.numel() != 1)
-            throw new InvalidOperationException($"The loss function returned shape [{string.Join(", ", lossSum.shape)}]; it must return one number, the sum of per-row losses.");
+            throw new InvalidOperationException(
+                $"The loss function returned shape [{string.Join(", ", lossSum.shape)}]; "
+                    + "it must return one number, the sum of per-row losses."
+            );
         (lossSum / globalBatch).backward();
         var localSum = lossSum.to(ScalarType.Float64).item<double>();
         var globalSum = bucket.AllReduceSum(communicator, localSum)[0];
@@ -88,20 +104,33 @@ public sealed class DataParallelTrainer : IDisposable
         clock.Stop();
 
         var loss = globalSum / globalBatch;
-        if (!double.IsFinite(loss)) throw new InvalidOperationException($"Step {step + 1}: the loss is {loss}; lower the learning rate.");
+        if (!double.IsFinite(loss))
+            throw new InvalidOperationException($"Step {step + 1}: the loss is {loss}; lower the learning rate.");
         step++;
         var seconds = clock.Elapsed.TotalSeconds;
-        double checksum = double.NaN, spread = double.NaN;
+        double checksum = double.NaN,
+            spread = double.NaN;
         if (CheckReplicas)
         {
             var agreement = ReplicaAgreement.Check(model, communicator);
             if (!agreement.IsIdentical)
-                throw new InvalidOperationException($"Step {step}: parameters differ between ranks by up to {agreement.MaxSpread:G6} on rank {communicator.Rank}; the replicas diverged (a rank trained on different data or skipped a collective).");
+                throw new InvalidOperationException(
+                    $"Step {step}: parameters differ between ranks by up to {agreement.MaxSpread:G6} on rank {communicator.Rank}; "
+                        + "the replicas diverged (a rank trained on different data or skipped a collective)."
+                );
             checksum = agreement.Checksum;
             spread = agreement.MaxSpread;
         }
-        return new DataParallelStep(step, loss, shard.Count > 0 ? localSum / shard.Count : double.NaN, shard.Count,
-            seconds, globalBatch / seconds, checksum, spread);
+        return new DataParallelStep(
+            step,
+            loss,
+            shard.Count > 0 ? localSum / shard.Count : double.NaN,
+            shard.Count,
+            seconds,
+            globalBatch / seconds,
+            checksum,
+            spread
+        );
     }
 
     /// <summary>Frees the gradient bucket (the model and optimizer belong to the caller).</summary>
@@ -110,11 +139,21 @@ public sealed class DataParallelTrainer : IDisposable
 
 /// <summary>What one data-parallel training step did on one rank. Introduced with chapter 17.</summary>
 /// <param name="Step">Step number, from 1.</param>
-/// <param name="Loss">Mean loss over the whole global batch (all ranks' shards): the same on every rank, and the number single-process training reports.</param>
+/// <param name="Loss">Mean loss over the whole global batch (all ranks' shards): the same on every rank, and the number single-process
+/// training reports.</param>
 /// <param name="ShardLoss">Mean loss over this rank's shard only (NaN for an empty shard).</param>
 /// <param name="ShardRows">Rows of the global batch this rank trained on.</param>
 /// <param name="Seconds">Wall time of the step on this rank, forward to optimizer step (the replica check excluded).</param>
 /// <param name="SamplesPerSecond">Global batch rows per second of <see cref="Seconds"/>: the job's throughput as this rank saw it.</param>
 /// <param name="Checksum">Sum of this rank's parameters after the step (float64); NaN when the replica check did not run.</param>
 /// <param name="MaxSpread">Largest difference of any parameter between ranks after the step (0 = identical); NaN when not checked.</param>
-public sealed record DataParallelStep(int Step, double Loss, double ShardLoss, int ShardRows, double Seconds, double SamplesPerSecond, double Checksum, double MaxSpread);
+public sealed record DataParallelStep(
+    int Step,
+    double Loss,
+    double ShardLoss,
+    int ShardRows,
+    double Seconds,
+    double SamplesPerSecond,
+    double Checksum,
+    double MaxSpread
+);

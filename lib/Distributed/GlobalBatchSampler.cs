@@ -17,9 +17,14 @@ public sealed class GlobalBatchSampler
     /// <exception cref="ArgumentOutOfRangeException">The batch is below 1 or larger than the data.</exception>
     public GlobalBatchSampler(int samples, int globalBatch, int seed)
     {
-        if (samples < 1) throw new ArgumentOutOfRangeException(nameof(samples), samples, "The dataset has no rows.");
+        if (samples < 1)
+            throw new ArgumentOutOfRangeException(nameof(samples), samples, "The dataset has no rows.");
         if (globalBatch < 1 || globalBatch > samples)
-            throw new ArgumentOutOfRangeException(nameof(globalBatch), globalBatch, $"The global batch must have 1 … {samples} rows (the dataset's size).");
+            throw new ArgumentOutOfRangeException(
+                nameof(globalBatch),
+                globalBatch,
+                $"The global batch must have 1 … {samples} rows (the dataset's size)."
+            );
         Samples = samples;
         GlobalBatch = globalBatch;
         this.seed = seed;

@@ -23,16 +23,26 @@ public sealed class GradientBucket : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfNegative(extraValues);
         var named = model.named_parameters().Where(p => p.parameter.requires_grad).ToArray();
-        if (named.Length == 0) throw new ArgumentException($"Model {model.GetName()} has no trainable parameter: there are no gradients to average.", nameof(model));
+        if (named.Length == 0)
+            throw new ArgumentException(
+                $"Model {model.GetName()} has no trainable parameter: there are no gradients to average.",
+                nameof(model)
+            );
         parameters = named.Select(p => p.parameter).ToArray();
         names = named.Select(p => p.name).ToArray();
         var dtype = parameters[0].dtype;
         foreach (var (name, parameter) in named)
         {
             if (parameter.dtype != dtype)
-                throw new ArgumentException($"Parameter '{name}' is {parameter.dtype} but '{names[0]}' is {dtype}; one gradient bucket needs one dtype.", nameof(model));
+                throw new ArgumentException(
+                    $"Parameter '{name}' is {parameter.dtype} but '{names[0]}' is {dtype}; one gradient bucket needs one dtype.",
+                    nameof(model)
+                );
             if (parameter.device_type != parameters[0].device_type)
-                throw new ArgumentException($"Parameter '{name}' is on {parameter.device} but '{names[0]}' is on {parameters[0].device}.", nameof(model));
+                throw new ArgumentException(
+                    $"Parameter '{name}' is on {parameter.device} but '{names[0]}' is on {parameters[0].device}.",
+                    nameof(model)
+                );
         }
         gradientElements = parameters.Sum(p => p.numel());
         ExtraValues = extraValues;
@@ -76,15 +86,19 @@ public sealed class GradientBucket : IDisposable
         long offset = 0;
         for (var i = 0; i < parameters.Length; i++)
         {
-            var grad = parameters[i].grad
+            var grad =
+                parameters[i].grad
                 ?? throw new InvalidOperationException(
-                    $"Parameter '{names[i]}' has no gradient: it took no part in this rank's loss. Every rank must produce a gradient for every " +
-                    "trainable parameter (PyTorch DDP's find_unused_parameters case), or the ranks' updates would differ.");
+                    $"Parameter '{names[i]}' has no gradient: it took no part in this rank's loss. Every rank must "
+                        + "produce a gradient for every "
+                        + "trainable parameter (PyTorch DDP's find_unused_parameters case), or the ranks' updates would differ."
+                );
             var n = parameters[i].numel();
             Buffer.narrow(0, offset, n).copy_(grad.reshape(-1));
             offset += n;
         }
-        for (var k = 0; k < extras.Length; k++) Buffer[offset + k] = extras[k];
+        for (var k = 0; k < extras.Length; k++)
+            Buffer[offset + k] = extras[k];
     }
 
     /// <summary>Copies the (reduced) buffer back into the gradients and returns the extras.</summary>

@@ -23,7 +23,12 @@ public sealed class MpiCommunicator : ICommunicator, IDisposable
     private static readonly object Gate = new();
     private static MpiCommunicator? current;
 
-    private readonly IntPtr world, floatType, doubleType, sum, max, min;
+    private readonly IntPtr world,
+        floatType,
+        doubleType,
+        sum,
+        max,
+        min;
     private bool disposed;
 
     private MpiCommunicator()
@@ -39,7 +44,10 @@ public sealed class MpiCommunicator : ICommunicator, IDisposable
         MpiException.Check(MpiNative.MPI_Initialized(out var initialized), "MPI_Initialized");
         if (initialized == 0)
         {
-            MpiException.Check(MpiNative.MPI_Init_thread(IntPtr.Zero, IntPtr.Zero, MpiNative.ThreadSerialized, out var provided), "MPI_Init_thread");
+            MpiException.Check(
+                MpiNative.MPI_Init_thread(IntPtr.Zero, IntPtr.Zero, MpiNative.ThreadSerialized, out var provided),
+                "MPI_Init_thread"
+            );
             ThreadSupport = provided;
         }
         MpiException.Check(MpiNative.MPI_Comm_set_errhandler(world, errorsReturn), "MPI_Comm_set_errhandler");
@@ -59,11 +67,15 @@ public sealed class MpiCommunicator : ICommunicator, IDisposable
     {
         lock (Gate)
         {
-            if (current is { disposed: false }) return current;
+            if (current is { disposed: false })
+                return current;
             _ = MpiNative.Library;
             MpiException.Check(MpiNative.MPI_Finalized(out var finalized), "MPI_Finalized");
             if (finalized != 0)
-                throw new MpiUnavailableException("MPI was finalized in this process; MPI_Init can run only once per process. Start a new process (the launcher or a test runs each job in its own).");
+                throw new MpiUnavailableException(
+                    "MPI was finalized in this process; MPI_Init can run only once per process. Start a new process (the launcher or a "
+                        + "test runs each job in its own)."
+                );
             current = new MpiCommunicator();
             return current;
         }
@@ -74,8 +86,15 @@ public sealed class MpiCommunicator : ICommunicator, IDisposable
     {
         get
         {
-            try { _ = MpiNative.Library; return true; }
-            catch (MpiUnavailableException) { return false; }
+            try
+            {
+                _ = MpiNative.Library;
+                return true;
+            }
+            catch (MpiUnavailableException)
+            {
+                return false;
+            }
         }
     }
 
@@ -116,7 +135,8 @@ public sealed class MpiCommunicator : ICommunicator, IDisposable
     /// <summary>Number of processes in the job (1 when started without <c>mpirun</c>).</summary>
     public int Size { get; }
 
-    /// <summary>The thread support MPI granted (<c>MPI_THREAD_*</c>: 0 single … 3 multiple); −1 when MPI was initialized elsewhere.</summary>
+    /// <summary>The thread support MPI granted (<c>MPI_THREAD_*</c>: 0 single … 3 multiple); −1 when MPI was initialized
+    /// elsewhere.</summary>
     public int ThreadSupport { get; } = -1;
 
     /// <summary>Whether this is rank 0, the one that logs, saves checkpoints and owns the initial parameters.</summary>
@@ -127,12 +147,15 @@ public sealed class MpiCommunicator : ICommunicator, IDisposable
     public void RequireSize(int expectedSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(expectedSize, 1);
-        if (Size == expectedSize) return;
+        if (Size == expectedSize)
+            return;
         var how = StartedByMpirun
             ? $"mpirun started {Size} processes"
             : "the program was not started by mpirun, so it is a job of one process";
         throw new MpiUnavailableException(
-            $"Expected {expectedSize} MPI processes but {how}. Start it as `mpirun -np {expectedSize} dotnet <worker>.dll …` (MpiLauncher does this).");
+            $"Expected {expectedSize} MPI processes but {how}. Start it as `mpirun -np {expectedSize} dotnet "
+                + "<worker>.dll …` (MpiLauncher does this)."
+        );
     }
 
     /// <summary>
@@ -149,11 +172,15 @@ public sealed class MpiCommunicator : ICommunicator, IDisposable
         lock (Gate)
         {
             ThrowIfDisposed();
-            MpiException.Check(MpiNative.MPI_Allreduce(MpiNative.InPlace, buffer.Address, buffer.Count, Type(buffer.IsDouble), op, world), "MPI_Allreduce");
+            MpiException.Check(
+                MpiNative.MPI_Allreduce(MpiNative.InPlace, buffer.Address, buffer.Count, Type(buffer.IsDouble), op, world),
+                "MPI_Allreduce"
+            );
         }
     }
 
-    /// <summary>Combines <paramref name="values"/> over all ranks in place (see <see cref="AllReduce(Tensor, ReduceOperation)"/>).</summary>
+    /// <summary>Combines <paramref name="values"/> over all ranks in place (see
+    /// <see cref="AllReduce(Tensor, ReduceOperation)"/>).</summary>
     /// <exception cref="MpiException">MPI_Allreduce failed.</exception>
     public void AllReduce(double[] values, ReduceOperation operation = ReduceOperation.Sum)
     {
@@ -162,7 +189,8 @@ public sealed class MpiCommunicator : ICommunicator, IDisposable
         Call(values, address => MpiNative.MPI_Allreduce(MpiNative.InPlace, address, values.Length, doubleType, op, world), "MPI_Allreduce");
     }
 
-    /// <summary>Copies <paramref name="tensor"/> from rank <paramref name="root"/> into the same tensor on every other rank (<c>MPI_Bcast</c>).</summary>
+    /// <summary>Copies <paramref name="tensor"/> from rank <paramref name="root"/> into the same tensor on every other rank
+    /// (<c>MPI_Bcast</c>).</summary>
     /// <exception cref="ArgumentException">The tensor is not a CPU contiguous float32/float64 tensor.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="root"/> is not a rank of this job.</exception>
     /// <exception cref="MpiException">MPI_Bcast failed.</exception>
@@ -202,7 +230,10 @@ public sealed class MpiCommunicator : ICommunicator, IDisposable
                 MpiException.Check(call(handle.AddrOfPinnedObject()), function);
             }
         }
-        finally { handle.Free(); }
+        finally
+        {
+            handle.Free();
+        }
     }
 
     /// <summary>Waits until every rank has called it (<c>MPI_Barrier</c>).</summary>
@@ -222,7 +253,8 @@ public sealed class MpiCommunicator : ICommunicator, IDisposable
     {
         lock (Gate)
         {
-            if (disposed) return;
+            if (disposed)
+                return;
             disposed = true;
             if (!Query(MpiNative.MPI_Finalized, "MPI_Finalized"))
                 MpiException.Check(MpiNative.MPI_Finalize(), "MPI_Finalize");
@@ -231,7 +263,11 @@ public sealed class MpiCommunicator : ICommunicator, IDisposable
 
     private void ThrowIfDisposed()
     {
-        if (disposed) throw new ObjectDisposedException(nameof(MpiCommunicator), "MPI was finalized (the communicator was disposed); no collective can run after MPI_Finalize.");
+        if (disposed)
+            throw new ObjectDisposedException(
+                nameof(MpiCommunicator),
+                "MPI was finalized (the communicator was disposed); no collective can run after MPI_Finalize."
+            );
     }
 
     private void CheckRoot(int root)
@@ -242,11 +278,12 @@ public sealed class MpiCommunicator : ICommunicator, IDisposable
 
     private IntPtr Type(bool isDouble) => isDouble ? doubleType : floatType;
 
-    private IntPtr Op(ReduceOperation operation) => operation switch
-    {
-        ReduceOperation.Sum => sum,
-        ReduceOperation.Max => max,
-        ReduceOperation.Min => min,
-        _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "Use Sum, Max or Min."),
-    };
+    private IntPtr Op(ReduceOperation operation) =>
+        operation switch
+        {
+            ReduceOperation.Sum => sum,
+            ReduceOperation.Max => max,
+            ReduceOperation.Min => min,
+            _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "Use Sum, Max or Min."),
+        };
 }

@@ -22,6 +22,7 @@ public sealed class MpiException : Exception
     /// <summary>Throws an <see cref="MpiException"/> unless <paramref name="code"/> is <c>MPI_SUCCESS</c>.</summary>
     internal static void Check(int code, string call)
     {
-        if (code != MpiNative.Success) throw new MpiException(call, code, MpiNative.ErrorText(code));
+        if (code != MpiNative.Success)
+            throw new MpiException(call, code, MpiNative.ErrorText(code));
     }
 }

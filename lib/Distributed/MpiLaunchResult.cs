@@ -7,7 +7,14 @@ namespace Workbook.Distributed;
 /// <param name="Error">Everything the job wrote to standard error.</param>
 /// <param name="Elapsed">Wall time from start to exit, process start-up included.</param>
 /// <param name="ProcessGroupId">The job's process group (−1 when it could not have its own).</param>
-public sealed record MpiLaunchResult(IReadOnlyList<string> CommandLine, int ExitCode, string Output, string Error, TimeSpan Elapsed, int ProcessGroupId)
+public sealed record MpiLaunchResult(
+    IReadOnlyList<string> CommandLine,
+    int ExitCode,
+    string Output,
+    string Error,
+    TimeSpan Elapsed,
+    int ProcessGroupId
+)
 {
     /// <summary>True when the job exited with code 0.</summary>
     public bool Succeeded => ExitCode == 0;
@@ -19,9 +26,12 @@ public sealed record MpiLaunchResult(IReadOnlyList<string> CommandLine, int Exit
     /// <exception cref="InvalidOperationException">The exit code was not 0.</exception>
     public MpiLaunchResult EnsureSuccess()
     {
-        if (Succeeded) return this;
+        if (Succeeded)
+            return this;
         throw new InvalidOperationException(
-            $"`{CommandText}` exited with code {ExitCode} after {Elapsed.TotalSeconds:F1} s.\n--- stderr (end) ---\n{Tail(Error)}\n--- stdout (end) ---\n{Tail(Output)}");
+            $"`{CommandText}` exited with code {ExitCode} after {Elapsed.TotalSeconds:F1} s.\n--- stderr (end) "
+                + $"---\n{Tail(Error)}\n--- stdout (end) ---\n{Tail(Output)}"
+        );
     }
 
     internal static string Tail(string text, int characters = 3000) =>

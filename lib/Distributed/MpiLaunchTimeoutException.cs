@@ -8,13 +8,26 @@ namespace Workbook.Distributed;
 public sealed class MpiLaunchTimeoutException : TimeoutException
 {
     /// <summary>Creates the exception; the message says what ran, for how long, that the group was killed, and the output's end.</summary>
-    public MpiLaunchTimeoutException(IReadOnlyList<string> commandLine, TimeSpan timeout, int processGroupId, bool groupGone, string output, string error)
-        : base($"`{MpiLauncher.Quote(commandLine)}` did not finish within {timeout.TotalSeconds:G4} s; " +
-               (processGroupId > 1
-                   ? $"killed its process group {processGroupId} (mpirun and all ranks){(groupGone ? "" : ", but some processes survived SIGKILL")}. "
-                   : "killed its process tree. ") +
-               "A rank that fails or skips a collective leaves the others waiting forever: check the output below, or raise the timeout.\n" +
-               $"--- stderr (end) ---\n{MpiLaunchResult.Tail(error)}\n--- stdout (end) ---\n{MpiLaunchResult.Tail(output)}")
+    public MpiLaunchTimeoutException(
+        IReadOnlyList<string> commandLine,
+        TimeSpan timeout,
+        int processGroupId,
+        bool groupGone,
+        string output,
+        string error
+    )
+        : base(
+            $"`{MpiLauncher.Quote(commandLine)}` did not finish within {timeout.TotalSeconds:G4} s; "
+                + (
+                    processGroupId > 1
+                        ? $"killed its process group {processGroupId} (mpirun and all "
+                            + $"ranks){(groupGone ? "" : ", but some processes survived SIGKILL")}. "
+                        : "killed its process tree. "
+                )
+                + "A rank that fails or skips a collective leaves the others waiting forever: "
+                + "check the output below, or raise the timeout.\n"
+                + $"--- stderr (end) ---\n{MpiLaunchResult.Tail(error)}\n--- stdout (end) ---\n{MpiLaunchResult.Tail(output)}"
+        )
     {
         CommandLine = commandLine;
         ProcessGroupId = processGroupId;

@@ -17,11 +17,13 @@ public static class MpiLauncher
     /// <exception cref="MpiUnavailableException">Open MPI's launcher is not installed.</exception>
     public static string FindMpirun() =>
         ProcessGroupRunner.FindOnPath("mpirun")
-        ?? throw new MpiUnavailableException("mpirun was not found on PATH. Install Open MPI: `apt-get install openmpi-bin libopenmpi-dev` (tools/setup.sh does this).");
+        ?? throw new MpiUnavailableException(
+            "mpirun was not found on PATH. Install Open MPI: `apt-get install openmpi-bin libopenmpi-dev` (tools/setup.sh does this)."
+        );
 
     /// <summary>
-    /// The full command line for <paramref name="options"/>: <c>mpirun -np N [--oversubscribe] [--bind-to none] [--mca mpi_yield_when_idle 1]
-    /// [--hostfile F] [extra] program arguments…</c>.
+    /// The full command line for <paramref name="options"/>: <c>mpirun -np N [--oversubscribe] [--bind-to none] [--mca mpi_yield_when_idle
+    /// 1] [--hostfile F] [extra] program arguments…</c>.
     /// </summary>
     /// <exception cref="ArgumentException">An option is invalid (see <see cref="MpiLaunchOptions.Validate"/>).</exception>
     /// <exception cref="MpiUnavailableException">mpirun is not installed.</exception>
@@ -30,17 +32,23 @@ public static class MpiLauncher
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var line = new List<string> { FindMpirun(), "-np", options.Processes.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        if (options.Oversubscribe ?? options.Processes > System.Environment.ProcessorCount) line.Add("--oversubscribe");
-        if (options.BindToNone) line.AddRange(["--bind-to", "none"]);
-        if (options.YieldWhenIdle) line.AddRange(["--mca", "mpi_yield_when_idle", "1"]);
-        if (options.Hostfile is not null) line.AddRange(["--hostfile", Path.GetFullPath(options.Hostfile)]);
-        if (options.ExtraMpirunArguments is not null) line.AddRange(options.ExtraMpirunArguments);
+        if (options.Oversubscribe ?? options.Processes > System.Environment.ProcessorCount)
+            line.Add("--oversubscribe");
+        if (options.BindToNone)
+            line.AddRange(["--bind-to", "none"]);
+        if (options.YieldWhenIdle)
+            line.AddRange(["--mca", "mpi_yield_when_idle", "1"]);
+        if (options.Hostfile is not null)
+            line.AddRange(["--hostfile", Path.GetFullPath(options.Hostfile)]);
+        if (options.ExtraMpirunArguments is not null)
+            line.AddRange(options.ExtraMpirunArguments);
         line.Add(options.Program);
         line.AddRange(options.Arguments);
         return line;
     }
 
-    /// <summary>The environment variables the launch adds: Open MPI's opt-in when running as root, <c>TERM=dumb</c>, then the caller's.</summary>
+    /// <summary>The environment variables the launch adds: Open MPI's opt-in when running as root, <c>TERM=dumb</c>, then the
+    /// caller's.</summary>
     public static IReadOnlyDictionary<string, string> Environment(MpiLaunchOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -55,7 +63,8 @@ public static class MpiLauncher
         // into the captured text. A dumb terminal has none.
         environment["TERM"] = "dumb";
         if (options.Environment is not null)
-            foreach (var (key, value) in options.Environment) environment[key] = value;
+            foreach (var (key, value) in options.Environment)
+                environment[key] = value;
         return environment;
     }
 
@@ -74,15 +83,28 @@ public static class MpiLauncher
     /// </summary>
     /// <exception cref="MpiLaunchTimeoutException">The process ran past <paramref name="timeout"/> and was killed.</exception>
     /// <exception cref="ArgumentException">No program, or a non-positive timeout.</exception>
-    public static MpiLaunchResult RunSingle(string program, IReadOnlyList<string> arguments, TimeSpan timeout, string? workingDirectory = null)
+    public static MpiLaunchResult RunSingle(
+        string program,
+        IReadOnlyList<string> arguments,
+        TimeSpan timeout,
+        string? workingDirectory = null
+    )
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(program);
         ArgumentNullException.ThrowIfNull(arguments);
-        if (timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be positive.");
+        if (timeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be positive.");
         return ProcessGroupRunner.Run([program, .. arguments], new Dictionary<string, string>(), workingDirectory, timeout);
     }
 
     /// <summary>Joins a command line for display, quoting the parts that need it.</summary>
     public static string Quote(IEnumerable<string> commandLine) =>
-        string.Join(" ", commandLine.Select(part => part.Length > 0 && part.All(c => char.IsLetterOrDigit(c) || "-_./=:,^+@%".Contains(c)) ? part : $"'{part.Replace("'", "'\\''")}'"));
+        string.Join(
+            " ",
+            commandLine.Select(part =>
+                part.Length > 0 && part.All(c => char.IsLetterOrDigit(c) || "-_./=:,^+@%".Contains(c))
+                    ? part
+                    : $"'{part.Replace("'", "'\\''")}'"
+            )
+        );
 }

@@ -15,12 +15,13 @@ internal static class MpiNative
     /// <summary>The Open MPI 3.x–5.x ABI (Debian's libopenmpi3). MPICH's libmpi.so.12 has a different ABI.</summary>
     public const string LibraryName = "libmpi.so.40";
 
-    public const int Success = 0;                    // MPI_SUCCESS
-    public const int ThreadSerialized = 2;           // MPI_THREAD_SERIALIZED in Open MPI's mpi.h
-    public const int MaxErrorString = 256;           // MPI_MAX_ERROR_STRING
-    public static readonly IntPtr InPlace = 1;       // MPI_IN_PLACE is ((void *) 1) in Open MPI
+    public const int Success = 0; // MPI_SUCCESS
+    public const int ThreadSerialized = 2; // MPI_THREAD_SERIALIZED in Open MPI's mpi.h
+    public const int MaxErrorString = 256; // MPI_MAX_ERROR_STRING
+    public static readonly IntPtr InPlace = 1; // MPI_IN_PLACE is ((void *) 1) in Open MPI
 
-    private const int RtldNow = 0x2, RtldGlobal = 0x100;
+    private const int RtldNow = 0x2,
+        RtldGlobal = 0x100;
 
     [DllImport("libc.so.6", EntryPoint = "dlopen")]
     private static extern IntPtr DlOpen(string file, int mode);
@@ -37,14 +38,18 @@ internal static class MpiNative
     private static IntPtr Load()
     {
         if (!OperatingSystem.IsLinux())
-            throw new MpiUnavailableException($"The Open MPI binding of the workbook runs on Linux only (this is {System.Runtime.InteropServices.RuntimeInformation.OSDescription}).");
+            throw new MpiUnavailableException(
+                "The Open MPI binding of the workbook runs on Linux only (this is "
+                    + $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription})."
+            );
         var handle = DlOpen(LibraryName, RtldNow | RtldGlobal);
         if (handle == IntPtr.Zero)
         {
             var reason = Marshal.PtrToStringUTF8(DlError()) ?? "unknown dlopen error";
             throw new MpiUnavailableException(
-                $"Cannot load Open MPI ({LibraryName}): {reason}. Install it with `apt-get install openmpi-bin libopenmpi-dev` " +
-                "(tools/setup.sh does this on Debian/Ubuntu).");
+                $"Cannot load Open MPI ({LibraryName}): {reason}. Install it with `apt-get install openmpi-bin libopenmpi-dev` "
+                    + "(tools/setup.sh does this on Debian/Ubuntu)."
+            );
         }
         return handle;
     }
@@ -52,22 +57,49 @@ internal static class MpiNative
     /// <summary>The address of the exported global <paramref name="symbol"/> (an Open MPI predefined handle).</summary>
     public static IntPtr Global(string symbol)
     {
-        if (NativeLibrary.TryGetExport(Library, symbol, out var address)) return address;
-        throw new MpiUnavailableException($"{LibraryName} has no symbol '{symbol}': it is not Open MPI (MPICH and others use another ABI). Install Open MPI (openmpi-bin, libopenmpi-dev).");
+        if (NativeLibrary.TryGetExport(Library, symbol, out var address))
+            return address;
+        throw new MpiUnavailableException(
+            $"{LibraryName} has no symbol '{symbol}': it is not Open MPI (MPICH and others use another ABI). Install Open MPI "
+                + "(openmpi-bin, libopenmpi-dev)."
+        );
     }
 
-    [DllImport(LibraryName)] public static extern int MPI_Init_thread(IntPtr argc, IntPtr argv, int required, out int provided);
-    [DllImport(LibraryName)] public static extern int MPI_Initialized(out int flag);
-    [DllImport(LibraryName)] public static extern int MPI_Finalized(out int flag);
-    [DllImport(LibraryName)] public static extern int MPI_Finalize();
-    [DllImport(LibraryName)] public static extern int MPI_Comm_rank(IntPtr comm, out int rank);
-    [DllImport(LibraryName)] public static extern int MPI_Comm_size(IntPtr comm, out int size);
-    [DllImport(LibraryName)] public static extern int MPI_Comm_set_errhandler(IntPtr comm, IntPtr errhandler);
-    [DllImport(LibraryName)] public static extern int MPI_Allreduce(IntPtr sendBuffer, IntPtr receiveBuffer, int count, IntPtr datatype, IntPtr op, IntPtr comm);
-    [DllImport(LibraryName)] public static extern int MPI_Bcast(IntPtr buffer, int count, IntPtr datatype, int root, IntPtr comm);
-    [DllImport(LibraryName)] public static extern int MPI_Barrier(IntPtr comm);
-    [DllImport(LibraryName)] public static extern int MPI_Error_string(int code, byte[] text, out int length);
-    [DllImport(LibraryName)] public static extern int MPI_Get_library_version(byte[] text, out int length);
+    [DllImport(LibraryName)]
+    public static extern int MPI_Init_thread(IntPtr argc, IntPtr argv, int required, out int provided);
+
+    [DllImport(LibraryName)]
+    public static extern int MPI_Initialized(out int flag);
+
+    [DllImport(LibraryName)]
+    public static extern int MPI_Finalized(out int flag);
+
+    [DllImport(LibraryName)]
+    public static extern int MPI_Finalize();
+
+    [DllImport(LibraryName)]
+    public static extern int MPI_Comm_rank(IntPtr comm, out int rank);
+
+    [DllImport(LibraryName)]
+    public static extern int MPI_Comm_size(IntPtr comm, out int size);
+
+    [DllImport(LibraryName)]
+    public static extern int MPI_Comm_set_errhandler(IntPtr comm, IntPtr errhandler);
+
+    [DllImport(LibraryName)]
+    public static extern int MPI_Allreduce(IntPtr sendBuffer, IntPtr receiveBuffer, int count, IntPtr datatype, IntPtr op, IntPtr comm);
+
+    [DllImport(LibraryName)]
+    public static extern int MPI_Bcast(IntPtr buffer, int count, IntPtr datatype, int root, IntPtr comm);
+
+    [DllImport(LibraryName)]
+    public static extern int MPI_Barrier(IntPtr comm);
+
+    [DllImport(LibraryName)]
+    public static extern int MPI_Error_string(int code, byte[] text, out int length);
+
+    [DllImport(LibraryName)]
+    public static extern int MPI_Get_library_version(byte[] text, out int length);
 
     /// <summary>Open MPI's text for an error code, or the number when even that fails.</summary>
     public static string ErrorText(int code)
@@ -91,5 +123,6 @@ internal static class MpiNative
 public sealed class MpiUnavailableException : Exception
 {
     /// <summary>Creates the exception with a message that says what to do.</summary>
-    public MpiUnavailableException(string message) : base(message) { }
+    public MpiUnavailableException(string message)
+        : base(message) { }
 }

@@ -23,7 +23,10 @@ public static class ParameterSync
             foreach (var (name, tensor) in model.state_dict())
             {
                 if (tensor.device_type != TorchSharp.DeviceType.CPU)
-                    throw new ArgumentException($"Model tensor '{name}' is on {tensor.device}; broadcast needs CPU tensors (move the model with .cpu()).", nameof(model));
+                    throw new ArgumentException(
+                        $"Model tensor '{name}' is on {tensor.device}; broadcast needs CPU tensors (move the model with .cpu()).",
+                        nameof(model)
+                    );
                 if ((tensor.dtype == ScalarType.Float32 || tensor.dtype == ScalarType.Float64) && tensor.is_contiguous())
                 {
                     communicator.Broadcast(tensor, root);

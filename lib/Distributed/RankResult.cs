@@ -20,8 +20,18 @@ namespace Workbook.Distributed;
 /// <param name="TrainSeconds">Wall time of the whole training loop on this rank.</param>
 /// <param name="FinalParameters">All parameters after the last step, rank 0 only (the one rank that saves); null on others.</param>
 public sealed record RankResult(
-    int Rank, int Size, string Host, int ProcessId, string Mode, int Threads, DataParallelSettings Settings,
-    IReadOnlyList<DataParallelStep> Steps, double SamplesPerSecond, double TrainSeconds, double[]? FinalParameters)
+    int Rank,
+    int Size,
+    string Host,
+    int ProcessId,
+    string Mode,
+    int Threads,
+    DataParallelSettings Settings,
+    IReadOnlyList<DataParallelStep> Steps,
+    double SamplesPerSecond,
+    double TrainSeconds,
+    double[]? FinalParameters
+)
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -42,7 +52,8 @@ public sealed record RankResult(
     }
 
     /// <summary>Reads the results of ranks 0 … <paramref name="size"/> − 1 from <paramref name="folder"/>, in rank order.</summary>
-    /// <exception cref="FileNotFoundException">A rank's file is missing (the rank failed before writing it); the message lists which.</exception>
+    /// <exception cref="FileNotFoundException">A rank's file is missing (the rank failed before writing it); the message lists
+    /// which.</exception>
     /// <exception cref="InvalidDataException">A file is not a result, or claims another rank or job size.</exception>
     public static IReadOnlyList<RankResult> ReadAll(string folder, int size)
     {
@@ -51,17 +62,30 @@ public sealed record RankResult(
         var paths = Enumerable.Range(0, size).Select(r => Path.Combine(folder, FileName(r))).ToArray();
         var missing = paths.Where(p => !File.Exists(p)).ToArray();
         if (missing.Length > 0)
-            throw new FileNotFoundException($"No result from {missing.Length} of {size} ranks ({string.Join(", ", missing.Select(Path.GetFileName))} missing in {folder}): those ranks failed before finishing; see the launch output.", missing[0]);
+            throw new FileNotFoundException(
+                $"No result from {missing.Length} of {size} ranks ({string.Join(", ", missing.Select(Path.GetFileName))} missing in "
+                    + $"{folder}): those ranks failed before finishing; see the launch output.",
+                missing[0]
+            );
         var results = new List<RankResult>();
         for (var r = 0; r < size; r++)
         {
             RankResult? result;
-            try { result = JsonSerializer.Deserialize<RankResult>(File.ReadAllText(paths[r]), Json); }
-            catch (JsonException e) { throw new InvalidDataException($"{paths[r]} is not a rank result: {e.Message}", e); }
+            try
+            {
+                result = JsonSerializer.Deserialize<RankResult>(File.ReadAllText(paths[r]), Json);
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{paths[r]} is not a rank result: {e.Message}", e);
+            }
             if (result is null || result.Steps is null || result.Settings is null)
                 throw new InvalidDataException($"{paths[r]} is not a rank result (empty or missing fields).");
             if (result.Rank != r || result.Size != size)
-                throw new InvalidDataException($"{paths[r]} reports rank {result.Rank} of {result.Size}; expected rank {r} of {size} (a stale file from another run? use a fresh output folder).");
+                throw new InvalidDataException(
+                    $"{paths[r]} reports rank {result.Rank} of {result.Size}; expected rank {r} of {size} (a stale file from another "
+                        + "run? use a fresh output folder)."
+                );
             results.Add(result);
         }
         return results;

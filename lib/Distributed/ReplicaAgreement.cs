@@ -26,7 +26,7 @@ public sealed record ReplicaAgreement(double MaxSpread, double Checksum, long El
         using (no_grad())
         {
             var flat = Flatten(model);
-            var both = stack([flat, flat.neg()]).contiguous();     // one call gives max and −min
+            var both = stack([flat, flat.neg()]).contiguous(); // one call gives max and −min
             communicator.AllReduce(both, ReduceOperation.Max);
             var spread = (both[0] + both[1]).max().to(ScalarType.Float64).item<double>();
             var checksum = flat.to(ScalarType.Float64).sum().item<double>();
@@ -40,13 +40,15 @@ public sealed record ReplicaAgreement(double MaxSpread, double Checksum, long El
     {
         ArgumentNullException.ThrowIfNull(model);
         using var scope = NewDisposeScope();
-        using (no_grad()) return Flatten(model).to(ScalarType.Float64).data<double>().ToArray();
+        using (no_grad())
+            return Flatten(model).to(ScalarType.Float64).data<double>().ToArray();
     }
 
     private static Tensor Flatten(nn.Module model)
     {
         var parameters = model.parameters().ToArray();
-        if (parameters.Length == 0) throw new ArgumentException($"Model {model.GetName()} has no parameters to compare.", nameof(model));
+        if (parameters.Length == 0)
+            throw new ArgumentException($"Model {model.GetName()} has no parameters to compare.", nameof(model));
         return cat(parameters.Select(p => p.detach().reshape(-1)).ToArray()).contiguous();
     }
 }

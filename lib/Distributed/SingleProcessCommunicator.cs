@@ -52,11 +52,13 @@ public sealed class SingleProcessCommunicator : ICommunicator
 
     private static void CheckRoot(int root)
     {
-        if (root != 0) throw new ArgumentOutOfRangeException(nameof(root), root, "A single-process job has only rank 0.");
+        if (root != 0)
+            throw new ArgumentOutOfRangeException(nameof(root), root, "A single-process job has only rank 0.");
     }
 
     private static void CheckOperation(ReduceOperation operation)
     {
-        if (!Enum.IsDefined(operation)) throw new ArgumentOutOfRangeException(nameof(operation), operation, "Use Sum, Max or Min.");
+        if (!Enum.IsDefined(operation))
+            throw new ArgumentOutOfRangeException(nameof(operation), operation, "Use Sum, Max or Min.");
     }
 }

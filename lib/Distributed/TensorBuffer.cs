@@ -15,17 +15,30 @@ internal readonly record struct TensorBuffer(IntPtr Address, int Count, bool IsD
     public static void Validate(Tensor tensor, string name)
     {
         ArgumentNullException.ThrowIfNull(tensor, name);
-        if (tensor.IsInvalid) throw new ArgumentException($"Tensor '{name}' has been disposed.", name);
+        if (tensor.IsInvalid)
+            throw new ArgumentException($"Tensor '{name}' has been disposed.", name);
         if (tensor.device_type != DeviceType.CPU)
             throw new ArgumentException(
-                $"Tensor '{name}' is on {tensor.device}; this MPI binding reduces CPU memory only. Copy it with .cpu() " +
-                "(on GPUs, use a CUDA-aware MPI or NCCL, which this workbook does not bind).", name);
+                $"Tensor '{name}' is on {tensor.device}; this MPI binding reduces CPU memory only. Copy it with .cpu() "
+                    + "(on GPUs, use a CUDA-aware MPI or NCCL, which this workbook does not bind).",
+                name
+            );
         if (tensor.dtype != ScalarType.Float32 && tensor.dtype != ScalarType.Float64)
-            throw new ArgumentException($"Tensor '{name}' has dtype {tensor.dtype}; MPI collectives here take float32 or float64. Convert with .to(torch.float32).", name);
+            throw new ArgumentException(
+                $"Tensor '{name}' has dtype {tensor.dtype}; MPI collectives here take float32 or float64. Convert with .to(torch.float32).",
+                name
+            );
         if (!tensor.is_contiguous())
-            throw new ArgumentException($"Tensor '{name}' (shape [{string.Join(", ", tensor.shape)}]) is not contiguous; MPI needs one block of memory. Use .contiguous() and copy the result back.", name);
+            throw new ArgumentException(
+                $"Tensor '{name}' (shape [{string.Join(", ", tensor.shape)}]) is not contiguous; "
+                    + "MPI needs one block of memory. Use .contiguous() and copy the result back.",
+                name
+            );
         if (tensor.numel() > int.MaxValue)
-            throw new ArgumentException($"Tensor '{name}' has {tensor.numel()} elements; one MPI call takes at most {int.MaxValue}. Split it.", name);
+            throw new ArgumentException(
+                $"Tensor '{name}' has {tensor.numel()} elements; one MPI call takes at most {int.MaxValue}. Split it.",
+                name
+            );
     }
 
     /// <summary>Validates <paramref name="tensor"/> and returns its memory (element 0 of the view, storage offset included).</summary>

@@ -21,7 +21,8 @@ public static class BertInputs
         var kept = Math.Min(pieces.Count, maxLength - 2);
         var ids = new int[kept + 2];
         ids[0] = tokenizer.ClassificationTokenId;
-        for (var i = 0; i < kept; i++) ids[i + 1] = pieces[i];
+        for (var i = 0; i < kept; i++)
+            ids[i + 1] = pieces[i];
         ids[^1] = tokenizer.SeparatorTokenId;
         return ids;
     }
@@ -31,18 +32,20 @@ public static class BertInputs
     public static (Tensor InputIds, Tensor AttentionMask) Pad(IReadOnlyList<int[]> sequences, int padId, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(sequences);
-        if (sequences.Count == 0) throw new ArgumentException("There are no sequences to pad.", nameof(sequences));
+        if (sequences.Count == 0)
+            throw new ArgumentException("There are no sequences to pad.", nameof(sequences));
         var longest = sequences.Max(s => s.Length);
-        if (sequences.Any(s => s.Length == 0)) throw new ArgumentException("A sequence is empty; each needs at least [CLS] and [SEP].", nameof(sequences));
+        if (sequences.Any(s => s.Length == 0))
+            throw new ArgumentException("A sequence is empty; each needs at least [CLS] and [SEP].", nameof(sequences));
         var ids = new long[sequences.Count * longest];
         var mask = new long[ids.Length];
         for (var b = 0; b < sequences.Count; b++)
-            for (var t = 0; t < longest; t++)
-            {
-                var real = t < sequences[b].Length;
-                ids[b * longest + t] = real ? sequences[b][t] : padId;
-                mask[b * longest + t] = real ? 1 : 0;
-            }
+        for (var t = 0; t < longest; t++)
+        {
+            var real = t < sequences[b].Length;
+            ids[b * longest + t] = real ? sequences[b][t] : padId;
+            mask[b * longest + t] = real ? 1 : 0;
+        }
         long[] shape = [sequences.Count, longest];
         return (tensor(ids, shape, device: device), tensor(mask, shape, device: device));
     }

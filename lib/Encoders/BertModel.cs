@@ -28,16 +28,19 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
     /// <param name="device">Where the parameters live (CPU when null); <c>torch.META</c> gives names and shapes only.</param>
     /// <param name="initialize">Initialise as BERT was for training (normal with std <c>initializer_range</c>, zero biases,
     /// LayerNorms 1 and 0, the padding row zero); false leaves the weights uninitialised for a checkpoint to fill.</param>
-    public BertModel(BertConfig config, bool addPoolingLayer = true, Device? device = null, bool initialize = true) : base(nameof(BertModel))
+    public BertModel(BertConfig config, bool addPoolingLayer = true, Device? device = null, bool initialize = true)
+        : base(nameof(BertModel))
     {
         ArgumentNullException.ThrowIfNull(config);
         Config = config.Validate();
         var layers = new LayerFactory(config, device);
         embeddings = new Embeddings(config, layers);
         encoder = new Encoder(config, layers);
-        if (addPoolingLayer) pooler = new Pooler(config, layers);
+        if (addPoolingLayer)
+            pooler = new Pooler(config, layers);
         RegisterComponents();
-        if (initialize) Initialize(this, config, device);
+        if (initialize)
+            Initialize(this, config, device);
     }
 
     /// <summary>The model's sizes.</summary>
@@ -76,13 +79,16 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
         {
             var padding = attentionMask.to(device).eq(KeptScalars.Zero);
             additive = zeros(inputIds.shape[0], 1, 1, inputIds.shape[1], dtype: hidden.dtype, device: device)
-                .masked_fill(padding.unsqueeze(1).unsqueeze(1), LowestFloat);                       // [B, 1, 1, T]
+                .masked_fill(padding.unsqueeze(1).unsqueeze(1), LowestFloat); // [B, 1, 1, T]
         }
         var attentions = outputAttentions ? new List<Tensor>(Config.LayerCount) : null;
         hidden = encoder.Forward(hidden, additive, attentions);
         var pooled = pooler?.forward(hidden);
-        return new BertEncoding(hidden.MoveToOuterDisposeScope(), pooled?.MoveToOuterDisposeScope(),
-            attentions?.Select(a => a.MoveToOuterDisposeScope()).ToList());
+        return new BertEncoding(
+            hidden.MoveToOuterDisposeScope(),
+            pooled?.MoveToOuterDisposeScope(),
+            attentions?.Select(a => a.MoveToOuterDisposeScope()).ToList()
+        );
     }
 
     private static readonly Scalar LowestFloat = float.MinValue.ToScalar();
@@ -91,24 +97,39 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
     {
         static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
         if (inputIds.dim() != 2 || inputIds.dtype != ScalarType.Int64)
-            throw new ArgumentException($"inputIds must be int64 [batch, length]; got {inputIds.dtype} {Shape(inputIds)}.", nameof(inputIds));
-        if (inputIds.numel() == 0) throw new ArgumentException($"inputIds is empty: {Shape(inputIds)}.", nameof(inputIds));
+            throw new ArgumentException(
+                $"inputIds must be int64 [batch, length]; got {inputIds.dtype} {Shape(inputIds)}.",
+                nameof(inputIds)
+            );
+        if (inputIds.numel() == 0)
+            throw new ArgumentException($"inputIds is empty: {Shape(inputIds)}.", nameof(inputIds));
         if (inputIds.shape[1] > Config.MaxPositionEmbeddings)
-            throw new ArgumentException($"The sequence has {inputIds.shape[1]} tokens, more than max_position_embeddings = {Config.MaxPositionEmbeddings}; truncate it.", nameof(inputIds));
+            throw new ArgumentException(
+                $"The sequence has {inputIds.shape[1]} tokens, "
+                    + $"more than max_position_embeddings = {Config.MaxPositionEmbeddings}; truncate it.",
+                nameof(inputIds)
+            );
         CheckRange(inputIds, Config.VocabSize, "inputIds", "vocab_size");
         if (attentionMask is not null && !attentionMask.shape.SequenceEqual(inputIds.shape))
-            throw new ArgumentException($"attentionMask {Shape(attentionMask)} must have the shape of inputIds {Shape(inputIds)}.", nameof(attentionMask));
+            throw new ArgumentException(
+                $"attentionMask {Shape(attentionMask)} must have the shape of inputIds {Shape(inputIds)}.",
+                nameof(attentionMask)
+            );
         if (tokenTypeIds is not null)
         {
             if (!tokenTypeIds.shape.SequenceEqual(inputIds.shape) || tokenTypeIds.is_floating_point())
-                throw new ArgumentException($"tokenTypeIds must be integers shaped as inputIds {Shape(inputIds)}; got {tokenTypeIds.dtype} {Shape(tokenTypeIds)}.", nameof(tokenTypeIds));
+                throw new ArgumentException(
+                    $"tokenTypeIds must be integers shaped as inputIds {Shape(inputIds)}; got {tokenTypeIds.dtype} {Shape(tokenTypeIds)}.",
+                    nameof(tokenTypeIds)
+                );
             CheckRange(tokenTypeIds, Config.TypeVocabSize, "tokenTypeIds", "type_vocab_size");
         }
     }
 
     private static void CheckRange(Tensor ids, int size, string argument, string field)
     {
-        long min = ids.min().to(ScalarType.Int64).item<long>(), max = ids.max().to(ScalarType.Int64).item<long>();
+        long min = ids.min().to(ScalarType.Int64).item<long>(),
+            max = ids.max().to(ScalarType.Int64).item<long>();
         if (min < 0 || max >= size)
             throw new ArgumentException($"{argument} must lie in [0, {size}) ({field}); found {(min < 0 ? min : max)}.", argument);
     }
@@ -131,7 +152,10 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
                 : null;
         SafetensorsLoader.LoadInto(embeddings, checkpoint, s => Under(s, "embeddings"));
         SafetensorsLoader.LoadInto(encoder, checkpoint, s => Under(s, "encoder"));
-        var loaded = new HashSet<string>(checkpoint.Names.Where(n => Under(n, "embeddings") is not null || Under(n, "encoder") is not null), StringComparer.Ordinal);
+        var loaded = new HashSet<string>(
+            checkpoint.Names.Where(n => Under(n, "embeddings") is not null || Under(n, "encoder") is not null),
+            StringComparer.Ordinal
+        );
         if (pooler is not null && (!poolerOptional || checkpoint.Contains(prefix + "pooler.dense.weight")))
         {
             SafetensorsLoader.LoadInto(pooler, checkpoint, s => Under(s, "pooler"));
@@ -155,10 +179,18 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
         var config = ReadConfig(folder);
         using var checkpoint = SafetensorsCheckpoint.Open(folder);
         var hasPooler = checkpoint.Contains("bert.pooler.dense.weight") || checkpoint.Contains("pooler.dense.weight");
-        using (var shapes = new BertModel(config, hasPooler, META, initialize: false)) shapes.LoadEncoderWeightsChecked(checkpoint);
+        using (var shapes = new BertModel(config, hasPooler, META, initialize: false))
+            shapes.LoadEncoderWeightsChecked(checkpoint);
         var model = new BertModel(config, hasPooler, device, initialize: false);
-        try { model.LoadEncoderWeights(checkpoint); }
-        catch { model.Dispose(); throw; }
+        try
+        {
+            model.LoadEncoderWeights(checkpoint);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
         model.eval();
         return model;
     }
@@ -169,15 +201,22 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
         var prefix = checkpoint.Names.Any(n => n.StartsWith("bert.", StringComparison.Ordinal)) ? "bert." : "";
         foreach (var (part, module) in new (string, nn.Module?)[] { ("embeddings", embeddings), ("encoder", encoder), ("pooler", pooler) })
             if (module is not null)
-                SafetensorsLoader.CheckFits(module, checkpoint, s =>
-                    s.StartsWith(prefix + part + ".", StringComparison.Ordinal) && !s.EndsWith(".position_ids", StringComparison.Ordinal)
-                        ? LayerNormName(s[(prefix.Length + part.Length + 1)..]) : null);
+                SafetensorsLoader.CheckFits(
+                    module,
+                    checkpoint,
+                    s =>
+                        s.StartsWith(prefix + part + ".", StringComparison.Ordinal)
+                        && !s.EndsWith(".position_ids", StringComparison.Ordinal)
+                            ? LayerNormName(s[(prefix.Length + part.Length + 1)..])
+                            : null
+                );
     }
 
     internal static BertConfig ReadConfig(string folder)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
-        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Model folder not found: {folder}");
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"Model folder not found: {folder}");
         return BertConfig.FromFile(Path.Combine(folder, "config.json"));
     }
 
@@ -189,9 +228,14 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
         Directory.CreateDirectory(folder);
         (config with { Architectures = [architecture] }).Save(Path.Combine(folder, "config.json"));
         using var scope = NewDisposeScope();
-        SafetensorsWriter.Save(Path.Combine(folder, "model.safetensors"),
-            model.named_parameters().Select(p => (p.name, dtype is { } t ? p.parameter.detach().cpu().to(t) : p.parameter.detach().cpu())).ToList(),
-            new Dictionary<string, string> { ["format"] = "pt" });
+        SafetensorsWriter.Save(
+            Path.Combine(folder, "model.safetensors"),
+            model
+                .named_parameters()
+                .Select(p => (p.name, dtype is { } t ? p.parameter.detach().cpu().to(t) : p.parameter.detach().cpu()))
+                .ToList(),
+            new Dictionary<string, string> { ["format"] = "pt" }
+        );
         // `new Model(...).SavePretrained(folder)` leaves no other reference: without this the finaliser may free the
         // native weights while they are being written (seen as NaN weights in the saved file).
         GC.KeepAlive(model);
@@ -201,13 +245,17 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
     /// biases 0, LayerNorms 1 and 0, the padding row of the word table 0.</summary>
     internal static void Initialize(nn.Module model, BertConfig config, Device? device)
     {
-        if (device?.type == DeviceType.META) return;
+        if (device?.type == DeviceType.META)
+            return;
         using var noGrad = no_grad();
         foreach (var (name, parameter) in model.named_parameters())
         {
-            if (name.EndsWith("LayerNorm.weight", StringComparison.Ordinal)) parameter.fill_(KeptScalars.One);
-            else if (name.EndsWith("bias", StringComparison.Ordinal)) parameter.zero_();
-            else parameter.normal_(0, config.InitializerRange);
+            if (name.EndsWith("LayerNorm.weight", StringComparison.Ordinal))
+                parameter.fill_(KeptScalars.One);
+            else if (name.EndsWith("bias", StringComparison.Ordinal))
+                parameter.zero_();
+            else
+                parameter.normal_(0, config.InitializerRange);
             if (name.EndsWith("embeddings.word_embeddings.weight", StringComparison.Ordinal))
             {
                 using var paddingRow = parameter[config.PadTokenId];
@@ -235,7 +283,8 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
     {
         private readonly Parameter weight;
 
-        public Table(long count, long width, Device? device) : base(nameof(Table))
+        public Table(long count, long width, Device? device)
+            : base(nameof(Table))
         {
             weight = new Parameter(empty(count, width, device: device));
             RegisterComponents();
@@ -248,18 +297,21 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
             long[] shape = [.. ids.shape, weight.shape[1]];
             using var flat = ids.reshape(-1);
             using var rows = weight.index_select(0, flat);
-            return rows.view(shape);                                                                      // [..., width]
+            return rows.view(shape); // [..., width]
         }
     }
 
     /// <summary>word + position + token type, then LayerNorm and dropout.</summary>
     private sealed class Embeddings : nn.Module
     {
-        private readonly Table word_embeddings, position_embeddings, token_type_embeddings;
+        private readonly Table word_embeddings,
+            position_embeddings,
+            token_type_embeddings;
         private readonly LayerNorm LayerNorm;
         private readonly Dropout dropout;
 
-        public Embeddings(BertConfig config, LayerFactory layers) : base(nameof(Embeddings))
+        public Embeddings(BertConfig config, LayerFactory layers)
+            : base(nameof(Embeddings))
         {
             word_embeddings = new Table(config.VocabSize, config.HiddenSize, layers.Device);
             position_embeddings = new Table(config.MaxPositionEmbeddings, config.HiddenSize, layers.Device);
@@ -274,11 +326,11 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
         public Tensor Forward(Tensor ids, Tensor? tokenTypes)
         {
             var device = ids.device;
-            var positions = KeptScalars.Range(0, ids.shape[1], device).unsqueeze(0);                      // [1, T]
+            var positions = KeptScalars.Range(0, ids.shape[1], device).unsqueeze(0); // [1, T]
             var types = tokenTypes ?? zeros_like(ids);
             // Kept scalars throughout (KeptScalars): an implicit one could be collected while libtorch reads it.
             var sum = word_embeddings.forward(ids).Plus(position_embeddings.forward(positions)).Plus(token_type_embeddings.forward(types));
-            return dropout.forward(LayerNorm.forward(sum));                                                 // [B, T, hidden]
+            return dropout.forward(LayerNorm.forward(sum)); // [B, T, hidden]
         }
     }
 
@@ -287,7 +339,8 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
     {
         private readonly ModuleList<Layer> layer;
 
-        public Encoder(BertConfig config, LayerFactory layers) : base(nameof(Encoder))
+        public Encoder(BertConfig config, LayerFactory layers)
+            : base(nameof(Encoder))
         {
             layer = nn.ModuleList([.. Enumerable.Range(0, config.LayerCount).Select(_ => new Layer(config, layers))]);
             RegisterComponents();
@@ -295,7 +348,8 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
 
         public Tensor Forward(Tensor hidden, Tensor? additiveMask, List<Tensor>? attentions)
         {
-            foreach (var block in layer) hidden = block.Forward(hidden, additiveMask, attentions);
+            foreach (var block in layer)
+                hidden = block.Forward(hidden, additiveMask, attentions);
             return hidden;
         }
     }
@@ -307,7 +361,8 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
         private readonly Intermediate intermediate;
         private readonly SublayerOutput output;
 
-        public Layer(BertConfig config, LayerFactory layers) : base(nameof(Layer))
+        public Layer(BertConfig config, LayerFactory layers)
+            : base(nameof(Layer))
         {
             attention = new Attention(config, layers);
             intermediate = new Intermediate(config, layers);
@@ -317,20 +372,22 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
 
         public Tensor Forward(Tensor x, Tensor? additiveMask, List<Tensor>? attentions)
         {
-            using var scope = NewDisposeScope();                                     // one layer's temporaries at a time
+            using var scope = NewDisposeScope(); // one layer's temporaries at a time
             var attended = attention.Forward(x, additiveMask, attentions);
             attentions?[^1].MoveToOuterDisposeScope();
             return output.Forward(intermediate.forward(attended), attended).MoveToOuterDisposeScope();
         }
     }
 
-    /// <summary>Self-attention (<c>attention.self</c>) and its output projection with residual and LayerNorm (<c>attention.output</c>).</summary>
+    /// <summary>Self-attention (<c>attention.self</c>) and its output projection with residual and LayerNorm
+    /// (<c>attention.output</c>).</summary>
     private sealed class Attention : nn.Module
     {
         private readonly SelfAttention self;
         private readonly SublayerOutput output;
 
-        public Attention(BertConfig config, LayerFactory layers) : base(nameof(Attention))
+        public Attention(BertConfig config, LayerFactory layers)
+            : base(nameof(Attention))
         {
             self = new SelfAttention(config, layers);
             output = new SublayerOutput(config.HiddenSize, config, layers);
@@ -344,13 +401,16 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
     /// <summary>softmax(q·kᵀ/√d + mask)·v per head.</summary>
     private sealed class SelfAttention : nn.Module
     {
-        private readonly Linear query, key, value;
+        private readonly Linear query,
+            key,
+            value;
         private readonly Dropout dropout;
         private readonly int heads;
         private readonly double dropoutProbability;
         private readonly Scalar scale;
 
-        public SelfAttention(BertConfig config, LayerFactory layers) : base(nameof(SelfAttention))
+        public SelfAttention(BertConfig config, LayerFactory layers)
+            : base(nameof(SelfAttention))
         {
             heads = config.HeadCount;
             query = layers.Linear(config.HiddenSize, config.HiddenSize);
@@ -358,15 +418,20 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
             value = layers.Linear(config.HiddenSize, config.HiddenSize);
             dropout = layers.Dropout(config.AttentionProbsDropoutProb);
             dropoutProbability = config.AttentionProbsDropoutProb;
-            scale = (1.0 / Math.Sqrt(config.HeadSize)).ToScalar();                  // kept in a field: see KeptScalars
+            scale = (1.0 / Math.Sqrt(config.HeadSize)).ToScalar(); // kept in a field: see KeptScalars
             RegisterComponents();
         }
 
         public Tensor Forward(Tensor x, Tensor? additiveMask, List<Tensor>? attentions)
         {
-            long batch = x.shape[0], time = x.shape[1], width = x.shape[2], size = width / heads;
-            Tensor Split(Tensor t) => t.view(batch, time, heads, size).transpose(1, 2);                     // [B, heads, T, size]
-            Tensor q = Split(query.forward(x)), k = Split(key.forward(x)), v = Split(value.forward(x));
+            long batch = x.shape[0],
+                time = x.shape[1],
+                width = x.shape[2],
+                size = width / heads;
+            Tensor Split(Tensor t) => t.view(batch, time, heads, size).transpose(1, 2); // [B, heads, T, size]
+            Tensor q = Split(query.forward(x)),
+                k = Split(key.forward(x)),
+                v = Split(value.forward(x));
             Tensor mixed;
             if (attentions is null)
             {
@@ -375,13 +440,14 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
             }
             else
             {
-                var scores = q.matmul(k.transpose(-2, -1)).mul(scale);                                        // [B, heads, T, T]
-                if (additiveMask is not null) scores = scores.Plus(additiveMask);
+                var scores = q.matmul(k.transpose(-2, -1)).mul(scale); // [B, heads, T, T]
+                if (additiveMask is not null)
+                    scores = scores.Plus(additiveMask);
                 var probabilities = scores.softmax(-1);
                 attentions.Add(probabilities);
                 mixed = dropout.forward(probabilities).matmul(v);
             }
-            return mixed.transpose(1, 2).reshape(batch, time, width);                                         // [B, T, hidden]
+            return mixed.transpose(1, 2).reshape(batch, time, width); // [B, T, hidden]
         }
     }
 
@@ -391,7 +457,8 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
         private readonly Linear dense;
         private readonly bool tanhGelu;
 
-        public Intermediate(BertConfig config, LayerFactory layers) : base(nameof(Intermediate))
+        public Intermediate(BertConfig config, LayerFactory layers)
+            : base(nameof(Intermediate))
         {
             dense = layers.Linear(config.HiddenSize, config.IntermediateSize);
             tanhGelu = config.HiddenAct != "gelu";
@@ -401,8 +468,7 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
         public override Tensor forward(Tensor x) => Gelu(dense.forward(x), tanhGelu);
     }
 
-    internal static Tensor Gelu(Tensor x, bool tanh) =>
-        tanh ? nn.functional.gelu(x, GELU.Approximate.tanh) : nn.functional.gelu(x);
+    internal static Tensor Gelu(Tensor x, bool tanh) => tanh ? nn.functional.gelu(x, GELU.Approximate.tanh) : nn.functional.gelu(x);
 
     /// <summary>dense → dropout → LayerNorm(· + residual): closes both sub-layers (<c>attention.output</c>, <c>output</c>).</summary>
     private sealed class SublayerOutput : nn.Module
@@ -411,7 +477,8 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
         private readonly LayerNorm LayerNorm;
         private readonly Dropout dropout;
 
-        public SublayerOutput(int input, BertConfig config, LayerFactory layers) : base(nameof(SublayerOutput))
+        public SublayerOutput(int input, BertConfig config, LayerFactory layers)
+            : base(nameof(SublayerOutput))
         {
             dense = layers.Linear(input, config.HiddenSize);
             LayerNorm = layers.LayerNorm();
@@ -427,13 +494,14 @@ public sealed class BertModel : nn.Module<Tensor, Tensor>
     {
         private readonly Linear dense;
 
-        public Pooler(BertConfig config, LayerFactory layers) : base(nameof(Pooler))
+        public Pooler(BertConfig config, LayerFactory layers)
+            : base(nameof(Pooler))
         {
             dense = layers.Linear(config.HiddenSize, config.HiddenSize);
             RegisterComponents();
         }
 
-        public override Tensor forward(Tensor hidden) => dense.forward(hidden.select(1, 0)).tanh();      // [B, hidden]
+        public override Tensor forward(Tensor hidden) => dense.forward(hidden.select(1, 0)).tanh(); // [B, hidden]
     }
 }
 
@@ -447,9 +515,12 @@ public sealed class BertEncoding(Tensor lastHiddenState, Tensor? pooledOutput, I
     private Tensor? last = lastHiddenState;
 
     /// <summary>One vector per token after the last layer, [batch, length, hidden].</summary>
-    public Tensor LastHiddenState => last ?? throw new ObjectDisposedException(nameof(BertEncoding), "The last hidden state was taken or disposed.");
+    public Tensor LastHiddenState =>
+        last ?? throw new ObjectDisposedException(nameof(BertEncoding), "The last hidden state was taken or disposed.");
+
     /// <summary>tanh(dense([CLS] vector)), [batch, hidden]; null without a pooler.</summary>
     public Tensor? PooledOutput { get; } = pooledOutput;
+
     /// <summary>Attention probabilities per layer, [batch, heads, query, key]; null unless asked for.</summary>
     public IReadOnlyList<Tensor>? Attentions { get; } = attentions;
 
@@ -467,7 +538,8 @@ public sealed class BertEncoding(Tensor lastHiddenState, Tensor? pooledOutput, I
         last?.Dispose();
         last = null;
         PooledOutput?.Dispose();
-        foreach (var a in Attentions ?? []) a.Dispose();
+        foreach (var a in Attentions ?? [])
+            a.Dispose();
     }
 }
 
@@ -483,13 +555,15 @@ public sealed class BertForMaskedLM : nn.Module<Tensor, Tensor>
     private readonly MlmHead cls;
 
     /// <summary>Creates the model (see <see cref="BertModel(BertConfig, bool, Device?, bool)"/> for the arguments).</summary>
-    public BertForMaskedLM(BertConfig config, Device? device = null, bool initialize = true) : base(nameof(BertForMaskedLM))
+    public BertForMaskedLM(BertConfig config, Device? device = null, bool initialize = true)
+        : base(nameof(BertForMaskedLM))
     {
         ArgumentNullException.ThrowIfNull(config);
         bert = new BertModel(config, addPoolingLayer: false, device, initialize: false);
         cls = new MlmHead(config, device);
         RegisterComponents();
-        if (initialize) BertModel.Initialize(this, config, device);
+        if (initialize)
+            BertModel.Initialize(this, config, device);
     }
 
     /// <summary>The model's sizes.</summary>
@@ -520,10 +594,12 @@ public sealed class BertForMaskedLM : nn.Module<Tensor, Tensor>
     public static string? ParameterName(string checkpointName)
     {
         ArgumentNullException.ThrowIfNull(checkpointName);
-        if (checkpointName.StartsWith("cls.seq_relationship.", StringComparison.Ordinal)
+        if (
+            checkpointName.StartsWith("cls.seq_relationship.", StringComparison.Ordinal)
             || checkpointName.StartsWith("bert.pooler.", StringComparison.Ordinal)
             || checkpointName.StartsWith("cls.predictions.decoder.", StringComparison.Ordinal)
-            || checkpointName.EndsWith(".position_ids", StringComparison.Ordinal))
+            || checkpointName.EndsWith(".position_ids", StringComparison.Ordinal)
+        )
             return null;
         return BertModel.LayerNormName(checkpointName);
     }
@@ -539,8 +615,15 @@ public sealed class BertForMaskedLM : nn.Module<Tensor, Tensor>
         using (var shapes = new BertForMaskedLM(config, META, initialize: false))
             SafetensorsLoader.CheckFits(shapes, checkpoint, ParameterName, tied);
         var model = new BertForMaskedLM(config, device, initialize: false);
-        try { SafetensorsLoader.LoadInto(model, checkpoint, ParameterName, tied); }
-        catch { model.Dispose(); throw; }
+        try
+        {
+            SafetensorsLoader.LoadInto(model, checkpoint, ParameterName, tied);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
         model.eval();
         return model;
     }
@@ -548,7 +631,13 @@ public sealed class BertForMaskedLM : nn.Module<Tensor, Tensor>
     private static List<TensorShapeMismatch> TiedDecoderMismatches(BertConfig config, SafetensorsCheckpoint checkpoint)
     {
         var mismatches = new List<TensorShapeMismatch>();
-        foreach (var (name, expected) in new (string, long[])[] { ("cls.predictions.decoder.weight", [config.VocabSize, config.HiddenSize]), ("cls.predictions.decoder.bias", [config.VocabSize]) })
+        foreach (
+            var (name, expected) in new (string, long[])[]
+            {
+                ("cls.predictions.decoder.weight", [config.VocabSize, config.HiddenSize]),
+                ("cls.predictions.decoder.bias", [config.VocabSize]),
+            }
+        )
             if (checkpoint.Contains(name) && checkpoint.Info(name).Shape is var shape && !shape.SequenceEqual(expected))
                 mismatches.Add(new TensorShapeMismatch(name, expected, shape));
         return mismatches;
@@ -565,7 +654,8 @@ public sealed class BertForMaskedLM : nn.Module<Tensor, Tensor>
     {
         private readonly PredictionHead predictions;
 
-        public MlmHead(BertConfig config, Device? device) : base(nameof(MlmHead))
+        public MlmHead(BertConfig config, Device? device)
+            : base(nameof(MlmHead))
         {
             predictions = new PredictionHead(config, device);
             RegisterComponents();
@@ -580,7 +670,8 @@ public sealed class BertForMaskedLM : nn.Module<Tensor, Tensor>
         private readonly Transform transform;
         private readonly Parameter bias;
 
-        public PredictionHead(BertConfig config, Device? device) : base(nameof(PredictionHead))
+        public PredictionHead(BertConfig config, Device? device)
+            : base(nameof(PredictionHead))
         {
             transform = new Transform(config, device);
             bias = new Parameter(empty(config.VocabSize, device: device));
@@ -590,7 +681,7 @@ public sealed class BertForMaskedLM : nn.Module<Tensor, Tensor>
         public Tensor Forward(Tensor hidden, Tensor wordTable)
         {
             using var transformed = transform.forward(hidden);
-            return nn.functional.linear(transformed, wordTable, bias);                                     // [..., vocab]
+            return nn.functional.linear(transformed, wordTable, bias); // [..., vocab]
         }
     }
 
@@ -600,9 +691,13 @@ public sealed class BertForMaskedLM : nn.Module<Tensor, Tensor>
         private readonly LayerNorm LayerNorm;
         private readonly bool tanhGelu;
 
-        public Transform(BertConfig config, Device? device) : base(nameof(Transform))
+        public Transform(BertConfig config, Device? device)
+            : base(nameof(Transform))
         {
-            dense = nn.Linear(new Parameter(empty(config.HiddenSize, config.HiddenSize, device: device)), new Parameter(empty(config.HiddenSize, device: device)));
+            dense = nn.Linear(
+                new Parameter(empty(config.HiddenSize, config.HiddenSize, device: device)),
+                new Parameter(empty(config.HiddenSize, device: device))
+            );
             LayerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps, device: device);
             tanhGelu = config.HiddenAct != "gelu";
             RegisterComponents();
@@ -629,14 +724,19 @@ public sealed class BertForSequenceClassification : nn.Module<Tensor, Tensor>
 
     /// <summary>Creates the model (see <see cref="BertModel(BertConfig, bool, Device?, bool)"/> for the arguments);
     /// the classes are <paramref name="config"/>'s <see cref="BertConfig.Id2Label"/>.</summary>
-    public BertForSequenceClassification(BertConfig config, Device? device = null, bool initialize = true) : base(nameof(BertForSequenceClassification))
+    public BertForSequenceClassification(BertConfig config, Device? device = null, bool initialize = true)
+        : base(nameof(BertForSequenceClassification))
     {
         ArgumentNullException.ThrowIfNull(config);
         bert = new BertModel(config, addPoolingLayer: true, device, initialize: false);
         dropout = nn.Dropout(config.ClassifierDropout ?? config.HiddenDropoutProb);
-        classifier = nn.Linear(new Parameter(empty(config.LabelCount, config.HiddenSize, device: device)), new Parameter(empty(config.LabelCount, device: device)));
+        classifier = nn.Linear(
+            new Parameter(empty(config.LabelCount, config.HiddenSize, device: device)),
+            new Parameter(empty(config.LabelCount, device: device))
+        );
         RegisterComponents();
-        if (initialize) BertModel.Initialize(this, config, device);
+        if (initialize)
+            BertModel.Initialize(this, config, device);
     }
 
     /// <summary>The model's sizes and class names.</summary>
@@ -671,8 +771,15 @@ public sealed class BertForSequenceClassification : nn.Module<Tensor, Tensor>
         var config = BertModel.ReadConfig(folder).WithLabels(labels).Validate(folder);
         using var checkpoint = SafetensorsCheckpoint.Open(folder);
         var model = new BertForSequenceClassification(config, device);
-        try { model.bert.LoadEncoderWeights(checkpoint, poolerOptional: true); }
-        catch { model.Dispose(); throw; }
+        try
+        {
+            model.bert.LoadEncoderWeights(checkpoint, poolerOptional: true);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
         model.train();
         return model;
     }
@@ -682,7 +789,11 @@ public sealed class BertForSequenceClassification : nn.Module<Tensor, Tensor>
     public static string? ParameterName(string checkpointName)
     {
         ArgumentNullException.ThrowIfNull(checkpointName);
-        if (checkpointName.StartsWith("cls.", StringComparison.Ordinal) || checkpointName.EndsWith(".position_ids", StringComparison.Ordinal)) return null;
+        if (
+            checkpointName.StartsWith("cls.", StringComparison.Ordinal)
+            || checkpointName.EndsWith(".position_ids", StringComparison.Ordinal)
+        )
+            return null;
         return BertModel.LayerNormName(checkpointName);
     }
 
@@ -695,12 +806,20 @@ public sealed class BertForSequenceClassification : nn.Module<Tensor, Tensor>
         using (var shapes = new BertForSequenceClassification(config, META, initialize: false))
             SafetensorsLoader.CheckFits(shapes, checkpoint, ParameterName);
         var model = new BertForSequenceClassification(config, device, initialize: false);
-        try { SafetensorsLoader.LoadInto(model, checkpoint, ParameterName); }
-        catch { model.Dispose(); throw; }
+        try
+        {
+            SafetensorsLoader.LoadInto(model, checkpoint, ParameterName);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
         model.eval();
         return model;
     }
 
     /// <summary>Writes a Hugging Face folder (<c>config.json</c> with id2label, <c>model.safetensors</c>).</summary>
-    public void SavePretrained(string folder, ScalarType? dtype = null) => BertModel.Save(this, Config, "BertForSequenceClassification", folder, dtype);
+    public void SavePretrained(string folder, ScalarType? dtype = null) =>
+        BertModel.Save(this, Config, "BertForSequenceClassification", folder, dtype);
 }

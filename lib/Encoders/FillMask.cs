@@ -13,7 +13,13 @@ public static class FillMask
 {
     /// <summary>The <paramref name="count"/> most probable tokens for the single [MASK] in <paramref name="text"/>, best first.</summary>
     /// <exception cref="ArgumentException">The text does not hold exactly one [MASK].</exception>
-    public static IReadOnlyList<(string Token, double Probability)> Predict(BertForMaskedLM model, WordPieceVocabulary vocabulary, BertTokenizer tokenizer, string text, int count = 5)
+    public static IReadOnlyList<(string Token, double Probability)> Predict(
+        BertForMaskedLM model,
+        WordPieceVocabulary vocabulary,
+        BertTokenizer tokenizer,
+        string text,
+        int count = 5
+    )
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(vocabulary);
@@ -22,7 +28,11 @@ public static class FillMask
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         var ids = BertInputs.Encode(tokenizer, text, model.Config.MaxPositionEmbeddings);
         var positions = Enumerable.Range(0, ids.Length).Where(i => ids[i] == vocabulary.MaskId).ToArray();
-        if (positions.Length != 1) throw new ArgumentException($"The text must hold [MASK] exactly once; it holds it {positions.Length} times: \"{text}\".", nameof(text));
+        if (positions.Length != 1)
+            throw new ArgumentException(
+                $"The text must hold [MASK] exactly once; it holds it {positions.Length} times: \"{text}\".",
+                nameof(text)
+            );
         model.eval();
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();

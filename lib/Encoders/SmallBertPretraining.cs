@@ -35,7 +35,7 @@ public static class SmallBertPretraining
 
     /// <summary>The files a finished folder holds.</summary>
     public static IReadOnlyList<string> Files { get; } =
-        ["config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "provenance.json"];
+    ["config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "provenance.json"];
 
     /// <summary>Runs the recipe and writes <paramref name="outputFolder"/>; returns the provenance written.</summary>
     public static SmallBertProvenance Run(SmallBertSettings settings, string outputFolder, string command, Action<string>? log = null)
@@ -51,36 +51,54 @@ public static class SmallBertPretraining
         var tokenizer = vocabulary.CreateTokenizer();
         var training = Pack(trainingVerses, tokenizer, settings.ContextLength);
         var validation = Pack(validationVerses, tokenizer, settings.ContextLength);
-        log($"WordPiece: {vocabulary.Count:N0} tokens; {training.Count:N0} training sequences ({training.Sum(s => (long)s.Length):N0} tokens), " +
-            $"{validation.Count:N0} validation ({clock.Elapsed.TotalSeconds:F0} s)");
+        log(
+            $"WordPiece: {vocabulary.Count:N0} tokens; "
+                + $"{training.Count:N0} training sequences ({training.Sum(s => (long)s.Length):N0} tokens), "
+                + $"{validation.Count:N0} validation ({clock.Elapsed.TotalSeconds:F0} s)"
+        );
 
         var config = new BertConfig
         {
-            VocabSize = vocabulary.Count, HiddenSize = settings.Width, LayerCount = settings.Layers, HeadCount = settings.Heads,
-            IntermediateSize = 4 * settings.Width, MaxPositionEmbeddings = settings.ContextLength, PadTokenId = vocabulary.PadId,
+            VocabSize = vocabulary.Count,
+            HiddenSize = settings.Width,
+            LayerCount = settings.Layers,
+            HeadCount = settings.Heads,
+            IntermediateSize = 4 * settings.Width,
+            MaxPositionEmbeddings = settings.ContextLength,
+            PadTokenId = vocabulary.PadId,
         };
         manual_seed(settings.Seed);
         using var model = new BertForMaskedLM(config);
         var masking = new MaskedLanguageModeling(vocabulary.Count, vocabulary.MaskId, vocabulary.SpecialIds);
         // The validation batches are masked once, with their own seed, so every evaluation scores the same positions.
         var validationRandom = new Random(settings.Seed + 1);
-        var validationBatches = validation.Take(settings.ValidationSequences).Chunk(settings.BatchSize)
+        var validationBatches = validation
+            .Take(settings.ValidationSequences)
+            .Chunk(settings.BatchSize)
             .Select(chunk =>
             {
                 var (ids, mask) = BertInputs.Pad(chunk, vocabulary.PadId);
                 var (inputs, labels) = masking.Mask(ids, validationRandom);
                 ids.Dispose();
                 return (inputs, mask, labels);
-            }).ToList();
+            })
+            .ToList();
 
         using var optimizer = Optimizers.AdamW(model.parameters(), lr: settings.PeakLearningRate, weight_decay: 0.01);
-        var schedule = new WarmupCosineSchedule(settings.PeakLearningRate, settings.WarmupSteps, settings.Steps, settings.PeakLearningRate / 10).Validate();
+        var schedule = new WarmupCosineSchedule(
+            settings.PeakLearningRate,
+            settings.WarmupSteps,
+            settings.Steps,
+            settings.PeakLearningRate / 10
+        ).Validate();
         var random = new Random(settings.Seed);
         var curve = new List<SmallBertEvaluation>();
         var trainingClock = new Stopwatch();
         double? warmupEnd = settings.WarmupSteps == 0 ? 0 : null;
-        double lossSum = 0, rate = 0;
-        long correct = 0, counted = 0;
+        double lossSum = 0,
+            rate = 0;
+        long correct = 0,
+            counted = 0;
         var last = false;
         var step = 0;
         while (!last)
@@ -88,10 +106,15 @@ public static class SmallBertPretraining
             step++;
             trainingClock.Start();
             model.train();
-            rate = settings.TimeBudgetMinutes is not { } minutes || step <= settings.WarmupSteps
-                ? schedule.LearningRate(Math.Min(step, settings.Steps))
-                : schedule.Decay((trainingClock.Elapsed.TotalSeconds - (warmupEnd ??= trainingClock.Elapsed.TotalSeconds)) / (minutes * 60 - warmupEnd.Value));
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+            rate =
+                settings.TimeBudgetMinutes is not { } minutes || step <= settings.WarmupSteps
+                    ? schedule.LearningRate(Math.Min(step, settings.Steps))
+                    : schedule.Decay(
+                        (trainingClock.Elapsed.TotalSeconds - (warmupEnd ??= trainingClock.Elapsed.TotalSeconds))
+                            / (minutes * 60 - warmupEnd.Value)
+                    );
+            foreach (var group in optimizer.ParamGroups)
+                group.LearningRate = rate;
             using (var scope = NewDisposeScope())
             {
                 var batch = Enumerable.Range(0, settings.BatchSize).Select(_ => training[random.Next(training.Count)]).ToList();
@@ -100,7 +123,12 @@ public static class SmallBertPretraining
                 var (loss, right, count) = MaskedLoss(model, inputs, mask, labels);
                 var value = loss.ToSingle();
                 if (!float.IsFinite(value))
-                    throw new TrainingDivergedException(1, step, value, $"The masked-LM loss became {value} at step {step} (learning rate {rate:G3}): lower the peak rate.");
+                    throw new TrainingDivergedException(
+                        1,
+                        step,
+                        value,
+                        $"The masked-LM loss became {value} at step {step} (learning rate {rate:G3}): lower the peak rate."
+                    );
                 optimizer.zero_grad();
                 loss.backward();
                 nn.utils.clip_grad_norm_(model.parameters(), 1.0);
@@ -109,13 +137,25 @@ public static class SmallBertPretraining
                 (correct, counted) = (correct + right, counted + count);
             }
             trainingClock.Stop();
-            last = step == settings.Steps || (settings.TimeBudgetMinutes is { } budget && trainingClock.Elapsed.TotalSeconds >= budget * 60);
-            if (step != 1 && step % settings.EvaluateEvery != 0 && !last) continue;
+            last =
+                step == settings.Steps || (settings.TimeBudgetMinutes is { } budget && trainingClock.Elapsed.TotalSeconds >= budget * 60);
+            if (step != 1 && step % settings.EvaluateEvery != 0 && !last)
+                continue;
             var (validationLoss, validationAccuracy) = Evaluate(model, validationBatches);
-            var evaluation = new SmallBertEvaluation(step, Math.Round(trainingClock.Elapsed.TotalSeconds, 1), rate,
-                Math.Round(lossSum / Math.Max(counted, 1), 4), Math.Round((double)correct / Math.Max(counted, 1), 4), Math.Round(validationLoss, 4), Math.Round(validationAccuracy, 4));
+            var evaluation = new SmallBertEvaluation(
+                step,
+                Math.Round(trainingClock.Elapsed.TotalSeconds, 1),
+                rate,
+                Math.Round(lossSum / Math.Max(counted, 1), 4),
+                Math.Round((double)correct / Math.Max(counted, 1), 4),
+                Math.Round(validationLoss, 4),
+                Math.Round(validationAccuracy, 4)
+            );
             curve.Add(evaluation);
-            log($"step {step,6}  lr {rate:E2}  train {evaluation.TrainingLoss:F3} ({evaluation.TrainingAccuracy:P1})  val {validationLoss:F3} ({validationAccuracy:P1})  {trainingClock.Elapsed.TotalSeconds:F0} s");
+            log(
+                $"step {step, 6}  lr {rate:E2}  train {evaluation.TrainingLoss:F3} ({evaluation.TrainingAccuracy:P1}) "
+                    + $" val {validationLoss:F3} ({validationAccuracy:P1})  {trainingClock.Elapsed.TotalSeconds:F0} s"
+            );
             (lossSum, correct, counted) = (0, 0, 0);
         }
         model.eval();
@@ -124,11 +164,14 @@ public static class SmallBertPretraining
         var parent = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);
         var temporary = Path.Combine(parent, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}");
-        if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
+        if (Directory.Exists(temporary))
+            Directory.Delete(temporary, recursive: true);
         model.SavePretrained(temporary, ScalarType.Float16);
         vocabulary.Save(temporary, settings.ContextLength);
-        double savedLoss, savedAccuracy;
-        using (var saved = BertForMaskedLM.FromPretrained(temporary)) (savedLoss, savedAccuracy) = Evaluate(saved, validationBatches);
+        double savedLoss,
+            savedAccuracy;
+        using (var saved = BertForMaskedLM.FromPretrained(temporary))
+            (savedLoss, savedAccuracy) = Evaluate(saved, validationBatches);
 
         var dataFolder = settings.DataFolder ?? Path.GetDirectoryName(DataDirectory.Find(Path.Combine("text", "kjv.tsv.gz")))!;
         var provenance = new SmallBertProvenance
@@ -145,13 +188,19 @@ public static class SmallBertPretraining
             Curve = curve,
             FinalValidationLoss = Math.Round(savedLoss, 4),
             FinalValidationAccuracy = Math.Round(savedAccuracy, 4),
-            Machine = $"{RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} cores, " +
-                      $"{get_num_threads()} torch thread(s), .NET {Environment.Version}, CPU",
+            Machine =
+                $"{RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} cores, "
+                + $"{get_num_threads()} torch thread(s), .NET {Environment.Version}, CPU",
             Command = command,
             Finished = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
         };
         AtomicFile.WriteAllText(Path.Combine(temporary, "provenance.json"), provenance.ToJson());
-        foreach (var (inputs, mask, labels) in validationBatches) { inputs.Dispose(); mask.Dispose(); labels.Dispose(); }
+        foreach (var (inputs, mask, labels) in validationBatches)
+        {
+            inputs.Dispose();
+            mask.Dispose();
+            labels.Dispose();
+        }
 
         if (Directory.Exists(full))
         {
@@ -160,8 +209,12 @@ public static class SmallBertPretraining
             Directory.Move(temporary, full);
             Directory.Delete(old, recursive: true);
         }
-        else Directory.Move(temporary, full);
-        log($"wrote {full}: validation masked-token accuracy {savedAccuracy:P1}, loss {savedLoss:F3} (fp16), {clock.Elapsed.TotalMinutes:F1} min in all");
+        else
+            Directory.Move(temporary, full);
+        log(
+            $"wrote {full}: validation masked-token accuracy {savedAccuracy:P1}, loss {savedLoss:F3} (fp16), "
+                + $"{clock.Elapsed.TotalMinutes:F1} min in all"
+        );
         return provenance;
     }
 
@@ -179,13 +232,15 @@ public static class SmallBertPretraining
         (string, int)? chapter = null;
         void Flush()
         {
-            if (current.Count > 0) sequences.Add([tokenizer.ClassificationTokenId, .. current, tokenizer.SeparatorTokenId]);
+            if (current.Count > 0)
+                sequences.Add([tokenizer.ClassificationTokenId, .. current, tokenizer.SeparatorTokenId]);
             current.Clear();
         }
         foreach (var verse in verses)
         {
             var pieces = tokenizer.EncodeToIds(verse.Text, addSpecialTokens: false);
-            if (chapter != (verse.Book, verse.Chapter) || current.Count + pieces.Count > room) Flush();
+            if (chapter != (verse.Book, verse.Chapter) || current.Count + pieces.Count > room)
+                Flush();
             chapter = (verse.Book, verse.Chapter);
             current.AddRange(pieces.Take(room));
         }
@@ -197,7 +252,12 @@ public static class SmallBertPretraining
     /// The masked-LM loss of a batch, scored at the chosen positions only (labels ≠ −100; the head runs on those rows
     /// alone), with how many of them the top prediction gets right and how many there are.
     /// </summary>
-    public static (Tensor Loss, long Correct, long Count) MaskedLoss(BertForMaskedLM model, Tensor inputs, Tensor attentionMask, Tensor labels)
+    public static (Tensor Loss, long Correct, long Count) MaskedLoss(
+        BertForMaskedLM model,
+        Tensor inputs,
+        Tensor attentionMask,
+        Tensor labels
+    )
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(labels);
@@ -214,18 +274,23 @@ public static class SmallBertPretraining
     }
 
     /// <summary>Masked-token loss (nats) and accuracy over pre-masked batches, in eval mode without gradients.</summary>
-    public static (double Loss, double Accuracy) Evaluate(BertForMaskedLM model, IEnumerable<(Tensor Inputs, Tensor Mask, Tensor Labels)> batches)
+    public static (double Loss, double Accuracy) Evaluate(
+        BertForMaskedLM model,
+        IEnumerable<(Tensor Inputs, Tensor Mask, Tensor Labels)> batches
+    )
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(batches);
         model.eval();
         using var noGrad = no_grad();
         double lossSum = 0;
-        long correct = 0, count = 0;
+        long correct = 0,
+            count = 0;
         foreach (var (inputs, mask, labels) in batches)
         {
             var (loss, right, n) = MaskedLoss(model, inputs, mask, labels);
-            using (loss) lossSum += loss.ToSingle() * n;
+            using (loss)
+                lossSum += loss.ToSingle() * n;
             (correct, count) = (correct + right, count + n);
         }
         return (lossSum / Math.Max(count, 1), (double)correct / Math.Max(count, 1));

@@ -1,8 +1,10 @@
 using static TorchSharp.torch;
+
 namespace Workbook.Gpt2;
 
-/// <summary>The key/value caches of all blocks of a model, one <see cref="Gpt2LayerCache"/> per block. Create one per
-/// batch with <see cref="Gpt2LMHeadModel.CreateCache"/>, pass it to every forward call of that sequence, dispose it after. Introduced with chapter 10.</summary>
+/// <summary>The key/value caches of all blocks of a model, one <see cref="Gpt2LayerCache"/> per block. Create one per batch with
+/// <see cref="Gpt2LMHeadModel.CreateCache"/>, pass it to every forward call of that sequence, dispose it after. Introduced with chapter
+/// 10.</summary>
 public sealed class Gpt2KvCache : IDisposable
 {
     /// <summary>Creates empty caches for <paramref name="layerCount"/> blocks.</summary>
@@ -24,13 +26,15 @@ public sealed class Gpt2KvCache : IDisposable
     /// <summary>Forgets every token.</summary>
     public void Clear()
     {
-        foreach (var layer in Layers) layer.Clear();
+        foreach (var layer in Layers)
+            layer.Clear();
     }
 
     /// <summary>Frees every block's storage.</summary>
     public void Dispose()
     {
-        foreach (var layer in Layers) layer.Dispose();
+        foreach (var layer in Layers)
+            layer.Dispose();
     }
 }
 
@@ -64,18 +68,27 @@ public sealed class Gpt2LayerCache : IDisposable
     /// Appends the new tokens' keys and values ([batch, heads, new, head size]) and returns views of all keys and values
     /// so far ([batch, heads, Length, head size]); the views are valid until the next append.
     /// </summary>
-    /// <exception cref="ArgumentException">The batch or head layout differs from what the cache holds, or it would exceed its maximum length.</exception>
+    /// <exception cref="ArgumentException">The batch or head layout differs from what the cache holds, or it would exceed its maximum
+    /// length.</exception>
     public (Tensor Keys, Tensor Values) Append(Tensor newKeys, Tensor newValues)
     {
         ArgumentNullException.ThrowIfNull(newKeys);
         ArgumentNullException.ThrowIfNull(newValues);
         var added = (int)newKeys.shape[2];
         if (Length + added > maxLength)
-            throw new ArgumentException($"The key/value cache holds {Length} tokens; {added} more would exceed its maximum of {maxLength} (n_positions).");
-        if (keys is not null && (keys.shape[0] != newKeys.shape[0] || keys.shape[1] != newKeys.shape[1] || keys.shape[3] != newKeys.shape[3]))
             throw new ArgumentException(
-                $"The cache holds batch {keys.shape[0]}, {keys.shape[1]} heads of size {keys.shape[3]}; the new keys are [{string.Join(", ", newKeys.shape)}]. Use a new cache for a new batch.");
-        if (keys is null || Length + added > capacity) Grow(newKeys, Length + added);
+                $"The key/value cache holds {Length} tokens; {added} more would exceed its maximum of {maxLength} (n_positions)."
+            );
+        if (
+            keys is not null
+            && (keys.shape[0] != newKeys.shape[0] || keys.shape[1] != newKeys.shape[1] || keys.shape[3] != newKeys.shape[3])
+        )
+            throw new ArgumentException(
+                $"The cache holds batch {keys.shape[0]}, {keys.shape[1]} heads of size {keys.shape[3]}; "
+                    + $"the new keys are [{string.Join(", ", newKeys.shape)}]. Use a new cache for a new batch."
+            );
+        if (keys is null || Length + added > capacity)
+            Grow(newKeys, Length + added);
         keys!.narrow(2, Length, added).copy_(newKeys);
         values!.narrow(2, Length, added).copy_(newValues);
         Length += added;
@@ -96,7 +109,8 @@ public sealed class Gpt2LayerCache : IDisposable
 
     private void Grow(Tensor like, int needed)
     {
-        while (capacity < needed) capacity = Math.Min(maxLength, capacity * 2);
+        while (capacity < needed)
+            capacity = Math.Min(maxLength, capacity * 2);
         long[] shape = [like.shape[0], like.shape[1], capacity, like.shape[3]];
         var newKeys = empty(shape, like.dtype, like.device).DetachFromDisposeScope();
         var newValues = empty(shape, like.dtype, like.device).DetachFromDisposeScope();

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
-using TorchSharp.Modules;
 using TorchSharp;
+using TorchSharp.Modules;
 using Workbook.Native;
 using Workbook.Safetensors;
 using static TorchSharp.torch;
@@ -34,7 +34,8 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
     /// <param name="device">Where the parameters live (CPU when null); <c>torch.META</c> gives names and shapes only.</param>
     /// <param name="initialize">Fill the weights as GPT-2 was initialised for training (normal, std 0.02; residual
     /// projections scaled by 1/√(2·n_layer)); false leaves them uninitialised for a checkpoint to fill, which is faster.</param>
-    public Gpt2LMHeadModel(Gpt2Config config, Device? device = null, bool initialize = true) : base(nameof(Gpt2LMHeadModel))
+    public Gpt2LMHeadModel(Gpt2Config config, Device? device = null, bool initialize = true)
+        : base(nameof(Gpt2LMHeadModel))
     {
         ArgumentNullException.ThrowIfNull(config);
         Config = config.Validate();
@@ -63,8 +64,14 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
     /// <exception cref="CheckpointMismatchException">The weights do not fit the config; every missing, unexpected and
     /// mis-shaped tensor is named.</exception>
     public static Gpt2LMHeadModel FromPretrained(string folder, Device? device = null) =>
-        SafetensorsLoader.FromPretrained(folder, Gpt2Config.FromFile, (config, on) => new Gpt2LMHeadModel(config, on, initialize: false),
-            device, ParameterName, (model, checkpoint) => model.TiedHeadMismatches(checkpoint));
+        SafetensorsLoader.FromPretrained(
+            folder,
+            Gpt2Config.FromFile,
+            (config, on) => new Gpt2LMHeadModel(config, on, initialize: false),
+            device,
+            ParameterName,
+            (model, checkpoint) => model.TiedHeadMismatches(checkpoint)
+        );
 
     /// <summary>
     /// Writes the model as a Hugging Face checkpoint folder — <c>config.json</c> and <c>model.safetensors</c> with HF's
@@ -120,7 +127,9 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
     public static string? ParameterName(string checkpointName)
     {
         ArgumentNullException.ThrowIfNull(checkpointName);
-        var name = checkpointName.StartsWith(TransformerPrefix, StringComparison.Ordinal) ? checkpointName[TransformerPrefix.Length..] : checkpointName;
+        var name = checkpointName.StartsWith(TransformerPrefix, StringComparison.Ordinal)
+            ? checkpointName[TransformerPrefix.Length..]
+            : checkpointName;
         return name == "lm_head.weight" || MaskBuffer().IsMatch(name) ? null : name;
     }
 
@@ -155,15 +164,22 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         if (inputIds.dim() != 2 || inputIds.dtype != ScalarType.Int64)
-            throw new ArgumentException($"inputIds must be int64 [batch, length]; got {inputIds.dtype} [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
-        long batch = inputIds.shape[0], length = inputIds.shape[1];
-        if (batch == 0 || length == 0) throw new ArgumentException($"inputIds is empty: [{batch}, {length}].", nameof(inputIds));
+            throw new ArgumentException(
+                $"inputIds must be int64 [batch, length]; got {inputIds.dtype} [{string.Join(", ", inputIds.shape)}].",
+                nameof(inputIds)
+            );
+        long batch = inputIds.shape[0],
+            length = inputIds.shape[1];
+        if (batch == 0 || length == 0)
+            throw new ArgumentException($"inputIds is empty: [{batch}, {length}].", nameof(inputIds));
         var past = cache?.Length ?? 0;
         var total = past + length;
         if (total > Config.ContextLength)
             throw new ArgumentException(
-                $"The sequence would be {total} tokens ({past} cached + {length} new), more than n_positions = {Config.ContextLength}. " +
-                "Shorten the input (or generate with ContextOverflow.TruncateLeft).", nameof(inputIds));
+                $"The sequence would be {total} tokens ({past} cached + {length} new), more than n_positions = {Config.ContextLength}. "
+                    + "Shorten the input (or generate with ContextOverflow.TruncateLeft).",
+                nameof(inputIds)
+            );
         CheckTokenIds(inputIds);
         if (cache is not null && cache.Layers.Count != h.Count)
             throw new ArgumentException($"The cache has {cache.Layers.Count} layers; the model has {h.Count}.", nameof(cache));
@@ -175,7 +191,9 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
         {
             if (attentionMask.dim() != 2 || attentionMask.shape[0] != batch || attentionMask.shape[1] != total)
                 throw new ArgumentException(
-                    $"attentionMask must be [batch, past + new] = [{batch}, {total}]; got [{string.Join(", ", attentionMask.shape)}].", nameof(attentionMask));
+                    $"attentionMask must be [batch, past + new] = [{batch}, {total}]; got [{string.Join(", ", attentionMask.shape)}].",
+                    nameof(attentionMask)
+                );
             keyMask = attentionMask.to(ScalarType.Int64, device);
         }
 
@@ -187,14 +205,18 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
                 : keyMask.cumsum(1).sub(KeptScalars.One).masked_fill(keyMask.eq(KeptScalars.Zero), KeptScalars.One).narrow(1, past, length);
         }
         else if (!positionIds.shape.SequenceEqual(inputIds.shape))
-            throw new ArgumentException($"positionIds must have the shape of inputIds [{batch}, {length}]; got [{string.Join(", ", positionIds.shape)}].", nameof(positionIds));
+            throw new ArgumentException(
+                $"positionIds must have the shape of inputIds [{batch}, {length}]; got [{string.Join(", ", positionIds.shape)}].",
+                nameof(positionIds)
+            );
         else if (positionIds.min().item<long>() < 0 || positionIds.max().item<long>() >= Config.ContextLength)
             throw new ArgumentException($"positionIds must lie in [0, {Config.ContextLength}).", nameof(positionIds));
 
         var (mask, causal) = AttentionMask(keyMask, past, length, device);
         // Kept scalars throughout (KeptScalars): an implicit one could be collected while libtorch reads it.
         var x = wte.forward(inputIds.to(device)).Plus(wpe.forward(positionIds.to(device)));
-        for (var i = 0; i < h.Count; i++) x = h[i].Forward(x, cache?.Layers[i], mask, causal);
+        for (var i = 0; i < h.Count; i++)
+            x = h[i].Forward(x, cache?.Layers[i], mask, causal);
         return ln_f.forward(x).MoveToOuterDisposeScope();
     }
 
@@ -202,7 +224,7 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
     public Tensor Logits(Tensor hidden)
     {
         ArgumentNullException.ThrowIfNull(hidden);
-        using var head = wte.Weight.t();   // [n_embd, vocab], contiguous in memory
+        using var head = wte.Weight.t(); // [n_embd, vocab], contiguous in memory
         return hidden.matmul(head);
     }
 
@@ -214,25 +236,31 @@ public sealed partial class Gpt2LMHeadModel : nn.Module<Tensor, Tensor>
     /// </summary>
     private static (Tensor? Mask, bool Causal) AttentionMask(Tensor? keyMask, long past, long length, Device device)
     {
-        if (keyMask is null && past == 0) return (null, length > 1);
-        if (keyMask is null && length == 1) return (null, false);
+        if (keyMask is null && past == 0)
+            return (null, length > 1);
+        if (keyMask is null && length == 1)
+            return (null, false);
         var total = past + length;
-        var keyPositions = KeptScalars.Range(0, total, device).unsqueeze(0);                               // [1, S]
-        var queryPositions = KeptScalars.Range(past, total, device).unsqueeze(1);                          // [T, 1]
-        var allowed = (keyPositions <= queryPositions).unsqueeze(0).unsqueeze(0);                          // [1, 1, T, S]
+        var keyPositions = KeptScalars.Range(0, total, device).unsqueeze(0); // [1, S]
+        var queryPositions = KeptScalars.Range(past, total, device).unsqueeze(1); // [T, 1]
+        var allowed = (keyPositions <= queryPositions).unsqueeze(0).unsqueeze(0); // [1, 1, T, S]
         if (keyMask is not null)
         {
             var self = (keyPositions == queryPositions).unsqueeze(0).unsqueeze(0);
-            allowed = (allowed & keyMask.ne(KeptScalars.Zero).unsqueeze(1).unsqueeze(1)) | self;                          // [B, 1, T, S]
+            allowed = (allowed & keyMask.ne(KeptScalars.Zero).unsqueeze(1).unsqueeze(1)) | self; // [B, 1, T, S]
         }
         return (allowed, false);
     }
 
     private void CheckTokenIds(Tensor ids)
     {
-        long min = ids.min().item<long>(), max = ids.max().item<long>();
+        long min = ids.min().item<long>(),
+            max = ids.max().item<long>();
         if (min < 0 || max >= Config.VocabSize)
-            throw new ArgumentException($"Token ids must lie in [0, {Config.VocabSize}) (vocab_size); found {(min < 0 ? min : max)}.", "inputIds");
+            throw new ArgumentException(
+                $"Token ids must lie in [0, {Config.VocabSize}) (vocab_size); found {(min < 0 ? min : max)}.",
+                "inputIds"
+            );
     }
 }
 
@@ -259,7 +287,8 @@ public sealed class Gpt2Embedding : nn.Module<Tensor, Tensor>
     /// <param name="device">Where the table lives (CPU when null).</param>
     /// <param name="initStd">Standard deviation of the normal initialisation; 0 or less leaves it uninitialised.</param>
     /// <param name="columnMajor">Store the table transposed in memory (see the remarks).</param>
-    public Gpt2Embedding(long count, long width, Device? device = null, double initStd = 0.02, bool columnMajor = false) : base(nameof(Gpt2Embedding))
+    public Gpt2Embedding(long count, long width, Device? device = null, double initStd = 0.02, bool columnMajor = false)
+        : base(nameof(Gpt2Embedding))
     {
         weight = columnMajor
             ? new Parameter(empty([width, count], device: device).t())
@@ -294,7 +323,8 @@ public sealed class Gpt2Block : nn.Module
     private readonly Gpt2Mlp mlp;
 
     /// <summary>Creates the block for <paramref name="config"/>; <paramref name="initStd"/> ≤ 0 leaves weights uninitialised.</summary>
-    public Gpt2Block(Gpt2Config config, Device? device = null, double initStd = 0.02) : base(nameof(Gpt2Block))
+    public Gpt2Block(Gpt2Config config, Device? device = null, double initStd = 0.02)
+        : base(nameof(Gpt2Block))
     {
         ArgumentNullException.ThrowIfNull(config);
         ln_1 = nn.LayerNorm(config.EmbeddingSize, config.LayerNormEpsilon, device: device);
@@ -304,11 +334,12 @@ public sealed class Gpt2Block : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>The block on <paramref name="x"/> [batch, new, n_embd]; see <see cref="Gpt2Attention.Forward"/> for the other arguments.</summary>
+    /// <summary>The block on <paramref name="x"/> [batch, new, n_embd]; see <see cref="Gpt2Attention.Forward"/> for the other
+    /// arguments.</summary>
     public Tensor Forward(Tensor x, Gpt2LayerCache? cache, Tensor? mask, bool causal)
     {
         using var scope = NewDisposeScope();
-        var h = x.Plus(attn.Forward(ln_1.forward(x), cache, mask, causal));            // Plus: see KeptScalars
+        var h = x.Plus(attn.Forward(ln_1.forward(x), cache, mask, causal)); // Plus: see KeptScalars
         return h.Plus(mlp.forward(ln_2.forward(h))).MoveToOuterDisposeScope();
     }
 }
@@ -320,13 +351,14 @@ public sealed class Gpt2Block : nn.Module
 /// </summary>
 public sealed class Gpt2Attention : nn.Module
 {
-    private nn.Module<Tensor, Tensor> c_attn;        // a Conv1D, or its replacement (see ReplaceProjections)
-    private nn.Module<Tensor, Tensor> c_proj;        // a Conv1D, or its replacement (see ReplaceProjections)
+    private nn.Module<Tensor, Tensor> c_attn; // a Conv1D, or its replacement (see ReplaceProjections)
+    private nn.Module<Tensor, Tensor> c_proj; // a Conv1D, or its replacement (see ReplaceProjections)
     private readonly int headCount;
     private readonly int width;
 
     /// <summary>Creates the layer for <paramref name="config"/>; <paramref name="initStd"/> ≤ 0 leaves weights uninitialised.</summary>
-    public Gpt2Attention(Gpt2Config config, Device? device = null, double initStd = 0.02) : base(nameof(Gpt2Attention))
+    public Gpt2Attention(Gpt2Config config, Device? device = null, double initStd = 0.02)
+        : base(nameof(Gpt2Attention))
     {
         ArgumentNullException.ThrowIfNull(config);
         headCount = config.HeadCount;
@@ -346,15 +378,17 @@ public sealed class Gpt2Attention : nn.Module
     public Tensor Forward(Tensor x, Gpt2LayerCache? cache, Tensor? mask, bool causal)
     {
         using var scope = NewDisposeScope();
-        long batch = x.shape[0], length = x.shape[1];
-        var qkv = c_attn.forward(x).split(width, 2);                     // three × [B, T, C]
-        var q = Heads(qkv[0], batch, length);                            // [B, H, T, D]
+        long batch = x.shape[0],
+            length = x.shape[1];
+        var qkv = c_attn.forward(x).split(width, 2); // three × [B, T, C]
+        var q = Heads(qkv[0], batch, length); // [B, H, T, D]
         var k = Heads(qkv[1], batch, length);
         var v = Heads(qkv[2], batch, length);
-        if (cache is not null) (k, v) = cache.Append(k, v);              // [B, H, past + T, D]
+        if (cache is not null)
+            (k, v) = cache.Append(k, v); // [B, H, past + T, D]
         // softmax(q·kᵀ/√D + mask)·v; libtorch picks a fused kernel.
         var y = nn.functional.scaled_dot_product_attention(q, k, v, mask, 0.0, causal);
-        var merged = y.transpose(1, 2).reshape(batch, length, width);    // [B, T, C]
+        var merged = y.transpose(1, 2).reshape(batch, length, width); // [B, T, C]
         return c_proj.forward(merged).MoveToOuterDisposeScope();
     }
 
@@ -364,11 +398,14 @@ public sealed class Gpt2Attention : nn.Module
     /// <c>Compression.DynamicQuantization</c> (int8 layers) and <c>Lora.Gpt2Lora</c> (adapters around the Conv1D).
     /// </summary>
     /// <returns>The names of the projections replaced.</returns>
-    internal IReadOnlyList<string> ReplaceProjections<TLayer>(Func<string, TLayer, nn.Module<Tensor, Tensor>?> replace) where TLayer : nn.Module<Tensor, Tensor>
+    internal IReadOnlyList<string> ReplaceProjections<TLayer>(Func<string, TLayer, nn.Module<Tensor, Tensor>?> replace)
+        where TLayer : nn.Module<Tensor, Tensor>
     {
         var replaced = new List<string>();
-        if (Conv1D.Replace(this, ref c_attn, "c_attn", replace)) replaced.Add("c_attn");
-        if (Conv1D.Replace(this, ref c_proj, "c_proj", replace)) replaced.Add("c_proj");
+        if (Conv1D.Replace(this, ref c_attn, "c_attn", replace))
+            replaced.Add("c_attn");
+        if (Conv1D.Replace(this, ref c_proj, "c_proj", replace))
+            replaced.Add("c_proj");
         return replaced;
     }
 
@@ -376,16 +413,18 @@ public sealed class Gpt2Attention : nn.Module
 }
 
 /// <summary>
-/// The feed-forward part of a block, HF names: <c>c_fc</c> (n_embd → n_inner), GELU, <c>c_proj</c> (n_inner → n_embd). Introduced with chapter 10.
+/// The feed-forward part of a block, HF names: <c>c_fc</c> (n_embd → n_inner), GELU, <c>c_proj</c> (n_inner → n_embd). Introduced with
+/// chapter 10.
 /// </summary>
 public sealed class Gpt2Mlp : nn.Module<Tensor, Tensor>
 {
-    private nn.Module<Tensor, Tensor> c_fc;        // a Conv1D, or its replacement (see ReplaceProjections)
-    private nn.Module<Tensor, Tensor> c_proj;        // a Conv1D, or its replacement (see ReplaceProjections)
+    private nn.Module<Tensor, Tensor> c_fc; // a Conv1D, or its replacement (see ReplaceProjections)
+    private nn.Module<Tensor, Tensor> c_proj; // a Conv1D, or its replacement (see ReplaceProjections)
     private readonly bool tanhGelu;
 
     /// <summary>Creates the layer for <paramref name="config"/>; <paramref name="initStd"/> ≤ 0 leaves weights uninitialised.</summary>
-    public Gpt2Mlp(Gpt2Config config, Device? device = null, double initStd = 0.02) : base(nameof(Gpt2Mlp))
+    public Gpt2Mlp(Gpt2Config config, Device? device = null, double initStd = 0.02)
+        : base(nameof(Gpt2Mlp))
     {
         ArgumentNullException.ThrowIfNull(config);
         c_fc = new Conv1D(config.EmbeddingSize, config.MlpSize, device, initStd);
@@ -409,11 +448,14 @@ public sealed class Gpt2Mlp : nn.Module<Tensor, Tensor>
     /// <c>Compression.DynamicQuantization</c> (int8 layers) and <c>Lora.Gpt2Lora</c> (adapters around the Conv1D).
     /// </summary>
     /// <returns>The names of the projections replaced.</returns>
-    internal IReadOnlyList<string> ReplaceProjections<TLayer>(Func<string, TLayer, nn.Module<Tensor, Tensor>?> replace) where TLayer : nn.Module<Tensor, Tensor>
+    internal IReadOnlyList<string> ReplaceProjections<TLayer>(Func<string, TLayer, nn.Module<Tensor, Tensor>?> replace)
+        where TLayer : nn.Module<Tensor, Tensor>
     {
         var replaced = new List<string>();
-        if (Conv1D.Replace(this, ref c_fc, "c_fc", replace)) replaced.Add("c_fc");
-        if (Conv1D.Replace(this, ref c_proj, "c_proj", replace)) replaced.Add("c_proj");
+        if (Conv1D.Replace(this, ref c_fc, "c_fc", replace))
+            replaced.Add("c_fc");
+        if (Conv1D.Replace(this, ref c_proj, "c_proj", replace))
+            replaced.Add("c_proj");
         return replaced;
     }
 }
@@ -429,13 +471,15 @@ public sealed class Conv1D : nn.Module<Tensor, Tensor>
     private readonly Parameter weight;
     private readonly Parameter bias;
 
-    /// <summary>Creates the layer: weight [<paramref name="inFeatures"/>, <paramref name="outFeatures"/>], bias [<paramref name="outFeatures"/>].</summary>
+    /// <summary>Creates the layer: weight [<paramref name="inFeatures"/>, <paramref name="outFeatures"/>], bias
+    /// [<paramref name="outFeatures"/>].</summary>
     /// <param name="inFeatures">Input width.</param>
     /// <param name="outFeatures">Output width.</param>
     /// <param name="device">Where the parameters live (CPU when null); <c>meta</c> gives shapes without memory.</param>
     /// <param name="initStd">Standard deviation of the normal initialisation of the weight (bias zero); 0 or less leaves
     /// the memory uninitialised, for a checkpoint to fill.</param>
-    public Conv1D(long inFeatures, long outFeatures, Device? device = null, double initStd = 0.02) : base(nameof(Conv1D))
+    public Conv1D(long inFeatures, long outFeatures, Device? device = null, double initStd = 0.02)
+        : base(nameof(Conv1D))
     {
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
@@ -452,10 +496,13 @@ public sealed class Conv1D : nn.Module<Tensor, Tensor>
 
     /// <summary>Input width.</summary>
     public long InFeatures { get; }
+
     /// <summary>Output width.</summary>
     public long OutFeatures { get; }
+
     /// <summary>The weight, [in, out].</summary>
     public Parameter Weight => weight;
+
     /// <summary>The bias, [out].</summary>
     public Parameter Bias => bias;
 
@@ -473,14 +520,21 @@ public sealed class Conv1D : nn.Module<Tensor, Tensor>
     /// <typeparamref name="TLayer"/> and <paramref name="replace"/>(name, layer) returns a module, puts that module under
     /// the same name. The old layer is disposed unless the replacement holds it (a LoRA adapter wraps its Conv1D).
     /// </summary>
-    internal static bool Replace<TLayer>(nn.Module owner, ref nn.Module<Tensor, Tensor> field, string name,
-        Func<string, TLayer, nn.Module<Tensor, Tensor>?> replace) where TLayer : nn.Module<Tensor, Tensor>
+    internal static bool Replace<TLayer>(
+        nn.Module owner,
+        ref nn.Module<Tensor, Tensor> field,
+        string name,
+        Func<string, TLayer, nn.Module<Tensor, Tensor>?> replace
+    )
+        where TLayer : nn.Module<Tensor, Tensor>
     {
-        if (field is not TLayer layer || replace(name, layer) is not { } replacement) return false;
+        if (field is not TLayer layer || replace(name, layer) is not { } replacement)
+            return false;
         field = replacement;
-        owner.register_module(name, null!);                                   // unregister the old layer, then register its replacement
+        owner.register_module(name, null!); // unregister the old layer, then register its replacement
         owner.register_module(name, field);
-        if (!replacement.modules().Contains(layer)) layer.Dispose();
+        if (!replacement.modules().Contains(layer))
+            layer.Dispose();
         return true;
     }
 }

@@ -27,10 +27,20 @@ public sealed record Gpt2ModelChoice(string Folder, bool IsRealGpt2, string Name
     public static string ShippedFolder() => Path.GetDirectoryName(DataDirectory.Find(ShippedModel + "/config.json"))!;
 
     /// <summary>The real GPT-2 from the cache, else from the hub, else the shipped small model.</summary>
-    public static async Task<Gpt2ModelChoice> FindAsync(HubClient hub, IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static async Task<Gpt2ModelChoice> FindAsync(
+        HubClient hub,
+        IProgress<DownloadProgress>? progress = null,
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentNullException.ThrowIfNull(hub);
-        var snapshot = await hub.FindOrDownloadAsync(RealRepoId, Gpt2TextGenerator.CheckpointFiles, progress: progress, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var snapshot = await hub.FindOrDownloadAsync(
+                RealRepoId,
+                Gpt2TextGenerator.CheckpointFiles,
+                progress: progress,
+                cancellationToken: cancellationToken
+            )
+            .ConfigureAwait(false);
         return snapshot.IsAvailable ? new Gpt2ModelChoice(snapshot.Folder!, true, "gpt2", snapshot.Message) : Shipped(snapshot.Message);
     }
 
@@ -45,9 +55,13 @@ public sealed record Gpt2ModelChoice(string Folder, bool IsRealGpt2, string Name
 
     /// <summary>The shipped small model, with <paramref name="why"/> the real one is not used.</summary>
     public static Gpt2ModelChoice Shipped(string why) =>
-        new(ShippedFolder(), false, "data/" + ShippedModel,
-            $"{why} Using the small GPT shipped in data/{ShippedModel} instead: GPT-2's architecture at a small size, trained here " +
-            "on the King James Bible, so it writes Bible-like English, not GPT-2's.");
+        new(
+            ShippedFolder(),
+            false,
+            "data/" + ShippedModel,
+            $"{why} Using the small GPT shipped in data/{ShippedModel} instead: GPT-2's architecture at a small size, trained here "
+                + "on the King James Bible, so it writes Bible-like English, not GPT-2's."
+        );
 
     /// <summary>Loads the model and its tokenizer.</summary>
     public Gpt2TextGenerator Load(Device? device = null) => Gpt2TextGenerator.FromFolder(Folder, device);

@@ -13,7 +13,8 @@ namespace Workbook.Gpt2;
 /// </summary>
 public sealed class Gpt2TextGenerator
 {
-    /// <summary>The files a GPT-2 checkpoint folder needs (a sharded checkpoint has an index instead of <c>model.safetensors</c>).</summary>
+    /// <summary>The files a GPT-2 checkpoint folder needs (a sharded checkpoint has an index instead of
+    /// <c>model.safetensors</c>).</summary>
     public static IReadOnlyList<string> CheckpointFiles { get; } = ["config.json", "model.safetensors", "vocab.json", "merges.txt"];
 
     /// <summary>Pairs a model with the tokenizer its vocabulary was built with.</summary>
@@ -23,7 +24,11 @@ public sealed class Gpt2TextGenerator
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
         if (tokenizer.VocabularySize > model.Config.VocabSize)
-            throw new ArgumentException($"The tokenizer ({tokenizer.Source}) has {tokenizer.VocabularySize} tokens but the model's vocabulary has {model.Config.VocabSize}: they do not belong together.", nameof(tokenizer));
+            throw new ArgumentException(
+                $"The tokenizer ({tokenizer.Source}) has {tokenizer.VocabularySize} tokens but the model's vocabulary has "
+                    + $"{model.Config.VocabSize}: they do not belong together.",
+                nameof(tokenizer)
+            );
         Model = model;
         Tokenizer = tokenizer;
         Generator = new Gpt2TokenGenerator(model);
@@ -31,8 +36,10 @@ public sealed class Gpt2TextGenerator
 
     /// <summary>The language model.</summary>
     public Gpt2LMHeadModel Model { get; }
+
     /// <summary>The tokenizer.</summary>
     public Gpt2Tokenizer Tokenizer { get; }
+
     /// <summary>The token-level generator (ids in, ids out).</summary>
     public Gpt2TokenGenerator Generator { get; }
 
@@ -44,7 +51,7 @@ public sealed class Gpt2TextGenerator
     public static Gpt2TextGenerator FromFolder(string folder, Device? device = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
-        var tokenizer = Gpt2Tokenizer.FromFolder(folder);                  // fails fast, naming the missing tokenizer file
+        var tokenizer = Gpt2Tokenizer.FromFolder(folder); // fails fast, naming the missing tokenizer file
         return new Gpt2TextGenerator(Gpt2LMHeadModel.FromPretrained(folder, device), tokenizer);
     }
 
@@ -53,11 +60,18 @@ public sealed class Gpt2TextGenerator
     /// <c>openai-community/gpt2</c> or <c>distilbert/distilgpt2</c>.
     /// </summary>
     /// <exception cref="HubException">The hub is unreachable, the repository or a file does not exist, or access is denied.</exception>
-    public static async Task<Gpt2TextGenerator> FromHubAsync(HubClient hub, string repoId = "openai-community/gpt2", string? revision = null,
-        IProgress<DownloadProgress>? progress = null, Device? device = null, CancellationToken cancellationToken = default)
+    public static async Task<Gpt2TextGenerator> FromHubAsync(
+        HubClient hub,
+        string repoId = "openai-community/gpt2",
+        string? revision = null,
+        IProgress<DownloadProgress>? progress = null,
+        Device? device = null,
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentNullException.ThrowIfNull(hub);
-        var folder = await hub.DownloadFilesAsync(repoId, CheckpointFiles, revision, progress, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var folder = await hub.DownloadFilesAsync(repoId, CheckpointFiles, revision, progress, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
         return FromFolder(folder, device);
     }
 
@@ -69,7 +83,8 @@ public sealed class Gpt2TextGenerator
         return Tokenizer.Decode(ids.Select(id => (int)id), skipSpecialTokens: true);
     }
 
-    /// <summary>The continuation only, piece by piece as each token is generated (pieces may be empty while a character is incomplete).</summary>
+    /// <summary>The continuation only, piece by piece as each token is generated (pieces may be empty while a character is
+    /// incomplete).</summary>
     public IEnumerable<string> Stream(string prompt, GenerationOptions? options = null) =>
         StreamAsync(prompt, options).ToBlockingEnumerable();
 
@@ -82,45 +97,58 @@ public sealed class Gpt2TextGenerator
     /// token is chosen. Cancelling stops generation after the current token; so does leaving the loop early. Either way
     /// the enumeration ends only once the worker has stopped, so no generation keeps running in the background.
     /// </summary>
-    public async IAsyncEnumerable<string> StreamAsync(string prompt, GenerationOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<string> StreamAsync(
+        string prompt,
+        GenerationOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default
+    )
     {
         var ids = Encode(prompt);
         options = WithEos(options).Validate();
         var decoder = Tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
         var pieces = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var worker = Task.Run(() =>
-        {
-            try
+        var worker = Task.Run(
+            () =>
             {
-                Generator.Generate(ids, options, (_, next) =>
+                try
                 {
-                    stop.Token.ThrowIfCancellationRequested();
-                    Interlocked.Increment(ref tokensGenerated);
-                    var piece = decoder.Push((int)next[0]);
-                    if (piece.Length > 0) pieces.Writer.TryWrite(piece);
-                });
-                var rest = decoder.Flush();
-                if (rest.Length > 0) pieces.Writer.TryWrite(rest);
-                pieces.Writer.TryComplete();
-            }
-            catch (Exception e)
-            {
-                pieces.Writer.TryComplete(e);                                  // the reader sees the failure
-            }
-        }, CancellationToken.None);
+                    Generator.Generate(
+                        ids,
+                        options,
+                        (_, next) =>
+                        {
+                            stop.Token.ThrowIfCancellationRequested();
+                            Interlocked.Increment(ref tokensGenerated);
+                            var piece = decoder.Push((int)next[0]);
+                            if (piece.Length > 0)
+                                pieces.Writer.TryWrite(piece);
+                        }
+                    );
+                    var rest = decoder.Flush();
+                    if (rest.Length > 0)
+                        pieces.Writer.TryWrite(rest);
+                    pieces.Writer.TryComplete();
+                }
+                catch (Exception e)
+                {
+                    pieces.Writer.TryComplete(e); // the reader sees the failure
+                }
+            },
+            CancellationToken.None
+        );
         try
         {
             await foreach (var piece in pieces.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                cancellationToken.ThrowIfCancellationRequested();          // pieces already queued are not delivered either
+                cancellationToken.ThrowIfCancellationRequested(); // pieces already queued are not delivered either
                 yield return piece;
             }
         }
         finally
         {
-            stop.Cancel();                                                 // a no-op when generation has finished
-            await worker.ConfigureAwait(false);                            // never throws: failures go through the channel
+            stop.Cancel(); // a no-op when generation has finished
+            await worker.ConfigureAwait(false); // never throws: failures go through the channel
         }
     }
 
@@ -128,7 +156,11 @@ public sealed class Gpt2TextGenerator
     {
         ArgumentNullException.ThrowIfNull(prompt);
         if (prompt.Length == 0)
-            throw new ArgumentException("The prompt is empty. GPT-2 has no beginning-of-text token to start from: give at least one word, or start with \"<|endoftext|>\".", nameof(prompt));
+            throw new ArgumentException(
+                "The prompt is empty. GPT-2 has no beginning-of-text token to start from: give at least one word, "
+                    + "or start with \"<|endoftext|>\".",
+                nameof(prompt)
+            );
         return Tokenizer.Encode(prompt);
     }
 

@@ -86,10 +86,16 @@ public sealed class Gpt2TokenGenerator
         ArgumentNullException.ThrowIfNull(inputIds);
         options = (options ?? new GenerationOptions()).Validate();
         if (inputIds.dim() != 2 || inputIds.dtype != ScalarType.Int64 || inputIds.numel() == 0)
-            throw new ArgumentException($"inputIds must be a non-empty int64 [batch, length]; got {inputIds.dtype} [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
+            throw new ArgumentException(
+                $"inputIds must be a non-empty int64 [batch, length]; got {inputIds.dtype} [{string.Join(", ", inputIds.shape)}].",
+                nameof(inputIds)
+            );
         if (attentionMask is not null && !attentionMask.shape.SequenceEqual(inputIds.shape))
             throw new ArgumentException(
-                $"attentionMask must have the shape of inputIds [{string.Join(", ", inputIds.shape)}]; got [{string.Join(", ", attentionMask.shape)}].", nameof(attentionMask));
+                $"attentionMask must have the shape of inputIds [{string.Join(", ", inputIds.shape)}]; "
+                    + $"got [{string.Join(", ", attentionMask.shape)}].",
+                nameof(attentionMask)
+            );
         var (eos, pad) = SpecialTokens(options);
         var (dropped, newTokens) = Plan((int)inputIds.shape[1], options);
         var batch = inputIds.shape[0];
@@ -115,12 +121,13 @@ public sealed class Gpt2TokenGenerator
             // Prefill the whole prompt once; then, with the cache, feed only the token just produced.
             var input = cache is null || step == 0 ? sequences : sequences.narrow(1, sequences.shape[1] - 1, 1);
             var hidden = Model.HiddenStates(input, cache, padded ? mask : null);
-            var logits = Model.Logits(hidden.select(1, hidden.shape[1] - 1));                          // [B, V]
+            var logits = Model.Logits(hidden.select(1, hidden.shape[1] - 1)); // [B, V]
             var scores = LogitsProcessing.Apply(logits.to(ScalarType.Float32), sequences, options);
             var next = options.DoSample
                 ? multinomial(SamplingProbabilities(scores, step, options), 1, false, generator).squeeze(1)
                 : scores.argmax(-1);
-            if (options.StopAtEos) next = next.masked_fill(unfinished.eq(KeptScalars.Zero), padScalar);
+            if (options.StopAtEos)
+                next = next.masked_fill(unfinished.eq(KeptScalars.Zero), padScalar);
             var grown = cat([sequences, next.unsqueeze(1)], 1);
             var grownMask = cat([mask, ones(batch, 1, ScalarType.Int64, device)], 1);
             (sequences, mask) = (grown.MoveToOuterDisposeScope(), grownMask.MoveToOuterDisposeScope());
@@ -128,7 +135,8 @@ public sealed class Gpt2TokenGenerator
             if (options.StopAtEos)
             {
                 unfinished = unfinished.mul(next.ne(eosScalar).to(ScalarType.Int64)).MoveToOuterDisposeScope();
-                if (unfinished.max().item<long>() == 0) break;
+                if (unfinished.max().item<long>() == 0)
+                    break;
             }
         }
         return sequences.DetachFromDisposeScope();
@@ -139,9 +147,11 @@ public sealed class Gpt2TokenGenerator
     public static (Tensor InputIds, Tensor AttentionMask) LeftPad(IReadOnlyList<int[]> prompts, int padTokenId)
     {
         ArgumentNullException.ThrowIfNull(prompts);
-        if (prompts.Count == 0) throw new ArgumentException("No prompts to generate from.", nameof(prompts));
+        if (prompts.Count == 0)
+            throw new ArgumentException("No prompts to generate from.", nameof(prompts));
         for (var i = 0; i < prompts.Count; i++)
-            if (prompts[i] is null || prompts[i].Length == 0) throw new ArgumentException($"Prompt {i} is empty; every prompt needs at least one token.", nameof(prompts));
+            if (prompts[i] is null || prompts[i].Length == 0)
+                throw new ArgumentException($"Prompt {i} is empty; every prompt needs at least one token.", nameof(prompts));
         var width = prompts.Max(p => p.Length);
         var ids = new long[prompts.Count * width];
         var mask = new long[prompts.Count * width];
@@ -149,7 +159,8 @@ public sealed class Gpt2TokenGenerator
         {
             var offset = i * width + width - prompts[i].Length;
             Array.Fill(ids, padTokenId, i * width, width - prompts[i].Length);
-            for (var j = 0; j < prompts[i].Length; j++) ids[offset + j] = prompts[i][j];
+            for (var j = 0; j < prompts[i].Length; j++)
+                ids[offset + j] = prompts[i][j];
             Array.Fill(mask, 1L, offset, prompts[i].Length);
         }
         return (tensor(ids, [prompts.Count, width]), tensor(mask, [prompts.Count, width]));
@@ -160,8 +171,10 @@ public sealed class Gpt2TokenGenerator
         var eos = options.EosTokenId ?? Model.Config.EosTokenId;
         var pad = options.PadTokenId ?? eos;
         var vocab = Model.Config.VocabSize;
-        if (eos < 0 || eos >= vocab) throw new ArgumentException($"GenerationOptions.EosTokenId {eos} is outside the vocabulary [0, {vocab}).");
-        if (pad < 0 || pad >= vocab) throw new ArgumentException($"GenerationOptions.PadTokenId {pad} is outside the vocabulary [0, {vocab}).");
+        if (eos < 0 || eos >= vocab)
+            throw new ArgumentException($"GenerationOptions.EosTokenId {eos} is outside the vocabulary [0, {vocab}).");
+        if (pad < 0 || pad >= vocab)
+            throw new ArgumentException($"GenerationOptions.PadTokenId {pad} is outside the vocabulary [0, {vocab}).");
         return (eos, pad);
     }
 
@@ -173,15 +186,22 @@ public sealed class Gpt2TokenGenerator
         long newTokens = options.MaxNewTokens ?? (long)(options.MaxLength ?? 20) - promptLength;
         if (newTokens < 1)
             throw new ArgumentException(
-                $"GenerationOptions.MaxLength {options.MaxLength ?? 20} leaves no room after the prompt of {promptLength} tokens; raise it or set MaxNewTokens.");
+                $"GenerationOptions.MaxLength {options.MaxLength ?? 20} leaves no room after the prompt of {promptLength} tokens; "
+                    + "raise it or set MaxNewTokens."
+            );
         var total = promptLength + newTokens;
-        if (total <= context) return (0, (int)newTokens);
+        if (total <= context)
+            return (0, (int)newTokens);
         if (options.ContextOverflow == ContextOverflow.Throw)
             throw new ArgumentException(
-                $"The prompt ({promptLength} tokens) + {newTokens} new tokens = {total} exceeds the model's context of {context} tokens (n_positions). " +
-                "Shorten the prompt, ask for fewer tokens, or set ContextOverflow = TruncateLeft.");
+                $"The prompt ({promptLength} tokens) + {newTokens} new tokens = {total} exceeds the model's context of "
+                    + $"{context} tokens (n_positions). "
+                    + "Shorten the prompt, ask for fewer tokens, or set ContextOverflow = TruncateLeft."
+            );
         if (newTokens >= context)
-            throw new ArgumentException($"{newTokens} new tokens do not fit the model's context of {context} tokens (n_positions) with even one prompt token.");
+            throw new ArgumentException(
+                $"{newTokens} new tokens do not fit the model's context of {context} tokens (n_positions) with even one prompt token."
+            );
         return ((int)(total - context), (int)newTokens);
     }
 
@@ -192,9 +212,12 @@ public sealed class Gpt2TokenGenerator
         var probabilities = scores.softmax(-1);
         if (probabilities.isnan().any().item<bool>())
             throw new ArgumentException(
-                $"Sampling step {step}: the next-token probabilities are not finite with temperature {options.Temperature} and repetition " +
-                $"penalty {options.RepetitionPenalty}: values this far below 1 push the scaled logits past float32's range. Use 0.01 or more, " +
-                "or greedy decoding (DoSample = false).", nameof(options));
+                $"Sampling step {step}: the next-token probabilities are not finite with temperature {options.Temperature} and repetition "
+                    + $"penalty {options.RepetitionPenalty}: values this far below 1 push the scaled logits past "
+                    + "float32's range. Use 0.01 or more, "
+                    + "or greedy decoding (DoSample = false).",
+                nameof(options)
+            );
         return probabilities;
     }
 }

@@ -1,5 +1,5 @@
-using Workbook.Native;
 using TorchSharp;
+using Workbook.Native;
 using static TorchSharp.torch;
 
 namespace Workbook.Gpt2;
@@ -16,7 +16,7 @@ public static class LogitsProcessing
     {
         using var scope = NewDisposeScope();
         var seen = scores.gather(1, sequences);
-        using var factor = penalty.ToScalar();                                    // held for the calls (see KeptScalars)
+        using var factor = penalty.ToScalar(); // held for the calls (see KeptScalars)
         var penalised = where(seen.lt(KeptScalars.Zero), seen.mul(factor), seen.div(factor));
         return scores.scatter(1, sequences, penalised).MoveToOuterDisposeScope();
     }
@@ -25,7 +25,7 @@ public static class LogitsProcessing
     public static Tensor Temperature(Tensor scores, double temperature)
     {
         ArgumentNullException.ThrowIfNull(scores);
-        using var divisor = temperature.ToScalar();                               // held for the call (see KeptScalars)
+        using var divisor = temperature.ToScalar(); // held for the call (see KeptScalars)
         return scores.div(divisor);
     }
 
@@ -45,7 +45,7 @@ public static class LogitsProcessing
         using var scope = NewDisposeScope();
         var (sorted, indices) = scores.sort(dim: -1, descending: false);
         var cumulative = sorted.softmax(-1).cumsum(-1);
-        using var threshold = (1 - p).ToScalar();                                 // held for the call (see KeptScalars)
+        using var threshold = (1 - p).ToScalar(); // held for the call (see KeptScalars)
         var removeSorted = cumulative.le(threshold);
         removeSorted.narrow(-1, removeSorted.shape[^1] - 1, 1).fill_(KeptScalars.False);
         var remove = removeSorted.scatter(1, indices, removeSorted);
@@ -60,12 +60,16 @@ public static class LogitsProcessing
         ArgumentNullException.ThrowIfNull(options);
         using var scope = NewDisposeScope();
         var result = scores.alias();
-        if (options.RepetitionPenalty != 1.0) result = RepetitionPenalty(result, sequences, options.RepetitionPenalty);
+        if (options.RepetitionPenalty != 1.0)
+            result = RepetitionPenalty(result, sequences, options.RepetitionPenalty);
         if (options.DoSample)
         {
-            if (options.Temperature != 1.0) result = Temperature(result, options.Temperature);
-            if (options.TopK != 0) result = TopK(result, options.TopK);
-            if (options.TopP < 1.0) result = TopP(result, options.TopP);
+            if (options.Temperature != 1.0)
+                result = Temperature(result, options.Temperature);
+            if (options.TopK != 0)
+                result = TopK(result, options.TopK);
+            if (options.TopP < 1.0)
+                result = TopP(result, options.TopP);
         }
         return result.MoveToOuterDisposeScope();
     }

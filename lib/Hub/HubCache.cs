@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-
 using Workbook.IO;
 
 namespace Workbook.Hub;
@@ -59,9 +58,11 @@ public sealed partial class HubCache
     public string? ResolveRevision(string repoId, string revision = "main", RepoType repoType = RepoType.Model)
     {
         ValidateRevision(revision);
-        if (IsCommitHash(revision)) return revision;
+        if (IsCommitHash(revision))
+            return revision;
         var refPath = RefPath(repoId, revision, repoType);
-        if (!File.Exists(refPath)) return null;
+        if (!File.Exists(refPath))
+            return null;
         var commit = File.ReadAllText(refPath).Trim();
         return IsCommitHash(commit) ? commit : null;
     }
@@ -77,10 +78,14 @@ public sealed partial class HubCache
     public string? TryGetFile(string repoId, string fileName, string? revision = null, RepoType repoType = RepoType.Model)
     {
         ValidateFileName(fileName);
-        if (ResolveRevision(repoId, revision ?? "main", repoType) is not { } commit) return null;
+        if (ResolveRevision(repoId, revision ?? "main", repoType) is not { } commit)
+            return null;
         var path = SnapshotPath(repoId, commit, fileName, repoType);
         if (Directory.Exists(path))
-            throw new IOException($"The cache entry {path} for '{fileName}' of '{repoId}' is a directory, not a file, so the cache is damaged there: delete that folder and download again.");
+            throw new IOException(
+                $"The cache entry {path} for '{fileName}' of '{repoId}' is a directory, not a file, so the cache is damaged there: "
+                    + "delete that folder and download again."
+            );
         return File.Exists(path) ? path : null; // File.Exists follows the symlink: a dangling link is not a cached file
     }
 
@@ -101,9 +106,11 @@ public sealed partial class HubCache
     /// <summary>Records that <paramref name="revision"/> points at <paramref name="commit"/> (atomically, only when it changed).</summary>
     internal void WriteRef(string repoId, string revision, string commit, RepoType repoType)
     {
-        if (revision == commit) return;
+        if (revision == commit)
+            return;
         var path = RefPath(repoId, revision, repoType);
-        if (File.Exists(path) && File.ReadAllText(path) == commit) return;
+        if (File.Exists(path) && File.ReadAllText(path) == commit)
+            return;
         AtomicFile.WriteAllText(path, commit);
     }
 
@@ -131,7 +138,8 @@ public sealed partial class HubCache
         }
         finally
         {
-            if (File.Exists(temporary) || new FileInfo(temporary).LinkTarget is not null) File.Delete(temporary);
+            if (File.Exists(temporary) || new FileInfo(temporary).LinkTarget is not null)
+                File.Delete(temporary);
         }
     }
 
@@ -140,12 +148,22 @@ public sealed partial class HubCache
     public static void ValidateRepoId(string repoId)
     {
         if (string.IsNullOrWhiteSpace(repoId))
-            throw new ArgumentException("The repository id is empty: give it as 'name' or 'namespace/name', e.g. 'openai-community/gpt2'.", nameof(repoId));
-        if (repoId.Length > 96 || !RepoIdPattern().IsMatch(repoId) || repoId.Contains("--", StringComparison.Ordinal) ||
-            repoId.Contains("..", StringComparison.Ordinal) || repoId.EndsWith(".git", StringComparison.Ordinal))
             throw new ArgumentException(
-                $"'{repoId}' is not a valid hub repository id: use 'name' or 'namespace/name' with letters, digits, '-', '_' and '.', " +
-                "at most 96 characters, no '--' or '..', not ending in '.git' (e.g. 'openai-community/gpt2').", nameof(repoId));
+                "The repository id is empty: give it as 'name' or 'namespace/name', e.g. 'openai-community/gpt2'.",
+                nameof(repoId)
+            );
+        if (
+            repoId.Length > 96
+            || !RepoIdPattern().IsMatch(repoId)
+            || repoId.Contains("--", StringComparison.Ordinal)
+            || repoId.Contains("..", StringComparison.Ordinal)
+            || repoId.EndsWith(".git", StringComparison.Ordinal)
+        )
+            throw new ArgumentException(
+                $"'{repoId}' is not a valid hub repository id: use 'name' or 'namespace/name' with letters, digits, '-', '_' and '.', "
+                    + "at most 96 characters, no '--' or '..', not ending in '.git' (e.g. 'openai-community/gpt2').",
+                nameof(repoId)
+            );
     }
 
     /// <summary>The longest name one part of a path may have on common file systems (ext4, NTFS, APFS), in UTF-8 bytes.</summary>
@@ -156,7 +174,8 @@ public sealed partial class HubCache
     /// characters (a NUL would cut the name short on disk), and no part longer than <see cref="MaxNameBytes"/> UTF-8 bytes
     /// (it could not be written after the download).
     /// </summary>
-    /// <exception cref="ArgumentException">The name is empty, has a control character or a part too long for a file system, or could point outside the repository's snapshot folder.</exception>
+    /// <exception cref="ArgumentException">The name is empty, has a control character or a part too long for a file system, or could point
+    /// outside the repository's snapshot folder.</exception>
     public static void ValidateFileName(string fileName)
     {
         if (string.IsNullOrWhiteSpace(fileName))
@@ -164,13 +183,22 @@ public sealed partial class HubCache
         RequireNoControlCharacters(fileName, "file name", nameof(fileName));
         if (fileName.Split('/').FirstOrDefault(part => System.Text.Encoding.UTF8.GetByteCount(part) > MaxNameBytes) is { } longPart)
             throw new ArgumentException(
-                $"The file name '{Shorten(fileName)}' has a part of {System.Text.Encoding.UTF8.GetByteCount(longPart)} bytes ('{Shorten(longPart)}'); " +
-                $"file systems allow at most {MaxNameBytes} per folder or file name, so it could not be saved in the cache.", nameof(fileName));
-        if (fileName.Contains('\\') || fileName.StartsWith('/') || Path.IsPathRooted(fileName) ||
-            fileName.Split('/').Any(part => part is "" or "." or ".."))
+                $"The file name '{Shorten(fileName)}' has a part of {System.Text.Encoding.UTF8.GetByteCount(longPart)} "
+                    + $"bytes ('{Shorten(longPart)}'); "
+                    + $"file systems allow at most {MaxNameBytes} per folder or file name, so it could not be saved in the cache.",
+                nameof(fileName)
+            );
+        if (
+            fileName.Contains('\\')
+            || fileName.StartsWith('/')
+            || Path.IsPathRooted(fileName)
+            || fileName.Split('/').Any(part => part is "" or "." or "..")
+        )
             throw new ArgumentException(
-                $"'{fileName}' is not a file name inside a repository: use a relative path with forward slashes and no '.' or '..' parts, e.g. 'onnx/model.onnx'.",
-                nameof(fileName));
+                $"'{fileName}' is not a file name inside a repository: use a relative path with forward slashes and no '.' or '..' "
+                    + "parts, e.g. 'onnx/model.onnx'.",
+                nameof(fileName)
+            );
     }
 
     /// <summary>Checks a revision (branch, tag or commit hash): it becomes a path under <c>refs/</c>, so it may not climb out.</summary>
@@ -181,18 +209,28 @@ public sealed partial class HubCache
             throw new ArgumentException("The revision is empty: use a branch ('main'), a tag or a commit hash.", nameof(revision));
         RequireNoControlCharacters(revision, "revision", nameof(revision));
         if (revision.Split('/').Any(part => System.Text.Encoding.UTF8.GetByteCount(part) > MaxNameBytes))
-            throw new ArgumentException($"The revision '{Shorten(revision)}' has a part longer than {MaxNameBytes} bytes, which cannot name a file under refs/.", nameof(revision));
+            throw new ArgumentException(
+                $"The revision '{Shorten(revision)}' has a part longer than {MaxNameBytes} bytes, which cannot name a file under refs/.",
+                nameof(revision)
+            );
         if (revision.Contains('\\') || revision.StartsWith('/') || revision.Split('/').Any(part => part is "" or "." or ".."))
-            throw new ArgumentException($"'{revision}' is not a valid revision: use a branch ('main'), a tag or a commit hash, without '.', '..' or '\\'.", nameof(revision));
+            throw new ArgumentException(
+                $"'{revision}' is not a valid revision: use a branch ('main'), a tag or a commit hash, without '.', '..' or '\\'.",
+                nameof(revision)
+            );
     }
 
     private static void RequireNoControlCharacters(string value, string what, string parameter)
     {
         var index = value.AsSpan().IndexOfAnyInRange('\0', '\u001f');
-        if (index < 0) index = value.IndexOf('\u007f');
+        if (index < 0)
+            index = value.IndexOf('\u007f');
         if (index >= 0)
             throw new ArgumentException(
-                $"The {what} '{Shorten(value.Replace("\0", "\\0", StringComparison.Ordinal))}' has the control character U+{(int)value[index]:X4} at position {index}; names on the hub never contain one.", parameter);
+                $"The {what} '{Shorten(value.Replace("\0", "\\0", StringComparison.Ordinal))}' has the control character "
+                    + $"U+{(int)value[index]:X4} at position {index}; names on the hub never contain one.",
+                parameter
+            );
     }
 
     private static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "…";
@@ -211,8 +249,10 @@ public enum RepoType
 {
     /// <summary>A model (<c>{endpoint}/{repo}</c>, cached as <c>models--org--name</c>).</summary>
     Model,
+
     /// <summary>A data set (<c>{endpoint}/datasets/{repo}</c>, cached as <c>datasets--org--name</c>).</summary>
     Dataset,
+
     /// <summary>A Space (<c>{endpoint}/spaces/{repo}</c>, cached as <c>spaces--org--name</c>).</summary>
     Space,
 }

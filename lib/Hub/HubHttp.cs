@@ -26,14 +26,25 @@ internal sealed class HubHttp : IDisposable
     }
 
     /// <summary>Sends a download request (redirects followed); network failures become <see cref="HubErrorKind.Unreachable"/>.</summary>
-    internal Task<HttpResponseMessage> DownloadAsync(HttpRequestMessage request, string repoId, string fileName, CancellationToken cancellationToken) =>
-        SendAsync(downloadClient, request, repoId, fileName, cancellationToken);
+    internal Task<HttpResponseMessage> DownloadAsync(
+        HttpRequestMessage request,
+        string repoId,
+        string fileName,
+        CancellationToken cancellationToken
+    ) => SendAsync(downloadClient, request, repoId, fileName, cancellationToken);
 
-    /// <summary>Sends a request as it is, without redirects and without turning failures into hub errors: for the reachability check.</summary>
+    /// <summary>Sends a request as it is, without redirects and without turning failures into hub errors: for the reachability
+    /// check.</summary>
     internal Task<HttpResponseMessage> ProbeAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
         metadataClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
 
-    internal async Task<HubFileMetadata> GetMetadataAsync(Uri url, string repoId, string fileName, string revision, CancellationToken cancellationToken)
+    internal async Task<HubFileMetadata> GetMetadataAsync(
+        Uri url,
+        string repoId,
+        string fileName,
+        string revision,
+        CancellationToken cancellationToken
+    )
     {
         var current = url;
         for (var hops = 0; ; hops++)
@@ -50,47 +61,93 @@ internal sealed class HubHttp : IDisposable
                     if (!Uri.TryCreate(location, UriKind.Absolute, out var target))
                         throw HubErrors.BadRedirect(response, current, location, "an address that cannot be parsed", repoId, fileName);
                     if (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps)
-                        throw HubErrors.BadRedirect(response, current, location, $"a {target.Scheme}: address; only http and https are followed", repoId, fileName);
+                        throw HubErrors.BadRedirect(
+                            response,
+                            current,
+                            location,
+                            $"a {target.Scheme}: address; only http and https are followed",
+                            repoId,
+                            fileName
+                        );
                     return ReadMetadata(response, target, current, repoId, fileName);
                 }
                 if (hops >= 10)
-                    throw new HubException(HubErrorKind.ServerError, $"The hub redirected '{fileName}' of '{repoId}' more than 10 times (last {current}).", repoId, fileName, response.StatusCode);
-                if (!Uri.TryCreate(current, location, out var next) || (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps))
-                    throw HubErrors.BadRedirect(response, current, location, "an address that cannot be parsed as an http(s) address", repoId, fileName);
+                    throw new HubException(
+                        HubErrorKind.ServerError,
+                        $"The hub redirected '{fileName}' of '{repoId}' more than 10 times (last {current}).",
+                        repoId,
+                        fileName,
+                        response.StatusCode
+                    );
+                if (
+                    !Uri.TryCreate(current, location, out var next)
+                    || (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps)
+                )
+                    throw HubErrors.BadRedirect(
+                        response,
+                        current,
+                        location,
+                        "an address that cannot be parsed as an http(s) address",
+                        repoId,
+                        fileName
+                    );
                 current = next;
                 continue;
             }
-            if (response.IsSuccessStatusCode) return ReadMetadata(response, current, current, repoId, fileName);
+            if (response.IsSuccessStatusCode)
+                return ReadMetadata(response, current, current, repoId, fileName);
             throw errors.StatusError(response, current, repoId, fileName, revision);
         }
     }
 
-    /// <summary>True when <paramref name="location"/> starts with a URI scheme (<c>https:</c>, <c>file:</c>): on Unix a plain "/path" would otherwise parse as a file address.</summary>
+    /// <summary>True when <paramref name="location"/> starts with a URI scheme (<c>https:</c>, <c>file:</c>): on Unix a plain "/path" would
+    /// otherwise parse as a file address.</summary>
     private static bool HasScheme(string location)
     {
         var colon = location.IndexOf(':', StringComparison.Ordinal);
-        return colon > 0 && char.IsAsciiLetter(location[0]) && location.AsSpan(0, colon).IndexOfAnyExcept("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.") < 0;
+        return colon > 0
+            && char.IsAsciiLetter(location[0])
+            && location.AsSpan(0, colon).IndexOfAnyExcept("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.") < 0;
     }
-
 
     private HubFileMetadata ReadMetadata(HttpResponseMessage response, Uri location, Uri url, string repoId, string fileName)
     {
         var commit = Header(response, "X-Repo-Commit");
         var etag = Header(response, "X-Linked-Etag") ?? Header(response, "ETag");
         if (commit is null || !HubCache.IsCommitHash(commit) || etag is null)
-            throw new HubException(HubErrorKind.ServerError,
-                $"The answer from {url} for '{fileName}' of '{repoId}' lacks the hub's {(commit is null ? "X-Repo-Commit" : etag is null ? "ETag" : "commit hash")} header, " +
-                $"so {options.Endpoint} does not look like a Hugging Face hub. Check HF_ENDPOINT (or HubOptions.Endpoint).", repoId, fileName, response.StatusCode);
+            throw new HubException(
+                HubErrorKind.ServerError,
+                $"The answer from {url} for '{fileName}' of '{repoId}' lacks the hub's "
+                    + $"{(commit is null ? "X-Repo-Commit" : etag is null ? "ETag" : "commit hash")} header, "
+                    + $"so {options.Endpoint} does not look like a Hugging Face hub. Check HF_ENDPOINT (or HubOptions.Endpoint).",
+                repoId,
+                fileName,
+                response.StatusCode
+            );
         etag = HubFileMetadata.NormalizeETag(etag);
         if (etag.Length == 0 || etag.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
-            throw new HubException(HubErrorKind.ServerError,
-                $"The hub sent an ETag '{etag}' for '{fileName}' of '{repoId}' that cannot name a cache file (expected a hexadecimal hash).", repoId, fileName, response.StatusCode);
-        long? size = long.TryParse(Header(response, "X-Linked-Size"), NumberStyles.None, CultureInfo.InvariantCulture, out var linked) ? linked
-            : (int)response.StatusCode is >= 200 and < 300 ? response.Content.Headers.ContentLength : null;
+            throw new HubException(
+                HubErrorKind.ServerError,
+                $"The hub sent an ETag '{etag}' for '{fileName}' of '{repoId}' that cannot name a cache file "
+                    + "(expected a hexadecimal hash).",
+                repoId,
+                fileName,
+                response.StatusCode
+            );
+        long? size =
+            long.TryParse(Header(response, "X-Linked-Size"), NumberStyles.None, CultureInfo.InvariantCulture, out var linked) ? linked
+            : (int)response.StatusCode is >= 200 and < 300 ? response.Content.Headers.ContentLength
+            : null;
         return new HubFileMetadata(commit, etag, size, location);
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request, string repoId, string fileName, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(
+        HttpClient client,
+        HttpRequestMessage request,
+        string repoId,
+        string fileName,
+        CancellationToken cancellationToken
+    )
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(options.RequestTimeout);
@@ -162,14 +219,16 @@ internal sealed class HubHttp : IDisposable
 /// <param name="Location">Where to GET the bytes: the CDN address of a redirect, else the resolve address.</param>
 internal sealed partial record HubFileMetadata(string Commit, string ETag, long? Size, Uri Location)
 {
-    /// <summary>The sha256 to check the bytes against: the ETag when it is 64 hexadecimal digits (LFS files), else null (git sha1).</summary>
+    /// <summary>The sha256 to check the bytes against: the ETag when it is 64 hexadecimal digits (LFS files), else null (git
+    /// sha1).</summary>
     public string? Sha256 => Sha256Pattern().IsMatch(ETag) ? ETag.ToLowerInvariant() : null;
 
     /// <summary>Strips what proxies and servers wrap an entity tag in: a weak marker <c>W/</c> and the quotes.</summary>
     public static string NormalizeETag(string etag)
     {
         var value = etag.Trim();
-        if (value.StartsWith("W/", StringComparison.Ordinal)) value = value[2..];
+        if (value.StartsWith("W/", StringComparison.Ordinal))
+            value = value[2..];
         return value.Trim('"');
     }
 

@@ -69,17 +69,28 @@ public sealed record HubOptions
         string? Env(string name) => environment(name) is { Length: > 0 } value ? value : null;
 
         var endpoint = (Endpoint ?? Env("HF_ENDPOINT") ?? DefaultEndpoint).TrimEnd('/');
-        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        if (
+            !Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+        )
             throw new ArgumentException(
-                $"The hub endpoint '{endpoint}' is not an absolute http:// or https:// address (from {(Endpoint is null ? "HF_ENDPOINT" : "HubOptions.Endpoint")}).",
-                nameof(Endpoint));
+                $"The hub endpoint '{endpoint}' is not an absolute http:// or https:// address (from "
+                    + $"{(Endpoint is null ? "HF_ENDPOINT" : "HubOptions.Endpoint")}).",
+                nameof(Endpoint)
+            );
 
         var home = Env("HF_HOME") is { } hfHome
             ? ExpandHome(hfHome, environment)
-            : Path.Combine(Env("XDG_CACHE_HOME") is { } xdg ? ExpandHome(xdg, environment) : Path.Combine(UserHome(environment), ".cache"), "huggingface");
+            : Path.Combine(
+                Env("XDG_CACHE_HOME") is { } xdg ? ExpandHome(xdg, environment) : Path.Combine(UserHome(environment), ".cache"),
+                "huggingface"
+            );
         var cache = CacheDirectory ?? Env("HF_HUB_CACHE") ?? Env("HUGGINGFACE_HUB_CACHE") ?? Path.Combine(home, "hub");
 
-        var token = Token ?? Env("HF_TOKEN") ?? Env("HUGGING_FACE_HUB_TOKEN") ?? ReadTokenFile(Env("HF_TOKEN_PATH") is { } tokenPath ? ExpandHome(tokenPath, environment) : Path.Combine(home, "token"));
+        var token =
+            Token
+            ?? Env("HF_TOKEN")
+            ?? Env("HUGGING_FACE_HUB_TOKEN")
+            ?? ReadTokenFile(Env("HF_TOKEN_PATH") is { } tokenPath ? ExpandHome(tokenPath, environment) : Path.Combine(home, "token"));
         var offline = Offline ?? IsTrue(Env("HF_HUB_OFFLINE"));
 
         RequirePositive(ConnectTimeout, nameof(ConnectTimeout));
@@ -87,8 +98,10 @@ public sealed record HubOptions
         RequirePositive(ReadTimeout, nameof(ReadTimeout));
         RequirePositive(DownloadTimeout, nameof(DownloadTimeout));
         RequirePositive(LockTimeout, nameof(LockTimeout));
-        if (RetryDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RetryDelay), RetryDelay, "RetryDelay must not be negative.");
-        if (MaxRetries < 0) throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, "MaxRetries must be 0 or more.");
+        if (RetryDelay < TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(RetryDelay), RetryDelay, "RetryDelay must not be negative.");
+        if (MaxRetries < 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, "MaxRetries must be 0 or more.");
 
         return this with
         {
@@ -100,8 +113,7 @@ public sealed record HubOptions
     }
 
     /// <summary>True for the values <c>huggingface_hub</c> reads as true: 1, true, yes, on (any case).</summary>
-    internal static bool IsTrue(string? value) =>
-        value?.Trim().ToUpperInvariant() is "1" or "TRUE" or "YES" or "ON";
+    internal static bool IsTrue(string? value) => value?.Trim().ToUpperInvariant() is "1" or "TRUE" or "YES" or "ON";
 
     private static void RequirePositive(TimeSpan value, string name)
     {
@@ -114,7 +126,8 @@ public sealed record HubOptions
 
     private static string ExpandHome(string path, Func<string, string?> environment) =>
         path == "~" ? UserHome(environment)
-        : path.StartsWith("~/", StringComparison.Ordinal) || path.StartsWith("~\\", StringComparison.Ordinal) ? Path.Combine(UserHome(environment), path[2..])
+        : path.StartsWith("~/", StringComparison.Ordinal) || path.StartsWith("~\\", StringComparison.Ordinal)
+            ? Path.Combine(UserHome(environment), path[2..])
         : path;
 
     private static string? ReadTokenFile(string path)

@@ -24,7 +24,10 @@ internal static class AtomicFile
     public static string TemporaryPath(string path)
     {
         var full = Path.GetFullPath(path);
-        return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{System.Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        return Path.Combine(
+            Path.GetDirectoryName(full)!,
+            $".{Path.GetFileName(full)}.{System.Environment.ProcessId}.{Guid.NewGuid():N}.tmp"
+        );
     }
 
     /// <summary>Writes the file with <paramref name="write"/>, creating the folder if needed.</summary>
@@ -49,7 +52,8 @@ internal static class AtomicFile
         }
         finally
         {
-            if (File.Exists(temporary)) File.Delete(temporary);
+            if (File.Exists(temporary))
+                File.Delete(temporary);
         }
     }
 
@@ -84,20 +88,23 @@ internal static class AtomicFile
             var middle = Path.GetFileName(candidate)[prefix.Length..^".tmp".Length]; // "{pid}.{guid}" or, in old names, "{guid}"
             var parts = middle.Split('.');
             bool abandoned;
-            if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && IsGuid(parts[1]))
+            if (
+                parts.Length == 2
+                && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                && IsGuid(parts[1])
+            )
                 abandoned = !IsRunning(pid);
             else if (parts.Length == 1 && IsGuid(parts[0]))
                 abandoned = DateTime.UtcNow - File.GetLastWriteTimeUtc(candidate) > AbandonedAge;
             else
-                continue;                                                  // not a name this class makes: not ours to delete
-            if (!abandoned) continue;
+                continue; // not a name this class makes: not ours to delete
+            if (!abandoned)
+                continue;
             try
             {
                 File.Delete(candidate);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
     }
 
@@ -105,7 +112,8 @@ internal static class AtomicFile
 
     private static bool IsRunning(int pid)
     {
-        if (pid == System.Environment.ProcessId) return true;
+        if (pid == System.Environment.ProcessId)
+            return true;
         try
         {
             using var process = Process.GetProcessById(pid);
@@ -113,7 +121,7 @@ internal static class AtomicFile
         }
         catch (ArgumentException)
         {
-            return false;                                                  // no process with that id
+            return false; // no process with that id
         }
         catch (InvalidOperationException)
         {

@@ -12,7 +12,8 @@ namespace Workbook.IO;
 /// <see cref="JsonConfig"/> and then checked by <see cref="Validate"/>. Introduced with GPT-2 in chapter 10.
 /// </summary>
 /// <typeparam name="TSelf">The config record itself.</typeparam>
-public interface IJsonConfig<TSelf> where TSelf : class, IJsonConfig<TSelf>
+public interface IJsonConfig<TSelf>
+    where TSelf : class, IJsonConfig<TSelf>
 {
     /// <summary>The file's name inside a model folder, used when a folder is given instead of a file.</summary>
     static abstract string FileName { get; }
@@ -48,11 +49,15 @@ public static class JsonConfig
         ReadCommentHandling = JsonCommentHandling.Disallow,
     };
 
-    /// <summary>Reads and validates a config (a path to the file, or to the folder that holds <see cref="IJsonConfig{TSelf}.FileName"/>).</summary>
+    /// <summary>Reads and validates a config (a path to the file, or to the folder that holds
+    /// <see cref="IJsonConfig{TSelf}.FileName"/>).</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
-    /// <exception cref="InvalidDataException">Too large, not JSON, a required field missing or a field of the wrong type; the message names the file and the field.</exception>
-    /// <exception cref="ArgumentException">The values do not fit together (see <see cref="IJsonConfig{TSelf}.Validate"/>); the message names the file.</exception>
-    public static T FromFile<T>(string path) where T : class, IJsonConfig<T>
+    /// <exception cref="InvalidDataException">Too large, not JSON, a required field missing or a field of the wrong type; the message names
+    /// the file and the field.</exception>
+    /// <exception cref="ArgumentException">The values do not fit together (see <see cref="IJsonConfig{TSelf}.Validate"/>); the message
+    /// names the file.</exception>
+    public static T FromFile<T>(string path)
+        where T : class, IJsonConfig<T>
     {
         var (file, text) = ReadText(path, T.FileName);
         return FromJson<T>(text, file);
@@ -69,8 +74,10 @@ public static class JsonConfig
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentException.ThrowIfNullOrWhiteSpace(fileName);
-        if (Directory.Exists(path)) path = Path.Combine(path, fileName);
-        if (!File.Exists(path)) throw new FileNotFoundException($"No {fileName} at '{path}'.", path);
+        if (Directory.Exists(path))
+            path = Path.Combine(path, fileName);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"No {fileName} at '{path}'.", path);
         var length = new FileInfo(path).Length;
         if (length > MaxBytes)
             throw new InvalidDataException($"{path}: {length:N0} bytes is too large for a {fileName} (limit {MaxBytes:N0}).");
@@ -80,11 +87,13 @@ public static class JsonConfig
     /// <summary>Parses and validates the text of a config; <paramref name="source"/> names it in errors.</summary>
     /// <exception cref="InvalidDataException">As for <see cref="FromFile{T}"/>.</exception>
     /// <exception cref="ArgumentException">As for <see cref="FromFile{T}"/>.</exception>
-    public static T FromJson<T>(string json, string source) where T : class, IJsonConfig<T>
+    public static T FromJson<T>(string json, string source)
+        where T : class, IJsonConfig<T>
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentException.ThrowIfNullOrEmpty(source);
-        if (json.Length > MaxBytes) throw new InvalidDataException($"{source}: {json.Length:N0} characters is too large for a {T.FileName} (limit {MaxBytes:N0}).");
+        if (json.Length > MaxBytes)
+            throw new InvalidDataException($"{source}: {json.Length:N0} characters is too large for a {T.FileName} (limit {MaxBytes:N0}).");
         JsonObject root;
         try
         {
@@ -112,14 +121,16 @@ public static class JsonConfig
     }
 
     /// <summary>The config as indented JSON text, properties in the order the record declares them, ending in a newline.</summary>
-    public static string ToJson<T>(T config) where T : class, IJsonConfig<T>
+    public static string ToJson<T>(T config)
+        where T : class, IJsonConfig<T>
     {
         ArgumentNullException.ThrowIfNull(config);
         return JsonSerializer.Serialize(config, Options) + "\n";
     }
 
     /// <summary>Writes <see cref="ToJson{T}"/> to <paramref name="path"/> atomically (temporary file, then rename).</summary>
-    public static void Save<T>(T config, string path) where T : class, IJsonConfig<T>
+    public static void Save<T>(T config, string path)
+        where T : class, IJsonConfig<T>
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         AtomicFile.WriteAllText(path, ToJson(config));
@@ -132,39 +143,50 @@ public static class JsonConfig
             .Where(p => p.Name is not null)
             .ToDictionary(p => p.Name!, p => p.Property);
 
-    /// <summary>"field 'n_embd' must be an integer, found "big"" from System.Text.Json's path (<c>$.conv_dim[1]</c>) and the raw value.</summary>
+    /// <summary>"field 'n_embd' must be an integer, found "big"" from System.Text.Json's path (<c>$.conv_dim[1]</c>) and the raw
+    /// value.</summary>
     private static string Describe(JsonException e, JsonObject root, Dictionary<string, PropertyInfo> properties, string source)
     {
         var path = e.Path ?? "$";
-        if (!path.StartsWith("$.", StringComparison.Ordinal)) return $"{source}: {e.Message}";
+        if (!path.StartsWith("$.", StringComparison.Ordinal))
+            return $"{source}: {e.Message}";
         var rest = path[2..];
         var bracket = rest.IndexOf('[', StringComparison.Ordinal);
         var field = bracket < 0 ? rest : rest[..bracket];
         int? entry = bracket >= 0 && int.TryParse(rest[(bracket + 1)..rest.IndexOf(']', bracket)], out var i) ? i : null;
-        if (!properties.TryGetValue(field, out var property)) return $"{source}: field '{field}': {e.Message}";
+        if (!properties.TryGetValue(field, out var property))
+            return $"{source}: field '{field}': {e.Message}";
         var type = property.PropertyType;
         var node = root[field];
         if (entry is { } index && node is JsonArray array && index < array.Count)
-            return $"{source}: field '{field}' entry {index} must be {Expected(ElementType(type))}, found {array[index]?.ToJsonString() ?? "null"}.";
+            return $"{source}: field '{field}' entry {index} must be {Expected(ElementType(type))}, "
+                + $"found {array[index]?.ToJsonString() ?? "null"}.";
         return $"{source}: field '{field}' must be {Expected(type)}, found {node?.ToJsonString() ?? "null"}.";
     }
 
     private static Type ElementType(Type type) =>
-        type.IsArray ? type.GetElementType()! : type.IsGenericType ? type.GetGenericArguments()[0] : typeof(object);
+        type.IsArray ? type.GetElementType()!
+        : type.IsGenericType ? type.GetGenericArguments()[0]
+        : typeof(object);
 
     private static string Expected(Type type)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
-        if (type == typeof(int) || type == typeof(long)) return "an integer";
-        if (type == typeof(double) || type == typeof(float)) return "a number";
-        if (type == typeof(bool)) return "true or false";
-        if (type == typeof(string)) return "a string";
+        if (type == typeof(int) || type == typeof(long))
+            return "an integer";
+        if (type == typeof(double) || type == typeof(float))
+            return "a number";
+        if (type == typeof(bool))
+            return "true or false";
+        if (type == typeof(string))
+            return "a string";
         if (type != typeof(string) && typeof(IEnumerable).IsAssignableFrom(type))
         {
             var element = ElementType(type);
             return element == typeof(int) || element == typeof(long) ? "an array of integers"
                 : element == typeof(string) ? "an array of strings"
-                : element == typeof(double) || element == typeof(float) ? "an array of numbers" : "an array";
+                : element == typeof(double) || element == typeof(float) ? "an array of numbers"
+                : "an array";
         }
         return "an object";
     }

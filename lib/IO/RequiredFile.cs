@@ -7,15 +7,20 @@ namespace Workbook.IO;
 /// </summary>
 internal static class RequiredFile
 {
-    /// <summary>Throws unless <paramref name="path"/> is an existing file; <paramref name="what"/> (e.g. "checkpoint") names it in the message.</summary>
+    /// <summary>Throws unless <paramref name="path"/> is an existing file; <paramref name="what"/> (e.g. "checkpoint") names it in the
+    /// message.</summary>
     /// <exception cref="FileNotFoundException">Nothing is at the path, or a directory is: the message says which.</exception>
     public static void Check(string path, string what)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (File.Exists(path)) return;
+        if (File.Exists(path))
+            return;
         var full = Path.GetFullPath(path);
         if (Directory.Exists(path))
-            throw new FileNotFoundException($"The {what} path {full} is a directory, not a file: give the path of the {what} file itself.", path);
+            throw new FileNotFoundException(
+                $"The {what} path {full} is a directory, not a file: give the path of the {what} file itself.",
+                path
+            );
         throw new FileNotFoundException($"The {what} file {full} does not exist.", path);
     }
 }

@@ -18,15 +18,19 @@ public sealed class LanguageModelBatches
     private readonly Random _random;
 
     /// <summary>Batches from <paramref name="tokens"/>; the same seed gives the same windows.</summary>
-    /// <exception cref="ArgumentException">The array is not longer than one window (context + 1 tokens), or a size is not positive.</exception>
+    /// <exception cref="ArgumentException">The array is not longer than one window (context + 1 tokens), or a size is not
+    /// positive.</exception>
     public LanguageModelBatches(int[] tokens, int contextLength, int batchSize, int seed)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(contextLength);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         if (tokens.Length < contextLength + 1)
-            throw new ArgumentException($"The token array has {tokens.Length:N0} tokens, fewer than one window of context + 1 = {contextLength + 1}: " +
-                                        "use a shorter context or more text.", nameof(tokens));
+            throw new ArgumentException(
+                $"The token array has {tokens.Length:N0} tokens, fewer than one window of context + 1 = {contextLength + 1}: "
+                    + "use a shorter context or more text.",
+                nameof(tokens)
+            );
         _tokens = tokens;
         ContextLength = contextLength;
         BatchSize = batchSize;
@@ -49,7 +53,7 @@ public sealed class LanguageModelBatches
         var targets = new long[TokensPerBatch];
         for (var row = 0; row < BatchSize; row++)
         {
-            var start = _random.Next(_tokens.Length - ContextLength);   // the window [start, start + context] fits
+            var start = _random.Next(_tokens.Length - ContextLength); // the window [start, start + context] fits
             for (var t = 0; t < ContextLength; t++)
             {
                 inputs[row * ContextLength + t] = _tokens[start + t];

@@ -19,19 +19,25 @@ public sealed class LstmLanguageModel : nn.Module<Tensor, Tensor>
 
     /// <summary>Creates the model with PyTorch's default initialisation (seed it with <c>torch.manual_seed</c>).</summary>
     /// <exception cref="ArgumentException">A size is not positive, or tied weights with embedding size ≠ hidden size.</exception>
-    public LstmLanguageModel(int vocabularySize, int embeddingSize, int hiddenSize, int layers = 1, bool tieWeights = false) : base(nameof(LstmLanguageModel))
+    public LstmLanguageModel(int vocabularySize, int embeddingSize, int hiddenSize, int layers = 1, bool tieWeights = false)
+        : base(nameof(LstmLanguageModel))
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabularySize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(embeddingSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hiddenSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(layers);
         if (tieWeights && embeddingSize != hiddenSize)
-            throw new ArgumentException($"Tied weights need the embedding size ({embeddingSize}) to equal the hidden size ({hiddenSize}).", nameof(tieWeights));
+            throw new ArgumentException(
+                $"Tied weights need the embedding size ({embeddingSize}) to equal the hidden size ({hiddenSize}).",
+                nameof(tieWeights)
+            );
         VocabularySize = vocabularySize;
         embedding = nn.Embedding(vocabularySize, embeddingSize);
         lstm = nn.LSTM(embeddingSize, hiddenSize, numLayers: layers, batchFirst: true);
-        if (tieWeights) headBias = new Parameter(zeros(vocabularySize));
-        else head = nn.Linear(hiddenSize, vocabularySize);
+        if (tieWeights)
+            headBias = new Parameter(zeros(vocabularySize));
+        else
+            head = nn.Linear(hiddenSize, vocabularySize);
         RegisterComponents();
     }
 
@@ -44,8 +50,12 @@ public sealed class LstmLanguageModel : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         if (inputIds.dim() != 2 || inputIds.dtype != ScalarType.Int64)
-            throw new ArgumentException($"inputIds must be int64 [batch, length]; got {inputIds.dtype} [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
-        long min = inputIds.min().item<long>(), max = inputIds.max().item<long>();
+            throw new ArgumentException(
+                $"inputIds must be int64 [batch, length]; got {inputIds.dtype} [{string.Join(", ", inputIds.shape)}].",
+                nameof(inputIds)
+            );
+        long min = inputIds.min().item<long>(),
+            max = inputIds.max().item<long>();
         if (min < 0 || max >= VocabularySize)
             throw new ArgumentException($"Token ids must lie in [0, {VocabularySize}); found {(min < 0 ? min : max)}.", nameof(inputIds));
         using var scope = NewDisposeScope();

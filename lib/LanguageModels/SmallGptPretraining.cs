@@ -25,7 +25,7 @@ public static class SmallGptPretraining
 {
     /// <summary>The files a finished folder holds.</summary>
     public static IReadOnlyList<string> Files { get; } =
-        ["config.json", "model.safetensors", "vocab.json", "merges.txt", "generation_config.json", "tokenizer_config.json", "provenance.json"];
+    ["config.json", "model.safetensors", "vocab.json", "merges.txt", "generation_config.json", "tokenizer_config.json", "provenance.json"];
 
     /// <summary>Runs the recipe and writes <paramref name="outputFolder"/>; returns the provenance written.</summary>
     /// <param name="settings">Sizes and budget.</param>
@@ -49,46 +49,76 @@ public static class SmallGptPretraining
         var parent = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);
         var temporary = Path.Combine(parent, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}");
-        if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
+        if (Directory.Exists(temporary))
+            Directory.Delete(temporary, recursive: true);
         bpe.Save(temporary);
         var tokenizer = Gpt2Tokenizer.FromFolder(temporary);
         var trainingIds = tokenizer.Encode(trainingText);
         var validationIds = tokenizer.Encode(validationText);
-        log($"BPE: {bpe.Count:N0} tokens; training {trainingIds.Length:N0} tokens, validation {validationIds.Length:N0} ({clock.Elapsed.TotalSeconds:F0} s)");
+        log(
+            $"BPE: {bpe.Count:N0} tokens; training {trainingIds.Length:N0} tokens, "
+                + $"validation {validationIds.Length:N0} ({clock.Elapsed.TotalSeconds:F0} s)"
+        );
 
         var config = new Gpt2Config
         {
-            VocabSize = bpe.Count, ContextLength = settings.ContextLength, EmbeddingSize = settings.Width,
-            LayerCount = settings.Layers, HeadCount = settings.Heads, BosTokenId = bpe.EndOfTextId, EosTokenId = bpe.EndOfTextId,
+            VocabSize = bpe.Count,
+            ContextLength = settings.ContextLength,
+            EmbeddingSize = settings.Width,
+            LayerCount = settings.Layers,
+            HeadCount = settings.Heads,
+            BosTokenId = bpe.EndOfTextId,
+            EosTokenId = bpe.EndOfTextId,
         };
         manual_seed(settings.Seed);
         using var model = new Gpt2LMHeadModel(config);
         var options = new LanguageModelTrainingOptions
         {
-            Steps = settings.Steps, ContextLength = settings.ContextLength, BatchSize = settings.BatchSize,
-            PeakLearningRate = settings.PeakLearningRate, MinimumLearningRate = settings.PeakLearningRate / 10,
-            WarmupSteps = settings.WarmupSteps, TimeBudgetSeconds = settings.TimeBudgetMinutes * 60, EvaluateEvery = settings.EvaluateEvery, Seed = settings.Seed,
+            Steps = settings.Steps,
+            ContextLength = settings.ContextLength,
+            BatchSize = settings.BatchSize,
+            PeakLearningRate = settings.PeakLearningRate,
+            MinimumLearningRate = settings.PeakLearningRate / 10,
+            WarmupSteps = settings.WarmupSteps,
+            TimeBudgetSeconds = settings.TimeBudgetMinutes * 60,
+            EvaluateEvery = settings.EvaluateEvery,
+            Seed = settings.Seed,
         };
         var trainer = new LanguageModelTrainer(model, options);
         var generator = new Gpt2TextGenerator(model, tokenizer);
         trainer.Sample = _ => generator.Generate("In the beginning", GenerationOptions.Greedy(16));
-        trainer.OnEvaluation = e => log($"step {e.Step,6}  train {e.TrainingLoss:F3}  val {e.ValidationLoss:F3} (ppl {e.ValidationPerplexity:F1})  " +
-                                        $"{e.TokensPerSecond:F0} tokens/s  {e.TrainingSeconds:F0} s  | {e.Sample?.ReplaceLineEndings(" ")}");
+        trainer.OnEvaluation = e =>
+            log(
+                $"step {e.Step, 6}  train {e.TrainingLoss:F3}  val {e.ValidationLoss:F3} (ppl {e.ValidationPerplexity:F1})  "
+                    + $"{e.TokensPerSecond:F0} tokens/s  {e.TrainingSeconds:F0} s  | {e.Sample?.ReplaceLineEndings(" ")}"
+            );
         var trainingStart = clock.Elapsed;
         trainer.Train(trainingIds, validationIds);
         var trainingSeconds = (clock.Elapsed - trainingStart).TotalSeconds;
 
         model.SavePretrained(temporary, ScalarType.Float16);
         WriteJson(Path.Combine(temporary, "config.json"), HuggingFaceConfig(config));
-        WriteJson(Path.Combine(temporary, "generation_config.json"), new JsonObject
-        {
-            ["bos_token_id"] = config.BosTokenId, ["eos_token_id"] = config.EosTokenId, ["max_length"] = config.ContextLength,
-        });
-        WriteJson(Path.Combine(temporary, "tokenizer_config.json"), new JsonObject
-        {
-            ["tokenizer_class"] = "GPT2Tokenizer", ["add_prefix_space"] = false, ["model_max_length"] = config.ContextLength,
-            ["bos_token"] = Gpt2Tokenizer.EndOfText, ["eos_token"] = Gpt2Tokenizer.EndOfText, ["unk_token"] = Gpt2Tokenizer.EndOfText,
-        });
+        WriteJson(
+            Path.Combine(temporary, "generation_config.json"),
+            new JsonObject
+            {
+                ["bos_token_id"] = config.BosTokenId,
+                ["eos_token_id"] = config.EosTokenId,
+                ["max_length"] = config.ContextLength,
+            }
+        );
+        WriteJson(
+            Path.Combine(temporary, "tokenizer_config.json"),
+            new JsonObject
+            {
+                ["tokenizer_class"] = "GPT2Tokenizer",
+                ["add_prefix_space"] = false,
+                ["model_max_length"] = config.ContextLength,
+                ["bos_token"] = Gpt2Tokenizer.EndOfText,
+                ["eos_token"] = Gpt2Tokenizer.EndOfText,
+                ["unk_token"] = Gpt2Tokenizer.EndOfText,
+            }
+        );
 
         // The figure the provenance reports is measured on the weights as saved (fp16), over every validation window.
         double savedLoss;
@@ -98,7 +128,14 @@ public static class SmallGptPretraining
         var provenance = new SmallGptProvenance
         {
             Corpus = "King James Bible (public domain), data/text/kjv.tsv.gz; one verse per line, no references",
-            CorpusFileSha256 = Sha256(File.ReadAllBytes(Path.Combine(settings.DataFolder ?? Path.GetDirectoryName(DataDirectory.Find(Path.Combine("text", "kjv.tsv.gz")))!, "kjv.tsv.gz"))),
+            CorpusFileSha256 = Sha256(
+                File.ReadAllBytes(
+                    Path.Combine(
+                        settings.DataFolder ?? Path.GetDirectoryName(DataDirectory.Find(Path.Combine("text", "kjv.tsv.gz")))!,
+                        "kjv.tsv.gz"
+                    )
+                )
+            ),
             TrainingTextSha256 = Sha256(Encoding.UTF8.GetBytes(trainingText)),
             ValidationBooks = [.. KingJamesBible.DefaultValidationBooks],
             TrainingTokens = trainingIds.Length,
@@ -110,11 +147,15 @@ public static class SmallGptPretraining
             TrainingSeconds = Math.Round(trainingSeconds, 1),
             TokensPerSecond = Math.Round(last.TokensPerSecond),
             FinalTrainingLoss = Math.Round(last.TrainingLoss, 4),
-            ValidationLossFloat32 = Math.Round(LanguageModelTrainer.ValidationLoss(model, validationIds, config.ContextLength, settings.BatchSize), 5),
+            ValidationLossFloat32 = Math.Round(
+                LanguageModelTrainer.ValidationLoss(model, validationIds, config.ContextLength, settings.BatchSize),
+                5
+            ),
             ValidationLoss = Math.Round(savedLoss, 5),
             ValidationPerplexity = Math.Round(Math.Exp(savedLoss), 3),
-            Machine = $"{RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} cores, " +
-                      $"{get_num_threads()} torch thread(s), .NET {Environment.Version}, CPU",
+            Machine =
+                $"{RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} cores, "
+                + $"{get_num_threads()} torch thread(s), .NET {Environment.Version}, CPU",
             Command = command,
             Finished = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
         };
@@ -127,7 +168,8 @@ public static class SmallGptPretraining
             Directory.Move(temporary, full);
             Directory.Delete(old, recursive: true);
         }
-        else Directory.Move(temporary, full);
+        else
+            Directory.Move(temporary, full);
         log($"wrote {full}: validation perplexity {provenance.ValidationPerplexity:F2} (fp16), {clock.Elapsed.TotalMinutes:F1} min in all");
         return provenance;
     }
@@ -146,11 +188,22 @@ public static class SmallGptPretraining
         root["resid_pdrop"] = 0.0;
         root["initializer_range"] = 0.02;
         root["tie_word_embeddings"] = true;
-        return new JsonObject(root.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())));
+        return new JsonObject(
+            root.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))
+        );
     }
 
     private static void WriteJson(string path, JsonObject json) =>
-        AtomicFile.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+        AtomicFile.WriteAllText(
+            path,
+            json.ToJsonString(
+                new JsonSerializerOptions
+                {
+                    WriteIndented = true,
+                    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+                }
+            ) + "\n"
+        );
 
     private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 }

@@ -13,23 +13,35 @@ namespace Workbook.LanguageModels;
 public sealed record WarmupCosineSchedule(double PeakLearningRate, int WarmupSteps, int TotalSteps, double MinimumLearningRate = 0)
 {
     /// <summary>Checks the numbers; returns this schedule.</summary>
-    /// <exception cref="ArgumentException">A rate is negative or not finite, the floor is above the peak, or the steps do not fit (warm-up ≥ total).</exception>
+    /// <exception cref="ArgumentException">A rate is negative or not finite, the floor is above the peak, or the steps do not fit (warm-up
+    /// ≥ total).</exception>
     public WarmupCosineSchedule Validate()
     {
         if (!double.IsFinite(PeakLearningRate) || PeakLearningRate <= 0)
-            throw new ArgumentException($"The peak learning rate must be a positive number; got {PeakLearningRate}.", nameof(PeakLearningRate));
+            throw new ArgumentException(
+                $"The peak learning rate must be a positive number; got {PeakLearningRate}.",
+                nameof(PeakLearningRate)
+            );
         if (!double.IsFinite(MinimumLearningRate) || MinimumLearningRate < 0 || MinimumLearningRate > PeakLearningRate)
-            throw new ArgumentException($"The minimum learning rate must lie between 0 and the peak {PeakLearningRate}; got {MinimumLearningRate}.", nameof(MinimumLearningRate));
+            throw new ArgumentException(
+                $"The minimum learning rate must lie between 0 and the peak {PeakLearningRate}; got {MinimumLearningRate}.",
+                nameof(MinimumLearningRate)
+            );
         if (TotalSteps < 1 || WarmupSteps < 0 || WarmupSteps >= TotalSteps)
-            throw new ArgumentException($"The schedule needs 0 ≤ warm-up steps < total steps; got {WarmupSteps} warm-up of {TotalSteps}.", nameof(WarmupSteps));
+            throw new ArgumentException(
+                $"The schedule needs 0 ≤ warm-up steps < total steps; got {WarmupSteps} warm-up of {TotalSteps}.",
+                nameof(WarmupSteps)
+            );
         return this;
     }
 
-    /// <summary>The rate for step <paramref name="step"/> (1 is the first): peak · step / warm-up during warm-up, then the cosine.</summary>
+    /// <summary>The rate for step <paramref name="step"/> (1 is the first): peak · step / warm-up during warm-up, then the
+    /// cosine.</summary>
     public double LearningRate(int step)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(step, 1);
-        if (step <= WarmupSteps) return PeakLearningRate * step / WarmupSteps;
+        if (step <= WarmupSteps)
+            return PeakLearningRate * step / WarmupSteps;
         return Decay((double)(step - WarmupSteps) / (TotalSteps - WarmupSteps));
     }
 

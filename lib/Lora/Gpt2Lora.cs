@@ -32,15 +32,28 @@ public static class Gpt2Lora
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         if (model.parameters().Any(p => p.device_type == DeviceType.META))
-            throw new ArgumentException("The GPT-2 model lives on the meta device (shapes only): load its weights before adding adapters.", nameof(model));
+            throw new ArgumentException(
+                "The GPT-2 model lives on the meta device (shapes only): load its weights before adding adapters.",
+                nameof(model)
+            );
         if (Adapters(model).Count > 0)
-            throw new InvalidOperationException("The model already has LoRA adapters; merge and unload them (Gpt2Lora.MergeAndUnload) before adding new ones.");
+            throw new InvalidOperationException(
+                "The model already has LoRA adapters; merge and unload them (Gpt2Lora.MergeAndUnload) before adding new ones."
+            );
         if (TargetedLayers(model, config).Count == 0)
-            throw new ArgumentException($"target_modules [{string.Join(", ", config.TargetModules)}]{(config.TargetPattern is null ? "" : $" / '{config.TargetPattern}'")} " +
-                $"match no projection of the model; GPT-2's are {string.Join(", ", ProjectionNames)} (for example h.0.attn.c_attn, h.0.mlp.c_proj).", nameof(config));
-        foreach (var parameter in model.parameters()) parameter.requires_grad = false;
-        var adapted = ReplaceProjections<Conv1D>(model, (path, layer) =>
-            config.Targets(path) ? new LoraConv1D(layer, config.Rank, config.Alpha, config.Dropout) : null);
+            throw new ArgumentException(
+                "target_modules "
+                    + $"[{string.Join(", ", config.TargetModules)}]{(config.TargetPattern is null ? "" : $" / '{config.TargetPattern}'")} "
+                    + $"match no projection of the model; GPT-2's are {string.Join(", ", ProjectionNames)} (for example "
+                    + "h.0.attn.c_attn, h.0.mlp.c_proj).",
+                nameof(config)
+            );
+        foreach (var parameter in model.parameters())
+            parameter.requires_grad = false;
+        var adapted = ReplaceProjections<Conv1D>(
+            model,
+            (path, layer) => config.Targets(path) ? new LoraConv1D(layer, config.Rank, config.Alpha, config.Dropout) : null
+        );
         return adapted;
     }
 
@@ -59,14 +72,16 @@ public static class Gpt2Lora
     /// <exception cref="InvalidOperationException">The model has no adapters.</exception>
     public static void Merge(nn.Module model)
     {
-        foreach (var (_, layer) in Required(model)) layer.Merge();
+        foreach (var (_, layer) in Required(model))
+            layer.Merge();
     }
 
     /// <summary>Takes every adapter's update out of its base weight again.</summary>
     /// <exception cref="InvalidOperationException">The model has no adapters.</exception>
     public static void Unmerge(nn.Module model)
     {
-        foreach (var (_, layer) in Required(model)) layer.Unmerge();
+        foreach (var (_, layer) in Required(model))
+            layer.Unmerge();
     }
 
     /// <summary>
@@ -79,7 +94,8 @@ public static class Gpt2Lora
     {
         Merge(model);
         var unloaded = ReplaceProjections<LoraConv1D>(model, (_, layer) => layer.Unload());
-        foreach (var parameter in model.parameters()) parameter.requires_grad = true;
+        foreach (var parameter in model.parameters())
+            parameter.requires_grad = true;
         return unloaded;
     }
 
@@ -87,11 +103,13 @@ public static class Gpt2Lora
     public static (long Trainable, long Total) ParameterCounts(nn.Module model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        long trainable = 0, total = 0;
+        long trainable = 0,
+            total = 0;
         foreach (var parameter in model.parameters())
         {
             total += parameter.numel();
-            if (parameter.requires_grad) trainable += parameter.numel();
+            if (parameter.requires_grad)
+                trainable += parameter.numel();
         }
         return (trainable, total);
     }
@@ -99,7 +117,9 @@ public static class Gpt2Lora
     private static IReadOnlyList<(string Name, LoraConv1D Layer)> Required(nn.Module model)
     {
         var adapters = Adapters(model);
-        return adapters.Count > 0 ? adapters : throw new InvalidOperationException("The model has no LoRA adapters (Gpt2Lora.Apply adds them).");
+        return adapters.Count > 0
+            ? adapters
+            : throw new InvalidOperationException("The model has no LoRA adapters (Gpt2Lora.Apply adds them).");
     }
 
     private static List<string> ReplaceProjections<TLayer>(Gpt2LMHeadModel model, Func<string, TLayer, nn.Module<Tensor, Tensor>?> replace)

@@ -19,7 +19,8 @@ public static class LoraAdapterFiles
 
     private const string KeyPrefix = "base_model.model.transformer.";
 
-    /// <summary>The file key of an adapter matrix: <paramref name="modulePath"/> <c>h.0.attn.c_attn</c>, <paramref name="matrix"/> "lora_A" →
+    /// <summary>The file key of an adapter matrix: <paramref name="modulePath"/> <c>h.0.attn.c_attn</c>, <paramref name="matrix"/> "lora_A"
+    /// →
     /// <c>base_model.model.transformer.h.0.attn.c_attn.lora_A.weight</c>.</summary>
     public static string Key(string modulePath, string matrix) => $"{KeyPrefix}{modulePath}.{matrix}.weight";
 
@@ -37,13 +38,21 @@ public static class LoraAdapterFiles
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         config.Validate();
         var adapters = Gpt2Lora.Adapters(model);
-        if (adapters.Count == 0) throw new InvalidOperationException("The model has no LoRA adapters to save (Gpt2Lora.Apply adds them).");
+        if (adapters.Count == 0)
+            throw new InvalidOperationException("The model has no LoRA adapters to save (Gpt2Lora.Apply adds them).");
         foreach (var (name, layer) in adapters)
         {
             if (layer.Rank != config.Rank || layer.Alpha != config.Alpha)
-                throw new ArgumentException($"The adapter on {name} has r = {layer.Rank}, lora_alpha = {layer.Alpha}; the config says r = {config.Rank}, lora_alpha = {config.Alpha}.", nameof(config));
+                throw new ArgumentException(
+                    $"The adapter on {name} has r = {layer.Rank}, lora_alpha = {layer.Alpha}; "
+                        + $"the config says r = {config.Rank}, lora_alpha = {config.Alpha}.",
+                    nameof(config)
+                );
             if (!config.Targets(name))
-                throw new ArgumentException($"The model has an adapter on {name}, which the config's target_modules do not name.", nameof(config));
+                throw new ArgumentException(
+                    $"The model has an adapter on {name}, which the config's target_modules do not name.",
+                    nameof(config)
+                );
         }
         Directory.CreateDirectory(folder);
         using var scope = NewDisposeScope();
@@ -75,10 +84,12 @@ public static class LoraAdapterFiles
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(folder);
-        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"LoRA adapter folder not found: {folder}");
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"LoRA adapter folder not found: {folder}");
         var config = LoraConfig.FromFile(Path.Combine(folder, LoraConfig.FileName));
         var weights = Path.Combine(folder, WeightsFileName);
-        if (!File.Exists(weights)) throw new FileNotFoundException($"LoRA adapter weights not found: {weights}", weights);
+        if (!File.Exists(weights))
+            throw new FileNotFoundException($"LoRA adapter weights not found: {weights}", weights);
         if (Gpt2Lora.Adapters(model).Count > 0)
             throw new InvalidOperationException("The model already has LoRA adapters; load an adapter into a model without any.");
 
@@ -91,13 +102,17 @@ public static class LoraAdapterFiles
         }
         var unexpected = file.Names.Where(n => !expected.ContainsKey(n)).Order(StringComparer.Ordinal).ToList();
         var missing = expected.Keys.Where(n => !file.Contains(n)).Order(StringComparer.Ordinal).ToList();
-        var misshaped = expected.Where(p => file.Contains(p.Key) && !file.Info(p.Key).Shape.SequenceEqual(p.Value))
-            .Select(p => new TensorShapeMismatch(p.Key, p.Value, file.Info(p.Key).Shape)).ToList();
+        var misshaped = expected
+            .Where(p => file.Contains(p.Key) && !file.Info(p.Key).Shape.SequenceEqual(p.Value))
+            .Select(p => new TensorShapeMismatch(p.Key, p.Value, file.Info(p.Key).Shape))
+            .ToList();
         if (missing.Count > 0 || unexpected.Count > 0 || misshaped.Count > 0)
             throw new CheckpointMismatchException(weights, missing, unexpected, misshaped);
         foreach (var key in expected.Keys.Order(StringComparer.Ordinal))
             if (file.Info(key).Dtype is not ("F32" or "F16" or "BF16" or "F64"))
-                throw new InvalidDataException($"{weights}: tensor '{key}' is {file.Info(key).Dtype}; LoRA matrices are floating-point (F32, F16, BF16 or F64).");
+                throw new InvalidDataException(
+                    $"{weights}: tensor '{key}' is {file.Info(key).Dtype}; LoRA matrices are floating-point (F32, F16, BF16 or F64)."
+                );
 
         Gpt2Lora.Apply(model, config);
         foreach (var (name, layer) in Gpt2Lora.Adapters(model))

@@ -24,14 +24,20 @@ public sealed record LoraConfig
 
     /// <summary>Rank r of the update B·A (<c>r</c>): A is [r, in], B is [out, r].</summary>
     public int Rank { get; init; } = 8;
+
     /// <summary>The numerator of the scaling alpha / r (<c>lora_alpha</c>).</summary>
     public double Alpha { get; init; } = 16;
+
     /// <summary>Dropout on the adapter's input, in training mode only (<c>lora_dropout</c>); 0 for none.</summary>
     public double Dropout { get; init; }
+
     /// <summary>Module names that get an adapter (<c>target_modules</c>), e.g. <c>c_attn</c>, <c>c_proj</c>, <c>c_fc</c>.</summary>
     public IReadOnlyList<string> TargetModules { get; init; } = ["c_attn"];
-    /// <summary>A regular expression over whole module names instead of <see cref="TargetModules"/> (a string <c>target_modules</c>); null for none.</summary>
+
+    /// <summary>A regular expression over whole module names instead of <see cref="TargetModules"/> (a string <c>target_modules</c>); null
+    /// for none.</summary>
     public string? TargetPattern { get; init; }
+
     /// <summary>The model the adapter was trained on (<c>base_model_name_or_path</c>): a hub id such as <c>gpt2</c>, or a folder.</summary>
     public string BaseModelNameOrPath { get; init; } = "";
 
@@ -42,7 +48,8 @@ public sealed record LoraConfig
     public bool Targets(string modulePath)
     {
         ArgumentNullException.ThrowIfNull(modulePath);
-        if (TargetPattern is not null) return Regex.IsMatch(modulePath, $"^(?:{TargetPattern})$", RegexOptions.None, TimeSpan.FromSeconds(1));
+        if (TargetPattern is not null)
+            return Regex.IsMatch(modulePath, $"^(?:{TargetPattern})$", RegexOptions.None, TimeSpan.FromSeconds(1));
         return TargetModules.Any(t => modulePath == t || modulePath.EndsWith("." + t, StringComparison.Ordinal));
     }
 
@@ -54,13 +61,17 @@ public sealed record LoraConfig
     {
         void Check(bool ok, string field, string problem)
         {
-            if (!ok) throw new ArgumentException($"{source}: {field} {problem}.");
+            if (!ok)
+                throw new ArgumentException($"{source}: {field} {problem}.");
         }
         Check(Rank > 0, "r", $"must be a positive integer, found {Rank}");
         Check(Alpha > 0 && double.IsFinite(Alpha), "lora_alpha", $"must be a positive number, found {Alpha}");
         Check(Dropout >= 0 && Dropout < 1, "lora_dropout", $"must lie in [0, 1), found {Dropout}");
-        Check(TargetPattern is not null || (TargetModules is { Count: > 0 } && TargetModules.All(t => !string.IsNullOrWhiteSpace(t))),
-            "target_modules", "must name at least one module, with no empty name");
+        Check(
+            TargetPattern is not null || (TargetModules is { Count: > 0 } && TargetModules.All(t => !string.IsNullOrWhiteSpace(t))),
+            "target_modules",
+            "must name at least one module, with no empty name"
+        );
         if (TargetPattern is not null)
         {
             try
@@ -69,7 +80,10 @@ public sealed record LoraConfig
             }
             catch (ArgumentException e)
             {
-                throw new ArgumentException($"{source}: target_modules '{TargetPattern}' is not a valid regular expression ({e.Message}).", e);
+                throw new ArgumentException(
+                    $"{source}: target_modules '{TargetPattern}' is not a valid regular expression ({e.Message}).",
+                    e
+                );
             }
         }
         ArgumentNullException.ThrowIfNull(BaseModelNameOrPath, nameof(BaseModelNameOrPath));
@@ -96,7 +110,9 @@ public sealed record LoraConfig
             ["modules_to_save"] = null,
             ["peft_type"] = "LORA",
             ["r"] = Rank,
-            ["target_modules"] = TargetPattern is not null ? JsonValue.Create(TargetPattern) : new JsonArray([.. TargetModules.Select(t => (JsonNode)t)]),
+            ["target_modules"] = TargetPattern is not null
+                ? JsonValue.Create(TargetPattern)
+                : new JsonArray([.. TargetModules.Select(t => (JsonNode)t)]),
             ["task_type"] = "CAUSAL_LM",
             ["use_dora"] = false,
             ["use_rslora"] = false,
@@ -136,31 +152,47 @@ public sealed record LoraConfig
         string? Text(string field)
         {
             var node = root[field];
-            if (node is null) return null;
-            return node is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw Bad(field, $"must be a string, found {node.ToJsonString()}");
+            if (node is null)
+                return null;
+            return node is JsonValue v && v.TryGetValue<string>(out var s)
+                ? s
+                : throw Bad(field, $"must be a string, found {node.ToJsonString()}");
         }
         double Number(string field, double? fallback)
         {
             var node = root[field];
-            if (node is null) return fallback ?? throw Bad(field, "is missing");
-            return node is JsonValue v && v.TryGetValue<double>(out var x) ? x : throw Bad(field, $"must be a number, found {node.ToJsonString()}");
+            if (node is null)
+                return fallback ?? throw Bad(field, "is missing");
+            return node is JsonValue v && v.TryGetValue<double>(out var x)
+                ? x
+                : throw Bad(field, $"must be a number, found {node.ToJsonString()}");
         }
         bool Flag(string field)
         {
             var node = root[field];
-            if (node is null) return false;
-            return node is JsonValue v && v.TryGetValue<bool>(out var b) ? b : throw Bad(field, $"must be true or false, found {node.ToJsonString()}");
+            if (node is null)
+                return false;
+            return node is JsonValue v && v.TryGetValue<bool>(out var b)
+                ? b
+                : throw Bad(field, $"must be true or false, found {node.ToJsonString()}");
         }
 
-        if (Text("peft_type") is var type && type != "LORA") throw Bad("peft_type", type is null ? "is missing (a LoRA adapter has \"LORA\")" : $"is \"{type}\", not \"LORA\"");
-        if (Text("task_type") is { } task && task != "CAUSAL_LM") throw Bad("task_type", $"is \"{task}\"; this implementation adapts causal language models (\"CAUSAL_LM\")");
-        if (Text("bias") is { } bias && bias != "none") throw Bad("bias", $"is \"{bias}\"; this implementation trains no biases (\"none\")");
-        if (Flag("use_dora")) throw Bad("use_dora", "is true; DoRA adapters are not supported");
-        if (Flag("use_rslora")) throw Bad("use_rslora", "is true; rsLoRA's scaling alpha/√r is not supported (only alpha/r)");
-        if (root["modules_to_save"] is JsonArray { Count: > 0 }) throw Bad("modules_to_save", "lists modules; this implementation saves adapters only");
+        if (Text("peft_type") is var type && type != "LORA")
+            throw Bad("peft_type", type is null ? "is missing (a LoRA adapter has \"LORA\")" : $"is \"{type}\", not \"LORA\"");
+        if (Text("task_type") is { } task && task != "CAUSAL_LM")
+            throw Bad("task_type", $"is \"{task}\"; this implementation adapts causal language models (\"CAUSAL_LM\")");
+        if (Text("bias") is { } bias && bias != "none")
+            throw Bad("bias", $"is \"{bias}\"; this implementation trains no biases (\"none\")");
+        if (Flag("use_dora"))
+            throw Bad("use_dora", "is true; DoRA adapters are not supported");
+        if (Flag("use_rslora"))
+            throw Bad("use_rslora", "is true; rsLoRA's scaling alpha/√r is not supported (only alpha/r)");
+        if (root["modules_to_save"] is JsonArray { Count: > 0 })
+            throw Bad("modules_to_save", "lists modules; this implementation saves adapters only");
 
         var rank = Number("r", null);
-        if (rank != Math.Floor(rank) || rank < 1 || rank > int.MaxValue) throw Bad("r", $"must be a positive integer, found {root["r"]!.ToJsonString()}");
+        if (rank != Math.Floor(rank) || rank < 1 || rank > int.MaxValue)
+            throw Bad("r", $"must be a positive integer, found {root["r"]!.ToJsonString()}");
         IReadOnlyList<string> targets = [];
         string? pattern = null;
         switch (root["target_modules"])
@@ -168,8 +200,14 @@ public sealed record LoraConfig
             case null:
                 throw Bad("target_modules", "is missing");
             case JsonArray list:
-                targets = [.. list.Select(n => n is JsonValue v && v.TryGetValue<string>(out var s) ? s
-                    : throw Bad("target_modules", $"must list strings, found {n?.ToJsonString() ?? "null"}"))];
+                targets =
+                [
+                    .. list.Select(n =>
+                        n is JsonValue v && v.TryGetValue<string>(out var s)
+                            ? s
+                            : throw Bad("target_modules", $"must list strings, found {n?.ToJsonString() ?? "null"}")
+                    ),
+                ];
                 break;
             case JsonValue value when value.TryGetValue<string>(out var regex):
                 pattern = regex;
@@ -180,7 +218,7 @@ public sealed record LoraConfig
         var config = new LoraConfig
         {
             Rank = (int)rank,
-            Alpha = Number("lora_alpha", 8),   // PEFT's default when the field is absent
+            Alpha = Number("lora_alpha", 8), // PEFT's default when the field is absent
             Dropout = Number("lora_dropout", 0),
             TargetModules = targets,
             TargetPattern = pattern,

@@ -22,7 +22,7 @@ public sealed class LoraConv1D : nn.Module<Tensor, Tensor>
     private readonly Linear lora_A;
     private readonly Linear lora_B;
     private readonly nn.Module<Tensor, Tensor> lora_dropout;
-    private readonly Scalar scaling;   // kept for the native calls (see KeptScalars)
+    private readonly Scalar scaling; // kept for the native calls (see KeptScalars)
 
     /// <summary>Wraps <paramref name="baseLayer"/> (kept, not copied) with a fresh adapter.</summary>
     /// <param name="baseLayer">The projection to adapt; its parameters are frozen here.</param>
@@ -31,14 +31,21 @@ public sealed class LoraConv1D : nn.Module<Tensor, Tensor>
     /// <param name="dropout">Dropout probability on the adapter's input in training mode.</param>
     /// <exception cref="ArgumentOutOfRangeException">The rank is below 1 or above min(in, out), alpha is not positive, or the
     /// dropout is outside [0, 1).</exception>
-    public LoraConv1D(Conv1D baseLayer, int rank, double alpha, double dropout = 0.0) : base(nameof(LoraConv1D))
+    public LoraConv1D(Conv1D baseLayer, int rank, double alpha, double dropout = 0.0)
+        : base(nameof(LoraConv1D))
     {
         ArgumentNullException.ThrowIfNull(baseLayer);
         var limit = Math.Min(baseLayer.InFeatures, baseLayer.OutFeatures);
         if (rank < 1 || rank > limit)
-            throw new ArgumentOutOfRangeException(nameof(rank), rank, $"The rank must lie in [1, {limit}] for a [{baseLayer.InFeatures}, {baseLayer.OutFeatures}] layer.");
-        if (!(alpha > 0) || !double.IsFinite(alpha)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "lora_alpha must be a positive number.");
-        if (dropout is < 0 or >= 1 || double.IsNaN(dropout)) throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "lora_dropout must lie in [0, 1).");
+            throw new ArgumentOutOfRangeException(
+                nameof(rank),
+                rank,
+                $"The rank must lie in [1, {limit}] for a [{baseLayer.InFeatures}, {baseLayer.OutFeatures}] layer."
+            );
+        if (!(alpha > 0) || !double.IsFinite(alpha))
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "lora_alpha must be a positive number.");
+        if (dropout is < 0 or >= 1 || double.IsNaN(dropout))
+            throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "lora_dropout must lie in [0, 1).");
         Rank = rank;
         Alpha = alpha;
         Scaling = alpha / rank;
@@ -61,16 +68,23 @@ public sealed class LoraConv1D : nn.Module<Tensor, Tensor>
 
     /// <summary>r.</summary>
     public int Rank { get; }
+
     /// <summary>lora_alpha.</summary>
     public double Alpha { get; }
+
     /// <summary>alpha / r.</summary>
     public double Scaling { get; }
+
     /// <summary>Whether the update is currently added into the base weight (then the adapter path is skipped).</summary>
     public bool IsMerged { get; private set; }
+
     /// <summary>The wrapped projection.</summary>
-    public Conv1D BaseLayer => base_layer ?? throw new ObjectDisposedException(nameof(LoraConv1D), "The base layer was handed back by Unload.");
+    public Conv1D BaseLayer =>
+        base_layer ?? throw new ObjectDisposedException(nameof(LoraConv1D), "The base layer was handed back by Unload.");
+
     /// <summary>A, [r, in].</summary>
     public Parameter A => lora_A.weight!;
+
     /// <summary>B, [out, r].</summary>
     public Parameter B => lora_B.weight!;
 
@@ -78,7 +92,8 @@ public sealed class LoraConv1D : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (IsMerged) return BaseLayer.forward(input);
+        if (IsMerged)
+            return BaseLayer.forward(input);
         using var scope = NewDisposeScope();
         var result = BaseLayer.forward(input);
         var update = lora_B.forward(lora_A.forward(lora_dropout.forward(input)));
@@ -89,13 +104,14 @@ public sealed class LoraConv1D : nn.Module<Tensor, Tensor>
     public Tensor DeltaWeight()
     {
         using var scope = NewDisposeScope();
-        return A.t().matmul(B.t()).mul(scaling).MoveToOuterDisposeScope();   // (B·A)ᵀ = Aᵀ·Bᵀ
+        return A.t().matmul(B.t()).mul(scaling).MoveToOuterDisposeScope(); // (B·A)ᵀ = Aᵀ·Bᵀ
     }
 
     /// <summary>Adds the update into the base weight, so inference costs what the plain layer costs. No-op when merged.</summary>
     public void Merge()
     {
-        if (IsMerged) return;
+        if (IsMerged)
+            return;
         using (no_grad())
         using (var delta = DeltaWeight())
             BaseLayer.Weight.add_(delta);
@@ -105,7 +121,8 @@ public sealed class LoraConv1D : nn.Module<Tensor, Tensor>
     /// <summary>Subtracts the update from the base weight again (exact up to float rounding). No-op when not merged.</summary>
     public void Unmerge()
     {
-        if (!IsMerged) return;
+        if (!IsMerged)
+            return;
         using (no_grad())
         using (var delta = DeltaWeight())
             BaseLayer.Weight.sub_(delta);
@@ -127,7 +144,8 @@ public sealed class LoraConv1D : nn.Module<Tensor, Tensor>
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
-        if (disposing) scaling.Dispose();
+        if (disposing)
+            scaling.Dispose();
         base.Dispose(disposing);
     }
 }

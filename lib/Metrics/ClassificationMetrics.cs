@@ -19,7 +19,9 @@ public static class ClassificationMetrics
     {
         MetricInput.RequirePairedSamples(yTrue, yPred, nameof(yTrue), nameof(yPred));
         var correct = 0;
-        for (var i = 0; i < yTrue.Count; i++) if (yTrue[i] == yPred[i]) correct++;
+        for (var i = 0; i < yTrue.Count; i++)
+            if (yTrue[i] == yPred[i])
+                correct++;
         return (double)correct / yTrue.Count;
     }
 
@@ -28,32 +30,54 @@ public static class ClassificationMetrics
     /// <param name="yPred">Predicted class label of each sample.</param>
     /// <param name="average">How classes combine; <see cref="Averaging.Binary"/> scores <paramref name="positiveLabel"/> alone.</param>
     /// <param name="positiveLabel">The class scored by <see cref="Averaging.Binary"/>; ignored otherwise.</param>
-    /// <exception cref="ArgumentException">Empty or unequal inputs; binary averaging with more than two labels, or with two labels that do not include <paramref name="positiveLabel"/>.</exception>
-    public static double Precision(IReadOnlyList<int> yTrue, IReadOnlyList<int> yPred, Averaging average = Averaging.Binary, int positiveLabel = 1) =>
-        Scores(yTrue, yPred, average, positiveLabel).Precision;
+    /// <exception cref="ArgumentException">Empty or unequal inputs; binary averaging with more than two labels, or with two labels that do
+    /// not include <paramref name="positiveLabel"/>.</exception>
+    public static double Precision(
+        IReadOnlyList<int> yTrue,
+        IReadOnlyList<int> yPred,
+        Averaging average = Averaging.Binary,
+        int positiveLabel = 1
+    ) => Scores(yTrue, yPred, average, positiveLabel).Precision;
 
     /// <summary>Recall, tp / (tp + fn): of the samples truly in a class, the fraction predicted as it.</summary>
     /// <inheritdoc cref="Precision" path="/param"/>
     /// <inheritdoc cref="Precision" path="/exception"/>
-    public static double Recall(IReadOnlyList<int> yTrue, IReadOnlyList<int> yPred, Averaging average = Averaging.Binary, int positiveLabel = 1) =>
-        Scores(yTrue, yPred, average, positiveLabel).Recall;
+    public static double Recall(
+        IReadOnlyList<int> yTrue,
+        IReadOnlyList<int> yPred,
+        Averaging average = Averaging.Binary,
+        int positiveLabel = 1
+    ) => Scores(yTrue, yPred, average, positiveLabel).Recall;
 
     /// <summary>F1, the harmonic mean of precision and recall (for macro and weighted: the mean of per-class F1).</summary>
     /// <inheritdoc cref="Precision" path="/param"/>
     /// <inheritdoc cref="Precision" path="/exception"/>
-    public static double F1(IReadOnlyList<int> yTrue, IReadOnlyList<int> yPred, Averaging average = Averaging.Binary, int positiveLabel = 1) =>
-        Scores(yTrue, yPred, average, positiveLabel).F1;
+    public static double F1(
+        IReadOnlyList<int> yTrue,
+        IReadOnlyList<int> yPred,
+        Averaging average = Averaging.Binary,
+        int positiveLabel = 1
+    ) => Scores(yTrue, yPred, average, positiveLabel).F1;
 
     /// <summary>Precision, recall and F1 of each class in <see cref="ConfusionMatrix.Labels"/> order, with its support.</summary>
     internal static IReadOnlyList<ClassScores> PerClass(ConfusionMatrix matrix) =>
-        [.. matrix.Labels.Select((label, i) =>
-        {
-            var precision = Ratio(matrix.TruePositives(i), matrix.PredictedCount(i));
-            var recall = Ratio(matrix.TruePositives(i), matrix.TrueCount(i));
-            return new ClassScores(label, precision, recall, HarmonicMean(precision, recall), matrix.TrueCount(i));
-        })];
+        [
+            .. matrix.Labels.Select(
+                (label, i) =>
+                {
+                    var precision = Ratio(matrix.TruePositives(i), matrix.PredictedCount(i));
+                    var recall = Ratio(matrix.TruePositives(i), matrix.TrueCount(i));
+                    return new ClassScores(label, precision, recall, HarmonicMean(precision, recall), matrix.TrueCount(i));
+                }
+            ),
+        ];
 
-    private static (double Precision, double Recall, double F1) Scores(IReadOnlyList<int> yTrue, IReadOnlyList<int> yPred, Averaging average, int positiveLabel)
+    private static (double Precision, double Recall, double F1) Scores(
+        IReadOnlyList<int> yTrue,
+        IReadOnlyList<int> yPred,
+        Averaging average,
+        int positiveLabel
+    )
     {
         var matrix = ConfusionMatrix.Compute(yTrue, yPred);
         var labels = matrix.Labels;
@@ -63,15 +87,20 @@ public static class ClassificationMetrics
             {
                 if (labels.Count > 2)
                     throw new ArgumentException(
-                        $"yTrue and yPred hold {labels.Count} labels ({string.Join(", ", labels)}), so binary averaging does not apply; pass Averaging.Macro, Averaging.Micro or Averaging.Weighted.",
-                        nameof(average));
+                        $"yTrue and yPred hold {labels.Count} labels ({string.Join(", ", labels)}), so binary averaging does not apply; "
+                            + "pass Averaging.Macro, Averaging.Micro or Averaging.Weighted.",
+                        nameof(average)
+                    );
                 var index = IndexOf(labels, positiveLabel);
                 if (index < 0 && labels.Count == 2)
                     throw new ArgumentException(
-                        $"positiveLabel is {positiveLabel} but the labels are {labels[0]} and {labels[1]}; pass one of them as positiveLabel.",
-                        nameof(positiveLabel));
+                        $"positiveLabel is {positiveLabel} but the labels are {labels[0]} and {labels[1]}; "
+                            + "pass one of them as positiveLabel.",
+                        nameof(positiveLabel)
+                    );
                 // With a single label that is not positiveLabel, the positive class simply never occurs: all counts are 0.
-                if (index < 0) return (0, 0, 0);
+                if (index < 0)
+                    return (0, 0, 0);
                 var precision = Ratio(matrix.TruePositives(index), matrix.PredictedCount(index));
                 var recall = Ratio(matrix.TruePositives(index), matrix.TrueCount(index));
                 return (precision, recall, HarmonicMean(precision, recall));
@@ -79,7 +108,9 @@ public static class ClassificationMetrics
             case Averaging.Micro:
             {
                 // Summing tp, tp+fp and tp+fn over classes before dividing.
-                long truePositives = 0, predicted = 0, actual = 0;
+                long truePositives = 0,
+                    predicted = 0,
+                    actual = 0;
                 for (var i = 0; i < labels.Count; i++)
                 {
                     truePositives += matrix.TruePositives(i);
@@ -100,9 +131,11 @@ public static class ClassificationMetrics
                 var classes = PerClass(matrix);
                 // Support sums to the sample count, which is never 0 (empty input is rejected above).
                 double total = classes.Sum(c => c.Support);
-                return (classes.Sum(c => c.Precision * c.Support) / total,
-                        classes.Sum(c => c.Recall * c.Support) / total,
-                        classes.Sum(c => c.F1 * c.Support) / total);
+                return (
+                    classes.Sum(c => c.Precision * c.Support) / total,
+                    classes.Sum(c => c.Recall * c.Support) / total,
+                    classes.Sum(c => c.F1 * c.Support) / total
+                );
             }
             default:
                 throw new ArgumentException($"average is {(int)average}, which is not an Averaging value.", nameof(average));
@@ -111,7 +144,9 @@ public static class ClassificationMetrics
 
     private static int IndexOf(IReadOnlyList<int> labels, int label)
     {
-        for (var i = 0; i < labels.Count; i++) if (labels[i] == label) return i;
+        for (var i = 0; i < labels.Count; i++)
+            if (labels[i] == label)
+                return i;
         return -1;
     }
 

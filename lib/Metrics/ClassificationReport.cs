@@ -27,21 +27,30 @@ public sealed class ClassificationReport : IHtmlRenderable
         var matrix = ConfusionMatrix.Compute(yTrue, yPred);
         var classes = ClassificationMetrics.PerClass(matrix);
         var total = yTrue.Count;
-        var macro = new AveragedScores(classes.Average(c => c.Precision), classes.Average(c => c.Recall), classes.Average(c => c.F1), total);
+        var macro = new AveragedScores(
+            classes.Average(c => c.Precision),
+            classes.Average(c => c.Recall),
+            classes.Average(c => c.F1),
+            total
+        );
         var weighted = new AveragedScores(
             classes.Sum(c => c.Precision * c.Support) / total,
             classes.Sum(c => c.Recall * c.Support) / total,
             classes.Sum(c => c.F1 * c.Support) / total,
-            total);
+            total
+        );
         return new ClassificationReport(classes, ClassificationMetrics.Accuracy(yTrue, yPred), macro, weighted);
     }
 
     /// <summary>One entry per class, labels ascending.</summary>
     public IReadOnlyList<ClassScores> Classes { get; }
+
     /// <summary>Fraction of correct predictions (equal to micro-averaged precision, recall and F1).</summary>
     public double Accuracy { get; }
+
     /// <summary>Unweighted mean over classes.</summary>
     public AveragedScores MacroAverage { get; }
+
     /// <summary>Mean over classes weighted by support.</summary>
     public AveragedScores WeightedAverage { get; }
 
@@ -49,20 +58,25 @@ public sealed class ClassificationReport : IHtmlRenderable
     /// <param name="digits">Decimal places shown for the scores.</param>
     public Table ToTable(int digits = 3)
     {
-        if (digits is < 0 or > 15) throw new ArgumentException($"digits is {digits}; it must be between 0 and 15.", nameof(digits));
+        if (digits is < 0 or > 15)
+            throw new ArgumentException($"digits is {digits}; it must be between 0 and 15.", nameof(digits));
         string Score(double value) => value.ToString("F" + digits, CultureInfo.InvariantCulture);
         string Count(int value) => value.ToString(CultureInfo.InvariantCulture);
-        IReadOnlyList<string> Averaged(string name, AveragedScores s) => [name, Score(s.Precision), Score(s.Recall), Score(s.F1), Count(s.Support)];
+        IReadOnlyList<string> Averaged(string name, AveragedScores s) =>
+            [name, Score(s.Precision), Score(s.Recall), Score(s.F1), Count(s.Support)];
         var total = MacroAverage.Support;
         return new Table(
             ["class", "precision", "recall", "f1-score", "support"],
             [
-                .. Classes.Select(c => (IReadOnlyList<string>)[Count(c.Label), Score(c.Precision), Score(c.Recall), Score(c.F1), Count(c.Support)]),
+                .. Classes.Select(c =>
+                    (IReadOnlyList<string>)[Count(c.Label), Score(c.Precision), Score(c.Recall), Score(c.F1), Count(c.Support)]
+                ),
                 ["accuracy", "", "", Score(Accuracy), Count(total)],
                 Averaged("macro avg", MacroAverage),
                 Averaged("weighted avg", WeightedAverage),
             ],
-            caption: "Classification report");
+            caption: "Classification report"
+        );
     }
 
     /// <inheritdoc />
@@ -79,7 +93,8 @@ public sealed class ClassificationReport : IHtmlRenderable
 /// <param name="Support">Total number of samples.</param>
 public sealed record AveragedScores(double Precision, double Recall, double F1, int Support);
 
-/// <summary>Precision, recall and F1 of one class, with its support (number of samples truly in the class). Introduced with chapter 04.</summary>
+/// <summary>Precision, recall and F1 of one class, with its support (number of samples truly in the class). Introduced with chapter
+/// 04.</summary>
 /// <param name="Label">The class label.</param>
 /// <param name="Precision">tp / (tp + fp); 0 when the class is never predicted.</param>
 /// <param name="Recall">tp / (tp + fn); 0 when the class never occurs in the true labels.</param>

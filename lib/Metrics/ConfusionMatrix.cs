@@ -46,13 +46,23 @@ public sealed class ConfusionMatrix : IHtmlRenderable
         }
         else
         {
-            if (labels.Count == 0) throw new ArgumentException("The label set is empty: give at least one label, or null for the labels that occur.", nameof(labels));
+            if (labels.Count == 0)
+                throw new ArgumentException(
+                    "The label set is empty: give at least one label, or null for the labels that occur.",
+                    nameof(labels)
+                );
             if (labels.GroupBy(l => l).FirstOrDefault(g => g.Count() > 1) is { } repeated)
-                throw new ArgumentException($"The label set lists {repeated.Key} {repeated.Count()} times; each label names one row and one column.", nameof(labels));
+                throw new ArgumentException(
+                    $"The label set lists {repeated.Key} {repeated.Count()} times; each label names one row and one column.",
+                    nameof(labels)
+                );
             var present = yTrue.ToHashSet();
             if (!labels.Any(present.Contains))
                 throw new ArgumentException(
-                    $"None of the labels [{string.Join(", ", labels)}] occurs in yTrue (its labels: {string.Join(", ", present.Order().Take(20))}).", nameof(labels));
+                    $"None of the labels [{string.Join(", ", labels)}] occurs in yTrue (its labels: "
+                        + $"{string.Join(", ", present.Order().Take(20))}).",
+                    nameof(labels)
+                );
             order = [.. labels];
         }
         var index = order.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i);
@@ -71,17 +81,25 @@ public sealed class ConfusionMatrix : IHtmlRenderable
     {
         get
         {
-            if ((uint)trueIndex >= (uint)Labels.Count) throw new ArgumentOutOfRangeException(nameof(trueIndex), trueIndex, $"Row index must be in 0..{Labels.Count - 1}.");
-            if ((uint)predictedIndex >= (uint)Labels.Count) throw new ArgumentOutOfRangeException(nameof(predictedIndex), predictedIndex, $"Column index must be in 0..{Labels.Count - 1}.");
+            if ((uint)trueIndex >= (uint)Labels.Count)
+                throw new ArgumentOutOfRangeException(nameof(trueIndex), trueIndex, $"Row index must be in 0..{Labels.Count - 1}.");
+            if ((uint)predictedIndex >= (uint)Labels.Count)
+                throw new ArgumentOutOfRangeException(
+                    nameof(predictedIndex),
+                    predictedIndex,
+                    $"Column index must be in 0..{Labels.Count - 1}."
+                );
             return _counts[trueIndex, predictedIndex];
         }
     }
 
-    /// <summary>Number of samples with true label <paramref name="trueLabel"/> predicted as <paramref name="predictedLabel"/>; 0 for labels never seen.</summary>
+    /// <summary>Number of samples with true label <paramref name="trueLabel"/> predicted as <paramref name="predictedLabel"/>; 0 for labels
+    /// never seen.</summary>
     public int Count(int trueLabel, int predictedLabel) =>
         _indexOfLabel.TryGetValue(trueLabel, out var t) && _indexOfLabel.TryGetValue(predictedLabel, out var p) ? _counts[t, p] : 0;
 
-    /// <summary>A copy of the counts, [true, predicted], in the order of <see cref="Labels"/> (e.g. for <c>Charts.ConfusionMatrix</c>).</summary>
+    /// <summary>A copy of the counts, [true, predicted], in the order of <see cref="Labels"/> (e.g. for
+    /// <c>Charts.ConfusionMatrix</c>).</summary>
     public int[,] ToArray() => (int[,])_counts.Clone();
 
     /// <summary>Total number of samples counted (with a fixed label set, those whose labels are both in it).</summary>
@@ -97,11 +115,18 @@ public sealed class ConfusionMatrix : IHtmlRenderable
     internal int PredictedCount(int index) => Enumerable.Range(0, Labels.Count).Sum(r => _counts[r, index]);
 
     /// <summary>The matrix as a table: one row per true label, one column per predicted label.</summary>
-    public Table ToTable() => new(
-        ["true \\ predicted", .. Labels.Select(l => l.ToString(CultureInfo.InvariantCulture))],
-        Labels.Select((label, r) => Table.Row(
-            [label.ToString(CultureInfo.InvariantCulture), .. Enumerable.Range(0, Labels.Count).Select(c => _counts[r, c].ToString(CultureInfo.InvariantCulture))])),
-        caption: "Confusion matrix (rows: true label, columns: predicted label)");
+    public Table ToTable() =>
+        new(
+            ["true \\ predicted", .. Labels.Select(l => l.ToString(CultureInfo.InvariantCulture))],
+            Labels.Select(
+                (label, r) =>
+                    Table.Row([
+                        label.ToString(CultureInfo.InvariantCulture),
+                        .. Enumerable.Range(0, Labels.Count).Select(c => _counts[r, c].ToString(CultureInfo.InvariantCulture)),
+                    ])
+            ),
+            caption: "Confusion matrix (rows: true label, columns: predicted label)"
+        );
 
     /// <inheritdoc />
     public string ToHtml() => ToTable().ToHtml();

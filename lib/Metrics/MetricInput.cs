@@ -7,16 +7,23 @@ namespace Workbook.Metrics;
 internal static class MetricInput
 {
     /// <summary>Both lists present, non-empty and of equal length (one entry per sample).</summary>
-    public static void RequirePairedSamples<TTrue, TOther>(IReadOnlyList<TTrue>? yTrue, IReadOnlyList<TOther>? other,
-        string trueName, string otherName)
+    public static void RequirePairedSamples<TTrue, TOther>(
+        IReadOnlyList<TTrue>? yTrue,
+        IReadOnlyList<TOther>? other,
+        string trueName,
+        string otherName
+    )
     {
         ArgumentNullException.ThrowIfNull(yTrue, trueName);
         ArgumentNullException.ThrowIfNull(other, otherName);
-        if (yTrue.Count == 0) throw new ArgumentException($"{trueName} is empty; a metric needs at least one sample.", trueName);
+        if (yTrue.Count == 0)
+            throw new ArgumentException($"{trueName} is empty; a metric needs at least one sample.", trueName);
         if (yTrue.Count != other.Count)
             throw new ArgumentException(
-                $"{trueName} has {yTrue.Count} elements but {otherName} has {other.Count}; they need one entry per sample, so the lengths must be equal.",
-                otherName);
+                $"{trueName} has {yTrue.Count} elements but {otherName} has {other.Count}; they need one entry per sample, "
+                    + "so the lengths must be equal.",
+                otherName
+            );
     }
 
     /// <summary>Every value is a finite number (NaN or infinity would silently poison sorting and sums).</summary>
@@ -33,8 +40,10 @@ internal static class MetricInput
         for (var i = 0; i < yTrue.Count; i++)
             if (yTrue[i] is not (0 or 1))
                 throw new ArgumentException(
-                    $"{name}[{i}] is {yTrue[i]}, but this binary metric needs labels 0 (negative) or 1 (positive); map your classes to 0/1 first.",
-                    name);
+                    $"{name}[{i}] is {yTrue[i]}, but this binary metric needs labels 0 (negative) or 1 (positive); "
+                        + "map your classes to 0/1 first.",
+                    name
+                );
     }
 
     /// <summary>Every value lies in [0, 1].</summary>

@@ -19,8 +19,11 @@ public sealed class PrecisionRecallCurve
     /// (the curve's end at recall 0), so it has one more element than <see cref="Thresholds"/>.
     /// </summary>
     public IReadOnlyList<double> Precision { get; }
-    /// <summary>Recall at each threshold, decreasing, followed by a final 0. All 1 (before that final 0) when yTrue has no positives, as scikit-learn.</summary>
+
+    /// <summary>Recall at each threshold, decreasing, followed by a final 0. All 1 (before that final 0) when yTrue has no positives, as
+    /// scikit-learn.</summary>
     public IReadOnlyList<double> Recall { get; }
+
     /// <summary>The distinct scores, increasing: a sample is predicted positive when its score is at least the threshold.</summary>
     public IReadOnlyList<double> Thresholds { get; }
 
@@ -63,7 +66,8 @@ public sealed class PrecisionRecallCurve
     {
         var curve = Compute(yTrue, yScore);
         double sum = 0;
-        for (var k = 0; k + 1 < curve.Recall.Count; k++) sum += (curve.Recall[k] - curve.Recall[k + 1]) * curve.Precision[k];
+        for (var k = 0; k + 1 < curve.Recall.Count; k++)
+            sum += (curve.Recall[k] - curve.Recall[k + 1]) * curve.Precision[k];
         return sum;
     }
 }

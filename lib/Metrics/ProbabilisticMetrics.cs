@@ -18,7 +18,8 @@ public static class ProbabilisticMetrics
     /// <summary>Mean binary log loss, −mean(y log p + (1 − y) log(1 − p)).</summary>
     /// <param name="yTrue">True labels, 0 or 1 (they need not both occur).</param>
     /// <param name="positiveProbabilities">Predicted probability of class 1 for each sample, in [0, 1].</param>
-    /// <exception cref="ArgumentException">Empty or unequal inputs, a label other than 0/1, or a probability that is not a number in [0, 1].</exception>
+    /// <exception cref="ArgumentException">Empty or unequal inputs, a label other than 0/1, or a probability that is not a number in [0,
+    /// 1].</exception>
     public static double LogLoss(IReadOnlyList<int> yTrue, IReadOnlyList<double> positiveProbabilities)
     {
         MetricInput.RequirePairedSamples(yTrue, positiveProbabilities, nameof(yTrue), nameof(positiveProbabilities));
@@ -26,7 +27,11 @@ public static class ProbabilisticMetrics
         double total = 0;
         for (var i = 0; i < yTrue.Count; i++)
         {
-            MetricInput.RequireProbability(positiveProbabilities[i], $"{nameof(positiveProbabilities)}[{i}]", nameof(positiveProbabilities));
+            MetricInput.RequireProbability(
+                positiveProbabilities[i],
+                $"{nameof(positiveProbabilities)}[{i}]",
+                nameof(positiveProbabilities)
+            );
             var positive = Clip(positiveProbabilities[i]);
             var negative = 1 - positive;
             // The row (1 − p, p) is renormalised like any other; its sum can differ from 1 in the last bit.
@@ -39,28 +44,42 @@ public static class ProbabilisticMetrics
     /// <summary>Mean multiclass log loss, −mean(log p[true class]) after clipping and row renormalisation.</summary>
     /// <param name="yTrue">True class of each sample, an index 0..K−1 into its probability row.</param>
     /// <param name="probabilities">One row per sample of K ≥ 2 class probabilities, each in [0, 1]; every row the same length.</param>
-    /// <exception cref="ArgumentException">Empty or unequal inputs, rows of different or too small length, a class index outside the rows, or a probability that is not a number in [0, 1].</exception>
+    /// <exception cref="ArgumentException">Empty or unequal inputs, rows of different or too small length, a class index outside the rows,
+    /// or a probability that is not a number in [0, 1].</exception>
     public static double LogLoss(IReadOnlyList<int> yTrue, IReadOnlyList<IReadOnlyList<double>> probabilities)
     {
         MetricInput.RequirePairedSamples(yTrue, probabilities, nameof(yTrue), nameof(probabilities));
         var classes = probabilities[0]?.Count ?? throw new ArgumentException("probabilities[0] is null.", nameof(probabilities));
         if (classes < 2)
-            throw new ArgumentException($"probabilities[0] has {classes} class probabilities; log loss needs at least 2 classes (for binary problems pass the positive-class probabilities to the other overload).", nameof(probabilities));
+            throw new ArgumentException(
+                $"probabilities[0] has {classes} class probabilities; log loss needs at least 2 classes (for binary problems pass the "
+                    + "positive-class probabilities to the other overload).",
+                nameof(probabilities)
+            );
         double total = 0;
         for (var i = 0; i < yTrue.Count; i++)
         {
             var row = probabilities[i] ?? throw new ArgumentException($"probabilities[{i}] is null.", nameof(probabilities));
             if (row.Count != classes)
-                throw new ArgumentException($"probabilities[{i}] has {row.Count} entries but probabilities[0] has {classes}; every row needs one probability per class.", nameof(probabilities));
+                throw new ArgumentException(
+                    $"probabilities[{i}] has {row.Count} entries but probabilities[0] has {classes}; "
+                        + "every row needs one probability per class.",
+                    nameof(probabilities)
+                );
             if ((uint)yTrue[i] >= (uint)classes)
-                throw new ArgumentException($"yTrue[{i}] is {yTrue[i]}, but with {classes} class probabilities per row a class must be in 0..{classes - 1}.", nameof(yTrue));
-            double rowSum = 0, truth = 0;
+                throw new ArgumentException(
+                    $"yTrue[{i}] is {yTrue[i]}, but with {classes} class probabilities per row a class must be in 0..{classes - 1}.",
+                    nameof(yTrue)
+                );
+            double rowSum = 0,
+                truth = 0;
             for (var c = 0; c < classes; c++)
             {
                 MetricInput.RequireProbability(row[c], $"probabilities[{i}][{c}]", nameof(probabilities));
                 var p = Clip(row[c]);
                 rowSum += p;
-                if (c == yTrue[i]) truth = p;
+                if (c == yTrue[i])
+                    truth = p;
             }
             total += -Math.Log(truth / rowSum);
         }

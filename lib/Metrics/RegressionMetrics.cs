@@ -21,7 +21,8 @@ public static class RegressionMetrics
     {
         Validate(yTrue, yPred);
         double sum = 0;
-        for (var i = 0; i < yTrue.Count; i++) sum += Math.Abs(yTrue[i] - yPred[i]);
+        for (var i = 0; i < yTrue.Count; i++)
+            sum += Math.Abs(yTrue[i] - yPred[i]);
         return sum / yTrue.Count;
     }
 
@@ -38,20 +39,25 @@ public static class RegressionMetrics
     public static double R2(IReadOnlyList<double> yTrue, IReadOnlyList<double> yPred)
     {
         Validate(yTrue, yPred);
-        if (yTrue.Count < 2) return double.NaN;
+        if (yTrue.Count < 2)
+            return double.NaN;
         var residual = SumOfSquaredErrors(yTrue, yPred);
         var mean = yTrue.Average();
         double total = 0;
-        foreach (var y in yTrue) total += (y - mean) * (y - mean);
-        if (residual == 0) return 1.0;
-        if (total == 0) return 0.0;
+        foreach (var y in yTrue)
+            total += (y - mean) * (y - mean);
+        if (residual == 0)
+            return 1.0;
+        if (total == 0)
+            return 0.0;
         return 1 - residual / total;
     }
 
     private static double SumOfSquaredErrors(IReadOnlyList<double> yTrue, IReadOnlyList<double> yPred)
     {
         double sum = 0;
-        for (var i = 0; i < yTrue.Count; i++) sum += (yTrue[i] - yPred[i]) * (yTrue[i] - yPred[i]);
+        for (var i = 0; i < yTrue.Count; i++)
+            sum += (yTrue[i] - yPred[i]) * (yTrue[i] - yPred[i]);
         return sum;
     }
 

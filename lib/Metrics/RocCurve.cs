@@ -14,10 +14,14 @@ public sealed class RocCurve
         Thresholds = thresholds;
     }
 
-    /// <summary>False positive rate at each threshold (scikit-learn's <c>fpr</c>), increasing from 0 to 1; NaN throughout when yTrue has no negatives.</summary>
+    /// <summary>False positive rate at each threshold (scikit-learn's <c>fpr</c>), increasing from 0 to 1; NaN throughout when yTrue has no
+    /// negatives.</summary>
     public IReadOnlyList<double> FalsePositiveRates { get; }
-    /// <summary>True positive rate (recall) at each threshold (scikit-learn's <c>tpr</c>), increasing from 0 to 1; NaN throughout when yTrue has no positives.</summary>
+
+    /// <summary>True positive rate (recall) at each threshold (scikit-learn's <c>tpr</c>), increasing from 0 to 1; NaN throughout when
+    /// yTrue has no positives.</summary>
     public IReadOnlyList<double> TruePositiveRates { get; }
+
     /// <summary>Decreasing thresholds: a sample is predicted positive when its score is at least the threshold.</summary>
     public IReadOnlyList<double> Thresholds { get; }
 
@@ -39,9 +43,12 @@ public sealed class RocCurve
         if (fps.Length > 2)
         {
             // Keep the ends and every point where the curve bends (non-zero second difference in fps or tps).
-            kept = [.. kept.Where(i => i == 0 || i == fps.Length - 1
-                || fps[i + 1] - 2 * fps[i] + fps[i - 1] != 0
-                || tps[i + 1] - 2 * tps[i] + tps[i - 1] != 0)];
+            kept =
+            [
+                .. kept.Where(i =>
+                    i == 0 || i == fps.Length - 1 || fps[i + 1] - 2 * fps[i] + fps[i - 1] != 0 || tps[i + 1] - 2 * tps[i] + tps[i - 1] != 0
+                ),
+            ];
         }
         double[] keptFps = [0, .. kept.Select(i => fps[i])];
         double[] keptTps = [0, .. kept.Select(i => tps[i])];
@@ -55,13 +62,16 @@ public sealed class RocCurve
     /// </summary>
     /// <param name="yTrue">True labels, 0 or 1; both must occur.</param>
     /// <param name="yScore">Scores, higher meaning more likely positive.</param>
-    /// <exception cref="ArgumentException">Invalid inputs as for <see cref="Compute"/>, or only one class in <paramref name="yTrue"/>.</exception>
+    /// <exception cref="ArgumentException">Invalid inputs as for <see cref="Compute"/>, or only one class in
+    /// <paramref name="yTrue"/>.</exception>
     public static double RocAuc(IReadOnlyList<int> yTrue, IReadOnlyList<double> yScore)
     {
         var curve = Compute(yTrue, yScore);
         if (!yTrue.Contains(0) || !yTrue.Contains(1))
             throw new ArgumentException(
-                $"yTrue holds only label {yTrue[0]}; ROC AUC needs both positives (1) and negatives (0).", nameof(yTrue));
+                $"yTrue holds only label {yTrue[0]}; ROC AUC needs both positives (1) and negatives (0).",
+                nameof(yTrue)
+            );
         return curve.Area();
     }
 
@@ -71,7 +81,8 @@ public sealed class RocCurve
         var x = FalsePositiveRates;
         var y = TruePositiveRates;
         double area = 0;
-        for (var i = 0; i + 1 < x.Count; i++) area += (x[i + 1] - x[i]) * (y[i + 1] + y[i]) / 2.0;
+        for (var i = 0; i + 1 < x.Count; i++)
+            area += (x[i + 1] - x[i]) * (y[i + 1] + y[i]) / 2.0;
         return area;
     }
 

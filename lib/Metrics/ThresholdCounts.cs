@@ -19,8 +19,10 @@ internal sealed class ThresholdCounts
 
     /// <summary>Negatives scoring at or above each threshold.</summary>
     public double[] FalsePositives { get; }
+
     /// <summary>Positives scoring at or above each threshold.</summary>
     public double[] TruePositives { get; }
+
     /// <summary>The distinct scores, descending.</summary>
     public double[] Thresholds { get; }
 
@@ -32,12 +34,18 @@ internal sealed class ThresholdCounts
         MetricInput.RequireFinite(yScore, nameof(yScore));
 
         var order = Enumerable.Range(0, yScore.Count).OrderByDescending(i => yScore[i]).ToArray();
-        List<double> falsePositives = [], truePositives = [], thresholds = [];
-        double positivesSoFar = 0, negativesSoFar = 0;
+        List<double> falsePositives = [],
+            truePositives = [],
+            thresholds = [];
+        double positivesSoFar = 0,
+            negativesSoFar = 0;
         for (var k = 0; k < order.Length; k++)
         {
             var score = yScore[order[k]];
-            if (yTrue[order[k]] == 1) positivesSoFar++; else negativesSoFar++;
+            if (yTrue[order[k]] == 1)
+                positivesSoFar++;
+            else
+                negativesSoFar++;
             // Emit a point only at the last sample of a group of equal scores.
             if (k == order.Length - 1 || yScore[order[k + 1]] != score)
             {

@@ -13,10 +13,13 @@ public sealed class LinearRegressor : nn.Module<Tensor, Tensor>
 
     /// <summary>A regressor from <paramref name="inputs"/> features to <paramref name="outputs"/> targets.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is below 1.</exception>
-    public LinearRegressor(int inputs, int outputs = 1) : base(nameof(LinearRegressor))
+    public LinearRegressor(int inputs, int outputs = 1)
+        : base(nameof(LinearRegressor))
     {
-        if (inputs < 1) throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "A regressor needs at least one input feature.");
-        if (outputs < 1) throw new ArgumentOutOfRangeException(nameof(outputs), outputs, "A regressor needs at least one output.");
+        if (inputs < 1)
+            throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "A regressor needs at least one input feature.");
+        if (outputs < 1)
+            throw new ArgumentOutOfRangeException(nameof(outputs), outputs, "A regressor needs at least one output.");
         Inputs = inputs;
         Outputs = outputs;
         linear = nn.Linear(inputs, outputs);
@@ -25,11 +28,13 @@ public sealed class LinearRegressor : nn.Module<Tensor, Tensor>
 
     /// <summary>Number of input features.</summary>
     public int Inputs { get; }
+
     /// <summary>Number of predicted targets.</summary>
     public int Outputs { get; }
 
     /// <summary>The weight matrix [outputs, inputs].</summary>
     public Tensor Weight => linear.weight!;
+
     /// <summary>The bias [outputs].</summary>
     public Tensor Bias => linear.bias!;
 
@@ -39,7 +44,10 @@ public sealed class LinearRegressor : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.dim() != 2 || input.shape[1] != Inputs)
-            throw new ArgumentException($"LinearRegressor expects features of shape [batch, {Inputs}]; got [{string.Join(", ", input.shape)}].", nameof(input));
+            throw new ArgumentException(
+                $"LinearRegressor expects features of shape [batch, {Inputs}]; got [{string.Join(", ", input.shape)}].",
+                nameof(input)
+            );
         return linear.call(input);
     }
 }

@@ -30,12 +30,16 @@ public sealed class ModelSummary : IHtmlRenderable
 
     /// <summary>Model type and description.</summary>
     public string Title { get; }
+
     /// <summary>The leaf layers in registration order.</summary>
     public IReadOnlyList<Layer> Layers { get; }
+
     /// <summary>All parameters of the model.</summary>
     public long TotalParameters { get; }
+
     /// <summary>Parameters with <c>requires_grad</c>, the ones an optimizer updates.</summary>
     public long TrainableParameters { get; }
+
     /// <summary>Size of the parameters in float32, in bytes.</summary>
     public long Float32Bytes => TotalParameters * sizeof(float);
 
@@ -53,7 +57,8 @@ public sealed class ModelSummary : IHtmlRenderable
         var layers = new List<Layer>();
         foreach (var (name, module) in model.named_modules())
         {
-            if (module.named_children().Any()) continue;               // containers hold no parameters of their own
+            if (module.named_children().Any())
+                continue; // containers hold no parameters of their own
             var parameters = module.parameters(recurse: false).Sum(p => p.numel());
             layers.Add(new Layer(name, module.GetType().Name, shapes?.GetValueOrDefault(module), parameters));
         }
@@ -70,8 +75,10 @@ public sealed class ModelSummary : IHtmlRenderable
             Sequential sequential => sequential,
             _ => null,
         };
-        if (chain is null) return null;
-        if (inputShape.Any(d => d < 1)) throw new ArgumentException($"Input shape [{string.Join(", ", inputShape)}] has a size below 1.", nameof(inputShape));
+        if (chain is null)
+            return null;
+        if (inputShape.Any(d => d < 1))
+            throw new ArgumentException($"Input shape [{string.Join(", ", inputShape)}] has a size below 1.", nameof(inputShape));
         var wasTraining = model.training;
         model.eval();
         try
@@ -83,10 +90,18 @@ public sealed class ModelSummary : IHtmlRenderable
             var shapes = new Dictionary<nn.Module, long[]>(ReferenceEqualityComparer.Instance);
             foreach (var (name, layer) in chain.named_children())
             {
-                try { x = ((nn.Module<Tensor, Tensor>)layer).call(x); }
+                try
+                {
+                    x = ((nn.Module<Tensor, Tensor>)layer).call(x);
+                }
                 catch (Exception e) when (e is ArgumentException or ExternalException or InvalidCastException)
                 {
-                    throw new ArgumentException($"An input of shape [{string.Join(", ", inputShape)}] does not fit layer '{name}' ({layer.GetType().Name}): {e.Message}", nameof(inputShape), e);
+                    throw new ArgumentException(
+                        $"An input of shape [{string.Join(", ", inputShape)}] does not fit layer '{name}' "
+                            + $"({layer.GetType().Name}): {e.Message}",
+                        nameof(inputShape),
+                        e
+                    );
                 }
                 shapes[layer] = x.shape;
             }
@@ -94,15 +109,25 @@ public sealed class ModelSummary : IHtmlRenderable
         }
         finally
         {
-            if (wasTraining) model.train();
+            if (wasTraining)
+                model.train();
         }
     }
 
     /// <summary>The summary as a table, totals in the last rows.</summary>
     public Table ToTable()
     {
-        var rows = Layers.Select(l => (IReadOnlyList<string>)
-            [l.Name, l.Type, l.OutputShape is null ? "" : $"[{string.Join(", ", l.OutputShape)}]", l.Parameters.ToString("N0", CultureInfo.InvariantCulture)]).ToList();
+        var rows = Layers
+            .Select(l =>
+                (IReadOnlyList<string>)
+                    [
+                        l.Name,
+                        l.Type,
+                        l.OutputShape is null ? "" : $"[{string.Join(", ", l.OutputShape)}]",
+                        l.Parameters.ToString("N0", CultureInfo.InvariantCulture),
+                    ]
+            )
+            .ToList();
         rows.Add(["total", "", "", TotalParameters.ToString("N0", CultureInfo.InvariantCulture)]);
         rows.Add(["trainable", "", "", TrainableParameters.ToString("N0", CultureInfo.InvariantCulture)]);
         rows.Add(["size (float32)", "", "", string.Create(CultureInfo.InvariantCulture, $"{Float32Bytes / 1024.0:F1} KiB")]);

@@ -17,18 +17,22 @@ public static class ParameterMemory
     /// <param name="source">Where the config came from (a file path), for the message.</param>
     /// <param name="parts">The model's parameter counts by part, each with the config fields that size it.</param>
     /// <param name="bytesPerParameter">4 for float32.</param>
-    /// <exception cref="ArgumentException">The model would not fit; the message names the source, the field, the bytes needed and the memory available.</exception>
+    /// <exception cref="ArgumentException">The model would not fit; the message names the source, the field, the bytes needed and the
+    /// memory available.</exception>
     public static void Check(string source, IReadOnlyList<(string Fields, double Parameters)> parts, int bytesPerParameter = 4)
     {
         ArgumentNullException.ThrowIfNull(parts);
         var total = parts.Sum(p => p.Parameters);
         var needed = total * bytesPerParameter;
         var available = AvailableBytes;
-        if (needed <= available) return;
+        if (needed <= available)
+            return;
         var largest = parts.MaxBy(p => p.Parameters);
         throw new ArgumentException(
-            $"{source}: {largest.Fields} describe a model of {total:G3} parameters, which would need {Gib(needed)} as float32 " +
-            $"({Gib(largest.Parameters * bytesPerParameter)} of it from {largest.Fields}); this machine has {Gib(available)} of memory.");
+            $"{source}: {largest.Fields} describe a model of {total:G3} parameters, which would need {Gib(needed)} as float32 "
+                + $"({Gib(largest.Parameters * bytesPerParameter)} of it from {largest.Fields}); "
+                + $"this machine has {Gib(available)} of memory."
+        );
     }
 
     private static string Gib(double bytes) => bytes >= 1e3 * (1L << 30) ? $"{bytes / (1L << 40):G3} TiB" : $"{bytes / (1L << 30):F1} GiB";

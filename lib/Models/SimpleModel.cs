@@ -19,11 +19,13 @@ public sealed class SimpleModel : nn.Module<Tensor, Tensor>
 
     /// <summary>Builds the network described by <paramref name="options"/> (the classic 10 → 64 → 64 → 2 when null).</summary>
     /// <param name="options">The sizes and layers.</param>
-    /// <param name="device">Where the parameters live (CPU when null); <c>torch.META</c> gives names and shapes without allocating memory.</param>
+    /// <param name="device">Where the parameters live (CPU when null); <c>torch.META</c> gives names and shapes without allocating
+    /// memory.</param>
     /// <param name="initialize">Fill the linear layers with PyTorch's default random initialisation (Kaiming uniform);
     /// false leaves their memory uninitialised, for a checkpoint to fill (faster, and draws nothing from the random generator).</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (see <see cref="SimpleModelOptions.Validate"/>).</exception>
-    public SimpleModel(SimpleModelOptions? options = null, Device? device = null, bool initialize = true) : base(nameof(SimpleModel))
+    public SimpleModel(SimpleModelOptions? options = null, Device? device = null, bool initialize = true)
+        : base(nameof(SimpleModel))
     {
         Options = options ?? new SimpleModelOptions();
         Options.Validate();
@@ -34,10 +36,13 @@ public sealed class SimpleModel : nn.Module<Tensor, Tensor>
             var width = Options.Widths[i];
             var n = i + 1;
             named.Add(($"fc{n}", CreateLinear(previous, width, device, initialize)));
-            if (Options.Normalization == Normalization.BatchNorm) named.Add(($"norm{n}", nn.BatchNorm1d(width, device: device)));
-            if (Options.Normalization == Normalization.LayerNorm) named.Add(($"norm{n}", nn.LayerNorm(width, device: device)));
+            if (Options.Normalization == Normalization.BatchNorm)
+                named.Add(($"norm{n}", nn.BatchNorm1d(width, device: device)));
+            if (Options.Normalization == Normalization.LayerNorm)
+                named.Add(($"norm{n}", nn.LayerNorm(width, device: device)));
             named.Add(($"act{n}", ActivationModules.Create(Options.Activation)));
-            if (Options.Dropout > 0) named.Add(($"drop{n}", nn.Dropout(Options.Dropout)));
+            if (Options.Dropout > 0)
+                named.Add(($"drop{n}", nn.Dropout(Options.Dropout)));
             previous = width;
         }
         named.Add(("out", CreateLinear(previous, Options.Outputs, device, initialize)));
@@ -52,20 +57,28 @@ public sealed class SimpleModel : nn.Module<Tensor, Tensor>
     public Sequential Layers => layers;
 
     /// <summary>Maps features [batch, inputs] to outputs [batch, outputs] (logits for classification).</summary>
-    /// <exception cref="ArgumentException">The input is not a 2-D float tensor with <see cref="SimpleModelOptions.Inputs"/> columns.</exception>
+    /// <exception cref="ArgumentException">The input is not a 2-D float tensor with <see cref="SimpleModelOptions.Inputs"/>
+    /// columns.</exception>
     public override Tensor forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.dim() != 2 || input.shape[1] != Options.Inputs)
-            throw new ArgumentException($"SimpleModel expects features of shape [batch, {Options.Inputs}]; got [{string.Join(", ", input.shape)}].", nameof(input));
+            throw new ArgumentException(
+                $"SimpleModel expects features of shape [batch, {Options.Inputs}]; got [{string.Join(", ", input.shape)}].",
+                nameof(input)
+            );
         if (!input.is_floating_point())
-            throw new ArgumentException($"SimpleModel expects floating-point features; got {input.dtype}. Convert with .to(torch.float32).", nameof(input));
+            throw new ArgumentException(
+                $"SimpleModel expects floating-point features; got {input.dtype}. Convert with .to(torch.float32).",
+                nameof(input)
+            );
         return layers.call(input);
     }
 
-    private static Linear CreateLinear(int inputs, int outputs, Device? device, bool initialize) => initialize
-        ? nn.Linear(inputs, outputs, device: device)
-        : nn.Linear(new Parameter(empty([outputs, inputs], device: device)), new Parameter(empty([outputs], device: device)));
+    private static Linear CreateLinear(int inputs, int outputs, Device? device, bool initialize) =>
+        initialize
+            ? nn.Linear(inputs, outputs, device: device)
+            : nn.Linear(new Parameter(empty([outputs, inputs], device: device)), new Parameter(empty([outputs], device: device)));
 
     /// <summary>
     /// Replaces layers in place, keeping their names: <paramref name="replace"/>(name, layer) returns the new layer, or
@@ -81,18 +94,21 @@ public sealed class SimpleModel : nn.Module<Tensor, Tensor>
         {
             var layer = (nn.Module<Tensor, Tensor>)child;
             var replacement = replace(name, layer);
-            if (replacement is null || ReferenceEquals(replacement, layer)) named.Add((name, layer));
+            if (replacement is null || ReferenceEquals(replacement, layer))
+                named.Add((name, layer));
             else
             {
                 named.Add((name, replacement));
                 replaced.Add((name, layer));
             }
         }
-        if (replaced.Count == 0) return [];
+        if (replaced.Count == 0)
+            return [];
         layers = nn.Sequential(named);
-        register_module("layers", null!);                                   // unregister the old container, register the new one
+        register_module("layers", null!); // unregister the old container, register the new one
         register_module("layers", layers);
-        foreach (var (_, old) in replaced) old.Dispose();
+        foreach (var (_, old) in replaced)
+            old.Dispose();
         return [.. replaced.Select(r => r.Name)];
     }
 }

@@ -15,19 +15,25 @@ public sealed partial class CaptionSet
 {
     /// <summary>The header line the file must start with.</summary>
     public const string Header = "label\tclass\tcaption";
+
     /// <summary>The longest caption accepted, in characters: a caption is a phrase, and the text encoder's context is short.</summary>
     public const int MaxCaptionLength = 200;
+
     /// <summary>The most lines the loader reads, so a wrong or damaged file cannot make it read unbounded input.</summary>
     public const int MaxLines = 100_000;
 
-    private CaptionSet(IReadOnlyList<Caption> captions, IReadOnlyList<string> classNames) => (Captions, ClassNames) = (captions, classNames);
+    private CaptionSet(IReadOnlyList<Caption> captions, IReadOnlyList<string> classNames) =>
+        (Captions, ClassNames) = (captions, classNames);
 
     /// <summary>The captions, in file order.</summary>
     public IReadOnlyList<Caption> Captions { get; }
+
     /// <summary>The class names, by label.</summary>
     public IReadOnlyList<string> ClassNames { get; }
+
     /// <summary>The caption texts, in file order.</summary>
     public IReadOnlyList<string> Texts => [.. Captions.Select(c => c.Text)];
+
     /// <summary>The label of each caption, in file order.</summary>
     public IReadOnlyList<int> Labels => [.. Captions.Select(c => c.Label)];
 
@@ -51,32 +57,70 @@ public sealed partial class CaptionSet
         while (true)
         {
             string? line;
-            try { line = reader.ReadLine(); }
-            catch (DecoderFallbackException e) { throw new InvalidDataException($"{path}, after line {lineNumber}: not valid UTF-8 ({e.Message}).", e); }
-            if (line is null) break;
+            try
+            {
+                line = reader.ReadLine();
+            }
+            catch (DecoderFallbackException e)
+            {
+                throw new InvalidDataException($"{path}, after line {lineNumber}: not valid UTF-8 ({e.Message}).", e);
+            }
+            if (line is null)
+                break;
             lineNumber++;
-            if (lineNumber > MaxLines) throw new InvalidDataException($"{path}: more than {MaxLines:N0} lines; a caption file is small.");
+            if (lineNumber > MaxLines)
+                throw new InvalidDataException($"{path}: more than {MaxLines:N0} lines; a caption file is small.");
             if (lineNumber == 1)
             {
-                if (line != Header) throw new InvalidDataException($"{path}, line 1: expected the header '{Header.Replace("\t", "<TAB>")}', found '{Shorten(line)}'.");
+                if (line != Header)
+                    throw new InvalidDataException(
+                        $"{path}, line 1: expected the header '{Header.Replace("\t", "<TAB>")}', found '{Shorten(line)}'."
+                    );
                 continue;
             }
-            if (line.Length == 0) continue;
+            if (line.Length == 0)
+                continue;
             var fields = line.Split('\t');
-            if (fields.Length != 3) throw new InvalidDataException($"{path}, line {lineNumber}: expected 3 tab-separated fields (label, class, caption), found {fields.Length}.");
-            if (!int.TryParse(fields[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var label) || label >= classNames.Count)
-                throw new InvalidDataException($"{path}, line {lineNumber}: the label '{Shorten(fields[0])}' is not a class index 0..{classNames.Count - 1}.");
+            if (fields.Length != 3)
+                throw new InvalidDataException(
+                    $"{path}, line {lineNumber}: expected 3 tab-separated fields (label, class, caption), found {fields.Length}."
+                );
+            if (
+                !int.TryParse(
+                    fields[0],
+                    System.Globalization.NumberStyles.None,
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    out var label
+                )
+                || label >= classNames.Count
+            )
+                throw new InvalidDataException(
+                    $"{path}, line {lineNumber}: the label '{Shorten(fields[0])}' is not a class index 0..{classNames.Count - 1}."
+                );
             if (fields[1] != classNames[label])
-                throw new InvalidDataException($"{path}, line {lineNumber}: label {label} is the class '{classNames[label]}', but the line names '{Shorten(fields[1])}'.");
+                throw new InvalidDataException(
+                    $"{path}, line {lineNumber}: label {label} is the class '{classNames[label]}', "
+                        + $"but the line names '{Shorten(fields[1])}'."
+                );
             var text = fields[2].Trim();
-            if (text.Length == 0) throw new InvalidDataException($"{path}, line {lineNumber}: the caption is empty.");
-            if (text.Length > MaxCaptionLength) throw new InvalidDataException($"{path}, line {lineNumber}: the caption has {text.Length} characters; at most {MaxCaptionLength}.");
-            if (!seen.TryAdd(text, lineNumber)) throw new InvalidDataException($"{path}, line {lineNumber}: the caption '{text}' repeats line {seen[text]}.");
+            if (text.Length == 0)
+                throw new InvalidDataException($"{path}, line {lineNumber}: the caption is empty.");
+            if (text.Length > MaxCaptionLength)
+                throw new InvalidDataException(
+                    $"{path}, line {lineNumber}: the caption has {text.Length} characters; at most {MaxCaptionLength}."
+                );
+            if (!seen.TryAdd(text, lineNumber))
+                throw new InvalidDataException($"{path}, line {lineNumber}: the caption '{text}' repeats line {seen[text]}.");
             captions.Add(new Caption(label, classNames[label], text));
         }
-        if (lineNumber == 0) throw new InvalidDataException($"{path}: the file is empty; expected the header '{Header.Replace("\t", "<TAB>")}'.");
+        if (lineNumber == 0)
+            throw new InvalidDataException($"{path}: the file is empty; expected the header '{Header.Replace("\t", "<TAB>")}'.");
         var missing = Enumerable.Range(0, classNames.Count).Where(k => captions.All(c => c.Label != k)).Select(k => classNames[k]).ToList();
-        if (missing.Count > 0) throw new InvalidDataException($"{path}: no caption for the class{(missing.Count > 1 ? "es" : "")} {string.Join(", ", missing.Select(n => $"'{n}'"))}; every class needs at least one.");
+        if (missing.Count > 0)
+            throw new InvalidDataException(
+                $"{path}: no caption for the class{(missing.Count > 1 ? "es" : "")} {string.Join(", ", missing.Select(n => $"'{n}'"))}; "
+                    + "every class needs at least one."
+            );
         return new CaptionSet(captions, [.. classNames]);
     }
 
@@ -86,7 +130,8 @@ public sealed partial class CaptionSet
     {
         ArgumentNullException.ThrowIfNull(labels);
         var wanted = labels.ToHashSet();
-        foreach (var k in wanted) RequireClass(k, nameof(labels));
+        foreach (var k in wanted)
+            RequireClass(k, nameof(labels));
         return [.. Captions.Where(c => wanted.Contains(c.Label))];
     }
 
@@ -103,9 +148,17 @@ public sealed partial class CaptionSet
     public IReadOnlyList<string> UnseenWords(IReadOnlyCollection<int> heldOut)
     {
         ArgumentNullException.ThrowIfNull(heldOut);
-        foreach (var k in heldOut) RequireClass(k, nameof(heldOut));
+        foreach (var k in heldOut)
+            RequireClass(k, nameof(heldOut));
         var trained = Captions.Where(c => !heldOut.Contains(c.Label)).SelectMany(c => Words(c.Text)).ToHashSet(StringComparer.Ordinal);
-        return [.. Captions.Where(c => heldOut.Contains(c.Label)).SelectMany(c => Words(c.Text)).Where(w => !trained.Contains(w)).Distinct(StringComparer.Ordinal)];
+        return
+        [
+            .. Captions
+                .Where(c => heldOut.Contains(c.Label))
+                .SelectMany(c => Words(c.Text))
+                .Where(w => !trained.Contains(w))
+                .Distinct(StringComparer.Ordinal),
+        ];
     }
 
     /// <summary>The lower-case words of <paramref name="text"/> (letters and apostrophes; punctuation dropped).</summary>
@@ -120,7 +173,8 @@ public sealed partial class CaptionSet
 
     private void RequireClass(int label, string parameter)
     {
-        if (label < 0 || label >= ClassNames.Count) throw new ArgumentOutOfRangeException(parameter, label, $"Class labels run from 0 to {ClassNames.Count - 1}.");
+        if (label < 0 || label >= ClassNames.Count)
+            throw new ArgumentOutOfRangeException(parameter, label, $"Class labels run from 0 to {ClassNames.Count - 1}.");
     }
 
     private static string Shorten(string s) => s.Length <= 60 ? s.Replace("\t", "<TAB>") : s[..60].Replace("\t", "<TAB>") + "…";

@@ -32,7 +32,8 @@ public sealed class ClipModel : nn.Module
 
     /// <summary>Builds an untrained model of <paramref name="options"/>' shape (validated first).</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public ClipModel(ClipModelOptions options) : base(nameof(ClipModel))
+    public ClipModel(ClipModelOptions options)
+        : base(nameof(ClipModel))
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options.Validate();
@@ -47,10 +48,13 @@ public sealed class ClipModel : nn.Module
 
     /// <summary>The options the model was built from.</summary>
     public ClipModelOptions Options { get; }
+
     /// <summary>The text encoder (to load pretrained BERT weights into, or inspect).</summary>
     public BertModel TextEncoder => text_model;
+
     /// <summary>The learned log inverse temperature; the logits are scaled by min(exp(logit_scale), 100).</summary>
     public Parameter LogitScale => logit_scale;
+
     /// <summary>The current temperature τ = 1 / min(exp(logit_scale), 100).</summary>
     public double Temperature
     {
@@ -63,29 +67,35 @@ public sealed class ClipModel : nn.Module
     }
 
     /// <summary>Unit-length embeddings [batch, embedding] of images [batch, channels, size, size].</summary>
-    /// <exception cref="ArgumentException">The images are not a float batch of the configured size; the message gives the shape.</exception>
+    /// <exception cref="ArgumentException">The images are not a float batch of the configured size; the message gives the
+    /// shape.</exception>
     public Tensor EncodeImages(Tensor images)
     {
         var image = Options.ImageOptions;
         ImageInput.Require(images, image.InputChannels, image.ImageSize, $"{nameof(ClipModel)}'s image encoder");
         using var scope = NewDisposeScope();
-        var features = vision_model.call(images.to(logit_scale.device));        // [B, FeatureCount]
+        var features = vision_model.call(images.to(logit_scale.device)); // [B, FeatureCount]
         return Normalize(visual_projection.call(features)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Unit-length embeddings [batch, embedding] of tokenised captions.</summary>
     /// <param name="inputIds">int64 token ids [batch, length], each caption starting with [CLS].</param>
     /// <param name="attentionMask">1 for real tokens, 0 for padding, [batch, length].</param>
-    /// <exception cref="ArgumentException">A tensor of the wrong type or shape, or an id outside the vocabulary; the message names it.</exception>
+    /// <exception cref="ArgumentException">A tensor of the wrong type or shape, or an id outside the vocabulary; the message names
+    /// it.</exception>
     public Tensor EncodeTexts(Tensor inputIds, Tensor attentionMask)
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         ArgumentNullException.ThrowIfNull(attentionMask);
         if (!attentionMask.shape.SequenceEqual(inputIds.shape))
-            throw new ArgumentException($"attentionMask [{string.Join(", ", attentionMask.shape)}] must have the shape of inputIds [{string.Join(", ", inputIds.shape)}].", nameof(attentionMask));
+            throw new ArgumentException(
+                $"attentionMask [{string.Join(", ", attentionMask.shape)}] must have the shape of inputIds "
+                    + $"[{string.Join(", ", inputIds.shape)}].",
+                nameof(attentionMask)
+            );
         using var scope = NewDisposeScope();
         using var encoding = text_model.Encode(inputIds, attentionMask);
-        var hidden = encoding.TakeLastHiddenState();                              // [B, T, H]
+        var hidden = encoding.TakeLastHiddenState(); // [B, T, H]
         Tensor pooled;
         if (Options.Pooling == TextPooling.Cls)
             pooled = hidden.select(1, 0);
@@ -98,10 +108,13 @@ public sealed class ClipModel : nn.Module
         return Normalize(text_projection.call(pooled)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The similarity logits [images, captions] between embeddings from <see cref="EncodeImages"/> and <see cref="EncodeTexts"/>.</summary>
-    public Tensor Logits(Tensor imageEmbeddings, Tensor textEmbeddings) => ContrastiveLoss.Logits(imageEmbeddings, textEmbeddings, logit_scale);
+    /// <summary>The similarity logits [images, captions] between embeddings from <see cref="EncodeImages"/> and
+    /// <see cref="EncodeTexts"/>.</summary>
+    public Tensor Logits(Tensor imageEmbeddings, Tensor textEmbeddings) =>
+        ContrastiveLoss.Logits(imageEmbeddings, textEmbeddings, logit_scale);
 
-    /// <summary>The contrastive loss of a batch of image–caption pairs (image i with caption i; pairs of one group are all positives).</summary>
+    /// <summary>The contrastive loss of a batch of image–caption pairs (image i with caption i; pairs of one group are all
+    /// positives).</summary>
     public Tensor Loss(Tensor images, Tensor inputIds, Tensor attentionMask, Tensor? groups = null)
     {
         using var scope = NewDisposeScope();

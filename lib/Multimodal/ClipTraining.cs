@@ -28,15 +28,25 @@ public static class ClipTraining
     /// <param name="onStep">Called after every step with its number (1-based) and loss, e.g. for a progress bar.</param>
     /// <exception cref="ArgumentException">The images' classes are not the captions', or an option is out of range.</exception>
     /// <exception cref="TrainingDivergedException">A step's loss is not finite.</exception>
-    public static ClipTrainingResult Train(ClipModel model, ImageDataset images, CaptionSet captions, CaptionTokenizer tokenizer,
-        ClipTrainingOptions? options = null, Action<int, double>? onStep = null)
+    public static ClipTrainingResult Train(
+        ClipModel model,
+        ImageDataset images,
+        CaptionSet captions,
+        CaptionTokenizer tokenizer,
+        ClipTrainingOptions? options = null,
+        Action<int, double>? onStep = null
+    )
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(captions);
         ArgumentNullException.ThrowIfNull(tokenizer);
         if (!images.ClassNames.SequenceEqual(captions.ClassNames))
-            throw new ArgumentException($"{images.Name} has the classes {string.Join(", ", images.ClassNames)}, but the captions describe {string.Join(", ", captions.ClassNames)}.", nameof(images));
+            throw new ArgumentException(
+                $"{images.Name} has the classes {string.Join(", ", images.ClassNames)}, "
+                    + $"but the captions describe {string.Join(", ", captions.ClassNames)}.",
+                nameof(images)
+            );
         options ??= new ClipTrainingOptions();
         options.Validate(captions.ClassNames.Count);
         var heldOut = options.HeldOut.Distinct().Order().ToArray();
@@ -46,20 +56,34 @@ public static class ClipTraining
         // The training pool: up to ImagesPerClass images of each trained class, their labels unchanged.
         var random = new SeededRandom(options.Seed);
         var perClass = new int[captions.ClassNames.Count];
-        var pool = random.Permutation(images.Count).Where(i => !heldOut.Contains(images.Labels[i]) && perClass[images.Labels[i]]++ < ImagesPerClass).ToArray();
-        if (pool.Length < options.BatchSize) throw new ArgumentException($"{images.Name} has {pool.Length} images of the trained classes, fewer than one batch of {options.BatchSize}.", nameof(images));
+        var pool = random
+            .Permutation(images.Count)
+            .Where(i => !heldOut.Contains(images.Labels[i]) && perClass[images.Labels[i]]++ < ImagesPerClass)
+            .ToArray();
+        if (pool.Length < options.BatchSize)
+            throw new ArgumentException(
+                $"{images.Name} has {pool.Length} images of the trained classes, fewer than one batch of {options.BatchSize}.",
+                nameof(images)
+            );
         var (poolImages, poolLabels) = images.Subset(pool).ToTensors(device);
         var labels = pool.Select(i => images.Labels[i]).ToArray();
         var trainingCaptions = captions.OfClasses(trained);
         var (captionIds, captionMask) = tokenizer.Encode([.. trainingCaptions.Select(c => c.Text)]);
         (captionIds, captionMask) = (captionIds.to(device), captionMask.to(device));
-        var captionsOfClass = trained.ToDictionary(k => k, k => Enumerable.Range(0, trainingCaptions.Count).Where(j => trainingCaptions[j].Label == k).ToArray());
+        var captionsOfClass = trained.ToDictionary(
+            k => k,
+            k => Enumerable.Range(0, trainingCaptions.Count).Where(j => trainingCaptions[j].Label == k).ToArray()
+        );
 
         // Decay matrices only: shrinking a bias, a norm's gain or the temperature toward 0 regularises nothing useful.
         var parameters = model.parameters().Where(p => p.requires_grad).ToList();
-        var optimizer = Optimizers.AdamW([
-            new AdamW.ParamGroup(parameters.Where(p => p.dim() >= 2), new AdamW.Options { weight_decay = 0.01 }),
-            new AdamW.ParamGroup(parameters.Where(p => p.dim() < 2), new AdamW.Options { weight_decay = 0 })], lr: options.LearningRate);
+        var optimizer = Optimizers.AdamW(
+            [
+                new AdamW.ParamGroup(parameters.Where(p => p.dim() >= 2), new AdamW.Options { weight_decay = 0.01 }),
+                new AdamW.ParamGroup(parameters.Where(p => p.dim() < 2), new AdamW.Options { weight_decay = 0 }),
+            ],
+            lr: options.LearningRate
+        );
         torch.manual_seed(options.Seed);
         var losses = new List<double>(options.Steps);
         var clock = Stopwatch.StartNew();
@@ -82,11 +106,20 @@ public static class ClipTraining
                 // Every training caption once per step (they are few), then each image's caption picked from them.
                 var allCaptions = model.EncodeTexts(captionIds, captionMask);
                 var textBatch = allCaptions.index_select(0, tensor(captionIndex, device: device));
-                var loss = ContrastiveLoss.Compute(model.EncodeImages(imageBatch), textBatch, model.LogitScale,
-                    options.SameClassPositives ? tensor(groups, device: device) : null);
+                var loss = ContrastiveLoss.Compute(
+                    model.EncodeImages(imageBatch),
+                    textBatch,
+                    model.LogitScale,
+                    options.SameClassPositives ? tensor(groups, device: device) : null
+                );
                 var value = loss.item<float>();
                 if (!float.IsFinite(value))
-                    throw new TrainingDivergedException(1, step, value, $"The contrastive loss became {value} at step {step}: lower the learning rate ({options.LearningRate:G3}).");
+                    throw new TrainingDivergedException(
+                        1,
+                        step,
+                        value,
+                        $"The contrastive loss became {value} at step {step}: lower the learning rate ({options.LearningRate:G3})."
+                    );
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();

@@ -54,11 +54,18 @@ public static class ContrastiveLoss
     {
         RequireEmbeddings(imageEmbeddings, textEmbeddings, logitScale, square: true);
         var n = imageEmbeddings.shape[0];
-        if (groups is not null && (groups.dim() != 1 || groups.shape[0] != n || groups.is_floating_point() || groups.dtype == ScalarType.Bool))
-            throw new ArgumentException($"groups must be integer [{n}], one class per pair; got {groups.dtype} [{string.Join(", ", groups.shape)}].", nameof(groups));
+        if (
+            groups is not null
+            && (groups.dim() != 1 || groups.shape[0] != n || groups.is_floating_point() || groups.dtype == ScalarType.Bool)
+        )
+            throw new ArgumentException(
+                $"groups must be integer [{n}], one class per pair; got {groups.dtype} [{string.Join(", ", groups.shape)}].",
+                nameof(groups)
+            );
         using var scope = NewDisposeScope();
         var logits = Logits(imageEmbeddings, textEmbeddings, logitScale);
-        Tensor imageToText, textToImage;
+        Tensor imageToText,
+            textToImage;
         if (groups is null)
         {
             var targets = KeptScalars.Range(0, n, logits.device);
@@ -69,7 +76,7 @@ public static class ContrastiveLoss
         {
             var g = groups.to(logits.device);
             var same = g.unsqueeze(1).eq(g.unsqueeze(0)).to(logits.dtype);
-            var targets = same.div(same.sum(1, keepdim: true));       // symmetric: the same targets serve both directions
+            var targets = same.div(same.sum(1, keepdim: true)); // symmetric: the same targets serve both directions
             imageToText = SoftCrossEntropy(logits, targets);
             textToImage = SoftCrossEntropy(logits.t(), targets);
         }
@@ -86,14 +93,32 @@ public static class ContrastiveLoss
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(logitScale);
         if (image.dim() != 2 || image.shape[0] == 0 || !image.is_floating_point())
-            throw new ArgumentException($"Image embeddings must be float [batch, dimensions] with at least one row; got {image.dtype} [{string.Join(", ", image.shape)}].", nameof(image));
+            throw new ArgumentException(
+                "Image embeddings must be float [batch, dimensions] with at least one row; "
+                    + $"got {image.dtype} [{string.Join(", ", image.shape)}].",
+                nameof(image)
+            );
         if (text.dim() != 2 || text.shape[0] == 0 || !text.is_floating_point())
-            throw new ArgumentException($"Text embeddings must be float [batch, dimensions] with at least one row; got {text.dtype} [{string.Join(", ", text.shape)}].", nameof(text));
+            throw new ArgumentException(
+                "Text embeddings must be float [batch, dimensions] with at least one row; "
+                    + $"got {text.dtype} [{string.Join(", ", text.shape)}].",
+                nameof(text)
+            );
         if (text.shape[1] != image.shape[1])
-            throw new ArgumentException($"Image embeddings [{string.Join(", ", image.shape)}] and text embeddings [{string.Join(", ", text.shape)}] must have the same width to be compared.", nameof(text));
+            throw new ArgumentException(
+                $"Image embeddings [{string.Join(", ", image.shape)}] and text embeddings [{string.Join(", ", text.shape)}] must have "
+                    + "the same width to be compared.",
+                nameof(text)
+            );
         if (square && text.shape[0] != image.shape[0])
-            throw new ArgumentException($"The loss pairs image i with caption i: {image.shape[0]} image embeddings but {text.shape[0]} text embeddings.", nameof(text));
+            throw new ArgumentException(
+                $"The loss pairs image i with caption i: {image.shape[0]} image embeddings but {text.shape[0]} text embeddings.",
+                nameof(text)
+            );
         if (logitScale.numel() != 1 || !logitScale.is_floating_point())
-            throw new ArgumentException($"logit_scale must be one float number; got {logitScale.dtype} [{string.Join(", ", logitScale.shape)}].", nameof(logitScale));
+            throw new ArgumentException(
+                $"logit_scale must be one float number; got {logitScale.dtype} [{string.Join(", ", logitScale.shape)}].",
+                nameof(logitScale)
+            );
     }
 }

@@ -20,7 +20,11 @@ internal sealed class ConcurrentCollector : IDisposable
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
             }
-        }) { IsBackground = true, Name = "ConcurrentCollector" };
+        })
+        {
+            IsBackground = true,
+            Name = "ConcurrentCollector",
+        };
         _thread.Start();
     }
 

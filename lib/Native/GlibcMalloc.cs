@@ -12,7 +12,7 @@ namespace Workbook.Native;
 /// </summary>
 public static class GlibcMalloc
 {
-    private const int MmapThresholdParameter = -3;                        // M_MMAP_THRESHOLD in <malloc.h>
+    private const int MmapThresholdParameter = -3; // M_MMAP_THRESHOLD in <malloc.h>
 
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int MallOpt(int parameter, int value);
@@ -27,8 +27,15 @@ public static class GlibcMalloc
     {
         if (bytes < 4096 || bytes > 32 * 1024 * 1024)
             throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "glibc accepts an mmap threshold between 4 KiB and 32 MiB.");
-        if (!OperatingSystem.IsLinux()) return false;
-        try { return MallOpt(MmapThresholdParameter, bytes) == 1; }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; }
+        if (!OperatingSystem.IsLinux())
+            return false;
+        try
+        {
+            return MallOpt(MmapThresholdParameter, bytes) == 1;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
     }
 }

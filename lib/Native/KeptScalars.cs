@@ -16,10 +16,13 @@ public static class KeptScalars
 {
     /// <summary>0 (an int64 scalar; libtorch converts it to the tensor's type).</summary>
     public static Scalar Zero { get; } = 0L.ToScalar();
+
     /// <summary>1 (the alpha of a plain sum, the step of a range).</summary>
     public static Scalar One { get; } = 1L.ToScalar();
+
     /// <summary>False, for boolean masks.</summary>
     public static Scalar False { get; } = false.ToScalar();
+
     /// <summary>Negative infinity, for masking scores.</summary>
     public static Scalar NegativeInfinity { get; } = double.NegativeInfinity.ToScalar();
 
@@ -30,7 +33,8 @@ public static class KeptScalars
         return a.add(b, One);
     }
 
-    /// <summary>int64 [start, start + 1, …, stop − 1] on <paramref name="device"/>, as <c>arange(start, stop)</c> with kept bounds.</summary>
+    /// <summary>int64 [start, start + 1, …, stop − 1] on <paramref name="device"/>, as <c>arange(start, stop)</c> with kept
+    /// bounds.</summary>
     public static Tensor Range(long start, long stop, Device? device = null)
     {
         using var first = start.ToScalar();

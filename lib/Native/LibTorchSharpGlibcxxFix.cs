@@ -1,6 +1,6 @@
-// One file, three consumers: the library and the runner (WORKBOOK_RUNNER: an internal copy) compile it with WORKBOOK_LIB defined; MSBuild compiles it
-// without, through RoslynCodeTaskFactory (build/TorchSharpNativeFix.targets), which adds the task class at the end.
-// MSBuild compiles it against netstandard2.0, hence the plain APIs (no spans, records or .NET 7 file APIs).
+// One file, three consumers: the library and the runner (WORKBOOK_RUNNER: an internal copy) compile it with WORKBOOK_LIB defined; MSBuild
+// compiles it without, through RoslynCodeTaskFactory (build/TorchSharpNativeFix.targets), which adds the task class at the end. MSBuild
+// compiles it against netstandard2.0, hence the plain APIs (no spans, records or .NET 7 file APIs).
 #nullable enable
 using System;
 using System.Collections.Generic;
@@ -21,8 +21,10 @@ namespace Workbook.Native
     {
         /// <summary>The flag was changed (one byte written): by <c>PatchFile</c>, the requirement is now weak.</summary>
         Patched,
+
         /// <summary>The flag already had the requested value (for <c>PatchFile</c>: already weak); nothing written.</summary>
         AlreadyWeak,
+
         /// <summary>The file does not require that version; nothing written.</summary>
         NoSuchVersion,
     }
@@ -52,7 +54,14 @@ namespace Workbook.Native
         private const string LibraryName = "libLibTorchSharp.so";
 
         private static readonly string[] LibStdCxxFolders =
-            ["/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64", "/usr/lib", "/lib"];
+        [
+            "/usr/lib/x86_64-linux-gnu",
+            "/lib/x86_64-linux-gnu",
+            "/usr/lib64",
+            "/lib64",
+            "/usr/lib",
+            "/lib",
+        ];
 
         private static readonly Lazy<string?> SystemGlibcxx = new(FindHighestSystemGlibcxx);
 
@@ -94,7 +103,8 @@ namespace Workbook.Native
                 {
                     candidates.Add(Path.Combine(version, "runtimes", "linux-x64", "native", LibraryName));
                     var lib = Path.Combine(version, "lib");
-                    if (!Directory.Exists(lib)) continue;
+                    if (!Directory.Exists(lib))
+                        continue;
                     foreach (var framework in Directory.EnumerateDirectories(lib))
                     {
                         candidates.Add(Path.Combine(framework, "cpu", LibraryName));
@@ -114,27 +124,34 @@ namespace Workbook.Native
         /// <param name="packagesRoot">The NuGet packages folder; the default one when null.</param>
         public static IReadOnlyList<string> EnsureLoadable(string? appBaseDirectory = null, string? packagesRoot = null)
         {
-            if (!IsNeeded()) return Array.Empty<string>();
+            if (!IsNeeded())
+                return Array.Empty<string>();
             var lines = new List<string>();
             foreach (var path in CandidatePaths(appBaseDirectory, packagesRoot))
             {
                 try
                 {
                     if (PatchFile(path) == PatchOutcome.Patched)
-                        lines.Add($"Patched {path}: marked its {RequiredVersion} requirement weak because this system's libstdc++ " +
-                                  $"stops at {HighestSystemGlibcxx()} (TorchSharp 0.107 was linked with GCC 15; the only symbol " +
-                                  "behind that version is never called).");
+                        lines.Add(
+                            $"Patched {path}: marked its {RequiredVersion} requirement weak because this system's libstdc++ "
+                                + $"stops at {HighestSystemGlibcxx()} (TorchSharp 0.107 was linked with GCC 15; the only symbol "
+                                + "behind that version is never called)."
+                        );
                 }
                 catch (InvalidDataException e)
                 {
                     // Checked before IOException, its base class: a damaged copy (e.g. an interrupted restore), not a permission problem.
-                    lines.Add($"Could not patch {path}: {e.Message} TorchSharp cannot load it either; delete that torchsharp " +
-                              "package folder (or the application's copy) and restore or build again.");
+                    lines.Add(
+                        $"Could not patch {path}: {e.Message} TorchSharp cannot load it either; delete that torchsharp "
+                            + "package folder (or the application's copy) and restore or build again."
+                    );
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    lines.Add($"Could not patch {path} ({e.Message}); TorchSharp will fail to load from it on this system. " +
-                              "Make the file writable (or run the set-up as its owner) and try again.");
+                    lines.Add(
+                        $"Could not patch {path} ({e.Message}); TorchSharp will fail to load from it on this system. "
+                            + "Make the file writable (or run the set-up as its owner) and try again."
+                    );
                 }
             }
             return lines;
@@ -153,16 +170,22 @@ namespace Workbook.Native
         /// </summary>
         internal static PatchOutcome SetRequirementWeak(string path, bool weak)
         {
-            if (string.IsNullOrEmpty(path)) throw new ArgumentException("A file path is required.", nameof(path));
+            if (string.IsNullOrEmpty(path))
+                throw new ArgumentException("A file path is required.", nameof(path));
             var bytes = File.ReadAllBytes(path);
             var flagsOffset = FindRequirementFlags(bytes, path, RequiredVersion);
-            if (!(flagsOffset is int offset)) return PatchOutcome.NoSuchVersion;
+            if (!(flagsOffset is int offset))
+                return PatchOutcome.NoSuchVersion;
             var flags = U16(bytes, offset);
-            if (((flags & VerFlagWeak) != 0) == weak) return PatchOutcome.AlreadyWeak;
+            if (((flags & VerFlagWeak) != 0) == weak)
+                return PatchOutcome.AlreadyWeak;
             flags = weak ? (ushort)(flags | VerFlagWeak) : (ushort)(flags & ~VerFlagWeak);
 
             // Copy (which keeps the file mode), patch the copy, then rename it over the original: atomic.
-            var temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+            var temporary = Path.Combine(
+                Path.GetDirectoryName(Path.GetFullPath(path))!,
+                "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp"
+            );
             try
             {
                 File.Copy(path, temporary, overwrite: true);
@@ -176,7 +199,8 @@ namespace Workbook.Native
             }
             finally
             {
-                if (File.Exists(temporary)) File.Delete(temporary);
+                if (File.Exists(temporary))
+                    File.Delete(temporary);
             }
             return PatchOutcome.Patched;
         }
@@ -186,17 +210,18 @@ namespace Workbook.Native
         public static bool? IsRequirementWeak(string path)
         {
             var bytes = File.ReadAllBytes(path);
-            return FindRequirementFlags(bytes, path, RequiredVersion) is int offset
-                ? (U16(bytes, offset) & VerFlagWeak) != 0
-                : (bool?)null;
+            return FindRequirementFlags(bytes, path, RequiredVersion) is int offset ? (U16(bytes, offset) & VerFlagWeak) != 0 : (bool?)null;
         }
 
         /// <summary>The file offset of <c>vna_flags</c> of the named version requirement, or null.</summary>
         private static int? FindRequirementFlags(byte[] elf, string path, string versionName)
         {
             var sections = ReadSections(elf, path);
-            var verneed = sections.FirstOrDefault(s => s.Type == ShtGnuVerneed)
-                ?? throw new InvalidDataException($"{path} has no .gnu.version_r section (no symbol version requirements); it is not the library this fix is for.");
+            var verneed =
+                sections.FirstOrDefault(s => s.Type == ShtGnuVerneed)
+                ?? throw new InvalidDataException(
+                    $"{path} has no .gnu.version_r section (no symbol version requirements); it is not the library this fix is for."
+                );
             var strings = StringTable(sections, verneed, path);
             var entry = verneed.Offset;
             for (var i = 0; i < verneed.Info; i++)
@@ -208,11 +233,13 @@ namespace Workbook.Native
                 {
                     Require(elf, aux, 16, path);
                     var name = ReadString(elf, strings, U32(elf, aux + 8), path);
-                    if (name == versionName) return aux + 4;
+                    if (name == versionName)
+                        return aux + 4;
                     aux += (int)U32(elf, aux + 12);
                 }
                 var next = U32(elf, entry + 12);
-                if (next == 0) break;
+                if (next == 0)
+                    break;
                 entry += (int)next;
             }
             return null;
@@ -223,7 +250,8 @@ namespace Workbook.Native
             foreach (var folder in LibStdCxxFolders)
             {
                 var path = Path.Combine(folder, "libstdc++.so.6");
-                if (!File.Exists(path)) continue;
+                if (!File.Exists(path))
+                    continue;
                 try
                 {
                     return DefinedVersions(File.ReadAllBytes(path), path)
@@ -243,7 +271,8 @@ namespace Workbook.Native
         private static IEnumerable<string> DefinedVersions(byte[] elf, string path)
         {
             var sections = ReadSections(elf, path);
-            var verdef = sections.FirstOrDefault(s => s.Type == ShtGnuVerdef)
+            var verdef =
+                sections.FirstOrDefault(s => s.Type == ShtGnuVerdef)
                 ?? throw new InvalidDataException($"{path} defines no symbol versions.");
             var strings = StringTable(sections, verdef, path);
             var names = new List<string>();
@@ -255,7 +284,8 @@ namespace Workbook.Native
                 Require(elf, aux, 8, path);
                 names.Add(ReadString(elf, strings, U32(elf, aux), path));
                 var next = U32(elf, entry + 16);
-                if (next == 0) break;
+                if (next == 0)
+                    break;
                 entry += (int)next;
             }
             return names;
@@ -264,14 +294,14 @@ namespace Workbook.Native
         /// <summary>Orders <c>GLIBCXX_3.4.30</c> before <c>GLIBCXX_3.4.32</c> numerically, part by part.</summary>
         private static int CompareVersions(string a, string b)
         {
-            int[] Parts(string v) =>
-                v.Substring(v.IndexOf('_') + 1).Split('.').Select(p => int.TryParse(p, out var n) ? n : 0).ToArray();
+            int[] Parts(string v) => v.Substring(v.IndexOf('_') + 1).Split('.').Select(p => int.TryParse(p, out var n) ? n : 0).ToArray();
             var x = Parts(a);
             var y = Parts(b);
             for (var i = 0; i < Math.Max(x.Length, y.Length); i++)
             {
                 var c = (i < x.Length ? x[i] : 0).CompareTo(i < y.Length ? y[i] : 0);
-                if (c != 0) return c;
+                if (c != 0)
+                    return c;
             }
             return 0;
         }
@@ -280,8 +310,13 @@ namespace Workbook.Native
         {
             public Section(uint type, int offset, int size, uint link, uint info)
             {
-                Type = type; Offset = offset; Size = size; Link = link; Info = info;
+                Type = type;
+                Offset = offset;
+                Size = size;
+                Link = link;
+                Info = info;
             }
+
             public uint Type { get; }
             public int Offset { get; }
             public int Size { get; }
@@ -290,7 +325,9 @@ namespace Workbook.Native
         }
 
         private static ushort U16(byte[] b, int at) => (ushort)(b[at] | b[at + 1] << 8);
+
         private static uint U32(byte[] b, int at) => (uint)(b[at] | b[at + 1] << 8 | b[at + 2] << 16 | b[at + 3] << 24);
+
         private static ulong U64(byte[] b, int at) => U32(b, at) | (ulong)U32(b, at + 4) << 32;
 
         private static List<Section> ReadSections(byte[] elf, string path)
@@ -311,7 +348,10 @@ namespace Workbook.Native
                 var offset = U64(elf, header + 24);
                 var size = U64(elf, header + 32);
                 var type = U32(elf, header + 4);
-                if (type != 8 /* SHT_NOBITS */ && offset + size > (ulong)elf.Length)
+                if (
+                    type != 8 /* SHT_NOBITS */
+                    && offset + size > (ulong)elf.Length
+                )
                     throw new InvalidDataException($"{path} is truncated or corrupt: section {i} lies outside the file.");
                 sections.Add(new Section(type, (int)offset, (int)size, U32(elf, header + 40), U32(elf, header + 44)));
             }
@@ -319,14 +359,18 @@ namespace Workbook.Native
         }
 
         private static Section StringTable(List<Section> sections, Section owner, string path) =>
-            owner.Link < sections.Count ? sections[(int)owner.Link] : throw new InvalidDataException($"{path}: a version section links to a missing string table.");
+            owner.Link < sections.Count
+                ? sections[(int)owner.Link]
+                : throw new InvalidDataException($"{path}: a version section links to a missing string table.");
 
         private static string ReadString(byte[] elf, Section table, uint offset, string path)
         {
-            if (offset >= table.Size) throw new InvalidDataException($"{path}: a version name lies outside its string table.");
+            if (offset >= table.Size)
+                throw new InvalidDataException($"{path}: a version name lies outside its string table.");
             var start = table.Offset + (int)offset;
             var end = Array.IndexOf(elf, (byte)0, start, table.Offset + table.Size - start);
-            if (end < 0) throw new InvalidDataException($"{path}: an unterminated version name.");
+            if (end < 0)
+                throw new InvalidDataException($"{path}: an unterminated version name.");
             return Encoding.ASCII.GetString(elf, start, end - start);
         }
 

@@ -15,12 +15,20 @@ namespace Workbook.Native;
 public static class PackagedLibTorchPreload
 {
     private static readonly string[] SystemLibraryFolders =
-        ["/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64", "/usr/lib", "/usr/local/lib"];
+    [
+        "/usr/lib/x86_64-linux-gnu",
+        "/lib/x86_64-linux-gnu",
+        "/usr/lib64",
+        "/lib64",
+        "/usr/lib",
+        "/usr/local/lib",
+    ];
 
     /// <summary>
-    /// Loads <c>libc10.so</c>, <c>libtorch_cpu.so</c> and <c>libtorch.so</c> of the libtorch package <paramref name="packageId"/>/<paramref name="version"/> when
-    /// TorchSharp's assembly lives in a NuGet packages folder (the notebook case) on Linux. Returns a line to show
-    /// the user when a foreign libtorch was present on the system path (so the preload mattered), else null.
+    /// Loads <c>libc10.so</c>, <c>libtorch_cpu.so</c> and <c>libtorch.so</c> of the libtorch package
+    /// <paramref name="packageId"/>/<paramref name="version"/> when TorchSharp's assembly lives in a NuGet packages folder (the notebook
+    /// case) on Linux. Returns a line to show the user when a foreign libtorch was present on the system path (so the preload mattered),
+    /// else null.
     /// </summary>
     /// <param name="packageId">The native package, e.g. <c>libtorch-cpu-linux-x64</c>.</param>
     /// <param name="version">Its version, e.g. <c>2.10.0</c>.</param>
@@ -29,17 +37,20 @@ public static class PackagedLibTorchPreload
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(packageId);
         ArgumentException.ThrowIfNullOrWhiteSpace(version);
-        if (!OperatingSystem.IsLinux() || string.IsNullOrEmpty(torchSharpAssemblyPath)) return null;
+        if (!OperatingSystem.IsLinux() || string.IsNullOrEmpty(torchSharpAssemblyPath))
+            return null;
         var library = PackagedLibrary(packageId, version, torchSharpAssemblyPath);
-        if (library is null) return null;   // an app with natives beside it, or the package is missing (TorchSharp explains)
+        if (library is null)
+            return null; // an app with natives beside it, or the package is missing (TorchSharp explains)
         // Every libtorch SONAME that libLibTorchSharp.so names as NEEDED, dependencies first.
         foreach (var name in (string[])["libc10.so", "libtorch_cpu.so", "libtorch.so"])
             NativeLibrary.Load(Path.Combine(Path.GetDirectoryName(library)!, name));
         var foreign = SystemLibraryFolders.Select(f => Path.Combine(f, "libtorch_cpu.so")).FirstOrDefault(File.Exists);
         return foreign is null
             ? null
-            : $"Loaded libtorch from {Path.GetDirectoryName(library)} before TorchSharp's probe, because the system library path also holds {foreign} " +
-              "(another libtorch, e.g. from python3-torch) that would otherwise be picked up and break TorchSharp.";
+            : $"Loaded libtorch from {Path.GetDirectoryName(library)} before TorchSharp's probe, "
+                + $"because the system library path also holds {foreign} "
+                + "(another libtorch, e.g. from python3-torch) that would otherwise be picked up and break TorchSharp.";
     }
 
     /// <summary>
@@ -53,10 +64,21 @@ public static class PackagedLibTorchPreload
         var packageVersion = lib is null ? null : Path.GetDirectoryName(lib);
         var package = packageVersion is null ? null : Path.GetDirectoryName(packageVersion);
         var packagesRoot = package is null ? null : Path.GetDirectoryName(package);
-        if (packagesRoot is null || !string.Equals(Path.GetFileName(package), "torchsharp", StringComparison.OrdinalIgnoreCase)
-            || Path.GetFileName(lib) != "lib")
+        if (
+            packagesRoot is null
+            || !string.Equals(Path.GetFileName(package), "torchsharp", StringComparison.OrdinalIgnoreCase)
+            || Path.GetFileName(lib) != "lib"
+        )
             return null;
-        var candidate = Path.Combine(packagesRoot, packageId.ToLowerInvariant(), version, "runtimes", "linux-x64", "native", "libtorch_cpu.so");
+        var candidate = Path.Combine(
+            packagesRoot,
+            packageId.ToLowerInvariant(),
+            version,
+            "runtimes",
+            "linux-x64",
+            "native",
+            "libtorch_cpu.so"
+        );
         return File.Exists(candidate) ? candidate : null;
     }
 }

@@ -8,7 +8,8 @@ namespace Workbook.Native;
 /// </summary>
 internal static class PosixProcess
 {
-    public const int SigTerm = 15, SigKill = 9;
+    public const int SigTerm = 15,
+        SigKill = 9;
 
     [DllImport("libc", EntryPoint = "geteuid")]
     private static extern uint GetEuid();

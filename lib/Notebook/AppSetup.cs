@@ -24,11 +24,15 @@ public static class AppSetup
     public const string OutputVariable = "WORKBOOK_APP_OUTPUT";
 
     /// <summary>Initialises the backend and the console display; returns the display.</summary>
-    /// <exception cref="InvalidOperationException">Not run as a file-based app of the workbook, or built without a recorded backend.</exception>
+    /// <exception cref="InvalidOperationException">Not run as a file-based app of the workbook, or built without a recorded
+    /// backend.</exception>
     public static ConsoleDisplay Load()
     {
-        var appFile = AppContext.GetData("EntryPointFilePath") as string
-            ?? throw new InvalidOperationException("AppSetup.Load is the first cell of a chapter's app: run it as `dotnet run apps/NN-name.cs`.");
+        var appFile =
+            AppContext.GetData("EntryPointFilePath") as string
+            ?? throw new InvalidOperationException(
+                "AppSetup.Load is the first cell of a chapter's app: run it as `dotnet run apps/NN-name.cs`."
+            );
         var repository = RepositoryOf(appFile);
         var chapter = Path.GetFileNameWithoutExtension(appFile);
         Directory.SetCurrentDirectory(Path.Combine(repository, "notebooks"));
@@ -48,17 +52,24 @@ public static class AppSetup
     }
 
     /// <summary>The backend the app's build recorded in <paramref name="app"/>'s metadata.</summary>
-    /// <exception cref="InvalidOperationException">No backend is recorded, or the one recorded is not a TorchSharp native package.</exception>
+    /// <exception cref="InvalidOperationException">No backend is recorded, or the one recorded is not a TorchSharp native
+    /// package.</exception>
     public static TorchBackend BuiltBackend(Assembly? app, string appFile)
     {
         var metadata = (app?.GetCustomAttributes<AssemblyMetadataAttribute>() ?? [])
-            .GroupBy(a => a.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+            .GroupBy(a => a.Key)
+            .ToDictionary(g => g.Key, g => g.Last().Value);
         if (!metadata.TryGetValue(BackendPackageKey, out var package) || string.IsNullOrEmpty(package))
             throw new InvalidOperationException(
-                $"{appFile} was built without a native libtorch: apps/Directory.Build.targets chooses one; keep the app in the workbook's apps/ folder.");
-        var kind = package.Contains("cuda", StringComparison.OrdinalIgnoreCase) ? TorchBackendKind.Cuda
+                $"{appFile} was built without a native libtorch: apps/Directory.Build.targets chooses one; "
+                    + "keep the app in the workbook's apps/ folder."
+            );
+        var kind =
+            package.Contains("cuda", StringComparison.OrdinalIgnoreCase) ? TorchBackendKind.Cuda
             : package.Contains("cpu", StringComparison.OrdinalIgnoreCase) ? TorchBackendKind.Cpu
-            : throw new InvalidOperationException($"{appFile} records '{package}' as its native package, which is not a TorchSharp CPU or CUDA package.");
+            : throw new InvalidOperationException(
+                $"{appFile} records '{package}' as its native package, which is not a TorchSharp CPU or CUDA package."
+            );
         var reason = metadata.GetValueOrDefault(BackendReasonKey) is { Length: > 0 } why ? why : "recorded by the build";
         return new TorchBackend(kind, package, PackageVersions.Of(package), $"chosen when the app was built: {reason}");
     }
@@ -69,6 +80,8 @@ public static class AppSetup
         for (var folder = Path.GetDirectoryName(Path.GetFullPath(appFile)); folder is not null; folder = Path.GetDirectoryName(folder))
             if (Directory.Exists(Path.Combine(folder, "notebooks")) && File.Exists(Path.Combine(folder, "lib", "Workbook.csproj")))
                 return folder;
-        throw new InvalidOperationException($"{appFile} is not inside the workbook (no folder above it has notebooks/ and lib/Workbook.csproj).");
+        throw new InvalidOperationException(
+            $"{appFile} is not inside the workbook (no folder above it has notebooks/ and lib/Workbook.csproj)."
+        );
     }
 }

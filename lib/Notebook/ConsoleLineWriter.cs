@@ -50,15 +50,19 @@ public sealed class ConsoleLineWriter(TextWriter inner) : TextWriter
     /// <summary>Ends the line a displayed value owns, if any, so that what follows starts on its own line.</summary>
     public void EndLine()
     {
-        lock (_gate) EndOwnedLine();
+        lock (_gate)
+            EndOwnedLine();
     }
 
     private void EndOwnedLine()
     {
-        if (_owner is null) return;
-        if (!_shown.EndsWith('\n')) _inner.Write('\n');
+        if (_owner is null)
+            return;
+        if (!_shown.EndsWith('\n'))
+            _inner.Write('\n');
         // A block of several lines (a table, a chart's path) is followed by a blank line, as notebook outputs stand apart.
-        if (_shown.TrimEnd('\n').Contains('\n')) _inner.Write('\n');
+        if (_shown.TrimEnd('\n').Contains('\n'))
+            _inner.Write('\n');
         _owner = null;
         _shown = "";
     }

@@ -34,12 +34,17 @@ public static class NotebookCompiler
         for (var type = kernelType; type is not null && field is null; type = type.BaseType)
             field = type.GetField("_scriptOptions", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.DeclaredOnly);
         var version = kernelType.Assembly.GetName().Version;
-        var options = field?.GetValue(csharpKernel)
+        var options =
+            field?.GetValue(csharpKernel)
             ?? throw new NotSupportedException(
-                $"{kernelType.FullName} {version} keeps no script options in a _scriptOptions field, so its warning level cannot be set; " +
-                "use the dotnet-interactive version the workbook pins (tools/jupyter/setup.sh installs it).");
-        var withWarningLevel = options.GetType().GetMethod("WithWarningLevel", [typeof(int)])
-            ?? throw new NotSupportedException($"{options.GetType().FullName} has no WithWarningLevel(int); this Roslyn version is not one the workbook knows.");
+                $"{kernelType.FullName} {version} keeps no script options in a _scriptOptions field, so its warning level cannot be set; "
+                    + "use the dotnet-interactive version the workbook pins (tools/jupyter/setup.sh installs it)."
+            );
+        var withWarningLevel =
+            options.GetType().GetMethod("WithWarningLevel", [typeof(int)])
+            ?? throw new NotSupportedException(
+                $"{options.GetType().FullName} has no WithWarningLevel(int); this Roslyn version is not one the workbook knows."
+            );
         field!.SetValue(csharpKernel, withWarningLevel.Invoke(options, [SevereWarningLevel]));
     }
 }

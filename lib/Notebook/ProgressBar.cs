@@ -18,7 +18,8 @@ namespace Workbook.Notebook;
 /// <param name="Total">Units in all (epochs, batches).</param>
 /// <param name="Values">Latest named values (loss, accuracy), shown under the bar in this order.</param>
 [TypeFormatterSource(typeof(HtmlRenderableFormatterSource), PreferredMimeTypes = ["text/html"])]
-public sealed record ProgressBar(string Label, int Done, int Total, IReadOnlyList<(string Name, double Value)>? Values = null) : IHtmlRenderable
+public sealed record ProgressBar(string Label, int Done, int Total, IReadOnlyList<(string Name, double Value)>? Values = null)
+    : IHtmlRenderable
 {
     /// <summary>The fraction done, 0 to 1.</summary>
     public double Fraction => Total <= 0 ? 0 : Math.Clamp((double)Done / Total, 0, 1);
@@ -29,9 +30,19 @@ public sealed record ProgressBar(string Label, int Done, int Total, IReadOnlyLis
         Validate();
         var html = new StringBuilder("<div>");
         html.Append(CultureInfo.InvariantCulture, $"<div><b>{WebUtility.HtmlEncode(Label)}</b> {Done}/{Total} ");
-        html.Append(CultureInfo.InvariantCulture, $"<progress value=\"{Done}\" max=\"{Total}\" style=\"width: 20em\"></progress> {Fraction:P0}</div>");
+        html.Append(
+            CultureInfo.InvariantCulture,
+            $"<progress value=\"{Done}\" max=\"{Total}\" style=\"width: 20em\"></progress> {Fraction:P0}</div>"
+        );
         if (Values is { Count: > 0 })
-            html.Append(new Table([.. Values.Select(v => v.Name)], [[.. Values.Select(v => Format(v.Value))]]).ToHtml());
+            html.Append(
+                new Table(
+                    [.. Values.Select(v => v.Name)],
+                    [
+                        [.. Values.Select(v => Format(v.Value))],
+                    ]
+                ).ToHtml()
+            );
         return html.Append("</div>").ToString();
     }
 

@@ -11,4 +11,11 @@ namespace Workbook.Notebook;
 /// <param name="Colour">Index into a palette of ten distinct colours (taken modulo 10).</param>
 /// <param name="Emphasised">Draw large diamonds instead of small, half-transparent dots.</param>
 /// <param name="Labels">Optional text per point, shown when the pointer is over it.</param>
-public sealed record ScatterSeries(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y, int Colour, bool Emphasised = false, IReadOnlyList<string>? Labels = null);
+public sealed record ScatterSeries(
+    string Name,
+    IReadOnlyList<double> X,
+    IReadOnlyList<double> Y,
+    int Colour,
+    bool Emphasised = false,
+    IReadOnlyList<string>? Labels = null
+);

@@ -16,11 +16,21 @@ public sealed class Table : IHtmlRenderable
     {
         ArgumentNullException.ThrowIfNull(headers);
         ArgumentNullException.ThrowIfNull(rows);
-        if (headers.Count == 0) throw new ArgumentException("A table needs at least one column.", nameof(headers));
+        if (headers.Count == 0)
+            throw new ArgumentException("A table needs at least one column.", nameof(headers));
         Headers = [.. headers];
-        Rows = [.. rows.Select((row, i) => row.Count == Headers.Count
-            ? (IReadOnlyList<string>)[.. row]
-            : throw new ArgumentException($"Row {i} has {row.Count} cells but the table has {Headers.Count} columns ({string.Join(", ", Headers)}).", nameof(rows)))];
+        Rows =
+        [
+            .. rows.Select(
+                (row, i) =>
+                    row.Count == Headers.Count
+                        ? (IReadOnlyList<string>)[.. row]
+                        : throw new ArgumentException(
+                            $"Row {i} has {row.Count} cells but the table has {Headers.Count} columns ({string.Join(", ", Headers)}).",
+                            nameof(rows)
+                        )
+            ),
+        ];
         Caption = caption;
     }
 
@@ -36,8 +46,10 @@ public sealed class Table : IHtmlRenderable
 
     /// <summary>Column names.</summary>
     public IReadOnlyList<string> Headers { get; }
+
     /// <summary>The rows, each with one cell per column.</summary>
     public IReadOnlyList<IReadOnlyList<string>> Rows { get; }
+
     /// <summary>Optional caption shown above the table.</summary>
     public string? Caption { get; }
 
@@ -45,14 +57,17 @@ public sealed class Table : IHtmlRenderable
     public string ToHtml()
     {
         var html = new StringBuilder("<table>");
-        if (Caption is not null) html.Append("<caption>").Append(WebUtility.HtmlEncode(Caption)).Append("</caption>");
+        if (Caption is not null)
+            html.Append("<caption>").Append(WebUtility.HtmlEncode(Caption)).Append("</caption>");
         html.Append("<thead><tr>");
-        foreach (var h in Headers) html.Append("<th>").Append(WebUtility.HtmlEncode(h)).Append("</th>");
+        foreach (var h in Headers)
+            html.Append("<th>").Append(WebUtility.HtmlEncode(h)).Append("</th>");
         html.Append("</tr></thead><tbody>");
         foreach (var row in Rows)
         {
             html.Append("<tr>");
-            foreach (var cell in row) html.Append("<td>").Append(WebUtility.HtmlEncode(cell)).Append("</td>");
+            foreach (var cell in row)
+                html.Append("<td>").Append(WebUtility.HtmlEncode(cell)).Append("</td>");
             html.Append("</tr>");
         }
         return html.Append("</tbody></table>").ToString();
@@ -63,11 +78,13 @@ public sealed class Table : IHtmlRenderable
     {
         var widths = Headers.Select((h, c) => Math.Max(h.Length, Rows.Count == 0 ? 0 : Rows.Max(r => r[c].Length))).ToArray();
         var text = new StringBuilder();
-        if (Caption is not null) text.AppendLine(Caption);
+        if (Caption is not null)
+            text.AppendLine(Caption);
         string Line(IReadOnlyList<string> cells) => string.Join("  ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd();
         text.AppendLine(Line(Headers));
         text.AppendLine(string.Join("  ", widths.Select(w => new string('-', w))));
-        foreach (var row in Rows) text.AppendLine(Line(row));
+        foreach (var row in Rows)
+            text.AppendLine(Line(row));
         return text.ToString().TrimEnd();
     }
 }

@@ -38,12 +38,15 @@ public sealed class HtmlRenderableFormatterSource
     {
         /// <summary>The MIME type produced.</summary>
         public string MimeType => "text/html";
+
         /// <summary>The types handled.</summary>
         public Type Type => typeof(IHtmlRenderable);
+
         /// <summary>Formats <paramref name="instance"/> to <paramref name="writer"/>.</summary>
         public bool Format(object instance, TextWriter writer)
         {
-            if (instance is not IHtmlRenderable renderable) return false;
+            if (instance is not IHtmlRenderable renderable)
+                return false;
             writer.Write(renderable.ToHtml());
             return true;
         }
@@ -54,12 +57,15 @@ public sealed class HtmlRenderableFormatterSource
     {
         /// <summary>The MIME type produced.</summary>
         public string MimeType => "text/plain";
+
         /// <summary>The types handled.</summary>
         public Type Type => typeof(IHtmlRenderable);
+
         /// <summary>Formats <paramref name="instance"/> to <paramref name="writer"/>.</summary>
         public bool Format(object instance, TextWriter writer)
         {
-            if (instance is not IHtmlRenderable) return false;
+            if (instance is not IHtmlRenderable)
+                return false;
             writer.Write(instance.ToString());
             return true;
         }

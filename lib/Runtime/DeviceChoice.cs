@@ -21,9 +21,10 @@ public sealed record DeviceChoice(torch.Device Device, string Reason)
     /// <summary>The CPU, with the reason CUDA was not used.</summary>
     public static DeviceChoice Cpu() => new(torch.CPU, CpuReason());
 
-    private static string CpuReason() => NvidiaGpu.Detect() is { Present: true }
-        ? "using the CPU: an NVIDIA GPU is present but the loaded libtorch is the CPU build (see TorchBackend)"
-        : "using the CPU: CUDA is not available (no NVIDIA GPU)";
+    private static string CpuReason() =>
+        NvidiaGpu.Detect() is { Present: true }
+            ? "using the CPU: an NVIDIA GPU is present but the loaded libtorch is the CPU build (see TorchBackend)"
+            : "using the CPU: CUDA is not available (no NVIDIA GPU)";
 
     /// <inheritdoc />
     public override string ToString() => $"Device: {Device.type.ToString().ToLowerInvariant()} — {Reason}.";

@@ -16,9 +16,11 @@ public static class DotnetHost
         get
         {
             var current = System.Environment.ProcessPath;
-            if (current is not null && Path.GetFileNameWithoutExtension(current).Equals("dotnet", StringComparison.OrdinalIgnoreCase)) return current;
+            if (current is not null && Path.GetFileNameWithoutExtension(current).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+                return current;
             var hostPath = System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-            if (!string.IsNullOrEmpty(hostPath) && File.Exists(hostPath)) return hostPath;
+            if (!string.IsNullOrEmpty(hostPath) && File.Exists(hostPath))
+                return hostPath;
             var root = System.Environment.GetEnvironmentVariable("DOTNET_ROOT");
             var candidate = root is null ? null : Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
             return candidate is not null && File.Exists(candidate) ? candidate : "dotnet";

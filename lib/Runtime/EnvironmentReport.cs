@@ -58,14 +58,17 @@ public sealed class EnvironmentReport : IHtmlRenderable
 
     private static string InformationalVersion(Assembly assembly) =>
         assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
-        ?? assembly.GetName().Version?.ToString() ?? "unknown";
+        ?? assembly.GetName().Version?.ToString()
+        ?? "unknown";
 
     /// <summary>The NVIDIA GPU model from the Linux driver, without loading CUDA; null when none.</summary>
     private static string? GpuName()
     {
         const string gpus = "/proc/driver/nvidia/gpus";
-        if (!Directory.Exists(gpus)) return null;
-        var names = Directory.EnumerateFiles(gpus, "information", SearchOption.AllDirectories)
+        if (!Directory.Exists(gpus))
+            return null;
+        var names = Directory
+            .EnumerateFiles(gpus, "information", SearchOption.AllDirectories)
             .SelectMany(File.ReadLines)
             .Where(line => line.StartsWith("Model:", StringComparison.Ordinal))
             .Select(line => line["Model:".Length..].Trim())

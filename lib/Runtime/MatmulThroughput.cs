@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 
 namespace Workbook.Runtime;
 
-/// <summary>A timed square float32 matrix product: the quickest honest check that libtorch computes at speed. Introduced in chapter 00.</summary>
+/// <summary>A timed square float32 matrix product: the quickest honest check that libtorch computes at speed. Introduced in chapter
+/// 00.</summary>
 /// <param name="Size">The matrices are Size × Size.</param>
 /// <param name="Repeats">How many products were timed (after one untimed warm-up).</param>
 /// <param name="Seconds">Median seconds per product.</param>
@@ -29,7 +30,7 @@ public sealed record MatmulThroughput(int Size, int Repeats, double Seconds, str
         var a = rand(size, size, device: device);
         var b = rand(size, size, device: device);
         var times = new double[repeats];
-        Synchronize(device, matmul(a, b));  // warm-up: first call allocates and picks kernels
+        Synchronize(device, matmul(a, b)); // warm-up: first call allocates and picks kernels
         for (var i = 0; i < repeats; i++)
         {
             var watch = Stopwatch.StartNew();
@@ -43,10 +44,12 @@ public sealed record MatmulThroughput(int Size, int Repeats, double Seconds, str
     private static void Synchronize(Device device, Tensor result)
     {
         // CUDA launches are asynchronous; reading one element waits for the product to finish.
-        if (device.type == DeviceType.CUDA) result[0, 0].item<float>();
+        if (device.type == DeviceType.CUDA)
+            result[0, 0].item<float>();
         result.Dispose();
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"{Size}×{Size} float32 matmul on {Device}: {Seconds * 1e3:F3} ms, {GigaFlops:F1} GFLOP/s (median of {Repeats})";
+    public override string ToString() =>
+        $"{Size}×{Size} float32 matmul on {Device}: {Seconds * 1e3:F3} ms, {GigaFlops:F1} GFLOP/s (median of {Repeats})";
 }

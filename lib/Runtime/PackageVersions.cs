@@ -14,7 +14,8 @@ public static partial class PackageVersions
         return Central.TryGetValue(packageId, out var version)
             ? version
             : throw new KeyNotFoundException(
-                $"Package '{packageId}' is not pinned in Directory.Packages.props; pinned are: {string.Join(", ", Central.Keys.Order())}.");
+                $"Package '{packageId}' is not pinned in Directory.Packages.props; pinned are: {string.Join(", ", Central.Keys.Order())}."
+            );
     }
 
     /// <summary>All pinned packages and versions.</summary>

@@ -10,7 +10,8 @@ namespace Workbook.Runtime;
 /// </summary>
 public static class PeakMemory
 {
-    /// <summary>Runs <paramref name="action"/>; returns the resident bytes before it and the peak during it, or null where the peak cannot be reset.</summary>
+    /// <summary>Runs <paramref name="action"/>; returns the resident bytes before it and the peak during it, or null where the peak cannot
+    /// be reset.</summary>
     public static (long BeforeBytes, long PeakBytes)? Measure(Action action)
     {
         ArgumentNullException.ThrowIfNull(action);
@@ -27,7 +28,8 @@ public static class PeakMemory
 
     private static bool TryReset()
     {
-        if (!OperatingSystem.IsLinux()) return false;
+        if (!OperatingSystem.IsLinux())
+            return false;
         try
         {
             File.WriteAllText("/proc/self/clear_refs", "5");
@@ -43,9 +45,15 @@ public static class PeakMemory
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
         {
-            if (!line.StartsWith(field + ":", StringComparison.Ordinal)) continue;
+            if (!line.StartsWith(field + ":", StringComparison.Ordinal))
+                continue;
             var parts = line[(field.Length + 1)..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return parts.Length == 2 && parts[1] == "kB" && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var kb) ? kb * 1024 : null;
+            return
+                parts.Length == 2
+                && parts[1] == "kB"
+                && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var kb)
+                ? kb * 1024
+                : null;
         }
         return null;
     }

@@ -9,6 +9,7 @@ public enum TorchBackendKind
 {
     /// <summary>The CPU build of libtorch.</summary>
     Cpu,
+
     /// <summary>The CUDA build of libtorch (NVIDIA GPUs, Linux and Windows).</summary>
     Cuda,
 }
@@ -29,7 +30,8 @@ public sealed record TorchBackend(TorchBackendKind Kind, string PackageId, strin
     /// <summary>Set to <c>cpu</c> or <c>cuda</c> to force a backend; <c>auto</c> or unset detects.</summary>
     public const string OverrideVariable = "WORKBOOK_TORCH_BACKEND";
 
-    /// <summary>The .NET Interactive directive that loads the native package, e.g. <c>#r "nuget: libtorch-cpu-linux-x64, 2.10.0"</c>.</summary>
+    /// <summary>The .NET Interactive directive that loads the native package, e.g. <c>#r "nuget: libtorch-cpu-linux-x64,
+    /// 2.10.0"</c>.</summary>
     public string NuGetDirective => $"#r \"nuget: {PackageId}, {PackageVersion}\"";
 
     /// <summary>Chooses the backend for this machine from the environment variable and the hardware present.</summary>
@@ -63,12 +65,14 @@ public sealed record TorchBackend(TorchBackendKind Kind, string PackageId, strin
             case "cuda":
                 return CudaPackageFor(platform) is null
                     ? throw new PlatformNotSupportedException(
-                        $"{OverrideVariable}=cuda, but TorchSharp has no CUDA build for {platform}. Unset it or set it to cpu.")
+                        $"{OverrideVariable}=cuda, but TorchSharp has no CUDA build for {platform}. Unset it or set it to cpu."
+                    )
                     : Cuda(platform, $"{OverrideVariable}=cuda");
             default:
                 throw new ArgumentException(
                     $"{OverrideVariable}='{requested}' is not understood: use cpu, cuda or auto (or leave it unset).",
-                    nameof(requested));
+                    nameof(requested)
+                );
         }
     }
 
@@ -84,7 +88,10 @@ public sealed record TorchBackend(TorchBackendKind Kind, string PackageId, strin
         log ??= TextWriter.Null;
         foreach (var line in LibTorchSharpGlibcxxFix.EnsureLoadable(AppContext.BaseDirectory))
             log.WriteLine(line);
-        if (Kind == TorchBackendKind.Cpu && PackagedLibTorchPreload.Preload(PackageId, PackageVersion, typeof(torch).Assembly.Location) is { } preloaded)
+        if (
+            Kind == TorchBackendKind.Cpu
+            && PackagedLibTorchPreload.Preload(PackageId, PackageVersion, typeof(torch).Assembly.Location) is { } preloaded
+        )
             log.WriteLine(preloaded);
         torch.InitializeDeviceType(Kind == TorchBackendKind.Cuda ? DeviceType.CUDA : DeviceType.CPU);
         var choice = DeviceChoice.Best();
@@ -94,8 +101,13 @@ public sealed record TorchBackend(TorchBackendKind Kind, string PackageId, strin
 
     /// <summary>The platform this process runs on.</summary>
     public static TorchPlatform CurrentPlatform() =>
-        new(OperatingSystem.IsWindows() ? "windows" : OperatingSystem.IsMacOS() ? "osx" : OperatingSystem.IsLinux() ? "linux" : "other",
-            RuntimeInformation.ProcessArchitecture);
+        new(
+            OperatingSystem.IsWindows() ? "windows"
+                : OperatingSystem.IsMacOS() ? "osx"
+                : OperatingSystem.IsLinux() ? "linux"
+                : "other",
+            RuntimeInformation.ProcessArchitecture
+        );
 
     private static TorchBackend Cpu(TorchPlatform platform, string reason)
     {
@@ -111,15 +123,17 @@ public sealed record TorchBackend(TorchBackendKind Kind, string PackageId, strin
         return new(TorchBackendKind.Cuda, id, PackageVersions.Of(id), reason);
     }
 
-    private static string? CudaPackageFor(TorchPlatform platform) => platform switch
-    {
-        { Os: "linux", Architecture: Architecture.X64 } => "TorchSharp-cuda-linux",
-        { Os: "windows", Architecture: Architecture.X64 } => "TorchSharp-cuda-windows",
-        _ => null,
-    };
+    private static string? CudaPackageFor(TorchPlatform platform) =>
+        platform switch
+        {
+            { Os: "linux", Architecture: Architecture.X64 } => "TorchSharp-cuda-linux",
+            { Os: "windows", Architecture: Architecture.X64 } => "TorchSharp-cuda-windows",
+            _ => null,
+        };
 }
 
-/// <summary>An operating system (<c>linux</c>, <c>windows</c>, <c>osx</c>) and a processor architecture. Introduced with chapter 00.</summary>
+/// <summary>An operating system (<c>linux</c>, <c>windows</c>, <c>osx</c>) and a processor architecture. Introduced with chapter
+/// 00.</summary>
 /// <param name="Os">linux, windows, osx or other.</param>
 /// <param name="Architecture">The process architecture.</param>
 public sealed record TorchPlatform(string Os, Architecture Architecture)
@@ -140,8 +154,10 @@ public sealed record NvidiaGpu(bool Present, string Evidence)
         {
             // The kernel driver publishes its version here; the device node appears once a GPU is bound to it.
             const string proc = "/proc/driver/nvidia/version";
-            if (File.Exists(proc)) return new(true, $"{proc} exists");
-            if (File.Exists("/dev/nvidia0")) return new(true, "/dev/nvidia0 exists");
+            if (File.Exists(proc))
+                return new(true, $"{proc} exists");
+            if (File.Exists("/dev/nvidia0"))
+                return new(true, "/dev/nvidia0 exists");
             return new(false, $"no {proc}");
         }
         if (OperatingSystem.IsWindows())

@@ -14,8 +14,12 @@ public sealed class CheckpointMismatchException : Exception
     /// <param name="missing">Model tensor names absent from the checkpoint.</param>
     /// <param name="unexpected">Checkpoint tensor names the model has no place for.</param>
     /// <param name="misshaped">Tensors present in both with different shapes.</param>
-    public CheckpointMismatchException(string checkpoint, IReadOnlyList<string> missing, IReadOnlyList<string> unexpected,
-        IReadOnlyList<TensorShapeMismatch> misshaped)
+    public CheckpointMismatchException(
+        string checkpoint,
+        IReadOnlyList<string> missing,
+        IReadOnlyList<string> unexpected,
+        IReadOnlyList<TensorShapeMismatch> misshaped
+    )
         : base(Describe(checkpoint, missing, unexpected, misshaped))
     {
         Checkpoint = checkpoint;
@@ -26,22 +30,33 @@ public sealed class CheckpointMismatchException : Exception
 
     /// <summary>The checkpoint's path.</summary>
     public string Checkpoint { get; }
+
     /// <summary>Model tensor names absent from the checkpoint.</summary>
     public IReadOnlyList<string> Missing { get; }
+
     /// <summary>Checkpoint tensor names (as stored) that the model has no place for.</summary>
     public IReadOnlyList<string> Unexpected { get; }
+
     /// <summary>Tensors whose shapes differ between checkpoint and model.</summary>
     public IReadOnlyList<TensorShapeMismatch> Misshaped { get; }
 
-    private static string Describe(string checkpoint, IReadOnlyList<string> missing, IReadOnlyList<string> unexpected,
-        IReadOnlyList<TensorShapeMismatch> misshaped)
+    private static string Describe(
+        string checkpoint,
+        IReadOnlyList<string> missing,
+        IReadOnlyList<string> unexpected,
+        IReadOnlyList<TensorShapeMismatch> misshaped
+    )
     {
         static string List<T>(IReadOnlyList<T> items) =>
-            string.Join(", ", items.Take(ListedPerKind)) + (items.Count > ListedPerKind ? $", … and {items.Count - ListedPerKind} more" : "");
+            string.Join(", ", items.Take(ListedPerKind))
+            + (items.Count > ListedPerKind ? $", … and {items.Count - ListedPerKind} more" : "");
         var parts = new List<string>();
-        if (missing.Count > 0) parts.Add($"{missing.Count} missing: {List(missing)}");
-        if (unexpected.Count > 0) parts.Add($"{unexpected.Count} unexpected: {List(unexpected)}");
-        if (misshaped.Count > 0) parts.Add($"{misshaped.Count} with the wrong shape: {List(misshaped)}");
+        if (missing.Count > 0)
+            parts.Add($"{missing.Count} missing: {List(missing)}");
+        if (unexpected.Count > 0)
+            parts.Add($"{unexpected.Count} unexpected: {List(unexpected)}");
+        if (misshaped.Count > 0)
+            parts.Add($"{misshaped.Count} with the wrong shape: {List(misshaped)}");
         return $"{checkpoint} does not fit the model. {string.Join("; ", parts)}.";
     }
 }

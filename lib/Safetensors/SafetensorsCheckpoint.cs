@@ -14,6 +14,7 @@ public sealed class SafetensorsCheckpoint : IDisposable
 {
     /// <summary>Hugging Face's name for a single-file checkpoint.</summary>
     public const string SingleFileName = "model.safetensors";
+
     /// <summary>Hugging Face's name for the index of a sharded checkpoint.</summary>
     public const string IndexFileName = "model.safetensors.index.json";
 
@@ -28,10 +29,13 @@ public sealed class SafetensorsCheckpoint : IDisposable
 
     /// <summary>The file opened: the single safetensors file or the index.</summary>
     public string Path { get; }
+
     /// <summary>The safetensors files (one, or every shard).</summary>
     public IReadOnlyList<SafetensorsFile> Files { get; }
+
     /// <summary>Every tensor name of the checkpoint.</summary>
     public IEnumerable<string> Names => owner.Keys;
+
     /// <summary>Number of tensors.</summary>
     public int Count => owner.Count;
 
@@ -39,8 +43,10 @@ public sealed class SafetensorsCheckpoint : IDisposable
     /// Opens a checkpoint: a <c>.safetensors</c> file, an <c>.index.json</c> file, or a folder holding
     /// <see cref="IndexFileName"/> (preferred when both exist) or <see cref="SingleFileName"/>.
     /// </summary>
-    /// <exception cref="FileNotFoundException">Nothing to open, or a shard named by the index is missing; the message names the paths.</exception>
-    /// <exception cref="SafetensorsException">A malformed file or index, or the index maps a tensor to a shard that does not hold it.</exception>
+    /// <exception cref="FileNotFoundException">Nothing to open, or a shard named by the index is missing; the message names the
+    /// paths.</exception>
+    /// <exception cref="SafetensorsException">A malformed file or index, or the index maps a tensor to a shard that does not hold
+    /// it.</exception>
     public static SafetensorsCheckpoint Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -48,11 +54,14 @@ public sealed class SafetensorsCheckpoint : IDisposable
         {
             var index = System.IO.Path.Combine(path, IndexFileName);
             var single = System.IO.Path.Combine(path, SingleFileName);
-            if (File.Exists(index)) return OpenIndex(index);
-            if (File.Exists(single)) return OpenSingle(single);
+            if (File.Exists(index))
+                return OpenIndex(index);
+            if (File.Exists(single))
+                return OpenSingle(single);
             throw new FileNotFoundException($"{path} holds neither {SingleFileName} nor {IndexFileName}.", single);
         }
-        if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return OpenIndex(path);
+        if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            return OpenIndex(path);
         return OpenSingle(path);
     }
 
@@ -77,7 +86,8 @@ public sealed class SafetensorsCheckpoint : IDisposable
     /// <summary>Closes every file.</summary>
     public void Dispose()
     {
-        foreach (var file in Files) file.Dispose();
+        foreach (var file in Files)
+            file.Dispose();
     }
 
     private static SafetensorsCheckpoint OpenSingle(string path)
@@ -88,7 +98,8 @@ public sealed class SafetensorsCheckpoint : IDisposable
 
     private static SafetensorsCheckpoint OpenIndex(string indexPath)
     {
-        if (!File.Exists(indexPath)) throw new FileNotFoundException($"Checkpoint index not found: {indexPath}", indexPath);
+        if (!File.Exists(indexPath))
+            throw new FileNotFoundException($"Checkpoint index not found: {indexPath}", indexPath);
         var weightMap = ReadWeightMap(indexPath);
         var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(indexPath))!;
         var files = new Dictionary<string, SafetensorsFile>(StringComparer.Ordinal);
@@ -101,7 +112,10 @@ public sealed class SafetensorsCheckpoint : IDisposable
                 {
                     var shardPath = System.IO.Path.Combine(folder, shard);
                     if (!File.Exists(shardPath))
-                        throw new FileNotFoundException($"{indexPath}: shard '{shard}' (holding '{name}') is missing from {folder}.", shardPath);
+                        throw new FileNotFoundException(
+                            $"{indexPath}: shard '{shard}' (holding '{name}') is missing from {folder}.",
+                            shardPath
+                        );
                     files[shard] = file = SafetensorsFile.Open(shardPath);
                 }
                 if (!file.Contains(name))
@@ -111,7 +125,8 @@ public sealed class SafetensorsCheckpoint : IDisposable
         }
         catch
         {
-            foreach (var file in files.Values) file.Dispose();
+            foreach (var file in files.Values)
+                file.Dispose();
             throw;
         }
         return new SafetensorsCheckpoint(indexPath, [.. files.Values], owner);
@@ -122,20 +137,30 @@ public sealed class SafetensorsCheckpoint : IDisposable
         try
         {
             using var document = JsonDocument.Parse(File.ReadAllText(indexPath));
-            if (document.RootElement.ValueKind != JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+            if (
+                document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("weight_map", out var map)
+                || map.ValueKind != JsonValueKind.Object
+            )
                 throw new SafetensorsException(indexPath, "expected a JSON object with a 'weight_map' object (tensor name → shard file).");
             var result = new List<(string, string)>();
             foreach (var entry in map.EnumerateObject())
             {
                 if (entry.Value.ValueKind != JsonValueKind.String)
-                    throw new SafetensorsException(indexPath, $"weight_map['{entry.Name}'] must be a shard file name, found {entry.Value.ValueKind}.");
+                    throw new SafetensorsException(
+                        indexPath,
+                        $"weight_map['{entry.Name}'] must be a shard file name, found {entry.Value.ValueKind}."
+                    );
                 var shard = entry.Value.GetString()!;
                 if (shard.Length == 0 || shard != System.IO.Path.GetFileName(shard))
-                    throw new SafetensorsException(indexPath, $"weight_map['{entry.Name}'] = '{shard}' must be a file name in the index's folder.");
+                    throw new SafetensorsException(
+                        indexPath,
+                        $"weight_map['{entry.Name}'] = '{shard}' must be a file name in the index's folder."
+                    );
                 result.Add((entry.Name, shard));
             }
-            if (result.Count == 0) throw new SafetensorsException(indexPath, "weight_map is empty.");
+            if (result.Count == 0)
+                throw new SafetensorsException(indexPath, "weight_map is empty.");
             return result;
         }
         catch (JsonException e)

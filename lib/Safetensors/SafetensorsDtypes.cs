@@ -37,13 +37,15 @@ public static class SafetensorsDtypes
     /// <summary>Bytes per element of a dtype of the format.</summary>
     /// <exception cref="ArgumentException">The name is not a safetensors dtype.</exception>
     public static int ByteSize(string dtype) =>
-        Known.TryGetValue(dtype, out var entry) ? entry.Size
+        Known.TryGetValue(dtype, out var entry)
+            ? entry.Size
             : throw new ArgumentException($"'{dtype}' is not a safetensors dtype; known: {string.Join(", ", Known.Keys)}.", nameof(dtype));
 
     /// <summary>The TorchSharp scalar type of a safetensors dtype, or null when TorchSharp has none (U16, U32, U64, F8_*).</summary>
     /// <exception cref="ArgumentException">The name is not a safetensors dtype.</exception>
     public static ScalarType? ToScalarType(string dtype) =>
-        Known.TryGetValue(dtype, out var entry) ? entry.Type
+        Known.TryGetValue(dtype, out var entry)
+            ? entry.Type
             : throw new ArgumentException($"'{dtype}' is not a safetensors dtype; known: {string.Join(", ", Known.Keys)}.", nameof(dtype));
 
     /// <summary>The safetensors dtype name of a TorchSharp scalar type.</summary>
@@ -51,7 +53,8 @@ public static class SafetensorsDtypes
     public static string FromScalarType(ScalarType type)
     {
         foreach (var (name, entry) in Known)
-            if (entry.Type == type) return name;
+            if (entry.Type == type)
+                return name;
         throw new NotSupportedException($"safetensors has no dtype for {type}.");
     }
 }

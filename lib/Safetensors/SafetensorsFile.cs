@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Text.Unicode;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.Win32.SafeHandles;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -25,10 +25,13 @@ public sealed class SafetensorsFile : IDisposable
 {
     /// <summary>Largest header accepted (the reference implementation's limit): 100 MB.</summary>
     public const long MaxHeaderBytes = 100_000_000;
+
     /// <summary>Largest read issued at once (TorchSharp exposes a tensor's memory as a span of at most 2 GB).</summary>
     private const long ChunkBytes = 1L << 30;
+
     /// <summary>Largest temporary used by <see cref="ReadInto"/> when it cannot read in place.</summary>
     private const long StagingBytes = 1L << 20;
+
     /// <summary>Default of <see cref="MaxTensorBytes"/>: 4 GiB, above the largest tensor of the models in this workbook
     /// (GPT-2 XL's embedding, 0.3 GB) and of most released checkpoints.</summary>
     public const long DefaultMaxTensorBytes = 4L << 30;
@@ -37,8 +40,14 @@ public sealed class SafetensorsFile : IDisposable
     private readonly SafeFileHandle handle;
     private readonly Dictionary<string, SafetensorsTensorInfo> byName;
 
-    private SafetensorsFile(string path, SafeFileHandle handle, long dataStart, long fileLength,
-        List<SafetensorsTensorInfo> tensors, Dictionary<string, string> metadata)
+    private SafetensorsFile(
+        string path,
+        SafeFileHandle handle,
+        long dataStart,
+        long fileLength,
+        List<SafetensorsTensorInfo> tensors,
+        Dictionary<string, string> metadata
+    )
     {
         Path = path;
         this.handle = handle;
@@ -51,16 +60,22 @@ public sealed class SafetensorsFile : IDisposable
 
     /// <summary>The file's path as given to <see cref="Open"/>.</summary>
     public string Path { get; }
+
     /// <summary>Offset of the data section: 8 + the header length.</summary>
     public long DataStart { get; }
+
     /// <summary>Size of the file in bytes.</summary>
     public long FileLength { get; }
+
     /// <summary>The header's entries, in data order (ascending offsets).</summary>
     public IReadOnlyList<SafetensorsTensorInfo> Tensors { get; }
+
     /// <summary>The header's <c>__metadata__</c> (empty when absent), e.g. {"format": "pt"}.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
+
     /// <summary>The tensor names, in data order.</summary>
     public IEnumerable<string> Names => Tensors.Select(t => t.Name);
+
     /// <summary>
     /// The largest tensor <see cref="ReadTensor"/> and <see cref="ReadAll"/> allocate (after any upcast), checked
     /// before allocating: a header may describe a tensor larger than the machine's memory. Raise it to read larger
@@ -74,7 +89,8 @@ public sealed class SafetensorsFile : IDisposable
     /// <summary>The header entry of a tensor.</summary>
     /// <exception cref="KeyNotFoundException">No tensor of that name; the message names the file.</exception>
     public SafetensorsTensorInfo Info(string name) =>
-        byName.TryGetValue(name, out var info) ? info
+        byName.TryGetValue(name, out var info)
+            ? info
             : throw new KeyNotFoundException($"{Path}: no tensor named '{name}' (the file holds {byName.Count} tensors).");
 
     /// <summary>Opens a file and validates its header.</summary>
@@ -84,9 +100,12 @@ public sealed class SafetensorsFile : IDisposable
     public static SafetensorsFile Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (Directory.Exists(path)) throw new FileNotFoundException($"{path} is a directory, not a safetensors file.", path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"Safetensors file not found: {path}", path);
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Reading safetensors needs a little-endian machine.");
+        if (Directory.Exists(path))
+            throw new FileNotFoundException($"{path} is a directory, not a safetensors file.", path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Safetensors file not found: {path}", path);
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("Reading safetensors needs a little-endian machine.");
         var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
         try
         {
@@ -106,7 +125,8 @@ public sealed class SafetensorsFile : IDisposable
     /// <param name="upcastToFloat32">Convert F16 and BF16 tensors to float32 (other dtypes are returned as stored).</param>
     /// <exception cref="KeyNotFoundException">No tensor of that name.</exception>
     /// <exception cref="NotSupportedException">The dtype has no TorchSharp equivalent (U16, U32, U64, F8_*).</exception>
-    /// <exception cref="InsufficientMemoryException">The tensor is larger than <see cref="MaxTensorBytes"/>; nothing was allocated.</exception>
+    /// <exception cref="InsufficientMemoryException">The tensor is larger than <see cref="MaxTensorBytes"/>; nothing was
+    /// allocated.</exception>
     public Tensor ReadTensor(string name, bool upcastToFloat32 = false)
     {
         var info = Info(name);
@@ -116,9 +136,11 @@ public sealed class SafetensorsFile : IDisposable
         var needed = upcast ? info.ByteLength * 3 : info.ByteLength;
         if (needed > MaxTensorBytes)
             throw new InsufficientMemoryException(
-                $"{Path}: tensor '{name}' ({info.Dtype} {info.ShapeText}) needs {Bytes(needed)}{(upcast ? " with its float32 copy" : "")}, " +
-                $"more than the limit of {Bytes(MaxTensorBytes)}; raise {nameof(SafetensorsFile)}.{nameof(MaxTensorBytes)} to read it, " +
-                $"or read it into an existing tensor with {nameof(ReadInto)}.");
+                $"{Path}: tensor '{name}' ({info.Dtype} {info.ShapeText}) needs {Bytes(needed)}{(upcast ? " with its float32 copy" : "")}, "
+                    + $"more than the limit of {Bytes(MaxTensorBytes)}; "
+                    + $"raise {nameof(SafetensorsFile)}.{nameof(MaxTensorBytes)} to read it, "
+                    + $"or read it into an existing tensor with {nameof(ReadInto)}."
+            );
         var result = empty(info.Shape, stored, CPU);
         try
         {
@@ -129,8 +151,10 @@ public sealed class SafetensorsFile : IDisposable
             result.Dispose();
             throw;
         }
-        if (!upcast) return result;
-        using (result) return result.to(ScalarType.Float32);
+        if (!upcast)
+            return result;
+        using (result)
+            return result.to(ScalarType.Float32);
     }
 
     /// <summary>
@@ -148,7 +172,9 @@ public sealed class SafetensorsFile : IDisposable
         var info = Info(name);
         if (!info.Shape.SequenceEqual(destination.shape))
             throw new ArgumentException(
-                $"{Path}: tensor '{name}' has shape {info.ShapeText}, the destination [{string.Join(", ", destination.shape)}].", nameof(destination));
+                $"{Path}: tensor '{name}' has shape {info.ShapeText}, the destination [{string.Join(", ", destination.shape)}].",
+                nameof(destination)
+            );
         var stored = ScalarTypeOf(info);
         using var noGrad = no_grad();
         if (destination.dtype == stored && destination.device_type == DeviceType.CPU && destination.is_contiguous())
@@ -180,11 +206,13 @@ public sealed class SafetensorsFile : IDisposable
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
-            foreach (var info in Tensors) result[info.Name] = ReadTensor(info.Name, upcastToFloat32);
+            foreach (var info in Tensors)
+                result[info.Name] = ReadTensor(info.Name, upcastToFloat32);
         }
         catch
         {
-            foreach (var t in result.Values) t.Dispose();
+            foreach (var t in result.Values)
+                t.Dispose();
             throw;
         }
         return result;
@@ -193,7 +221,8 @@ public sealed class SafetensorsFile : IDisposable
     /// <summary>Closes the file. Tensors already read stay valid.</summary>
     public void Dispose() => handle.Dispose();
 
-    private static string Bytes(long bytes) => bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F1} GiB" : $"{bytes / (double)(1L << 20):F1} MiB";
+    private static string Bytes(long bytes) =>
+        bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F1} GiB" : $"{bytes / (double)(1L << 20):F1} MiB";
 
     private ScalarType ScalarTypeOf(SafetensorsTensorInfo info) =>
         SafetensorsDtypes.ToScalarType(info.Dtype)
@@ -203,7 +232,8 @@ public sealed class SafetensorsFile : IDisposable
     /// into contiguous <paramref name="target"/>'s memory (as many bytes as it holds), 1 GB at most at a time.</summary>
     private void ReadBytes(SafetensorsTensorInfo info, Tensor target, long byteOffset)
     {
-        if (target.numel() == 0) return;
+        if (target.numel() == 0)
+            return;
         using var flat = target.view(-1);
         var elementSize = SafetensorsDtypes.ByteSize(info.Dtype);
         var elementsPerChunk = ChunkBytes / elementSize;
@@ -216,7 +246,10 @@ public sealed class SafetensorsFile : IDisposable
             {
                 var read = RandomAccess.Read(handle, span, position);
                 if (read == 0)
-                    throw new SafetensorsException(Path, $"the file ended at byte {position} while reading tensor '{info.Name}' (was it truncated after opening?).");
+                    throw new SafetensorsException(
+                        Path,
+                        $"the file ended at byte {position} while reading tensor '{info.Name}' (was it truncated after opening?)."
+                    );
                 span = span[read..];
                 position += read;
             }
@@ -224,17 +257,30 @@ public sealed class SafetensorsFile : IDisposable
     }
 
     private static (long DataStart, List<SafetensorsTensorInfo> Tensors, Dictionary<string, string> Metadata) ParseHeader(
-        string path, SafeFileHandle handle, long fileLength)
+        string path,
+        SafeFileHandle handle,
+        long fileLength
+    )
     {
         if (fileLength < 8)
-            throw new SafetensorsException(path, $"truncated: the file has {fileLength} bytes, but a safetensors file starts with an 8-byte header length.");
+            throw new SafetensorsException(
+                path,
+                $"truncated: the file has {fileLength} bytes, but a safetensors file starts with an 8-byte header length."
+            );
         Span<byte> prefix = stackalloc byte[8];
         RandomAccess.Read(handle, prefix, 0);
         var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
         if (headerLength > MaxHeaderBytes)
-            throw new SafetensorsException(path, $"bad header: its length field says {headerLength} bytes, more than the {MaxHeaderBytes} allowed (is this a safetensors file?).");
+            throw new SafetensorsException(
+                path,
+                $"bad header: its length field says {headerLength} bytes, "
+                    + $"more than the {MaxHeaderBytes} allowed (is this a safetensors file?)."
+            );
         if ((long)headerLength > fileLength - 8)
-            throw new SafetensorsException(path, $"truncated: the header length field says {headerLength} bytes, but only {fileLength - 8} follow it.");
+            throw new SafetensorsException(
+                path,
+                $"truncated: the header length field says {headerLength} bytes, but only {fileLength - 8} follow it."
+            );
         var headerBytes = new byte[headerLength];
         RandomAccess.Read(handle, headerBytes, 8);
         var dataStart = 8 + (long)headerLength;
@@ -243,8 +289,14 @@ public sealed class SafetensorsFile : IDisposable
         // The reference implementation (Rust's from_utf8) refuses a header that is not valid UTF-8 rather than
         // decoding it lossily (two different names could otherwise decode to the same replacement characters).
         var headerChars = new char[headerBytes.Length];
-        if (Utf8.ToUtf16(headerBytes, headerChars, out var validBytes, out var charCount, replaceInvalidSequences: false) != OperationStatus.Done)
-            throw new SafetensorsException(path, $"bad header: not valid UTF-8 (the invalid bytes start at byte {8 + validBytes} of the file).");
+        if (
+            Utf8.ToUtf16(headerBytes, headerChars, out var validBytes, out var charCount, replaceInvalidSequences: false)
+            != OperationStatus.Done
+        )
+            throw new SafetensorsException(
+                path,
+                $"bad header: not valid UTF-8 (the invalid bytes start at byte {8 + validBytes} of the file)."
+            );
         var headerText = new string(headerChars, 0, charCount);
         JsonDocument document;
         try
@@ -284,7 +336,10 @@ public sealed class SafetensorsFile : IDisposable
         foreach (var item in value.EnumerateObject())
         {
             if (item.Value.ValueKind != JsonValueKind.String)
-                throw new SafetensorsException(path, $"bad header: {MetadataKey}.{item.Name} must be a string, found {item.Value.ValueKind}.");
+                throw new SafetensorsException(
+                    path,
+                    $"bad header: {MetadataKey}.{item.Name} must be a string, found {item.Value.ValueKind}."
+                );
             metadata[item.Name] = item.Value.GetString()!;
         }
     }
@@ -292,15 +347,21 @@ public sealed class SafetensorsFile : IDisposable
     private static SafetensorsTensorInfo ParseEntry(string path, string name, JsonElement entry)
     {
         string Bad(string what) => throw new SafetensorsException(path, $"bad header: tensor '{name}': {what}.");
-        if (entry.ValueKind != JsonValueKind.Object) Bad($"expected an object with dtype, shape and data_offsets, found {entry.ValueKind}");
-        if (!entry.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String) Bad("missing the string field 'dtype'");
+        if (entry.ValueKind != JsonValueKind.Object)
+            Bad($"expected an object with dtype, shape and data_offsets, found {entry.ValueKind}");
+        if (!entry.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)
+            Bad("missing the string field 'dtype'");
         var dtype = dtypeElement.GetString()!;
         if (!SafetensorsDtypes.IsKnown(dtype))
-            throw new SafetensorsException(path,
-                $"tensor '{name}' has dtype '{dtype}', which is not a safetensors dtype (known: {string.Join(", ", SafetensorsDtypes.Names)}).");
+            throw new SafetensorsException(
+                path,
+                $"tensor '{name}' has dtype '{dtype}', which is not a safetensors dtype (known: "
+                    + $"{string.Join(", ", SafetensorsDtypes.Names)})."
+            );
         var shape = NonNegativeIntegers(entry, "shape", -1, Bad);
         var offsets = NonNegativeIntegers(entry, "data_offsets", 2, Bad);
-        if (offsets[1] < offsets[0]) Bad($"data_offsets [{offsets[0]}, {offsets[1]}] end before they begin");
+        if (offsets[1] < offsets[0])
+            Bad($"data_offsets [{offsets[0]}, {offsets[1]}] end before they begin");
         var info = new SafetensorsTensorInfo(name, dtype, shape, offsets[0], offsets[1]);
         long expected;
         try
@@ -328,7 +389,8 @@ public sealed class SafetensorsFile : IDisposable
                 bad($"'{field}' must hold non-negative integers, found {item}");
             values.Add(item.GetInt64());
         }
-        if (count >= 0 && values.Count != count) bad($"'{field}' must hold {count} integers, found {values.Count}");
+        if (count >= 0 && values.Count != count)
+            bad($"'{field}' must hold {count} integers, found {values.Count}");
         return [.. values];
     }
 
@@ -342,16 +404,27 @@ public sealed class SafetensorsFile : IDisposable
         foreach (var info in tensors)
         {
             if (info.Begin != end)
-                throw new SafetensorsException(path, previous is null
-                    ? $"bad offsets: the first tensor '{info.Name}' starts at byte {info.Begin} of the data section, not 0."
-                    : $"bad offsets: tensor '{info.Name}' starts at byte {info.Begin}, but '{previous.Name}' ends at {end} (gaps and overlaps are not allowed).");
+                throw new SafetensorsException(
+                    path,
+                    previous is null
+                        ? $"bad offsets: the first tensor '{info.Name}' starts at byte {info.Begin} of the data section, not 0."
+                        : $"bad offsets: tensor '{info.Name}' starts at byte {info.Begin}, "
+                            + $"but '{previous.Name}' ends at {end} (gaps and overlaps are not allowed)."
+                );
             if (info.End > dataLength)
-                throw new SafetensorsException(path,
-                    $"truncated or offsets outside the file: tensor '{info.Name}' ends at byte {info.End} of the data section, which holds only {dataLength} bytes.");
+                throw new SafetensorsException(
+                    path,
+                    $"truncated or offsets outside the file: tensor '{info.Name}' ends at byte {info.End} of the data section, "
+                        + $"which holds only {dataLength} bytes."
+                );
             end = info.End;
             previous = info;
         }
         if (end != dataLength)
-            throw new SafetensorsException(path, $"bad offsets: the tensors end at byte {end} of the data section, but it holds {dataLength} bytes ({dataLength - end} unaccounted for).");
+            throw new SafetensorsException(
+                path,
+                $"bad offsets: the tensors end at byte {end} of the data section, "
+                    + $"but it holds {dataLength} bytes ({dataLength - end} unaccounted for)."
+            );
     }
 }

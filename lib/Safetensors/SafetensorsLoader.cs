@@ -23,15 +23,23 @@ public static class SafetensorsLoader
     /// <param name="otherMismatches">Mis-shaped tensors among the skipped ones (a tied head), found on the meta model.</param>
     /// <exception cref="DirectoryNotFoundException">No such folder.</exception>
     /// <exception cref="FileNotFoundException">The config or the weights are missing.</exception>
-    /// <exception cref="CheckpointMismatchException">The weights do not fit the config; every missing, unexpected and mis-shaped tensor is named.</exception>
-    public static TModel FromPretrained<TModel, TConfig>(string folder, Func<string, TConfig> readConfig, Func<TConfig, Device?, TModel> build,
-        Device? device, Func<string, string?>? mapName = null, Func<TModel, SafetensorsCheckpoint, IReadOnlyList<TensorShapeMismatch>>? otherMismatches = null)
+    /// <exception cref="CheckpointMismatchException">The weights do not fit the config; every missing, unexpected and mis-shaped tensor is
+    /// named.</exception>
+    public static TModel FromPretrained<TModel, TConfig>(
+        string folder,
+        Func<string, TConfig> readConfig,
+        Func<TConfig, Device?, TModel> build,
+        Device? device,
+        Func<string, string?>? mapName = null,
+        Func<TModel, SafetensorsCheckpoint, IReadOnlyList<TensorShapeMismatch>>? otherMismatches = null
+    )
         where TModel : nn.Module
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         ArgumentNullException.ThrowIfNull(readConfig);
         ArgumentNullException.ThrowIfNull(build);
-        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Model folder not found: {folder}");
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"Model folder not found: {folder}");
         var config = readConfig(Path.Combine(folder, "config.json"));
         using var checkpoint = SafetensorsCheckpoint.Open(folder);
         using (var shapes = build(config, META))
@@ -61,9 +69,14 @@ public static class SafetensorsLoader
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         using (NewDisposeScope())
         {
-            SafetensorsWriter.Save(path,
-                module.named_parameters().Select(p => (p.name, dtype is { } type ? p.parameter.detach().cpu().to(type) : p.parameter.detach().cpu())).ToList(),
-                new Dictionary<string, string> { ["format"] = "pt" });
+            SafetensorsWriter.Save(
+                path,
+                module
+                    .named_parameters()
+                    .Select(p => (p.name, dtype is { } type ? p.parameter.detach().cpu().to(type) : p.parameter.detach().cpu()))
+                    .ToList(),
+                new Dictionary<string, string> { ["format"] = "pt" }
+            );
         }
         // `new Model(...).SavePretrained(folder)` leaves no other reference to the model: without this the finaliser may
         // free the native weights while they are being written (seen as NaN weights in the saved file).
@@ -80,14 +93,20 @@ public static class SafetensorsLoader
     /// <param name="module">The model to fill.</param>
     /// <param name="checkpoint">The open checkpoint.</param>
     /// <param name="mapName">Checkpoint name → module name, or null to skip the tensor.</param>
-    /// <param name="otherMismatches">Mis-shaped tensors the caller found among the skipped ones (a tied head, say), reported with the rest.</param>
+    /// <param name="otherMismatches">Mis-shaped tensors the caller found among the skipped ones (a tied head, say), reported with the
+    /// rest.</param>
     /// <returns>The checkpoint names that <paramref name="mapName"/> skipped.</returns>
     /// <exception cref="CheckpointMismatchException">Missing, unexpected or mis-shaped tensors, all named in one message.</exception>
-    public static IReadOnlyList<string> LoadInto(nn.Module module, SafetensorsCheckpoint checkpoint, Func<string, string?>? mapName = null,
-        IReadOnlyList<TensorShapeMismatch>? otherMismatches = null)
+    public static IReadOnlyList<string> LoadInto(
+        nn.Module module,
+        SafetensorsCheckpoint checkpoint,
+        Func<string, string?>? mapName = null,
+        IReadOnlyList<TensorShapeMismatch>? otherMismatches = null
+    )
     {
         var (plan, skipped) = Plan(module, checkpoint, mapName, otherMismatches);
-        foreach (var (stored, target) in plan) checkpoint.ReadInto(stored, target);
+        foreach (var (stored, target) in plan)
+            checkpoint.ReadInto(stored, target);
         return skipped;
     }
 
@@ -97,18 +116,28 @@ public static class SafetensorsLoader
     /// shapes but no memory, this checks a checkpoint against a config before anything is allocated.
     /// </summary>
     /// <exception cref="CheckpointMismatchException">Missing, unexpected or mis-shaped tensors, all named in one message.</exception>
-    public static void CheckFits(nn.Module module, SafetensorsCheckpoint checkpoint, Func<string, string?>? mapName = null,
-        IReadOnlyList<TensorShapeMismatch>? otherMismatches = null) => Plan(module, checkpoint, mapName, otherMismatches);
+    public static void CheckFits(
+        nn.Module module,
+        SafetensorsCheckpoint checkpoint,
+        Func<string, string?>? mapName = null,
+        IReadOnlyList<TensorShapeMismatch>? otherMismatches = null
+    ) => Plan(module, checkpoint, mapName, otherMismatches);
 
-    private static (List<(string Stored, Tensor Target)> Plan, List<string> Skipped) Plan(nn.Module module, SafetensorsCheckpoint checkpoint,
-        Func<string, string?>? mapName, IReadOnlyList<TensorShapeMismatch>? otherMismatches)
+    private static (List<(string Stored, Tensor Target)> Plan, List<string> Skipped) Plan(
+        nn.Module module,
+        SafetensorsCheckpoint checkpoint,
+        Func<string, string?>? mapName,
+        IReadOnlyList<TensorShapeMismatch>? otherMismatches
+    )
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(checkpoint);
         mapName ??= name => name;
         var targets = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, parameter) in module.named_parameters()) targets[name] = parameter;
-        foreach (var (name, buffer) in module.named_buffers()) targets[name] = buffer;
+        foreach (var (name, parameter) in module.named_parameters())
+            targets[name] = parameter;
+        foreach (var (name, buffer) in module.named_buffers())
+            targets[name] = buffer;
 
         var plan = new List<(string Stored, Tensor Target)>();
         var assigned = new HashSet<string>(StringComparer.Ordinal);

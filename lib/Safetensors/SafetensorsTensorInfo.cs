@@ -1,6 +1,7 @@
 namespace Workbook.Safetensors;
 
-/// <summary>One entry of a safetensors header: a tensor's name, dtype, shape and byte range in the data section. Introduced with chapter 08.</summary>
+/// <summary>One entry of a safetensors header: a tensor's name, dtype, shape and byte range in the data section. Introduced with chapter
+/// 08.</summary>
 /// <param name="Name">The tensor's name, e.g. "h.0.attn.c_attn.weight".</param>
 /// <param name="Dtype">The format's dtype name, e.g. "F32" (see <see cref="SafetensorsDtypes"/>).</param>
 /// <param name="Shape">The shape; empty for a scalar.</param>

@@ -2,13 +2,14 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using TorchSharp;
-using static TorchSharp.torch;
 using Workbook.IO;
+using static TorchSharp.torch;
 
 namespace Workbook.Safetensors;
 
 /// <summary>
-/// Writes tensors to a safetensors file, atomically: a temporary file in the same folder, then a rename over the target. Introduced in chapter 08.
+/// Writes tensors to a safetensors file, atomically: a temporary file in the same folder, then a rename over the target. Introduced in
+/// chapter 08.
 /// </summary>
 public static class SafetensorsWriter
 {
@@ -25,7 +26,8 @@ public static class SafetensorsWriter
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(tensors);
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Writing safetensors needs a little-endian machine.");
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("Writing safetensors needs a little-endian machine.");
         var names = tensors.Keys.OrderBy(n => n, StringComparer.Ordinal).ToList();
         foreach (var name in names)
         {
@@ -45,21 +47,32 @@ public static class SafetensorsWriter
         }
 
         var header = Header(names, tensors, metadata);
-        AtomicFile.Write(path, stream =>
-        {
-            Span<byte> length = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-            stream.Write(length);
-            stream.Write(header);
-            foreach (var name in names) WriteData(stream, tensors[name]);
-        });
+        AtomicFile.Write(
+            path,
+            stream =>
+            {
+                Span<byte> length = stackalloc byte[8];
+                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+                stream.Write(length);
+                stream.Write(header);
+                foreach (var name in names)
+                    WriteData(stream, tensors[name]);
+            }
+        );
     }
 
     /// <summary>Writes the named tensors of a module's state (parameters and buffers), e.g. <c>model.state_dict()</c>.</summary>
-    public static void Save(string path, IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
-        Save(path, tensors.ToDictionary(p => p.Name, p => p.Tensor, StringComparer.Ordinal), metadata);
+    public static void Save(
+        string path,
+        IEnumerable<(string Name, Tensor Tensor)> tensors,
+        IReadOnlyDictionary<string, string>? metadata = null
+    ) => Save(path, tensors.ToDictionary(p => p.Name, p => p.Tensor, StringComparer.Ordinal), metadata);
 
-    private static byte[] Header(List<string> names, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata)
+    private static byte[] Header(
+        List<string> names,
+        IReadOnlyDictionary<string, Tensor> tensors,
+        IReadOnlyDictionary<string, string>? metadata
+    )
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -68,7 +81,8 @@ public static class SafetensorsWriter
             if (metadata is { Count: > 0 })
             {
                 json.WriteStartObject("__metadata__");
-                foreach (var (key, value) in metadata.OrderBy(p => p.Key, StringComparer.Ordinal)) json.WriteString(key, value);
+                foreach (var (key, value) in metadata.OrderBy(p => p.Key, StringComparer.Ordinal))
+                    json.WriteString(key, value);
                 json.WriteEndObject();
             }
             long offset = 0;
@@ -79,7 +93,8 @@ public static class SafetensorsWriter
                 json.WriteStartObject(name);
                 json.WriteString("dtype", SafetensorsDtypes.FromScalarType(t.dtype));
                 json.WriteStartArray("shape");
-                foreach (var d in t.shape) json.WriteNumberValue(d);
+                foreach (var d in t.shape)
+                    json.WriteNumberValue(d);
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
                 json.WriteNumberValue(offset);
@@ -91,13 +106,15 @@ public static class SafetensorsWriter
             json.WriteEndObject();
         }
         var padded = (buffer.Length + 7) / 8 * 8;
-        while (buffer.Length < padded) buffer.WriteByte((byte)' ');
+        while (buffer.Length < padded)
+            buffer.WriteByte((byte)' ');
         return buffer.ToArray();
     }
 
     private static void WriteData(Stream stream, Tensor tensor)
     {
-        if (tensor.numel() == 0) return;
+        if (tensor.numel() == 0)
+            return;
         using var scope = NewDisposeScope();
         var flat = tensor.detach().to(CPU).contiguous().view(-1);
         var elementsPerChunk = ChunkBytes / tensor.ElementSize;

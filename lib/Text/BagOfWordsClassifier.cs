@@ -16,14 +16,16 @@ namespace Workbook.Text;
 /// </summary>
 public sealed class BagOfWordsClassifier : IDisposable
 {
-    private readonly Parameter weight;   // [vocabulary, classes]
-    private readonly Parameter bias;     // [classes]
+    private readonly Parameter weight; // [vocabulary, classes]
+    private readonly Parameter bias; // [classes]
     private readonly HashSet<int> ignored;
 
-    private BagOfWordsClassifier(Parameter weight, Parameter bias, HashSet<int> ignored) => (this.weight, this.bias, this.ignored) = (weight, bias, ignored);
+    private BagOfWordsClassifier(Parameter weight, Parameter bias, HashSet<int> ignored) =>
+        (this.weight, this.bias, this.ignored) = (weight, bias, ignored);
 
     /// <summary>Vocabulary size.</summary>
     public long VocabularySize => weight.shape[0];
+
     /// <summary>Number of classes.</summary>
     public long ClassCount => weight.shape[1];
 
@@ -37,17 +39,33 @@ public sealed class BagOfWordsClassifier : IDisposable
     /// <param name="learningRate">AdamW learning rate.</param>
     /// <param name="weightDecay">L2 strength (decoupled weight decay).</param>
     /// <exception cref="ArgumentException">Mismatched counts, no texts, a label or id out of range.</exception>
-    public static BagOfWordsClassifier Train(IReadOnlyList<int[]> sequences, IReadOnlyList<int> labels, int vocabularySize, int classCount,
-        IEnumerable<int>? ignoredIds = null, int iterations = 200, double learningRate = 0.05, double weightDecay = 1e-3)
+    public static BagOfWordsClassifier Train(
+        IReadOnlyList<int[]> sequences,
+        IReadOnlyList<int> labels,
+        int vocabularySize,
+        int classCount,
+        IEnumerable<int>? ignoredIds = null,
+        int iterations = 200,
+        double learningRate = 0.05,
+        double weightDecay = 1e-3
+    )
     {
         ArgumentNullException.ThrowIfNull(sequences);
         ArgumentNullException.ThrowIfNull(labels);
         if (sequences.Count == 0 || sequences.Count != labels.Count)
-            throw new ArgumentException($"Need as many labels as texts (at least one); got {sequences.Count} texts and {labels.Count} labels.", nameof(labels));
+            throw new ArgumentException(
+                $"Need as many labels as texts (at least one); got {sequences.Count} texts and {labels.Count} labels.",
+                nameof(labels)
+            );
         ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(vocabularySize, 1);
-        if (labels.Any(l => l < 0 || l >= classCount)) throw new ArgumentException($"Labels must lie in [0, {classCount}).", nameof(labels));
-        var model = new BagOfWordsClassifier(new Parameter(zeros(vocabularySize, classCount)), new Parameter(zeros(classCount)), [.. ignoredIds ?? []]);
+        if (labels.Any(l => l < 0 || l >= classCount))
+            throw new ArgumentException($"Labels must lie in [0, {classCount}).", nameof(labels));
+        var model = new BagOfWordsClassifier(
+            new Parameter(zeros(vocabularySize, classCount)),
+            new Parameter(zeros(classCount)),
+            [.. ignoredIds ?? []]
+        );
         using var bag = model.Bag(sequences);
         using var targets = tensor(labels.Select(l => (long)l).ToArray());
         using var optimizer = Optimizers.AdamW([model.weight, model.bias], lr: learningRate, weight_decay: weightDecay);
@@ -81,7 +99,8 @@ public sealed class BagOfWordsClassifier : IDisposable
         for (var r = 0; r < sequences.Count; r++)
         {
             var kept = sequences[r].Where(id => !ignored.Contains(id)).ToArray();
-            if (kept.Any(id => id < 0 || id >= VocabularySize)) throw new ArgumentException($"Text {r} holds an id outside the vocabulary [0, {VocabularySize}).", nameof(sequences));
+            if (kept.Any(id => id < 0 || id >= VocabularySize))
+                throw new ArgumentException($"Text {r} holds an id outside the vocabulary [0, {VocabularySize}).", nameof(sequences));
             foreach (var group in kept.GroupBy(id => id))
             {
                 tokens.Add(group.Key);

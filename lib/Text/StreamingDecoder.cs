@@ -37,11 +37,13 @@ public sealed class StreamingDecoder
     {
         var bytes = _tokenizer.TokenBytes(id);
         TokenCount++;
-        if (_skipSpecialTokens && _tokenizer.IsSpecial(id)) return "";
+        if (_skipSpecialTokens && _tokenizer.IsSpecial(id))
+            return "";
         return Convert(bytes.Span, flush: false);
     }
 
-    /// <summary>Returns what is still held back (bytes that never completed a character become U+FFFD, as in <see cref="Gpt2Tokenizer.Decode"/>) and starts afresh.</summary>
+    /// <summary>Returns what is still held back (bytes that never completed a character become U+FFFD, as in
+    /// <see cref="Gpt2Tokenizer.Decode"/>) and starts afresh.</summary>
     public string Flush()
     {
         var rest = Convert([], flush: true);
@@ -59,7 +61,8 @@ public sealed class StreamingDecoder
     private string Convert(ReadOnlySpan<byte> bytes, bool flush)
     {
         var needed = _utf8.GetCharCount(bytes, flush);
-        if (needed > _chars.Length) _chars = new char[Math.Max(needed, _chars.Length * 2)];
+        if (needed > _chars.Length)
+            _chars = new char[Math.Max(needed, _chars.Length * 2)];
         var written = _utf8.GetChars(bytes, _chars, flush);
         return new string(_chars, 0, written);
     }

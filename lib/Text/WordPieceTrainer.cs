@@ -22,33 +22,47 @@ public static class WordPieceTrainer
     public const int MaximumVocabularySize = 1 << 20;
 
     /// <summary>Learns a vocabulary of at most <paramref name="vocabularySize"/> tokens (fewer when nothing is left to merge).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The size cannot hold the special tokens and the corpus's characters, or is above <see cref="MaximumVocabularySize"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The size cannot hold the special tokens and the corpus's characters, or is above
+    /// <see cref="MaximumVocabularySize"/>.</exception>
     public static WordPieceVocabulary Train(IEnumerable<string> texts, int vocabularySize)
     {
         ArgumentNullException.ThrowIfNull(texts);
         if (vocabularySize > MaximumVocabularySize)
-            throw new ArgumentOutOfRangeException(nameof(vocabularySize), vocabularySize, $"The vocabulary size must be at most {MaximumVocabularySize:N0}.");
+            throw new ArgumentOutOfRangeException(
+                nameof(vocabularySize),
+                vocabularySize,
+                $"The vocabulary size must be at most {MaximumVocabularySize:N0}."
+            );
         var wordCounts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var text in texts)
-            foreach (var word in BasicTokens(text))
-                wordCounts[word] = wordCounts.GetValueOrDefault(word) + 1;
+        foreach (var word in BasicTokens(text))
+            wordCounts[word] = wordCounts.GetValueOrDefault(word) + 1;
 
         var words = wordCounts.Keys.Order(StringComparer.Ordinal).ToArray();
         var counts = words.Select(w => wordCounts[w]).ToArray();
         var tokens = new List<string>(SpecialTokens);
         var idOf = new Dictionary<string, int>(StringComparer.Ordinal);
         // The alphabet: each character as a word start and as a continuation, sorted, so the ids do not depend on order of appearance.
-        var alphabet = words.SelectMany(w => w.EnumerateRunes().Select((r, i) => i == 0 ? r.ToString() : "##" + r)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        foreach (var piece in alphabet) Add(piece);
+        var alphabet = words
+            .SelectMany(w => w.EnumerateRunes().Select((r, i) => i == 0 ? r.ToString() : "##" + r))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
+        foreach (var piece in alphabet)
+            Add(piece);
         var minimum = tokens.Count;
         if (vocabularySize < minimum)
-            throw new ArgumentOutOfRangeException(nameof(vocabularySize), vocabularySize,
-                $"The vocabulary needs at least {minimum} tokens: {SpecialTokens.Count} special ones and the corpus's {minimum - SpecialTokens.Count} characters (each as a start and as a ##continuation).");
+            throw new ArgumentOutOfRangeException(
+                nameof(vocabularySize),
+                vocabularySize,
+                $"The vocabulary needs at least {minimum} tokens: {SpecialTokens.Count} special ones and the corpus's "
+                    + $"{minimum - SpecialTokens.Count} characters (each as a start and as a ##continuation)."
+            );
 
         var symbols = words.Select(w => w.EnumerateRunes().Select((r, i) => idOf[i == 0 ? r.ToString() : "##" + r]).ToList()).ToArray();
         var pairCounts = new Dictionary<(int, int), long>();
         var wordsWithPair = new Dictionary<(int, int), HashSet<int>>();
-        for (var i = 0; i < words.Length; i++) Count(i, +1);
+        for (var i = 0; i < words.Length; i++)
+            Count(i, +1);
 
         while (tokens.Count < vocabularySize)
         {
@@ -57,11 +71,14 @@ public static class WordPieceTrainer
             string? bestSpelling = null;
             foreach (var (pair, count) in pairCounts)
             {
-                if (count <= 0 || count < bestCount) continue;
+                if (count <= 0 || count < bestCount)
+                    continue;
                 var spelling = Spell(pair);
-                if (count > bestCount || string.CompareOrdinal(spelling, bestSpelling) < 0) (best, bestCount, bestSpelling) = (pair, count, spelling);
+                if (count > bestCount || string.CompareOrdinal(spelling, bestSpelling) < 0)
+                    (best, bestCount, bestSpelling) = (pair, count, spelling);
             }
-            if (bestSpelling is null) break;
+            if (bestSpelling is null)
+                break;
             var merged = idOf.TryGetValue(bestSpelling, out var existing) ? existing : Add(bestSpelling);
             foreach (var i in wordsWithPair[best].ToArray())
             {
@@ -79,7 +96,7 @@ public static class WordPieceTrainer
             return tokens.Count - 1;
         }
 
-        string Spell((int Left, int Right) pair) => tokens[pair.Left] + tokens[pair.Right][2..];   // the right one always starts with ##
+        string Spell((int Left, int Right) pair) => tokens[pair.Left] + tokens[pair.Right][2..]; // the right one always starts with ##
 
         void Count(int word, int sign)
         {
@@ -88,14 +105,18 @@ public static class WordPieceTrainer
             {
                 var pair = (s[k], s[k + 1]);
                 var updated = pairCounts.GetValueOrDefault(pair) + sign * counts[word];
-                if (updated == 0) pairCounts.Remove(pair);
-                else pairCounts[pair] = updated;
+                if (updated == 0)
+                    pairCounts.Remove(pair);
+                else
+                    pairCounts[pair] = updated;
                 if (sign > 0)
                 {
-                    if (!wordsWithPair.TryGetValue(pair, out var set)) wordsWithPair[pair] = set = [];
+                    if (!wordsWithPair.TryGetValue(pair, out var set))
+                        wordsWithPair[pair] = set = [];
                     set.Add(word);
                 }
-                else if (wordsWithPair.TryGetValue(pair, out var set)) set.Remove(word);
+                else if (wordsWithPair.TryGetValue(pair, out var set))
+                    set.Remove(word);
             }
         }
     }
@@ -112,16 +133,21 @@ public static class WordPieceTrainer
         foreach (var c in decomposed)
         {
             var category = char.GetUnicodeCategory(c);
-            if (category == UnicodeCategory.NonSpacingMark || (char.IsControl(c) && !char.IsWhiteSpace(c))) continue;
+            if (category == UnicodeCategory.NonSpacingMark || (char.IsControl(c) && !char.IsWhiteSpace(c)))
+                continue;
             if (char.IsWhiteSpace(c) || IsPunctuation(c))
             {
-                if (word.Length > 0) yield return word.ToString();
+                if (word.Length > 0)
+                    yield return word.ToString();
                 word.Clear();
-                if (!char.IsWhiteSpace(c)) yield return c.ToString();
+                if (!char.IsWhiteSpace(c))
+                    yield return c.ToString();
             }
-            else word.Append(c);
+            else
+                word.Append(c);
         }
-        if (word.Length > 0) yield return word.ToString();
+        if (word.Length > 0)
+            yield return word.ToString();
     }
 
     /// <summary>BERT's punctuation: every ASCII non-letter, non-digit printable character, and Unicode's P categories.</summary>
@@ -138,7 +164,8 @@ public static class WordPieceTrainer
                 result.Add(merged);
                 k++;
             }
-            else result.Add(symbols[k]);
+            else
+                result.Add(symbols[k]);
         }
         return result;
     }

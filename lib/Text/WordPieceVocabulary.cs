@@ -28,56 +28,87 @@ public sealed class WordPieceVocabulary
         {
             if (string.IsNullOrEmpty(tokens[i]) || tokens[i].AsSpan().IndexOfAny('\n', '\r') >= 0)
                 throw new ArgumentException($"Token {i} is empty or contains a line break.", nameof(tokens));
-            if (!ids.TryAdd(tokens[i], i)) throw new ArgumentException($"Token '{tokens[i]}' appears twice (ids {ids[tokens[i]]} and {i}).", nameof(tokens));
+            if (!ids.TryAdd(tokens[i], i))
+                throw new ArgumentException($"Token '{tokens[i]}' appears twice (ids {ids[tokens[i]]} and {i}).", nameof(tokens));
         }
         foreach (var special in WordPieceTrainer.SpecialTokens)
-            if (!ids.ContainsKey(special)) throw new ArgumentException($"The vocabulary lacks the special token {special}.", nameof(tokens));
+            if (!ids.ContainsKey(special))
+                throw new ArgumentException($"The vocabulary lacks the special token {special}.", nameof(tokens));
         Tokens = tokens;
         LowerCase = lowerCase;
     }
 
     /// <summary>Every token, in id order.</summary>
     public IReadOnlyList<string> Tokens { get; }
+
     /// <summary>Whether text is lower-cased before tokenization (<c>do_lower_case</c>; true for "uncased" models).</summary>
     public bool LowerCase { get; }
+
     /// <summary>Number of tokens (the model's <c>vocab_size</c>).</summary>
     public int Count => Tokens.Count;
+
     /// <summary>The id of [PAD].</summary>
     public int PadId => ids["[PAD]"];
+
     /// <summary>The id of [UNK].</summary>
     public int UnknownId => ids["[UNK]"];
+
     /// <summary>The id of [CLS], the first token of every input.</summary>
     public int ClsId => ids["[CLS]"];
+
     /// <summary>The id of [SEP], which ends every input.</summary>
     public int SepId => ids["[SEP]"];
+
     /// <summary>The id of [MASK].</summary>
     public int MaskId => ids["[MASK]"];
+
     /// <summary>The ids of the five special tokens.</summary>
     public IReadOnlyList<int> SpecialIds => [PadId, UnknownId, ClsId, SepId, MaskId];
 
     /// <summary>The id of <paramref name="token"/>, or null.</summary>
     public int? IdOf(string token) => ids.TryGetValue(token, out var id) ? id : null;
 
-    /// <summary>Reads <c>vocab.txt</c> (the file or its folder; <c>do_lower_case</c> from a <c>tokenizer_config.json</c> beside it, default true).</summary>
+    /// <summary>Reads <c>vocab.txt</c> (the file or its folder; <c>do_lower_case</c> from a <c>tokenizer_config.json</c> beside it, default
+    /// true).</summary>
     /// <exception cref="FileNotFoundException">No vocab.txt.</exception>
-    /// <exception cref="InvalidDataException">The file is too large, not UTF-8 text, repeats a token or lacks a special token; the message names the file and line.</exception>
+    /// <exception cref="InvalidDataException">The file is too large, not UTF-8 text, repeats a token or lacks a special token; the message
+    /// names the file and line.</exception>
     public static WordPieceVocabulary Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (Directory.Exists(path)) path = Path.Combine(path, "vocab.txt");
-        if (!File.Exists(path)) throw new FileNotFoundException($"No WordPiece vocab.txt at '{path}'.", path);
+        if (Directory.Exists(path))
+            path = Path.Combine(path, "vocab.txt");
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"No WordPiece vocab.txt at '{path}'.", path);
         var length = new FileInfo(path).Length;
-        if (length > MaximumFileBytes) throw new InvalidDataException($"'{path}' is {length:N0} bytes; a vocab.txt over {MaximumFileBytes:N0} bytes is refused.");
+        if (length > MaximumFileBytes)
+            throw new InvalidDataException($"'{path}' is {length:N0} bytes; a vocab.txt over {MaximumFileBytes:N0} bytes is refused.");
         string[] lines;
-        try { lines = File.ReadAllText(path, new UTF8Encoding(false, throwOnInvalidBytes: true)).Split('\n'); }
-        catch (DecoderFallbackException e) { throw new InvalidDataException($"'{path}' is not UTF-8 text: {e.Message}", e); }
+        try
+        {
+            lines = File.ReadAllText(path, new UTF8Encoding(false, throwOnInvalidBytes: true)).Split('\n');
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new InvalidDataException($"'{path}' is not UTF-8 text: {e.Message}", e);
+        }
         var tokens = lines.Select(l => l.TrimEnd('\r')).ToList();
-        if (tokens.Count > 0 && tokens[^1].Length == 0) tokens.RemoveAt(tokens.Count - 1);
+        if (tokens.Count > 0 && tokens[^1].Length == 0)
+            tokens.RemoveAt(tokens.Count - 1);
         var lowerCase = true;
         var config = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "tokenizer_config.json");
-        if (File.Exists(config) && new FileInfo(config).Length < 1 << 20 && JsonNode.Parse(File.ReadAllText(config)) is JsonObject o && o["do_lower_case"] is JsonValue v && v.TryGetValue<bool>(out var lower))
+        if (
+            File.Exists(config)
+            && new FileInfo(config).Length < 1 << 20
+            && JsonNode.Parse(File.ReadAllText(config)) is JsonObject o
+            && o["do_lower_case"] is JsonValue v
+            && v.TryGetValue<bool>(out var lower)
+        )
             lowerCase = lower;
-        try { return new WordPieceVocabulary(tokens, lowerCase); }
+        try
+        {
+            return new WordPieceVocabulary(tokens, lowerCase);
+        }
         catch (ArgumentException e)
         {
             var line = e.Message.StartsWith("Token ", StringComparison.Ordinal) ? " (line numbers are ids + 1)" : "";
@@ -85,7 +116,8 @@ public sealed class WordPieceVocabulary
         }
     }
 
-    /// <summary>Writes <c>vocab.txt</c>, <c>tokenizer_config.json</c> and <c>special_tokens_map.json</c> into <paramref name="folder"/>, each atomically.</summary>
+    /// <summary>Writes <c>vocab.txt</c>, <c>tokenizer_config.json</c> and <c>special_tokens_map.json</c> into <paramref name="folder"/>,
+    /// each atomically.</summary>
     /// <param name="folder">Where to write (created when missing).</param>
     /// <param name="maxLength">The model's longest input in tokens (<c>model_max_length</c>).</param>
     public void Save(string folder, int maxLength)
@@ -93,7 +125,14 @@ public sealed class WordPieceVocabulary
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         Directory.CreateDirectory(folder);
         AtomicFile.WriteAllText(Path.Combine(folder, "vocab.txt"), string.Join("\n", Tokens) + "\n");
-        var specials = new JsonObject { ["unk_token"] = "[UNK]", ["sep_token"] = "[SEP]", ["pad_token"] = "[PAD]", ["cls_token"] = "[CLS]", ["mask_token"] = "[MASK]" };
+        var specials = new JsonObject
+        {
+            ["unk_token"] = "[UNK]",
+            ["sep_token"] = "[SEP]",
+            ["pad_token"] = "[PAD]",
+            ["cls_token"] = "[CLS]",
+            ["mask_token"] = "[MASK]",
+        };
         var options = new System.Text.Json.JsonSerializerOptions { WriteIndented = true };
         AtomicFile.WriteAllText(Path.Combine(folder, "special_tokens_map.json"), specials.ToJsonString(options) + "\n");
         var config = new JsonObject
@@ -104,7 +143,8 @@ public sealed class WordPieceVocabulary
             ["tokenize_chinese_chars"] = true,
             ["model_max_length"] = maxLength,
         };
-        foreach (var (key, value) in specials) config[key] = value?.DeepClone();
+        foreach (var (key, value) in specials)
+            config[key] = value?.DeepClone();
         AtomicFile.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), config.ToJsonString(options) + "\n");
     }
 

@@ -17,7 +17,18 @@ internal static class AdamMoments
     /// number <paramref name="step"/> (1 for the first). The operations, and their order, are PyTorch's and
     /// TorchSharp's, so the results are the same to the bit.
     /// </summary>
-    public static void Step(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor? maxExpAvgSq, long step, double lr, double beta1, double beta2, double eps)
+    public static void Step(
+        Tensor param,
+        Tensor grad,
+        Tensor expAvg,
+        Tensor expAvgSq,
+        Tensor? maxExpAvgSq,
+        long step,
+        double lr,
+        double beta1,
+        double beta2,
+        double eps
+    )
     {
         var biasCorrection1 = 1 - Math.Pow(beta1, step);
         var biasCorrection2 = 1 - Math.Pow(beta2, step);

@@ -7,7 +7,6 @@ namespace Workbook.Training;
 /// <summary>Metrics a <see cref="Trainer"/> computes from a whole epoch's outputs and targets. Introduced in chapter 03.</summary>
 public static class EpochMetrics
 {
-
     /// <summary>
     /// Fraction of correct class predictions. Works for both classifier heads: with one logit per class
     /// (outputs [n, classes], targets int64 [n]) the prediction is the arg-max; with a single logit
@@ -22,7 +21,10 @@ public static class EpochMetrics
         var predicted = PredictedClasses(outputs);
         var truth = targets.flatten().to(ScalarType.Int64);
         if (predicted.shape[0] != truth.shape[0])
-            throw new ArgumentException($"Accuracy needs one target per output row: outputs [{string.Join(", ", outputs.shape)}], targets [{string.Join(", ", targets.shape)}].");
+            throw new ArgumentException(
+                $"Accuracy needs one target per output row: outputs [{string.Join(", ", outputs.shape)}], "
+                    + $"targets [{string.Join(", ", targets.shape)}]."
+            );
         return predicted.eq(truth).to(ScalarType.Float64).mean().item<double>();
     }
 
@@ -30,9 +32,7 @@ public static class EpochMetrics
     public static Tensor PredictedClasses(Tensor outputs)
     {
         ArgumentNullException.ThrowIfNull(outputs);
-        return outputs.dim() == 2 && outputs.shape[1] > 1
-            ? outputs.argmax(1)
-            : outputs.flatten().gt(KeptScalars.Zero).to(ScalarType.Int64);
+        return outputs.dim() == 2 && outputs.shape[1] > 1 ? outputs.argmax(1) : outputs.flatten().gt(KeptScalars.Zero).to(ScalarType.Int64);
     }
 
     /// <summary>
@@ -44,11 +44,13 @@ public static class EpochMetrics
     {
         ArgumentNullException.ThrowIfNull(outputs);
         using var scope = NewDisposeScope();
-        var probabilities = outputs.dim() == 2 && outputs.shape[1] == 2
-            ? nn.functional.softmax(outputs.to(ScalarType.Float64), 1)[.., 1]
-            : outputs.dim() == 1 || (outputs.dim() == 2 && outputs.shape[1] == 1)
-                ? outputs.to(ScalarType.Float64).flatten().sigmoid()
-                : throw new ArgumentException($"Positive-class probabilities need two logits or one per row; got outputs [{string.Join(", ", outputs.shape)}].", nameof(outputs));
+        var probabilities =
+            outputs.dim() == 2 && outputs.shape[1] == 2 ? nn.functional.softmax(outputs.to(ScalarType.Float64), 1)[.., 1]
+            : outputs.dim() == 1 || (outputs.dim() == 2 && outputs.shape[1] == 1) ? outputs.to(ScalarType.Float64).flatten().sigmoid()
+            : throw new ArgumentException(
+                $"Positive-class probabilities need two logits or one per row; got outputs [{string.Join(", ", outputs.shape)}].",
+                nameof(outputs)
+            );
         return probabilities.cpu().data<double>().ToArray();
     }
 }

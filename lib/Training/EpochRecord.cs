@@ -3,7 +3,8 @@ using Workbook.Notebook;
 
 namespace Workbook.Training;
 
-/// <summary>What one epoch produced: training loss and metrics, the same on validation data (prefixed <c>val_</c>), and its time. Introduced in chapter 06.</summary>
+/// <summary>What one epoch produced: training loss and metrics, the same on validation data (prefixed <c>val_</c>), and its time.
+/// Introduced in chapter 06.</summary>
 /// <param name="Epoch">1-based epoch number, counted across resumed runs.</param>
 /// <param name="Values">Named values in insertion order: <c>loss</c>, metrics, <c>val_loss</c>, <c>val_</c> metrics.</param>
 /// <param name="Seconds">Wall-clock seconds the epoch took, evaluation included.</param>
@@ -11,22 +12,39 @@ namespace Workbook.Training;
 public sealed record EpochRecord(int Epoch, IReadOnlyList<KeyValuePair<string, double>> Values, double Seconds) : IHtmlRenderable
 {
     /// <summary>The epoch as a one-row table.</summary>
-    public Table ToTable() => new(["epoch", .. Values.Select(v => v.Key), "seconds"],
-        [[Epoch.ToString(CultureInfo.InvariantCulture), .. Values.Select(v => v.Value.ToString("F4", CultureInfo.InvariantCulture)), Seconds.ToString("F2", CultureInfo.InvariantCulture)]]);
+    public Table ToTable() =>
+        new(
+            ["epoch", .. Values.Select(v => v.Key), "seconds"],
+            [
+                [
+                    Epoch.ToString(CultureInfo.InvariantCulture),
+                    .. Values.Select(v => v.Value.ToString("F4", CultureInfo.InvariantCulture)),
+                    Seconds.ToString("F2", CultureInfo.InvariantCulture),
+                ],
+            ]
+        );
 
     /// <inheritdoc />
     public string ToHtml() => ToTable().ToHtml();
 
     /// <summary>The value named <paramref name="name"/>.</summary>
     /// <exception cref="KeyNotFoundException">The epoch has no such value; the message lists those it has.</exception>
-    public double this[string name] => TryGet(name, out var value) ? value
-        : throw new KeyNotFoundException($"Epoch {Epoch} has no value '{name}'; it has {string.Join(", ", Values.Select(v => v.Key))}.");
+    public double this[string name] =>
+        TryGet(name, out var value)
+            ? value
+            : throw new KeyNotFoundException(
+                $"Epoch {Epoch} has no value '{name}'; it has {string.Join(", ", Values.Select(v => v.Key))}."
+            );
 
     /// <summary>Looks up a value by name.</summary>
     public bool TryGet(string name, out double value)
     {
         foreach (var (key, v) in Values)
-            if (key == name) { value = v; return true; }
+            if (key == name)
+            {
+                value = v;
+                return true;
+            }
         value = double.NaN;
         return false;
     }
@@ -37,6 +55,7 @@ public sealed record EpochRecord(int Epoch, IReadOnlyList<KeyValuePair<string, d
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"epoch {Epoch}: " + string.Join("  ", Values.Select(v => $"{v.Key} {v.Value.ToString("G4", CultureInfo.InvariantCulture)}")) +
-        string.Create(CultureInfo.InvariantCulture, $"  ({Seconds:F2} s)");
+        $"epoch {Epoch}: "
+        + string.Join("  ", Values.Select(v => $"{v.Key} {v.Value.ToString("G4", CultureInfo.InvariantCulture)}"))
+        + string.Create(CultureInfo.InvariantCulture, $"  ({Seconds:F2} s)");
 }

@@ -22,44 +22,69 @@ namespace Workbook.Training;
 /// </remarks>
 public sealed class KeptScalarSgd : SGD
 {
-    /// <summary>Over parameter groups whose hyper-parameters <see cref="Optimizers"/> has checked (a constructor that throws before its base runs leaves an object TorchSharp's finaliser cannot dispose).</summary>
-    internal KeptScalarSgd(IEnumerable<ParamGroup> groups, double lr, double momentum, double dampening, double weight_decay, bool nesterov, bool maximize)
+    /// <summary>Over parameter groups whose hyper-parameters <see cref="Optimizers"/> has checked (a constructor that throws before its
+    /// base runs leaves an object TorchSharp's finaliser cannot dispose).</summary>
+    internal KeptScalarSgd(
+        IEnumerable<ParamGroup> groups,
+        double lr,
+        double momentum,
+        double dampening,
+        double weight_decay,
+        bool nesterov,
+        bool maximize
+    )
         : base(groups, lr, momentum, dampening, weight_decay, nesterov, maximize)
     {
-        if (parameters().Any()) return;
+        if (parameters().Any())
+            return;
         Dispose();
         throw new ArgumentException("SGD was given no parameters to optimize (an empty list).", "parameters");
     }
 
     /// <summary>One SGD step for every parameter that has a gradient; the closure, if any, recomputes the loss first.</summary>
-    public override Tensor step(Func<Tensor>? closure = null) => _step<ParamGroup>(group =>
-    {
-        var options = group.Options;
-        var (momentum, weightDecay, nesterov, maximize) = (options.momentum!.Value, options.weight_decay!.Value, options.nesterov!.Value, options.maximize!.Value);
-        using var decay = weightDecay.ToScalar();
-        using var keep = momentum.ToScalar();
-        using var admit = (1 - options.dampening!.Value).ToScalar();
-        using var descent = (-options.LearningRate!.Value).ToScalar();
-        foreach (var param in group.Parameters)
-        {
-            var grad = param.grad;
-            if (grad is null) continue;
-            var state = (State)_state[param.Handle];
-            if (maximize) grad = grad.neg();
-            if (weightDecay != 0) grad = grad.add(param, decay);
-            if (momentum != 0)
+    public override Tensor step(Func<Tensor>? closure = null) =>
+        _step<ParamGroup>(
+            group =>
             {
-                var buffer = state.momentum_buffer;
-                if (buffer is null) state.momentum_buffer = buffer = grad.clone().detach().DetachFromDisposeScope();
-                else buffer.mul_(keep).add_(grad, admit);
-                grad = nesterov ? grad.add(buffer, keep) : buffer;
-            }
-            param.add_(grad, descent);
-        }
-    }, closure);
+                var options = group.Options;
+                var (momentum, weightDecay, nesterov, maximize) = (
+                    options.momentum!.Value,
+                    options.weight_decay!.Value,
+                    options.nesterov!.Value,
+                    options.maximize!.Value
+                );
+                using var decay = weightDecay.ToScalar();
+                using var keep = momentum.ToScalar();
+                using var admit = (1 - options.dampening!.Value).ToScalar();
+                using var descent = (-options.LearningRate!.Value).ToScalar();
+                foreach (var param in group.Parameters)
+                {
+                    var grad = param.grad;
+                    if (grad is null)
+                        continue;
+                    var state = (State)_state[param.Handle];
+                    if (maximize)
+                        grad = grad.neg();
+                    if (weightDecay != 0)
+                        grad = grad.add(param, decay);
+                    if (momentum != 0)
+                    {
+                        var buffer = state.momentum_buffer;
+                        if (buffer is null)
+                            state.momentum_buffer = buffer = grad.clone().detach().DetachFromDisposeScope();
+                        else
+                            buffer.mul_(keep).add_(grad, admit);
+                        grad = nesterov ? grad.add(buffer, keep) : buffer;
+                    }
+                    param.add_(grad, descent);
+                }
+            },
+            closure
+        );
 
     /// <summary>Adds a parameter group, checking its own options first.</summary>
-    /// <exception cref="ArgumentException">An option of the group is out of range, or one of its parameters is already optimized.</exception>
+    /// <exception cref="ArgumentException">An option of the group is out of range, or one of its parameters is already
+    /// optimized.</exception>
     public override void add_param_group(TorchSharp.Modules.ParamGroup param_group)
     {
         ArgumentNullException.ThrowIfNull(param_group);
@@ -67,11 +92,20 @@ public sealed class KeptScalarSgd : SGD
         if (param_group.Options is Options o)
         {
             var defaults = (Options)_defaults;
-            if (o.LearningRate is { } lr) OptimizerArguments.LearningRate(lr, index);
-            if (o.momentum is { } momentum) OptimizerArguments.NonNegative("momentum", momentum, index);
-            if (o.dampening is { } dampening) OptimizerArguments.Finite("dampening", dampening, index);
-            if (o.weight_decay is { } decay) OptimizerArguments.NonNegative("weight_decay", decay, index);
-            OptimizerArguments.Nesterov(o.nesterov ?? defaults.nesterov!.Value, o.momentum ?? defaults.momentum!.Value, o.dampening ?? defaults.dampening!.Value, index);
+            if (o.LearningRate is { } lr)
+                OptimizerArguments.LearningRate(lr, index);
+            if (o.momentum is { } momentum)
+                OptimizerArguments.NonNegative("momentum", momentum, index);
+            if (o.dampening is { } dampening)
+                OptimizerArguments.Finite("dampening", dampening, index);
+            if (o.weight_decay is { } decay)
+                OptimizerArguments.NonNegative("weight_decay", decay, index);
+            OptimizerArguments.Nesterov(
+                o.nesterov ?? defaults.nesterov!.Value,
+                o.momentum ?? defaults.momentum!.Value,
+                o.dampening ?? defaults.dampening!.Value,
+                index
+            );
         }
         param_group.Parameters = OptimizerArguments.Parameters(param_group.Parameters, _state.ContainsKey, index);
         base.add_param_group(param_group);

@@ -11,7 +11,14 @@ namespace Workbook.Training;
 internal static class OptimizerArguments
 {
     /// <summary>Checks Adam's and AdamW's constructor arguments; returns <paramref name="groups"/> as a list.</summary>
-    public static List<TGroup> AdamGroups<TGroup>(IEnumerable<TGroup> groups, double lr, double beta1, double beta2, double eps, double weightDecay)
+    public static List<TGroup> AdamGroups<TGroup>(
+        IEnumerable<TGroup> groups,
+        double lr,
+        double beta1,
+        double beta2,
+        double eps,
+        double weightDecay
+    )
     {
         ArgumentNullException.ThrowIfNull(groups);
         Adam(lr, beta1, beta2, eps, weightDecay);
@@ -19,7 +26,14 @@ internal static class OptimizerArguments
     }
 
     /// <summary>Checks SGD's constructor arguments; returns <paramref name="groups"/> as a list.</summary>
-    public static List<TGroup> SgdGroups<TGroup>(IEnumerable<TGroup> groups, double lr, double momentum, double dampening, double weightDecay, bool nesterov)
+    public static List<TGroup> SgdGroups<TGroup>(
+        IEnumerable<TGroup> groups,
+        double lr,
+        double momentum,
+        double dampening,
+        double weightDecay,
+        bool nesterov
+    )
     {
         ArgumentNullException.ThrowIfNull(groups);
         LearningRate(lr);
@@ -33,11 +47,16 @@ internal static class OptimizerArguments
     /// <summary>Checks the Adam or AdamW options that are set (a group leaves the others to the defaults).</summary>
     public static void Adam(double? lr, double? beta1, double? beta2, double? eps, double? weightDecay, int? group = null)
     {
-        if (lr is { } rate) LearningRate(rate, group);
-        if (beta1 is { } first) Beta("beta1", first, group);
-        if (beta2 is { } second) Beta("beta2", second, group);
-        if (eps is { } epsilon) NonNegative("eps", epsilon, group);
-        if (weightDecay is { } decay) NonNegative("weight_decay", decay, group);
+        if (lr is { } rate)
+            LearningRate(rate, group);
+        if (beta1 is { } first)
+            Beta("beta1", first, group);
+        if (beta2 is { } second)
+            Beta("beta2", second, group);
+        if (eps is { } epsilon)
+            NonNegative("eps", epsilon, group);
+        if (weightDecay is { } decay)
+            NonNegative("weight_decay", decay, group);
     }
 
     /// <summary>Refuses an <paramref name="lr"/> that is not a finite number ≥ 0.</summary>
@@ -51,7 +70,12 @@ internal static class OptimizerArguments
     public static void Beta(string name, double beta, int? group = null)
     {
         if (!(beta >= 0 && beta < 1))
-            throw Refused(name, beta, group, $"a moving-average coefficient must be in [0, 1) (the default is {(name == "beta1" ? "0.9" : "0.999")})");
+            throw Refused(
+                name,
+                beta,
+                group,
+                $"a moving-average coefficient must be in [0, 1) (the default is {(name == "beta1" ? "0.9" : "0.999")})"
+            );
     }
 
     /// <summary>Refuses a <paramref name="value"/> that is not a finite number ≥ 0 (eps, weight decay, momentum).</summary>
@@ -64,14 +88,19 @@ internal static class OptimizerArguments
     /// <summary>Refuses a <paramref name="value"/> that is NaN or infinite (dampening, which PyTorch leaves unbounded).</summary>
     public static void Finite(string name, double value, int? group = null)
     {
-        if (!double.IsFinite(value)) throw Refused(name, value, group, $"{name} must be a finite number");
+        if (!double.IsFinite(value))
+            throw Refused(name, value, group, $"{name} must be a finite number");
     }
 
     /// <summary>Refuses Nesterov momentum without momentum or with dampening, as PyTorch does.</summary>
     public static void Nesterov(bool nesterov, double momentum, double dampening, int? group = null)
     {
         if (nesterov && (momentum <= 0 || dampening != 0))
-            throw new ArgumentException($"nesterov{Where(group)} needs momentum > 0 and dampening = 0; momentum is {Text(momentum)} and dampening {Text(dampening)}.", "nesterov");
+            throw new ArgumentException(
+                $"nesterov{Where(group)} needs momentum > 0 and dampening = 0; "
+                    + $"momentum is {Text(momentum)} and dampening {Text(dampening)}.",
+                "nesterov"
+            );
     }
 
     /// <summary>
@@ -80,15 +109,20 @@ internal static class OptimizerArguments
     /// </summary>
     public static List<Parameter> Parameters(IEnumerable<Parameter>? group, Func<IntPtr, bool> optimized, int index)
     {
-        if (group is null) throw new ArgumentNullException("parameters", $"Parameter group {index} has no parameter list.");
+        if (group is null)
+            throw new ArgumentNullException("parameters", $"Parameter group {index} has no parameter list.");
         var list = group.ToList();
         var seen = new HashSet<IntPtr>();
         for (var i = 0; i < list.Count; i++)
         {
-            if (list[i] is null) throw new ArgumentNullException("parameters", $"Parameter {i} of parameter group {index} is null.");
+            if (list[i] is null)
+                throw new ArgumentNullException("parameters", $"Parameter {i} of parameter group {index} is null.");
             if (optimized(list[i].Handle) || !seen.Add(list[i].Handle))
-                throw new ArgumentException($"Parameter {i} of parameter group {index} (shape [{string.Join(", ", list[i].shape)}]) is already optimized: " +
-                                            "a parameter may appear in only one group, once.", "parameters");
+                throw new ArgumentException(
+                    $"Parameter {i} of parameter group {index} (shape [{string.Join(", ", list[i].shape)}]) is already optimized: "
+                        + "a parameter may appear in only one group, once.",
+                    "parameters"
+                );
         }
         return list;
     }

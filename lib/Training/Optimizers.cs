@@ -23,31 +23,139 @@ public static class Optimizers
 {
     /// <summary>Adam (PyTorch's defaults); see <see cref="KeptScalarAdam"/>.</summary>
     /// <exception cref="ArgumentException">A hyper-parameter is out of range (the message names it), or there is no parameter.</exception>
-    public static KeptScalarAdam Adam(IEnumerable<Parameter> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weight_decay = 0, bool amsgrad = false, bool maximize = false) =>
-        Adam([new TorchSharp.Modules.Adam.ParamGroup { Parameters = parameters ?? throw new ArgumentNullException(nameof(parameters)) }], lr, beta1, beta2, eps, weight_decay, amsgrad, maximize);
+    public static KeptScalarAdam Adam(
+        IEnumerable<Parameter> parameters,
+        double lr = 1e-3,
+        double beta1 = 0.9,
+        double beta2 = 0.999,
+        double eps = 1e-8,
+        double weight_decay = 0,
+        bool amsgrad = false,
+        bool maximize = false
+    ) =>
+        Adam(
+            [new TorchSharp.Modules.Adam.ParamGroup { Parameters = parameters ?? throw new ArgumentNullException(nameof(parameters)) }],
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize
+        );
 
     /// <summary>Adam over parameter groups (<c>new Adam.ParamGroup(parameters, lr: …)</c>), each overriding these defaults.</summary>
-    /// <exception cref="ArgumentException">A hyper-parameter is out of range (the message names it and its group), or there is no parameter.</exception>
-    public static KeptScalarAdam Adam(IEnumerable<TorchSharp.Modules.Adam.ParamGroup> groups, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weight_decay = 0, bool amsgrad = false, bool maximize = false) =>
-        new(OptimizerArguments.AdamGroups(groups, lr, beta1, beta2, eps, weight_decay), lr, beta1, beta2, eps, weight_decay, amsgrad, maximize);
+    /// <exception cref="ArgumentException">A hyper-parameter is out of range (the message names it and its group), or there is no
+    /// parameter.</exception>
+    public static KeptScalarAdam Adam(
+        IEnumerable<TorchSharp.Modules.Adam.ParamGroup> groups,
+        double lr = 1e-3,
+        double beta1 = 0.9,
+        double beta2 = 0.999,
+        double eps = 1e-8,
+        double weight_decay = 0,
+        bool amsgrad = false,
+        bool maximize = false
+    ) =>
+        new(
+            OptimizerArguments.AdamGroups(groups, lr, beta1, beta2, eps, weight_decay),
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize
+        );
 
-    /// <summary>AdamW with PyTorch's defaults (weight decay 0.01, where TorchSharp's AdamW has 0); see <see cref="KeptScalarAdamW"/>.</summary>
+    /// <summary>AdamW with PyTorch's defaults (weight decay 0.01, where TorchSharp's AdamW has 0); see
+    /// <see cref="KeptScalarAdamW"/>.</summary>
     /// <exception cref="ArgumentException">A hyper-parameter is out of range (the message names it), or there is no parameter.</exception>
-    public static KeptScalarAdamW AdamW(IEnumerable<Parameter> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weight_decay = 1e-2, bool amsgrad = false, bool maximize = false) =>
-        AdamW([new TorchSharp.Modules.AdamW.ParamGroup { Parameters = parameters ?? throw new ArgumentNullException(nameof(parameters)) }], lr, beta1, beta2, eps, weight_decay, amsgrad, maximize);
+    public static KeptScalarAdamW AdamW(
+        IEnumerable<Parameter> parameters,
+        double lr = 1e-3,
+        double beta1 = 0.9,
+        double beta2 = 0.999,
+        double eps = 1e-8,
+        double weight_decay = 1e-2,
+        bool amsgrad = false,
+        bool maximize = false
+    ) =>
+        AdamW(
+            [new TorchSharp.Modules.AdamW.ParamGroup { Parameters = parameters ?? throw new ArgumentNullException(nameof(parameters)) }],
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize
+        );
 
     /// <summary>AdamW over parameter groups (<c>new AdamW.ParamGroup(parameters, lr: …)</c>), each overriding these defaults.</summary>
-    /// <exception cref="ArgumentException">A hyper-parameter is out of range (the message names it and its group), or there is no parameter.</exception>
-    public static KeptScalarAdamW AdamW(IEnumerable<TorchSharp.Modules.AdamW.ParamGroup> groups, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weight_decay = 1e-2, bool amsgrad = false, bool maximize = false) =>
-        new(OptimizerArguments.AdamGroups(groups, lr, beta1, beta2, eps, weight_decay), lr, beta1, beta2, eps, weight_decay, amsgrad, maximize);
+    /// <exception cref="ArgumentException">A hyper-parameter is out of range (the message names it and its group), or there is no
+    /// parameter.</exception>
+    public static KeptScalarAdamW AdamW(
+        IEnumerable<TorchSharp.Modules.AdamW.ParamGroup> groups,
+        double lr = 1e-3,
+        double beta1 = 0.9,
+        double beta2 = 0.999,
+        double eps = 1e-8,
+        double weight_decay = 1e-2,
+        bool amsgrad = false,
+        bool maximize = false
+    ) =>
+        new(
+            OptimizerArguments.AdamGroups(groups, lr, beta1, beta2, eps, weight_decay),
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize
+        );
 
     /// <summary>SGD, with optional momentum, dampening, Nesterov momentum and weight decay; see <see cref="KeptScalarSgd"/>.</summary>
     /// <exception cref="ArgumentException">A hyper-parameter is out of range (the message names it), or there is no parameter.</exception>
-    public static KeptScalarSgd Sgd(IEnumerable<Parameter> parameters, double lr, double momentum = 0, double dampening = 0, double weight_decay = 0, bool nesterov = false, bool maximize = false) =>
-        Sgd([new SGD.ParamGroup { Parameters = parameters ?? throw new ArgumentNullException(nameof(parameters)) }], lr, momentum, dampening, weight_decay, nesterov, maximize);
+    public static KeptScalarSgd Sgd(
+        IEnumerable<Parameter> parameters,
+        double lr,
+        double momentum = 0,
+        double dampening = 0,
+        double weight_decay = 0,
+        bool nesterov = false,
+        bool maximize = false
+    ) =>
+        Sgd(
+            [new SGD.ParamGroup { Parameters = parameters ?? throw new ArgumentNullException(nameof(parameters)) }],
+            lr,
+            momentum,
+            dampening,
+            weight_decay,
+            nesterov,
+            maximize
+        );
 
     /// <summary>SGD over parameter groups (<c>new SGD.ParamGroup(parameters, lr: …)</c>), each overriding these defaults.</summary>
-    /// <exception cref="ArgumentException">A hyper-parameter is out of range (the message names it and its group), or there is no parameter.</exception>
-    public static KeptScalarSgd Sgd(IEnumerable<SGD.ParamGroup> groups, double lr, double momentum = 0, double dampening = 0, double weight_decay = 0, bool nesterov = false, bool maximize = false) =>
-        new(OptimizerArguments.SgdGroups(groups, lr, momentum, dampening, weight_decay, nesterov), lr, momentum, dampening, weight_decay, nesterov, maximize);
+    /// <exception cref="ArgumentException">A hyper-parameter is out of range (the message names it and its group), or there is no
+    /// parameter.</exception>
+    public static KeptScalarSgd Sgd(
+        IEnumerable<SGD.ParamGroup> groups,
+        double lr,
+        double momentum = 0,
+        double dampening = 0,
+        double weight_decay = 0,
+        bool nesterov = false,
+        bool maximize = false
+    ) =>
+        new(
+            OptimizerArguments.SgdGroups(groups, lr, momentum, dampening, weight_decay, nesterov),
+            lr,
+            momentum,
+            dampening,
+            weight_decay,
+            nesterov,
+            maximize
+        );
 }

@@ -8,7 +8,8 @@ namespace Workbook.Training;
 public sealed class TrainingDivergedException : ArithmeticException
 {
     /// <summary>Creates the exception; the message names the epoch, the step and the value.</summary>
-    public TrainingDivergedException(int epoch, int step, double loss, string message) : base(message)
+    public TrainingDivergedException(int epoch, int step, double loss, string message)
+        : base(message)
     {
         Epoch = epoch;
         Step = step;

@@ -36,7 +36,8 @@ public sealed class TrainingHistory : IHtmlRenderable
     /// <exception cref="InvalidOperationException">The history is empty.</exception>
     public EpochRecord Best(string name, bool? higherIsBetter = null)
     {
-        if (_epochs.Count == 0) throw new InvalidOperationException("The history is empty: train at least one epoch first.");
+        if (_epochs.Count == 0)
+            throw new InvalidOperationException("The history is empty: train at least one epoch first.");
         var criterion = new EarlyStopping(name, HigherIsBetter: higherIsBetter);
         return _epochs.Aggregate((best, e) => criterion.IsImprovement(e[name], best[name]) ? e : best);
     }
@@ -49,9 +50,15 @@ public sealed class TrainingHistory : IHtmlRenderable
     {
         var series = new List<(string, IReadOnlyList<double>)> { ($"train {name}", Series(name)) };
         var withValidation = Names.Contains($"val_{name}");
-        if (withValidation) series.Add(($"validation {name}", Series($"val_{name}")));
-        return Charts.Curves(series, "epoch", name, title: title ?? $"{name} per epoch{(withValidation ? ", training and validation" : "")}",
-            startAt: _epochs.Count == 0 ? 1 : _epochs[0].Epoch);
+        if (withValidation)
+            series.Add(($"validation {name}", Series($"val_{name}")));
+        return Charts.Curves(
+            series,
+            "epoch",
+            name,
+            title: title ?? $"{name} per epoch{(withValidation ? ", training and validation" : "")}",
+            startAt: _epochs.Count == 0 ? 1 : _epochs[0].Epoch
+        );
     }
 
     /// <summary>One row per epoch.</summary>
@@ -60,12 +67,18 @@ public sealed class TrainingHistory : IHtmlRenderable
         var caption = StoppedEpoch is { } stopped
             ? $"Stopped early after epoch {stopped}" + (RestoredEpoch is { } restored ? $"; weights of epoch {restored} restored" : "")
             : null;
-        return new Table(["epoch", .. Names, "seconds"],
-            _epochs.Select(e => (IReadOnlyList<string>)[
-                e.Epoch.ToString(CultureInfo.InvariantCulture),
-                .. Names.Select(n => e.TryGet(n, out var v) ? v.ToString("F4", CultureInfo.InvariantCulture) : ""),
-                e.Seconds.ToString("F2", CultureInfo.InvariantCulture)]),
-            caption);
+        return new Table(
+            ["epoch", .. Names, "seconds"],
+            _epochs.Select(e =>
+                (IReadOnlyList<string>)
+                    [
+                        e.Epoch.ToString(CultureInfo.InvariantCulture),
+                        .. Names.Select(n => e.TryGet(n, out var v) ? v.ToString("F4", CultureInfo.InvariantCulture) : ""),
+                        e.Seconds.ToString("F2", CultureInfo.InvariantCulture),
+                    ]
+            ),
+            caption
+        );
     }
 
     /// <inheritdoc />
@@ -75,12 +88,26 @@ public sealed class TrainingHistory : IHtmlRenderable
     public override string ToString() => ToTable().ToString();
 
     private sealed record Stored(List<StoredEpoch> Epochs, int? RestoredEpoch, int? StoppedEpoch);
+
     private sealed record StoredEpoch(int Epoch, List<string> Names, List<double> Values, double Seconds);
 
     /// <summary>The history as JSON (checkpoints store it).</summary>
-    public string ToJson() => JsonSerializer.Serialize(new Stored(
-        [.. _epochs.Select(e => new StoredEpoch(e.Epoch, [.. e.Values.Select(v => v.Key)], [.. e.Values.Select(v => v.Value)], e.Seconds))],
-        RestoredEpoch, StoppedEpoch), JsonOptions);
+    public string ToJson() =>
+        JsonSerializer.Serialize(
+            new Stored(
+                [
+                    .. _epochs.Select(e => new StoredEpoch(
+                        e.Epoch,
+                        [.. e.Values.Select(v => v.Key)],
+                        [.. e.Values.Select(v => v.Value)],
+                        e.Seconds
+                    )),
+                ],
+                RestoredEpoch,
+                StoppedEpoch
+            ),
+            JsonOptions
+        );
 
     /// <summary>Reads a history written by <see cref="ToJson"/>.</summary>
     /// <exception cref="FormatException">The text is not a stored history.</exception>
@@ -88,9 +115,16 @@ public sealed class TrainingHistory : IHtmlRenderable
     {
         ArgumentNullException.ThrowIfNull(json);
         Stored? stored;
-        try { stored = JsonSerializer.Deserialize<Stored>(json, JsonOptions); }
-        catch (JsonException e) { throw new FormatException($"Not a stored training history: {e.Message}", e); }
-        if (stored?.Epochs is null) throw new FormatException("Not a stored training history: no epochs.");
+        try
+        {
+            stored = JsonSerializer.Deserialize<Stored>(json, JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"Not a stored training history: {e.Message}", e);
+        }
+        if (stored?.Epochs is null)
+            throw new FormatException("Not a stored training history: no epochs.");
         var history = new TrainingHistory { RestoredEpoch = stored.RestoredEpoch, StoppedEpoch = stored.StoppedEpoch };
         foreach (var e in stored.Epochs)
         {
@@ -101,5 +135,8 @@ public sealed class TrainingHistory : IHtmlRenderable
         return history;
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 }

@@ -22,8 +22,10 @@ public static class WeightPenalty
         using var l2Scalar = l2.ToScalar();
         foreach (var w in weights)
         {
-            if (l1 > 0) penalty = penalty.add(w.abs().sum(), l1Scalar);
-            if (l2 > 0) penalty = penalty.add(w.mul(w).sum(), l2Scalar);     // not square(): TorchSharp makes it pow(2), an implicit Scalar
+            if (l1 > 0)
+                penalty = penalty.add(w.abs().sum(), l1Scalar);
+            if (l2 > 0)
+                penalty = penalty.add(w.mul(w).sum(), l2Scalar); // not square(): TorchSharp makes it pow(2), an implicit Scalar
         }
         return penalty;
     }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Workbook.Data;
 using TorchSharp;
+using Workbook.Data;
 
 namespace Workbook.Tuning;
 
@@ -21,16 +21,23 @@ public static class GridSearch
     /// <param name="fitAndScore">(configuration, train, validation) → score on validation.</param>
     /// <param name="options">Metric name and direction, folds, seed.</param>
     /// <param name="onConfiguration">Called after each configuration with its row and its position, for progress displays.</param>
-    /// <exception cref="ArgumentException">The grid is empty, an option is out of range, or the objective returns a non-finite score.</exception>
-    public static GridSearchResult Run(ParameterGrid grid, TabularDataset data, Func<HyperParameters, TabularDataset, TabularDataset, double> fitAndScore,
-        GridSearchOptions? options = null, Action<GridSearchRow, int, int>? onConfiguration = null)
+    /// <exception cref="ArgumentException">The grid is empty, an option is out of range, or the objective returns a non-finite
+    /// score.</exception>
+    public static GridSearchResult Run(
+        ParameterGrid grid,
+        TabularDataset data,
+        Func<HyperParameters, TabularDataset, TabularDataset, double> fitAndScore,
+        GridSearchOptions? options = null,
+        Action<GridSearchRow, int, int>? onConfiguration = null
+    )
     {
         ArgumentNullException.ThrowIfNull(grid);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(fitAndScore);
         options ??= new GridSearchOptions();
         options.Validate();
-        if (grid.Count == 0) throw new ArgumentException("The grid is empty: add at least one hyper-parameter with candidate values.", nameof(grid));
+        if (grid.Count == 0)
+            throw new ArgumentException("The grid is empty: add at least one hyper-parameter with candidate values.", nameof(grid));
 
         var splits = Splits(data, options);
         var rows = new List<GridSearchRow>();
@@ -41,10 +48,13 @@ public static class GridSearch
             var scores = new double[splits.Count];
             for (var s = 0; s < splits.Count; s++)
             {
-                torch.manual_seed(options.Seed);                        // same initial weights for every configuration
+                torch.manual_seed(options.Seed); // same initial weights for every configuration
                 var score = fitAndScore(configuration, data.Subset(splits[s].Train), data.Subset(splits[s].Test));
                 if (!double.IsFinite(score))
-                    throw new ArgumentException($"The objective returned {score} for {configuration} (split {s + 1}); it must return a finite {options.Metric}.", nameof(fitAndScore));
+                    throw new ArgumentException(
+                        $"The objective returned {score} for {configuration} (split {s + 1}); it must return a finite {options.Metric}.",
+                        nameof(fitAndScore)
+                    );
                 scores[s] = score;
             }
             var row = new GridSearchRow(configuration, scores, clock.Elapsed.TotalSeconds);
@@ -57,7 +67,15 @@ public static class GridSearch
     private static IReadOnlyList<SplitIndices> Splits(TabularDataset data, GridSearchOptions options)
     {
         if (!options.CrossValidates)
-            return [TrainTestSplit.Indices(data.SampleCount, options.ValidationFraction, seed: options.Seed, stratify: options.Stratify ? data.Labels : null)];
+            return
+            [
+                TrainTestSplit.Indices(
+                    data.SampleCount,
+                    options.ValidationFraction,
+                    seed: options.Seed,
+                    stratify: options.Stratify ? data.Labels : null
+                ),
+            ];
         return options.Stratify
             ? StratifiedKFold.Split(data.Labels, options.Folds, shuffle: true, seed: options.Seed)
             : KFold.Split(data.SampleCount, options.Folds, shuffle: true, seed: options.Seed);

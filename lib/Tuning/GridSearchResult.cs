@@ -17,16 +17,24 @@ public sealed class GridSearchResult : IHtmlRenderable
     {
         ParameterNames = names;
         Options = options;
-        Rows = [.. rows.Select((row, i) => (row, i))
-            .OrderBy(p => options.HigherIsBetter ? -p.row.Mean : p.row.Mean).ThenBy(p => p.i).Select(p => p.row)];
+        Rows =
+        [
+            .. rows.Select((row, i) => (row, i))
+                .OrderBy(p => options.HigherIsBetter ? -p.row.Mean : p.row.Mean)
+                .ThenBy(p => p.i)
+                .Select(p => p.row),
+        ];
     }
 
     /// <summary>The searched hyper-parameters, in grid order.</summary>
     public IReadOnlyList<string> ParameterNames { get; }
+
     /// <summary>The options the search ran with (metric, direction, folds).</summary>
     public GridSearchOptions Options { get; }
+
     /// <summary>Every configuration, best mean score first.</summary>
     public IReadOnlyList<GridSearchRow> Rows { get; }
+
     /// <summary>The best configuration's row.</summary>
     public GridSearchRow Best => Rows[0];
 
@@ -40,9 +48,11 @@ public sealed class GridSearchResult : IHtmlRenderable
         foreach (var name in ParameterNames)
         {
             var values = Rows.Select(r => r.Parameters[name]).ToList();
-            columns.Add(values.All(IsNumber)
-                ? new DoubleDataFrameColumn(name, values.Select(v => (double?)Convert.ToDouble(v, CultureInfo.InvariantCulture)))
-                : new StringDataFrameColumn(name, values.Select(HyperParameters.Format)));
+            columns.Add(
+                values.All(IsNumber)
+                    ? new DoubleDataFrameColumn(name, values.Select(v => (double?)Convert.ToDouble(v, CultureInfo.InvariantCulture)))
+                    : new StringDataFrameColumn(name, values.Select(HyperParameters.Format))
+            );
         }
         columns.Add(new DoubleDataFrameColumn($"mean_{Options.Metric}", Rows.Select(r => (double?)r.Mean)));
         columns.Add(new DoubleDataFrameColumn($"std_{Options.Metric}", Rows.Select(r => (double?)r.StandardDeviation)));
@@ -59,39 +69,71 @@ public sealed class GridSearchResult : IHtmlRenderable
     public GenericChart Heatmap(string rowParameter, string columnParameter)
     {
         foreach (var name in new[] { rowParameter, columnParameter })
-            if (!ParameterNames.Contains(name)) throw new ArgumentException($"'{name}' is not a searched hyper-parameter; the grid has {string.Join(", ", ParameterNames)}.");
-        if (rowParameter == columnParameter) throw new ArgumentException("Pick two different hyper-parameters for the heatmap's rows and columns.");
+            if (!ParameterNames.Contains(name))
+                throw new ArgumentException(
+                    $"'{name}' is not a searched hyper-parameter; the grid has {string.Join(", ", ParameterNames)}."
+                );
+        if (rowParameter == columnParameter)
+            throw new ArgumentException("Pick two different hyper-parameters for the heatmap's rows and columns.");
         var rowValues = Distinct(rowParameter);
         var columnValues = Distinct(columnParameter);
         var cells = new double[rowValues.Count, columnValues.Count];
         for (var r = 0; r < rowValues.Count; r++)
-            for (var c = 0; c < columnValues.Count; c++)
-            {
-                var matching = Rows.Where(row => HyperParameters.Format(row.Parameters[rowParameter]) == rowValues[r]
-                                                 && HyperParameters.Format(row.Parameters[columnParameter]) == columnValues[c]).Select(row => row.Mean).ToList();
-                cells[r, c] = matching.Count == 0 ? double.NaN : Options.HigherIsBetter ? matching.Max() : matching.Min();
-            }
-        return Charts.Heatmap(cells, rowValues, columnValues, rowParameter, columnParameter, $"{(Options.CrossValidates ? $"{Options.Folds}-fold mean " : "validation ")}{Options.Metric}");
+        for (var c = 0; c < columnValues.Count; c++)
+        {
+            var matching = Rows.Where(row =>
+                    HyperParameters.Format(row.Parameters[rowParameter]) == rowValues[r]
+                    && HyperParameters.Format(row.Parameters[columnParameter]) == columnValues[c]
+                )
+                .Select(row => row.Mean)
+                .ToList();
+            cells[r, c] =
+                matching.Count == 0 ? double.NaN
+                : Options.HigherIsBetter ? matching.Max()
+                : matching.Min();
+        }
+        return Charts.Heatmap(
+            cells,
+            rowValues,
+            columnValues,
+            rowParameter,
+            columnParameter,
+            $"{(Options.CrossValidates ? $"{Options.Folds}-fold mean " : "validation ")}{Options.Metric}"
+        );
     }
 
     private List<string> Distinct(string name) =>
-        [.. Rows.Select(r => r.Parameters[name]).OrderBy(v => IsNumber(v) ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : 0).ThenBy(HyperParameters.Format)
-            .Select(HyperParameters.Format).Distinct()];
+        [
+            .. Rows.Select(r => r.Parameters[name])
+                .OrderBy(v => IsNumber(v) ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : 0)
+                .ThenBy(HyperParameters.Format)
+                .Select(HyperParameters.Format)
+                .Distinct(),
+        ];
 
     private static bool IsNumber(object value) => value is byte or short or int or long or float or double or decimal;
 
     /// <summary>The results as a table, best first.</summary>
     public Table ToTable()
     {
-        var split = Options.CrossValidates ? $"{Options.Folds}-fold cross-validation" : $"hold-out validation ({Options.ValidationFraction:P0})";
-        return new Table([.. ParameterNames, $"mean {Options.Metric}", "std", "rank", "seconds"],
-            Rows.Select((r, i) => (IReadOnlyList<string>)[
-                .. ParameterNames.Select(n => HyperParameters.Format(r.Parameters[n])),
-                r.Mean.ToString("F4", CultureInfo.InvariantCulture),
-                r.StandardDeviation.ToString("F4", CultureInfo.InvariantCulture),
-                (i + 1).ToString(CultureInfo.InvariantCulture),
-                r.Seconds.ToString("F2", CultureInfo.InvariantCulture)]),
-            $"Grid search: {Rows.Count} configurations, {split}, best {Best.Parameters}");
+        var split = Options.CrossValidates
+            ? $"{Options.Folds}-fold cross-validation"
+            : $"hold-out validation ({Options.ValidationFraction:P0})";
+        return new Table(
+            [.. ParameterNames, $"mean {Options.Metric}", "std", "rank", "seconds"],
+            Rows.Select(
+                (r, i) =>
+                    (IReadOnlyList<string>)
+                        [
+                            .. ParameterNames.Select(n => HyperParameters.Format(r.Parameters[n])),
+                            r.Mean.ToString("F4", CultureInfo.InvariantCulture),
+                            r.StandardDeviation.ToString("F4", CultureInfo.InvariantCulture),
+                            (i + 1).ToString(CultureInfo.InvariantCulture),
+                            r.Seconds.ToString("F2", CultureInfo.InvariantCulture),
+                        ]
+            ),
+            $"Grid search: {Rows.Count} configurations, {split}, best {Best.Parameters}"
+        );
     }
 
     /// <inheritdoc />

@@ -11,13 +11,17 @@ namespace Workbook.Vision;
 /// </summary>
 public sealed class BasicBlock : nn.Module<Tensor, Tensor>
 {
-    private Conv2d conv1, conv2;
-    private BatchNorm2d bn1, bn2;
+    private Conv2d conv1,
+        conv2;
+    private BatchNorm2d bn1,
+        bn2;
     private Sequential? downsample;
     private readonly bool residual;
 
-    /// <summary>A block from <paramref name="inputs"/> to <paramref name="outputs"/> channels; <paramref name="stride"/> 2 halves the image.</summary>
-    public BasicBlock(int inputs, int outputs, int stride = 1, bool residual = true) : base(nameof(BasicBlock))
+    /// <summary>A block from <paramref name="inputs"/> to <paramref name="outputs"/> channels; <paramref name="stride"/> 2 halves the
+    /// image.</summary>
+    public BasicBlock(int inputs, int outputs, int stride = 1, bool residual = true)
+        : base(nameof(BasicBlock))
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputs);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputs);
@@ -38,7 +42,8 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var branch = bn2.call(conv2.call(nn.functional.relu(bn1.call(conv1.call(input)))));
-        if (residual) branch = branch.add_(downsample is null ? input : downsample.call(input));
+        if (residual)
+            branch = branch.add_(downsample is null ? input : downsample.call(input));
         return nn.functional.relu(branch).MoveToOuterDisposeScope();
     }
 }

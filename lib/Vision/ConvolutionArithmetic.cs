@@ -17,8 +17,12 @@ public static class ConvolutionArithmetic
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dilation);
         var span = dilation * (kernel - 1) + 1;
         if (input + 2 * padding < span)
-            throw new ArgumentOutOfRangeException(nameof(kernel), kernel,
-                $"A kernel spanning {span} pixels does not fit an input of {input} with padding {padding} (the padded input is {input + 2 * padding}).");
+            throw new ArgumentOutOfRangeException(
+                nameof(kernel),
+                kernel,
+                $"A kernel spanning {span} pixels does not fit an input of {input} with padding {padding} (the padded "
+                    + $"input is {input + 2 * padding})."
+            );
         return (input + 2 * padding - span) / stride + 1;
     }
 }

@@ -9,8 +9,14 @@ internal static class ImageInput
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.dim() != 4 || input.shape[1] != channels || input.shape[2] != size || input.shape[3] != size)
-            throw new ArgumentException($"{model} expects images of shape [batch, {channels}, {size}, {size}]; got [{string.Join(", ", input.shape)}].", nameof(input));
+            throw new ArgumentException(
+                $"{model} expects images of shape [batch, {channels}, {size}, {size}]; got [{string.Join(", ", input.shape)}].",
+                nameof(input)
+            );
         if (!input.is_floating_point())
-            throw new ArgumentException($"{model} expects floating-point images; got {input.dtype}. Convert with .to(torch.float32) and scale to 0..1.", nameof(input));
+            throw new ArgumentException(
+                $"{model} expects floating-point images; got {input.dtype}. Convert with .to(torch.float32) and scale to 0..1.",
+                nameof(input)
+            );
     }
 }

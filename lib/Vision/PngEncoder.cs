@@ -18,17 +18,21 @@ public static class PngEncoder
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        if (channels is not (1 or 3)) throw new ArgumentException($"PNG images here are grey (1 channel) or RGB (3); got {channels} channels.", nameof(channels));
+        if (channels is not (1 or 3))
+            throw new ArgumentException($"PNG images here are grey (1 channel) or RGB (3); got {channels} channels.", nameof(channels));
         var rowBytes = width * channels;
         if (pixels.Length != rowBytes * height)
-            throw new ArgumentException($"A {width}×{height} image with {channels} channel(s) has {rowBytes * height} bytes; got {pixels.Length}.", nameof(pixels));
+            throw new ArgumentException(
+                $"A {width}×{height} image with {channels} channel(s) has {rowBytes * height} bytes; got {pixels.Length}.",
+                nameof(pixels)
+            );
 
         using var compressed = new MemoryStream();
         using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
         {
             for (var y = 0; y < height; y++)
             {
-                zlib.WriteByte(0);                                            // filter type 0: the row as it is
+                zlib.WriteByte(0); // filter type 0: the row as it is
                 zlib.Write(pixels.Slice(y * rowBytes, rowBytes));
             }
         }
@@ -37,9 +41,9 @@ public static class PngEncoder
         var header = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        header[8] = 8;                                                        // bits per sample
-        header[9] = channels == 1 ? (byte)0 : (byte)2;                        // colour type: grey or truecolour
-        WriteChunk(png, "IHDR", header);                                      // compression, filter, interlace: 0
+        header[8] = 8; // bits per sample
+        header[9] = channels == 1 ? (byte)0 : (byte)2; // colour type: grey or truecolour
+        WriteChunk(png, "IHDR", header); // compression, filter, interlace: 0
         WriteChunk(png, "IDAT", compressed.ToArray());
         WriteChunk(png, "IEND", []);
         return png.ToArray();
@@ -49,7 +53,8 @@ public static class PngEncoder
     public static uint Crc32(ReadOnlySpan<byte> data)
     {
         var crc = 0xFFFFFFFFu;
-        foreach (var b in data) crc = CrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        foreach (var b in data)
+            crc = CrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
         return crc ^ 0xFFFFFFFFu;
     }
 
@@ -72,7 +77,8 @@ public static class PngEncoder
         for (var n = 0u; n < 256; n++)
         {
             var c = n;
-            for (var k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            for (var k = 0; k < 8; k++)
+                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
             table[n] = c;
         }
         return table;

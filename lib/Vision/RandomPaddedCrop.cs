@@ -26,8 +26,10 @@ public sealed class RandomPaddedCrop
     public Tensor Apply(Tensor image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (image.dim() < 2) throw new ArgumentException($"Expected an image [C, H, W] or [H, W]; got [{string.Join(", ", image.shape)}].", nameof(image));
-        if (Padding == 0) return image.alias();
+        if (image.dim() < 2)
+            throw new ArgumentException($"Expected an image [C, H, W] or [H, W]; got [{string.Join(", ", image.shape)}].", nameof(image));
+        if (Padding == 0)
+            return image.alias();
         var (height, width) = (image.shape[^2], image.shape[^1]);
         using var scope = NewDisposeScope();
         var padded = nn.functional.pad(image, [Padding, Padding, Padding, Padding]);

@@ -18,9 +18,11 @@ public sealed class SmallCnn : nn.Module<Tensor, Tensor>
     private Sequential backbone;
     private Linear head;
 
-    /// <summary>Builds the network described by <paramref name="options"/> (1 × 28 × 28 inputs, blocks of 16 and 32 channels, 10 classes when null).</summary>
+    /// <summary>Builds the network described by <paramref name="options"/> (1 × 28 × 28 inputs, blocks of 16 and 32 channels, 10 classes
+    /// when null).</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public SmallCnn(SmallCnnOptions? options = null) : base(nameof(SmallCnn))
+    public SmallCnn(SmallCnnOptions? options = null)
+        : base(nameof(SmallCnn))
     {
         Options = options ?? new SmallCnnOptions();
         Options.Validate();
@@ -45,10 +47,13 @@ public sealed class SmallCnn : nn.Module<Tensor, Tensor>
 
     /// <summary>The options the model was built from.</summary>
     public SmallCnnOptions Options { get; }
+
     /// <summary>Convolution blocks and the flatten: images → feature vectors [batch, <see cref="FeatureCount"/>].</summary>
     public Sequential Backbone => backbone;
+
     /// <summary>The classification head: feature vectors → logits.</summary>
     public Linear Head => head;
+
     /// <summary>Length of the feature vector the backbone produces.</summary>
     public long FeatureCount { get; }
     private int FinalSize => Options.ImageSize >> Options.Widths.Count;
@@ -73,7 +78,8 @@ public sealed class SmallCnn : nn.Module<Tensor, Tensor>
             foreach (var (name, layer) in backbone.named_children())
             {
                 x = ((nn.Module<Tensor, Tensor>)layer).call(x);
-                if (name == $"relu{block}") return x.MoveToOuterDisposeScope();
+                if (name == $"relu{block}")
+                    return x.MoveToOuterDisposeScope();
             }
             throw new InvalidOperationException($"Block {block} has no ReLU layer.");
         }

@@ -16,10 +16,19 @@ public sealed record SmallCnnOptions(int InputChannels = 1, int ImageSize = 28, 
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(InputChannels);
         ArgumentOutOfRangeException.ThrowIfLessThan(Classes, 2);
-        if (Widths.Count == 0) throw new ArgumentOutOfRangeException(nameof(Channels), "Give at least one convolution block.");
-        if (Widths.Any(w => w < 1)) throw new ArgumentOutOfRangeException(nameof(Channels), $"Every block needs at least one channel: {string.Join(", ", Widths)}.");
+        if (Widths.Count == 0)
+            throw new ArgumentOutOfRangeException(nameof(Channels), "Give at least one convolution block.");
+        if (Widths.Any(w => w < 1))
+            throw new ArgumentOutOfRangeException(
+                nameof(Channels),
+                $"Every block needs at least one channel: {string.Join(", ", Widths)}."
+            );
         if (ImageSize >> Widths.Count < 1)
-            throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize, $"{Widths.Count} blocks halve the image {Widths.Count} times; {ImageSize} pixels is too small.");
+            throw new ArgumentOutOfRangeException(
+                nameof(ImageSize),
+                ImageSize,
+                $"{Widths.Count} blocks halve the image {Widths.Count} times; {ImageSize} pixels is too small."
+            );
         return this;
     }
 }

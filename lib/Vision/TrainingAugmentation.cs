@@ -14,13 +14,15 @@ public sealed class TrainingAugmentation : nn.Module<Tensor, Tensor>
     private readonly Func<Tensor, Tensor> transform;
 
     /// <summary>Augments with <paramref name="transform"/>, which maps one image [C, H, W] to one of the same shape.</summary>
-    public TrainingAugmentation(Func<Tensor, Tensor> transform) : base(nameof(TrainingAugmentation)) =>
-        this.transform = transform ?? throw new ArgumentNullException(nameof(transform));
+    public TrainingAugmentation(Func<Tensor, Tensor> transform)
+        : base(nameof(TrainingAugmentation)) => this.transform = transform ?? throw new ArgumentNullException(nameof(transform));
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {
-        if (!training) return input.alias();
-        using (no_grad()) return ImageDataset.AugmentEach(input, transform);
+        if (!training)
+            return input.alias();
+        using (no_grad())
+            return ImageDataset.AugmentEach(input, transform);
     }
 }

@@ -17,9 +17,19 @@ public sealed record TimedWord(string Text, double StartSeconds, double EndSecon
 public sealed record CtcTranscript(string Text, IReadOnlyList<TimedWord> Words, IReadOnlyList<int> FrameIds) : IHtmlRenderable
 {
     /// <summary>The words with their times, as a table.</summary>
-    public Table ToTable() => new(["word", "start (s)", "end (s)"],
-        Words.Select(w => (IReadOnlyList<string>)[w.Text, w.StartSeconds.ToString("F2", CultureInfo.InvariantCulture), w.EndSeconds.ToString("F2", CultureInfo.InvariantCulture)]),
-        caption: Text);
+    public Table ToTable() =>
+        new(
+            ["word", "start (s)", "end (s)"],
+            Words.Select(w =>
+                (IReadOnlyList<string>)
+                    [
+                        w.Text,
+                        w.StartSeconds.ToString("F2", CultureInfo.InvariantCulture),
+                        w.EndSeconds.ToString("F2", CultureInfo.InvariantCulture),
+                    ]
+            ),
+            caption: Text
+        );
 
     /// <inheritdoc />
     public string ToHtml() => ToTable().ToHtml();
@@ -36,16 +46,19 @@ public sealed record CtcTranscript(string Text, IReadOnlyList<TimedWord> Words, 
 /// </summary>
 public sealed class CtcDecoder
 {
-    /// <summary>A decoder for <paramref name="vocabulary"/>, with <paramref name="secondsPerFrame"/> (0.02 for wav2vec2 at 16 kHz).</summary>
+    /// <summary>A decoder for <paramref name="vocabulary"/>, with <paramref name="secondsPerFrame"/> (0.02 for wav2vec2 at 16
+    /// kHz).</summary>
     public CtcDecoder(CtcVocabulary vocabulary, double secondsPerFrame = 0.02)
     {
         Vocabulary = vocabulary ?? throw new ArgumentNullException(nameof(vocabulary));
-        if (!(secondsPerFrame > 0)) throw new ArgumentOutOfRangeException(nameof(secondsPerFrame), secondsPerFrame, "Frames must last a positive time.");
+        if (!(secondsPerFrame > 0))
+            throw new ArgumentOutOfRangeException(nameof(secondsPerFrame), secondsPerFrame, "Frames must last a positive time.");
         SecondsPerFrame = secondsPerFrame;
     }
 
     /// <summary>The symbols.</summary>
     public CtcVocabulary Vocabulary { get; }
+
     /// <summary>Duration of one frame.</summary>
     public double SecondsPerFrame { get; }
 
@@ -54,7 +67,8 @@ public sealed class CtcDecoder
     public CtcTranscript Greedy(Tensor logits)
     {
         ArgumentNullException.ThrowIfNull(logits);
-        if (logits.dim() == 3 && logits.shape[0] == 1) logits = logits[0];
+        if (logits.dim() == 3 && logits.shape[0] == 1)
+            logits = logits[0];
         RequireShape(logits);
         using var ids = logits.argmax(-1).cpu();
         return FromFrameIds([.. ids.data<long>().Select(v => (int)v)]);
@@ -66,21 +80,35 @@ public sealed class CtcDecoder
         ArgumentNullException.ThrowIfNull(frameIds);
         var words = new List<TimedWord>();
         var current = new System.Text.StringBuilder();
-        int wordStart = -1, wordEnd = -1, previous = -1;
+        int wordStart = -1,
+            wordEnd = -1,
+            previous = -1;
         void EndWord()
         {
-            if (current.Length > 0) words.Add(new TimedWord(current.ToString(), wordStart * SecondsPerFrame, (wordEnd + 1) * SecondsPerFrame));
+            if (current.Length > 0)
+                words.Add(new TimedWord(current.ToString(), wordStart * SecondsPerFrame, (wordEnd + 1) * SecondsPerFrame));
             current.Clear();
             wordStart = -1;
         }
         for (var frame = 0; frame < frameIds.Count; frame++)
         {
             var id = frameIds[frame];
-            if (id == previous) { if (current.Length > 0 && id != Vocabulary.WordDelimiterId && !Vocabulary.IsSilent(id)) wordEnd = frame; continue; }
+            if (id == previous)
+            {
+                if (current.Length > 0 && id != Vocabulary.WordDelimiterId && !Vocabulary.IsSilent(id))
+                    wordEnd = frame;
+                continue;
+            }
             previous = id;
-            if (id == Vocabulary.WordDelimiterId) { EndWord(); continue; }
-            if (Vocabulary.IsSilent(id)) continue;
-            if (wordStart < 0) wordStart = frame;
+            if (id == Vocabulary.WordDelimiterId)
+            {
+                EndWord();
+                continue;
+            }
+            if (Vocabulary.IsSilent(id))
+                continue;
+            if (wordStart < 0)
+                wordStart = frame;
             wordEnd = frame;
             current.Append(Vocabulary[id]);
         }
@@ -96,8 +124,10 @@ public sealed class CtcDecoder
     public string BeamSearch(Tensor logits, int beamWidth = 16)
     {
         ArgumentNullException.ThrowIfNull(logits);
-        if (beamWidth < 1) throw new ArgumentOutOfRangeException(nameof(beamWidth), beamWidth, "The beam needs at least one prefix.");
-        if (logits.dim() == 3 && logits.shape[0] == 1) logits = logits[0];
+        if (beamWidth < 1)
+            throw new ArgumentOutOfRangeException(nameof(beamWidth), beamWidth, "The beam needs at least one prefix.");
+        if (logits.dim() == 3 && logits.shape[0] == 1)
+            logits = logits[0];
         RequireShape(logits);
         using var logProbs = logits.to(ScalarType.Float64).log_softmax(-1).cpu();
         var (frames, vocab) = ((int)logProbs.shape[0], (int)logProbs.shape[1]);
@@ -120,27 +150,39 @@ public sealed class CtcDecoder
                 for (var c = 0; c < vocab; c++)
                 {
                     var p = lp[t * vocab + c];
-                    if (c == blank || Vocabulary.IsSilent(c)) { Add(ids, total + p, double.NegativeInfinity); continue; }
+                    if (c == blank || Vocabulary.IsSilent(c))
+                    {
+                        Add(ids, total + p, double.NegativeInfinity);
+                        continue;
+                    }
                     var last = ids.Length > 0 ? ids[^1] : -1;
                     if (c == last)
                     {
-                        Add(ids, double.NegativeInfinity, pSymbol + p);                  // a repeat merges into the same symbol
-                        Add([.. ids, c], double.NegativeInfinity, pBlank + p);           // after a blank it is a new symbol
+                        Add(ids, double.NegativeInfinity, pSymbol + p); // a repeat merges into the same symbol
+                        Add([.. ids, c], double.NegativeInfinity, pBlank + p); // after a blank it is a new symbol
                     }
-                    else Add([.. ids, c], double.NegativeInfinity, total + p);
+                    else
+                        Add([.. ids, c], double.NegativeInfinity, total + p);
                 }
             }
-            beams = next.OrderByDescending(kv => LogAdd(kv.Value.Blank, kv.Value.Symbol)).Take(beamWidth).ToDictionary(kv => kv.Key, kv => kv.Value);
+            beams = next.OrderByDescending(kv => LogAdd(kv.Value.Blank, kv.Value.Symbol))
+                .Take(beamWidth)
+                .ToDictionary(kv => kv.Key, kv => kv.Value);
         }
         var best = beams.Values.MaxBy(b => LogAdd(b.Blank, b.Symbol));
-        return string.Join(' ', string.Concat(best.Ids.Select(id => id == Vocabulary.WordDelimiterId ? " " : Vocabulary[id]))
-            .Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        return string.Join(
+            ' ',
+            string.Concat(best.Ids.Select(id => id == Vocabulary.WordDelimiterId ? " " : Vocabulary[id]))
+                .Split(' ', StringSplitOptions.RemoveEmptyEntries)
+        );
     }
 
     private static double LogAdd(double a, double b)
     {
-        if (double.IsNegativeInfinity(a)) return b;
-        if (double.IsNegativeInfinity(b)) return a;
+        if (double.IsNegativeInfinity(a))
+            return b;
+        if (double.IsNegativeInfinity(b))
+            return a;
         var max = Math.Max(a, b);
         return max + Math.Log(Math.Exp(a - max) + Math.Exp(b - max));
     }
@@ -148,6 +190,9 @@ public sealed class CtcDecoder
     private void RequireShape(Tensor logits)
     {
         if (logits.dim() != 2 || logits.shape[1] != Vocabulary.Count)
-            throw new ArgumentException($"CTC decoding needs logits [frames, {Vocabulary.Count}] for this vocabulary; got [{string.Join(", ", logits.shape)}].", nameof(logits));
+            throw new ArgumentException(
+                $"CTC decoding needs logits [frames, {Vocabulary.Count}] for this vocabulary; got [{string.Join(", ", logits.shape)}].",
+                nameof(logits)
+            );
     }
 }

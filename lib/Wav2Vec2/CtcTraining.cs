@@ -18,11 +18,16 @@ public sealed record CtcTrainingRun(int Steps, double Seconds, double AudioHours
 
 /// <summary>Word and character error rates of a recogniser on a set of utterances (errors summed over all of them, as
 /// WER is usually reported), with the transcripts it produced. Introduced with chapter 13.</summary>
-public sealed record TranscriptionScore(int Utterances, ErrorRate Words, ErrorRate Characters, IReadOnlyList<(SpeechUtterance Utterance, string Transcript)> Transcripts)
+public sealed record TranscriptionScore(
+    int Utterances,
+    ErrorRate Words,
+    ErrorRate Characters,
+    IReadOnlyList<(SpeechUtterance Utterance, string Transcript)> Transcripts
+)
 {
     /// <inheritdoc />
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Utterances} utterances: WER {Words.Rate:P1}, CER {Characters.Rate:P1}");
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Utterances} utterances: WER {Words.Rate:P1}, CER {Characters.Rate:P1}");
 }
 
 /// <summary>
@@ -33,10 +38,18 @@ public sealed record TranscriptionScore(int Utterances, ErrorRate Words, ErrorRa
 /// </summary>
 public static class CtcTraining
 {
-    /// <summary>Trains <paramref name="model"/> in place; returns what it did. <paramref name="log"/> gets a progress line every <see cref="CtcTrainingOptions.LogEvery"/> steps.</summary>
-    /// <exception cref="ArgumentException">No utterance is long enough for its transcript (CTC needs a frame per symbol, and one more between repeats).</exception>
+    /// <summary>Trains <paramref name="model"/> in place; returns what it did. <paramref name="log"/> gets a progress line every
+    /// <see cref="CtcTrainingOptions.LogEvery"/> steps.</summary>
+    /// <exception cref="ArgumentException">No utterance is long enough for its transcript (CTC needs a frame per symbol, and one more
+    /// between repeats).</exception>
     /// <exception cref="InvalidOperationException">The loss became NaN or infinite.</exception>
-    public static CtcTrainingRun Train(Wav2Vec2ForCtc model, CtcVocabulary vocabulary, IReadOnlyList<SpeechUtterance> utterances, CtcTrainingOptions options, Action<string>? log = null)
+    public static CtcTrainingRun Train(
+        Wav2Vec2ForCtc model,
+        CtcVocabulary vocabulary,
+        IReadOnlyList<SpeechUtterance> utterances,
+        CtcTrainingOptions options,
+        Action<string>? log = null
+    )
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(vocabulary);
@@ -44,7 +57,10 @@ public static class CtcTraining
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         if (vocabulary.Count != model.Config.VocabSize)
-            throw new ArgumentException($"The vocabulary has {vocabulary.Count} symbols but the model predicts {model.Config.VocabSize}.", nameof(vocabulary));
+            throw new ArgumentException(
+                $"The vocabulary has {vocabulary.Count} symbols but the model predicts {model.Config.VocabSize}.",
+                nameof(vocabulary)
+            );
         const int rate = 16000;
         var clips = new List<(float[] Samples, int[] Targets)>();
         foreach (var u in utterances)
@@ -52,21 +68,28 @@ public static class CtcTraining
             var samples = Wav2Vec2FeatureExtractor.Normalize(SpeechCorpus.Load(u, rate).Channels[0]);
             var targets = vocabulary.Encode(u.Text);
             var repeats = targets.Zip(targets.Skip(1)).Count(p => p.First == p.Second);
-            if (model.Config.FrameCount(samples.Length) >= targets.Length + repeats) clips.Add((samples, targets));
+            if (model.Config.FrameCount(samples.Length) >= targets.Length + repeats)
+                clips.Add((samples, targets));
         }
-        if (clips.Count == 0) throw new ArgumentException("No utterance has enough audio frames for its transcript.", nameof(utterances));
+        if (clips.Count == 0)
+            throw new ArgumentException("No utterance has enough audio frames for its transcript.", nameof(utterances));
         var totalSeconds = clips.Sum(c => (double)c.Samples.Length) / rate;
-        log?.Invoke(string.Create(CultureInfo.InvariantCulture,
-            $"{clips.Count} utterances ({utterances.Count - clips.Count} too short for their text), {totalSeconds / 3600:F2} h of audio"));
+        log?.Invoke(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"{clips.Count} utterances ({utterances.Count - clips.Count} too short for their text), {totalSeconds / 3600:F2} h of audio"
+            )
+        );
 
         // Batches of neighbours in length, so padding stays small; the order of batches is shuffled each epoch.
         var order = Enumerable.Range(0, clips.Count).OrderBy(i => clips[i].Samples.Length).ToArray();
         var batches = new List<int[]>();
         var budget = (long)(options.BatchSeconds * rate);
-        for (var start = 0; start < order.Length;)
+        for (var start = 0; start < order.Length; )
         {
             var end = start + 1;
-            while (end < order.Length && (long)(end - start + 1) * clips[order[end]].Samples.Length <= budget) end++;
+            while (end < order.Length && (long)(end - start + 1) * clips[order[end]].Samples.Length <= budget)
+                end++;
             batches.Add(order[start..end]);
             start = end;
         }
@@ -85,15 +108,18 @@ public static class CtcTraining
         {
             if (queue.Count == 0)
             {
-                foreach (var b in batches.OrderBy(_ => random.Next())) queue.Enqueue(b);
+                foreach (var b in batches.OrderBy(_ => random.Next()))
+                    queue.Enqueue(b);
                 epochs++;
             }
             var batch = queue.Dequeue();
             var progress = Math.Max((double)step / options.Steps, clock.Elapsed.TotalMinutes / options.MaxMinutes);
-            var lr = step < options.WarmupSteps
-                ? options.LearningRate * (step + 1) / options.WarmupSteps
-                : options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, progress)));
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            var lr =
+                step < options.WarmupSteps
+                    ? options.LearningRate * (step + 1) / options.WarmupSteps
+                    : options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, progress)));
+            foreach (var group in optimizer.ParamGroups)
+                group.LearningRate = lr;
 
             using var scope = NewDisposeScope();
             var longest = batch.Max(i => clips[i].Samples.Length);
@@ -117,25 +143,41 @@ public static class CtcTraining
             {
                 // The clips are normalised to unit variance, so a noise of standard deviation 10^(−SNR/20) has that SNR.
                 using var level = Math.Pow(10, -(15 + 25 * random.NextDouble()) / 20).ToScalar();
-                input = input.add(randn_like(input).mul(level).mul(tensor(mask, [batch.Length, longest]).to(ScalarType.Float32)), KeptScalars.One);
+                input = input.add(
+                    randn_like(input).mul(level).mul(tensor(mask, [batch.Length, longest]).to(ScalarType.Float32)),
+                    KeptScalars.One
+                );
             }
             optimizer.zero_grad();
             var logits = model.forward(input, tensor(mask, [batch.Length, longest]));
-            var logProbs = logits.log_softmax(-1).transpose(0, 1);                  // [frames, batch, vocab], as ctc_loss wants
+            var logProbs = logits.log_softmax(-1).transpose(0, 1); // [frames, batch, vocab], as ctc_loss wants
             var lengths = tensor(inputLengths.Select(n => Math.Min(n, logits.shape[1])).ToArray());
-            var loss = nn.functional.ctc_loss(logProbs, tensor(targets.ToArray()), lengths, tensor(targetLengths),
-                blank: vocabulary.BlankId, zero_infinity: true);
+            var loss = nn.functional.ctc_loss(
+                logProbs,
+                tensor(targets.ToArray()),
+                lengths,
+                tensor(targetLengths),
+                blank: vocabulary.BlankId,
+                zero_infinity: true
+            );
             loss.backward();
             nn.utils.clip_grad_norm_(model.parameters(), options.GradientClipNorm);
             optimizer.step();
             var value = loss.item<float>();
             if (!float.IsFinite(value))
-                throw new InvalidOperationException($"The CTC loss became {value} at step {step + 1} (learning rate {lr:G3}); lower CtcTrainingOptions.LearningRate.");
+                throw new InvalidOperationException(
+                    $"The CTC loss became {value} at step {step + 1} (learning rate {lr:G3}); lower CtcTrainingOptions.LearningRate."
+                );
             losses.Add(value);
             step++;
             if (step % options.LogEvery == 0 || step == 1)
-                log?.Invoke(string.Create(CultureInfo.InvariantCulture,
-                    $"step {step}: loss {losses.Skip(Math.Max(0, losses.Count - options.LogEvery)).Average():F3}, lr {lr:G3}, {clock.Elapsed.TotalMinutes:F1} min, {audioSeen / 3600:F2} h of audio seen, epoch {epochs}"));
+                log?.Invoke(
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"step {step}: loss {losses.Skip(Math.Max(0, losses.Count - options.LogEvery)).Average():F3}, lr {lr:G3}, "
+                            + $"{clock.Elapsed.TotalMinutes:F1} min, {audioSeen / 3600:F2} h of audio seen, epoch {epochs}"
+                    )
+                );
         }
         clock.Stop();
         model.eval();
@@ -148,9 +190,11 @@ public static class CtcTraining
     {
         ArgumentNullException.ThrowIfNull(recognizer);
         ArgumentNullException.ThrowIfNull(utterances);
-        if (utterances.Count == 0) throw new ArgumentException("Give at least one utterance to score.", nameof(utterances));
+        if (utterances.Count == 0)
+            throw new ArgumentException("Give at least one utterance to score.", nameof(utterances));
         var transcripts = new List<(SpeechUtterance, string)>();
-        int[] words = new int[4], characters = new int[4];
+        int[] words = new int[4],
+            characters = new int[4];
         foreach (var u in utterances)
         {
             var text = recognizer.Transcribe(SpeechCorpus.Load(u, recognizer.FeatureExtractor.SamplingRate)).Text;
@@ -162,7 +206,10 @@ public static class CtcTraining
 
         static void Add(int[] total, ErrorRate e)
         {
-            total[0] += e.Substitutions; total[1] += e.Deletions; total[2] += e.Insertions; total[3] += e.ReferenceLength;
+            total[0] += e.Substitutions;
+            total[1] += e.Deletions;
+            total[2] += e.Insertions;
+            total[3] += e.ReferenceLength;
         }
         static ErrorRate Sum(int[] t) => new(t[0], t[1], t[2], t[3]);
     }

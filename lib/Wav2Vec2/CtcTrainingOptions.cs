@@ -16,40 +16,52 @@ public sealed record CtcTrainingOptions
     /// recommended for training from random weights; on this corpus both layouts were still on the all-blank plateau
     /// after 350 steps (loss 2.77 with base's single GroupNorm and post-LN, 2.74 with these).
     /// </summary>
-    public static Wav2Vec2Config SmallConfig { get; } = new()
-    {
-        ConvChannels = [64, 96, 96, 128, 128, 128, 128],
-        HiddenSize = 192,
-        LayerCount = 4,
-        HeadCount = 4,
-        IntermediateSize = 768,
-        PositionalKernel = 32,
-        PositionalGroups = 16,
-        FeatureNorm = "layer",
-        StableLayerNorm = true,
-        ConvBias = true,
-    };
+    public static Wav2Vec2Config SmallConfig { get; } =
+        new()
+        {
+            ConvChannels = [64, 96, 96, 128, 128, 128, 128],
+            HiddenSize = 192,
+            LayerCount = 4,
+            HeadCount = 4,
+            IntermediateSize = 768,
+            PositionalKernel = 32,
+            PositionalGroups = 16,
+            FeatureNorm = "layer",
+            StableLayerNorm = true,
+            ConvBias = true,
+        };
 
     /// <summary>The model to train.</summary>
     public Wav2Vec2Config Config { get; init; } = SmallConfig;
+
     /// <summary>At most this many optimiser steps.</summary>
     public int Steps { get; init; } = 100_000;
+
     /// <summary>At most this many minutes of training (evaluation and saving come after).</summary>
     public double MaxMinutes { get; init; } = 40;
-    /// <summary>Audio per batch, in seconds, counting the padding of the shorter clips (clips of similar length are batched together).</summary>
+
+    /// <summary>Audio per batch, in seconds, counting the padding of the shorter clips (clips of similar length are batched
+    /// together).</summary>
     public double BatchSeconds { get; init; } = 40;
+
     /// <summary>Peak learning rate.</summary>
     public double LearningRate { get; init; } = 2e-3;
+
     /// <summary>Linear warm-up steps from 0 to the peak.</summary>
     public int WarmupSteps { get; init; } = 300;
+
     /// <summary>AdamW's decoupled weight decay.</summary>
     public double WeightDecay { get; init; } = 0.01;
+
     /// <summary>Gradients are clipped to this global norm.</summary>
     public double GradientClipNorm { get; init; } = 1.0;
+
     /// <summary>Share of batches that get white noise added (at a signal-to-noise ratio drawn from 15–40 dB).</summary>
     public double NoiseProbability { get; init; } = 0.5;
+
     /// <summary>Seeds initialisation, batch order and noise.</summary>
     public int Seed { get; init; } = 1;
+
     /// <summary>Steps between progress lines.</summary>
     public int LogEvery { get; init; } = 50;
 
@@ -59,7 +71,8 @@ public sealed record CtcTrainingOptions
     {
         void Check(bool ok, string name, object value, string rule)
         {
-            if (!ok) throw new ArgumentException($"CtcTrainingOptions.{name} is {value}; it must be {rule}.");
+            if (!ok)
+                throw new ArgumentException($"CtcTrainingOptions.{name} is {value}; it must be {rule}.");
         }
         Config.Validate("CtcTrainingOptions.Config");
         Check(Steps > 0, nameof(Steps), Steps, "positive");

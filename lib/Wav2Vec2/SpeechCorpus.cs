@@ -28,6 +28,7 @@ public sealed class SpeechCorpus
 
     /// <summary>The transcript file.</summary>
     public string ListPath { get; }
+
     /// <summary>The utterances in file order.</summary>
     public IReadOnlyList<SpeechUtterance> Utterances { get; }
 
@@ -37,7 +38,8 @@ public sealed class SpeechCorpus
     /// <summary>Reads and checks a transcript list: the header, five fields a line, an existing WAV per line, and
     /// transcripts that <paramref name="vocabulary"/> can spell.</summary>
     /// <exception cref="FileNotFoundException">The list or a WAV it names is missing (the line is named).</exception>
-    /// <exception cref="InvalidDataException">The list is too large, has the wrong header, a malformed line, or a transcript with a character outside the vocabulary; the message names the line.</exception>
+    /// <exception cref="InvalidDataException">The list is too large, has the wrong header, a malformed line, or a transcript with a
+    /// character outside the vocabulary; the message names the line.</exception>
     public static SpeechCorpus Read(string listPath, CtcVocabulary vocabulary)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(listPath);
@@ -53,20 +55,31 @@ public sealed class SpeechCorpus
         var utterances = new List<SpeechUtterance>();
         for (var i = 1; i < lines.Length; i++)
         {
-            if (lines[i].Length == 0) continue;
+            if (lines[i].Length == 0)
+                continue;
             var where = string.Create(CultureInfo.InvariantCulture, $"'{listPath}' line {i + 1}");
             var fields = lines[i].Split('\t');
             if (fields.Length != Header.Length)
-                throw new InvalidDataException($"{where} has {fields.Length} tab-separated fields; it needs {Header.Length} ({string.Join(", ", Header)}).");
+                throw new InvalidDataException(
+                    $"{where} has {fields.Length} tab-separated fields; it needs {Header.Length} ({string.Join(", ", Header)})."
+                );
             var path = Path.GetFullPath(Path.Combine(folder, fields[0]));
-            if (!File.Exists(path)) throw new FileNotFoundException($"{where} names '{fields[0]}', which is not in {folder}.", path);
-            try { vocabulary.Encode(fields[4]); }
-            catch (ArgumentException e) { throw new InvalidDataException($"{where}: {e.Message}", e); }
+            if (!File.Exists(path))
+                throw new FileNotFoundException($"{where} names '{fields[0]}', which is not in {folder}.", path);
+            try
+            {
+                vocabulary.Encode(fields[4]);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"{where}: {e.Message}", e);
+            }
             if (fields[4] != string.Join(' ', fields[4].Split(' ', StringSplitOptions.RemoveEmptyEntries)))
                 throw new InvalidDataException($"{where}: the transcript must be words separated by single spaces, found \"{fields[4]}\".");
             utterances.Add(new SpeechUtterance(path, fields[1], fields[2], fields[3], fields[4]));
         }
-        if (utterances.Count == 0) throw new InvalidDataException($"'{listPath}' lists no utterances.");
+        if (utterances.Count == 0)
+            throw new InvalidDataException($"'{listPath}' lists no utterances.");
         return new SpeechCorpus(listPath, utterances);
     }
 

@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 
 namespace Workbook.Wav2Vec2;
 
-/// <summary>One window of a long recording: where it starts, how long it is, and how much of each edge is context only. Introduced with chapter 13.</summary>
+/// <summary>One window of a long recording: where it starts, how long it is, and how much of each edge is context only. Introduced with
+/// chapter 13.</summary>
 /// <param name="Start">First sample.</param>
 /// <param name="Length">Samples in the window.</param>
 /// <param name="LeftStride">Samples at the start that only give context (their frames are dropped).</param>
@@ -12,15 +13,16 @@ namespace Workbook.Wav2Vec2;
 public sealed record AudioChunk(long Start, long Length, long LeftStride, long RightStride);
 
 /// <summary>
-/// Speech to text with a wav2vec2 CTC model: resampling to 16 kHz and down-mixing when needed, normalisation, the model,
-/// and CTC decoding — HF's <c>pipeline("automatic-speech-recognition")</c>. Long recordings go through overlapping
-/// windows (<see cref="Chunks(long, long, long, long)"/>, HF's <c>chunk_length_s</c> / <c>stride_length_s</c>), so memory stays bounded by one
+/// Speech to text with a wav2vec2 CTC model: resampling to 16 kHz and down-mixing when needed, normalisation, the model, and CTC decoding —
+/// HF's <c>pipeline("automatic-speech-recognition")</c>. Long recordings go through overlapping windows
+/// (<see cref="Chunks(long, long, long, long)"/>, HF's <c>chunk_length_s</c> / <c>stride_length_s</c>), so memory stays bounded by one
 /// window however long the audio is. Introduced in chapter 13.
 /// </summary>
 public sealed class SpeechRecognizer
 {
     /// <summary>The files a wav2vec2 CTC checkpoint folder needs.</summary>
-    public static IReadOnlyList<string> CheckpointFiles { get; } = ["config.json", "model.safetensors", "vocab.json", "preprocessor_config.json"];
+    public static IReadOnlyList<string> CheckpointFiles { get; } =
+    ["config.json", "model.safetensors", "vocab.json", "preprocessor_config.json"];
 
     /// <summary>A recogniser from a model and the decoder of its vocabulary.</summary>
     public SpeechRecognizer(Wav2Vec2ForCtc model, CtcDecoder decoder, Wav2Vec2FeatureExtractor? featureExtractor = null)
@@ -28,14 +30,20 @@ public sealed class SpeechRecognizer
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Decoder = decoder ?? throw new ArgumentNullException(nameof(decoder));
         if (decoder.Vocabulary.Count != model.Config.VocabSize)
-            throw new ArgumentException($"The vocabulary has {decoder.Vocabulary.Count} symbols but the model predicts {model.Config.VocabSize}: they do not belong together.", nameof(decoder));
+            throw new ArgumentException(
+                $"The vocabulary has {decoder.Vocabulary.Count} symbols but the model predicts "
+                    + $"{model.Config.VocabSize}: they do not belong together.",
+                nameof(decoder)
+            );
         FeatureExtractor = featureExtractor ?? new Wav2Vec2FeatureExtractor();
     }
 
     /// <summary>The acoustic model.</summary>
     public Wav2Vec2ForCtc Model { get; }
+
     /// <summary>The CTC decoder.</summary>
     public CtcDecoder Decoder { get; }
+
     /// <summary>Normalisation and batching.</summary>
     public Wav2Vec2FeatureExtractor FeatureExtractor { get; }
 
@@ -50,15 +58,27 @@ public sealed class SpeechRecognizer
         var preprocessor = Path.Combine(folder, "preprocessor_config.json");
         var featureExtractor = File.Exists(preprocessor) ? Wav2Vec2FeatureExtractor.FromFile(preprocessor) : new Wav2Vec2FeatureExtractor();
         var model = Wav2Vec2ForCtc.FromPretrained(folder, device);
-        return new SpeechRecognizer(model, new CtcDecoder(vocabulary, (double)model.Config.SamplesPerFrame / featureExtractor.SamplingRate), featureExtractor);
+        return new SpeechRecognizer(
+            model,
+            new CtcDecoder(vocabulary, (double)model.Config.SamplesPerFrame / featureExtractor.SamplingRate),
+            featureExtractor
+        );
     }
 
-    /// <summary>Downloads (or finds in the Hugging Face cache) a wav2vec2 CTC checkpoint, e.g. <c>facebook/wav2vec2-base-960h</c>.</summary>
-    public static async Task<SpeechRecognizer> FromHubAsync(HubClient hub, string repoId = "facebook/wav2vec2-base-960h", string? revision = null,
-        IProgress<DownloadProgress>? progress = null, Device? device = null, CancellationToken cancellationToken = default)
+    /// <summary>Downloads (or finds in the Hugging Face cache) a wav2vec2 CTC checkpoint, e.g.
+    /// <c>facebook/wav2vec2-base-960h</c>.</summary>
+    public static async Task<SpeechRecognizer> FromHubAsync(
+        HubClient hub,
+        string repoId = "facebook/wav2vec2-base-960h",
+        string? revision = null,
+        IProgress<DownloadProgress>? progress = null,
+        Device? device = null,
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentNullException.ThrowIfNull(hub);
-        var folder = await hub.DownloadFilesAsync(repoId, CheckpointFiles, revision, progress, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var folder = await hub.DownloadFilesAsync(repoId, CheckpointFiles, revision, progress, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
         return FromFolder(folder, device);
     }
 
@@ -79,7 +99,8 @@ public sealed class SpeechRecognizer
     {
         var (values, _) = FeatureExtractor.Prepare([Prepare(clip)]);
         using var noGrad = no_grad();
-        using (values) return Model.call(values)[0];
+        using (values)
+            return Model.call(values)[0];
     }
 
     /// <summary>Transcribes a clip in one pass (greedy CTC, with word timestamps).</summary>
@@ -110,13 +131,15 @@ public sealed class SpeechRecognizer
         foreach (var chunk in Chunks(samples.Length, chunkLength, stride, stride))
         {
             // A window shorter than the receptive field has no frame (HF's model would fail on it): it adds nothing.
-            if (chunk.Length < Model.Config.MinimumSamples) continue;
+            if (chunk.Length < Model.Config.MinimumSamples)
+                continue;
             using var scope = NewDisposeScope();
             var window = new AudioClip(rate, samples.AsSpan((int)chunk.Start, (int)chunk.Length).ToArray());
             var logits = Logits(window);
             var (first, end) = KeptFrames(chunk, samplesPerFrame);
-            end = Math.Min(end, logits.shape[0]);                         // the nominal count can exceed the frames produced
-            if (end > first) frameIds.AddRange(logits.narrow(0, first, end - first).argmax(-1).cpu().data<long>().Select(v => (int)v));
+            end = Math.Min(end, logits.shape[0]); // the nominal count can exceed the frames produced
+            if (end > first)
+                frameIds.AddRange(logits.narrow(0, first, end - first).argmax(-1).cpu().data<long>().Select(v => (int)v));
         }
         return Decoder.FromFrameIds(frameIds);
     }
@@ -128,7 +151,11 @@ public sealed class SpeechRecognizer
     public static long AlignedLength(double seconds, int sampleRate, int samplesPerFrame)
     {
         if (!(seconds >= 0) || double.IsInfinity(seconds))
-            throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "A window or stride length must be a finite number of seconds, at least 0.");
+            throw new ArgumentOutOfRangeException(
+                nameof(seconds),
+                seconds,
+                "A window or stride length must be a finite number of seconds, at least 0."
+            );
         return (long)Math.Round(seconds * sampleRate / samplesPerFrame, MidpointRounding.ToEven) * samplesPerFrame;
     }
 
@@ -149,7 +176,8 @@ public sealed class SpeechRecognizer
     }
 
     /// <summary>HF's chunking with the same stride on both sides; see <see cref="Chunks(long, long, long, long)"/>.</summary>
-    public static IReadOnlyList<AudioChunk> Chunks(long samples, long chunkLength, long stride) => Chunks(samples, chunkLength, stride, stride);
+    public static IReadOnlyList<AudioChunk> Chunks(long samples, long chunkLength, long stride) =>
+        Chunks(samples, chunkLength, stride, stride);
 
     /// <summary>
     /// HF's <c>chunk_iter</c>: windows of <paramref name="chunkLength"/> samples starting every chunk − left − right
@@ -159,11 +187,16 @@ public sealed class SpeechRecognizer
     /// <exception cref="ArgumentException">The strides leave no step (left + right ≥ chunk), or a length is not positive.</exception>
     public static IReadOnlyList<AudioChunk> Chunks(long samples, long chunkLength, long strideLeft, long strideRight)
     {
-        if (samples <= 0) throw new ArgumentOutOfRangeException(nameof(samples), samples, "There is no audio to chunk.");
-        if (chunkLength <= 0) throw new ArgumentOutOfRangeException(nameof(chunkLength), chunkLength, "Chunks must hold at least one sample.");
+        if (samples <= 0)
+            throw new ArgumentOutOfRangeException(nameof(samples), samples, "There is no audio to chunk.");
+        if (chunkLength <= 0)
+            throw new ArgumentOutOfRangeException(nameof(chunkLength), chunkLength, "Chunks must hold at least one sample.");
         if (strideLeft < 0 || strideRight < 0 || strideLeft + strideRight >= chunkLength)
             throw new ArgumentException(
-                $"Strides of {strideLeft} and {strideRight} samples leave no step in a chunk of {chunkLength}; use strides that add up to less than the chunk.", nameof(strideLeft));
+                $"Strides of {strideLeft} and {strideRight} samples leave no step in a chunk of {chunkLength}; "
+                    + "use strides that add up to less than the chunk.",
+                nameof(strideLeft)
+            );
         var step = chunkLength - strideLeft - strideRight;
         var chunks = new List<AudioChunk>();
         for (long start = 0; start < samples; start += step)
@@ -172,8 +205,10 @@ public sealed class SpeechRecognizer
             var length = Math.Min(end, samples) - start;
             var left = start == 0 ? 0 : strideLeft;
             var isLast = end >= samples;
-            if (length > left) chunks.Add(new AudioChunk(start, length, left, isLast ? 0 : strideRight));
-            if (isLast) break;
+            if (length > left)
+                chunks.Add(new AudioChunk(start, length, left, isLast ? 0 : strideRight));
+            if (isLast)
+                break;
         }
         return chunks;
     }

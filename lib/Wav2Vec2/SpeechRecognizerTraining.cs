@@ -25,7 +25,14 @@ public static class SpeechRecognizerTraining
     /// <paramref name="committedList"/> (optional) is the small committed held-out set, scored separately so a test can
     /// reproduce the figure. Returns the provenance written.</summary>
     /// <exception cref="ArgumentException">A folder or list is missing, or the options are out of range.</exception>
-    public static JsonObject Run(string corpusFolder, string outputFolder, CtcTrainingOptions options, string? committedList, string command, Action<string>? log = null)
+    public static JsonObject Run(
+        string corpusFolder,
+        string outputFolder,
+        CtcTrainingOptions options,
+        string? committedList,
+        string command,
+        Action<string>? log = null
+    )
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(corpusFolder);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
@@ -38,12 +45,13 @@ public static class SpeechRecognizerTraining
 
         var output = Path.GetFullPath(outputFolder);
         var temporary = output + $".tmp-{System.Environment.ProcessId}";
-        if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
+        if (Directory.Exists(temporary))
+            Directory.Delete(temporary, recursive: true);
         Directory.CreateDirectory(temporary);
         try
         {
             CtcTrainingRun run;
-            manual_seed(options.Seed);                  // before the model draws its weights, so a run is repeatable
+            manual_seed(options.Seed); // before the model draws its weights, so a run is repeatable
             using (var model = new Wav2Vec2ForCtc(options.Config))
             {
                 run = CtcTraining.Train(model, vocabulary, train, options, log);
@@ -60,7 +68,8 @@ public static class SpeechRecognizerTraining
             foreach (var split in new[] { "heldout-sentences", "heldout-voice" })
             {
                 var utterances = heldout.Split(split);
-                if (utterances.Count == 0) continue;
+                if (utterances.Count == 0)
+                    continue;
                 var score = CtcTraining.Evaluate(recognizer, utterances);
                 log?.Invoke($"{split}: {score}");
                 scores[split] = Describe(score, utterances, withTranscripts: false);
@@ -76,13 +85,17 @@ public static class SpeechRecognizerTraining
             var provenance = new JsonObject
             {
                 ["model"] = Path.GetFileName(output),
-                ["description"] = "A small wav2vec2 CTC model trained from scratch on English speech synthesised by flite; not a pretrained wav2vec2.",
+                ["description"] =
+                    "A small wav2vec2 CTC model trained from scratch on English speech synthesised by flite; not a pretrained wav2vec2.",
                 ["created_utc"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
                 ["command"] = command,
                 ["corpus"] = new JsonObject
                 {
-                    ["synthesiser"] = "flite 2.2 (Debian 12), voices at 16 kHz; training clips slowed or sped up at random (duration_stretch 0.85-1.2)",
-                    ["texts"] = "King James Bible (training books) and The Devil's Dictionary (7 of 8 entries) from data/text, plus generated sentences with numbers and names",
+                    ["synthesiser"] =
+                        "flite 2.2 (Debian 12), voices at 16 kHz; training clips slowed or sped up at random (duration_stretch 0.85-1.2)",
+                    ["texts"] =
+                        "King James Bible (training books) and The Devil's Dictionary (7 of 8 entries) from data/text, "
+                        + "plus generated sentences with numbers and names",
                     ["train"] = Summary(train),
                     ["heldout-sentences"] = Summary(heldout.Split("heldout-sentences")),
                     ["heldout-voice"] = Summary(heldout.Split("heldout-voice")),
@@ -119,40 +132,52 @@ public static class SpeechRecognizerTraining
                 ["evaluation"] = scores,
                 ["evaluation_seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
             };
-            AtomicFile.WriteAllText(Path.Combine(temporary, ProvenanceFile), provenance.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+            AtomicFile.WriteAllText(
+                Path.Combine(temporary, ProvenanceFile),
+                provenance.ToJsonString(new JsonSerializerOptions { WriteIndented = true })
+            );
+            if (Directory.Exists(output))
+                Directory.Delete(output, recursive: true);
             Directory.CreateDirectory(Path.GetDirectoryName(output)!);
             Directory.Move(temporary, output);
             return provenance;
         }
         finally
         {
-            if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
+            if (Directory.Exists(temporary))
+                Directory.Delete(temporary, recursive: true);
         }
     }
 
-    /// <summary>The tokenizer files transformers' <c>Wav2Vec2Processor</c> reads besides vocab.json (wav2vec2-base-960h's values).</summary>
+    /// <summary>The tokenizer files transformers' <c>Wav2Vec2Processor</c> reads besides vocab.json (wav2vec2-base-960h's
+    /// values).</summary>
     private static void WriteTokenizerFiles(string folder)
     {
         var indented = new JsonSerializerOptions { WriteIndented = true };
-        AtomicFile.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), new JsonObject
-        {
-            ["tokenizer_class"] = "Wav2Vec2CTCTokenizer",
-            ["processor_class"] = "Wav2Vec2Processor",
-            ["bos_token"] = "<s>",
-            ["eos_token"] = "</s>",
-            ["unk_token"] = "<unk>",
-            ["pad_token"] = "<pad>",
-            ["word_delimiter_token"] = "|",
-            ["do_lower_case"] = false,
-        }.ToJsonString(indented));
-        AtomicFile.WriteAllText(Path.Combine(folder, "special_tokens_map.json"), new JsonObject
-        {
-            ["bos_token"] = "<s>",
-            ["eos_token"] = "</s>",
-            ["unk_token"] = "<unk>",
-            ["pad_token"] = "<pad>",
-        }.ToJsonString(indented));
+        AtomicFile.WriteAllText(
+            Path.Combine(folder, "tokenizer_config.json"),
+            new JsonObject
+            {
+                ["tokenizer_class"] = "Wav2Vec2CTCTokenizer",
+                ["processor_class"] = "Wav2Vec2Processor",
+                ["bos_token"] = "<s>",
+                ["eos_token"] = "</s>",
+                ["unk_token"] = "<unk>",
+                ["pad_token"] = "<pad>",
+                ["word_delimiter_token"] = "|",
+                ["do_lower_case"] = false,
+            }.ToJsonString(indented)
+        );
+        AtomicFile.WriteAllText(
+            Path.Combine(folder, "special_tokens_map.json"),
+            new JsonObject
+            {
+                ["bos_token"] = "<s>",
+                ["eos_token"] = "</s>",
+                ["unk_token"] = "<unk>",
+                ["pad_token"] = "<pad>",
+            }.ToJsonString(indented)
+        );
     }
 
     private static JsonObject Summary(IReadOnlyList<SpeechUtterance> utterances)
@@ -162,7 +187,9 @@ public static class SpeechRecognizerTraining
         {
             ["utterances"] = utterances.Count,
             ["sentences"] = utterances.Select(u => u.Text).Distinct().Count(),
-            ["voices"] = new JsonArray([.. utterances.Select(u => u.Voice).Distinct().Order(StringComparer.Ordinal).Select(v => (JsonNode)v)]),
+            ["voices"] = new JsonArray([
+                .. utterances.Select(u => u.Voice).Distinct().Order(StringComparer.Ordinal).Select(v => (JsonNode)v),
+            ]),
             ["hours"] = Math.Round(seconds / 3600, 3),
         };
     }
@@ -172,18 +199,25 @@ public static class SpeechRecognizerTraining
         var result = new JsonObject
         {
             ["utterances"] = score.Utterances,
-            ["voices"] = new JsonArray([.. utterances.Select(u => u.Voice).Distinct().Order(StringComparer.Ordinal).Select(v => (JsonNode)v)]),
+            ["voices"] = new JsonArray([
+                .. utterances.Select(u => u.Voice).Distinct().Order(StringComparer.Ordinal).Select(v => (JsonNode)v),
+            ]),
             ["words"] = score.Words.ReferenceLength,
             ["wer"] = Math.Round(score.Words.Rate, 4),
             ["cer"] = Math.Round(score.Characters.Rate, 4),
         };
         if (withTranscripts)
-            result["transcripts"] = new JsonArray([.. score.Transcripts.Select(t => (JsonNode)new JsonObject
-            {
-                ["file"] = Path.GetFileName(t.Utterance.Path),
-                ["reference"] = t.Utterance.Text,
-                ["transcript"] = t.Transcript,
-            })]);
+            result["transcripts"] = new JsonArray([
+                .. score.Transcripts.Select(t =>
+                    (JsonNode)
+                        new JsonObject
+                        {
+                            ["file"] = Path.GetFileName(t.Utterance.Path),
+                            ["reference"] = t.Utterance.Text,
+                            ["transcript"] = t.Transcript,
+                        }
+                ),
+            ]);
         return result;
     }
 
@@ -197,9 +231,14 @@ public static class SpeechRecognizerTraining
     {
         try
         {
-            var line = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
+            var line = File.Exists("/proc/cpuinfo")
+                ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))
+                : null;
             return line?.Split(':', 2)[1].Trim() ?? RuntimeInformation.ProcessArchitecture.ToString();
         }
-        catch (IOException) { return RuntimeInformation.ProcessArchitecture.ToString(); }
+        catch (IOException)
+        {
+            return RuntimeInformation.ProcessArchitecture.ToString();
+        }
     }
 }

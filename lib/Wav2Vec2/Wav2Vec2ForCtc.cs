@@ -1,9 +1,9 @@
 using TorchSharp;
 using TorchSharp.Modules;
-using Workbook.Safetensors;
-using Workbook.Native;
-using static TorchSharp.torch;
 using Workbook.IO;
+using Workbook.Native;
+using Workbook.Safetensors;
+using static TorchSharp.torch;
 
 namespace Workbook.Wav2Vec2;
 
@@ -22,12 +22,14 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     private readonly Wav2Vec2Model wav2vec2;
     private readonly Linear lm_head;
 
-    /// <summary>Creates the model for <paramref name="config"/> (validated first; use <see cref="FromPretrained"/> for a checkpoint).</summary>
+    /// <summary>Creates the model for <paramref name="config"/> (validated first; use <see cref="FromPretrained"/> for a
+    /// checkpoint).</summary>
     /// <param name="config">Sizes.</param>
     /// <param name="device">Where the parameters live (CPU when null); <c>torch.META</c> gives names and shapes only.</param>
     /// <param name="initialize">Initialise the weights as PyTorch does; false leaves the linear and convolution weights
     /// uninitialised for a checkpoint to fill, which is faster.</param>
-    public Wav2Vec2ForCtc(Wav2Vec2Config config, Device? device = null, bool initialize = true) : base(nameof(Wav2Vec2ForCtc))
+    public Wav2Vec2ForCtc(Wav2Vec2Config config, Device? device = null, bool initialize = true)
+        : base(nameof(Wav2Vec2ForCtc))
     {
         ArgumentNullException.ThrowIfNull(config);
         Config = config.Validate();
@@ -40,12 +42,19 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     /// <summary>The model's sizes.</summary>
     public Wav2Vec2Config Config { get; }
 
-    /// <summary>Reads <c>config.json</c> and <c>model.safetensors</c> (or a sharded index) from a folder; returns the model in eval mode.</summary>
+    /// <summary>Reads <c>config.json</c> and <c>model.safetensors</c> (or a sharded index) from a folder; returns the model in eval
+    /// mode.</summary>
     /// <exception cref="FileNotFoundException">A file is missing.</exception>
-    /// <exception cref="CheckpointMismatchException">The weights do not fit the config; every missing, unexpected and mis-shaped tensor is named.</exception>
+    /// <exception cref="CheckpointMismatchException">The weights do not fit the config; every missing, unexpected and mis-shaped tensor is
+    /// named.</exception>
     public static Wav2Vec2ForCtc FromPretrained(string folder, Device? device = null) =>
-        SafetensorsLoader.FromPretrained(folder, Wav2Vec2Config.FromFile, (config, on) => new Wav2Vec2ForCtc(config, on, initialize: false),
-            device, ParameterName);
+        SafetensorsLoader.FromPretrained(
+            folder,
+            Wav2Vec2Config.FromFile,
+            (config, on) => new Wav2Vec2ForCtc(config, on, initialize: false),
+            device,
+            ParameterName
+        );
 
     /// <summary>
     /// Loads safetensors weights (file, index or folder). Weight-norm tensors load from either naming
@@ -79,7 +88,8 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     public static string? ParameterName(string checkpointName)
     {
         ArgumentNullException.ThrowIfNull(checkpointName);
-        if (checkpointName == "wav2vec2.masked_spec_embed") return null;
+        if (checkpointName == "wav2vec2.masked_spec_embed")
+            return null;
         return checkpointName
             .Replace(".parametrizations.weight.original0", ".weight_g", StringComparison.Ordinal)
             .Replace(".parametrizations.weight.original1", ".weight_v", StringComparison.Ordinal);
@@ -92,21 +102,35 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     /// Logits [batch, frames, vocab] for a zero-padded batch; <paramref name="attentionMask"/> [batch, samples] marks real
     /// samples with 1 (null: no padding). The caller disposes the returned tensor.
     /// </summary>
-    /// <exception cref="ArgumentException">The input is not float [batch, samples], is shorter than one frame, or the mask does not match it.</exception>
+    /// <exception cref="ArgumentException">The input is not float [batch, samples], is shorter than one frame, or the mask does not match
+    /// it.</exception>
     public Tensor forward(Tensor inputValues, Tensor? attentionMask)
     {
         ArgumentNullException.ThrowIfNull(inputValues);
         if (inputValues.dim() != 2 || !inputValues.is_floating_point())
-            throw new ArgumentException($"wav2vec2 takes float audio [batch, samples]; got {inputValues.dtype} [{string.Join(", ", inputValues.shape)}].", nameof(inputValues));
+            throw new ArgumentException(
+                $"wav2vec2 takes float audio [batch, samples]; got {inputValues.dtype} [{string.Join(", ", inputValues.shape)}].",
+                nameof(inputValues)
+            );
         if (inputValues.shape[1] < Config.MinimumSamples)
-            throw new ArgumentException($"The audio has {inputValues.shape[1]} samples; one frame needs at least {Config.MinimumSamples} ({Config.MinimumSamples / 16.0:F0} ms at 16 kHz).", nameof(inputValues));
+            throw new ArgumentException(
+                $"The audio has {inputValues.shape[1]} samples; "
+                    + $"one frame needs at least {Config.MinimumSamples} ({Config.MinimumSamples / 16.0:F0} ms at 16 kHz).",
+                nameof(inputValues)
+            );
         if (attentionMask is not null && !attentionMask.shape.SequenceEqual(inputValues.shape))
-            throw new ArgumentException($"The attention mask [{string.Join(", ", attentionMask.shape)}] must have the input's shape [{string.Join(", ", inputValues.shape)}].", nameof(attentionMask));
+            throw new ArgumentException(
+                $"The attention mask [{string.Join(", ", attentionMask.shape)}] must have the input's shape "
+                    + $"[{string.Join(", ", inputValues.shape)}].",
+                nameof(attentionMask)
+            );
         // Gradients flow as in PyTorch (fine-tuning with the CTC loss); wrap inference in torch.no_grad(), as
         // SpeechRecognizer does, so no graph is kept.
         using var scope = NewDisposeScope();
         var device = lm_head.weight!.device;
-        return lm_head.forward(wav2vec2.Forward(inputValues.to(ScalarType.Float32, device), attentionMask?.to(device))).MoveToOuterDisposeScope();
+        return lm_head
+            .forward(wav2vec2.Forward(inputValues.to(ScalarType.Float32, device), attentionMask?.to(device)))
+            .MoveToOuterDisposeScope();
     }
 
     /// <summary>Frame mask [batch, frames] (true = a frame of real audio) for a sample-level attention mask.</summary>
@@ -130,16 +154,19 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     {
         public Linear Linear(long input, long output)
         {
-            if (Initialize) return nn.Linear(input, output, device: Device);
+            if (Initialize)
+                return nn.Linear(input, output, device: Device);
             return nn.Linear(new Parameter(empty(output, input, device: Device)), new Parameter(empty(output, device: Device)));
         }
 
         public Conv1d Conv1d(long input, long output, long kernel, long stride, bool bias)
         {
-            if (Initialize) return nn.Conv1d(input, output, kernel, stride: stride, bias: bias, device: Device);
+            if (Initialize)
+                return nn.Conv1d(input, output, kernel, stride: stride, bias: bias, device: Device);
             var conv = nn.Conv1d(input, output, kernel, stride: stride, bias: bias, device: META);
             conv.weight = new Parameter(empty(output, input, kernel, device: Device));
-            if (bias) conv.bias = new Parameter(empty(output, device: Device));
+            if (bias)
+                conv.bias = new Parameter(empty(output, device: Device));
             return conv;
         }
     }
@@ -152,7 +179,8 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         private readonly Encoder encoder;
         private readonly Wav2Vec2Config config;
 
-        public Wav2Vec2Model(Wav2Vec2Config config, LayerFactory layers) : base(nameof(Wav2Vec2Model))
+        public Wav2Vec2Model(Wav2Vec2Config config, LayerFactory layers)
+            : base(nameof(Wav2Vec2Model))
         {
             this.config = config;
             feature_extractor = new FeatureEncoder(config, layers);
@@ -163,8 +191,8 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
 
         public Tensor Forward(Tensor audio, Tensor? attentionMask)
         {
-            var features = feature_extractor.forward(audio).transpose(1, 2);       // [B, frames, conv channels]
-            var hidden = feature_projection.forward(features);                    // [B, frames, hidden]
+            var features = feature_extractor.forward(audio).transpose(1, 2); // [B, frames, conv channels]
+            var hidden = feature_projection.forward(features); // [B, frames, hidden]
             var frameMask = attentionMask is null ? null : FrameMaskOf(config, attentionMask, hidden.shape[1]);
             return encoder.Forward(hidden, frameMask);
         }
@@ -175,7 +203,8 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     {
         private readonly ModuleList<ConvLayer> conv_layers;
 
-        public FeatureEncoder(Wav2Vec2Config config, LayerFactory layers) : base(nameof(FeatureEncoder))
+        public FeatureEncoder(Wav2Vec2Config config, LayerFactory layers)
+            : base(nameof(FeatureEncoder))
         {
             conv_layers = nn.ModuleList([.. Enumerable.Range(0, config.ConvChannels.Count).Select(i => new ConvLayer(config, i, layers))]);
             RegisterComponents();
@@ -183,14 +212,15 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
 
         public override Tensor forward(Tensor audio)
         {
-            var x = audio.unsqueeze(1);                                             // [B, 1, samples]
+            var x = audio.unsqueeze(1); // [B, 1, samples]
             foreach (var layer in conv_layers)
             {
                 var next = layer.forward(x);
-                if (!ReferenceEquals(x, audio)) x.Dispose();                        // the previous layer's output is no longer needed
+                if (!ReferenceEquals(x, audio))
+                    x.Dispose(); // the previous layer's output is no longer needed
                 x = next;
             }
-            return x;                                                               // [B, channels, frames]
+            return x; // [B, channels, frames]
         }
     }
 
@@ -201,7 +231,8 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         private readonly nn.Module<Tensor, Tensor>? layer_norm;
         private readonly bool channelsLast;
 
-        public ConvLayer(Wav2Vec2Config config, int index, LayerFactory layers) : base(nameof(ConvLayer))
+        public ConvLayer(Wav2Vec2Config config, int index, LayerFactory layers)
+            : base(nameof(ConvLayer))
         {
             var input = index == 0 ? 1 : config.ConvChannels[index - 1];
             var output = config.ConvChannels[index];
@@ -243,7 +274,8 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         private readonly LayerNorm layer_norm;
         private readonly Linear projection;
 
-        public FeatureProjection(Wav2Vec2Config config, LayerFactory layers) : base(nameof(FeatureProjection))
+        public FeatureProjection(Wav2Vec2Config config, LayerFactory layers)
+            : base(nameof(FeatureProjection))
         {
             layer_norm = nn.LayerNorm(config.ConvChannels[^1], config.LayerNormEpsilon, device: layers.Device);
             projection = layers.Linear(config.ConvChannels[^1], config.HiddenSize);
@@ -262,7 +294,8 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         private readonly bool stable;
         private static readonly Scalar LowestFloat = float.MinValue.ToScalar();
 
-        public Encoder(Wav2Vec2Config config, LayerFactory factory) : base(nameof(Encoder))
+        public Encoder(Wav2Vec2Config config, LayerFactory factory)
+            : base(nameof(Encoder))
         {
             pos_conv_embed = new PositionalConvolution(config, factory);
             layer_norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEpsilon, device: factory.Device);
@@ -277,13 +310,15 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
             Tensor? additive = null;
             if (frameMask is not null)
             {
-                hidden = hidden.mul(frameMask.unsqueeze(-1).to(hidden.dtype));     // padded frames are zero, as in HF
+                hidden = hidden.mul(frameMask.unsqueeze(-1).to(hidden.dtype)); // padded frames are zero, as in HF
                 additive = zeros(frameMask.shape[0], 1, 1, frameMask.shape[1], dtype: hidden.dtype, device: hidden.device)
                     .masked_fill(frameMask.logical_not().unsqueeze(1).unsqueeze(1), LowestFloat);
             }
             hidden = hidden.Plus(pos_conv_embed.forward(hidden));
-            if (!stable) hidden = layer_norm.forward(hidden);
-            foreach (var layer in layers) hidden = layer.Forward(hidden, additive, stable);
+            if (!stable)
+                hidden = layer_norm.forward(hidden);
+            foreach (var layer in layers)
+                hidden = layer.Forward(hidden, additive, stable);
             return stable ? layer_norm.forward(hidden) : hidden;
         }
     }
@@ -297,7 +332,8 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
     {
         private readonly WeightNormConv conv;
 
-        public PositionalConvolution(Wav2Vec2Config config, LayerFactory layers) : base(nameof(PositionalConvolution))
+        public PositionalConvolution(Wav2Vec2Config config, LayerFactory layers)
+            : base(nameof(PositionalConvolution))
         {
             conv = new WeightNormConv(config.HiddenSize, config.PositionalKernel, config.PositionalGroups, layers);
             RegisterComponents();
@@ -311,9 +347,11 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         private readonly Parameter weight_g;
         private readonly Parameter weight_v;
         private readonly Parameter bias;
-        private readonly int kernel, groups;
+        private readonly int kernel,
+            groups;
 
-        public WeightNormConv(int channels, int kernel, int groups, LayerFactory layers) : base(nameof(WeightNormConv))
+        public WeightNormConv(int channels, int kernel, int groups, LayerFactory layers)
+            : base(nameof(WeightNormConv))
         {
             (this.kernel, this.groups) = (kernel, groups);
             var device = layers.Device;
@@ -346,7 +384,8 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
         private readonly FeedForward feed_forward;
         private readonly LayerNorm final_layer_norm;
 
-        public EncoderLayer(Wav2Vec2Config config, LayerFactory layers) : base(nameof(EncoderLayer))
+        public EncoderLayer(Wav2Vec2Config config, LayerFactory layers)
+            : base(nameof(EncoderLayer))
         {
             attention = new Attention(config, layers);
             layer_norm = nn.LayerNorm(config.HiddenSize, config.LayerNormEpsilon, device: layers.Device);
@@ -357,7 +396,7 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
 
         public Tensor Forward(Tensor x, Tensor? additiveMask, bool stable)
         {
-            using var scope = NewDisposeScope();                                     // one layer's temporaries at a time
+            using var scope = NewDisposeScope(); // one layer's temporaries at a time
             if (stable)
             {
                 x = x.Plus(attention.Forward(layer_norm.forward(x), additiveMask));
@@ -370,10 +409,14 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
 
     private sealed class Attention : nn.Module
     {
-        private readonly Linear q_proj, k_proj, v_proj, out_proj;
+        private readonly Linear q_proj,
+            k_proj,
+            v_proj,
+            out_proj;
         private readonly int heads;
 
-        public Attention(Wav2Vec2Config config, LayerFactory layers) : base(nameof(Attention))
+        public Attention(Wav2Vec2Config config, LayerFactory layers)
+            : base(nameof(Attention))
         {
             heads = config.HeadCount;
             q_proj = layers.Linear(config.HiddenSize, config.HiddenSize);
@@ -385,20 +428,32 @@ public sealed class Wav2Vec2ForCtc : nn.Module<Tensor, Tensor>
 
         public Tensor Forward(Tensor x, Tensor? additiveMask)
         {
-            long batch = x.shape[0], time = x.shape[1], width = x.shape[2], size = width / heads;
+            long batch = x.shape[0],
+                time = x.shape[1],
+                width = x.shape[2],
+                size = width / heads;
             using var scope = NewDisposeScope();
-            Tensor Split(Tensor t) => t.view(batch, time, heads, size).transpose(1, 2);     // [B, heads, T, size]
+            Tensor Split(Tensor t) => t.view(batch, time, heads, size).transpose(1, 2); // [B, heads, T, size]
             // softmax(q·kᵀ / √size + mask)·v, HF's scaling; the fused kernel never holds all [T, T] score matrices at once.
-            var mixed = nn.functional.scaled_dot_product_attention(Split(q_proj.forward(x)), Split(k_proj.forward(x)), Split(v_proj.forward(x)), additiveMask, 0.0, false);
+            var mixed = nn.functional.scaled_dot_product_attention(
+                Split(q_proj.forward(x)),
+                Split(k_proj.forward(x)),
+                Split(v_proj.forward(x)),
+                additiveMask,
+                0.0,
+                false
+            );
             return out_proj.forward(mixed.transpose(1, 2).reshape(batch, time, width)).MoveToOuterDisposeScope();
         }
     }
 
     private sealed class FeedForward : nn.Module<Tensor, Tensor>
     {
-        private readonly Linear intermediate_dense, output_dense;
+        private readonly Linear intermediate_dense,
+            output_dense;
 
-        public FeedForward(Wav2Vec2Config config, LayerFactory layers) : base(nameof(FeedForward))
+        public FeedForward(Wav2Vec2Config config, LayerFactory layers)
+            : base(nameof(FeedForward))
         {
             intermediate_dense = layers.Linear(config.HiddenSize, config.IntermediateSize);
             output_dense = layers.Linear(config.IntermediateSize, config.HiddenSize);

@@ -18,7 +18,12 @@ var (xTest, yTest) = test.ToTensors();
 
 torch.manual_seed(0);
 var model = new SimpleModel(new SimpleModelOptions(Inputs: 10, Outputs: 2));
-var trainer = new Trainer(model, Optimizers.Adam(model.parameters(), lr: 0.01), nn.CrossEntropyLoss(), new TrainingOptions(Epochs: 20, Seed: 7));
+var trainer = new Trainer(
+    model,
+    Optimizers.Adam(model.parameters(), lr: 0.01),
+    nn.CrossEntropyLoss(),
+    new TrainingOptions(Epochs: 20, Seed: 7)
+);
 trainer.Metrics["accuracy"] = EpochMetrics.Accuracy;
 var history = trainer.Fit(x, y, xTest, yTest);
 var last = history.Epochs[^1];

@@ -17,12 +17,18 @@ internal static class RealCheckpoint
         if (!string.Equals(gate, "cache", StringComparison.OrdinalIgnoreCase))
         {
             var missing = files.Where(f => !File.Exists(Path.Combine(gate, f))).ToArray();
-            return missing.Length == 0 ? gate : throw new InvalidOperationException($"{variable}={gate}, but that folder lacks {string.Join(", ", missing)}.");
+            return missing.Length == 0
+                ? gate
+                : throw new InvalidOperationException($"{variable}={gate}, but that folder lacks {string.Join(", ", missing)}.");
         }
         using var hub = new HubClient(new HubOptions { Offline = true });
         foreach (var repo in repoIds)
-            if (hub.TryGetCachedFolder(repo, files) is { } folder) return folder;
-        throw new InvalidOperationException($"{variable}=cache, but the Hugging Face cache ({hub.Cache.Root}) lacks some of {string.Join(", ", files)} for {string.Join(" / ", repoIds)}.");
+            if (hub.TryGetCachedFolder(repo, files) is { } folder)
+                return folder;
+        throw new InvalidOperationException(
+            $"{variable}=cache, but the Hugging Face cache ({hub.Cache.Root}) "
+                + $"lacks some of {string.Join(", ", files)} for {string.Join(" / ", repoIds)}."
+        );
     }
 }
 

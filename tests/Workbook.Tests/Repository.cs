@@ -19,10 +19,21 @@ internal static class Repository
     private static readonly Lazy<string> RunnerOutput = new(() =>
     {
         var testFolder = new DirectoryInfo(Path.GetDirectoryName(typeof(Repository).Assembly.Location)!);
-        var configuration = testFolder.Parent!.Name;                 // bin/<Configuration>/<framework>/
-        var runner = Path.Combine(Root, "tools", "Workbook.Runner", "bin", configuration, testFolder.Name, Path.GetFileName(typeof(NotebookRunner).Assembly.Location));
+        var configuration = testFolder.Parent!.Name; // bin/<Configuration>/<framework>/
+        var runner = Path.Combine(
+            Root,
+            "tools",
+            "Workbook.Runner",
+            "bin",
+            configuration,
+            testFolder.Name,
+            Path.GetFileName(typeof(NotebookRunner).Assembly.Location)
+        );
         if (!File.Exists(runner))
-            throw new FileNotFoundException($"The built runner {runner} is missing; build the solution (tools/setup.sh or dotnet build Workbook.slnx).", runner);
+            throw new FileNotFoundException(
+                $"The built runner {runner} is missing; build the solution (tools/setup.sh or dotnet build Workbook.slnx).",
+                runner
+            );
         return runner;
     });
 
@@ -30,7 +41,8 @@ internal static class Repository
     public static TheoryData<string> Notebooks()
     {
         var data = new TheoryData<string>();
-        foreach (var path in Layout.AllNotebooks()) data.Add(Path.GetFileName(path));
+        foreach (var path in Layout.AllNotebooks())
+            data.Add(Path.GetFileName(path));
         return data;
     }
 }

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Workbook.Native;
 
-
 namespace Workbook.Tests;
 
 /// <summary>Runs before any test touches TorchSharp: the same native fix every user path applies.</summary>
@@ -10,7 +9,8 @@ internal static class TestSetup
     [ModuleInitializer]
     internal static void FixNativeLibrary()
     {
-        foreach (var line in LibTorchSharpGlibcxxFix.EnsureLoadable(AppContext.BaseDirectory)) Console.WriteLine(line);
+        foreach (var line in LibTorchSharpGlibcxxFix.EnsureLoadable(AppContext.BaseDirectory))
+            Console.WriteLine(line);
     }
 }
 
@@ -27,6 +27,7 @@ public sealed class LinuxFactAttribute : FactAttribute
 {
     public LinuxFactAttribute()
     {
-        if (!OperatingSystem.IsLinux()) Skip = "Linux only";
+        if (!OperatingSystem.IsLinux())
+            Skip = "Linux only";
     }
 }

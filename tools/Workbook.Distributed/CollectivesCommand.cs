@@ -22,7 +22,8 @@ internal static class CollectivesCommand
         var mpi = MpiCommunicator.Initialize();
         try
         {
-            int r = mpi.Rank, n = mpi.Size;
+            int r = mpi.Rank,
+                n = mpi.Size;
             report["rank"] = r;
             report["size"] = n;
             report["startedByMpirun"] = MpiCommunicator.StartedByMpirun;
@@ -90,7 +91,14 @@ internal static class CollectivesCommand
 
     private static string Error(Action action)
     {
-        try { action(); return "no error"; }
-        catch (Exception e) { return $"{e.GetType().Name}: {e.Message}"; }
+        try
+        {
+            action();
+            return "no error";
+        }
+        catch (Exception e)
+        {
+            return $"{e.GetType().Name}: {e.Message}";
+        }
     }
 }

@@ -6,8 +6,10 @@ internal static class Options
     public static string? Take(List<string> arguments, string name)
     {
         var i = arguments.IndexOf(name);
-        if (i < 0) return null;
-        if (i + 1 >= arguments.Count) throw new ArgumentException($"Option {name} needs a value.");
+        if (i < 0)
+            return null;
+        if (i + 1 >= arguments.Count)
+            throw new ArgumentException($"Option {name} needs a value.");
         var value = arguments[i + 1];
         arguments.RemoveRange(i, 2);
         return value;
@@ -18,6 +20,7 @@ internal static class Options
 
     public static void RejectRest(List<string> arguments)
     {
-        if (arguments.Count > 0) throw new ArgumentException($"Unknown arguments: {string.Join(" ", arguments)}.");
+        if (arguments.Count > 0)
+            throw new ArgumentException($"Unknown arguments: {string.Join(" ", arguments)}.");
     }
 }

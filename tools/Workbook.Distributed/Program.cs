@@ -14,12 +14,15 @@ try
     // Every rank would print the same lines, so only rank 0 (or a plain process) shows them.
     var fixes = LibTorchSharpGlibcxxFix.EnsureLoadable(AppContext.BaseDirectory);
     if ((Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") ?? "0") == "0")
-        foreach (var line in fixes) Console.Error.WriteLine(line);
+        foreach (var line in fixes)
+            Console.Error.WriteLine(line);
 
     if (args.Length == 0 || args[0] is "-h" or "--help")
     {
-        Console.WriteLine("usage: workbook-distributed train --mode mpi|single --out DIR [--expect-size N] [--steps N --batch B ...]\n" +
-                          "       workbook-distributed collectives --out DIR");
+        Console.WriteLine(
+            "usage: workbook-distributed train --mode mpi|single --out DIR [--expect-size N] [--steps N --batch B ...]\n"
+                + "       workbook-distributed collectives --out DIR"
+        );
         return args.Length == 0 ? 2 : 0;
     }
     return args[0] switch

@@ -25,14 +25,17 @@ public static class AppGenerator
 
     /// <summary>The namespaces the notebook kernel imports in every cell; an app states them.</summary>
     public static IReadOnlyList<string> KernelUsings { get; } =
-        ["System", "System.Collections.Generic", "System.Linq", "System.Text", "System.Threading.Tasks"];
+    ["System", "System.Collections.Generic", "System.Linq", "System.Text", "System.Threading.Tasks"];
 
     private const string SetupCall = "ChapterSetup.LoadAsync";
-    private static readonly CSharpParseOptions ScriptSyntax =
-        new(LanguageVersion.Preview, DocumentationMode.None, SourceCodeKind.Script);
-    private static readonly Regex NuGetReference = new(@"^#r\s+""nuget:\s*(?<id>[^,""\s]+)\s*(,\s*(?<version>[^""]*))?""\s*$", RegexOptions.CultureInvariant);
+    private static readonly CSharpParseOptions ScriptSyntax = new(LanguageVersion.Preview, DocumentationMode.None, SourceCodeKind.Script);
+    private static readonly Regex NuGetReference = new(
+        @"^#r\s+""nuget:\s*(?<id>[^,""\s]+)\s*(,\s*(?<version>[^""]*))?""\s*$",
+        RegexOptions.CultureInvariant
+    );
 
-    /// <summary>The app for <paramref name="notebookJson"/>, the notebook file <paramref name="notebookName"/> (e.g. <c>00-environment-setup.ipynb</c>).</summary>
+    /// <summary>The app for <paramref name="notebookJson"/>, the notebook file <paramref name="notebookName"/> (e.g.
+    /// <c>00-environment-setup.ipynb</c>).</summary>
     /// <param name="notebookJson">The .ipynb file's text.</param>
     /// <param name="notebookName">Its file name, quoted in the app's header.</param>
     /// <param name="pinnedPackages">Package ids pinned in Directory.Packages.props; a package the notebook loads must be one.</param>
@@ -44,24 +47,35 @@ public static class AppGenerator
         ArgumentNullException.ThrowIfNull(pinnedPackages);
         var cells = ReadCells(notebookJson, notebookName);
         var app = new App(notebookName, pinnedPackages);
-        var parsed = cells.Where(c => c.Kind == "code" && c.Source.Trim().Length > 0)
+        var parsed = cells
+            .Where(c => c.Kind == "code" && c.Source.Trim().Length > 0)
             .ToDictionary(c => c.Number, c => app.Parse(c.Number, c.Source));
         app.Scope = new TopLevelScope([.. parsed.Select(p => (p.Key, p.Value))], notebookName);
         foreach (var (number, kind, source) in cells)
         {
-            if (kind == "markdown") app.Markdown(source);
-            else if (parsed.TryGetValue(number, out var root)) app.Code(number, root);
+            if (kind == "markdown")
+                app.Markdown(source);
+            else if (parsed.TryGetValue(number, out var root))
+                app.Code(number, root);
         }
         if (!app.HasSetup)
-            throw new AppGenerationException($"{notebookName}: no cell calls {SetupCall}(Kernel.Root, …), the set-up every chapter starts with.");
+            throw new AppGenerationException(
+                $"{notebookName}: no cell calls {SetupCall}(Kernel.Root, …), the set-up every chapter starts with."
+            );
         return app.ToString();
     }
 
     private static List<(int Number, string Kind, string Source)> ReadCells(string json, string notebookName)
     {
         JsonDocument document;
-        try { document = JsonDocument.Parse(json); }
-        catch (JsonException e) { throw new AppGenerationException($"{notebookName} is not valid notebook JSON: {e.Message}"); }
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new AppGenerationException($"{notebookName} is not valid notebook JSON: {e.Message}");
+        }
         using (document)
         {
             if (!document.RootElement.TryGetProperty("cells", out var cells) || cells.ValueKind != JsonValueKind.Array)
@@ -73,7 +87,9 @@ public static class AppGenerator
                 number++;
                 var kind = cell.TryGetProperty("cell_type", out var type) ? type.GetString() ?? "" : "";
                 var source = cell.TryGetProperty("source", out var text)
-                    ? text.ValueKind == JsonValueKind.Array ? string.Concat(text.EnumerateArray().Select(l => l.GetString())) : text.GetString() ?? ""
+                    ? text.ValueKind == JsonValueKind.Array
+                        ? string.Concat(text.EnumerateArray().Select(l => l.GetString()))
+                        : text.GetString() ?? ""
                     : "";
                 result.Add((number, kind, source.Replace("\r\n", "\n", StringComparison.Ordinal)));
             }
@@ -93,7 +109,8 @@ public static class AppGenerator
         public void Markdown(string source)
         {
             _body.Append('\n');
-            foreach (var line in WrapMarkdown(source)) _body.Append(line.Length == 0 ? "//" : "// " + line).Append('\n');
+            foreach (var line in WrapMarkdown(source))
+                _body.Append(line.Length == 0 ? "//" : "// " + line).Append('\n');
         }
 
         public TopLevelScope Scope { get; set; } = null!;
@@ -105,7 +122,10 @@ public static class AppGenerator
             var tree = CSharpSyntaxTree.ParseText(NotebookOnlyLines(number, source), ScriptSyntax);
             var root = (CompilationUnitSyntax)tree.GetRoot();
             if (root.GetDiagnostics().FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error) is { } error)
-                throw new AppGenerationException($"{notebookName}, cell {number}: {error.GetMessage(System.Globalization.CultureInfo.InvariantCulture)} (line {error.Location.GetLineSpan().StartLinePosition.Line + 1} of the cell).");
+                throw new AppGenerationException(
+                    $"{notebookName}, cell {number}: {error.GetMessage(System.Globalization.CultureInfo.InvariantCulture)} (line "
+                        + $"{error.Location.GetLineSpan().StartLinePosition.Line + 1} of the cell)."
+                );
             return root;
         }
 
@@ -119,7 +139,8 @@ public static class AppGenerator
                 var text = Regex.Replace(directive.WithoutTrivia().ToString(), @"\s+", " ");
                 if (directive.Name?.ToString().StartsWith("Microsoft.DotNet.Interactive", StringComparison.Ordinal) == true)
                     cell.Append("// Notebook only: ").Append(text).Append(" (an app's .Display() comes from Workbook.Notebook.Apps)\n");
-                else if (!_usings.Contains(text)) _usings.Add(text);
+                else if (!_usings.Contains(text))
+                    _usings.Add(text);
             }
             var members = root.Members;
             for (var i = 0; i < members.Count; i++, _memberIndex++)
@@ -127,28 +148,42 @@ public static class AppGenerator
                 var member = members[i];
                 (member, var redeclared) = Scope.RenameRedeclared(member, _memberIndex);
                 if (redeclared.Count > 0)
-                    cell.Append(Invariant($"// Renamed from here on: {string.Join(", ", redeclared)} (the notebook declares it again; one C# file cannot)\n"));
+                    cell.Append(
+                        Invariant($"// Renamed from here on: {string.Join(", ", redeclared)} (the notebook declares ")
+                            + "it again; one C# file cannot)\n"
+                    );
                 if (member is GlobalStatementSyntax global)
                 {
                     var (renamedStatement, renames) = Scope.RenameNestedLocals(global, number);
                     if (renames.Count > 0)
                     {
-                        cell.Append(Invariant($"// Renamed in this cell: {string.Join(", ", renames)} (a block may not reuse a top-level name in one C# file)\n"));
+                        cell.Append(
+                            Invariant($"// Renamed in this cell: {string.Join(", ", renames)} (a block may not reuse a ")
+                                + "top-level name in one C# file)\n"
+                        );
                         member = renamedStatement;
                     }
                 }
                 if (member is MethodDeclarationSyntax function && Scope.MustFollow(function, _memberIndex) is { } after)
                 {
                     RejectKernel(number, member);
-                    if (!_moved.TryGetValue(after, out var list)) _moved[after] = list = [];
-                    list.Add(Invariant($"// From cell {number}, moved below the variables it uses (a local function may only use variables declared above it):\n")
-                             + TopLevel(function).ToFullString().Trim('\n') + "\n");
-                    cell.Append(Invariant($"// {function.Identifier.ValueText}(…) is declared further down, after the variables it uses.\n"));
+                    if (!_moved.TryGetValue(after, out var list))
+                        _moved[after] = list = [];
+                    list.Add(
+                        Invariant($"// From cell {number}, moved below the variables it uses (a local function may only use ")
+                            + "variables declared above it):\n"
+                            + TopLevel(function).ToFullString().Trim('\n')
+                            + "\n"
+                    );
+                    cell.Append(
+                        Invariant($"// {function.Identifier.ValueText}(…) is declared further down, after the variables it uses.\n")
+                    );
                     continue;
                 }
                 AppendMember(number, cell, member, i == members.Count - 1);
                 if (_moved.Remove(_memberIndex, out var due))
-                    foreach (var text in due) cell.Append(text);
+                    foreach (var text in due)
+                        cell.Append(text);
             }
             // Comments after the last statement, and the whole text of a cell of comments only.
             cell.Append(root.EndOfFileToken.LeadingTrivia.ToFullString());
@@ -157,32 +192,40 @@ public static class AppGenerator
 
         private void AppendMember(int number, StringBuilder cell, MemberDeclarationSyntax member, bool isLast)
         {
-                switch (member)
-                {
-                    case BaseTypeDeclarationSyntax or DelegateDeclarationSyntax:
-                        _types.Append('\n').Append($"// From cell {number}").Append('\n').Append(member.ToFullString().Trim('\n')).Append('\n');
-                        break;
-                    case GlobalStatementSyntax { Statement: ExpressionStatementSyntax expression } when IsSetup(expression):
-                        cell.Append(CommentTrivia(member.GetLeadingTrivia()));
-                        Setup(number, expression);
-                        cell.Append("// In the notebook: ").Append(expression.WithoutTrivia().ToString()).Append('\n')
-                            .Append("// An app cannot add packages while it runs: its build chose the native libtorch (apps/Directory.Build.targets).\n")
-                            .Append("Workbook.Notebook.AppSetup.Load();\n");
-                        break;
-                    case GlobalStatementSyntax { Statement: ExpressionStatementSyntax { SemicolonToken.IsMissing: true } last } when isLast:
-                        RejectKernel(number, member);
-                        cell.Append(last.GetLeadingTrivia().ToFullString())
-                            .Append(Shown(last.Expression.WithoutTrivia()))
-                            .Append(last.Expression.GetTrailingTrivia().ToFullString().TrimEnd('\n', ' ')).Append('\n');
-                        break;
-                    case GlobalStatementSyntax or FieldDeclarationSyntax or MethodDeclarationSyntax:
-                        RejectKernel(number, member);
-                        cell.Append(TopLevel(member).ToFullString());
-                        break;
-                    default:
-                        throw new AppGenerationException(
-                            $"{notebookName}, cell {number}: a {member.Kind()} at the top of a cell has no equivalent in a C# file ({Abbreviated(member)}).");
-                }
+            switch (member)
+            {
+                case BaseTypeDeclarationSyntax or DelegateDeclarationSyntax:
+                    _types.Append('\n').Append($"// From cell {number}").Append('\n').Append(member.ToFullString().Trim('\n')).Append('\n');
+                    break;
+                case GlobalStatementSyntax { Statement: ExpressionStatementSyntax expression } when IsSetup(expression):
+                    cell.Append(CommentTrivia(member.GetLeadingTrivia()));
+                    Setup(number, expression);
+                    cell.Append("// In the notebook: ")
+                        .Append(expression.WithoutTrivia().ToString())
+                        .Append('\n')
+                        .Append(
+                            "// An app cannot add packages while it runs: "
+                                + "its build chose the native libtorch (apps/Directory.Build.targets).\n"
+                        )
+                        .Append("Workbook.Notebook.AppSetup.Load();\n");
+                    break;
+                case GlobalStatementSyntax { Statement: ExpressionStatementSyntax { SemicolonToken.IsMissing: true } last } when isLast:
+                    RejectKernel(number, member);
+                    cell.Append(last.GetLeadingTrivia().ToFullString())
+                        .Append(Shown(last.Expression.WithoutTrivia()))
+                        .Append(last.Expression.GetTrailingTrivia().ToFullString().TrimEnd('\n', ' '))
+                        .Append('\n');
+                    break;
+                case GlobalStatementSyntax or FieldDeclarationSyntax or MethodDeclarationSyntax:
+                    RejectKernel(number, member);
+                    cell.Append(TopLevel(member).ToFullString());
+                    break;
+                default:
+                    throw new AppGenerationException(
+                        $"{notebookName}, cell {number}: a {member.Kind()} at the top of a cell has no equivalent in a C# "
+                            + $"file ({Abbreviated(member)})."
+                    );
+            }
         }
 
         private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
@@ -194,12 +237,19 @@ public static class AppGenerator
             for (var i = 0; i < lines.Length; i++)
             {
                 var line = lines[i].Trim();
-                if (!(line.StartsWith("#r ", StringComparison.Ordinal) || line.StartsWith("#i ", StringComparison.Ordinal) || line.StartsWith("#!", StringComparison.Ordinal)))
+                if (
+                    !(
+                        line.StartsWith("#r ", StringComparison.Ordinal)
+                        || line.StartsWith("#i ", StringComparison.Ordinal)
+                        || line.StartsWith("#!", StringComparison.Ordinal)
+                    )
+                )
                     continue;
                 if (NuGetReference.Match(line) is { Success: true } nuget)
                 {
                     AddPackage(number, nuget.Groups["id"].Value);
-                    lines[i] = $"// In the notebook: {line} (here a #:package line at the top, at the version Directory.Packages.props pins)";
+                    lines[i] =
+                        $"// In the notebook: {line} (here a #:package line at the top, at the version Directory.Packages.props pins)";
                 }
                 else if (line.StartsWith("#r ", StringComparison.Ordinal) && line.Contains("Workbook.dll", StringComparison.Ordinal))
                     lines[i] = $"// In the notebook: {line} (here the #:project line at the top)";
@@ -219,7 +269,9 @@ public static class AppGenerator
             foreach (var argument in call.ArgumentList.Arguments.Skip(1))
             {
                 if (argument.Expression is not LiteralExpressionSyntax { RawKind: (int)SyntaxKind.StringLiteralExpression } literal)
-                    throw new AppGenerationException($"{notebookName}, cell {number}: {SetupCall} takes package ids as string literals, not `{argument}`.");
+                    throw new AppGenerationException(
+                        $"{notebookName}, cell {number}: {SetupCall} takes package ids as string literals, not `{argument}`."
+                    );
                 AddPackage(number, literal.Token.ValueText);
             }
             HasSetup = true;
@@ -229,24 +281,39 @@ public static class AppGenerator
         {
             if (!pinnedPackages.Contains(id))
                 throw new AppGenerationException(
-                    $"{notebookName}, cell {number}: package {id} is not pinned in Directory.Packages.props (pinned: {string.Join(", ", pinnedPackages.Order(StringComparer.Ordinal))}).");
-            if (!_packages.Contains(id, StringComparer.OrdinalIgnoreCase)) _packages.Add(id);
+                    $"{notebookName}, cell {number}: package {id} is not pinned in Directory.Packages.props (pinned: "
+                        + $"{string.Join(", ", pinnedPackages.Order(StringComparer.Ordinal))})."
+                );
+            if (!_packages.Contains(id, StringComparer.OrdinalIgnoreCase))
+                _packages.Add(id);
         }
 
         private void RejectKernel(int number, SyntaxNode node)
         {
-            if (node.DescendantNodes().OfType<IdentifierNameSyntax>().FirstOrDefault(n =>
-                    n.Identifier.ValueText == "Kernel" && n.Parent is MemberAccessExpressionSyntax access && access.Expression == n) is { } kernel)
+            if (
+                node.DescendantNodes()
+                    .OfType<IdentifierNameSyntax>()
+                    .FirstOrDefault(n =>
+                        n.Identifier.ValueText == "Kernel" && n.Parent is MemberAccessExpressionSyntax access && access.Expression == n
+                    ) is
+                { } kernel
+            )
                 throw new AppGenerationException(
-                    $"{notebookName}, cell {number}: `{kernel.Parent}` reaches the notebook kernel, which an app does not have; only the set-up call {SetupCall}(Kernel.Root, …) is translated.");
+                    $"{notebookName}, cell {number}: `{kernel.Parent}` reaches the notebook kernel, which an app does not have; "
+                        + $"only the set-up call {SetupCall}(Kernel.Root, …) is translated."
+                );
         }
 
         // A script's top-level method or field is a local function or variable in a file, where access modifiers are not allowed.
         private static MemberDeclarationSyntax TopLevel(MemberDeclarationSyntax member)
         {
-            static bool IsAccess(SyntaxToken t) => t.IsKind(SyntaxKind.PublicKeyword) || t.IsKind(SyntaxKind.PrivateKeyword)
-                || t.IsKind(SyntaxKind.InternalKeyword) || t.IsKind(SyntaxKind.ProtectedKeyword);
-            if (!member.Modifiers.Any(IsAccess)) return member;
+            static bool IsAccess(SyntaxToken t) =>
+                t.IsKind(SyntaxKind.PublicKeyword)
+                || t.IsKind(SyntaxKind.PrivateKeyword)
+                || t.IsKind(SyntaxKind.InternalKeyword)
+                || t.IsKind(SyntaxKind.ProtectedKeyword);
+            if (!member.Modifiers.Any(IsAccess))
+                return member;
             var leading = member.GetLeadingTrivia();
             var kept = SyntaxFactory.TokenList(member.Modifiers.Where(t => !IsAccess(t)));
             return member.WithModifiers(kept).WithLeadingTrivia(leading);
@@ -255,8 +322,15 @@ public static class AppGenerator
         // The trailing expression, shown: `expression.Display();`, parenthesised unless it is a primary expression.
         private static string Shown(ExpressionSyntax expression)
         {
-            var primary = expression is InvocationExpressionSyntax or MemberAccessExpressionSyntax or IdentifierNameSyntax
-                or ObjectCreationExpressionSyntax or ElementAccessExpressionSyntax or LiteralExpressionSyntax or ParenthesizedExpressionSyntax;
+            var primary =
+                expression
+                is InvocationExpressionSyntax
+                    or MemberAccessExpressionSyntax
+                    or IdentifierNameSyntax
+                    or ObjectCreationExpressionSyntax
+                    or ElementAccessExpressionSyntax
+                    or LiteralExpressionSyntax
+                    or ParenthesizedExpressionSyntax;
             var text = expression.ToString();
             return (primary ? text : $"({text})") + ".Display();";
         }
@@ -276,16 +350,21 @@ public static class AppGenerator
         {
             var app = new StringBuilder();
             app.Append($"// Generated from notebooks/{notebookName} by tools/notebook-to-app.sh: edit the notebook, then regenerate.\n")
-               .Append($"// Run from the repository root: dotnet run apps/{Path.ChangeExtension(notebookName, ".cs")}\n")
-               .Append("// The notebook's cells run one after another (each begins at its `// Cell N`); what a cell shows is printed,\n")
-               .Append("// and each chart is written as an HTML page whose path is printed. The native libtorch is chosen when the app is\n")
-               .Append("// built (WORKBOOK_TORCH_BACKEND=cpu|cuda forces one; see apps/Directory.Build.targets).\n")
-               .Append("#:project ../lib/Workbook.csproj\n");
-            foreach (var package in _packages) app.Append($"#:package {package}\n");
+                .Append($"// Run from the repository root: dotnet run apps/{Path.ChangeExtension(notebookName, ".cs")}\n")
+                .Append("// The notebook's cells run one after another (each begins at its `// Cell N`); what a cell shows is printed,\n")
+                .Append(
+                    "// and each chart is written as an HTML page whose path is printed. The native libtorch is chosen when the app is\n"
+                )
+                .Append("// built (WORKBOOK_TORCH_BACKEND=cpu|cuda forces one; see apps/Directory.Build.targets).\n")
+                .Append("#:project ../lib/Workbook.csproj\n");
+            foreach (var package in _packages)
+                app.Append($"#:package {package}\n");
             // The notebook kernel compiles cells with no trimming or AOT analysis, no nullable warnings and its own usings.
             app.Append("#:property PublishAot=false\n#:property ImplicitUsings=disable\n#:property Nullable=annotations\n\n");
-            foreach (var ns in KernelUsings) app.Append($"using {ns};\n");
-            foreach (var directive in _usings.Where(u => !KernelUsings.Any(k => u == $"using {k};"))) app.Append(directive).Append('\n');
+            foreach (var ns in KernelUsings)
+                app.Append($"using {ns};\n");
+            foreach (var directive in _usings.Where(u => !KernelUsings.Any(k => u == $"using {k};")))
+                app.Append(directive).Append('\n');
             app.Append("using Workbook.Notebook.Apps;   // .Display() on the console\n");
             app.Append(_body);
             if (_types.Length > 0)
@@ -308,23 +387,27 @@ public static class AppGenerator
         {
             var line = raw.TrimEnd();
             var trimmed = line.TrimStart();
-            if (trimmed.StartsWith("```", StringComparison.Ordinal)) fenced = !fenced;
+            if (trimmed.StartsWith("```", StringComparison.Ordinal))
+                fenced = !fenced;
             else if (!fenced && !IsKeptAsWritten(trimmed))
             {
                 if (logical is not null && Continues(logical, line))
                     logical += " " + (trimmed.StartsWith('>') ? trimmed[1..] : trimmed).Trim();
                 else
                 {
-                    foreach (var wrapped in Wrap(logical)) yield return wrapped;
+                    foreach (var wrapped in Wrap(logical))
+                        yield return wrapped;
                     logical = line;
                 }
                 continue;
             }
-            foreach (var wrapped in Wrap(logical)) yield return wrapped;
+            foreach (var wrapped in Wrap(logical))
+                yield return wrapped;
             logical = null;
             yield return line;
         }
-        foreach (var wrapped in Wrap(logical)) yield return wrapped;
+        foreach (var wrapped in Wrap(logical))
+            yield return wrapped;
     }
 
     private static readonly Regex ItemStart = new(@"^(\s*)([-*+]\s+|\d+[.)]\s+|>\s*)?", RegexOptions.CultureInvariant);
@@ -336,16 +419,22 @@ public static class AppGenerator
     private static bool Continues(string previous, string line)
     {
         var trimmed = line.TrimStart();
-        if (Regex.IsMatch(trimmed, @"^([-*+]\s|\d+[.)]\s)")) return false;
+        if (Regex.IsMatch(trimmed, @"^([-*+]\s|\d+[.)]\s)"))
+            return false;
         return trimmed.StartsWith('>') == previous.TrimStart().StartsWith('>')
-               && !(trimmed.StartsWith('>') && Regex.IsMatch(trimmed[1..].TrimStart(), @"^([-*+]\s|\d+[.)]\s)"));
+            && !(trimmed.StartsWith('>') && Regex.IsMatch(trimmed[1..].TrimStart(), @"^([-*+]\s|\d+[.)]\s)"));
     }
 
     private static IEnumerable<string> Wrap(string? line)
     {
-        if (line is null) yield break;
+        if (line is null)
+            yield break;
         var width = CommentWidth - 3;
-        if (line.Length <= width) { yield return line; yield break; }
+        if (line.Length <= width)
+        {
+            yield return line;
+            yield break;
+        }
         var marker = ItemStart.Match(line);
         var hanging = marker.Value.TrimStart().StartsWith('>') ? marker.Value : new string(' ', marker.Length);
         var current = new StringBuilder(marker.Value);
@@ -361,6 +450,7 @@ public static class AppGenerator
             current.Append(words > 0 ? " " : "").Append(word);
             words++;
         }
-        if (words > 0) yield return current.ToString();
+        if (words > 0)
+            yield return current.ToString();
     }
 }

@@ -15,27 +15,29 @@ public sealed class TopLevelScope
     private readonly Dictionary<string, int> _declaredAt = new(StringComparer.Ordinal);
     private readonly List<(string Name, int From, string NewName)> _redeclared = [];
 
-    /// <summary>Collects the top-level variables of every cell; <paramref name="cells"/> in notebook order, members numbered across them.</summary>
+    /// <summary>Collects the top-level variables of every cell; <paramref name="cells"/> in notebook order, members numbered across
+    /// them.</summary>
     public TopLevelScope(IReadOnlyList<(int Cell, CompilationUnitSyntax Root)> cells, string notebookName)
     {
         var index = 0;
         var declaredIn = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (cell, root) in cells)
-            foreach (var member in root.Members)
+        foreach (var member in root.Members)
+        {
+            foreach (var name in TopLevelNames(member))
             {
-                foreach (var name in TopLevelNames(member))
+                // A later cell that declares a name again starts a new variable, as in the notebook: from there on
+                // the name means name_cell.
+                if (declaredIn.ContainsKey(name))
+                    _redeclared.Add((name, index, $"{name}_{cell}"));
+                else
                 {
-                    // A later cell that declares a name again starts a new variable, as in the notebook: from there on
-                    // the name means name_cell.
-                    if (declaredIn.ContainsKey(name)) _redeclared.Add((name, index, $"{name}_{cell}"));
-                    else
-                    {
-                        declaredIn[name] = cell;
-                        _declaredAt[name] = index;
-                    }
+                    declaredIn[name] = cell;
+                    _declaredAt[name] = index;
                 }
-                index++;
             }
+            index++;
+        }
     }
 
     /// <summary>
@@ -44,16 +46,35 @@ public sealed class TopLevelScope
     /// </summary>
     public (MemberDeclarationSyntax Member, IReadOnlyList<string> Renamed) RenameRedeclared(MemberDeclarationSyntax member, int index)
     {
-        var active = _redeclared.Where(r => r.From <= index).GroupBy(r => r.Name).ToDictionary(g => g.Key, g => g.MaxBy(r => r.From).NewName);
-        if (active.Count == 0) return (member, []);
-        var tokens = member.DescendantTokens()
-            .Where(t => t.IsKind(SyntaxKind.IdentifierToken) && active.ContainsKey(t.ValueText)
-                        && (t.Parent is IdentifierNameSyntax name ? IsSimpleName(name) : t.Parent is VariableDeclaratorSyntax or SingleVariableDesignationSyntax))
+        var active = _redeclared
+            .Where(r => r.From <= index)
+            .GroupBy(r => r.Name)
+            .ToDictionary(g => g.Key, g => g.MaxBy(r => r.From).NewName);
+        if (active.Count == 0)
+            return (member, []);
+        var tokens = member
+            .DescendantTokens()
+            .Where(t =>
+                t.IsKind(SyntaxKind.IdentifierToken)
+                && active.ContainsKey(t.ValueText)
+                && (
+                    t.Parent is IdentifierNameSyntax name
+                        ? IsSimpleName(name)
+                        : t.Parent is VariableDeclaratorSyntax or SingleVariableDesignationSyntax
+                )
+            )
             .ToList();
-        if (tokens.Count == 0) return (member, []);
+        if (tokens.Count == 0)
+            return (member, []);
         // Said once, where the notebook declares the name again.
         var renamed = _redeclared.Where(r => r.From == index).Select(r => $"{r.Name} → {r.NewName}").ToList();
-        return (member.ReplaceTokens(tokens, (original, _) => SyntaxFactory.Identifier(original.LeadingTrivia, active[original.ValueText], original.TrailingTrivia)), renamed);
+        return (
+            member.ReplaceTokens(
+                tokens,
+                (original, _) => SyntaxFactory.Identifier(original.LeadingTrivia, active[original.ValueText], original.TrailingTrivia)
+            ),
+            renamed
+        );
     }
 
     /// <summary>The names declared at the top level of the program.</summary>
@@ -66,18 +87,27 @@ public sealed class TopLevelScope
     public int? MustFollow(MemberDeclarationSyntax function, int index)
     {
         // The function's own parameters and locals hide top-level names of the same spelling.
-        var own = function.DescendantNodes().Select(n => n switch
-        {
-            ParameterSyntax p => p.Identifier.ValueText,
-            VariableDeclaratorSyntax v => v.Identifier.ValueText,
-            SingleVariableDesignationSyntax d => d.Identifier.ValueText,
-            ForEachStatementSyntax f => f.Identifier.ValueText,
-            _ => null,
-        }).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var later = function.DescendantNodes().OfType<IdentifierNameSyntax>()
+        var own = function
+            .DescendantNodes()
+            .Select(n =>
+                n switch
+                {
+                    ParameterSyntax p => p.Identifier.ValueText,
+                    VariableDeclaratorSyntax v => v.Identifier.ValueText,
+                    SingleVariableDesignationSyntax d => d.Identifier.ValueText,
+                    ForEachStatementSyntax f => f.Identifier.ValueText,
+                    _ => null,
+                }
+            )
+            .OfType<string>()
+            .ToHashSet(StringComparer.Ordinal);
+        var later = function
+            .DescendantNodes()
+            .OfType<IdentifierNameSyntax>()
             .Where(n => IsSimpleName(n) && !own.Contains(n.Identifier.ValueText))
             .Select(n => _declaredAt.TryGetValue(n.Identifier.ValueText, out var at) ? at : -1)
-            .Where(at => at > index).ToList();
+            .Where(at => at > index)
+            .ToList();
         return later.Count > 0 ? later.Max() : null;
     }
 
@@ -92,49 +122,66 @@ public sealed class TopLevelScope
         foreach (var (identifier, scope) in NestedDeclarations(statement))
         {
             var name = identifier.ValueText;
-            if (!_declaredAt.ContainsKey(name)) continue;
+            if (!_declaredAt.ContainsKey(name))
+                continue;
             var newName = $"{name}_{cell}";
             tokens[identifier] = newName;
-            foreach (var use in scope.DescendantNodes().OfType<IdentifierNameSyntax>().Where(n => n.Identifier.ValueText == name && IsSimpleName(n)))
+            foreach (
+                var use in scope
+                    .DescendantNodes()
+                    .OfType<IdentifierNameSyntax>()
+                    .Where(n => n.Identifier.ValueText == name && IsSimpleName(n))
+            )
                 tokens[use.Identifier] = newName;
-            if (!renamed.Contains($"{name} → {newName}")) renamed.Add($"{name} → {newName}");
+            if (!renamed.Contains($"{name} → {newName}"))
+                renamed.Add($"{name} → {newName}");
         }
-        if (tokens.Count == 0) return (statement, renamed);
-        var rewritten = statement.ReplaceTokens(tokens.Keys,
-            (original, _) => SyntaxFactory.Identifier(original.LeadingTrivia, tokens[original], original.TrailingTrivia));
+        if (tokens.Count == 0)
+            return (statement, renamed);
+        var rewritten = statement.ReplaceTokens(
+            tokens.Keys,
+            (original, _) => SyntaxFactory.Identifier(original.LeadingTrivia, tokens[original], original.TrailingTrivia)
+        );
         return (rewritten, renamed);
     }
 
     // A name that refers to a variable: not the member of a member access, a named argument or an initialiser's member.
-    private static bool IsSimpleName(IdentifierNameSyntax name) => name.Parent switch
-    {
-        MemberAccessExpressionSyntax access => access.Expression == name,
-        MemberBindingExpressionSyntax => false,
-        NameColonSyntax or NameEqualsSyntax => false,
-        AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax } assignment => assignment.Left != name,
-        _ => true,
-    };
+    private static bool IsSimpleName(IdentifierNameSyntax name) =>
+        name.Parent switch
+        {
+            MemberAccessExpressionSyntax access => access.Expression == name,
+            MemberBindingExpressionSyntax => false,
+            NameColonSyntax or NameEqualsSyntax => false,
+            AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax } assignment => assignment.Left != name,
+            _ => true,
+        };
 
     private static IEnumerable<string> TopLevelNames(MemberDeclarationSyntax member)
     {
         switch (member)
         {
             case FieldDeclarationSyntax field:
-                foreach (var v in field.Declaration.Variables) yield return v.Identifier.ValueText;
+                foreach (var v in field.Declaration.Variables)
+                    yield return v.Identifier.ValueText;
                 break;
             case GlobalStatementSyntax { Statement: LocalDeclarationStatementSyntax local }:
-                foreach (var v in local.Declaration.Variables) yield return v.Identifier.ValueText;
-                foreach (var d in Designations(local)) yield return d;
+                foreach (var v in local.Declaration.Variables)
+                    yield return v.Identifier.ValueText;
+                foreach (var d in Designations(local))
+                    yield return d;
                 break;
             case GlobalStatementSyntax global:
-                foreach (var d in Designations(global.Statement)) yield return d;
+                foreach (var d in Designations(global.Statement))
+                    yield return d;
                 break;
         }
     }
 
     // Deconstruction, out and pattern variables whose scope is the top level (not inside a nested scope of the statement).
     private static IEnumerable<string> Designations(StatementSyntax statement) =>
-        statement.DescendantNodes().OfType<SingleVariableDesignationSyntax>()
+        statement
+            .DescendantNodes()
+            .OfType<SingleVariableDesignationSyntax>()
             .Where(d => NestedScopeOf(d, statement) is null)
             .Select(d => d.Identifier.ValueText);
 
@@ -151,9 +198,11 @@ public sealed class TopLevelScope
                 SingleVariableDesignationSyntax d => d.Identifier,
                 _ => null,
             };
-            if (identifier is null || identifier.Value.ValueText.Length == 0 || InsideFunction(node, statement)) continue;
+            if (identifier is null || identifier.Value.ValueText.Length == 0 || InsideFunction(node, statement))
+                continue;
             var scope = node is ForEachStatementSyntax ? node : NestedScopeOf(node, statement);
-            if (scope is not null) yield return (identifier.Value, scope);
+            if (scope is not null)
+                yield return (identifier.Value, scope);
         }
     }
 
@@ -161,7 +210,28 @@ public sealed class TopLevelScope
         node.Ancestors().TakeWhile(a => a != top).Any(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax);
 
     private static SyntaxNode? NestedScopeOf(SyntaxNode node, SyntaxNode top) =>
-        node.Ancestors().TakeWhile(a => a != top.Parent).FirstOrDefault(a => a != top && a is BlockSyntax or ForStatementSyntax or CommonForEachStatementSyntax
-            or UsingStatementSyntax or CatchClauseSyntax or SwitchSectionSyntax or WhileStatementSyntax or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax
-            || (a == top && a is BlockSyntax or ForStatementSyntax or CommonForEachStatementSyntax or UsingStatementSyntax or WhileStatementSyntax));
+        node.Ancestors()
+            .TakeWhile(a => a != top.Parent)
+            .FirstOrDefault(a =>
+                a != top
+                    && a
+                        is BlockSyntax
+                            or ForStatementSyntax
+                            or CommonForEachStatementSyntax
+                            or UsingStatementSyntax
+                            or CatchClauseSyntax
+                            or SwitchSectionSyntax
+                            or WhileStatementSyntax
+                            or AnonymousFunctionExpressionSyntax
+                            or LocalFunctionStatementSyntax
+                || (
+                    a == top
+                    && a
+                        is BlockSyntax
+                            or ForStatementSyntax
+                            or CommonForEachStatementSyntax
+                            or UsingStatementSyntax
+                            or WhileStatementSyntax
+                )
+            );
 }

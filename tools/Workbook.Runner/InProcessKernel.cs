@@ -20,11 +20,13 @@ public static class InProcessKernel
     public static CompositeKernel Create()
     {
         var csharp = new CSharpKernel().UseKernelHelpers().UseValueSharing();
-        csharp.UseNugetDirective((kernel, resolved) =>
-        {
-            kernel.AddAssemblyReferences(resolved.SelectMany(r => r.AssemblyPaths));
-            return Task.CompletedTask;
-        });
+        csharp.UseNugetDirective(
+            (kernel, resolved) =>
+            {
+                kernel.AddAssemblyReferences(resolved.SelectMany(r => r.AssemblyPaths));
+                return Task.CompletedTask;
+            }
+        );
 
         var root = new CompositeKernel { DefaultKernelName = csharp.Name };
         root.Add(csharp, ["c#", "C#"]);
@@ -38,27 +40,33 @@ public static class InProcessKernel
         var added = new ConcurrentQueue<PackageAdded>();
         var loaded = new HashSet<string>(StringComparer.Ordinal);
         root.RegisterForDisposal(root.KernelEvents.OfType<PackageAdded>().Subscribe(added.Enqueue));
-        root.AddMiddleware(async (command, context, next) =>
-        {
-            await next(command, context);
-            while (added.TryDequeue(out var package))
+        root.AddMiddleware(
+            async (command, context, next) =>
             {
-                var folder = Path.Combine(package.PackageReference.PackageRoot, "interactive-extensions", "dotnet");
-                if (!Directory.Exists(folder)) continue;
-                foreach (var dll in Directory.EnumerateFiles(folder, "*.dll"))
+                await next(command, context);
+                while (added.TryDequeue(out var package))
                 {
-                    if (!loaded.Add(dll)) continue;
-                    var assembly = AssemblyLoadContext.Default.LoadFromAssemblyPath(dll);
-                    var extensions = assembly.ExportedTypes
-                        .Where(t => t is { IsAbstract: false, IsInterface: false, IsGenericTypeDefinition: false } && typeof(IKernelExtension).IsAssignableFrom(t));
-                    foreach (var type in extensions)
+                    var folder = Path.Combine(package.PackageReference.PackageRoot, "interactive-extensions", "dotnet");
+                    if (!Directory.Exists(folder))
+                        continue;
+                    foreach (var dll in Directory.EnumerateFiles(folder, "*.dll"))
                     {
-                        var extension = (IKernelExtension)Activator.CreateInstance(type)!;
-                        await extension.OnLoadAsync(root);
-                        context.Publish(new KernelExtensionLoaded(extension, context.Command));
+                        if (!loaded.Add(dll))
+                            continue;
+                        var assembly = AssemblyLoadContext.Default.LoadFromAssemblyPath(dll);
+                        var extensions = assembly.ExportedTypes.Where(t =>
+                            t is { IsAbstract: false, IsInterface: false, IsGenericTypeDefinition: false }
+                            && typeof(IKernelExtension).IsAssignableFrom(t)
+                        );
+                        foreach (var type in extensions)
+                        {
+                            var extension = (IKernelExtension)Activator.CreateInstance(type)!;
+                            await extension.OnLoadAsync(root);
+                            context.Publish(new KernelExtensionLoaded(extension, context.Command));
+                        }
                     }
                 }
             }
-        });
+        );
     }
 }

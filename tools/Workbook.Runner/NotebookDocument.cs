@@ -26,7 +26,8 @@ public sealed class NotebookDocument
     public IReadOnlyList<NotebookCell> Cells { get; }
 
     /// <summary>The notebook-level metadata object (never null).</summary>
-    public JsonObject Metadata => _root["metadata"] as JsonObject ?? throw new InvalidDataException($"{Path}: notebook has no metadata object.");
+    public JsonObject Metadata =>
+        _root["metadata"] as JsonObject ?? throw new InvalidDataException($"{Path}: notebook has no metadata object.");
 
     /// <summary>Reads and validates a notebook file.</summary>
     /// <exception cref="InvalidDataException">The file is not an nbformat 4 notebook; the message says what is wrong.</exception>
@@ -41,7 +42,8 @@ public sealed class NotebookDocument
         {
             throw new InvalidDataException($"{path} is not valid JSON: {e.Message}", e);
         }
-        if (node is not JsonObject root) throw new InvalidDataException($"{path}: the top level is not a JSON object.");
+        if (node is not JsonObject root)
+            throw new InvalidDataException($"{path}: the top level is not a JSON object.");
         if (root["nbformat"]?.GetValueKind() != JsonValueKind.Number || root["nbformat"]!.GetValue<int>() != 4)
             throw new InvalidDataException($"{path}: nbformat must be 4 (found {root["nbformat"]?.ToJsonString() ?? "nothing"}).");
         if (root["metadata"] is not JsonObject)
@@ -61,11 +63,19 @@ public sealed class NotebookDocument
     /// <summary>The notebook as nbformat JSON (one-space indentation, as Jupyter writes it).</summary>
     public string ToJson()
     {
-        var json = _root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, IndentSize = 1, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        var json = _root.ToJsonString(
+            new JsonSerializerOptions
+            {
+                WriteIndented = true,
+                IndentSize = 1,
+                Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            }
+        );
         return json + "\n";
     }
 
-    /// <summary>Writes the notebook atomically: a temporary file in the same folder, then a rename, so a reader never sees half a file.</summary>
+    /// <summary>Writes the notebook atomically: a temporary file in the same folder, then a rename, so a reader never sees half a
+    /// file.</summary>
     public void Save(string path)
     {
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
@@ -78,7 +88,8 @@ public sealed class NotebookDocument
         }
         finally
         {
-            if (File.Exists(temporary)) File.Delete(temporary);
+            if (File.Exists(temporary))
+                File.Delete(temporary);
         }
     }
 }
@@ -92,8 +103,8 @@ public sealed class NotebookCell
     {
         Number = number;
         _cell = cell;
-        CellType = cell["cell_type"]?.GetValue<string>()
-            ?? throw new InvalidDataException($"{notebookPath}: cell {number} has no cell_type.");
+        CellType =
+            cell["cell_type"]?.GetValue<string>() ?? throw new InvalidDataException($"{notebookPath}: cell {number} has no cell_type.");
         Source = cell["source"] switch
         {
             JsonArray lines => string.Concat(lines.Select(l => l?.GetValue<string>() ?? "")),

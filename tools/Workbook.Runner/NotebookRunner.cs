@@ -13,8 +13,10 @@ public enum NotebookStatus
 {
     /// <summary>Every code cell succeeded.</summary>
     Passed,
+
     /// <summary>A cell failed; later cells were not run.</summary>
     Failed,
+
     /// <summary>A cell ran past the time limit.</summary>
     TimedOut,
 }
@@ -29,8 +31,15 @@ public enum NotebookStatus
 /// <param name="FailedCell">The 1-based number (among all cells) of the failed cell, if any.</param>
 /// <param name="Error">The failure message, if any.</param>
 public sealed record NotebookResult(
-    string Notebook, string OutputPath, int Cells, int CodeCellsRun, TimeSpan Elapsed,
-    NotebookStatus Status, int? FailedCell, string? Error)
+    string Notebook,
+    string OutputPath,
+    int Cells,
+    int CodeCellsRun,
+    TimeSpan Elapsed,
+    NotebookStatus Status,
+    int? FailedCell,
+    string? Error
+)
 {
     /// <summary>The one-line failure report, e.g. <c>FAILED 00-environment-setup.ipynb cell 7: ...</c>.</summary>
     public string FailureLine =>
@@ -75,12 +84,23 @@ public sealed class NotebookRunner
                 var cellWatch = Stopwatch.StartNew();
                 var (outputs, failure, timedOut) = await ExecuteAsync(kernel, cell, executed, cancellation);
                 cell.SetExecution(executed, outputs);
-                Progress?.Invoke($"  {name} cell {cell.Number} ({executed}/{codeCells}) {(failure is null ? "ok" : "FAILED")} in {cellWatch.Elapsed.TotalSeconds:F1} s");
+                Progress?.Invoke(
+                    $"  {name} cell {cell.Number} ({executed}/{codeCells}) "
+                        + $"{(failure is null ? "ok" : "FAILED")} in {cellWatch.Elapsed.TotalSeconds:F1} s"
+                );
                 if (failure is not null)
                 {
                     document.Save(outputPath);
-                    return new(notebookPath, outputPath, document.Cells.Count, executed, watch.Elapsed,
-                        timedOut ? NotebookStatus.TimedOut : NotebookStatus.Failed, cell.Number, failure);
+                    return new(
+                        notebookPath,
+                        outputPath,
+                        document.Cells.Count,
+                        executed,
+                        watch.Elapsed,
+                        timedOut ? NotebookStatus.TimedOut : NotebookStatus.Failed,
+                        cell.Number,
+                        failure
+                    );
                 }
             }
             RecordExecution(document, watch.Elapsed);
@@ -111,7 +131,11 @@ public sealed class NotebookRunner
     }
 
     private async Task<(JsonArray Outputs, string? Failure, bool TimedOut)> ExecuteAsync(
-        CompositeKernel kernel, NotebookCell cell, int executionCount, CancellationToken cancellation)
+        CompositeKernel kernel,
+        NotebookCell cell,
+        int executionCount,
+        CancellationToken cancellation
+    )
     {
         var outputs = new NotebookOutputs(executionCount);
         using var subscription = kernel.KernelEvents.Subscribe(outputs.Add);
@@ -128,8 +152,9 @@ public sealed class NotebookRunner
             return (outputs.ToJson(), message, !run.IsFaulted);
         }
         var result = await run;
-        var failed = result.Events.OfType<CommandFailed>().FirstOrDefault(f => f.Command == result.Command)
-                     ?? result.Events.OfType<CommandFailed>().FirstOrDefault();
+        var failed =
+            result.Events.OfType<CommandFailed>().FirstOrDefault(f => f.Command == result.Command)
+            ?? result.Events.OfType<CommandFailed>().FirstOrDefault();
         return (outputs.ToJson(), failed?.Message, false);
     }
 }
@@ -139,7 +164,7 @@ internal sealed class NotebookOutputs(int executionCount)
 {
     private readonly List<JsonObject> _outputs = [];
     private readonly Dictionary<string, int> _displayIndex = [];
-    private readonly HashSet<int> _updated = [];   // outputs an update has replaced
+    private readonly HashSet<int> _updated = []; // outputs an update has replaced
     private readonly Lock _gate = new();
 
     public void Add(KernelEvent e)
@@ -148,21 +173,39 @@ internal sealed class NotebookOutputs(int executionCount)
         {
             switch (e)
             {
-                case StandardOutputValueProduced o: AppendStream("stdout", Text(o)); break;
-                case StandardErrorValueProduced o: AppendStream("stderr", Text(o)); break;
-                case ErrorProduced o: AppendStream("stderr", o.Message + "\n"); break;
+                case StandardOutputValueProduced o:
+                    AppendStream("stdout", Text(o));
+                    break;
+                case StandardErrorValueProduced o:
+                    AppendStream("stderr", Text(o));
+                    break;
+                case ErrorProduced o:
+                    AppendStream("stderr", o.Message + "\n");
+                    break;
                 // Compiler warnings go to stderr as the Jupyter kernel sends them, so both routes' copies show the same
                 // (errors already arrive as the command's failure).
                 case DiagnosticsProduced d when d.Diagnostics.Any(x => x.Severity == DiagnosticSeverity.Warning):
-                    AppendStream("stderr", "\n" + string.Join("\n\n", d.Diagnostics.Zip(d.FormattedDiagnostics)
-                        .Where(p => p.First.Severity == DiagnosticSeverity.Warning).Select(p => p.Second.Value)) + "\n\n");
+                    AppendStream(
+                        "stderr",
+                        "\n"
+                            + string.Join(
+                                "\n\n",
+                                d.Diagnostics.Zip(d.FormattedDiagnostics)
+                                    .Where(p => p.First.Severity == DiagnosticSeverity.Warning)
+                                    .Select(p => p.Second.Value)
+                            )
+                            + "\n\n"
+                    );
                     break;
-                case ReturnValueProduced o: _outputs.Add(Display("execute_result", o)); break;
+                case ReturnValueProduced o:
+                    _outputs.Add(Display("execute_result", o));
+                    break;
                 case DisplayedValueUpdated o when UpdatedOutput(o) is var index and >= 0:
                     _outputs[index] = Display("display_data", o); // a live display updates in place
                     break;
                 case DisplayEvent o:
-                    if (o.ValueId is not null) _displayIndex[o.ValueId] = _outputs.Count;
+                    if (o.ValueId is not null)
+                        _displayIndex[o.ValueId] = _outputs.Count;
                     _outputs.Add(Display("display_data", o));
                     break;
                 case CommandFailed f:
@@ -178,15 +221,19 @@ internal sealed class NotebookOutputs(int executionCount)
     // later updates with its id then find it directly. -1: none (the update is shown as a new display).
     private int UpdatedOutput(DisplayedValueUpdated update)
     {
-        if (update.ValueId is not null && _displayIndex.TryGetValue(update.ValueId, out var known)) return known;
+        if (update.ValueId is not null && _displayIndex.TryGetValue(update.ValueId, out var known))
+            return known;
         var mimeTypes = update.FormattedValues.Select(v => v.MimeType).Order(StringComparer.Ordinal).ToArray();
         for (var i = _outputs.Count - 1; i >= 0; i--)
         {
-            if (_outputs[i]["output_type"]?.GetValue<string>() != "display_data" || _updated.Contains(i)) continue;
+            if (_outputs[i]["output_type"]?.GetValue<string>() != "display_data" || _updated.Contains(i))
+                continue;
             var keys = (_outputs[i]["data"] as JsonObject)?.Select(p => p.Key).Order(StringComparer.Ordinal).ToArray() ?? [];
-            if (!keys.SequenceEqual(mimeTypes)) continue;
+            if (!keys.SequenceEqual(mimeTypes))
+                continue;
             _updated.Add(i);
-            if (update.ValueId is not null) _displayIndex[update.ValueId] = i;
+            if (update.ValueId is not null)
+                _displayIndex[update.ValueId] = i;
             return i;
         }
         return -1;
@@ -194,35 +241,51 @@ internal sealed class NotebookOutputs(int executionCount)
 
     public void AddError(string name, string message)
     {
-        lock (_gate) AddErrorUnlocked(name, message);
+        lock (_gate)
+            AddErrorUnlocked(name, message);
     }
 
     public JsonArray ToJson()
     {
-        lock (_gate) return [.. _outputs.Select(o => (JsonNode)o.DeepClone())];
+        lock (_gate)
+            return [.. _outputs.Select(o => (JsonNode)o.DeepClone())];
     }
 
     private void AddErrorUnlocked(string name, string message)
     {
         // Nested commands (a cell that submits code) report their own failure; keep one error output per message.
-        if (_outputs.Any(o => o["output_type"]?.GetValue<string>() == "error" && o["evalue"]?.GetValue<string>() == message)) return;
-        _outputs.Add(new JsonObject
-        {
-            ["output_type"] = "error",
-            ["ename"] = name,
-            ["evalue"] = message,
-            ["traceback"] = new JsonArray([.. message.Split('\n').Select(l => (JsonNode)l)]),
-        });
+        if (_outputs.Any(o => o["output_type"]?.GetValue<string>() == "error" && o["evalue"]?.GetValue<string>() == message))
+            return;
+        _outputs.Add(
+            new JsonObject
+            {
+                ["output_type"] = "error",
+                ["ename"] = name,
+                ["evalue"] = message,
+                ["traceback"] = new JsonArray([.. message.Split('\n').Select(l => (JsonNode)l)]),
+            }
+        );
     }
 
     private void AppendStream(string stream, string text)
     {
-        if (_outputs.Count > 0 && _outputs[^1]["output_type"]?.GetValue<string>() == "stream" && _outputs[^1]["name"]?.GetValue<string>() == stream)
+        if (
+            _outputs.Count > 0
+            && _outputs[^1]["output_type"]?.GetValue<string>() == "stream"
+            && _outputs[^1]["name"]?.GetValue<string>() == stream
+        )
         {
             _outputs[^1]["text"] = _outputs[^1]["text"]!.GetValue<string>() + text;
             return;
         }
-        _outputs.Add(new JsonObject { ["output_type"] = "stream", ["name"] = stream, ["text"] = text });
+        _outputs.Add(
+            new JsonObject
+            {
+                ["output_type"] = "stream",
+                ["name"] = stream,
+                ["text"] = text,
+            }
+        );
     }
 
     private static string Text(DisplayEvent e) =>
@@ -233,18 +296,29 @@ internal sealed class NotebookOutputs(int executionCount)
         var data = new JsonObject();
         foreach (var value in e.FormattedValues)
         {
-            data[value.MimeType] = value.MimeType.EndsWith("json", StringComparison.Ordinal) && TryParse(value.Value) is { } json
-                ? json
-                : value.Value;
+            data[value.MimeType] =
+                value.MimeType.EndsWith("json", StringComparison.Ordinal) && TryParse(value.Value) is { } json ? json : value.Value;
         }
-        var output = new JsonObject { ["output_type"] = outputType, ["data"] = data, ["metadata"] = new JsonObject() };
-        if (outputType == "execute_result") output["execution_count"] = executionCount;
+        var output = new JsonObject
+        {
+            ["output_type"] = outputType,
+            ["data"] = data,
+            ["metadata"] = new JsonObject(),
+        };
+        if (outputType == "execute_result")
+            output["execution_count"] = executionCount;
         return output;
     }
 
     private static JsonNode? TryParse(string text)
     {
-        try { return JsonNode.Parse(text); }
-        catch (JsonException) { return null; }
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }

@@ -24,9 +24,12 @@ try
     var outputDirectory = Path.GetFullPath(options.OutputDirectory ?? layout.DefaultOutput);
 
     // Fix the Debian 12 libstdc++ trap before any notebook loads TorchSharp (one line per file changed).
-    foreach (var line in LibTorchSharpGlibcxxFix.EnsureLoadable()) stdout.WriteLine(line);
+    foreach (var line in LibTorchSharpGlibcxxFix.EnsureLoadable())
+        stdout.WriteLine(line);
 
-    stdout.WriteLine($"Running {notebooks.Count} notebook(s) with the in-process .NET Interactive C# kernel; executed copies go to {outputDirectory}");
+    stdout.WriteLine(
+        $"Running {notebooks.Count} notebook(s) with the in-process .NET Interactive C# kernel; executed copies go to {outputDirectory}"
+    );
     var runner = new NotebookRunner { CellTimeout = options.CellTimeout, Progress = stdout.WriteLine };
     var results = new List<NotebookResult>();
     var total = Stopwatch.StartNew();
@@ -35,14 +38,16 @@ try
         stdout.WriteLine($"{Path.GetFileName(notebook)}:");
         var result = await runner.RunAsync(notebook, outputDirectory);
         results.Add(result);
-        if (result.Status != NotebookStatus.Passed) break;
+        if (result.Status != NotebookStatus.Passed)
+            break;
     }
 
     stdout.WriteLine();
     stdout.WriteLine(ResultTable.Format(results, notebooks));
     stdout.WriteLine($"Total {total.Elapsed.TotalSeconds:F1} s.");
     var failure = results.FirstOrDefault(r => r.Status != NotebookStatus.Passed);
-    if (failure is null) return 0;
+    if (failure is null)
+        return 0;
     stderr.WriteLine(failure.FailureLine);
     stderr.WriteLine($"The executed copy with the error output is {failure.OutputPath}");
     return 1;
@@ -84,17 +89,24 @@ namespace Workbook.Runner
             {
                 switch (args[i])
                 {
-                    case "-h" or "--help": help = true; break;
-                    case "--output-dir": output = Value(args, ref i); break;
+                    case "-h" or "--help":
+                        help = true;
+                        break;
+                    case "--output-dir":
+                        output = Value(args, ref i);
+                        break;
                     case "--cell-timeout":
                         var text = Value(args, ref i);
-                        timeout = double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
-                            ? TimeSpan.FromSeconds(seconds)
-                            : throw new ArgumentException($"--cell-timeout needs a positive number of seconds, not '{text}'.");
+                        timeout =
+                            double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+                                ? TimeSpan.FromSeconds(seconds)
+                                : throw new ArgumentException($"--cell-timeout needs a positive number of seconds, not '{text}'.");
                         break;
                     case var option when option.StartsWith('-'):
                         throw new ArgumentException($"Unknown option '{option}'. Run with --help for usage.");
-                    default: notebooks.Add(args[i]); break;
+                    default:
+                        notebooks.Add(args[i]);
+                        break;
                 }
             }
             return new(notebooks, output, timeout, help);
@@ -109,19 +121,30 @@ namespace Workbook.Runner
     {
         public static string Format(IReadOnlyList<NotebookResult> results, IReadOnlyList<string> planned)
         {
-            var rows = planned.Select(path =>
-            {
-                var r = results.FirstOrDefault(x => x.Notebook == path);
-                return r is null
-                    ? new[] { Path.GetFileName(path), "", "", "not run" }
-                    : [Path.GetFileName(path), $"{r.CodeCellsRun}/{r.Cells}", $"{r.Elapsed.TotalSeconds:F1}",
-                       r.Status == NotebookStatus.Passed ? "passed" : $"{r.Status.ToString().ToLowerInvariant()} at cell {r.FailedCell}"];
-            }).ToList();
+            var rows = planned
+                .Select(path =>
+                {
+                    var r = results.FirstOrDefault(x => x.Notebook == path);
+                    return r is null
+                        ? new[] { Path.GetFileName(path), "", "", "not run" }
+                        :
+                        [
+                            Path.GetFileName(path),
+                            $"{r.CodeCellsRun}/{r.Cells}",
+                            $"{r.Elapsed.TotalSeconds:F1}",
+                            r.Status == NotebookStatus.Passed
+                                ? "passed"
+                                : $"{r.Status.ToString().ToLowerInvariant()} at cell {r.FailedCell}",
+                        ];
+                })
+                .ToList();
             string[] headers = ["notebook", "code/all cells", "seconds", "status"];
             var widths = headers.Select((h, c) => Math.Max(h.Length, rows.Max(r => r[c].Length))).ToArray();
             string Line(string[] cells) => string.Join("  ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd();
-            return string.Join(Environment.NewLine,
-                [Line(headers), string.Join("  ", widths.Select(w => new string('-', w))), .. rows.Select(Line)]);
+            return string.Join(
+                Environment.NewLine,
+                [Line(headers), string.Join("  ", widths.Select(w => new string('-', w))), .. rows.Select(Line)]
+            );
         }
     }
 }

@@ -9,8 +9,16 @@ for (var i = 0; i < args.Length; i++)
 {
     string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
     int Int() => int.Parse(Value(), CultureInfo.InvariantCulture);
-    if (args[i] == "--out") { output = Value(); continue; }
-    if (args[i] == "--threads") { TorchSharp.torch.set_num_threads(Int()); continue; }
+    if (args[i] == "--out")
+    {
+        output = Value();
+        continue;
+    }
+    if (args[i] == "--threads")
+    {
+        TorchSharp.torch.set_num_threads(Int());
+        continue;
+    }
     settings = args[i] switch
     {
         "--steps" => settings with { Steps = Int() },

@@ -11,28 +11,44 @@ using static TorchSharp.torch;
 
 try
 {
-    foreach (var line in LibTorchSharpGlibcxxFix.EnsureLoadable(AppContext.BaseDirectory)) Console.Error.WriteLine(line);
+    foreach (var line in LibTorchSharpGlibcxxFix.EnsureLoadable(AppContext.BaseDirectory))
+        Console.Error.WriteLine(line);
     var options = new Dictionary<string, string>();
     var tiny = false;
     for (var i = 0; i < args.Length; i++)
     {
-        if (args[i] == "--tiny") { tiny = true; continue; }
+        if (args[i] == "--tiny")
+        {
+            tiny = true;
+            continue;
+        }
         if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
             return Usage($"'{args[i]}' is not an option with a value");
         options[args[i][2..]] = args[++i];
     }
     string? Take(string name) => options.Remove(name, out var v) ? v : null;
-    double Number(string name, double fallback) => Take(name) is { } v
-        ? double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture) : fallback;
+    double Number(string name, double fallback) =>
+        Take(name) is { } v ? double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture) : fallback;
     var corpus = Take("corpus");
     var output = Take("out");
-    if (corpus is null || output is null) return Usage("--corpus and --out are required");
+    if (corpus is null || output is null)
+        return Usage("--corpus and --out are required");
     var committed = Take("committed");
     var defaults = new CtcTrainingOptions();
     var settings = new CtcTrainingOptions
     {
-        Config = tiny ? CtcTrainingOptions.SmallConfig with { ConvChannels = [16, 16, 16, 16, 16, 16, 16], HiddenSize = 32, LayerCount = 1, HeadCount = 2, IntermediateSize = 64, PositionalKernel = 8, PositionalGroups = 4 }
-                      : CtcTrainingOptions.SmallConfig,
+        Config = tiny
+            ? CtcTrainingOptions.SmallConfig with
+            {
+                ConvChannels = [16, 16, 16, 16, 16, 16, 16],
+                HiddenSize = 32,
+                LayerCount = 1,
+                HeadCount = 2,
+                IntermediateSize = 64,
+                PositionalKernel = 8,
+                PositionalGroups = 4,
+            }
+            : CtcTrainingOptions.SmallConfig,
         MaxMinutes = Number("minutes", defaults.MaxMinutes),
         Steps = (int)Number("steps", defaults.Steps),
         BatchSeconds = Number("batch-seconds", defaults.BatchSeconds),
@@ -42,9 +58,17 @@ try
         LogEvery = (int)Number("log-every", defaults.LogEvery),
     };
     set_num_threads((int)Number("threads", 1));
-    if (options.Count > 0) return Usage($"unknown option --{options.Keys.First()}");
+    if (options.Count > 0)
+        return Usage($"unknown option --{options.Keys.First()}");
     var command = "workbook-speech-training " + string.Join(' ', args);
-    SpeechRecognizerTraining.Run(corpus, output, settings, committed, command, line => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}"));
+    SpeechRecognizerTraining.Run(
+        corpus,
+        output,
+        settings,
+        committed,
+        command,
+        line => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}")
+    );
     Console.WriteLine($"wrote {Path.GetFullPath(output)}");
     return 0;
 }
@@ -56,6 +80,9 @@ catch (Exception e) when (e is ArgumentException or IOException or InvalidDataEx
 
 static int Usage(string problem)
 {
-    Console.Error.WriteLine($"workbook-speech-training: {problem}.\nusage: workbook-speech-training --corpus DIR --out DIR [--committed TSV] [--minutes M] [--steps N] [--batch-seconds S] [--lr X] [--warmup N] [--seed N] [--threads N] [--log-every N] [--tiny]");
+    Console.Error.WriteLine(
+        $"workbook-speech-training: {problem}.\nusage: workbook-speech-training --corpus DIR --out DIR [--committed TSV] [--minutes M] "
+            + "[--steps N] [--batch-seconds S] [--lr X] [--warmup N] [--seed N] [--threads N] [--log-every N] [--tiny]"
+    );
     return 2;
 }

@@ -11,6 +11,8 @@ public static class DisplayExtensions
     /// <summary>Shows <paramref name="value"/> on the console and returns a handle whose <c>Update</c> replaces it.</summary>
     /// <exception cref="InvalidOperationException">The app's first cell (<see cref="AppSetup.Load"/>) has not run.</exception>
     public static ConsoleDisplayedValue Display(this object? value) =>
-        (ConsoleDisplay.Current ?? throw new InvalidOperationException(
-            "Display() needs the app's first cell, Workbook.Notebook.AppSetup.Load(), to have run.")).Show(value);
+        (
+            ConsoleDisplay.Current
+            ?? throw new InvalidOperationException("Display() needs the app's first cell, Workbook.Notebook.AppSetup.Load(), to have run.")
+        ).Show(value);
 }

@@ -5,15 +5,27 @@ namespace Workbook.Tests.Apps;
 
 public class AppGeneratorTests
 {
-    private static readonly HashSet<string> Pinned = new(["TorchSharp", "TorchVision", "libtorch-cpu-linux-x64"], StringComparer.OrdinalIgnoreCase);
+    private static readonly HashSet<string> Pinned = new(
+        ["TorchSharp", "TorchVision", "libtorch-cpu-linux-x64"],
+        StringComparer.OrdinalIgnoreCase
+    );
 
-    private const string SetupCell = "#r \"../lib/bin/Workbook.dll\"\nusing Microsoft.DotNet.Interactive;\nawait Workbook.Notebook.ChapterSetup.LoadAsync(Kernel.Root, \"TorchVision\");";
+    private const string SetupCell =
+        "#r \"../lib/bin/Workbook.dll\"\nusing Microsoft.DotNet.Interactive;\nawait "
+        + "Workbook.Notebook.ChapterSetup.LoadAsync(Kernel.Root, \"TorchVision\");";
 
-    private static string Notebook(params (string Kind, string Source)[] cells) => JsonSerializer.Serialize(new
-    {
-        // As Jupyter stores it: a list of lines, each but the last ending in a newline.
-        cells = cells.Select(c => new { cell_type = c.Kind, source = c.Source.Split('\n').Select((line, i) => i < c.Source.Split('\n').Length - 1 ? line + "\n" : line) }),
-    });
+    private static string Notebook(params (string Kind, string Source)[] cells) =>
+        JsonSerializer.Serialize(
+            new
+            {
+                // As Jupyter stores it: a list of lines, each but the last ending in a newline.
+                cells = cells.Select(c => new
+                {
+                    cell_type = c.Kind,
+                    source = c.Source.Split('\n').Select((line, i) => i < c.Source.Split('\n').Length - 1 ? line + "\n" : line),
+                }),
+            }
+        );
 
     private static string Generate(params (string Kind, string Source)[] cells) =>
         AppGenerator.Generate(Notebook(cells), "99-test.ipynb", Pinned);
@@ -35,29 +47,37 @@ public class AppGeneratorTests
     [Fact]
     public void Usings_are_hoisted_once_types_go_last_and_the_trailing_expression_is_displayed()
     {
-        var app = Generate(("code", SetupCell),
+        var app = Generate(
+            ("code", SetupCell),
             ("code", "using TorchSharp;\nvar x = 1;\nx + 1"),
             ("code", "using TorchSharp;\nusing Workbook;\npublic sealed class Box { public int Value; }\nnew Box { Value = x }.Value"),
-            ("code", "var s = \"text\";\ns.Length // the length\n"));
+            ("code", "var s = \"text\";\ns.Length // the length\n")
+        );
         Assert.Equal(1, CountOf(app, "using TorchSharp;\n"));
         Assert.True(app.IndexOf("using Workbook;\n", StringComparison.Ordinal) < app.IndexOf("// Cell 1\n", StringComparison.Ordinal));
         Assert.Contains("(x + 1).Display();", app);
         Assert.Contains("new Box { Value = x }.Value.Display();", app);
         Assert.Contains("s.Length.Display(); // the length", app);
-        Assert.True(app.IndexOf("public sealed class Box", StringComparison.Ordinal) > app.IndexOf("s.Length.Display()", StringComparison.Ordinal));
+        Assert.True(
+            app.IndexOf("public sealed class Box", StringComparison.Ordinal) > app.IndexOf("s.Length.Display()", StringComparison.Ordinal)
+        );
         Assert.Contains("using Workbook.Notebook.Apps;", app);
     }
 
     [Fact]
     public void Scopes_that_a_notebook_allows_and_a_file_does_not_are_translated()
     {
-        var app = Generate(("code", SetupCell),
+        var app = Generate(
+            ("code", SetupCell),
             ("code", "int Twice() => 2 * later;\n{ var item = 1; Console.WriteLine(item); }\nvar later = 21;\nConsole.WriteLine(Twice());"),
             ("code", "var item = 3;"),
-            ("code", "var later = 4;\nConsole.WriteLine(later);"));
+            ("code", "var later = 4;\nConsole.WriteLine(later);")
+        );
         Assert.Contains("{ var item_2 = 1; Console.WriteLine(item_2); }", app);
         Assert.Contains("\nvar item = 3;", app);
-        Assert.True(app.IndexOf("int Twice() => 2 * later;", StringComparison.Ordinal) > app.IndexOf("var later = 21;", StringComparison.Ordinal));
+        Assert.True(
+            app.IndexOf("int Twice() => 2 * later;", StringComparison.Ordinal) > app.IndexOf("var later = 21;", StringComparison.Ordinal)
+        );
         Assert.Contains("var later_4 = 4;\nConsole.WriteLine(later_4);", app);
     }
 
@@ -96,5 +116,6 @@ public class AppGeneratorTests
         Assert.StartsWith("  word", lines[^1]);
     }
 
-    private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
+    private static int CountOf(string text, string part) =>
+        (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
 }

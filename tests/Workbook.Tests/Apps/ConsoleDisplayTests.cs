@@ -15,7 +15,10 @@ public class ConsoleDisplayTests
         var progress = display.Show(new ProgressBar("training", 0, 2));
         progress.Update(new ProgressBar("training", 1, 2));
         console.WriteLine("done");
-        Assert.Equal("training 0/2 [....................]\rtraining 1/2 [##########..........]\ndone" + System.Environment.NewLine, output.ToString());
+        Assert.Equal(
+            "training 0/2 [....................]\rtraining 1/2 [##########..........]\ndone" + System.Environment.NewLine,
+            output.ToString()
+        );
     }
 
     [Fact]
@@ -40,7 +43,22 @@ public class ConsoleDisplayTests
         Assert.Equal("[ 1, 2.5 ]", display.Render(new List<double> { 1, 2.5 }));
         Assert.Equal("[ a, b ]", display.Render(new List<string> { "a", "b" }));
         Assert.Equal("<null>", display.Render(null));
-        Assert.Equal(new Table(["x"], [["1"]]).ToString(), display.Render(new Table(["x"], [["1"]])));
+        Assert.Equal(
+            new Table(
+                ["x"],
+                [
+                    ["1"],
+                ]
+            ).ToString(),
+            display.Render(
+                new Table(
+                    ["x"],
+                    [
+                        ["1"],
+                    ]
+                )
+            )
+        );
         var frame = new Microsoft.Data.Analysis.DataFrame(new Microsoft.Data.Analysis.StringDataFrameColumn("Check", ["a", "b"]));
         Assert.Equal("Check\n-----\na\nb", display.Render(frame).ReplaceLineEndings("\n"));
     }
@@ -64,7 +82,11 @@ public class ConsoleDisplayTests
             Assert.DoesNotContain("<script src", html, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("require.js", html, StringComparison.OrdinalIgnoreCase);
         }
-        finally { if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); }
+        finally
+        {
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]

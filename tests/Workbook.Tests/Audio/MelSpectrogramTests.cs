@@ -15,8 +15,8 @@ public class MelSpectrogramTests
     private const double RelativeTolerance = 1e-10;
     private const double DecibelTolerance = 1e-8;
 
-    private static double[] Flatten(JsonElement e) => e.ValueKind == JsonValueKind.Array
-        ? [.. e.EnumerateArray().SelectMany(Flatten)] : [e.GetDouble()];
+    private static double[] Flatten(JsonElement e) =>
+        e.ValueKind == JsonValueKind.Array ? [.. e.EnumerateArray().SelectMany(Flatten)] : [e.GetDouble()];
 
     public static TheoryData<int> Cases() => [0, 1, 2];
 
@@ -30,9 +30,15 @@ public class MelSpectrogramTests
         int? Int(string name) => c.GetProperty(name).ValueKind == JsonValueKind.Null ? null : c.GetProperty(name).GetInt32();
         var transform = new MelSpectrogram
         {
-            SampleRate = 16000, NFft = c.GetProperty("n_fft").GetInt32(), WindowLength = Int("win_length"), HopLength = Int("hop_length"),
-            FMin = c.GetProperty("f_min").GetDouble(), FMax = c.GetProperty("f_max").ValueKind == JsonValueKind.Null ? null : c.GetProperty("f_max").GetDouble(),
-            MelBands = c.GetProperty("n_mels").GetInt32(), Power = c.GetProperty("power").GetDouble(), Center = c.GetProperty("center").GetBoolean(),
+            SampleRate = 16000,
+            NFft = c.GetProperty("n_fft").GetInt32(),
+            WindowLength = Int("win_length"),
+            HopLength = Int("hop_length"),
+            FMin = c.GetProperty("f_min").GetDouble(),
+            FMax = c.GetProperty("f_max").ValueKind == JsonValueKind.Null ? null : c.GetProperty("f_max").GetDouble(),
+            MelBands = c.GetProperty("n_mels").GetInt32(),
+            Power = c.GetProperty("power").GetDouble(),
+            Center = c.GetProperty("center").GetBoolean(),
             Scale = c.GetProperty("mel_scale").GetString() == "slaney" ? MelScale.Slaney : MelScale.Htk,
             SlaneyNormalization = c.GetProperty("norm").GetString() == "slaney",
         };
@@ -44,7 +50,11 @@ public class MelSpectrogramTests
             Assert.Equal(expected.Length, values.Length);
             var scale = Math.Max(1e-300, expected.Max(Math.Abs));
             var largest = expected.Zip(values, (e, a) => Math.Abs(e - a)).Max();
-            Assert.True(largest <= tolerance * scale, $"{name}, {what}: largest difference {largest:E2} (relative {largest / scale:E2}) exceeds {tolerance:E0} of the largest value");
+            Assert.True(
+                largest <= tolerance * scale,
+                $"{name}, {what}: largest difference {largest:E2} (relative {largest / scale:E2}) "
+                    + $"exceeds {tolerance:E0} of the largest value"
+            );
         }
 
         Close(Flatten(c.GetProperty("filterbank")), transform.Filterbank(), RelativeTolerance, "filterbank");
@@ -61,13 +71,16 @@ public class MelSpectrogramTests
     public void Scales_invert_and_bad_settings_are_named()
     {
         foreach (var scale in new[] { MelScale.Htk, MelScale.Slaney })
-            foreach (var hz in new[] { 0.0, 440, 999.9, 1000, 4000, 8000 })
-                Assert.Equal(hz, MelSpectrogram.MelToHertz(MelSpectrogram.HertzToMel(hz, scale), scale), 9);
+        foreach (var hz in new[] { 0.0, 440, 999.9, 1000, 4000, 8000 })
+            Assert.Equal(hz, MelSpectrogram.MelToHertz(MelSpectrogram.HertzToMel(hz, scale), scale), 9);
         Assert.Equal(15.0, MelSpectrogram.HertzToMel(1000, MelScale.Slaney), 12);
         Assert.Throws<ArgumentOutOfRangeException>(() => new MelSpectrogram { FMax = 9000 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new MelSpectrogram { WindowLength = 500 }.Validate());
         Assert.Contains("need more than 200", Assert.Throws<ArgumentException>(() => new MelSpectrogram().Compute(zeros(100))).Message);
-        Assert.Contains("float samples", Assert.Throws<ArgumentException>(() => new MelSpectrogram().Compute(zeros(1000, dtype: ScalarType.Int32))).Message);
-        Assert.Equal([2L, 128, 6], new MelSpectrogram().Compute(zeros(2, 1000)).shape);   // batch kept; 1000 / 200 + 1 frames
+        Assert.Contains(
+            "float samples",
+            Assert.Throws<ArgumentException>(() => new MelSpectrogram().Compute(zeros(1000, dtype: ScalarType.Int32))).Message
+        );
+        Assert.Equal([2L, 128, 6], new MelSpectrogram().Compute(zeros(2, 1000)).shape); // batch kept; 1000 / 200 + 1 frames
     }
 }

@@ -17,7 +17,7 @@ public class ResamplerTests
         var n = signal.shape[^1];
         var magnitude = fft.rfft(signal.to(ScalarType.Float64) * signal_window(n)).abs();
         var peak = magnitude.argmax().item<long>();
-        return (peak * (double)rate / n, magnitude[peak].item<double>() * 2 / (n / 2.0));   // Hann window gain 1/2
+        return (peak * (double)rate / n, magnitude[peak].item<double>() * 2 / (n / 2.0)); // Hann window gain 1/2
     }
 
     private static Tensor signal_window(long n) => hann_window(n, periodic: true, dtype: ScalarType.Float64);
@@ -35,7 +35,7 @@ public class ResamplerTests
         Assert.InRange(peak, hertz - 1, hertz + 1);
         Assert.InRange(amplitude, 0.97, 1.01);
         var expected = Tone(hertz, to);
-        var middle = (output - expected).narrow(0, 200, to - 400).abs().max().item<float>();   // away from the edges' zero padding
+        var middle = (output - expected).narrow(0, 200, to - 400).abs().max().item<float>(); // away from the edges' zero padding
         Assert.True(middle < 2e-2, $"largest deviation from the ideal tone: {middle}");
     }
 
@@ -52,7 +52,7 @@ public class ResamplerTests
     [Fact]
     public void Leading_dimensions_and_clips_are_kept()
     {
-        var batch = stack([Tone(440, 44100, 0.1), Tone(880, 44100, 0.1)]).unsqueeze(0);          // [1, 2, 4410]
+        var batch = stack([Tone(440, 44100, 0.1), Tone(880, 44100, 0.1)]).unsqueeze(0); // [1, 2, 4410]
         Assert.Equal([1L, 2, 1600], Resampler.Resample(batch, 44100, 16000).shape);
         var clip = new AudioClip(44100, [Tone(440, 44100, 0.1).data<float>().ToArray(), new float[4410]]);
         var resampled = Resampler.Resample(clip, 16000);
@@ -65,7 +65,10 @@ public class ResamplerTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Resampler.Resample(Tone(1, 100), 0, 16000));
         Assert.Throws<ArgumentOutOfRangeException>(() => Resampler.Resample(Tone(1, 100), 100, 16000, rolloff: 1.5));
-        Assert.Contains("float samples", Assert.Throws<ArgumentException>(() => Resampler.Resample(zeros(10, dtype: ScalarType.Int16), 8000, 16000)).Message);
+        Assert.Contains(
+            "float samples",
+            Assert.Throws<ArgumentException>(() => Resampler.Resample(zeros(10, dtype: ScalarType.Int16), 8000, 16000)).Message
+        );
         Assert.Contains("Nothing to resample", Assert.Throws<ArgumentException>(() => Resampler.Resample(zeros(0), 8000, 16000)).Message);
     }
 }
@@ -77,6 +80,7 @@ public class ResamplerGoldenTests
 
     // float64 input: both sides build the filter in float64, so only summation order differs.
     private const double Float64Tolerance = 1e-12;
+
     // float32 input: this library builds the filter in float64 and rounds it, so its float32 output must sit within a few
     // float32 roundings of the float64 result. (torchaudio builds its float32 filter in float32, and its own float32
     // output strays from its float64 one by up to 1.3e-5 on these cases; the fixture keeps it for reference.)
@@ -93,13 +97,26 @@ public class ResamplerGoldenTests
         {
             var (from, to) = (c.GetProperty("source_rate").GetInt32(), c.GetProperty("target_rate").GetInt32());
             var (crossings, rolloff) = (c.GetProperty("zero_crossings").GetInt32(), c.GetProperty("rolloff").GetDouble());
-            foreach (var (dtype, key, tolerance) in new[] { (ScalarType.Float64, "expected_float64", Float64Tolerance), (ScalarType.Float32, "expected_float64", Float32Tolerance) })
+            foreach (
+                var (dtype, key, tolerance) in new[]
+                {
+                    (ScalarType.Float64, "expected_float64", Float64Tolerance),
+                    (ScalarType.Float32, "expected_float64", Float32Tolerance),
+                }
+            )
             {
                 var expected = c.GetProperty(key).EnumerateArray().Select(v => v.GetDouble()).ToArray();
-                var actual = Resampler.Resample(tensor(samples).to(dtype), from, to, crossings, rolloff).to(ScalarType.Float64).data<double>().ToArray();
+                var actual = Resampler
+                    .Resample(tensor(samples).to(dtype), from, to, crossings, rolloff)
+                    .to(ScalarType.Float64)
+                    .data<double>()
+                    .ToArray();
                 Assert.Equal(expected.Length, actual.Length);
                 var largest = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
-                Assert.True(largest <= tolerance, $"{from} → {to} Hz, {dtype}: largest difference from torchaudio {largest:E2} > {tolerance:E0}");
+                Assert.True(
+                    largest <= tolerance,
+                    $"{from} → {to} Hz, {dtype}: largest difference from torchaudio {largest:E2} > {tolerance:E0}"
+                );
             }
         }
     }

@@ -12,10 +12,13 @@ public class Wav2Vec2FeatureExtractorTests
     public void Normalizes_with_population_variance_and_the_hf_epsilon()
     {
         float[] samples = [1, 2, 3, 4];
-        var expectedScale = 1 / Math.Sqrt(1.25 + 1e-7);                 // population variance of 1..4 is 1.25
-        Assert.Equal([-1.5 * expectedScale, -0.5 * expectedScale, 0.5 * expectedScale, 1.5 * expectedScale],
-            Wav2Vec2FeatureExtractor.Normalize(samples).Select(v => (double)v), new Tolerance(1e-6));
-        Assert.Equal([0f, 0f, 0f], Wav2Vec2FeatureExtractor.Normalize([5f, 5f, 5f]));   // silence stays finite: the epsilon
+        var expectedScale = 1 / Math.Sqrt(1.25 + 1e-7); // population variance of 1..4 is 1.25
+        Assert.Equal(
+            [-1.5 * expectedScale, -0.5 * expectedScale, 0.5 * expectedScale, 1.5 * expectedScale],
+            Wav2Vec2FeatureExtractor.Normalize(samples).Select(v => (double)v),
+            new Tolerance(1e-6)
+        );
+        Assert.Equal([0f, 0f, 0f], Wav2Vec2FeatureExtractor.Normalize([5f, 5f, 5f])); // silence stays finite: the epsilon
     }
 
     [Fact]
@@ -35,8 +38,26 @@ public class Wav2Vec2FeatureExtractorTests
     public void Wrong_rates_and_channels_are_explained()
     {
         var extractor = new Wav2Vec2FeatureExtractor();
-        Assert.Contains("sampled at 8000 Hz but the model expects 16000 Hz", Assert.Throws<ArgumentException>(() => extractor.Prepare([new AudioClip(8000, [0f])])).Message);
-        Assert.Contains("has 2 channels", Assert.Throws<ArgumentException>(() => extractor.Prepare([new AudioClip(16000, [[0f], [0f]])])).Message);
+        Assert.Contains(
+            "sampled at 8000 Hz but the model expects 16000 Hz",
+            Assert.Throws<ArgumentException>(() => extractor.Prepare([new AudioClip(8000, [0f])])).Message
+        );
+        Assert.Contains(
+            "has 2 channels",
+            Assert
+                .Throws<ArgumentException>(() =>
+                    extractor.Prepare([
+                        new AudioClip(
+                            16000,
+                            [
+                                [0f],
+                                [0f],
+                            ]
+                        ),
+                    ])
+                )
+                .Message
+        );
         Assert.Throws<ArgumentException>(() => extractor.Prepare([]));
         Assert.Throws<ArgumentException>(() => Wav2Vec2FeatureExtractor.Normalize([]));
     }
@@ -44,6 +65,7 @@ public class Wav2Vec2FeatureExtractorTests
     private sealed class Tolerance(double epsilon) : IEqualityComparer<double>
     {
         public bool Equals(double x, double y) => Math.Abs(x - y) <= epsilon;
+
         public int GetHashCode(double obj) => 0;
     }
 }

@@ -7,6 +7,7 @@ namespace Workbook.Tests.Audio;
 public sealed class WavFileTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("wb-wav-").FullName;
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>A WAV file built byte by byte: RIFF header, then the given chunks in order (odd sizes padded).</summary>
@@ -19,7 +20,8 @@ public sealed class WavFileTests : IDisposable
             body.Write(Encoding.ASCII.GetBytes(id));
             body.Write(BitConverter.GetBytes((uint)data.Length));
             body.Write(data);
-            if (data.Length % 2 == 1) body.WriteByte(0);
+            if (data.Length % 2 == 1)
+                body.WriteByte(0);
         }
         return [.. "RIFF"u8.ToArray(), .. BitConverter.GetBytes((uint)body.Length), .. body.ToArray()];
     }
@@ -37,9 +39,9 @@ public sealed class WavFileTests : IDisposable
         if (extensible)
         {
             fmt.AddRange(BitConverter.GetBytes((ushort)22));
-            fmt.AddRange(BitConverter.GetBytes(bits));                  // valid bits
-            fmt.AddRange(BitConverter.GetBytes(3u));                    // channel mask: front left and right
-            fmt.AddRange(BitConverter.GetBytes(tag));                   // sub-format GUID: code, then the fixed tail
+            fmt.AddRange(BitConverter.GetBytes(bits)); // valid bits
+            fmt.AddRange(BitConverter.GetBytes(3u)); // channel mask: front left and right
+            fmt.AddRange(BitConverter.GetBytes(tag)); // sub-format GUID: code, then the fixed tail
             fmt.AddRange([0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71]);
         }
         return [.. fmt];
@@ -56,7 +58,10 @@ public sealed class WavFileTests : IDisposable
         BinaryPrimitives.WriteInt16LittleEndian(pcm16.AsSpan(2), 16384);
         BinaryPrimitives.WriteInt16LittleEndian(pcm16.AsSpan(4), short.MaxValue);
         Assert.Equal([-1f, 0.5f, 32767f / 32768], ReadBytes(Wav(("fmt ", Fmt(1, 1, 16000, 16)), ("data", pcm16))).Channels[0]);
-        Assert.Equal([-1f, 0.5f, -0.5f], ReadBytes(Wav(("fmt ", Fmt(1, 1, 16000, 24)), ("data", [0x00, 0x00, 0x80, 0x00, 0x00, 0x40, 0x00, 0x00, 0xC0]))).Channels[0]);
+        Assert.Equal(
+            [-1f, 0.5f, -0.5f],
+            ReadBytes(Wav(("fmt ", Fmt(1, 1, 16000, 24)), ("data", [0x00, 0x00, 0x80, 0x00, 0x00, 0x40, 0x00, 0x00, 0xC0]))).Channels[0]
+        );
         Assert.Equal([-1f, 0.25f], ReadBytes(Wav(("fmt ", Fmt(1, 1, 16000, 32)), ("data", [0, 0, 0, 0x80, 0, 0, 0, 0x20]))).Channels[0]);
     }
 
@@ -66,10 +71,16 @@ public sealed class WavFileTests : IDisposable
         var samples = new byte[16];
         BinaryPrimitives.WriteSingleLittleEndian(samples, 0.25f);
         BinaryPrimitives.WriteSingleLittleEndian(samples.AsSpan(4), -0.75f);
-        BinaryPrimitives.WriteSingleLittleEndian(samples.AsSpan(8), 1.5f);       // float WAVs may exceed ±1
+        BinaryPrimitives.WriteSingleLittleEndian(samples.AsSpan(8), 1.5f); // float WAVs may exceed ±1
         BinaryPrimitives.WriteSingleLittleEndian(samples.AsSpan(12), 0f);
-        var clip = ReadBytes(Wav(("LIST", Encoding.ASCII.GetBytes("INFOISFT odd")), ("fmt ", Fmt(3, 2, 44100, 32, extensible: true)),
-                                 ("fact", new byte[4]), ("data", samples)));
+        var clip = ReadBytes(
+            Wav(
+                ("LIST", Encoding.ASCII.GetBytes("INFOISFT odd")),
+                ("fmt ", Fmt(3, 2, 44100, 32, extensible: true)),
+                ("fact", new byte[4]),
+                ("data", samples)
+            )
+        );
         Assert.Equal(44100, clip.SampleRate);
         Assert.Equal([0.25f, 1.5f], clip.Channels[0]);
         Assert.Equal([-0.75f, 0f], clip.Channels[1]);
@@ -127,10 +138,32 @@ public sealed class WavFileTests : IDisposable
     [Fact]
     public void Clips_validate_what_they_hold()
     {
-        Assert.Contains("Sample 1 of channel 0 is Infinity", Assert.Throws<ArgumentException>(() => new AudioClip(16000, [0f, float.PositiveInfinity])).Message);
-        Assert.Contains("Channel 1 has 1 samples but channel 0 has 2", Assert.Throws<ArgumentException>(() => new AudioClip(16000, [[0f, 0f], [0f]])).Message);
+        Assert.Contains(
+            "Sample 1 of channel 0 is Infinity",
+            Assert.Throws<ArgumentException>(() => new AudioClip(16000, [0f, float.PositiveInfinity])).Message
+        );
+        Assert.Contains(
+            "Channel 1 has 1 samples but channel 0 has 2",
+            Assert
+                .Throws<ArgumentException>(() =>
+                    new AudioClip(
+                        16000,
+                        [
+                            [0f, 0f],
+                            [0f],
+                        ]
+                    )
+                )
+                .Message
+        );
         Assert.Throws<ArgumentOutOfRangeException>(() => new AudioClip(0, [0f]));
-        var clip = new AudioClip(4, [[1f, 2f], [3f, 4f]]);
+        var clip = new AudioClip(
+            4,
+            [
+                [1f, 2f],
+                [3f, 4f],
+            ]
+        );
         Assert.Equal(0.5, clip.DurationSeconds);
         Assert.Equal([2f, 3f], clip.ToMono().Channels[0]);
         using var tensor = clip.ToTensor();
@@ -145,11 +178,20 @@ public sealed class WavFileTests : IDisposable
         public override bool CanSeek => false;
         public override bool CanWrite => false;
         public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
         public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+
         public override void Flush() { }
+
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
         public override void SetLength(long value) => throw new NotSupportedException();
+
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
@@ -163,7 +205,7 @@ public sealed class WavFileTests : IDisposable
     public void A_chunk_of_size_0xFFFFFFFF_does_not_wrap_to_zero_and_let_its_bytes_pass_for_a_data_chunk()
     {
         var fmt = Fmt(1, 1, 16000, 16);
-        var hidden = Wav(("data", [1, 0, 2, 0]))[12..];                      // a data chunk right where the huge chunk's body starts
+        var hidden = Wav(("data", [1, 0, 2, 0]))[12..]; // a data chunk right where the huge chunk's body starts
         var bytes = Riff(ChunkHeader("fmt ", (uint)fmt.Length), fmt, ChunkHeader("LIST", uint.MaxValue), hidden);
 
         foreach (var stream in new Stream[] { new MemoryStream(bytes), new ForwardOnlyStream(bytes) })
@@ -177,13 +219,17 @@ public sealed class WavFileTests : IDisposable
     public void Absurd_fmt_and_data_sizes_on_a_stream_without_a_length_are_clear_errors_not_overflow_or_out_of_memory()
     {
         var hugeFormat = Riff(ChunkHeader("fmt ", 0xFFFFFFF0), Fmt(1, 1, 16000, 16));
-        Assert.Contains("has a 'fmt ' chunk of 4,294,967,280 bytes; a format description has at most 65,553",
-            Assert.Throws<InvalidDataException>(() => WavFile.Read(new ForwardOnlyStream(hugeFormat), "fmt.wav")).Message);
+        Assert.Contains(
+            "has a 'fmt ' chunk of 4,294,967,280 bytes; a format description has at most 65,553",
+            Assert.Throws<InvalidDataException>(() => WavFile.Read(new ForwardOnlyStream(hugeFormat), "fmt.wav")).Message
+        );
 
         var fmt = Fmt(1, 1, 16000, 16);
         var overLimit = Riff(ChunkHeader("fmt ", (uint)fmt.Length), fmt, ChunkHeader("data", 0xFFFFFFF0), [1, 0]);
-        Assert.Contains("declares a 'data' chunk of 4,294,967,280 bytes, more than this reader holds in memory",
-            Assert.Throws<InvalidDataException>(() => WavFile.Read(new ForwardOnlyStream(overLimit), "data.wav")).Message);
+        Assert.Contains(
+            "declares a 'data' chunk of 4,294,967,280 bytes, more than this reader holds in memory",
+            Assert.Throws<InvalidDataException>(() => WavFile.Read(new ForwardOnlyStream(overLimit), "data.wav")).Message
+        );
 
         // Under the limit but far more than arrives: read as the bytes come, so the lie costs no 2 GB allocation.
         var lying = Riff(ChunkHeader("fmt ", (uint)fmt.Length), fmt, ChunkHeader("data", 0x7FFFFF00), new byte[3000]);
@@ -198,6 +244,9 @@ public sealed class WavFileTests : IDisposable
     {
         var error = Assert.Throws<FileNotFoundException>(() => WavFile.Read(_folder));
         Assert.Contains("is a directory, not a file", error.Message);
-        Assert.Contains("does not exist", Assert.Throws<FileNotFoundException>(() => WavFile.Read(Path.Combine(_folder, "none.wav"))).Message);
+        Assert.Contains(
+            "does not exist",
+            Assert.Throws<FileNotFoundException>(() => WavFile.Read(Path.Combine(_folder, "none.wav"))).Message
+        );
     }
 }

@@ -9,7 +9,7 @@ using static Workbook.Tests.Compression.CompressionTestData;
 namespace Workbook.Tests.Compression;
 
 /// <summary>The compression table of chapter 15, on a small digits classifier: sizes from real files, accuracy kept.</summary>
-[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
+[Collection(SerialCollection.Name)] // seeds TorchSharp's global generator
 public class CompressionReportTests
 {
     static CompressionReportTests() => InitializeDeviceType(DeviceType.CPU);
@@ -26,7 +26,7 @@ public class CompressionReportTests
         SafetensorsWriter.Save(floatPath, model.state_dict());
         var baseline = CompressionReport.Measure("float32", model, floatPath, xt, yt, largeBatch: 256, repeats: 3);
 
-        var quantized = new SimpleModel(model.Options);                               // a copy: pruning below changes the model
+        var quantized = new SimpleModel(model.Options); // a copy: pruning below changes the model
         quantized.load_state_dict(model.state_dict());
         var shrunkMasks = NeuronPruning.Prune(model, 0.5);
         var shrunk = NeuronPruning.Shrink(model, shrunkMasks);

@@ -26,7 +26,12 @@ internal static class CompressionTestData
     {
         torch.manual_seed(seed);
         var model = new SimpleModel(options);
-        var trainer = new Trainer(model, optim.Adam(model.parameters(), lr: 0.01, weight_decay: weightDecay), nn.CrossEntropyLoss(), new TrainingOptions(Epochs: epochs, Seed: seed));
+        var trainer = new Trainer(
+            model,
+            optim.Adam(model.parameters(), lr: 0.01, weight_decay: weightDecay),
+            nn.CrossEntropyLoss(),
+            new TrainingOptions(Epochs: epochs, Seed: seed)
+        );
         trainer.Metrics["accuracy"] = EpochMetrics.Accuracy;
         return trainer;
     }

@@ -29,11 +29,11 @@ public class DistillationSplitTests
     {
         var split = DistillationSplit.Stratified(Labels, 0.4, 0.2, seed: 3);
         foreach (var rows in new[] { split.TeacherRows, split.ValidationRows, split.TransferRows })
-            foreach (var c in Labels.Distinct())
-            {
-                var expected = Labels.Count(l => l == c) * (double)rows.Length / Labels.Length;
-                Assert.InRange(rows.Count(r => Labels[r] == c), expected - 2, expected + 2);
-            }
+        foreach (var c in Labels.Distinct())
+        {
+            var expected = Labels.Count(l => l == c) * (double)rows.Length / Labels.Length;
+            Assert.InRange(rows.Count(r => Labels[r] == c), expected - 2, expected + 2);
+        }
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public class DistillationSplitTests
         Assert.All(positions, p => Assert.InRange(p, 0, split.TransferRows.Length - 1));
         var labelledRows = positions.Select(p => split.TransferRows[p]).ToArray();
         Assert.Empty(labelledRows.Intersect(split.TeacherRows));
-        foreach (var c in Enumerable.Range(0, 10))                                 // each class's share of the transfer rows, to within a row
+        foreach (var c in Enumerable.Range(0, 10)) // each class's share of the transfer rows, to within a row
         {
             var expected = 100.0 * split.TransferRows.Count(r => Labels[r] == c) / split.TransferRows.Length;
             Assert.InRange(labelledRows.Count(r => Labels[r] == c), expected - 1, expected + 1);
@@ -64,7 +64,10 @@ public class DistillationSplitTests
         Assert.Contains("3", error.Message);
 
         var repeated = new DistillationSplit([0, 1], [2, 2], [3]);
-        Assert.Contains("validation rows list some rows more than once", Assert.Throws<InvalidOperationException>(repeated.EnsureDisjoint).Message);
+        Assert.Contains(
+            "validation rows list some rows more than once",
+            Assert.Throws<InvalidOperationException>(repeated.EnsureDisjoint).Message
+        );
     }
 
     [Theory]
@@ -87,7 +90,10 @@ public class DistillationSplitTests
     private sealed class SplitComparer : IEqualityComparer<DistillationSplit>
     {
         public bool Equals(DistillationSplit? a, DistillationSplit? b) =>
-            a!.TeacherRows.SequenceEqual(b!.TeacherRows) && a.ValidationRows.SequenceEqual(b.ValidationRows) && a.TransferRows.SequenceEqual(b.TransferRows);
+            a!.TeacherRows.SequenceEqual(b!.TeacherRows)
+            && a.ValidationRows.SequenceEqual(b.ValidationRows)
+            && a.TransferRows.SequenceEqual(b.TransferRows);
+
         public int GetHashCode(DistillationSplit split) => split.TeacherRows.Length;
     }
 }

@@ -8,7 +8,7 @@ using static Workbook.Tests.Compression.CompressionTestData;
 namespace Workbook.Tests.Compression;
 
 /// <summary>The distillation loss is its formula (by hand and against PyTorch), its limits behave, and a student trains with it.</summary>
-[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
+[Collection(SerialCollection.Name)] // seeds TorchSharp's global generator
 public class DistillationTests
 {
     static DistillationTests() => InitializeDeviceType(DeviceType.CPU);
@@ -23,11 +23,21 @@ public class DistillationTests
     [Fact]
     public void Equals_its_formula_computed_by_hand()
     {
-        double[][] s = [[1.0, 2.0, 0.5], [-1.0, 0.0, 3.0]];
-        double[][] t = [[2.0, 1.0, 0.0], [0.0, 0.5, 2.5]];
+        double[][] s =
+        [
+            [1.0, 2.0, 0.5],
+            [-1.0, 0.0, 3.0],
+        ];
+        double[][] t =
+        [
+            [2.0, 1.0, 0.0],
+            [0.0, 0.5, 2.5],
+        ];
         long[] y = [1, 2];
-        const double T = 2.0, alpha = 0.6;
-        double kl = 0, ce = 0;
+        const double T = 2.0,
+            alpha = 0.6;
+        double kl = 0,
+            ce = 0;
         for (var b = 0; b < 2; b++)
         {
             var p = Softmax(t[b], T);
@@ -37,8 +47,9 @@ public class DistillationTests
         }
         var expected = alpha * T * T * (kl / 2) + (1 - alpha) * (ce / 2);
 
-        var actual = new DistillationLoss(T, alpha).Compute(
-            tensor(s.SelectMany(r => r).ToArray(), [2, 3]), tensor(t.SelectMany(r => r).ToArray(), [2, 3]), tensor(y)).item<double>();
+        var actual = new DistillationLoss(T, alpha)
+            .Compute(tensor(s.SelectMany(r => r).ToArray(), [2, 3]), tensor(t.SelectMany(r => r).ToArray(), [2, 3]), tensor(y))
+            .item<double>();
         Assert.Equal(expected, actual, 12);
     }
 
@@ -46,7 +57,11 @@ public class DistillationTests
     public void Matches_pytorch_loss_and_gradient()
     {
         var golden = DistillationGoldens();
-        AssertMatchesGoldenCases(golden, "cases", tensor(golden.GetProperty("labels").EnumerateArray().Select(v => v.GetInt64()).ToArray()));
+        AssertMatchesGoldenCases(
+            golden,
+            "cases",
+            tensor(golden.GetProperty("labels").EnumerateArray().Select(v => v.GetInt64()).ToArray())
+        );
     }
 
     [Fact]
@@ -72,13 +87,18 @@ public class DistillationTests
         foreach (var c in golden.GetProperty(cases).EnumerateArray())
         {
             var student = tensor(Doubles(golden.GetProperty("student")), shape).requires_grad_(true);
-            var loss = new DistillationLoss(c.GetProperty("temperature").GetDouble(), c.GetProperty("alpha").GetDouble()).Compute(student, teacher, labels);
+            var loss = new DistillationLoss(c.GetProperty("temperature").GetDouble(), c.GetProperty("alpha").GetDouble()).Compute(
+                student,
+                teacher,
+                labels
+            );
             loss.backward();
             Assert.Equal(c.GetProperty("loss").GetDouble(), loss.item<double>(), 10);
             var grad = student.grad!.flatten().data<double>().ToArray();
             var expected = Doubles(c.GetProperty("grad"));
             Assert.Equal(expected.Length, grad.Length);
-            for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], grad[i], 10);
+            for (var i = 0; i < expected.Length; i++)
+                Assert.Equal(expected[i], grad[i], 10);
         }
     }
 
@@ -89,13 +109,18 @@ public class DistillationTests
         var s = randn(8, 5, ScalarType.Float64);
         var t = randn(8, 5, ScalarType.Float64);
         var y = randint(0, 5, [8]);
-        const double T = 3, alpha = 0.6;
+        const double T = 3,
+            alpha = 0.6;
         var loss = new DistillationLoss(T, alpha);
-        var kl = (softmax(t / T, 1) * (nn.functional.log_softmax(t / T, 1) - nn.functional.log_softmax(s / T, 1))).sum(1);   // per row
-        var ce = nn.functional.cross_entropy(s, y, reduction: nn.Reduction.None);              // per row
+        var kl = (softmax(t / T, 1) * (nn.functional.log_softmax(t / T, 1) - nn.functional.log_softmax(s / T, 1))).sum(1); // per row
+        var ce = nn.functional.cross_entropy(s, y, reduction: nn.Reduction.None); // per row
 
         // All rows labelled: α·T²·mean KL + (1 − α)·mean CE, as before the unlabelled convention existed.
-        Assert.Equal(alpha * T * T * kl.mean().item<double>() + (1 - alpha) * ce.mean().item<double>(), loss.Compute(s, t, y).item<double>(), 12);
+        Assert.Equal(
+            alpha * T * T * kl.mean().item<double>() + (1 - alpha) * ce.mean().item<double>(),
+            loss.Compute(s, t, y).item<double>(),
+            12
+        );
 
         // Rows 1, 4, 5 unlabelled: the KL still averages over all 8 rows, the CE over the 5 labelled rows.
         var unlabelled = tensor(new[] { false, true, false, false, true, true, false, false });
@@ -131,20 +156,43 @@ public class DistillationTests
         var partial = Distillation.PartialLabels(labels, tensor(new long[] { 4, 0, 4 }));
         Assert.Equal(new long[] { 3, -1, -1, -1, 5, -1 }, partial.data<long>().ToArray());
         Assert.Equal(ScalarType.Int64, Distillation.PartialLabels(labels.to(ScalarType.Int32), tensor(new int[] { 1 })).dtype);
-        Assert.All(Distillation.PartialLabels(labels, zeros(0, ScalarType.Int64)).data<long>().ToArray(), v => Assert.Equal(DistillationLoss.Unlabelled, v));
+        Assert.All(
+            Distillation.PartialLabels(labels, zeros(0, ScalarType.Int64)).data<long>().ToArray(),
+            v => Assert.Equal(DistillationLoss.Unlabelled, v)
+        );
 
         // Accuracy on packed targets counts the labelled rows only: rows 0 and 4 are labelled; row 0 right, row 4 wrong.
         var outputs = nn.functional.one_hot(tensor(new long[] { 3, 0, 0, 0, 2, 0 }), 10).to(ScalarType.Float32);
         var packed = Distillation.PackTargets(zeros(6, 10), partial);
         Assert.Equal(0.5, Distillation.OnLabels(EpochMetrics.Accuracy)(outputs, packed), 12);
-        Assert.True(double.IsNaN(Distillation.OnLabels(EpochMetrics.Accuracy)(outputs, Distillation.PackTargets(zeros(6, 10), full(6, -1L)))));
-        Assert.Equal(partial.data<long>().ToArray(), Distillation.UnpackTargets(packed).Labels.data<long>().ToArray());   // −1 survives packing
+        Assert.True(
+            double.IsNaN(Distillation.OnLabels(EpochMetrics.Accuracy)(outputs, Distillation.PackTargets(zeros(6, 10), full(6, -1L))))
+        );
+        // −1 survives packing
+        Assert.Equal(partial.data<long>().ToArray(), Distillation.UnpackTargets(packed).Labels.data<long>().ToArray());
 
-        Assert.Contains("0..5", Assert.Throws<ArgumentException>(() => Distillation.PartialLabels(labels, tensor(new long[] { 6 }))).Message);
-        Assert.Contains("0..5", Assert.Throws<ArgumentException>(() => Distillation.PartialLabels(labels, tensor(new long[] { -1 }))).Message);
-        Assert.Contains("integer row indices", Assert.Throws<ArgumentException>(() => Distillation.PartialLabels(labels, tensor(new[] { 1.0f }))).Message);
-        Assert.Contains("1-D tensor of integer class indices", Assert.Throws<ArgumentException>(() => Distillation.PartialLabels(zeros(6, 2, ScalarType.Int64), tensor(new long[] { 1 }))).Message);
-        Assert.Contains("one output row per target row", Assert.Throws<ArgumentException>(() => Distillation.OnLabels(EpochMetrics.Accuracy)(outputs.narrow(0, 0, 5), packed)).Message);
+        Assert.Contains(
+            "0..5",
+            Assert.Throws<ArgumentException>(() => Distillation.PartialLabels(labels, tensor(new long[] { 6 }))).Message
+        );
+        Assert.Contains(
+            "0..5",
+            Assert.Throws<ArgumentException>(() => Distillation.PartialLabels(labels, tensor(new long[] { -1 }))).Message
+        );
+        Assert.Contains(
+            "integer row indices",
+            Assert.Throws<ArgumentException>(() => Distillation.PartialLabels(labels, tensor(new[] { 1.0f }))).Message
+        );
+        Assert.Contains(
+            "1-D tensor of integer class indices",
+            Assert
+                .Throws<ArgumentException>(() => Distillation.PartialLabels(zeros(6, 2, ScalarType.Int64), tensor(new long[] { 1 })))
+                .Message
+        );
+        Assert.Contains(
+            "one output row per target row",
+            Assert.Throws<ArgumentException>(() => Distillation.OnLabels(EpochMetrics.Accuracy)(outputs.narrow(0, 0, 5), packed)).Message
+        );
     }
 
     [Fact]
@@ -187,15 +235,36 @@ public class DistillationTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new DistillationLoss(double.PositiveInfinity, 0.5));
         Assert.Contains("[0, 1]", Assert.Throws<ArgumentOutOfRangeException>(() => new DistillationLoss(2, 1.5)).Message);
         var loss = new DistillationLoss(2, 0.5);
-        Assert.Contains("student's shape [4, 3]", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 5), zeros(4, ScalarType.Int64))).Message);
-        Assert.Contains("[batch] = [4]", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 3), zeros(3, ScalarType.Int64))).Message);
-        Assert.Contains("integer class indices", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 3), zeros(4))).Message);
+        Assert.Contains(
+            "student's shape [4, 3]",
+            Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 5), zeros(4, ScalarType.Int64))).Message
+        );
+        Assert.Contains(
+            "[batch] = [4]",
+            Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 3), zeros(3, ScalarType.Int64))).Message
+        );
+        Assert.Contains(
+            "integer class indices",
+            Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 3), zeros(4))).Message
+        );
         Assert.Contains("0..2", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 3), full(4, 3L))).Message);
-        Assert.Contains("-1 for an unlabelled row", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 3), full(4, -2L))).Message);
-        Assert.Contains("[batch, classes]", Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4), zeros(4), zeros(4, ScalarType.Int64))).Message);
+        Assert.Contains(
+            "-1 for an unlabelled row",
+            Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4, 3), zeros(4, 3), full(4, -2L))).Message
+        );
+        Assert.Contains(
+            "[batch, classes]",
+            Assert.Throws<ArgumentException>(() => loss.Compute(zeros(4), zeros(4), zeros(4, ScalarType.Int64))).Message
+        );
         Assert.Contains("[n, classes + 1]", Assert.Throws<ArgumentException>(() => Distillation.UnpackTargets(zeros(4, 1))).Message);
-        Assert.Contains("3 outputs", Assert.Throws<ArgumentException>(() => Distillation.TrainerLoss(loss)(zeros(4, 3), zeros(4, 6))).Message);
-        Assert.Contains("[n] = [4]", Assert.Throws<ArgumentException>(() => Distillation.PackTargets(zeros(4, 3), zeros(5, ScalarType.Int64))).Message);
+        Assert.Contains(
+            "3 outputs",
+            Assert.Throws<ArgumentException>(() => Distillation.TrainerLoss(loss)(zeros(4, 3), zeros(4, 6))).Message
+        );
+        Assert.Contains(
+            "[n] = [4]",
+            Assert.Throws<ArgumentException>(() => Distillation.PackTargets(zeros(4, 3), zeros(5, ScalarType.Int64))).Message
+        );
     }
 
     [Fact]
@@ -214,13 +283,18 @@ public class DistillationTests
         var teacherBefore = teacher.parameters().Select(p => Values(p)).ToList();
         torch.manual_seed(0);
         var student = new Workbook.Models.SimpleModel(DigitsModel(8));
-        var trainer = new Trainer(student, optim.Adam(student.parameters(), lr: 0.01), Distillation.TrainerLoss(new DistillationLoss(4, 0.7)), new TrainingOptions(Epochs: 8));
+        var trainer = new Trainer(
+            student,
+            optim.Adam(student.parameters(), lr: 0.01),
+            Distillation.TrainerLoss(new DistillationLoss(4, 0.7)),
+            new TrainingOptions(Epochs: 8)
+        );
         trainer.Metrics["accuracy"] = Distillation.OnLabels(EpochMetrics.Accuracy);
         var history = trainer.Fit(x, targets, xt, Distillation.PackTargets(Distillation.TeacherLogits(teacher, xt), yt));
         var loss = history.Series("loss");
         Assert.True(loss[^1] < 0.5 * loss[0], string.Join(", ", loss));
         Assert.True(history.Epochs[^1]["val_accuracy"] > 0.85, history.ToString());
-        Assert.Equal(teacherBefore, teacher.parameters().Select(p => Values(p)).ToList());   // the teacher stayed frozen
+        Assert.Equal(teacherBefore, teacher.parameters().Select(p => Values(p)).ToList()); // the teacher stayed frozen
     }
 
     [Fact]
@@ -235,11 +309,16 @@ public class DistillationTests
         var targets = Distillation.PackTargets(Distillation.TeacherLogits(teacher, x), Distillation.PartialLabels(y, labelled));
         var validation = Distillation.PackTargets(Distillation.TeacherLogits(teacher, xt), yt);
 
-        double Train(double alpha)   // α = 0: the unlabelled rows carry no loss at all, so this is training on the 60 labels alone
+        double Train(double alpha) // α = 0: the unlabelled rows carry no loss at all, so this is training on the 60 labels alone
         {
             torch.manual_seed(0);
             var student = new Workbook.Models.SimpleModel(DigitsModel(16));
-            var trainer = new Trainer(student, optim.Adam(student.parameters(), lr: 0.003), Distillation.TrainerLoss(new DistillationLoss(2, alpha)), new TrainingOptions(Epochs: 10, BatchSize: 64));
+            var trainer = new Trainer(
+                student,
+                optim.Adam(student.parameters(), lr: 0.003),
+                Distillation.TrainerLoss(new DistillationLoss(2, alpha)),
+                new TrainingOptions(Epochs: 10, BatchSize: 64)
+            );
             trainer.Metrics["accuracy"] = Distillation.OnLabels(EpochMetrics.Accuracy);
             var history = trainer.Fit(x, targets, xt, validation);
             Assert.All(history.Series("loss"), v => Assert.True(double.IsFinite(v)));

@@ -8,8 +8,9 @@ using static Workbook.Tests.Compression.CompressionTestData;
 
 namespace Workbook.Tests.Compression;
 
-/// <summary>Magnitude and neuron pruning: the right weights go, they stay exactly zero through training, the smaller model is equivalent.</summary>
-[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
+/// <summary>Magnitude and neuron pruning: the right weights go, they stay exactly zero through training, the smaller model is
+/// equivalent.</summary>
+[Collection(SerialCollection.Name)] // seeds TorchSharp's global generator
 public class PruningTests
 {
     static PruningTests() => InitializeDeviceType(DeviceType.CPU);
@@ -28,7 +29,7 @@ public class PruningTests
             var now = Values(parameter);
             if (!masks.Names.Contains(name))
             {
-                Assert.Equal(before[name], now);                                        // biases untouched
+                Assert.Equal(before[name], now); // biases untouched
                 continue;
             }
             var expectedPruned = (int)Math.Round(0.7 * now.Length, MidpointRounding.AwayFromZero);
@@ -36,7 +37,7 @@ public class PruningTests
             var prunedMagnitudes = before[name].Where((_, i) => now[i] == 0).Select(Math.Abs);
             var keptMagnitudes = before[name].Where((_, i) => now[i] != 0).Select(Math.Abs);
             Assert.True(prunedMagnitudes.Max() <= keptMagnitudes.Min(), $"{name}: a pruned weight was larger than a kept one");
-            Assert.Equal(now.Where(v => v != 0), before[name].Where((_, i) => now[i] != 0));   // kept weights unchanged
+            Assert.Equal(now.Where(v => v != 0), before[name].Where((_, i) => now[i] != 0)); // kept weights unchanged
         }
     }
 
@@ -46,7 +47,8 @@ public class PruningTests
         torch.manual_seed(2);
         var model = new SimpleModel(DigitsModel(32, 16));
         var fc2 = (Linear)model.Layers.named_children().Single(c => c.name == "fc2").module;
-        using (no_grad()) fc2.weight!.mul_(0.01);                                     // fc2's weights are now the smallest of all
+        using (no_grad())
+            fc2.weight!.mul_(0.01); // fc2's weights are now the smallest of all
         var before = model.named_parameters().Where(p => p.parameter.dim() >= 2).Select(p => Values(p.parameter)).ToList();
         var total = before.Sum(v => v.Length);
         MagnitudePruning.Unstructured(model, 0.2, PruningScope.Global);
@@ -57,7 +59,7 @@ public class PruningTests
         var kept = before.Zip(after).SelectMany(p => p.First.Where((_, i) => p.Second[i] != 0)).Select(Math.Abs);
         Assert.True(pruned.Max() <= kept.Min());
         var report = SparsityReport.Of(model);
-        Assert.Equal(1.0, report.Layers.Single(l => l.Name == "layers.fc2.weight").Sparsity);   // 544 of 2 720 pruned: all 512 of fc2 first
+        Assert.Equal(1.0, report.Layers.Single(l => l.Name == "layers.fc2.weight").Sparsity); // 544 of 2 720 pruned: all 512 of fc2 first
         Assert.True(report.Layers.Single(l => l.Name == "layers.fc1.weight").Sparsity < 0.2);
     }
 
@@ -68,7 +70,7 @@ public class PruningTests
     {
         var (x, y, _, _) = Digits();
         var trainer = NewTrainer(DigitsModel(32, 32), epochs: 2, weightDecay: 1e-3);
-        trainer.Fit(x, y);                                                           // Adam's moments are now non-zero everywhere
+        trainer.Fit(x, y); // Adam's moments are now non-zero everywhere
         var masks = MagnitudePruning.Unstructured(trainer.Model, 0.8);
         var beforeFineTuning = trainer.Model.named_parameters().ToDictionary(p => p.name, p => Values(p.parameter));
         var gradientChecks = 0;
@@ -80,7 +82,7 @@ public class PruningTests
                 foreach (var name in masks.Names)
                 {
                     var parameter = trainer.Model.named_parameters().Single(p => p.name == name).parameter;
-                    Assert.Equal(0, (parameter.grad! * (1 - masks[name])).count_nonzero().item<long>());   // pruned gradients were zeroed
+                    Assert.Equal(0, (parameter.grad! * (1 - masks[name])).count_nonzero().item<long>()); // pruned gradients were zeroed
                 }
                 gradientChecks++;
             };
@@ -94,7 +96,8 @@ public class PruningTests
             var now = Values(trainer.Model.named_parameters().Single(p => p.name == name).parameter);
             var mask = Values(masks[name]);
             revived += now.Where((v, i) => mask[i] == 0 && v != 0).Count();
-            Assert.NotEqual(beforeFineTuning[name].Where((_, i) => mask[i] == 1), now.Where((_, i) => mask[i] == 1));   // kept weights did train
+            // kept weights did train
+            Assert.NotEqual(beforeFineTuning[name].Where((_, i) => mask[i] == 1), now.Where((_, i) => mask[i] == 1));
         }
         if (attach)
         {
@@ -102,7 +105,8 @@ public class PruningTests
             Assert.Equal(3 * (int)Math.Ceiling(x.shape[0] / 32.0), gradientChecks);
             Assert.Equal(0.8, SparsityReport.Of(trainer.Model).Overall, 3);
         }
-        else Assert.True(revived > 1000, $"without masks Adam should revive pruned weights; {revived} revived");   // why the masks are needed
+        else
+            Assert.True(revived > 1000, $"without masks Adam should revive pruned weights; {revived} revived"); // why the masks are needed
     }
 
     [Theory]
@@ -120,7 +124,10 @@ public class PruningTests
 
         var rowsKept = Values(masks["layers.fc1.weight"].sum(1)).Select(v => v > 0).ToArray();
         Assert.Equal(20, rowsKept.Count(k => k));
-        Assert.True(norms.Where((_, i) => !rowsKept[i]).Max() <= norms.Where((_, i) => rowsKept[i]).Min(), "the removed units must be those with the smallest weight-row norms");
+        Assert.True(
+            norms.Where((_, i) => !rowsKept[i]).Max() <= norms.Where((_, i) => rowsKept[i]).Min(),
+            "the removed units must be those with the smallest weight-row norms"
+        );
         Assert.Equal(0, Values(fc1.bias!).Where((_, i) => !rowsKept[i]).Count(v => v != 0));
 
         var smaller = NeuronPruning.Shrink(model, masks);
@@ -132,7 +139,10 @@ public class PruningTests
         {
             var expected = model.call(xt);
             var actual = smaller.call(xt);
-            Assert.True(expected.allclose(actual, rtol: 1e-5, atol: 1e-5), $"max difference {(expected - actual).abs().max().item<float>()}");
+            Assert.True(
+                expected.allclose(actual, rtol: 1e-5, atol: 1e-5),
+                $"max difference {(expected - actual).abs().max().item<float>()}"
+            );
         }
     }
 
@@ -149,7 +159,8 @@ public class PruningTests
         var smaller = NeuronPruning.Shrink(model, masks);
         Assert.Equal([8, 8], smaller.Options.Widths);
         smaller.eval();
-        using (no_grad()) Assert.True(trainer.Predict(xt).allclose(smaller.call(xt), rtol: 1e-5, atol: 1e-5));
+        using (no_grad())
+            Assert.True(trainer.Predict(xt).allclose(smaller.call(xt), rtol: 1e-5, atol: 1e-5));
     }
 
     [Fact]
@@ -159,7 +170,7 @@ public class PruningTests
         using (no_grad())
         {
             var weights = model.parameters().Where(p => p.dim() >= 2).ToList();
-            weights[0].copy_(tensor(new float[] { 0, 1, 0, 2, 3, 0 }).view(3, 2));    // 3 zeros of 6
+            weights[0].copy_(tensor(new float[] { 0, 1, 0, 2, 3, 0 }).view(3, 2)); // 3 zeros of 6
             weights[1].copy_(tensor(new float[] { 0, 0, 0, 0, 1e-30f, 5 }).view(2, 3)); // 4 zeros of 6 (1e-30 is not zero)
         }
         var report = SparsityReport.Of(model);
@@ -175,16 +186,50 @@ public class PruningTests
         var model = new SimpleModel(DigitsModel(8));
         Assert.Contains("[0, 1]", Assert.Throws<ArgumentOutOfRangeException>(() => MagnitudePruning.Unstructured(model, 1.5)).Message);
         Assert.Contains("[0, 1)", Assert.Throws<ArgumentOutOfRangeException>(() => NeuronPruning.Prune(model, 1.0)).Message);
-        Assert.Contains("No parameter was selected", Assert.Throws<ArgumentException>(() => MagnitudePruning.Unstructured(model, 0.5, select: (n, _) => n == "nope")).Message);
-        Assert.Contains("has shape [2, 2]", Assert.Throws<ArgumentException>(() => new PruningMasks(model, new Dictionary<string, Tensor> { ["layers.fc1.weight"] = ones(2, 2) })).Message);
-        Assert.Contains("not a parameter", Assert.Throws<ArgumentException>(() => new PruningMasks(model, new Dictionary<string, Tensor> { ["fc9.weight"] = ones(2, 2) })).Message);
-        Assert.Contains("other than 0 and 1", Assert.Throws<ArgumentException>(() => new PruningMasks(model, new Dictionary<string, Tensor> { ["layers.fc1.weight"] = full(8, 64, 0.5f) })).Message);
-        Assert.Contains("needs hidden layers", Assert.Throws<ArgumentException>(() => NeuronPruning.Prune(new SimpleModel(DigitsModel()), 0.5)).Message);
+        Assert.Contains(
+            "No parameter was selected",
+            Assert.Throws<ArgumentException>(() => MagnitudePruning.Unstructured(model, 0.5, select: (n, _) => n == "nope")).Message
+        );
+        Assert.Contains(
+            "has shape [2, 2]",
+            Assert
+                .Throws<ArgumentException>(() =>
+                    new PruningMasks(model, new Dictionary<string, Tensor> { ["layers.fc1.weight"] = ones(2, 2) })
+                )
+                .Message
+        );
+        Assert.Contains(
+            "not a parameter",
+            Assert
+                .Throws<ArgumentException>(() => new PruningMasks(model, new Dictionary<string, Tensor> { ["fc9.weight"] = ones(2, 2) }))
+                .Message
+        );
+        Assert.Contains(
+            "other than 0 and 1",
+            Assert
+                .Throws<ArgumentException>(() =>
+                    new PruningMasks(model, new Dictionary<string, Tensor> { ["layers.fc1.weight"] = full(8, 64, 0.5f) })
+                )
+                .Message
+        );
+        Assert.Contains(
+            "needs hidden layers",
+            Assert.Throws<ArgumentException>(() => NeuronPruning.Prune(new SimpleModel(DigitsModel()), 0.5)).Message
+        );
         var layerNorm = new SimpleModel(DigitsModel(8) with { Normalization = Normalization.LayerNorm });
-        Assert.Contains("LayerNorm", Assert.Throws<ArgumentException>(() => NeuronPruning.Shrink(layerNorm, NeuronPruning.Prune(layerNorm, 0.5))).Message);
+        Assert.Contains(
+            "LayerNorm",
+            Assert.Throws<ArgumentException>(() => NeuronPruning.Shrink(layerNorm, NeuronPruning.Prune(layerNorm, 0.5))).Message
+        );
         var other = new SimpleModel(DigitsModel(8));
-        Assert.Contains("another model", Assert.Throws<ArgumentException>(() => NeuronPruning.Shrink(other, NeuronPruning.Prune(model, 0.5))).Message);
+        Assert.Contains(
+            "another model",
+            Assert.Throws<ArgumentException>(() => NeuronPruning.Shrink(other, NeuronPruning.Prune(model, 0.5))).Message
+        );
         var trainer = NewTrainer(DigitsModel(8), epochs: 1);
-        Assert.Contains("another model", Assert.Throws<ArgumentException>(() => MagnitudePruning.Unstructured(model, 0.5).AttachTo(trainer)).Message);
+        Assert.Contains(
+            "another model",
+            Assert.Throws<ArgumentException>(() => MagnitudePruning.Unstructured(model, 0.5).AttachTo(trainer)).Message
+        );
     }
 }

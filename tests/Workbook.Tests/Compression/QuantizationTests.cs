@@ -12,7 +12,7 @@ using static Workbook.Tests.Compression.CompressionTestData;
 namespace Workbook.Tests.Compression;
 
 /// <summary>Per-channel int8 quantization: error bounds, edge cases, equivalence with libtorch, layers, GPT-2, checkpoints.</summary>
-[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
+[Collection(SerialCollection.Name)] // seeds TorchSharp's global generator
 public class QuantizationTests
 {
     static QuantizationTests() => InitializeDeviceType(DeviceType.CPU);
@@ -23,11 +23,19 @@ public class QuantizationTests
     public void Dequantized_weights_are_within_half_a_step_of_each_channel_and_the_range_is_symmetric(int axis)
     {
         torch.manual_seed(3);
-        var w = randn(24, 40) * linspace(0.01, 5, axis == 0 ? 24 : 40).view(axis == 0 ? [24, 1] : [1, 40]);   // very different channel ranges
+        var w = randn(24, 40) * linspace(0.01, 5, axis == 0 ? 24 : 40).view(axis == 0 ? [24, 1] : [1, 40]); // very different channel ranges
         using (no_grad())
         {
-            if (axis == 0) { w[5].zero_(); w[7, 3] = tensor(0f); }
-            else { w[.., 5].zero_(); w[3, 7] = tensor(0f); }
+            if (axis == 0)
+            {
+                w[5].zero_();
+                w[7, 3] = tensor(0f);
+            }
+            else
+            {
+                w[.., 5].zero_();
+                w[3, 7] = tensor(0f);
+            }
         }
         var q = Int8Quantization.QuantizePerChannel(w, axis);
 
@@ -37,7 +45,7 @@ public class QuantizationTests
         Assert.True(q.Values.to(ScalarType.Int32).abs().max().item<int>() == 127, "each channel's largest weight maps to ±127");
         Assert.True(q.Values.to(ScalarType.Int32).min().item<int>() >= -127, "−128 is never used: the range is symmetric");
         var scales = Values(q.Scales);
-        Assert.Equal(0f, scales[5]);                                                     // the all-zero channel
+        Assert.Equal(0f, scales[5]); // the all-zero channel
         var channels = (axis == 0 ? w : w.t()).contiguous();
         var deq = (axis == 0 ? q.Dequantize() : q.Dequantize().t()).contiguous();
         var error = Values((channels - deq).abs());
@@ -47,9 +55,10 @@ public class QuantizationTests
         {
             var s = scales[i / width];
             Assert.True(error[i] <= s / 2 * (1 + 1e-5) + 1e-12, $"channel {i / width}: error {error[i]} exceeds half a step {s / 2}");
-            if (original[i] == 0) Assert.Equal(0f, Values(deq)[i]);                   // zero is exact
+            if (original[i] == 0)
+                Assert.Equal(0f, Values(deq)[i]); // zero is exact
         }
-        Assert.Equal(Values(channels.abs().amax(1) / 127), scales);                     // scale = max|w| / 127
+        Assert.Equal(Values(channels.abs().amax(1) / 127), scales); // scale = max|w| / 127
     }
 
     [Fact]
@@ -93,7 +102,7 @@ public class QuantizationTests
         var floatLogits = model.call(xt);
         Assert.Equal(["fc1", "fc2", "out"], DynamicQuantization.QuantizeLinearLayers(model));
         Assert.Equal(3, model.Layers.named_children().Count(c => c.module is QuantizedLinear));
-        Assert.Empty(model.parameters());                                                // inference-only: everything is a buffer
+        Assert.Empty(model.parameters()); // inference-only: everything is a buffer
         var intLogits = model.call(xt);
         var comparison = LogitComparison.Of(floatLogits, intLogits);
         Assert.True(comparison.Top1Agreement >= 0.98, comparison.ToString());
@@ -118,15 +127,30 @@ public class QuantizationTests
         SafetensorsWriter.Save(floatPath, new SimpleModel(model.Options).state_dict());
         var fresh = new SimpleModel(model.Options);
         Assert.Contains("quantize", Assert.Throws<ArgumentException>(() => QuantizedCheckpoint.Load(path, fresh)).Message);
-        Assert.Contains("not a quantized checkpoint", Assert.Throws<SafetensorsException>(() => QuantizedCheckpoint.Load(floatPath, restored)).Message);
-        Assert.Contains("no int8 layer", Assert.Throws<ArgumentException>(() => QuantizedCheckpoint.Save(folder.File("x.safetensors"), fresh)).Message);
+        Assert.Contains(
+            "not a quantized checkpoint",
+            Assert.Throws<SafetensorsException>(() => QuantizedCheckpoint.Load(floatPath, restored)).Message
+        );
+        Assert.Contains(
+            "no int8 layer",
+            Assert.Throws<ArgumentException>(() => QuantizedCheckpoint.Save(folder.File("x.safetensors"), fresh)).Message
+        );
         Assert.Throws<FileNotFoundException>(() => QuantizedCheckpoint.Load(folder.File("missing.safetensors"), restored));
 
         // A file that claims the format but stores an int8 weight as float32 is refused by name, not silently converted.
-        var widened = model.state_dict().ToDictionary(p => p.Key, p => p.Key == "layers.fc2.weight_int8" ? p.Value.to(ScalarType.Float32) : p.Value);
+        var widened = model
+            .state_dict()
+            .ToDictionary(p => p.Key, p => p.Key == "layers.fc2.weight_int8" ? p.Value.to(ScalarType.Float32) : p.Value);
         var forged = folder.File("forged.safetensors");
-        SafetensorsWriter.Save(forged, widened, new Dictionary<string, string> { [QuantizedCheckpoint.FormatKey] = QuantizedCheckpoint.FormatValue });
-        Assert.Contains("layers.fc2.weight_int8", Assert.Throws<SafetensorsException>(() => QuantizedCheckpoint.Load(forged, restored)).Message);
+        SafetensorsWriter.Save(
+            forged,
+            widened,
+            new Dictionary<string, string> { [QuantizedCheckpoint.FormatKey] = QuantizedCheckpoint.FormatValue }
+        );
+        Assert.Contains(
+            "layers.fc2.weight_int8",
+            Assert.Throws<SafetensorsException>(() => QuantizedCheckpoint.Load(forged, restored)).Message
+        );
     }
 
     [Fact]
@@ -139,7 +163,7 @@ public class QuantizationTests
         Assert.Equal(4 * config.LayerCount, replaced.Count);
         Assert.Contains("h.0.attn.c_attn", replaced);
         Assert.Contains("h.1.mlp.c_proj", replaced);
-        Assert.Equal(ScalarType.Float32, model.TokenEmbedding.dtype);                   // the tied embedding / head stays float32
+        Assert.Equal(ScalarType.Float32, model.TokenEmbedding.dtype); // the tied embedding / head stays float32
 
         torch.manual_seed(6);
         var ids = randint(0, config.VocabSize, [4, 16]);
@@ -163,7 +187,8 @@ public class QuantizationTests
         var restored = new Gpt2LMHeadModel(config);
         DynamicQuantization.QuantizeLinearLayers(restored);
         QuantizedCheckpoint.Load(path, restored);
-        using (no_grad()) Assert.True(restored.call(ids).allclose(model.call(ids), 0, 0));
+        using (no_grad())
+            Assert.True(restored.call(ids).allclose(model.call(ids), 0, 0));
         using var file = SafetensorsFile.Open(path);
         Assert.Equal("I8", file.Info("h.0.mlp.c_fc.weight_int8").Dtype);
         Assert.Equal([(long)config.EmbeddingSize, config.MlpSize], file.Info("h.0.mlp.c_fc.weight_int8").Shape);
@@ -172,9 +197,24 @@ public class QuantizationTests
     [Fact]
     public void Bad_inputs_are_refused_with_clear_messages()
     {
-        Assert.Contains("NaN or infinite", Assert.Throws<ArgumentException>(() => Int8Quantization.QuantizePerChannel(tensor(new[] { 1f, float.NaN }).view(1, 2), 0, "fc.weight")).Message);
-        Assert.Contains("fc.weight", Assert.Throws<ArgumentException>(() => Int8Quantization.QuantizePerChannel(ones(2, 2, ScalarType.Int32), 0, "fc.weight")).Message);
-        Assert.Contains("channel axis", Assert.Throws<ArgumentOutOfRangeException>(() => Int8Quantization.QuantizePerChannel(ones(2, 2), 2)).Message);
+        Assert.Contains(
+            "NaN or infinite",
+            Assert
+                .Throws<ArgumentException>(() =>
+                    Int8Quantization.QuantizePerChannel(tensor(new[] { 1f, float.NaN }).view(1, 2), 0, "fc.weight")
+                )
+                .Message
+        );
+        Assert.Contains(
+            "fc.weight",
+            Assert
+                .Throws<ArgumentException>(() => Int8Quantization.QuantizePerChannel(ones(2, 2, ScalarType.Int32), 0, "fc.weight"))
+                .Message
+        );
+        Assert.Contains(
+            "channel axis",
+            Assert.Throws<ArgumentOutOfRangeException>(() => Int8Quantization.QuantizePerChannel(ones(2, 2), 2)).Message
+        );
         Assert.Contains("no channels", Assert.Throws<ArgumentException>(() => Int8Quantization.QuantizePerChannel(ones(0, 2), 0)).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new QuantizedLinear(0, 3));
         Assert.Contains("same shape", Assert.Throws<ArgumentException>(() => LogitComparison.Of(zeros(2, 3), zeros(2, 4))).Message);

@@ -20,9 +20,10 @@ public class ChapterSplitTests
         Assert.Equal(KingJamesBible.Kinds.Order(), training.Select(KindOf).Distinct().Order());
         // About a fifth of each kind's chapters (Revelation, the only apocalypse, has 22: 4 in test).
         Assert.Equal(4, test.Where(v => v.Book == "Revelation").Select(v => v.Chapter).Distinct().Count());
-        var share = (double)test.Select(v => (v.Book, v.Chapter)).Distinct().Count() / verses.Select(v => (v.Book, v.Chapter)).Distinct().Count();
+        var share =
+            (double)test.Select(v => (v.Book, v.Chapter)).Distinct().Count() / verses.Select(v => (v.Book, v.Chapter)).Distinct().Count();
         Assert.InRange(share, 0.19, 0.21);
-        Assert.Equal(verses.Where(test.Contains), test);   // order kept
+        Assert.Equal(verses.Where(test.Contains), test); // order kept
     }
 
     [Fact]
@@ -38,7 +39,10 @@ public class ChapterSplitTests
     public void A_group_of_one_chapter_or_a_bad_share_is_refused()
     {
         var verses = Bible.Value.VersesOf(["Jude", "Ruth"]);
-        Assert.Contains("Group 'Jude' has only one chapter (Jude 1)", Assert.Throws<ArgumentException>(() => ChapterSplit.Split(verses, v => v.Book, 0.5, 1)).Message);
+        Assert.Contains(
+            "Group 'Jude' has only one chapter (Jude 1)",
+            Assert.Throws<ArgumentException>(() => ChapterSplit.Split(verses, v => v.Book, 0.5, 1)).Message
+        );
         Assert.Throws<ArgumentOutOfRangeException>(() => ChapterSplit.Split(verses, v => v.Book, 1.0, 1));
     }
 }

@@ -54,7 +54,10 @@ public class DatasetsTests
     {
         var found = DataDirectory.Find(Path.Combine("digits", "digits.csv.gz"), Path.Combine(Repository.Root, "notebooks"));
         Assert.Equal(DigitsFile, found);
-        Assert.Contains("pass the file's path", Assert.Throws<FileNotFoundException>(() => DataDirectory.Find("no-such.csv", Path.GetTempPath())).Message);
+        Assert.Contains(
+            "pass the file's path",
+            Assert.Throws<FileNotFoundException>(() => DataDirectory.Find("no-such.csv", Path.GetTempPath())).Message
+        );
     }
 
     [Theory]
@@ -75,7 +78,10 @@ public class DatasetsTests
             Assert.StartsWith(path, error.Message);
             Assert.Contains(expected, error.Message);
         }
-        finally { File.Delete(path); }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Theory]
@@ -92,12 +98,16 @@ public class DatasetsTests
         try
         {
             using (var writer = new StreamWriter(new GZipStream(File.Create(path), CompressionLevel.Fastest)))
-                foreach (var l in lines) writer.Write(l + "\n");
+                foreach (var l in lines)
+                    writer.Write(l + "\n");
             var error = Assert.Throws<InvalidDataException>(() => Datasets.LoadDigits(path));
             Assert.StartsWith(path, error.Message);
             Assert.Contains(expected, error.Message);
         }
-        finally { File.Delete(path); }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
@@ -110,7 +120,10 @@ public class DatasetsTests
             var error = Assert.Throws<InvalidDataException>(() => Datasets.LoadDigits(path));
             Assert.StartsWith(path, error.Message);
         }
-        finally { File.Delete(path); }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     private static void Damage(List<string> lines, int line, string damage)
@@ -118,19 +131,32 @@ public class DatasetsTests
         var fields = lines[line - 1].Split(',').ToList();
         switch (damage)
         {
-            case "drop-column": fields.RemoveAt(4); break;
-            case "not-a-number": fields[2] = "abc"; break;
-            case "bad-label": fields[^1] = "2"; break;
-            case "pixel-17": fields[2] = "17"; break;
-            case "bad-header": fields[0] = "568"; break;
-            case "truncate": lines.RemoveAt(lines.Count - 1); return;
+            case "drop-column":
+                fields.RemoveAt(4);
+                break;
+            case "not-a-number":
+                fields[2] = "abc";
+                break;
+            case "bad-label":
+                fields[^1] = "2";
+                break;
+            case "pixel-17":
+                fields[2] = "17";
+                break;
+            case "bad-header":
+                fields[0] = "568";
+                break;
+            case "truncate":
+                lines.RemoveAt(lines.Count - 1);
+                return;
         }
         lines[line - 1] = string.Join(',', fields);
     }
 
     private static string TempFile(string name) => Path.Combine(Path.GetTempPath(), $"workbook-{Guid.NewGuid():N}-{name}");
 
-    private static double[] Row(TabularDataset data, int row) => [.. Enumerable.Range(0, data.FeatureCount).Select(j => data.Features[row, j])];
+    private static double[] Row(TabularDataset data, int row) =>
+        [.. Enumerable.Range(0, data.FeatureCount).Select(j => data.Features[row, j])];
 
     [Fact]
     public void A_directory_given_as_the_dataset_file_is_named_as_a_directory()

@@ -10,9 +10,11 @@ public sealed class IdxFileTests : IDisposable
     static IdxFileTests() => torch.InitializeDeviceType(DeviceType.CPU);
 
     private readonly string folder = Directory.CreateTempSubdirectory("idx-tests-").FullName;
+
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
     private static string Fixture(string name) => Repository.Fixture(Path.Combine("data", "idx", name));
+
     private static byte[] LabelBytes => File.ReadAllBytes(Fixture("labels-3-ubyte.idx"));
 
     private string Write(string name, byte[] bytes)
@@ -36,7 +38,10 @@ public sealed class IdxFileTests : IDisposable
         var file = IdxFile.Read(Fixture("images-3x4x5-ubyte.idx.gz"));
         Assert.Equal(IdxDataType.UnsignedByte, file.DataType);
         Assert.Equal([3, 4, 5], file.Dimensions);
-        var expected = Enumerable.Range(0, 3).SelectMany(i => Enumerable.Range(0, 20).Select(p => (byte)((20 * i + 5 * (p / 5) + p % 5 + (i == 2 ? 180 : 0)) % 256))).ToArray();
+        var expected = Enumerable
+            .Range(0, 3)
+            .SelectMany(i => Enumerable.Range(0, 20).Select(p => (byte)((20 * i + 5 * (p / 5) + p % 5 + (i == 2 ? 180 : 0)) % 256)))
+            .ToArray();
         Assert.Equal(expected, file.ToBytes());
         using var tensor = file.ToTensor();
         Assert.Equal([3L, 4, 5], tensor.shape);

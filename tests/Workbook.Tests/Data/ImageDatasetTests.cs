@@ -9,11 +9,20 @@ public sealed class ImageDatasetTests
     static ImageDatasetTests() => torch.InitializeDeviceType(DeviceType.CPU);
 
     private static readonly string[] Classes = ["a", "b", "c"];
+
     private static string Fixture(string name) => Repository.Fixture(Path.Combine("data", "idx", name));
 
     /// <summary>12 images of 2 × 2 pixels; image i has every pixel equal to i and label i % 3.</summary>
     private static ImageDataset Twelve() =>
-        new("twelve", [.. Enumerable.Range(0, 12).SelectMany(i => Enumerable.Repeat((byte)i, 4))], [.. Enumerable.Range(0, 12).Select(i => i % 3)], 1, 2, 2, Classes);
+        new(
+            "twelve",
+            [.. Enumerable.Range(0, 12).SelectMany(i => Enumerable.Repeat((byte)i, 4))],
+            [.. Enumerable.Range(0, 12).Select(i => i % 3)],
+            1,
+            2,
+            2,
+            Classes
+        );
 
     [Fact]
     public void Idx_images_and_labels_pair_up_as_float_images_in_0_to_1()
@@ -35,13 +44,16 @@ public sealed class ImageDatasetTests
     public void Idx_files_that_do_not_pair_up_are_refused()
     {
         var error = Assert.Throws<InvalidDataException>(() =>
-            ImageDataset.FromIdx("fixture", Fixture("images-3x4x5-ubyte.idx.gz"), Fixture("int16-3.idx"), Classes));
+            ImageDataset.FromIdx("fixture", Fixture("images-3x4x5-ubyte.idx.gz"), Fixture("int16-3.idx"), Classes)
+        );
         Assert.Contains("int16-3.idx", error.Message);
         var labelsAsImages = Assert.Throws<InvalidDataException>(() =>
-            ImageDataset.FromIdx("fixture", Fixture("labels-3-ubyte.idx"), Fixture("labels-3-ubyte.idx"), Classes));
+            ImageDataset.FromIdx("fixture", Fixture("labels-3-ubyte.idx"), Fixture("labels-3-ubyte.idx"), Classes)
+        );
         Assert.Contains("[count, rows, columns]", labelsAsImages.Message);
         var tooFewClasses = Assert.Throws<InvalidDataException>(() =>
-            ImageDataset.FromIdx("fixture", Fixture("images-3x4x5-ubyte.idx.gz"), Fixture("labels-3-ubyte.idx"), ["a", "b"]));
+            ImageDataset.FromIdx("fixture", Fixture("images-3x4x5-ubyte.idx.gz"), Fixture("labels-3-ubyte.idx"), ["a", "b"])
+        );
         Assert.Contains("label 2", tooFewClasses.Message);
     }
 
@@ -114,7 +126,10 @@ public sealed class ImageDatasetTests
         try
         {
             Assert.Null(FashionMnist.Find(empty));
-            Assert.Contains("apt-get install dataset-fashion-mnist", Assert.Throws<FileNotFoundException>(() => FashionMnist.Load(empty)).Message);
+            Assert.Contains(
+                "apt-get install dataset-fashion-mnist",
+                Assert.Throws<FileNotFoundException>(() => FashionMnist.Load(empty)).Message
+            );
             var (train, test) = FashionMnist.LoadOrDigits(out var note, empty);
             Assert.Contains("8×8 digits", note);
             Assert.Contains(empty, note);
@@ -130,7 +145,8 @@ public sealed class ImageDatasetTests
     [Fact]
     public void Fashion_mnist_when_installed_has_60000_and_10000_images_of_28_by_28()
     {
-        if (FashionMnist.Find() is null) return;                            // not installed here: the fallback test covers this machine
+        if (FashionMnist.Find() is null)
+            return; // not installed here: the fallback test covers this machine
         var (train, test) = FashionMnist.Load();
         Assert.Equal((60000, 10000, 28, 28), (train.Count, test.Count, train.Height, train.Width));
         Assert.All(train.ClassCounts(), count => Assert.Equal(6000, count));

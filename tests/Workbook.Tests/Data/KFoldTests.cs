@@ -5,6 +5,7 @@ namespace Workbook.Tests.Data;
 public class KFoldTests
 {
     public static TheoryData<int> KFoldCases() => [0, 1];
+
     public static TheoryData<int> StratifiedCases() => [0, 1, 2];
 
     [Theory]
@@ -43,8 +44,8 @@ public class KFoldTests
         var plain = StratifiedKFold.Split(labels, 3);
         var shuffled = StratifiedKFold.Split(labels, 3, shuffle: true, seed: 7);
         for (var k = 0; k < 3; k++)
-            for (var c = 0; c < 3; c++)
-                Assert.Equal(plain[k].Test.Count(i => labels[i] == c), shuffled[k].Test.Count(i => labels[i] == c));
+        for (var c = 0; c < 3; c++)
+            Assert.Equal(plain[k].Test.Count(i => labels[i] == c), shuffled[k].Test.Count(i => labels[i] == c));
         Assert.Equal(Enumerable.Range(0, labels.Length), shuffled.SelectMany(s => s.Test).Order());
     }
 
@@ -52,8 +53,14 @@ public class KFoldTests
     public void Too_many_or_too_few_folds_are_rejected()
     {
         Assert.Contains("folds=2 or more", Assert.Throws<ArgumentOutOfRangeException>(() => KFold.Split(10, 1)).Message);
-        Assert.Contains("greater than the number of samples: samples=3", Assert.Throws<ArgumentOutOfRangeException>(() => KFold.Split(3, 4)).Message);
-        Assert.Contains("number of members in each class", Assert.Throws<ArgumentException>(() => StratifiedKFold.Split([0, 0, 1, 1, 2, 2], 3)).Message);
+        Assert.Contains(
+            "greater than the number of samples: samples=3",
+            Assert.Throws<ArgumentOutOfRangeException>(() => KFold.Split(3, 4)).Message
+        );
+        Assert.Contains(
+            "number of members in each class",
+            Assert.Throws<ArgumentException>(() => StratifiedKFold.Split([0, 0, 1, 1, 2, 2], 3)).Message
+        );
     }
 
     private static void AssertSplitsEqual(System.Text.Json.JsonElement expected, IReadOnlyList<SplitIndices> actual)

@@ -32,7 +32,11 @@ public class PrincipalComponentsTests
     private static void AssertClose(double[] expected, double[] actual)
     {
         Assert.Equal(expected.Length, actual.Length);
-        for (var i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-9 * Math.Max(1, Math.Abs(expected[i])), $"[{i}]: expected {expected[i]}, got {actual[i]}");
+        for (var i = 0; i < expected.Length; i++)
+            Assert.True(
+                Math.Abs(expected[i] - actual[i]) <= 1e-9 * Math.Max(1, Math.Abs(expected[i])),
+                $"[{i}]: expected {expected[i]}, got {actual[i]}"
+            );
     }
 
     [Fact]
@@ -44,7 +48,7 @@ public class PrincipalComponentsTests
         var pca = PrincipalComponents.Fit(data, 2);
         Assert.Equal(0.6, Math.Abs(pca.Axes[0, 0]), 6);
         Assert.Equal(0.8, Math.Abs(pca.Axes[0, 1]), 6);
-        Assert.Equal(2.5, pca.ExplainedVariance[0], 5);       // var(t) with n − 1 = 10 / 4
+        Assert.Equal(2.5, pca.ExplainedVariance[0], 5); // var(t) with n − 1 = 10 / 4
         Assert.Equal(1.0, pca.ExplainedVarianceRatio[0], 6);
         Assert.Equal(0.0, pca.ExplainedVariance[1], 6);
         var projected = pca.Transform(data).select(1, 0).data<double>().ToArray();
@@ -55,7 +59,10 @@ public class PrincipalComponentsTests
     public void Bad_input_is_refused_naming_the_shape()
     {
         Assert.Contains("[1, 3]", Assert.Throws<ArgumentException>(() => PrincipalComponents.Fit(zeros(1, 3))).Message);
-        Assert.Contains("at most 3 components", Assert.Throws<ArgumentOutOfRangeException>(() => PrincipalComponents.Fit(zeros(5, 3), 4)).Message);
+        Assert.Contains(
+            "at most 3 components",
+            Assert.Throws<ArgumentOutOfRangeException>(() => PrincipalComponents.Fit(zeros(5, 3), 4)).Message
+        );
         Assert.Contains("NaN", Assert.Throws<ArgumentException>(() => PrincipalComponents.Fit(full(4, 3, double.NaN))).Message);
         var pca = PrincipalComponents.Fit(randn(6, 3));
         Assert.Contains("[rows, 3]", Assert.Throws<ArgumentException>(() => pca.Transform(zeros(2, 4))).Message);

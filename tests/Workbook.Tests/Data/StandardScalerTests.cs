@@ -41,8 +41,8 @@ public class StandardScalerTests
         Assert.Equal(ScalarType.Float32, scaled.dtype);
         var expected = Golden.GetProperty("transformed").Matrix();
         for (var i = 0; i < 6; i++)
-            for (var j = 0; j < 4; j++)
-                Assert.Equal(expected[i, j], scaled[i, j].item<float>(), 0.02); // float32 loses the 1e6 offset's low digits
+        for (var j = 0; j < 4; j++)
+            Assert.Equal(expected[i, j], scaled[i, j].item<float>(), 0.02); // float32 loses the 1e6 offset's low digits
         using var back = scaler.InverseTransform(scaled);
         Assert.Equal(fit[1, 1], back[1, 1].item<float>(), 1e-3);
         // Fitting on a tensor gives the double statistics of its float32 values.
@@ -59,15 +59,28 @@ public class StandardScalerTests
         var error = Assert.Throws<ArgumentException>(() => scaler.Transform(new double[2, 3]));
         Assert.Contains("fitted on 4 features but this input has 3", error.Message);
         using var wrong = torch.zeros(2, 5);
-        Assert.Contains("fitted on 4 features but this input has 5", Assert.Throws<ArgumentException>(() => scaler.Transform(wrong)).Message);
-        Assert.Throws<ArgumentException>(() => new StandardScaler().Fit(new double[,] { { double.NaN } }));
+        Assert.Contains(
+            "fitted on 4 features but this input has 5",
+            Assert.Throws<ArgumentException>(() => scaler.Transform(wrong)).Message
+        );
+        Assert.Throws<ArgumentException>(() =>
+            new StandardScaler().Fit(
+                new double[,]
+                {
+                    { double.NaN },
+                }
+            )
+        );
     }
 
     private static void AssertClose(double[] expected, double[] actual, double tolerance)
     {
         Assert.Equal(expected.Length, actual.Length);
         for (var i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])), $"[{i}] expected {expected[i]:R}, got {actual[i]:R}");
+            Assert.True(
+                Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])),
+                $"[{i}] expected {expected[i]:R}, got {actual[i]:R}"
+            );
     }
 
     private static void AssertClose(double[,] expected, double[,] actual, double tolerance)
@@ -75,7 +88,10 @@ public class StandardScalerTests
         Assert.Equal(expected.GetLength(0), actual.GetLength(0));
         Assert.Equal(expected.GetLength(1), actual.GetLength(1));
         for (var i = 0; i < expected.GetLength(0); i++)
-            for (var j = 0; j < expected.GetLength(1); j++)
-                Assert.True(Math.Abs(expected[i, j] - actual[i, j]) <= tolerance * Math.Max(1, Math.Abs(expected[i, j])), $"[{i},{j}] expected {expected[i, j]:R}, got {actual[i, j]:R}");
+        for (var j = 0; j < expected.GetLength(1); j++)
+            Assert.True(
+                Math.Abs(expected[i, j] - actual[i, j]) <= tolerance * Math.Max(1, Math.Abs(expected[i, j])),
+                $"[{i},{j}] expected {expected[i, j]:R}, got {actual[i, j]:R}"
+            );
     }
 }

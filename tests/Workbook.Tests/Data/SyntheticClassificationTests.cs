@@ -35,7 +35,14 @@ public class SyntheticClassificationTests
     [InlineData(120, 4, 1)]
     public void Without_label_noise_and_weights_classes_are_exactly_balanced(int samples, int classes, int clustersPerClass)
     {
-        var data = SyntheticData.MakeClassification(samples: samples, informative: 3, classes: classes, clustersPerClass: clustersPerClass, flipY: 0, seed: 5);
+        var data = SyntheticData.MakeClassification(
+            samples: samples,
+            informative: 3,
+            classes: classes,
+            clustersPerClass: clustersPerClass,
+            flipY: 0,
+            seed: 5
+        );
         Assert.All(data.ClassCounts(), count => Assert.Equal(samples / classes, count));
     }
 
@@ -45,7 +52,10 @@ public class SyntheticClassificationTests
         // 1000 * 0.1 / 2 = 50 per cluster of class 0, 1000 * 0.9 / 2 = 450 per cluster of class 1: exact without flips.
         Assert.Equal([100, 900], SyntheticData.MakeClassification(samples: 1000, weights: [0.1, 0.9], flipY: 0).ClassCounts());
         Assert.Equal([100, 900], SyntheticData.MakeClassification(samples: 1000, weights: [0.1], flipY: 0).ClassCounts());
-        Assert.Equal([200, 300, 500], SyntheticData.MakeClassification(samples: 1000, informative: 3, classes: 3, weights: [0.2, 0.3], flipY: 0).ClassCounts());
+        Assert.Equal(
+            [200, 300, 500],
+            SyntheticData.MakeClassification(samples: 1000, informative: 3, classes: 3, weights: [0.2, 0.3], flipY: 0).ClassCounts()
+        );
         // Label noise moves a few samples between classes but keeps the imbalance.
         var noisy = SyntheticData.MakeClassification(samples: 1000, weights: [0.1, 0.9], flipY: 0.05).ClassCounts();
         Assert.InRange(noisy[0], 100, 160);
@@ -65,8 +75,18 @@ public class SyntheticClassificationTests
     [Fact]
     public void Without_shuffling_redundant_features_are_exact_linear_combinations_and_repeated_ones_copies()
     {
-        const int informative = 3, redundant = 2, repeated = 3;
-        var data = SyntheticData.MakeClassification(samples: 200, features: 10, informative: informative, redundant: redundant, repeated: repeated, shuffle: false, seed: 11);
+        const int informative = 3,
+            redundant = 2,
+            repeated = 3;
+        var data = SyntheticData.MakeClassification(
+            samples: 200,
+            features: 10,
+            informative: informative,
+            redundant: redundant,
+            repeated: repeated,
+            shuffle: false,
+            seed: 11
+        );
         var x = data.Features;
         for (var r = 0; r < redundant; r++)
         {
@@ -87,8 +107,26 @@ public class SyntheticClassificationTests
     [Fact]
     public void Shuffling_permutes_rows_and_columns_of_the_same_data()
     {
-        var ordered = SyntheticData.MakeClassification(samples: 50, features: 6, informative: 2, redundant: 1, repeated: 1, flipY: 0, shuffle: false, seed: 2);
-        var shuffled = SyntheticData.MakeClassification(samples: 50, features: 6, informative: 2, redundant: 1, repeated: 1, flipY: 0, shuffle: true, seed: 2);
+        var ordered = SyntheticData.MakeClassification(
+            samples: 50,
+            features: 6,
+            informative: 2,
+            redundant: 1,
+            repeated: 1,
+            flipY: 0,
+            shuffle: false,
+            seed: 2
+        );
+        var shuffled = SyntheticData.MakeClassification(
+            samples: 50,
+            features: 6,
+            informative: 2,
+            redundant: 1,
+            repeated: 1,
+            flipY: 0,
+            shuffle: true,
+            seed: 2
+        );
         Assert.Equal(ordered.ClassCounts(), shuffled.ClassCounts());
         // Rows of the shuffled set are not in cluster order (the unshuffled labels are 0,0,..,1,1,..,0,0,..,1,1).
         Assert.NotEqual(ordered.Labels, shuffled.Labels);
@@ -99,14 +137,26 @@ public class SyntheticClassificationTests
     {
         double Distance(double classSep)
         {
-            var data = SyntheticData.MakeClassification(samples: 2000, features: 4, informative: 2, redundant: 0, clustersPerClass: 1, flipY: 0, classSep: classSep, shuffle: false, seed: 1);
+            var data = SyntheticData.MakeClassification(
+                samples: 2000,
+                features: 4,
+                informative: 2,
+                redundant: 0,
+                clustersPerClass: 1,
+                flipY: 0,
+                classSep: classSep,
+                shuffle: false,
+                seed: 1
+            );
             var means = new double[2, data.FeatureCount];
             var counts = data.ClassCounts();
             for (var i = 0; i < data.SampleCount; i++)
-                for (var j = 0; j < data.FeatureCount; j++) means[data.Labels[i], j] += data.Features[i, j] / counts[data.Labels[i]];
+            for (var j = 0; j < data.FeatureCount; j++)
+                means[data.Labels[i], j] += data.Features[i, j] / counts[data.Labels[i]];
             return Math.Sqrt(Enumerable.Range(0, data.FeatureCount).Sum(j => Math.Pow(means[0, j] - means[1, j], 2)));
         }
-        double near = Distance(0.5), far = Distance(3.0);
+        double near = Distance(0.5),
+            far = Distance(3.0);
         Assert.True(far > 3 * near, $"distance {far} at classSep 3 vs {near} at classSep 0.5");
     }
 
@@ -114,7 +164,17 @@ public class SyntheticClassificationTests
     public void Each_cluster_is_centred_on_a_distinct_hypercube_vertex_at_plus_or_minus_class_sep()
     {
         const double classSep = 1.5;
-        var data = SyntheticData.MakeClassification(samples: 4000, features: 2, informative: 2, redundant: 0, clustersPerClass: 1, flipY: 0, classSep: classSep, shuffle: false, seed: 8);
+        var data = SyntheticData.MakeClassification(
+            samples: 4000,
+            features: 2,
+            informative: 2,
+            redundant: 0,
+            clustersPerClass: 1,
+            flipY: 0,
+            classSep: classSep,
+            shuffle: false,
+            seed: 8
+        );
         var vertices = new List<(int, int)>();
         foreach (var (start, stop) in new[] { (0, 2000), (2000, 4000) })
         {
@@ -144,9 +204,13 @@ public class SyntheticClassificationTests
     [Fact]
     public void Invalid_arguments_are_rejected_naming_the_argument()
     {
-        var tooMany = Assert.Throws<ArgumentException>(() => SyntheticData.MakeClassification(features: 4, informative: 2, redundant: 2, repeated: 1));
+        var tooMany = Assert.Throws<ArgumentException>(() =>
+            SyntheticData.MakeClassification(features: 4, informative: 2, redundant: 2, repeated: 1)
+        );
         Assert.Contains("must sum to at most the number of total features", tooMany.Message);
-        var clusters = Assert.Throws<ArgumentException>(() => SyntheticData.MakeClassification(informative: 2, classes: 3, clustersPerClass: 2));
+        var clusters = Assert.Throws<ArgumentException>(() =>
+            SyntheticData.MakeClassification(informative: 2, classes: 3, clustersPerClass: 2)
+        );
         Assert.Contains("classes(3) * clustersPerClass(2) must be smaller or equal 2^informative(2)=4", clusters.Message);
         Assert.Equal("informative", clusters.ParamName);
         var weights = Assert.Throws<ArgumentException>(() => SyntheticData.MakeClassification(classes: 2, weights: [0.2, 0.3, 0.5]));
@@ -158,13 +222,23 @@ public class SyntheticClassificationTests
     [Fact]
     public void More_than_30_informative_features_still_give_distinct_vertices()
     {
-        var data = SyntheticData.MakeClassification(samples: 40, features: 35, informative: 33, redundant: 0, classes: 4, clustersPerClass: 2, flipY: 0, seed: 1);
+        var data = SyntheticData.MakeClassification(
+            samples: 40,
+            features: 35,
+            informative: 33,
+            redundant: 0,
+            classes: 4,
+            clustersPerClass: 2,
+            flipY: 0,
+            seed: 1
+        );
         Assert.Equal([10, 10, 10, 10], data.ClassCounts());
     }
 
     private static double[] Column(double[,] x, int j) => Enumerable.Range(0, x.GetLength(0)).Select(i => x[i, j]).ToArray();
 
-    /// <summary>Norm of the residual of regressing <paramref name="target"/> on the first <paramref name="columns"/> columns (normal equations), and the target's norm.</summary>
+    /// <summary>Norm of the residual of regressing <paramref name="target"/> on the first <paramref name="columns"/> columns (normal
+    /// equations), and the target's norm.</summary>
     private static (double Residual, double Norm) LeastSquaresResidual(double[,] x, int columns, double[] target)
     {
         var n = x.GetLength(0);
@@ -172,25 +246,31 @@ public class SyntheticClassificationTests
         for (var p = 0; p < columns; p++)
         {
             for (var q = 0; q < columns; q++)
-                for (var i = 0; i < n; i++) a[p, q] += x[i, p] * x[i, q];
-            for (var i = 0; i < n; i++) a[p, columns] += x[i, p] * target[i];
+            for (var i = 0; i < n; i++)
+                a[p, q] += x[i, p] * x[i, q];
+            for (var i = 0; i < n; i++)
+                a[p, columns] += x[i, p] * target[i];
         }
         for (var p = 0; p < columns; p++)
         {
             for (var r = p + 1; r < columns; r++)
             {
                 var f = a[r, p] / a[p, p];
-                for (var q = p; q <= columns; q++) a[r, q] -= f * a[p, q];
+                for (var q = p; q <= columns; q++)
+                    a[r, q] -= f * a[p, q];
             }
         }
         var beta = new double[columns];
         for (var p = columns - 1; p >= 0; p--)
         {
             var s = a[p, columns];
-            for (var q = p + 1; q < columns; q++) s -= a[p, q] * beta[q];
+            for (var q = p + 1; q < columns; q++)
+                s -= a[p, q] * beta[q];
             beta[p] = s / a[p, p];
         }
-        var residual = Math.Sqrt(Enumerable.Range(0, n).Sum(i => Math.Pow(target[i] - Enumerable.Range(0, columns).Sum(p => x[i, p] * beta[p]), 2)));
+        var residual = Math.Sqrt(
+            Enumerable.Range(0, n).Sum(i => Math.Pow(target[i] - Enumerable.Range(0, columns).Sum(p => x[i, p] * beta[p]), 2))
+        );
         return (residual, Math.Sqrt(target.Sum(v => v * v)));
     }
 }

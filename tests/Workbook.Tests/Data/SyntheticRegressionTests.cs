@@ -16,14 +16,15 @@ public class SyntheticRegressionTests
         Assert.Equal([8, 2], new[] { data.Coefficients.GetLength(0), data.Coefficients.GetLength(1) });
         var nonZero = 0;
         for (var j = 0; j < 8; j++)
-            if (data.Coefficients[j, 0] != 0) nonZero++;
+            if (data.Coefficients[j, 0] != 0)
+                nonZero++;
         Assert.Equal(3, nonZero);
         for (var i = 0; i < 50; i++)
-            for (var t = 0; t < 2; t++)
-            {
-                var predicted = 1.5 + Enumerable.Range(0, 8).Sum(j => data.Features[i, j] * data.Coefficients[j, t]);
-                Assert.Equal(predicted, data.Targets[i, t], 9);
-            }
+        for (var t = 0; t < 2; t++)
+        {
+            var predicted = 1.5 + Enumerable.Range(0, 8).Sum(j => data.Features[i, j] * data.Coefficients[j, t]);
+            Assert.Equal(predicted, data.Targets[i, t], 9);
+        }
     }
 
     [Fact]
@@ -34,7 +35,10 @@ public class SyntheticRegressionTests
         var differences = Enumerable.Range(0, 2000).Select(i => noisy.Targets[i, 0] - clean.Targets[i, 0]).ToArray();
         var std = Math.Sqrt(differences.Select(d => d * d).Average());
         Assert.InRange(std, 9.3, 10.7);
-        Assert.Equal(noisy.Targets, SyntheticData.MakeRegression(samples: 2000, features: 5, informative: 2, noise: 10, shuffle: false, seed: 1).Targets);
+        Assert.Equal(
+            noisy.Targets,
+            SyntheticData.MakeRegression(samples: 2000, features: 5, informative: 2, noise: 10, shuffle: false, seed: 1).Targets
+        );
         var (x, y) = noisy.ToTensors();
         using (x)
         using (y)

@@ -60,18 +60,22 @@ public class TextCorporaTests
             using var file = File.Create(Path.Combine(folder.Path, "kjv.tsv.gz"));
             using var gzip = new GZipStream(file, CompressionLevel.Fastest);
             using var writer = new StreamWriter(gzip);
-            foreach (var l in content) writer.Write(l + "\n");
+            foreach (var l in content)
+                writer.Write(l + "\n");
         }
 
-        Write(lines.Where((_, i) => i != 5));                                  // a missing verse
+        Write(lines.Where((_, i) => i != 5)); // a missing verse
         var missing = Assert.Throws<InvalidDataException>(() => KingJamesBible.Load(folder.Path));
         Assert.Contains("line 6", missing.Message);
         Assert.Contains("out of order", missing.Message);
 
         Write(lines.Select((l, i) => i == 3 ? "Genesis\t1\tthree\tAnd God said" : l));
-        Assert.Contains("verse must be a whole number", Assert.Throws<InvalidDataException>(() => KingJamesBible.Load(folder.Path)).Message);
+        Assert.Contains(
+            "verse must be a whole number",
+            Assert.Throws<InvalidDataException>(() => KingJamesBible.Load(folder.Path)).Message
+        );
 
-        Write(lines.Take(100));                                                // a truncated file
+        Write(lines.Take(100)); // a truncated file
         Assert.Contains("Genesis has 99 verses", Assert.Throws<InvalidDataException>(() => KingJamesBible.Load(folder.Path)).Message);
 
         File.WriteAllText(Path.Combine(folder.Path, "kjv.tsv.gz"), "not gzip");
@@ -119,7 +123,8 @@ public class TextCorporaTests
     {
         using var reader = new StreamReader(new GZipStream(File.OpenRead(path), CompressionMode.Decompress));
         var lines = new List<string>();
-        while (reader.ReadLine() is { } line) lines.Add(line);
+        while (reader.ReadLine() is { } line)
+            lines.Add(line);
         return lines;
     }
 }

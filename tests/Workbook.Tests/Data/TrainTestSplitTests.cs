@@ -12,9 +12,9 @@ public class TrainTestSplitTests
 
     [Theory]
     [InlineData(100, 0.25, 25)]
-    [InlineData(10, 0.33, 4)]   // ceil(3.3)
+    [InlineData(10, 0.33, 4)] // ceil(3.3)
     [InlineData(569, 0.2, 114)] // ceil(113.8)
-    [InlineData(50, 7, 7)]      // an int is a count
+    [InlineData(50, 7, 7)] // an int is a count
     public void Test_size_rounds_up_like_scikit_learn(int samples, object testSize, int expectedTest)
     {
         var size = testSize is int count ? SplitSize.OfCount(count) : SplitSize.OfFraction((double)testSize);
@@ -39,8 +39,10 @@ public class TrainTestSplitTests
     public void Stratified_per_class_counts_equal_scikit_learns(int index)
     {
         var golden = Goldens.Get("stratifiedSplit")[index];
-        int[] labels = golden.TryGetProperty("labels", out var l) ? l.Ints()
-            : golden.GetProperty("dataset").GetString() == "digits" ? Datasets.LoadDigits().Labels : Datasets.LoadBreastCancer().Labels;
+        int[] labels =
+            golden.TryGetProperty("labels", out var l) ? l.Ints()
+            : golden.GetProperty("dataset").GetString() == "digits" ? Datasets.LoadDigits().Labels
+            : Datasets.LoadBreastCancer().Labels;
         var size = golden.GetProperty("testSize");
         var testSize = size.GetRawText().All(char.IsDigit) ? SplitSize.OfCount(size.GetInt32()) : SplitSize.OfFraction(size.GetDouble());
         var classes = golden.GetProperty("classes").Ints();
@@ -76,7 +78,10 @@ public class TrainTestSplitTests
         using (y)
         {
             var (xTrain, xTest, yTrain, yTest) = TrainTestSplit.Split(x, y, 0.25, seed: 2, stratify: true);
-            using (xTrain) using (xTest) using (yTrain) using (yTest)
+            using (xTrain)
+            using (xTest)
+            using (yTrain)
+            using (yTest)
             {
                 Assert.Equal([150L, 20L], xTrain.shape);
                 Assert.Equal([50L], yTest.shape);
@@ -91,11 +96,26 @@ public class TrainTestSplitTests
     [Fact]
     public void Impossible_splits_are_rejected_clearly()
     {
-        Assert.Contains("strictly between 0 and 1", Assert.Throws<ArgumentOutOfRangeException>(() => TrainTestSplit.Indices(10, 1.0)).Message);
+        Assert.Contains(
+            "strictly between 0 and 1",
+            Assert.Throws<ArgumentOutOfRangeException>(() => TrainTestSplit.Indices(10, 1.0)).Message
+        );
         Assert.Contains("between 1 and 9", Assert.Throws<ArgumentOutOfRangeException>(() => TrainTestSplit.Indices(10, 10)).Message);
-        Assert.Contains("only 1 member", Assert.Throws<ArgumentException>(() => TrainTestSplit.Indices(5, 2, stratify: [0, 0, 0, 0, 1])).Message);
-        Assert.Contains("test size 2 should be greater or equal to the number of classes 3", Assert.Throws<ArgumentException>(() => TrainTestSplit.Indices(9, 2, stratify: [0, 0, 0, 1, 1, 1, 2, 2, 2])).Message);
-        Assert.Contains("shuffle", Assert.Throws<ArgumentException>(() => TrainTestSplit.Indices(4, 2, shuffle: false, stratify: [0, 0, 1, 1])).Message);
-        Assert.Contains("one label per sample", Assert.Throws<ArgumentException>(() => TrainTestSplit.Indices(4, 2, stratify: [0, 1])).Message);
+        Assert.Contains(
+            "only 1 member",
+            Assert.Throws<ArgumentException>(() => TrainTestSplit.Indices(5, 2, stratify: [0, 0, 0, 0, 1])).Message
+        );
+        Assert.Contains(
+            "test size 2 should be greater or equal to the number of classes 3",
+            Assert.Throws<ArgumentException>(() => TrainTestSplit.Indices(9, 2, stratify: [0, 0, 0, 1, 1, 1, 2, 2, 2])).Message
+        );
+        Assert.Contains(
+            "shuffle",
+            Assert.Throws<ArgumentException>(() => TrainTestSplit.Indices(4, 2, shuffle: false, stratify: [0, 0, 1, 1])).Message
+        );
+        Assert.Contains(
+            "one label per sample",
+            Assert.Throws<ArgumentException>(() => TrainTestSplit.Indices(4, 2, stratify: [0, 1])).Message
+        );
     }
 }

@@ -23,11 +23,20 @@ internal static class DeploymentFixtures
         return (folder, model, scaler, data);
     }
 
-    /// <summary>A tiny random GPT-2 (GPT-2's real vocabulary, 1 layer, width 32, context 64 unless asked) saved with its tokenizer files.</summary>
+    /// <summary>A tiny random GPT-2 (GPT-2's real vocabulary, 1 layer, width 32, context 64 unless asked) saved with its tokenizer
+    /// files.</summary>
     public static string SaveTinyGpt2(string folder, int contextLength = 64, int embeddingSize = 32, int layerCount = 1)
     {
         manual_seed(0);
-        using var model = new Gpt2LMHeadModel(Gpt2Config.Gpt2 with { EmbeddingSize = embeddingSize, LayerCount = layerCount, HeadCount = 2, ContextLength = contextLength });
+        using var model = new Gpt2LMHeadModel(
+            Gpt2Config.Gpt2 with
+            {
+                EmbeddingSize = embeddingSize,
+                LayerCount = layerCount,
+                HeadCount = 2,
+                ContextLength = contextLength,
+            }
+        );
         model.SavePretrained(folder);
         File.Copy(Path.Combine(Gpt2Files.Folder, "vocab.json"), Path.Combine(folder, "vocab.json"), overwrite: true);
         File.Copy(Path.Combine(Gpt2Files.Folder, "merges.txt"), Path.Combine(folder, "merges.txt"), overwrite: true);

@@ -29,7 +29,10 @@ public sealed class HostileRequestTests(ServingFixture fixture) : IClassFixture<
     }
 
     private static void NamesField(JsonElement problem, string field, string why) =>
-        Assert.True(problem.TryGetProperty("errors", out var errors) && errors.TryGetProperty(field, out _), $"{why}: the problem should name '{field}': {problem}");
+        Assert.True(
+            problem.TryGetProperty("errors", out var errors) && errors.TryGetProperty(field, out _),
+            $"{why}: the problem should name '{field}': {problem}"
+        );
 
     private static ByteArrayContent Bytes(byte[] body)
     {
@@ -40,21 +43,47 @@ public sealed class HostileRequestTests(ServingFixture fixture) : IClassFixture<
 
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 
-    public static TheoryData<string, string, string, string> BadBodies() => new()
-    {
-        // Before: each of these was a 500.
-        { "lone surrogate as a property name", "/v1/predict", """{"\ud800": 1}""", "$" },
-        { "lone surrogate inside an array's object", "/v1/predict", """{"instances": [{"\udc00": 1}]}""", "instances[0]" },
-        { "lone surrogate in the prompt", "/v1/generate", """{"prompt": "The dog \ud800"}""", "prompt" },
-        { "1e308 (infinite as float32)", "/v1/predict", "{\"features\": [1e308," + string.Join(",", Enumerable.Repeat("1", 29)) + "]}", "features[0]" },
-        { "-1e39 in a batch row", "/v1/predict", "{\"instances\": [[" + Ones + "], [1, -1e39," + string.Join(",", Enumerable.Repeat("1", 28)) + "]]}", "instances[1][1]" },
-        { "temperature 1e-300 with sampling", "/v1/generate", """{"prompt": "Hi", "doSample": true, "temperature": 1e-300}""", "temperature" },
-        { "repetition penalty 1e-300 with sampling", "/v1/generate", """{"prompt": "Hi", "doSample": true, "repetitionPenalty": 1e-300}""", "repetitionPenalty" },
-        { "streaming with temperature 1e-300", "/v1/generate", """{"prompt": "Hi", "doSample": true, "temperature": 1e-300, "stream": true}""", "temperature" },
-        // Before: accepted, the last value winning.
-        { "duplicate features", "/v1/predict", "{\"features\": [" + Ones + "], \"features\": [" + Ones + "]}", "features" },
-        { "duplicate prompt", "/v1/generate", """{"prompt": "Hi", "maxNewTokens": 2, "prompt": "Bye"}""", "prompt" },
-    };
+    public static TheoryData<string, string, string, string> BadBodies() =>
+        new()
+        {
+            // Before: each of these was a 500.
+            { "lone surrogate as a property name", "/v1/predict", """{"\ud800": 1}""", "$" },
+            { "lone surrogate inside an array's object", "/v1/predict", """{"instances": [{"\udc00": 1}]}""", "instances[0]" },
+            { "lone surrogate in the prompt", "/v1/generate", """{"prompt": "The dog \ud800"}""", "prompt" },
+            {
+                "1e308 (infinite as float32)",
+                "/v1/predict",
+                "{\"features\": [1e308," + string.Join(",", Enumerable.Repeat("1", 29)) + "]}",
+                "features[0]"
+            },
+            {
+                "-1e39 in a batch row",
+                "/v1/predict",
+                "{\"instances\": [[" + Ones + "], [1, -1e39," + string.Join(",", Enumerable.Repeat("1", 28)) + "]]}",
+                "instances[1][1]"
+            },
+            {
+                "temperature 1e-300 with sampling",
+                "/v1/generate",
+                """{"prompt": "Hi", "doSample": true, "temperature": 1e-300}""",
+                "temperature"
+            },
+            {
+                "repetition penalty 1e-300 with sampling",
+                "/v1/generate",
+                """{"prompt": "Hi", "doSample": true, "repetitionPenalty": 1e-300}""",
+                "repetitionPenalty"
+            },
+            {
+                "streaming with temperature 1e-300",
+                "/v1/generate",
+                """{"prompt": "Hi", "doSample": true, "temperature": 1e-300, "stream": true}""",
+                "temperature"
+            },
+            // Before: accepted, the last value winning.
+            { "duplicate features", "/v1/predict", "{\"features\": [" + Ones + "], \"features\": [" + Ones + "]}", "features" },
+            { "duplicate prompt", "/v1/generate", """{"prompt": "Hi", "maxNewTokens": 2, "prompt": "Bye"}""", "prompt" },
+        };
 
     [Theory]
     [MemberData(nameof(BadBodies))]
@@ -69,14 +98,19 @@ public sealed class HostileRequestTests(ServingFixture fixture) : IClassFixture<
     public async Task Raw_invalid_utf8_gets_400_naming_the_field()
     {
         await using var server = await ServingFixture.StartAsync(fixture.Options());
-        byte[] prompt = [.. Utf8("{\"prompt\": \"caf"), 0xC3, 0x28, .. Utf8("\"}")];               // 0xC3 starts a 2-byte sequence; 0x28 cannot continue it
+        // 0xC3 starts a 2-byte sequence; 0x28 cannot continue it
+        byte[] prompt = [.. Utf8("{\"prompt\": " + "\"caf"), 0xC3, 0x28, .. Utf8("\"}")];
         using var inPrompt = await server.Client.PostAsync("/v1/generate", Bytes(prompt));
         var problem = await Problem(inPrompt, HttpStatusCode.BadRequest, "invalid UTF-8 in the prompt");
         NamesField(problem, "prompt", "invalid UTF-8 in the prompt");
         Assert.Contains("UTF-8", problem.GetProperty("detail").GetString());
         byte[] name = [.. Utf8("{\"feat"), 0xFF, .. Utf8("\": 1}")];
         using var inName = await server.Client.PostAsync("/v1/predict", Bytes(name));
-        NamesField(await Problem(inName, HttpStatusCode.BadRequest, "invalid UTF-8 in a property name"), "$", "invalid UTF-8 in a property name");
+        NamesField(
+            await Problem(inName, HttpStatusCode.BadRequest, "invalid UTF-8 in a property name"),
+            "$",
+            "invalid UTF-8 in a property name"
+        );
     }
 
     [Fact]
@@ -90,10 +124,23 @@ public sealed class HostileRequestTests(ServingFixture fixture) : IClassFixture<
             using (var model = new SimpleModel(new SimpleModelOptions(Inputs: 30, HiddenWidths: [4])))
             {
                 using (no_grad())
-                    foreach (var p in model.parameters()) p.fill_(1.0f);
-                ModelPackage.Export(folder, model, Workbook.Data.StandardScaler.FromStatistics(new double[30], Enumerable.Repeat(1.0, 30).ToArray()), names, ["no", "yes"]);
+                    foreach (var p in model.parameters())
+                        p.fill_(1.0f);
+                ModelPackage.Export(
+                    folder,
+                    model,
+                    Workbook.Data.StandardScaler.FromStatistics(new double[30], Enumerable.Repeat(1.0, 30).ToArray()),
+                    names,
+                    ["no", "yes"]
+                );
             }
-            await using var server = await ServingFixture.StartAsync(fixture.Options() with { ModelFolder = folder, BatchMaxWait = TimeSpan.FromMilliseconds(200) });
+            await using var server = await ServingFixture.StartAsync(
+                fixture.Options() with
+                {
+                    ModelFolder = folder,
+                    BatchMaxWait = TimeSpan.FromMilliseconds(200),
+                }
+            );
             var huge = "[" + string.Join(",", Enumerable.Repeat("3e38", 30)) + "]";
             // Sent together, so the batcher puts both in one forward pass: only the overflowing request is refused.
             var bad = server.Client.PostAsync("/v1/predict", Bytes(Utf8("{\"instances\": [[" + Ones + "], " + huge + "]}")));
@@ -104,11 +151,16 @@ public sealed class HostileRequestTests(ServingFixture fixture) : IClassFixture<
             Assert.Contains("non-finite", problem.GetProperty("detail").GetString());
             using var answered = await good;
             Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
-            Assert.Equal(0.5, (await answered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("probabilities").GetProperty("yes").GetDouble(), 6);
+            Assert.Equal(
+                0.5,
+                (await answered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("probabilities").GetProperty("yes").GetDouble(),
+                6
+            );
         }
         finally
         {
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
         }
     }
 
@@ -117,7 +169,9 @@ public sealed class HostileRequestTests(ServingFixture fixture) : IClassFixture<
     {
         var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, server.Port);
-        var head = $"POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1:{server.Port}\r\nContent-Type: application/json\r\nContent-Length: {announcedBytes}\r\n\r\n{{";
+        var head =
+            $"POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1:{server.Port}\r\nContent-Type: "
+            + $"application/json\r\nContent-Length: {announcedBytes}\r\n\r\n{{";
         await client.GetStream().WriteAsync(Utf8(head));
         return client;
     }
@@ -125,7 +179,8 @@ public sealed class HostileRequestTests(ServingFixture fixture) : IClassFixture<
     private static async Task WaitUntil(Func<bool> condition, string what)
     {
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition() && waited.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(10);
+        while (!condition() && waited.Elapsed < TimeSpan.FromSeconds(20))
+            await Task.Delay(10);
         Assert.True(condition(), $"timed out waiting until {what}");
     }
 
@@ -134,14 +189,20 @@ public sealed class HostileRequestTests(ServingFixture fixture) : IClassFixture<
     {
         // Two slots and two queue places; ten clients that never finish their upload. Before, they held all four
         // (the limiter took a slot before the body was read) and a real request got 429.
-        var options = fixture.Options() with { MaxConcurrentRequests = 2, MaxQueuedRequests = 2, BodyTimeout = TimeSpan.FromSeconds(60) };
+        var options = fixture.Options() with
+        {
+            MaxConcurrentRequests = 2,
+            MaxQueuedRequests = 2,
+            BodyTimeout = TimeSpan.FromSeconds(60),
+        };
         await using var server = await ServingFixture.StartAsync(options);
         var metrics = server.App.Services.GetRequiredService<ServiceMetrics>();
         var slots = server.App.Services.GetRequiredService<ModelSlots>();
         var slow = new List<TcpClient>();
         try
         {
-            for (var i = 0; i < 10; i++) slow.Add(await StartSlowUploadAsync(server.Client.BaseAddress!));
+            for (var i = 0; i < 10; i++)
+                slow.Add(await StartSlowUploadAsync(server.Client.BaseAddress!));
             await WaitUntil(() => metrics.InFlight >= 10, "the ten slow uploads are inside the server");
             Assert.Equal(0, slots.InUse);
             for (var i = 0; i < 3; i++)
@@ -152,7 +213,8 @@ public sealed class HostileRequestTests(ServingFixture fixture) : IClassFixture<
         }
         finally
         {
-            foreach (var client in slow) client.Dispose();
+            foreach (var client in slow)
+                client.Dispose();
         }
     }
 
@@ -168,7 +230,8 @@ public sealed class HostileRequestTests(ServingFixture fixture) : IClassFixture<
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         int read;
         // Read to the end of the answer (the server closes the connection: the rest of the body never came).
-        while ((read = await stream.ReadAsync(buffer, deadline.Token)) > 0) received.Append(Encoding.UTF8.GetString(buffer, 0, read));
+        while ((read = await stream.ReadAsync(buffer, deadline.Token)) > 0)
+            received.Append(Encoding.UTF8.GetString(buffer, 0, read));
         var answer = received.ToString();
         Assert.StartsWith("HTTP/1.1 408", answer);
         Assert.Contains("application/problem+json", answer);
@@ -181,8 +244,14 @@ public sealed class HostileRequestTests(ServingFixture fixture) : IClassFixture<
     {
         // One slot, held for 3 s by a request waiting for its batch; the next one may queue for 300 ms, then gets 503.
         // Before, the queue had no deadline: it waited the 3 s.
-        var options = fixture.Options() with { MaxConcurrentRequests = 1, MaxQueuedRequests = 4, QueueTimeout = TimeSpan.FromMilliseconds(300),
-                                               BatchMaxWait = TimeSpan.FromSeconds(3), BatchMaxRows = 1000 };
+        var options = fixture.Options() with
+        {
+            MaxConcurrentRequests = 1,
+            MaxQueuedRequests = 4,
+            QueueTimeout = TimeSpan.FromMilliseconds(300),
+            BatchMaxWait = TimeSpan.FromSeconds(3),
+            BatchMaxRows = 1000,
+        };
         await using var server = await ServingFixture.StartAsync(options);
         var slots = server.App.Services.GetRequiredService<ModelSlots>();
         var first = server.Client.PostAsJsonAsync("/v1/predict", new { features = fixture.Rows(1)[0] });
@@ -214,11 +283,22 @@ public sealed class HostileRequestTests(ServingFixture fixture) : IClassFixture<
         await using var server = await ServingFixture.StartAsync(fixture.Options());
         // A real internal fault, raised by the first forward pass, after the 200 and the stream's headers have gone out.
         server.App.Services.GetRequiredService<GenerationService>().Generator.Model.Dispose();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/generate") { Content = JsonContent.Create(new { prompt = "The dog", maxNewTokens = 5, stream = true }) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/generate")
+        {
+            Content = JsonContent.Create(
+                new
+                {
+                    prompt = "The dog",
+                    maxNewTokens = 5,
+                    stream = true,
+                }
+            ),
+        };
         using var response = await server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var events = new List<ServerSentEvent>();
-        await foreach (var e in ServerSentEventReader.ReadAsync(await response.Content.ReadAsStreamAsync())) events.Add(e);
+        await foreach (var e in ServerSentEventReader.ReadAsync(await response.Content.ReadAsStreamAsync()))
+            events.Add(e);
         Assert.Equal("error", Assert.Single(events).Event);
         var problem = JsonDocument.Parse(events[0].Data).RootElement;
         Assert.Equal(500, problem.GetProperty("status").GetInt32());
@@ -231,15 +311,38 @@ public sealed class HostileRequestTests(ServingFixture fixture) : IClassFixture<
     public async Task A_stream_that_fails_after_it_started_ends_with_an_error_event()
     {
         // Wide enough that 1000 tokens take far longer than the 2-second deadline; the stream has started long before it.
-        var folder = DeploymentFixtures.SaveTinyGpt2(DeploymentFixtures.TemporaryFolder("slow-gpt2"), contextLength: 1024, embeddingSize: 384, layerCount: 2);
+        var folder = DeploymentFixtures.SaveTinyGpt2(
+            DeploymentFixtures.TemporaryFolder("slow-gpt2"),
+            contextLength: 1024,
+            embeddingSize: 384,
+            layerCount: 2
+        );
         try
         {
-            await using var server = await ServingFixture.StartAsync(fixture.Options() with { Gpt2Folder = folder, MaxNewTokensLimit = 1000, GenerateTimeout = TimeSpan.FromSeconds(2) });
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/generate") { Content = JsonContent.Create(new { prompt = "The dog", maxNewTokens = 1000, stream = true }) };
+            await using var server = await ServingFixture.StartAsync(
+                fixture.Options() with
+                {
+                    Gpt2Folder = folder,
+                    MaxNewTokensLimit = 1000,
+                    GenerateTimeout = TimeSpan.FromSeconds(2),
+                }
+            );
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/generate")
+            {
+                Content = JsonContent.Create(
+                    new
+                    {
+                        prompt = "The dog",
+                        maxNewTokens = 1000,
+                        stream = true,
+                    }
+                ),
+            };
             using var response = await server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var events = new List<ServerSentEvent>();
-            await foreach (var e in ServerSentEventReader.ReadAsync(await response.Content.ReadAsStreamAsync())) events.Add(e);
+            await foreach (var e in ServerSentEventReader.ReadAsync(await response.Content.ReadAsStreamAsync()))
+                events.Add(e);
             Assert.Equal("error", events[^1].Event);
             Assert.All(events[..^1], e => Assert.Equal("token", e.Event));
             var problem = JsonDocument.Parse(events[^1].Data).RootElement;

@@ -26,7 +26,9 @@ public sealed class LoadTestingTests
     public async Task The_load_generator_targets_only_this_machine()
     {
         using var client = new HttpClient { BaseAddress = new Uri("http://example.com/") };
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => LoadGenerator.RunAsync(client, _ => new HttpRequestMessage(HttpMethod.Get, "/"), new LoadTestOptions(3, 1)));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            LoadGenerator.RunAsync(client, _ => new HttpRequestMessage(HttpMethod.Get, "/"), new LoadTestOptions(3, 1))
+        );
         Assert.Contains("not loopback", error.Message);
         Assert.True(LoadGenerator.IsLoopback(new Uri("http://127.0.0.1:8080/")));
         Assert.True(LoadGenerator.IsLoopback(new Uri("http://[::1]:8080/")));
@@ -43,14 +45,31 @@ public sealed class LoadTestingTests
         var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var accepted = new List<System.Net.Sockets.TcpClient>();
-        _ = Task.Run(async () => { try { while (true) accepted.Add(await listener.AcceptTcpClientAsync()); } catch (Exception) { } });
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                    accepted.Add(await listener.AcceptTcpClientAsync());
+            }
+            catch (Exception) { }
+        });
         try
         {
             var port = ((IPEndPoint)listener.LocalEndpoint).Port;
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var result = await LoadGenerator.RunAsync(client, _ => new HttpRequestMessage(HttpMethod.Get, "/"),
-                new LoadTestOptions(RequestCount: 50, Concurrency: 4, TimeLimit: TimeSpan.FromSeconds(1), RequestTimeout: TimeSpan.FromSeconds(30)), "silent");
+            var result = await LoadGenerator.RunAsync(
+                client,
+                _ => new HttpRequestMessage(HttpMethod.Get, "/"),
+                new LoadTestOptions(
+                    RequestCount: 50,
+                    Concurrency: 4,
+                    TimeLimit: TimeSpan.FromSeconds(1),
+                    RequestTimeout: TimeSpan.FromSeconds(30)
+                ),
+                "silent"
+            );
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the test took {clock.Elapsed}");
             Assert.True(result.HitTimeLimit);
             Assert.Equal(0, result.Succeeded);
@@ -61,17 +80,28 @@ public sealed class LoadTestingTests
         finally
         {
             listener.Stop();
-            foreach (var c in accepted) c.Dispose();
+            foreach (var c in accepted)
+                c.Dispose();
         }
     }
 
     [Fact]
     public async Task Server_sent_events_are_read_as_they_are_framed()
     {
-        var text = ": comment\nevent: token\ndata: {\"text\":\"a\"}\n\ndata: line one\ndata: line two\n\nevent: done\ndata: {}\n\nevent: cut\ndata: never finished";
+        var text =
+            ": comment\nevent: token\ndata: {\"text\":\"a\"}\n\ndata: line one\ndata: line two\n\nevent: done\ndata: "
+            + "{}\n\nevent: cut\ndata: never finished";
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(text));
         var events = new List<ServerSentEvent>();
-        await foreach (var e in ServerSentEventReader.ReadAsync(stream)) events.Add(e);
-        Assert.Equal([new ServerSentEvent("token", "{\"text\":\"a\"}"), new ServerSentEvent("message", "line one\nline two"), new ServerSentEvent("done", "{}")], events);
+        await foreach (var e in ServerSentEventReader.ReadAsync(stream))
+            events.Add(e);
+        Assert.Equal(
+            [
+                new ServerSentEvent("token", "{\"text\":\"a\"}"),
+                new ServerSentEvent("message", "line one\nline two"),
+                new ServerSentEvent("done", "{}"),
+            ],
+            events
+        );
     }
 }

@@ -8,15 +8,21 @@ public sealed class MicroBatcherTests
     public async Task Concurrent_submissions_share_batches_and_each_caller_gets_its_own_results()
     {
         var batchSizes = new List<int>();
-        await using var batcher = new MicroBatcher<int, int>(rows =>
-        {
-            lock (batchSizes) batchSizes.Add(rows.Count);
-            Thread.Sleep(5);                                                  // a forward pass takes time; others queue meanwhile
-            return [.. rows.Select(r => r * 10)];
-        }, maxRows: 16, maxWait: TimeSpan.FromMilliseconds(20));
+        await using var batcher = new MicroBatcher<int, int>(
+            rows =>
+            {
+                lock (batchSizes)
+                    batchSizes.Add(rows.Count);
+                Thread.Sleep(5); // a forward pass takes time; others queue meanwhile
+                return [.. rows.Select(r => r * 10)];
+            },
+            maxRows: 16,
+            maxWait: TimeSpan.FromMilliseconds(20)
+        );
         var submissions = Enumerable.Range(0, 64).Select(i => Task.Run(() => batcher.SubmitAsync([i, i + 1000]))).ToArray();
         var results = await Task.WhenAll(submissions);
-        for (var i = 0; i < 64; i++) Assert.Equal([i * 10, (i + 1000) * 10], results[i]);
+        for (var i = 0; i < 64; i++)
+            Assert.Equal([i * 10, (i + 1000) * 10], results[i]);
         Assert.Equal(128, batchSizes.Sum());
         Assert.All(batchSizes, size => Assert.InRange(size, 1, 16));
         Assert.True(batchSizes.Count < 64, $"64 submissions ran in {batchSizes.Count} batches: nothing was batched.");
@@ -32,12 +38,21 @@ public sealed class MicroBatcherTests
         using var release = new ManualResetEventSlim(false);
         using var firstStarted = new ManualResetEventSlim(false);
         var batchSizes = new List<int>();
-        await using var batcher = new MicroBatcher<int, int>(rows =>
-        {
-            lock (batchSizes) batchSizes.Add(rows.Count);
-            if (!firstStarted.IsSet) { firstStarted.Set(); release.Wait(TimeSpan.FromSeconds(10)); }   // hold the first pass
-            return [.. rows];
-        }, maxRows: 64, maxWait: TimeSpan.Zero);
+        await using var batcher = new MicroBatcher<int, int>(
+            rows =>
+            {
+                lock (batchSizes)
+                    batchSizes.Add(rows.Count);
+                if (!firstStarted.IsSet)
+                {
+                    firstStarted.Set();
+                    release.Wait(TimeSpan.FromSeconds(10));
+                } // hold the first pass
+                return [.. rows];
+            },
+            maxRows: 64,
+            maxWait: TimeSpan.Zero
+        );
 
         var first = batcher.SubmitAsync([0]);
         Assert.True(firstStarted.Wait(TimeSpan.FromSeconds(10)), "a lone submission should start a pass at once");
@@ -46,7 +61,7 @@ public sealed class MicroBatcherTests
         await first.WaitAsync(TimeSpan.FromSeconds(10));
         await Task.WhenAll(queued).WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.Equal([1, 10], batchSizes);                                    // one pass alone, then the ten that queued meanwhile
+        Assert.Equal([1, 10], batchSizes); // one pass alone, then the ten that queued meanwhile
     }
 
     [Fact]
@@ -54,7 +69,7 @@ public sealed class MicroBatcherTests
     {
         var batcher = new MicroBatcher<int, int>(rows => [.. rows.Select(r => -r)], maxRows: 4, maxWait: TimeSpan.FromMilliseconds(200));
         var pending = Enumerable.Range(1, 10).Select(i => batcher.SubmitAsync([i])).ToArray();
-        await batcher.DisposeAsync();                                        // long before the 200 ms wait is over
+        await batcher.DisposeAsync(); // long before the 200 ms wait is over
         Assert.All(pending, t => Assert.True(t.IsCompletedSuccessfully));
         Assert.Equal(Enumerable.Range(1, 10).Select(i => -i), pending.Select(t => t.Result[0]));
         await Assert.ThrowsAsync<MicroBatcherFullException>(() => batcher.SubmitAsync([1]));
@@ -63,7 +78,11 @@ public sealed class MicroBatcherTests
     [Fact]
     public async Task A_failing_batch_fails_its_callers_and_the_batcher_keeps_working()
     {
-        await using var batcher = new MicroBatcher<int, int>(rows => rows.Contains(13) ? throw new InvalidOperationException("unlucky") : [.. rows], maxRows: 1, maxWait: TimeSpan.Zero);
+        await using var batcher = new MicroBatcher<int, int>(
+            rows => rows.Contains(13) ? throw new InvalidOperationException("unlucky") : [.. rows],
+            maxRows: 1,
+            maxWait: TimeSpan.Zero
+        );
         Assert.Equal("unlucky", (await Assert.ThrowsAsync<InvalidOperationException>(() => batcher.SubmitAsync([13]))).Message);
         Assert.Equal([5], await batcher.SubmitAsync([5]));
     }
@@ -72,9 +91,14 @@ public sealed class MicroBatcherTests
     public async Task Bad_arguments_are_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new MicroBatcher<int, int>(r => [.. r], maxRows: 0, maxWait: TimeSpan.Zero));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new MicroBatcher<int, int>(r => [.. r], maxRows: 1, maxWait: TimeSpan.FromSeconds(-1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new MicroBatcher<int, int>(r => [.. r], maxRows: 1, maxWait: TimeSpan.FromSeconds(-1))
+        );
         await using var batcher = new MicroBatcher<int, int>(r => [.. r], maxRows: 2, maxWait: TimeSpan.Zero);
-        Assert.Contains("exceeds the batch size of 2", (await Assert.ThrowsAsync<ArgumentException>(() => batcher.SubmitAsync([1, 2, 3]))).Message);
+        Assert.Contains(
+            "exceeds the batch size of 2",
+            (await Assert.ThrowsAsync<ArgumentException>(() => batcher.SubmitAsync([1, 2, 3]))).Message
+        );
         await Assert.ThrowsAsync<ArgumentException>(() => batcher.SubmitAsync([]));
     }
 }

@@ -13,7 +13,8 @@ public sealed class ModelPackageTests : IDisposable
 
     public void Dispose()
     {
-        if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
+        if (Directory.Exists(_folder))
+            Directory.Delete(_folder, recursive: true);
     }
 
     [Fact]
@@ -24,13 +25,18 @@ public sealed class ModelPackageTests : IDisposable
         Assert.Equal(data.FeatureNames, loaded.FeatureNames);
         Assert.Equal(["malignant", "benign"], loaded.Labels);
 
-        var rows = Enumerable.Range(0, 20).Select(i => (IReadOnlyList<double>)Enumerable.Range(0, data.FeatureCount).Select(j => data.Features[i * 7, j]).ToArray()).ToList();
+        var rows = Enumerable
+            .Range(0, 20)
+            .Select(i => (IReadOnlyList<double>)Enumerable.Range(0, data.FeatureCount).Select(j => data.Features[i * 7, j]).ToArray())
+            .ToList();
         var predictions = loaded.Predict(rows);
         // The reference: the original model, in eval mode, on features scaled by the original scaler.
         model.eval();
         using var scope = NewDisposeScope();
         var raw = new double[rows.Count, data.FeatureCount];
-        for (var i = 0; i < rows.Count; i++) for (var j = 0; j < data.FeatureCount; j++) raw[i, j] = rows[i][j];
+        for (var i = 0; i < rows.Count; i++)
+        for (var j = 0; j < data.FeatureCount; j++)
+            raw[i, j] = rows[i][j];
         var expected = model.call(tensor(scaler.Transform(raw)).to(float32)).softmax(1).data<float>().ToArray();
         for (var i = 0; i < rows.Count; i++)
         {
@@ -57,7 +63,8 @@ public sealed class ModelPackageTests : IDisposable
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(weights))), manifest.Weights.Sha256);
         Assert.Equal(new FileInfo(weights).Length, manifest.Weights.Bytes);
         Assert.True((DateTimeOffset.UtcNow - manifest.CreatedAt).Duration() < TimeSpan.FromMinutes(5));
-        Assert.Equal(["manifest.json", "model.safetensors"], Directory.GetFiles(_folder).Select(Path.GetFileName).Order());   // no temporary files left
+        // no temporary files left
+        Assert.Equal(["manifest.json", "model.safetensors"], Directory.GetFiles(_folder).Select(Path.GetFileName).Order());
         Assert.Equal(data.ClassNames, manifest.Labels);
     }
 
@@ -68,7 +75,7 @@ public sealed class ModelPackageTests : IDisposable
         var recorded = ModelPackage.ReadManifest(_folder).Weights.Sha256;
         var weights = Path.Combine(_folder, "model.safetensors");
         var bytes = File.ReadAllBytes(weights);
-        bytes[^3] ^= 0x40;                                                   // one bit of one weight
+        bytes[^3] ^= 0x40; // one bit of one weight
         File.WriteAllBytes(weights, bytes);
         var error = Assert.Throws<ModelPackageException>(() => ModelPackage.Load(_folder));
         Assert.Contains("model.safetensors", error.Message);
@@ -102,7 +109,10 @@ public sealed class ModelPackageTests : IDisposable
         Assert.Contains("does not fit the architecture", shape);
         Assert.Contains("layers.fc1.weight", shape);
         File.WriteAllText(path, "{ not json");
-        Assert.Contains("manifest.json is not a valid manifest", Assert.Throws<ModelPackageException>(() => ModelPackage.Load(_folder)).Message);
+        Assert.Contains(
+            "manifest.json is not a valid manifest",
+            Assert.Throws<ModelPackageException>(() => ModelPackage.Load(_folder)).Message
+        );
         File.Delete(path);
         Assert.Contains("manifest.json is missing", Assert.Throws<ModelPackageException>(() => ModelPackage.Load(_folder)).Message);
     }
@@ -126,7 +136,10 @@ public sealed class ModelPackageTests : IDisposable
         var swapped = Refusal(j => j["labels"] = new JsonArray("benign", "malignant"));
         Assert.Contains(_folder, swapped);
         Assert.Contains("manifest.json was changed after export", swapped);
-        Assert.Contains("manifest.json was changed after export", Refusal(j => j["featureScaling"]!["mean"]![0] = j["featureScaling"]!["mean"]![0]!.GetValue<double>() + 1));
+        Assert.Contains(
+            "manifest.json was changed after export",
+            Refusal(j => j["featureScaling"]!["mean"]![0] = j["featureScaling"]!["mean"]![0]!.GetValue<double>() + 1)
+        );
         Assert.Contains("manifest.json was changed after export", Refusal(j => j["inputSchema"]!["featureNames"]![0] = "radius"));
         Assert.Contains("has no manifestSha256", Refusal(j => j.Remove("manifestSha256")));
         // Spacing is not content: the same values written differently still load.
@@ -135,17 +148,21 @@ public sealed class ModelPackageTests : IDisposable
         Assert.Equal(["malignant", "benign"], loaded.Labels);
     }
 
-    public static TheoryData<string, string[]> AbsurdManifests() => new()
-    {
-        // 30 → 40 000 000 → 2 is 1.32 billion parameters (5.3 GB): before, the process was killed for memory.
-        { """{"hiddenWidths": [40000000]}""", ["architecture.options.hiddenWidths is invalid", "1,320,000,002 parameters", "4.92 GiB"] },
-        // 2^31 − 1 units: before, libtorch aborted the process (rc 134) with C++ frames.
-        { """{"hiddenWidths": [2147483647]}""", ["architecture.options.hiddenWidths is invalid", "GiB"] },
-        { """{"hiddenWidths": [16, 0]}""", ["architecture.options.hiddenWidths is invalid", "Hidden layer 2 has width 0"] },
-        { """{"inputs": -1}""", ["architecture.options.inputs is invalid"] },
-        { """{"labels": ["malignant", null]}""", ["labels[1] is null"] },
-        { """{"labels": ["malignant", " "]}""", ["labels[1] is empty"] },
-    };
+    public static TheoryData<string, string[]> AbsurdManifests() =>
+        new()
+        {
+            // 30 → 40 000 000 → 2 is 1.32 billion parameters (5.3 GB): before, the process was killed for memory.
+            {
+                """{"hiddenWidths": [40000000]}""",
+                ["architecture.options.hiddenWidths is invalid", "1,320,000,002 parameters", "4.92 GiB"]
+            },
+            // 2^31 − 1 units: before, libtorch aborted the process (rc 134) with C++ frames.
+            { """{"hiddenWidths": [2147483647]}""", ["architecture.options.hiddenWidths is invalid", "GiB"] },
+            { """{"hiddenWidths": [16, 0]}""", ["architecture.options.hiddenWidths is invalid", "Hidden layer 2 has width 0"] },
+            { """{"inputs": -1}""", ["architecture.options.inputs is invalid"] },
+            { """{"labels": ["malignant", null]}""", ["labels[1] is null"] },
+            { """{"labels": ["malignant", " "]}""", ["labels[1] is empty"] },
+        };
 
     [Theory]
     [MemberData(nameof(AbsurdManifests))]
@@ -153,15 +170,21 @@ public sealed class ModelPackageTests : IDisposable
     {
         DeploymentFixtures.ExportBreastCancerPackage(_folder);
         var change = JsonNode.Parse(edit)!.AsObject();
-        DeploymentFixtures.EditManifest(_folder, j =>
-        {
-            foreach (var (key, value) in change)
-                if (key == "labels") j["labels"] = value!.DeepClone();
-                else j["architecture"]!["options"]![key] = value!.DeepClone();
-        });
+        DeploymentFixtures.EditManifest(
+            _folder,
+            j =>
+            {
+                foreach (var (key, value) in change)
+                    if (key == "labels")
+                        j["labels"] = value!.DeepClone();
+                    else
+                        j["architecture"]!["options"]![key] = value!.DeepClone();
+            }
+        );
         var message = Assert.Throws<ModelPackageException>(() => ModelPackage.Load(_folder)).Message;
         Assert.Contains("manifest.json", message);
-        foreach (var part in expected) Assert.Contains(part, message);
+        foreach (var part in expected)
+            Assert.Contains(part, message);
         Assert.DoesNotContain('\n', message);
     }
 
@@ -201,8 +224,17 @@ public sealed class ModelPackageTests : IDisposable
         using var afterOne = rand(2);
         manual_seed(3);
         using (var model = new SimpleModel(options, initialize: false))
-            Assert.Equal(["layers.fc1.weight", "layers.fc1.bias", "layers.norm1.weight", "layers.norm1.bias", "layers.out.weight", "layers.out.bias"],
-                model.named_parameters().Select(p => p.name));
+            Assert.Equal(
+                [
+                    "layers.fc1.weight",
+                    "layers.fc1.bias",
+                    "layers.norm1.weight",
+                    "layers.norm1.bias",
+                    "layers.out.weight",
+                    "layers.out.bias",
+                ],
+                model.named_parameters().Select(p => p.name)
+            );
         using (var a = rand(2)) { }
         using var again = rand(2);
         Assert.Equal(afterOne.data<float>().ToArray(), again.data<float>().ToArray());
@@ -215,12 +247,38 @@ public sealed class ModelPackageTests : IDisposable
     public void Export_refuses_what_would_make_a_package_that_predicts_wrongly()
     {
         var model = new SimpleModel(new SimpleModelOptions(Inputs: 3, HiddenWidths: [4]));
-        var scaler = new StandardScaler().Fit(new double[,] { { 1, 2, 3 }, { 4, 5, 7 } });
-        Assert.Contains("not fitted", Assert.Throws<ArgumentException>(() => ModelPackage.Export(_folder, model, new StandardScaler(), ["a", "b", "c"], ["x", "y"])).Message);
-        Assert.Contains("4 feature names were given but the model takes 3", Assert.Throws<ArgumentException>(() => ModelPackage.Export(_folder, model, scaler, ["a", "b", "c", "d"], ["x", "y"])).Message);
-        Assert.Contains("one label per class", Assert.Throws<ArgumentException>(() => ModelPackage.Export(_folder, model, scaler, ["a", "b", "c"], ["x"])).Message);
-        var wide = new StandardScaler().Fit(new double[,] { { 1, 2 }, { 3, 4 } });
-        Assert.Contains("fitted on 2 features", Assert.Throws<ArgumentException>(() => ModelPackage.Export(_folder, model, wide, ["a", "b", "c"], ["x", "y"])).Message);
+        var scaler = new StandardScaler().Fit(
+            new double[,]
+            {
+                { 1, 2, 3 },
+                { 4, 5, 7 },
+            }
+        );
+        Assert.Contains(
+            "not fitted",
+            Assert
+                .Throws<ArgumentException>(() => ModelPackage.Export(_folder, model, new StandardScaler(), ["a", "b", "c"], ["x", "y"]))
+                .Message
+        );
+        Assert.Contains(
+            "4 feature names were given but the model takes 3",
+            Assert.Throws<ArgumentException>(() => ModelPackage.Export(_folder, model, scaler, ["a", "b", "c", "d"], ["x", "y"])).Message
+        );
+        Assert.Contains(
+            "one label per class",
+            Assert.Throws<ArgumentException>(() => ModelPackage.Export(_folder, model, scaler, ["a", "b", "c"], ["x"])).Message
+        );
+        var wide = new StandardScaler().Fit(
+            new double[,]
+            {
+                { 1, 2 },
+                { 3, 4 },
+            }
+        );
+        Assert.Contains(
+            "fitted on 2 features",
+            Assert.Throws<ArgumentException>(() => ModelPackage.Export(_folder, model, wide, ["a", "b", "c"], ["x", "y"])).Message
+        );
         Assert.False(Directory.Exists(_folder));
     }
 
@@ -235,9 +293,13 @@ public sealed class ModelPackageTests : IDisposable
         Assert.Contains("feature 2 (mean perimeter) is NaN", Assert.Throws<ArgumentException>(() => loaded.Predict(row)).Message);
         // Finite as a double, infinite as the float32 the model computes in: before, the probabilities came back NaN.
         row[2] = 1e308;
-        Assert.Contains("feature 2 (mean perimeter) is 1E+308, outside float32's range", Assert.Throws<ArgumentException>(() => loaded.Predict(row)).Message);
-        Assert.Null(loaded.FeatureProblem(2, 3e38));                          // mean perimeter: scale ≈ 24, so 3e38 / 24 fits in float32
-        Assert.Contains("standardised with the training scaler", loaded.FeatureProblem(4, 3e38));   // mean smoothness: scale ≈ 0.014, so it does not
+        Assert.Contains(
+            "feature 2 (mean perimeter) is 1E+308, outside float32's range",
+            Assert.Throws<ArgumentException>(() => loaded.Predict(row)).Message
+        );
+        Assert.Null(loaded.FeatureProblem(2, 3e38)); // mean perimeter: scale ≈ 24, so 3e38 / 24 fits in float32
+        // mean smoothness: scale ≈ 0.014, so it does not
+        Assert.Contains("standardised with the training " + "scaler", loaded.FeatureProblem(4, 3e38));
     }
 
     [Fact]
@@ -246,15 +308,25 @@ public sealed class ModelPackageTests : IDisposable
         var options = new SimpleModelOptions(Inputs: 3, HiddenWidths: [4], Outputs: 2);
         using var model = new SimpleModel(options);
         using (no_grad())
-            foreach (var p in model.parameters()) p.fill_(1.0f);
-        using var classifier = new TabularClassifier(model, StandardScaler.FromStatistics([0, 0, 0], [1, 1, 1]), ["a", "b", "c"], ["x", "y"]);
-        IReadOnlyList<double> huge = [3e38, 3e38, 3e38], small = [1, 2, 3];
-        Assert.Null(classifier.FeatureProblem(0, 3e38));                     // each value fits in float32; their weighted sum does not
-        Assert.Contains("Row 1: the model's output is not finite", Assert.Throws<ArgumentException>(() => classifier.Predict([small, huge])).Message);
+            foreach (var p in model.parameters())
+                p.fill_(1.0f);
+        using var classifier = new TabularClassifier(
+            model,
+            StandardScaler.FromStatistics([0, 0, 0], [1, 1, 1]),
+            ["a", "b", "c"],
+            ["x", "y"]
+        );
+        IReadOnlyList<double> huge = [3e38, 3e38, 3e38],
+            small = [1, 2, 3];
+        Assert.Null(classifier.FeatureProblem(0, 3e38)); // each value fits in float32; their weighted sum does not
+        Assert.Contains(
+            "Row 1: the model's output is not finite",
+            Assert.Throws<ArgumentException>(() => classifier.Predict([small, huge])).Message
+        );
         var marked = classifier.PredictAllowingNonFiniteOutput([small, huge]);
         Assert.True(marked[0].IsFinite);
         Assert.False(marked[1].IsFinite);
-        Assert.Equal(0.5, marked[0].Probabilities[0], 6);                    // equal weights: equal logits
+        Assert.Equal(0.5, marked[0].Probabilities[0], 6); // equal weights: equal logits
     }
 }
 

@@ -14,8 +14,11 @@ public sealed class ServiceProcessTests(ServingFixture fixture) : IClassFixture<
     public async Task Sigterm_lets_requests_in_flight_finish_then_the_process_exits_cleanly()
     {
         // A 1-second batching wait keeps the first requests in flight while the stop signal arrives.
-        await using var service = await ServiceProcess.StartAsync(ServerDll,
-            ["--model", fixture.PackageFolder, "--batch-max-wait-ms", "1000", "--batch-max-rows", "1000"], TimeSpan.FromSeconds(60));
+        await using var service = await ServiceProcess.StartAsync(
+            ServerDll,
+            ["--model", fixture.PackageFolder, "--batch-max-wait-ms", "1000", "--batch-max-rows", "1000"],
+            TimeSpan.FromSeconds(60)
+        );
         Assert.Equal("127.0.0.1", service.BaseAddress.Host);
         Assert.NotEqual(0, service.BaseAddress.Port);
         using var client = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
@@ -28,7 +31,8 @@ public sealed class ServiceProcessTests(ServingFixture fixture) : IClassFixture<
         // Wait until the server reports all six in flight (plus the /metrics request asking).
         var waited = System.Diagnostics.Stopwatch.StartNew();
         var seen = 0;
-        while ((seen = InFlight(await client.GetStringAsync("/metrics"))) < rows.Length + 1 && waited.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(10);
+        while ((seen = InFlight(await client.GetStringAsync("/metrics"))) < rows.Length + 1 && waited.Elapsed < TimeSpan.FromSeconds(10))
+            await Task.Delay(10);
         Assert.Equal(rows.Length + 1, seen);
         var stop = await service.StopAsync(TimeSpan.FromSeconds(20));
         Assert.True(stop.ExitedGracefully, $"the server had to be killed; its output:\n{string.Join("\n", service.RecentOutput)}");
@@ -51,7 +55,8 @@ public sealed class ServiceProcessTests(ServingFixture fixture) : IClassFixture<
         // The "parent" is a process that ends after a second; the server must notice and shut down, not linger as an orphan.
         using var parent = System.Diagnostics.Process.Start("sleep", "1");
         var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { ServerDll, "--model", fixture.PackageFolder, "--urls", "http://127.0.0.1:0" }) info.ArgumentList.Add(a);
+        foreach (var a in new[] { ServerDll, "--model", fixture.PackageFolder, "--urls", "http://127.0.0.1:0" })
+            info.ArgumentList.Add(a);
         info.Environment[ServiceProcess.ParentProcessIdVariable] = parent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var server = System.Diagnostics.Process.Start(info)!;
         var output = server.StandardOutput.ReadToEndAsync();
@@ -63,7 +68,8 @@ public sealed class ServiceProcessTests(ServingFixture fixture) : IClassFixture<
         }
         finally
         {
-            if (!server.HasExited) server.Kill(entireProcessTree: true);
+            if (!server.HasExited)
+                server.Kill(entireProcessTree: true);
         }
         Assert.True(server.ExitCode == 0, $"exit code {server.ExitCode}: {await output}\n{await errors}");
         Assert.Contains($"the parent process {parent.Id} has exited; shutting down", await output);
@@ -86,16 +92,27 @@ public sealed class ServiceProcessTests(ServingFixture fixture) : IClassFixture<
             try
             {
                 Directory.CreateDirectory(folder);
-                foreach (var file in Directory.GetFiles(fixture.PackageFolder)) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+                foreach (var file in Directory.GetFiles(fixture.PackageFolder))
+                    File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
                 var change = System.Text.Json.Nodes.JsonNode.Parse(edit)!.AsObject();
-                DeploymentFixtures.EditManifest(folder, j =>
+                DeploymentFixtures.EditManifest(
+                    folder,
+                    j =>
+                    {
+                        foreach (var (key, value) in change)
+                            if (key == "labels")
+                                j[key] = value!.DeepClone();
+                            else
+                                j["architecture"]!["options"]![key] = value!.DeepClone();
+                    }
+                );
+                var info = new System.Diagnostics.ProcessStartInfo("dotnet")
                 {
-                    foreach (var (key, value) in change)
-                        if (key == "labels") j[key] = value!.DeepClone();
-                        else j["architecture"]!["options"]![key] = value!.DeepClone();
-                });
-                var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-                foreach (var a in new[] { ServerDll, "--model", folder, "--urls", "http://127.0.0.1:0" }) info.ArgumentList.Add(a);
+                    RedirectStandardOutput = true,
+                    RedirectStandardError = true,
+                };
+                foreach (var a in new[] { ServerDll, "--model", folder, "--urls", "http://127.0.0.1:0" })
+                    info.ArgumentList.Add(a);
                 using var server = System.Diagnostics.Process.Start(info)!;
                 var output = server.StandardOutput.ReadToEndAsync();
                 var errors = server.StandardError.ReadToEndAsync();
@@ -106,7 +123,8 @@ public sealed class ServiceProcessTests(ServingFixture fixture) : IClassFixture<
                 }
                 finally
                 {
-                    if (!server.HasExited) server.Kill(entireProcessTree: true);
+                    if (!server.HasExited)
+                        server.Kill(entireProcessTree: true);
                 }
                 var error = (await errors).TrimEnd('\n');
                 Assert.True(server.ExitCode == 3, $"{edit}: exit code {server.ExitCode}: {await output}\n{error}");
@@ -116,22 +134,29 @@ public sealed class ServiceProcessTests(ServingFixture fixture) : IClassFixture<
             }
             finally
             {
-                if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+                if (Directory.Exists(folder))
+                    Directory.Delete(folder, recursive: true);
             }
         }
     }
 
     private static int InFlight(string metrics) =>
-        int.Parse(metrics.Split('\n').Single(l => l.StartsWith("workbook_http_requests_in_flight ", StringComparison.Ordinal)).Split(' ')[1]);
+        int.Parse(
+            metrics.Split('\n').Single(l => l.StartsWith("workbook_http_requests_in_flight ", StringComparison.Ordinal)).Split(' ')[1]
+        );
 
     [LinuxFact]
     public async Task A_server_that_cannot_start_is_reported_with_its_own_error()
     {
         var missing = DeploymentFixtures.TemporaryFolder("no-such-package");
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceProcess.StartAsync(ServerDll, ["--model", missing], TimeSpan.FromSeconds(60)));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            ServiceProcess.StartAsync(ServerDll, ["--model", missing], TimeSpan.FromSeconds(60))
+        );
         Assert.Contains("exited with code 3", error.Message);
         Assert.Contains("the folder does not exist", error.Message);
-        var usage = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceProcess.StartAsync(ServerDll, ["--model", fixture.PackageFolder, "--batching", "maybe"], TimeSpan.FromSeconds(60)));
+        var usage = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            ServiceProcess.StartAsync(ServerDll, ["--model", fixture.PackageFolder, "--batching", "maybe"], TimeSpan.FromSeconds(60))
+        );
         Assert.Contains("--batching is 'on' or 'off'", usage.Message);
         await Assert.ThrowsAsync<FileNotFoundException>(() => ServiceProcess.StartAsync(Path.Combine(missing, "x.dll")));
     }

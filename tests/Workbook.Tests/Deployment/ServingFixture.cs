@@ -4,7 +4,8 @@ using Workbook.Serving;
 
 namespace Workbook.Tests.Deployment;
 
-/// <summary>A model package and a tiny GPT-2 folder on disk for the serving tests, and a way to run the real server on 127.0.0.1:0.</summary>
+/// <summary>A model package and a tiny GPT-2 folder on disk for the serving tests, and a way to run the real server on
+/// 127.0.0.1:0.</summary>
 public sealed class ServingFixture : IDisposable
 {
     public ServingFixture()
@@ -17,6 +18,7 @@ public sealed class ServingFixture : IDisposable
 
     public string PackageFolder { get; }
     public string Gpt2Folder { get; }
+
     /// <summary>The same package loaded in this process: what every server answer is compared with.</summary>
     public TabularClassifier Classifier { get; }
 
@@ -24,18 +26,24 @@ public sealed class ServingFixture : IDisposable
     public double[][] Rows(int count, int offset = 0)
     {
         var data = Workbook.Data.Datasets.LoadBreastCancer(Path.Combine(Repository.Root, "data", "breast-cancer", "breast_cancer.csv"));
-        return [.. Enumerable.Range(offset, count).Select(i => Enumerable.Range(0, data.FeatureCount).Select(j => data.Features[i % data.SampleCount, j]).ToArray())];
+        return
+        [
+            .. Enumerable
+                .Range(offset, count)
+                .Select(i => Enumerable.Range(0, data.FeatureCount).Select(j => data.Features[i % data.SampleCount, j]).ToArray()),
+        ];
     }
 
-    public ServingOptions Options(bool batching = true, bool gpt2 = true) => new()
-    {
-        ModelFolder = PackageFolder,
-        Gpt2Folder = gpt2 ? Gpt2Folder : null,
-        Urls = "http://127.0.0.1:0",
-        Batching = batching,
-        MaxBodyBytes = 16 * 1024,
-        MaxRowsPerRequest = 32,
-    };
+    public ServingOptions Options(bool batching = true, bool gpt2 = true) =>
+        new()
+        {
+            ModelFolder = PackageFolder,
+            Gpt2Folder = gpt2 ? Gpt2Folder : null,
+            Urls = "http://127.0.0.1:0",
+            Batching = batching,
+            MaxBodyBytes = 16 * 1024,
+            MaxRowsPerRequest = 32,
+        };
 
     /// <summary>Builds and starts the server; the client's base address is where it listens.</summary>
     public static async Task<RunningServer> StartAsync(ServingOptions options)
@@ -51,7 +59,8 @@ public sealed class ServingFixture : IDisposable
     {
         Classifier.Dispose();
         foreach (var folder in new[] { PackageFolder, Gpt2Folder })
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
     }
 }
 

@@ -10,7 +10,7 @@ namespace Workbook.Tests.Distributed;
 /// broadcast and replica check over one rank, the sampler, and the trainer reproducing plain SGD exactly. These run in
 /// the test host, which therefore never initializes MPI (MPI_Init may run once per process; jobs run in children).
 /// </summary>
-[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
+[Collection(SerialCollection.Name)] // seeds TorchSharp's global generator
 public class DataParallelPartsTests
 {
     static DataParallelPartsTests() => torch.InitializeDeviceType(DeviceType.CPU);
@@ -25,7 +25,8 @@ public class DataParallelPartsTests
     {
         var shards = Enumerable.Range(0, size).Select(r => BatchShard.Of(batch, r, size)).ToArray();
         Assert.Equal(0, shards[0].Start);
-        for (var r = 1; r < size; r++) Assert.Equal(shards[r - 1].Start + shards[r - 1].Count, shards[r].Start);
+        for (var r = 1; r < size; r++)
+            Assert.Equal(shards[r - 1].Start + shards[r - 1].Count, shards[r].Start);
         Assert.Equal(batch, shards.Sum(s => s.Count));
         Assert.True(shards.Max(s => s.Count) - shards.Min(s => s.Count) <= 1);
     }
@@ -49,7 +50,7 @@ public class DataParallelPartsTests
         Assert.Contains("[4, 3]", strided.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => single.Broadcast(ones(2), root: 1));
         using var t = tensor(new[] { 1.5f, -2f });
-        single.AllReduce(t, ReduceOperation.Max);                  // one rank: the identity
+        single.AllReduce(t, ReduceOperation.Max); // one rank: the identity
         Assert.Equal(new[] { 1.5f, -2f }, t.data<float>().ToArray());
     }
 
@@ -66,7 +67,8 @@ public class DataParallelPartsTests
         var extras = bucket.AllReduceSum(new SingleProcessCommunicator(), 2.5, -1);
 
         Assert.Equal(new[] { 2.5, -1.0 }, extras);
-        foreach (var (p, g) in model.parameters().Zip(before)) Assert.True(p.grad!.allclose(g, rtol: 0, atol: 0));
+        foreach (var (p, g) in model.parameters().Zip(before))
+            Assert.True(p.grad!.allclose(g, rtol: 0, atol: 0));
         Assert.Equal(before[0].reshape(-1).data<float>().ToArray(), bucket.Buffer.narrow(0, 0, 12).data<float>().ToArray());
     }
 
@@ -126,21 +128,31 @@ public class DataParallelPartsTests
         Assert.Equal(a.Batch(3), b.Batch(3));
         var epoch0 = Enumerable.Range(0, 10).SelectMany(a.Batch).ToArray();
         var epoch1 = Enumerable.Range(10, 10).SelectMany(a.Batch).ToArray();
-        Assert.Equal(Enumerable.Range(0, 100).Select(i => (long)i), epoch0.Order());   // each row once per epoch
-        Assert.NotEqual(epoch0, epoch1);                                                  // set_epoch: a new order
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => (long)i), epoch0.Order()); // each row once per epoch
+        Assert.NotEqual(epoch0, epoch1); // set_epoch: a new order
         Assert.NotEqual(a.Batch(0), new GlobalBatchSampler(100, 10, seed: 6).Batch(0));
     }
 
     [Fact]
     public void Settings_travel_as_arguments_and_reject_bad_values_by_name()
     {
-        var settings = new DataParallelSettings(Steps: 7, GlobalBatch: 63, HiddenWidths: [5, 4], LearningRate: 0.05, CheckReplicas: false, WarmupSteps: 2);
+        var settings = new DataParallelSettings(
+            Steps: 7,
+            GlobalBatch: 63,
+            HiddenWidths: [5, 4],
+            LearningRate: 0.05,
+            CheckReplicas: false,
+            WarmupSteps: 2
+        );
         var parsed = DataParallelSettings.Parse([.. settings.ToArguments(), "--out", "x"], out var rest);
         Assert.Equal(["--out", "x"], rest);
         Assert.Equal(settings with { HiddenWidths = null }, parsed with { HiddenWidths = null });
         Assert.Equal([5, 4], parsed.Widths);
         Assert.Contains("--lr", Assert.Throws<ArgumentException>(() => DataParallelSettings.Parse(["--lr", "fast"], out _)).Message);
-        Assert.Equal("Samples", Assert.Throws<ArgumentOutOfRangeException>(() => new DataParallelSettings(GlobalBatch: 64, Samples: 10).Validate()).ParamName);
+        Assert.Equal(
+            "Samples",
+            Assert.Throws<ArgumentOutOfRangeException>(() => new DataParallelSettings(GlobalBatch: 64, Samples: 10).Validate()).ParamName
+        );
     }
 
     [Fact]

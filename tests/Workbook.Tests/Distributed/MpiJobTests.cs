@@ -17,9 +17,13 @@ public class MpiJobTests
     private static string Worker => Path.Combine(Repository.Root, "tools", "Workbook.Distributed", "bin", "workbook-distributed.dll");
 
     private static JsonElement[] Collectives(string folder, int size) =>
-        Enumerable.Range(0, size).Select(r => JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, $"collectives-{r}.json"))).RootElement).ToArray();
+        Enumerable
+            .Range(0, size)
+            .Select(r => JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, $"collectives-{r}.json"))).RootElement)
+            .ToArray();
 
-    private static double[] Values(JsonElement report, string key) => report.GetProperty(key).EnumerateArray().Select(e => e.GetDouble()).ToArray();
+    private static double[] Values(JsonElement report, string key) =>
+        report.GetProperty(key).EnumerateArray().Select(e => e.GetDouble()).ToArray();
 
     [LinuxFact]
     public void Singleton_without_mpirun_is_rank_0_of_1_and_collectives_are_the_identity()
@@ -33,8 +37,8 @@ public class MpiJobTests
         Assert.True(report.GetProperty("sameInstance").GetBoolean());
         Assert.StartsWith("Open MPI v", report.GetProperty("version").GetString());
         foreach (var dtype in new[] { "float32", "float64" })
-            foreach (var op in new[] { "Sum", "Max", "Min" })
-                Assert.Equal([1.0, -1.0, 10.0], Values(report, $"allreduce.{dtype}.{op}"));
+        foreach (var op in new[] { "Sum", "Max", "Min" })
+            Assert.Equal([1.0, -1.0, 10.0], Values(report, $"allreduce.{dtype}.{op}"));
         Assert.Equal([5.0, 6.0, 7.0], Values(report, "allreduce.offsetView"));
         Assert.Contains("dtype Int64", report.GetProperty("error.dtype").GetString());
         Assert.Contains("on meta", report.GetProperty("error.device").GetString());
@@ -49,7 +53,9 @@ public class MpiJobTests
     public void Two_processes_under_mpirun_reduce_broadcast_and_wait_for_each_other()
     {
         using var folder = new TempFolder();
-        var launch = MpiLauncher.Run(new MpiLaunchOptions(2, DotnetHost.Executable, [Worker, "collectives", "--out", folder.Path], JobTimeout)).EnsureSuccess();
+        var launch = MpiLauncher
+            .Run(new MpiLaunchOptions(2, DotnetHost.Executable, [Worker, "collectives", "--out", folder.Path], JobTimeout))
+            .EnsureSuccess();
         Assert.Contains("-np 2", launch.CommandText);
         var reports = Collectives(folder.Path, 2);
         for (var r = 0; r < 2; r++)
@@ -66,14 +72,17 @@ public class MpiJobTests
                 Assert.Equal([1.0, -2.0, 10.0], Values(report, $"allreduce.{dtype}.Min"));
             }
             Assert.Equal([3.0, 1.5], Values(report, "allreduce.array.Sum"));
-            Assert.Equal([15.0, 18.0, 21.0], Values(report, "allreduce.offsetView"));            // 5..7 × (1 + 2)
+            Assert.Equal([15.0, 18.0, 21.0], Values(report, "allreduce.offsetView")); // 5..7 × (1 + 2)
             Assert.Equal(Enumerable.Range(0, 5).Select(i => i * (r + 1.0)), Values(report, "allreduce.offsetView.untouched"));
             Assert.Equal([3.5, -2.0], Values(report, "broadcast.fromLast"));
             Assert.Equal([7.0, 8.0, 9.0], Values(report, "broadcast.array"));
             Assert.Contains("0 … 1", report.GetProperty("error.root").GetString());
         }
         // Rank 1 reaches the barrier 300 ms after rank 0, so rank 0 must have waited (most of) that long.
-        Assert.True(reports[0].GetProperty("barrier.waitMs").GetDouble() > 200, $"rank 0 waited {reports[0].GetProperty("barrier.waitMs").GetDouble()} ms");
+        Assert.True(
+            reports[0].GetProperty("barrier.waitMs").GetDouble() > 200,
+            $"rank 0 waited {reports[0].GetProperty("barrier.waitMs").GetDouble()} ms"
+        );
     }
 
     [LinuxFact]
@@ -88,7 +97,7 @@ public class MpiJobTests
 
         Assert.Equal([31, 32], run.Ranks.Select(r => r.Steps[0].ShardRows));
         Assert.Equal(["mpi", "mpi"], run.Ranks.Select(r => r.Mode));
-        Assert.Null(run.Ranks[1].FinalParameters);                           // only rank 0 saves
+        Assert.Null(run.Ranks[1].FinalParameters); // only rank 0 saves
         Assert.True(run.Ranks.All(r => r.Steps.All(s => s.MaxSpread == 0)), "a rank reported differing parameters");
         Assert.True(run.ReplicasIdenticalEveryStep);
         var comparison = DataParallelComparison.Compare(reference, run);
@@ -108,14 +117,19 @@ public class MpiJobTests
         Assert.DoesNotContain("--oversubscribe", MpiLauncher.CommandLine(many with { Processes = 1 }));
         Assert.True(MpiLauncher.Environment(many with { AllowRunAsRoot = true }).ContainsKey("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"));
         Assert.False(MpiLauncher.Environment(many with { AllowRunAsRoot = false }).ContainsKey("OMPI_ALLOW_RUN_AS_ROOT"));
-        Assert.Equal("Timeout", Assert.Throws<ArgumentOutOfRangeException>(() => MpiLauncher.CommandLine(many with { Timeout = TimeSpan.Zero })).ParamName);
+        Assert.Equal(
+            "Timeout",
+            Assert.Throws<ArgumentOutOfRangeException>(() => MpiLauncher.CommandLine(many with { Timeout = TimeSpan.Zero })).ParamName
+        );
     }
 
     [LinuxFact]
     public void Missing_worker_says_how_to_build_it()
     {
         using var folder = new TempFolder();
-        var e = Assert.Throws<FileNotFoundException>(() => DataParallelJob.Run(folder.File("nope.dll"), 2, new DataParallelSettings(), folder.Path, JobTimeout));
+        var e = Assert.Throws<FileNotFoundException>(() =>
+            DataParallelJob.Run(folder.File("nope.dll"), 2, new DataParallelSettings(), folder.Path, JobTimeout)
+        );
         Assert.Contains("dotnet build tools/Workbook.Distributed", e.Message);
     }
 
@@ -138,7 +152,14 @@ public class MpiJobTests
     public void A_failing_rank_fails_the_job_with_its_message()
     {
         using var folder = new TempFolder();
-        var launch = MpiLauncher.Run(new MpiLaunchOptions(2, DotnetHost.Executable, [Worker, "train", "--mode", "mpi", "--out", folder.Path, "--steps", "0"], JobTimeout));
+        var launch = MpiLauncher.Run(
+            new MpiLaunchOptions(
+                2,
+                DotnetHost.Executable,
+                [Worker, "train", "--mode", "mpi", "--out", folder.Path, "--steps", "0"],
+                JobTimeout
+            )
+        );
         Assert.False(launch.Succeeded);
         var e = Assert.Throws<InvalidOperationException>(() => launch.EnsureSuccess());
         Assert.Contains("Train for at least one step", e.Message);
@@ -150,8 +171,14 @@ public class MpiJobTests
         using var folder = new TempFolder();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // Rank 1 throws before step 3 while rank 0 waits for it in step 3's allreduce.
-        var launch = MpiLauncher.Run(new MpiLaunchOptions(2, DotnetHost.Executable,
-            [Worker, "train", "--mode", "mpi", "--out", folder.Path, "--steps", "10", "--fail", "1:3"], JobTimeout));
+        var launch = MpiLauncher.Run(
+            new MpiLaunchOptions(
+                2,
+                DotnetHost.Executable,
+                [Worker, "train", "--mode", "mpi", "--out", folder.Path, "--steps", "10", "--fail", "1:3"],
+                JobTimeout
+            )
+        );
         Assert.False(launch.Succeeded);
         Assert.Contains("injected failure on rank 1 before step 3", launch.Error);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the job took {clock.Elapsed} to end");
@@ -161,7 +188,10 @@ public class MpiJobTests
     [LinuxFact]
     public void Test_host_never_initializes_MPI()
     {
-        Assert.True(MpiCommunicator.IsAvailable, "Open MPI is not installed: run tools/setup.sh (apt-get install openmpi-bin libopenmpi-dev).");
+        Assert.True(
+            MpiCommunicator.IsAvailable,
+            "Open MPI is not installed: run tools/setup.sh (apt-get install openmpi-bin libopenmpi-dev)."
+        );
         Assert.False(MpiCommunicator.IsInitialized);
     }
 }

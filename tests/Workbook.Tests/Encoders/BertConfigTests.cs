@@ -21,15 +21,22 @@ public class BertConfigTests
         var folder = Directory.CreateTempSubdirectory("bert-config-").FullName;
         try
         {
-            var config = (BertConfig.BertBaseUncased with { HiddenSize = 128, HeadCount = 4, LayerCount = 2, VocabSize = 500 }).WithLabels(["law", "poetry", "letters"]);
+            var config = (BertConfig.BertBaseUncased with { HiddenSize = 128, HeadCount = 4, LayerCount = 2, VocabSize = 500 }).WithLabels([
+                "law",
+                "poetry",
+                "letters",
+            ]);
             config.Save(Path.Combine(folder, "config.json"));
             var read = BertConfig.FromFile(folder);
             Assert.Equal(config.ToJson(), read.ToJson());
             Assert.Equal(3, read.LabelCount);
             Assert.Equal(["law", "poetry", "letters"], read.Labels());
-            Assert.Equal([Path.Combine(folder, "config.json")], Directory.GetFiles(folder));   // atomic: no temporary left
+            Assert.Equal([Path.Combine(folder, "config.json")], Directory.GetFiles(folder)); // atomic: no temporary left
         }
-        finally { Directory.Delete(folder, recursive: true); }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Theory]
@@ -53,7 +60,9 @@ public class BertConfigTests
     [Fact]
     public void A_model_too_large_for_memory_is_refused_before_allocating()
     {
-        var error = Assert.Throws<ArgumentException>(() => (BertConfig.BertBaseUncased with { VocabSize = int.MaxValue, HiddenSize = 1 << 16, HeadCount = 1 }).Validate("huge"));
+        var error = Assert.Throws<ArgumentException>(() =>
+            (BertConfig.BertBaseUncased with { VocabSize = int.MaxValue, HiddenSize = 1 << 16, HeadCount = 1 }).Validate("huge")
+        );
         Assert.Contains("vocab_size/hidden_size", error.Message);
     }
 

@@ -11,11 +11,19 @@ public class BertModelTests
 
     private static readonly BertConfig Tiny = BertConfig.BertBaseUncased with
     {
-        VocabSize = 50, HiddenSize = 16, LayerCount = 2, HeadCount = 4, IntermediateSize = 32, MaxPositionEmbeddings = 12,
+        VocabSize = 50,
+        HiddenSize = 16,
+        LayerCount = 2,
+        HeadCount = 4,
+        IntermediateSize = 32,
+        MaxPositionEmbeddings = 12,
     };
 
-    private static Dictionary<string, string> Published() => File.ReadAllLines(Repository.Fixture("bert/bert-base-uncased-tensors.txt"))
-        .Where(l => !l.StartsWith('#') && l.Length > 0).Select(l => l.Split('\t')).ToDictionary(p => p[0], p => p[1]);
+    private static Dictionary<string, string> Published() =>
+        File.ReadAllLines(Repository.Fixture("bert/bert-base-uncased-tensors.txt"))
+            .Where(l => !l.StartsWith('#') && l.Length > 0)
+            .Select(l => l.Split('\t'))
+            .ToDictionary(p => p[0], p => p[1]);
 
     private static Dictionary<string, string> Shapes(nn.Module model) =>
         model.named_parameters().ToDictionary(p => p.name, p => $"[{string.Join(", ", p.parameter.shape)}]");
@@ -32,8 +40,13 @@ public class BertModelTests
 
         // The published file is a BertForPreTraining checkpoint: its pooler and next-sentence head are not the masked LM's.
         var skipped = published.Keys.Where(n => BertForMaskedLM.ParameterName(n) is null).Order(StringComparer.Ordinal);
-        Assert.Equal(["bert.pooler.dense.bias", "bert.pooler.dense.weight", "cls.seq_relationship.bias", "cls.seq_relationship.weight"], skipped);
-        var kept = published.Where(p => BertForMaskedLM.ParameterName(p.Key) is not null).ToDictionary(p => BertForMaskedLM.ParameterName(p.Key)!, p => p.Value);
+        Assert.Equal(
+            ["bert.pooler.dense.bias", "bert.pooler.dense.weight", "cls.seq_relationship.bias", "cls.seq_relationship.weight"],
+            skipped
+        );
+        var kept = published
+            .Where(p => BertForMaskedLM.ParameterName(p.Key) is not null)
+            .ToDictionary(p => BertForMaskedLM.ParameterName(p.Key)!, p => p.Value);
         Assert.Equal(kept.OrderBy(p => p.Key, StringComparer.Ordinal), Shapes(model).OrderBy(p => p.Key, StringComparer.Ordinal));
     }
 
@@ -42,7 +55,8 @@ public class BertModelTests
     {
         var published = Published();
         using var model = new BertForSequenceClassification(BertConfig.BertBaseUncased.WithLabels(["a", "b", "c"]), META);
-        var expected = published.Where(p => BertForSequenceClassification.ParameterName(p.Key) is not null)
+        var expected = published
+            .Where(p => BertForSequenceClassification.ParameterName(p.Key) is not null)
             .ToDictionary(p => BertForSequenceClassification.ParameterName(p.Key)!, p => p.Value);
         expected["classifier.weight"] = "[3, 768]";
         expected["classifier.bias"] = "[3]";
@@ -59,14 +73,26 @@ public class BertModelTests
         Assert.Equal(16, p["bert.embeddings.LayerNorm.weight"].sum().item<float>());
         Assert.Equal(0, p["cls.predictions.bias"].abs().sum().item<float>());
         var std = p["bert.encoder.layer.0.intermediate.dense.weight"].std().item<float>();
-        Assert.InRange(std, 0.017, 0.023);   // 512 draws of N(0, 0.02²): the sample std is within ±15 % with near certainty
+        Assert.InRange(std, 0.017, 0.023); // 512 draws of N(0, 0.02²): the sample std is within ±15 % with near certainty
     }
 
     private static (Tensor Ids, Tensor Mask) PaddedBatch()
     {
         // Row 0: 7 real tokens then 3 padding; row 1: 10 real tokens.
-        var ids = tensor(new long[,] { { 2, 11, 12, 13, 14, 15, 3, 0, 0, 0 }, { 2, 21, 22, 23, 24, 25, 26, 27, 28, 3 } });
-        var mask = tensor(new long[,] { { 1, 1, 1, 1, 1, 1, 1, 0, 0, 0 }, { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 } });
+        var ids = tensor(
+            new long[,]
+            {
+                { 2, 11, 12, 13, 14, 15, 3, 0, 0, 0 },
+                { 2, 21, 22, 23, 24, 25, 26, 27, 28, 3 },
+            }
+        );
+        var mask = tensor(
+            new long[,]
+            {
+                { 1, 1, 1, 1, 1, 1, 1, 0, 0, 0 },
+                { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 },
+            }
+        );
         return (ids, mask);
     }
 
@@ -140,9 +166,12 @@ public class BertModelTests
             classifier.SavePretrained(fine, ScalarType.Float16);
             using var reread = BertForSequenceClassification.FromPretrained(fine);
             Assert.Equal(["x", "y", "z"], reread.Config.Labels());
-            Assert.True(reread.Forward(ids, mask).allclose(classifier.Forward(ids, mask), rtol: 0, atol: 5e-2));   // float16 storage
+            Assert.True(reread.Forward(ids, mask).allclose(classifier.Forward(ids, mask), rtol: 0, atol: 5e-2)); // float16 storage
         }
-        finally { Directory.Delete(folder, recursive: true); }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
@@ -154,10 +183,15 @@ public class BertModelTests
             using var model = new BertForMaskedLM(Tiny);
             model.eval();
             // The layout of the published bert-base-uncased file: gamma/beta, a pooler, the NSP head, a tied decoder copy.
-            var tensors = model.named_parameters().ToDictionary(
-                p => p.name.EndsWith("LayerNorm.weight", StringComparison.Ordinal) ? p.name[..^6] + "gamma"
-                    : p.name.EndsWith("LayerNorm.bias", StringComparison.Ordinal) ? p.name[..^4] + "beta" : p.name,
-                p => p.parameter.detach());
+            var tensors = model
+                .named_parameters()
+                .ToDictionary(
+                    p =>
+                        p.name.EndsWith("LayerNorm.weight", StringComparison.Ordinal) ? p.name[..^6] + "gamma"
+                        : p.name.EndsWith("LayerNorm.bias", StringComparison.Ordinal) ? p.name[..^4] + "beta"
+                        : p.name,
+                    p => p.parameter.detach()
+                );
             tensors["bert.pooler.dense.weight"] = zeros(16, 16);
             tensors["bert.pooler.dense.bias"] = zeros(16);
             tensors["cls.seq_relationship.weight"] = zeros(2, 16);
@@ -177,7 +211,10 @@ public class BertModelTests
             var error = Assert.Throws<CheckpointMismatchException>(() => BertForMaskedLM.FromPretrained(folder));
             Assert.Contains("cls.predictions.decoder.weight", error.Message);
         }
-        finally { Directory.Delete(folder, recursive: true); }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
@@ -186,22 +223,53 @@ public class BertModelTests
         var folder = Directory.CreateTempSubdirectory("bert-misfit-").FullName;
         try
         {
-            using (var model = new BertForMaskedLM(Tiny)) model.SavePretrained(folder);
+            using (var model = new BertForMaskedLM(Tiny))
+                model.SavePretrained(folder);
             (Tiny with { IntermediateSize = 48 }).Save(Path.Combine(folder, "config.json"));
             var error = Assert.Throws<CheckpointMismatchException>(() => BertForMaskedLM.FromPretrained(folder));
             Assert.Contains("bert.encoder.layer.0.intermediate.dense.weight", error.Message);
         }
-        finally { Directory.Delete(folder, recursive: true); }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
     public void Bad_inputs_are_refused_with_the_limit_named()
     {
         using var model = new BertModel(Tiny);
-        Assert.Contains("vocab_size", Assert.Throws<ArgumentException>(() => model.Encode(tensor(new long[,] { { 1, 50 } }))).Message);
-        Assert.Contains("max_position_embeddings = 12", Assert.Throws<ArgumentException>(() => model.Encode(zeros(1, 13, dtype: ScalarType.Int64))).Message);
-        Assert.Contains("attentionMask", Assert.Throws<ArgumentException>(() => model.Encode(zeros(1, 4, dtype: ScalarType.Int64), ones(1, 5))).Message);
-        Assert.Contains("type_vocab_size", Assert.Throws<ArgumentException>(() => model.Encode(zeros(1, 4, dtype: ScalarType.Int64), tokenTypeIds: full(1, 4, 2, dtype: ScalarType.Int64))).Message);
+        Assert.Contains(
+            "vocab_size",
+            Assert
+                .Throws<ArgumentException>(() =>
+                    model.Encode(
+                        tensor(
+                            new long[,]
+                            {
+                                { 1, 50 },
+                            }
+                        )
+                    )
+                )
+                .Message
+        );
+        Assert.Contains(
+            "max_position_embeddings = 12",
+            Assert.Throws<ArgumentException>(() => model.Encode(zeros(1, 13, dtype: ScalarType.Int64))).Message
+        );
+        Assert.Contains(
+            "attentionMask",
+            Assert.Throws<ArgumentException>(() => model.Encode(zeros(1, 4, dtype: ScalarType.Int64), ones(1, 5))).Message
+        );
+        Assert.Contains(
+            "type_vocab_size",
+            Assert
+                .Throws<ArgumentException>(() =>
+                    model.Encode(zeros(1, 4, dtype: ScalarType.Int64), tokenTypeIds: full(1, 4, 2, dtype: ScalarType.Int64))
+                )
+                .Message
+        );
         Assert.Contains("int64", Assert.Throws<ArgumentException>(() => model.Encode(zeros(1, 4))).Message);
     }
 }

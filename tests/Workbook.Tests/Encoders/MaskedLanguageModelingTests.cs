@@ -8,7 +8,11 @@ public class MaskedLanguageModelingTests
 {
     static MaskedLanguageModelingTests() => InitializeDeviceType(DeviceType.CPU);
 
-    private const int Vocabulary = 1000, Pad = 0, Cls = 2, Sep = 3, MaskId = 4;
+    private const int Vocabulary = 1000,
+        Pad = 0,
+        Cls = 2,
+        Sep = 3,
+        MaskId = 4;
     private static readonly int[] Specials = [Pad, 1, Cls, Sep, MaskId];
 
     /// <summary>400 rows of [CLS] 500 ordinary ids [SEP] and padding: 200 000 ordinary tokens.</summary>
@@ -19,7 +23,8 @@ public class MaskedLanguageModelingTests
         for (var r = 0; r < 400; r++)
         {
             rows[r, 0] = Cls;
-            for (var t = 1; t <= 500; t++) rows[r, t] = random.Next(5, Vocabulary);
+            for (var t = 1; t <= 500; t++)
+                rows[r, t] = random.Next(5, Vocabulary);
             rows[r, 501] = Sep;
         }
         return tensor(rows);
@@ -31,15 +36,18 @@ public class MaskedLanguageModelingTests
         var masking = new MaskedLanguageModeling(Vocabulary, MaskId, Specials);
         using var ids = Batch();
         var (inputs, labels) = masking.Mask(ids, new Random(1));
-        long[] original = ids.data<long>().ToArray(), input = inputs.data<long>().ToArray(), label = labels.data<long>().ToArray();
+        long[] original = ids.data<long>().ToArray(),
+            input = inputs.data<long>().ToArray(),
+            label = labels.data<long>().ToArray();
         var ordinary = original.Count(i => i >= 5);
         var chosen = Enumerable.Range(0, original.Length).Where(i => label[i] != MaskedLanguageModeling.IgnoreIndex).ToArray();
         // Binomial standard deviations: √(0.15·0.85/200 000) ≈ 0.0008 for the chosen share; √(0.8·0.2/30 000) ≈ 0.0023
         // and √(0.1·0.9/30 000) ≈ 0.0017 for the shares of the chosen. Tolerances are about 6 of them.
         Assert.InRange((double)chosen.Length / ordinary, 0.145, 0.155);
         Assert.All(chosen, i => Assert.Equal(original[i], label[i]));
-        double masked = chosen.Count(i => input[i] == MaskId), kept = chosen.Count(i => input[i] == original[i]);
-        var replaced = chosen.Length - masked - kept;   // a random draw equal to the original (1 in 995) counts as kept
+        double masked = chosen.Count(i => input[i] == MaskId),
+            kept = chosen.Count(i => input[i] == original[i]);
+        var replaced = chosen.Length - masked - kept; // a random draw equal to the original (1 in 995) counts as kept
         Assert.InRange(masked / chosen.Length, 0.785, 0.815);
         Assert.InRange(replaced / chosen.Length, 0.09, 0.11);
         Assert.InRange(kept / chosen.Length, 0.09, 0.11);
@@ -54,10 +62,13 @@ public class MaskedLanguageModelingTests
         var masking = new MaskedLanguageModeling(Vocabulary, MaskId, Specials, selectProbability: 1.0);
         using var ids = Batch();
         var (inputs, labels) = masking.Mask(ids, new Random(2));
-        long[] original = ids.data<long>().ToArray(), input = inputs.data<long>().ToArray(), label = labels.data<long>().ToArray();
+        long[] original = ids.data<long>().ToArray(),
+            input = inputs.data<long>().ToArray(),
+            label = labels.data<long>().ToArray();
         for (var i = 0; i < original.Length; i++)
         {
-            if (original[i] >= 5) Assert.Equal(original[i], label[i]);     // every ordinary token chosen at probability 1
+            if (original[i] >= 5)
+                Assert.Equal(original[i], label[i]); // every ordinary token chosen at probability 1
             else
             {
                 Assert.Equal(MaskedLanguageModeling.IgnoreIndex, label[i]);
@@ -86,7 +97,10 @@ public class MaskedLanguageModelingTests
         Assert.Throws<ArgumentException>(() => new MaskedLanguageModeling(Vocabulary, MaskId, Specials, maskShare: 0.95, randomShare: 0.1));
         Assert.Contains("special ids", Assert.Throws<ArgumentException>(() => new MaskedLanguageModeling(10, 12, Specials)).Message);
         var masking = new MaskedLanguageModeling(Vocabulary, MaskId, Specials);
-        Assert.Contains("outside the vocabulary", Assert.Throws<ArgumentException>(() => masking.Mask(tensor(new long[] { 5, 1000 }), new Random(1))).Message);
+        Assert.Contains(
+            "outside the vocabulary",
+            Assert.Throws<ArgumentException>(() => masking.Mask(tensor(new long[] { 5, 1000 }), new Random(1))).Message
+        );
         Assert.Contains("int64", Assert.Throws<ArgumentException>(() => masking.Mask(tensor(new int[] { 5 }), new Random(1))).Message);
     }
 }

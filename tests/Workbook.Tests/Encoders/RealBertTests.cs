@@ -20,7 +20,11 @@ public class RealBertTests
     static RealBertTests() => InitializeDeviceType(DeviceType.CPU);
 
     private static string Folder() =>
-        RealCheckpoint.Folder(RealBertFactAttribute.Variable, ["google-bert/bert-base-uncased", "bert-base-uncased"], ["config.json", "model.safetensors", "vocab.txt"]);
+        RealCheckpoint.Folder(
+            RealBertFactAttribute.Variable,
+            ["google-bert/bert-base-uncased", "bert-base-uncased"],
+            ["config.json", "model.safetensors", "vocab.txt"]
+        );
 
     [RealBertFact]
     public void The_model_cards_fill_mask_example_is_reproduced()

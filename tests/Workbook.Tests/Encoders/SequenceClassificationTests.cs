@@ -12,8 +12,14 @@ public class SequenceClassificationTests
 
     private static readonly BertConfig Tiny = BertConfig.BertBaseUncased with
     {
-        VocabSize = 40, HiddenSize = 32, LayerCount = 1, HeadCount = 2, IntermediateSize = 64, MaxPositionEmbeddings = 16,
-        HiddenDropoutProb = 0, AttentionProbsDropoutProb = 0,
+        VocabSize = 40,
+        HiddenSize = 32,
+        LayerCount = 1,
+        HeadCount = 2,
+        IntermediateSize = 64,
+        MaxPositionEmbeddings = 16,
+        HiddenDropoutProb = 0,
+        AttentionProbsDropoutProb = 0,
     };
 
     [Fact]
@@ -34,9 +40,23 @@ public class SequenceClassificationTests
         }
         manual_seed(1);
         using var model = new BertForSequenceClassification(Tiny.WithLabels(["10 first", "11 first"]));
-        var losses = SequenceClassifierTraining.FineTune(model, texts, labels, new SequenceClassifierTrainingOptions { Steps = 150, BatchSize = 32, LearningRate = 3e-3, WarmupSteps = 10 });
+        var losses = SequenceClassifierTraining.FineTune(
+            model,
+            texts,
+            labels,
+            new SequenceClassifierTrainingOptions
+            {
+                Steps = 150,
+                BatchSize = 32,
+                LearningRate = 3e-3,
+                WarmupSteps = 10,
+            }
+        );
         Assert.Equal(150, losses.Count);
-        Assert.True(losses.TakeLast(10).Average() < 0.3 * losses.Take(10).Average(), $"loss {losses.Take(10).Average():F3} → {losses.TakeLast(10).Average():F3}");
+        Assert.True(
+            losses.TakeLast(10).Average() < 0.3 * losses.Take(10).Average(),
+            $"loss {losses.Take(10).Average():F3} → {losses.TakeLast(10).Average():F3}"
+        );
         var accuracy = SequenceClassifierTraining.Predict(model, texts).Zip(labels).Count(p => p.First == p.Second) / 64.0;
         Assert.True(accuracy >= 0.9, $"training accuracy {accuracy:P0}");
         Assert.False(model.training);
@@ -50,7 +70,20 @@ public class SequenceClassificationTests
     public void Labels_outside_the_classes_are_refused()
     {
         using var model = new BertForSequenceClassification(Tiny.WithLabels(["a", "b"]));
-        Assert.Contains("[0, 2)", Assert.Throws<ArgumentException>(() => SequenceClassifierTraining.FineTune(model, [[2, 3]], [2])).Message);
+        Assert.Contains(
+            "[0, 2)",
+            Assert
+                .Throws<ArgumentException>(() =>
+                    SequenceClassifierTraining.FineTune(
+                        model,
+                        [
+                            [2, 3],
+                        ],
+                        [2]
+                    )
+                )
+                .Message
+        );
     }
 
     [Fact]

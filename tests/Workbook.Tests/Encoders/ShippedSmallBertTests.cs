@@ -13,9 +13,12 @@ public class ShippedSmallBertTests
 
     // Both sides read the same fp16 weights; the reference computes in float64, the model in float32 (4 layers,
     // LayerNorm eps 1e-12): differences are float32 rounding, well under these bounds.
-    private const double HiddenTolerance = 1e-3, LogitTolerance = 2e-3;
+    private const double HiddenTolerance = 1e-3,
+        LogitTolerance = 2e-3;
 
-    private static readonly Lazy<JsonElement> Golden = new(() => JsonDocument.Parse(File.ReadAllText(Repository.Fixture("kjv-bert/golden.json"))).RootElement);
+    private static readonly Lazy<JsonElement> Golden = new(() =>
+        JsonDocument.Parse(File.ReadAllText(Repository.Fixture("kjv-bert/golden.json"))).RootElement
+    );
 
     private static string Folder => SmallBertPretraining.ShippedFolder();
 
@@ -41,7 +44,11 @@ public class ShippedSmallBertTests
         var vocabulary = WordPieceVocabulary.Load(Folder);
         var tokenizer = vocabulary.CreateTokenizer();
         var texts = Golden.Value.GetProperty("texts").EnumerateArray().Select(t => t.GetString()!).ToList();
-        var rows = Golden.Value.GetProperty("input_ids").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToList();
+        var rows = Golden
+            .Value.GetProperty("input_ids")
+            .EnumerateArray()
+            .Select(r => r.EnumerateArray().Select(v => v.GetInt32()).ToArray())
+            .ToList();
         for (var i = 0; i < texts.Count; i++)
             Assert.Equal(rows[i].Where(id => id != vocabulary.PadId), BertInputs.Encode(tokenizer, texts[i], 128));
     }
@@ -53,9 +60,15 @@ public class ShippedSmallBertTests
         var golden = Golden.Value;
         long[,] Matrix(string name)
         {
-            var rows = golden.GetProperty(name).EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt64()).ToArray()).ToArray();
+            var rows = golden
+                .GetProperty(name)
+                .EnumerateArray()
+                .Select(r => r.EnumerateArray().Select(v => v.GetInt64()).ToArray())
+                .ToArray();
             var m = new long[rows.Length, rows[0].Length];
-            for (var r = 0; r < rows.Length; r++) for (var c = 0; c < rows[0].Length; c++) m[r, c] = rows[r][c];
+            for (var r = 0; r < rows.Length; r++)
+            for (var c = 0; c < rows[0].Length; c++)
+                m[r, c] = rows[r][c];
             return m;
         }
         using var noGrad = no_grad();
@@ -64,7 +77,8 @@ public class ShippedSmallBertTests
         using var encoding = model.Bert.Encode(ids, mask);
         using var logits = model.Forward(ids, mask);
         var hidden = golden.GetProperty("hidden").EnumerateArray().ToList();
-        double worstHidden = 0, worstLogit = 0;
+        double worstHidden = 0,
+            worstLogit = 0;
         for (var r = 0; r < hidden.Count; r++)
         {
             var tokens = hidden[r].EnumerateArray().ToList();
@@ -74,12 +88,19 @@ public class ShippedSmallBertTests
                 worstHidden = Math.Max(worstHidden, tokens[t].EnumerateArray().Select((v, i) => Math.Abs(v.GetDouble() - actual[i])).Max());
             }
         }
-        var positions = golden.GetProperty("logit_positions").EnumerateArray().Select(p => p.EnumerateArray().Select(v => v.GetInt32()).ToArray()).ToList();
+        var positions = golden
+            .GetProperty("logit_positions")
+            .EnumerateArray()
+            .Select(p => p.EnumerateArray().Select(v => v.GetInt32()).ToArray())
+            .ToList();
         var expectedLogits = golden.GetProperty("logits").EnumerateArray().ToList();
         for (var p = 0; p < positions.Count; p++)
         {
             var actual = logits[positions[p][0], positions[p][1]].data<float>().ToArray();
-            worstLogit = Math.Max(worstLogit, expectedLogits[p].EnumerateArray().Select((v, i) => Math.Abs(v.GetDouble() - actual[i])).Max());
+            worstLogit = Math.Max(
+                worstLogit,
+                expectedLogits[p].EnumerateArray().Select((v, i) => Math.Abs(v.GetDouble() - actual[i])).Max()
+            );
         }
         Assert.True(worstHidden <= HiddenTolerance, $"largest hidden-state difference {worstHidden:E2}");
         Assert.True(worstLogit <= LogitTolerance, $"largest logit difference {worstLogit:E2}");

@@ -11,7 +11,8 @@ internal static class Gpt2Goldens
     public const double Tolerance = 1e-4;
 
     private static readonly Lazy<JsonElement> Root = new(() =>
-        JsonDocument.Parse(File.ReadAllText(Repository.Fixture("gpt2/goldens.json"))).RootElement);
+        JsonDocument.Parse(File.ReadAllText(Repository.Fixture("gpt2/goldens.json"))).RootElement
+    );
 
     private static readonly Lazy<Gpt2LMHeadModel> TinyModel = new(() => Gpt2LMHeadModel.FromPretrained(Folder("tiny")));
 
@@ -27,6 +28,7 @@ internal static class Gpt2Goldens
     public static Gpt2Config TinyConfig => Gpt2Config.FromFile(Folder("tiny"));
 
     public static long[] Longs(this JsonElement e) => [.. e.EnumerateArray().Select(v => v.GetInt64())];
+
     public static int[] TokenIds(this JsonElement e) => [.. e.EnumerateArray().Select(v => v.GetInt32())];
 
     public static long[][] LongRows(this JsonElement e) => [.. e.EnumerateArray().Select(Longs)];
@@ -34,8 +36,7 @@ internal static class Gpt2Goldens
     public static Tensor Ids(long[][] rows) => tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, rows[0].Length]);
 
     public static Tensor Logits(JsonElement c) =>
-        tensor(c.GetProperty("values").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray(),
-            c.GetProperty("shape").Longs());
+        tensor(c.GetProperty("values").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray(), c.GetProperty("shape").Longs());
 
     public static JsonElement LogitsCase(string name, string set = "logits") =>
         Get(set).EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);

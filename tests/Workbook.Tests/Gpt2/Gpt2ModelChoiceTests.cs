@@ -3,11 +3,14 @@ using Workbook.Tests.Hub;
 
 namespace Workbook.Tests.Gpt2;
 
-/// <summary>The chapters' choice of model: the real gpt2 from the cache or the hub (a local fake here), else the shipped small GPT.</summary>
+/// <summary>The chapters' choice of model: the real gpt2 from the cache or the hub (a local fake here), else the shipped small
+/// GPT.</summary>
 public class Gpt2ModelChoiceTests
 {
     private static readonly FakeFile[] Gpt2Files =
-        [.. Gpt2TextGenerator.CheckpointFiles.Select((name, i) => FakeFile.Random(name, 2_000, lfs: name.EndsWith(".safetensors"), seed: i))];
+    [
+        .. Gpt2TextGenerator.CheckpointFiles.Select((name, i) => FakeFile.Random(name, 2_000, lfs: name.EndsWith(".safetensors"), seed: i)),
+    ];
 
     [LinuxFact]
     public async Task The_real_gpt2_is_taken_from_the_hub_then_from_the_cache()

@@ -65,8 +65,16 @@ public class Gpt2ModelTests
     {
         using var model = new Gpt2LMHeadModel(Gpt2Goldens.TinyConfig, initialize: false);
         var skipped = model.LoadWeights(Gpt2Goldens.Folder("tiny-prefixed"));
-        Assert.Equal(["lm_head.weight", "transformer.h.0.attn.bias", "transformer.h.0.attn.masked_bias",
-            "transformer.h.1.attn.bias", "transformer.h.1.attn.masked_bias"], skipped.Order(StringComparer.Ordinal));
+        Assert.Equal(
+            [
+                "lm_head.weight",
+                "transformer.h.0.attn.bias",
+                "transformer.h.0.attn.masked_bias",
+                "transformer.h.1.attn.bias",
+                "transformer.h.1.attn.masked_bias",
+            ],
+            skipped.Order(StringComparer.Ordinal)
+        );
     }
 
     [Fact]
@@ -77,10 +85,11 @@ public class Gpt2ModelTests
         using var scope = NewDisposeScope();
         var ids = Gpt2Goldens.Ids(c.GetProperty("input_ids").LongRows());
         var expected = Gpt2Goldens.Logits(c);
-        using var cache = model.CreateCache(capacity: 2);   // small on purpose: it must grow
+        using var cache = model.CreateCache(capacity: 2); // small on purpose: it must grow
         // A 4-token prefill, then one token at a time, then a 3-token chunk.
         var steps = new List<Tensor> { model.forward(ids.narrow(1, 0, 4), cache) };
-        for (var t = 4; t < 8; t++) steps.Add(model.forward(ids.narrow(1, t, 1), cache));
+        for (var t = 4; t < 8; t++)
+            steps.Add(model.forward(ids.narrow(1, t, 1), cache));
         steps.Add(model.forward(ids.narrow(1, 8, 3), cache));
         Assert.Equal(11, cache.Length);
         Gpt2Goldens.AssertClose(expected, cat(steps, 1), "cached");
@@ -101,7 +110,11 @@ public class Gpt2ModelTests
         for (var r = 0; r < rows.Length; r++)
         {
             var start = Array.IndexOf(rows[r], 1L);
-            Gpt2Goldens.AssertClose(expected[r].narrow(0, start, rows[r].Length - start), logits[r].narrow(0, start, rows[r].Length - start), $"row {r}");
+            Gpt2Goldens.AssertClose(
+                expected[r].narrow(0, start, rows[r].Length - start),
+                logits[r].narrow(0, start, rows[r].Length - start),
+                $"row {r}"
+            );
             var alone = model.forward(ids[r].narrow(0, start, rows[r].Length - start).unsqueeze(0));
             Gpt2Goldens.AssertClose(alone[0], logits[r].narrow(0, start, rows[r].Length - start), $"row {r} alone");
         }
@@ -111,12 +124,17 @@ public class Gpt2ModelTests
         var prefill = model.forward(ids.narrow(1, 0, 6), cache, mask.narrow(1, 0, 6));
         var rest = (int)ids.shape[1] - 6;
         var pieces = new List<Tensor> { prefill };
-        for (var t = 0; t < rest; t++) pieces.Add(model.forward(ids.narrow(1, 6 + t, 1), cache, mask.narrow(1, 0, 7 + t)));
+        for (var t = 0; t < rest; t++)
+            pieces.Add(model.forward(ids.narrow(1, 6 + t, 1), cache, mask.narrow(1, 0, 7 + t)));
         var cached = cat(pieces, 1);
         for (var r = 0; r < rows.Length; r++)
         {
             var start = Array.IndexOf(rows[r], 1L);
-            Gpt2Goldens.AssertClose(logits[r].narrow(0, start, rows[r].Length - start), cached[r].narrow(0, start, rows[r].Length - start), $"cached row {r}");
+            Gpt2Goldens.AssertClose(
+                logits[r].narrow(0, start, rows[r].Length - start),
+                cached[r].narrow(0, start, rows[r].Length - start),
+                $"cached row {r}"
+            );
         }
     }
 
@@ -140,22 +158,39 @@ public class Gpt2ModelTests
     {
         var model = Gpt2Goldens.Tiny;
         using var scope = NewDisposeScope();
-        Assert.Contains("Token ids must lie in [0, 96)", Assert.Throws<ArgumentException>(() => model.forward(tensor(new long[] { 1, 96 }).unsqueeze(0))).Message);
-        Assert.Contains("inputIds must be int64 [batch, length]", Assert.Throws<ArgumentException>(() => model.forward(tensor(new long[] { 1, 2 }))).Message);
-        Assert.Contains("inputIds must be int64", Assert.Throws<ArgumentException>(() => model.forward(tensor(new[] { 1, 2 }).unsqueeze(0))).Message);
+        Assert.Contains(
+            "Token ids must lie in [0, 96)",
+            Assert.Throws<ArgumentException>(() => model.forward(tensor(new long[] { 1, 96 }).unsqueeze(0))).Message
+        );
+        Assert.Contains(
+            "inputIds must be int64 [batch, length]",
+            Assert.Throws<ArgumentException>(() => model.forward(tensor(new long[] { 1, 2 }))).Message
+        );
+        Assert.Contains(
+            "inputIds must be int64",
+            Assert.Throws<ArgumentException>(() => model.forward(tensor(new[] { 1, 2 }).unsqueeze(0))).Message
+        );
         var ids = tensor(new long[] { 1, 2, 3 }).unsqueeze(0);
-        Assert.Contains("attentionMask must be [batch, past + new] = [1, 3]; got [1, 2]",
-            Assert.Throws<ArgumentException>(() => model.forward(ids, null, ones(1, 2, dtype: ScalarType.Int64))).Message);
+        Assert.Contains(
+            "attentionMask must be [batch, past + new] = [1, 3]; got [1, 2]",
+            Assert.Throws<ArgumentException>(() => model.forward(ids, null, ones(1, 2, dtype: ScalarType.Int64))).Message
+        );
     }
 
-    private static string CopyCheckpoint(TempFolder folder, Func<string, Tensor, (string Name, Tensor Tensor)?> edit, Gpt2Config? config = null)
+    private static string CopyCheckpoint(
+        TempFolder folder,
+        Func<string, Tensor, (string Name, Tensor Tensor)?> edit,
+        Gpt2Config? config = null
+    )
     {
         using var source = SafetensorsFile.Open(Path.Combine(Gpt2Goldens.Folder("tiny"), "model.safetensors"));
         var tensors = new Dictionary<string, Tensor>();
         foreach (var name in source.Names)
-            if (edit(name, source.ReadTensor(name)) is { } kept) tensors[kept.Name] = kept.Tensor;
+            if (edit(name, source.ReadTensor(name)) is { } kept)
+                tensors[kept.Name] = kept.Tensor;
         SafetensorsWriter.Save(folder.File("model.safetensors"), tensors);
-        foreach (var t in tensors.Values) t.Dispose();
+        foreach (var t in tensors.Values)
+            t.Dispose();
         (config ?? Gpt2Goldens.TinyConfig).Save(folder.File("config.json"));
         return folder.Path;
     }
@@ -164,13 +199,17 @@ public class Gpt2ModelTests
     public void Missing_unexpected_and_misshaped_tensors_are_all_named_in_one_error()
     {
         using var folder = new TempFolder();
-        var path = CopyCheckpoint(folder, (name, t) => name switch
-        {
-            "h.1.mlp.c_fc.bias" => null,
-            "h.0.attn.c_proj.weight" => (name, t.t().contiguous()[..16]),
-            "ln_f.bias" => ("ln_final.bias", t),
-            _ => (name, t),
-        });
+        var path = CopyCheckpoint(
+            folder,
+            (name, t) =>
+                name switch
+                {
+                    "h.1.mlp.c_fc.bias" => null,
+                    "h.0.attn.c_proj.weight" => (name, t.t().contiguous()[..16]),
+                    "ln_f.bias" => ("ln_final.bias", t),
+                    _ => (name, t),
+                }
+        );
         var e = Assert.Throws<CheckpointMismatchException>(() => Gpt2LMHeadModel.FromPretrained(path));
         Assert.Equal(["h.1.mlp.c_fc.bias", "ln_f.bias"], e.Missing.Order(StringComparer.Ordinal));
         Assert.Equal(["ln_final.bias"], e.Unexpected);
@@ -194,8 +233,10 @@ public class Gpt2ModelTests
     {
         using var folder = new TempFolder();
         var path = CopyCheckpoint(folder, (name, t) => name == "wpe.weight" ? ("lm_head.weight", t) : (name, t));
-        Assert.Contains("lm_head.weight (expected [96, 32], found [32, 32])",
-            Assert.Throws<CheckpointMismatchException>(() => Gpt2LMHeadModel.FromPretrained(path)).Message);
+        Assert.Contains(
+            "lm_head.weight (expected [96, 32], found [32, 32])",
+            Assert.Throws<CheckpointMismatchException>(() => Gpt2LMHeadModel.FromPretrained(path)).Message
+        );
     }
 
     [Fact]
@@ -203,8 +244,10 @@ public class Gpt2ModelTests
     {
         using var folder = new TempFolder();
         Gpt2Goldens.TinyConfig.Save(folder.File("config.json"));
-        Assert.Contains("neither model.safetensors nor model.safetensors.index.json",
-            Assert.Throws<FileNotFoundException>(() => Gpt2LMHeadModel.FromPretrained(folder.Path)).Message);
+        Assert.Contains(
+            "neither model.safetensors nor model.safetensors.index.json",
+            Assert.Throws<FileNotFoundException>(() => Gpt2LMHeadModel.FromPretrained(folder.Path)).Message
+        );
         File.Delete(folder.File("config.json"));
         Assert.Contains("config.json", Assert.Throws<FileNotFoundException>(() => Gpt2LMHeadModel.FromPretrained(folder.Path)).Message);
     }
@@ -217,7 +260,7 @@ public class Gpt2ModelTests
         Assert.InRange(state["wte.weight"].std().item<float>(), 0.018f, 0.022f);
         Assert.Equal(0f, state["h.0.attn.c_attn.bias"].abs().sum().item<float>());
         Assert.Equal(1f, state["h.0.ln_1.weight"].mean().item<float>());
-        Assert.InRange(state["h.0.mlp.c_proj.weight"].std().item<float>(), 0.008f, 0.012f);   // 0.02 / √(2·2)
+        Assert.InRange(state["h.0.mlp.c_proj.weight"].std().item<float>(), 0.008f, 0.012f); // 0.02 / √(2·2)
         using var logits = model.forward(tensor(new long[] { 1, 2, 3 }).unsqueeze(0));
         Assert.Equal([1L, 3, 96], logits.shape);
     }
@@ -232,7 +275,7 @@ public class Gpt2ModelTests
         Assert.Contains("wte.weight", e.Missing);
         Assert.Contains("ln_f.bias", e.Missing);
         Assert.Contains("wav2vec2.encoder.layer_norm.weight", e.Unexpected);
-        Assert.Contains(e.Misshaped, m => m.Name == "lm_head.weight");              // the tied head's shape, checked with the rest
+        Assert.Contains(e.Misshaped, m => m.Name == "lm_head.weight"); // the tied head's shape, checked with the rest
         Assert.Contains("missing", e.Message);
         Assert.Contains("unexpected", e.Message);
     }

@@ -7,13 +7,20 @@ using static TorchSharp.torch;
 namespace Workbook.Tests.Gpt2;
 
 /// <summary>Text in, text out, and streaming, on a small random GPT-2 with the real GPT-2 vocabulary.</summary>
-[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator before building each model
+[Collection(SerialCollection.Name)] // seeds TorchSharp's global generator before building each model
 public sealed class Gpt2TextGeneratorTests : IDisposable
 {
     static Gpt2TextGeneratorTests() => InitializeDeviceType(DeviceType.CPU);
 
-    private static readonly Gpt2Config Small = Gpt2Config.Gpt2 with { EmbeddingSize = 32, LayerCount = 2, HeadCount = 4, ContextLength = 64 };
+    private static readonly Gpt2Config Small = Gpt2Config.Gpt2 with
+    {
+        EmbeddingSize = 32,
+        LayerCount = 2,
+        HeadCount = 4,
+        ContextLength = 64,
+    };
     private readonly string _folder = Directory.CreateTempSubdirectory("wb-gpt2-text-").FullName;
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static Gpt2TextGenerator NewGenerator()
@@ -42,7 +49,8 @@ public sealed class Gpt2TextGeneratorTests : IDisposable
         Assert.Equal(full, "Café ☕ and" + string.Concat(pieces));
         Assert.DoesNotContain(pieces, p => p.Contains('\uFFFD') && !full.Contains('\uFFFD'));
         var asyncPieces = new List<string>();
-        await foreach (var piece in text.StreamAsync("Café ☕ and", options)) asyncPieces.Add(piece);
+        await foreach (var piece in text.StreamAsync("Café ☕ and", options))
+            asyncPieces.Add(piece);
         Assert.Equal(pieces, asyncPieces);
     }
 
@@ -68,12 +76,13 @@ public sealed class Gpt2TextGeneratorTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await foreach (var _ in text.StreamAsync("Hello", LongGeneration, cancel.Token))
-                if (++received == 3) cancel.Cancel();
+                if (++received == 3)
+                    cancel.Cancel();
         });
         Assert.Equal(3, received);
         var afterCancel = text.TokensGenerated;
         await Task.Delay(200);
-        Assert.Equal(afterCancel, text.TokensGenerated);                   // the worker had stopped when the loop ended
+        Assert.Equal(afterCancel, text.TokensGenerated); // the worker had stopped when the loop ended
     }
 
     [Fact]
@@ -86,7 +95,7 @@ public sealed class Gpt2TextGeneratorTests : IDisposable
         {
             await foreach (var _ in text.StreamAsync("Hello", LongGeneration, cancel.Token)) { }
         });
-        Assert.Equal(0, text.TokensGenerated);                             // the worker checks the token before every token
+        Assert.Equal(0, text.TokensGenerated); // the worker checks the token before every token
     }
 
     [Fact]
@@ -95,10 +104,11 @@ public sealed class Gpt2TextGeneratorTests : IDisposable
         var text = NewLongContextGenerator();
         var received = 0;
         await foreach (var _ in text.StreamAsync("Hello", LongGeneration))
-            if (++received == 2) break;
+            if (++received == 2)
+                break;
         var afterBreak = text.TokensGenerated;
         await Task.Delay(200);
-        Assert.Equal(afterBreak, text.TokensGenerated);                    // the worker had stopped when the loop ended
+        Assert.Equal(afterBreak, text.TokensGenerated); // the worker had stopped when the loop ended
         text.Stream("Hello", GenerationOptions.Greedy(5) with { StopAtEos = false }).ToList();
         Assert.Equal(afterBreak + 5, text.TokensGenerated);
     }
@@ -110,7 +120,12 @@ public sealed class Gpt2TextGeneratorTests : IDisposable
         text.Model.SavePretrained(_folder);
         Assert.Equal(["config.json", "model.safetensors"], Directory.GetFiles(_folder).Select(Path.GetFileName).Order());
         using var loaded = Gpt2LMHeadModel.FromPretrained(_folder);
-        var ids = tensor(new long[,] { { 40, 1842, 262 } });
+        var ids = tensor(
+            new long[,]
+            {
+                { 40, 1842, 262 },
+            }
+        );
         text.Model.eval();
         Assert.True(text.Model.call(ids).allclose(loaded.call(ids), rtol: 0, atol: 0));
         File.Copy(Path.Combine(Gpt2Files.Folder, "vocab.json"), Path.Combine(_folder, "vocab.json"));
@@ -124,8 +139,16 @@ public sealed class Gpt2TextGeneratorTests : IDisposable
     {
         var text = NewGenerator();
         Assert.Contains("The prompt is empty", Assert.Throws<ArgumentException>(() => text.Generate("")).Message);
-        Assert.Contains("temperature", Assert.ThrowsAny<ArgumentException>(() => text.Generate("Hi", GenerationOptions.Sampling(5, seed: 1, temperature: 0))).Message, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("top", Assert.ThrowsAny<ArgumentException>(() => text.Generate("Hi", GenerationOptions.Sampling(5, seed: 1, topP: 1.5))).Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(
+            "temperature",
+            Assert.ThrowsAny<ArgumentException>(() => text.Generate("Hi", GenerationOptions.Sampling(5, seed: 1, temperature: 0))).Message,
+            StringComparison.OrdinalIgnoreCase
+        );
+        Assert.Contains(
+            "top",
+            Assert.ThrowsAny<ArgumentException>(() => text.Generate("Hi", GenerationOptions.Sampling(5, seed: 1, topP: 1.5))).Message,
+            StringComparison.OrdinalIgnoreCase
+        );
         Assert.ThrowsAny<ArgumentException>(() => text.Generate("Hi", GenerationOptions.Greedy(0)));
         var longPrompt = string.Join(" ", Enumerable.Repeat("word", 100));
         Assert.Contains("64", Assert.ThrowsAny<ArgumentException>(() => text.Generate(longPrompt)).Message);
@@ -136,6 +159,9 @@ public sealed class Gpt2TextGeneratorTests : IDisposable
 
         torch.manual_seed(0);
         var tooSmall = new Gpt2LMHeadModel(Small with { VocabSize = 1000, BosTokenId = 999, EosTokenId = 999 });
-        Assert.Contains("do not belong together", Assert.Throws<ArgumentException>(() => new Gpt2TextGenerator(tooSmall, Gpt2Tokenizer.Default)).Message);
+        Assert.Contains(
+            "do not belong together",
+            Assert.Throws<ArgumentException>(() => new Gpt2TextGenerator(tooSmall, Gpt2Tokenizer.Default)).Message
+        );
     }
 }

@@ -12,7 +12,12 @@ public class Gpt2TokenGeneratorTests
     private static Gpt2TokenGenerator Generator => new(Gpt2Goldens.Tiny);
 
     private static (int[] Prompt, int[] Expected)[] Greedy =>
-        [.. Gpt2Goldens.Get("greedy").EnumerateArray().Select(c => (c.GetProperty("prompt").TokenIds(), c.GetProperty("expected").TokenIds()))];
+        [
+            .. Gpt2Goldens
+                .Get("greedy")
+                .EnumerateArray()
+                .Select(c => (c.GetProperty("prompt").TokenIds(), c.GetProperty("expected").TokenIds())),
+        ];
 
     [Theory]
     [InlineData(true)]
@@ -87,14 +92,18 @@ public class Gpt2TokenGeneratorTests
     {
         var cases = Greedy;
         var (prompt0, expected0) = cases[0];
-        var eos = expected0[prompt0.Length + 4];   // the 5th new token of row 0 becomes "end of text"
+        var eos = expected0[prompt0.Length + 4]; // the 5th new token of row 0 becomes "end of text"
         var options = GenerationOptions.Greedy(12) with { EosTokenId = eos, PadTokenId = 0 };
         var steps = new List<int[]>();
-        var rows = Generator.Generate([.. cases.Select(c => c.Prompt)], options, (step, ids) =>
-        {
-            Assert.Equal(steps.Count, step);
-            steps.Add(ids);
-        });
+        var rows = Generator.Generate(
+            [.. cases.Select(c => c.Prompt)],
+            options,
+            (step, ids) =>
+            {
+                Assert.Equal(steps.Count, step);
+                steps.Add(ids);
+            }
+        );
         for (var r = 0; r < cases.Length; r++)
         {
             var generated = cases[r].Expected[cases[r].Prompt.Length..];
@@ -108,7 +117,10 @@ public class Gpt2TokenGeneratorTests
         var stopStep = Array.IndexOf(expected0[prompt0.Length..], eos);
         Assert.Equal(eos, steps[stopStep][0]);
         Assert.All(steps.Skip(stopStep + 1), ids => Assert.Equal(0, ids[0]));
-        Assert.Equal(cases.Select(c => c.Expected[c.Prompt.Length..]).Max(g => Array.IndexOf(g, eos) < 0 ? 12 : Array.IndexOf(g, eos) + 1), steps.Count);
+        Assert.Equal(
+            cases.Select(c => c.Expected[c.Prompt.Length..]).Max(g => Array.IndexOf(g, eos) < 0 ? 12 : Array.IndexOf(g, eos) + 1),
+            steps.Count
+        );
     }
 
     [Fact]
@@ -128,10 +140,18 @@ public class Gpt2TokenGeneratorTests
     {
         var (prompt, expected) = Greedy[0];
         Assert.Equal(expected[..(prompt.Length + 5)], Generator.Generate(prompt, new GenerationOptions { MaxLength = prompt.Length + 5 }));
-        Assert.Equal(expected[..(prompt.Length + 2)], Generator.Generate(prompt, new GenerationOptions { MaxLength = 4, MaxNewTokens = 2 }));
-        Assert.Equal(expected[..Math.Min(20, expected.Length)], Generator.Generate(prompt, new GenerationOptions { MaxLength = Math.Min(20, expected.Length) }));
-        Assert.Contains("MaxLength 3 leaves no room after the prompt of 3 tokens",
-            Assert.Throws<ArgumentException>(() => Generator.Generate(prompt, new GenerationOptions { MaxLength = 3 })).Message);
+        Assert.Equal(
+            expected[..(prompt.Length + 2)],
+            Generator.Generate(prompt, new GenerationOptions { MaxLength = 4, MaxNewTokens = 2 })
+        );
+        Assert.Equal(
+            expected[..Math.Min(20, expected.Length)],
+            Generator.Generate(prompt, new GenerationOptions { MaxLength = Math.Min(20, expected.Length) })
+        );
+        Assert.Contains(
+            "MaxLength 3 leaves no room after the prompt of 3 tokens",
+            Assert.Throws<ArgumentException>(() => Generator.Generate(prompt, new GenerationOptions { MaxLength = 3 })).Message
+        );
     }
 
     [Fact]
@@ -145,7 +165,9 @@ public class Gpt2TokenGeneratorTests
         Assert.Equal(32, truncated.Length);
         Assert.Equal(prompt[3..], truncated[..27]);
         Assert.Equal(Generator.Generate(prompt[3..], GenerationOptions.Greedy(5)), truncated);
-        Assert.Throws<ArgumentException>(() => Generator.Generate(prompt, GenerationOptions.Greedy(32) with { ContextOverflow = ContextOverflow.TruncateLeft }));
+        Assert.Throws<ArgumentException>(() =>
+            Generator.Generate(prompt, GenerationOptions.Greedy(32) with { ContextOverflow = ContextOverflow.TruncateLeft })
+        );
     }
 
     [Fact]
@@ -153,12 +175,19 @@ public class Gpt2TokenGeneratorTests
     {
         int[] prompt = [1, 2, 3];
         var streamed = 0;
-        var e = Assert.Throws<ArgumentException>(() => Generator.Generate(prompt, GenerationOptions.Greedy(int.MaxValue), (_, _) => streamed++));
-        Assert.Contains($"The prompt (3 tokens) + {int.MaxValue} new tokens = {3L + int.MaxValue} exceeds the model's context of 32 tokens", e.Message);
+        var e = Assert.Throws<ArgumentException>(() =>
+            Generator.Generate(prompt, GenerationOptions.Greedy(int.MaxValue), (_, _) => streamed++)
+        );
+        Assert.Contains(
+            $"The prompt (3 tokens) + {int.MaxValue} new tokens = {3L + int.MaxValue} exceeds the model's context of 32 tokens",
+            e.Message
+        );
         Assert.Equal(0, streamed);
         var truncating = GenerationOptions.Greedy(int.MaxValue) with { ContextOverflow = ContextOverflow.TruncateLeft };
-        Assert.Contains($"{int.MaxValue} new tokens do not fit the model's context of 32 tokens",
-            Assert.Throws<ArgumentException>(() => Generator.Generate(prompt, truncating, (_, _) => streamed++)).Message);
+        Assert.Contains(
+            $"{int.MaxValue} new tokens do not fit the model's context of 32 tokens",
+            Assert.Throws<ArgumentException>(() => Generator.Generate(prompt, truncating, (_, _) => streamed++)).Message
+        );
         Assert.Equal(0, streamed);
     }
 
@@ -175,25 +204,43 @@ public class Gpt2TokenGeneratorTests
     public void Bad_options_and_prompts_are_named_errors()
     {
         int[] prompt = [1, 2];
-        Assert.Contains("GenerationOptions.TopP must be in (0, 1], found 0", Assert.Throws<ArgumentException>(() =>
-            Generator.Generate(prompt, GenerationOptions.Sampling(3, 1, topP: 0))).Message);
-        Assert.Contains("GenerationOptions.Temperature", Assert.Throws<ArgumentException>(() =>
-            Generator.Generate(prompt, GenerationOptions.Sampling(3, 1, temperature: 0))).Message);
-        Assert.Contains("GenerationOptions.TopK", Assert.Throws<ArgumentException>(() =>
-            Generator.Generate(prompt, GenerationOptions.Greedy(3) with { TopK = -1 })).Message);
-        Assert.Contains("GenerationOptions.MaxNewTokens", Assert.Throws<ArgumentException>(() =>
-            Generator.Generate(prompt, GenerationOptions.Greedy(0))).Message);
-        Assert.Contains("EosTokenId 500 is outside the vocabulary [0, 96)", Assert.Throws<ArgumentException>(() =>
-            Generator.Generate(prompt, GenerationOptions.Greedy(3) with { EosTokenId = 500 })).Message);
-        Assert.Contains("Prompt 1 is empty", Assert.Throws<ArgumentException>(() => Generator.Generate([prompt, []], GenerationOptions.Greedy(3))).Message);
-        Assert.Contains("Token ids must lie in [0, 96)", Assert.Throws<ArgumentException>(() => Generator.Generate([1, 200], GenerationOptions.Greedy(3))).Message);
+        Assert.Contains(
+            "GenerationOptions.TopP must be in (0, 1], found 0",
+            Assert.Throws<ArgumentException>(() => Generator.Generate(prompt, GenerationOptions.Sampling(3, 1, topP: 0))).Message
+        );
+        Assert.Contains(
+            "GenerationOptions.Temperature",
+            Assert.Throws<ArgumentException>(() => Generator.Generate(prompt, GenerationOptions.Sampling(3, 1, temperature: 0))).Message
+        );
+        Assert.Contains(
+            "GenerationOptions.TopK",
+            Assert.Throws<ArgumentException>(() => Generator.Generate(prompt, GenerationOptions.Greedy(3) with { TopK = -1 })).Message
+        );
+        Assert.Contains(
+            "GenerationOptions.MaxNewTokens",
+            Assert.Throws<ArgumentException>(() => Generator.Generate(prompt, GenerationOptions.Greedy(0))).Message
+        );
+        Assert.Contains(
+            "EosTokenId 500 is outside the vocabulary [0, 96)",
+            Assert
+                .Throws<ArgumentException>(() => Generator.Generate(prompt, GenerationOptions.Greedy(3) with { EosTokenId = 500 }))
+                .Message
+        );
+        Assert.Contains(
+            "Prompt 1 is empty",
+            Assert.Throws<ArgumentException>(() => Generator.Generate([prompt, []], GenerationOptions.Greedy(3))).Message
+        );
+        Assert.Contains(
+            "Token ids must lie in [0, 96)",
+            Assert.Throws<ArgumentException>(() => Generator.Generate([1, 200], GenerationOptions.Greedy(3))).Message
+        );
     }
 
     [Fact]
     public void Generation_leaks_no_tensors()
     {
         var (prompt, _) = Greedy[0];
-        Generator.Generate(prompt, GenerationOptions.Sampling(4, seed: 3));   // warm up lazy state
+        Generator.Generate(prompt, GenerationOptions.Sampling(4, seed: 3)); // warm up lazy state
         var leaked = LiveTensors.Leaked(() =>
         {
             Generator.Generate([prompt, [1, 2]], GenerationOptions.Sampling(6, seed: 3, topP: 0.9) with { RepetitionPenalty = 1.2 });

@@ -36,7 +36,7 @@ public class LogitsProcessingTests
     {
         // probabilities 0.5, 0.3, 0.2 (scores are their logs)
         using var scores = tensor(new[] { MathF.Log(0.2f), MathF.Log(0.5f), MathF.Log(0.3f) }).unsqueeze(0);
-        using var p70 = LogitsProcessing.TopP(scores, 0.7);   // 0.5 + 0.3 reach it; 0.2 goes (cumulative 0.2 ≤ 0.3)
+        using var p70 = LogitsProcessing.TopP(scores, 0.7); // 0.5 + 0.3 reach it; 0.2 goes (cumulative 0.2 ≤ 0.3)
         Assert.Equal(float.NegativeInfinity, Row(p70)[0]);
         Assert.True(float.IsFinite(Row(p70)[1]) && float.IsFinite(Row(p70)[2]));
         using var tiny = LogitsProcessing.TopP(scores, 0.01);
@@ -50,10 +50,26 @@ public class LogitsProcessingTests
         using var scores = tensor(new[] { 4f, 2f, -2f, 1f }).unsqueeze(0);
         using var seen = tensor(new long[] { 0 }).unsqueeze(0);
         // Greedy: the penalty applies, temperature and top-k do not.
-        using var greedy = LogitsProcessing.Apply(scores, seen, GenerationOptions.Greedy(1) with { RepetitionPenalty = 2, Temperature = 0.5, TopK = 1 });
+        using var greedy = LogitsProcessing.Apply(
+            scores,
+            seen,
+            GenerationOptions.Greedy(1) with
+            {
+                RepetitionPenalty = 2,
+                Temperature = 0.5,
+                TopK = 1,
+            }
+        );
         Assert.Equal([2f, 2f, -2f, 1f], Row(greedy));
         // Sampling: penalty (4 → 2), temperature 0.5 (×2), then top-2 of [4, 4, -4, 2].
-        using var sampled = LogitsProcessing.Apply(scores, seen, GenerationOptions.Sampling(1, 0, temperature: 0.5, topK: 2) with { RepetitionPenalty = 2 });
+        using var sampled = LogitsProcessing.Apply(
+            scores,
+            seen,
+            GenerationOptions.Sampling(1, 0, temperature: 0.5, topK: 2) with
+            {
+                RepetitionPenalty = 2,
+            }
+        );
         Assert.Equal([4f, 4f, float.NegativeInfinity, float.NegativeInfinity], Row(sampled));
     }
 }

@@ -64,10 +64,15 @@ internal sealed class FakeHub : IAsyncDisposable
 
     public ConcurrentQueue<FakeRequest> Requests { get; } = new();
 
-    /// <summary>GETs of file bodies are cut after this many bytes (counted from the start of the response), <see cref="Cuts"/> times.</summary>
+    /// <summary>GETs of file bodies are cut after this many bytes (counted from the start of the response), <see cref="Cuts"/>
+    /// times.</summary>
     public int CutAfterBytes { get; set; }
 
-    public int Cuts { get => _cutsLeft; set => _cutsLeft = value; }
+    public int Cuts
+    {
+        get => _cutsLeft;
+        set => _cutsLeft = value;
+    }
 
     public bool IgnoreRange { get; set; }
 
@@ -82,7 +87,8 @@ internal sealed class FakeHub : IAsyncDisposable
     /// <summary>Completed once a body has stalled.</summary>
     public TaskCompletionSource Stalled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>GET bodies carry this many bytes more than the file (and say so in Content-Length); HEAD still announces the file's size.</summary>
+    /// <summary>GET bodies carry this many bytes more than the file (and say so in Content-Length); HEAD still announces the file's
+    /// size.</summary>
     public int ExtraBodyBytes { get; set; }
 
     /// <summary>When set, GET bodies are sent one byte at a time with this pause between bytes.</summary>
@@ -106,7 +112,8 @@ internal sealed class FakeHub : IAsyncDisposable
         return commit;
     }
 
-    public IReadOnlyList<FakeRequest> RequestsTo(string pathPart) => [.. Requests.Where(r => r.Path.Contains(pathPart, StringComparison.Ordinal))];
+    public IReadOnlyList<FakeRequest> RequestsTo(string pathPart) =>
+        [.. Requests.Where(r => r.Path.Contains(pathPart, StringComparison.Ordinal))];
 
     public async ValueTask DisposeAsync()
     {
@@ -144,7 +151,8 @@ internal sealed class FakeHub : IAsyncDisposable
         try
         {
             var stream = client.GetStream();
-            if (await ReadRequestAsync(stream, timeout.Token) is not { } request) return;
+            if (await ReadRequestAsync(stream, timeout.Token) is not { } request)
+                return;
             Requests.Enqueue(new FakeRequest(request.Method, request.Path, request.Header("Range"), request.Header("Authorization")));
             await HandleAsync(client, stream, request, timeout.Token);
         }
@@ -180,7 +188,8 @@ internal sealed class FakeHub : IAsyncDisposable
         {
             var page = "<html>not a hub</html>"u8.ToArray();
             await WriteHeadAsync(stream, 200, [("Content-Type", "text/html")], page.Length, cancel);
-            if (request.Method == "GET") await stream.WriteAsync(page, cancel);
+            if (request.Method == "GET")
+                await stream.WriteAsync(page, cancel);
             return;
         }
         if (ForcedLocation is { } forced)
@@ -231,20 +240,32 @@ internal sealed class FakeHub : IAsyncDisposable
 
         if (entry.Lfs)
         {
-            await WriteHeadAsync(stream, 302,
-            [
-                ("X-Repo-Commit", repo.Commit),
-                ("X-Linked-Etag", $"\"{entry.Sha256}\""),
-                ("X-Linked-Size", entry.Content.Length.ToString(CultureInfo.InvariantCulture)),
-                ("ETag", "\"0123456789abcdef0123456789abcdef01234567\""), // the pointer file's git sha1, not the content's
-                ("Location", $"{CdnBase}/cdn/{entry.Sha256}"),
-            ], 0, cancel);
+            await WriteHeadAsync(
+                stream,
+                302,
+                [
+                    ("X-Repo-Commit", repo.Commit),
+                    ("X-Linked-Etag", $"\"{entry.Sha256}\""),
+                    ("X-Linked-Size", entry.Content.Length.ToString(CultureInfo.InvariantCulture)),
+                    ("ETag", "\"0123456789abcdef0123456789abcdef01234567\""), // the pointer file's git sha1, not the content's
+                    ("Location", $"{CdnBase}/cdn/{entry.Sha256}"),
+                ],
+                0,
+                cancel
+            );
             return;
         }
         await ServeBodyAsync(client, stream, request, entry, [("X-Repo-Commit", repo.Commit), ("ETag", $"\"{entry.GitSha1}\"")], cancel);
     }
 
-    private async Task ServeBodyAsync(TcpClient client, NetworkStream stream, HttpRequest request, FakeFile file, List<(string, string)> headers, CancellationToken cancel)
+    private async Task ServeBodyAsync(
+        TcpClient client,
+        NetworkStream stream,
+        HttpRequest request,
+        FakeFile file,
+        List<(string, string)> headers,
+        CancellationToken cancel
+    )
     {
         var content = file.Content;
         if (CorruptBody)
@@ -255,7 +276,12 @@ internal sealed class FakeHub : IAsyncDisposable
         var status = 200;
         var start = 0;
         headers.Add(("Accept-Ranges", "bytes"));
-        if (!IgnoreRange && request.Header("Range") is { } range && range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-'))
+        if (
+            !IgnoreRange
+            && request.Header("Range") is { } range
+            && range.StartsWith("bytes=", StringComparison.Ordinal)
+            && range.EndsWith('-')
+        )
         {
             start = int.Parse(range["bytes=".Length..^1], CultureInfo.InvariantCulture);
             if (start >= content.Length)
@@ -271,7 +297,8 @@ internal sealed class FakeHub : IAsyncDisposable
             await WriteHeadAsync(stream, status, headers, content.Length - start, cancel);
             return;
         }
-        if (ExtraBodyBytes > 0) content = [.. content, .. new byte[ExtraBodyBytes]];
+        if (ExtraBodyBytes > 0)
+            content = [.. content, .. new byte[ExtraBodyBytes]];
         var body = content.AsMemory(start);
         await WriteHeadAsync(stream, status, headers, body.Length, cancel);
 
@@ -291,7 +318,8 @@ internal sealed class FakeHub : IAsyncDisposable
             await stream.WriteAsync(body[..Math.Min(stall, body.Length)], cancel);
             await stream.FlushAsync(cancel);
             Stalled.TrySetResult();
-            await stream.ReadAtLeastAsync(new byte[1], 1, throwOnEndOfStream: false, cancel); // returns when the client closes the connection (or the 30 s bound ends)
+            // returns when the client closes the connection (or the 30 s bound ends)
+            await stream.ReadAtLeastAsync(new byte[1], 1, throwOnEndOfStream: false, cancel);
             return;
         }
         if (CutAfterBytes > 0 && CutAfterBytes < body.Length && Interlocked.Decrement(ref _cutsLeft) >= 0)
@@ -307,26 +335,34 @@ internal sealed class FakeHub : IAsyncDisposable
     private static Task ErrorAsync(NetworkStream stream, int status, string code, string message, CancellationToken cancel) =>
         WriteHeadAsync(stream, status, [("X-Error-Code", code), ("X-Error-Message", message)], 0, cancel);
 
-    private static async Task WriteHeadAsync(NetworkStream stream, int status, List<(string Name, string Value)> headers, long contentLength, CancellationToken cancel)
+    private static async Task WriteHeadAsync(
+        NetworkStream stream,
+        int status,
+        List<(string Name, string Value)> headers,
+        long contentLength,
+        CancellationToken cancel
+    )
     {
         var head = new StringBuilder($"HTTP/1.1 {status} {ReasonPhrase(status)}\r\n");
-        foreach (var (name, value) in headers) head.Append(name).Append(": ").Append(value).Append("\r\n");
+        foreach (var (name, value) in headers)
+            head.Append(name).Append(": ").Append(value).Append("\r\n");
         head.Append(CultureInfo.InvariantCulture, $"Content-Length: {contentLength}\r\nConnection: close\r\n\r\n");
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()), cancel);
     }
 
-    private static string ReasonPhrase(int status) => status switch
-    {
-        200 => "OK",
-        206 => "Partial Content",
-        302 => "Found",
-        307 => "Temporary Redirect",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        416 => "Range Not Satisfiable",
-        _ => "Status",
-    };
+    private static string ReasonPhrase(int status) =>
+        status switch
+        {
+            200 => "OK",
+            206 => "Partial Content",
+            302 => "Found",
+            307 => "Temporary Redirect",
+            401 => "Unauthorized",
+            403 => "Forbidden",
+            404 => "Not Found",
+            416 => "Range Not Satisfiable",
+            _ => "Status",
+        };
 
     /// <summary>Reads a request head (no body: the hub client sends only HEAD and GET).</summary>
     private static async Task<HttpRequest?> ReadRequestAsync(NetworkStream stream, CancellationToken cancel)
@@ -336,7 +372,8 @@ internal sealed class FakeHub : IAsyncDisposable
         while (true)
         {
             var read = await stream.ReadAsync(buffer.AsMemory(length), cancel);
-            if (read == 0) return null;
+            if (read == 0)
+                return null;
             length += read;
             var text = Encoding.ASCII.GetString(buffer, 0, length);
             var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
@@ -344,10 +381,14 @@ internal sealed class FakeHub : IAsyncDisposable
             {
                 var lines = text[..end].Split("\r\n");
                 var parts = lines[0].Split(' ');
-                var headers = lines.Skip(1).Select(line => line.Split(':', 2)).ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.OrdinalIgnoreCase);
+                var headers = lines
+                    .Skip(1)
+                    .Select(line => line.Split(':', 2))
+                    .ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.OrdinalIgnoreCase);
                 return new HttpRequest(parts[0], parts[1], headers);
             }
-            if (length == buffer.Length) return null;
+            if (length == buffer.Length)
+                return null;
         }
     }
 

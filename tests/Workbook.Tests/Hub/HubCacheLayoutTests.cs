@@ -17,17 +17,31 @@ public class HubCacheLayoutTests
         using var cache = new TempCache();
         using var client = cache.Client(hub.Endpoint);
 
-        var folder = await client.DownloadFilesAsync("openai-community/gpt2", ["config.json", "model.safetensors", "onnx/decoder_model.onnx"]);
+        var folder = await client.DownloadFilesAsync(
+            "openai-community/gpt2",
+            ["config.json", "model.safetensors", "onnx/decoder_model.onnx"]
+        );
 
         var repo = Path.Combine(cache.Root, "models--openai-community--gpt2");
         Assert.Equal(Path.Combine(repo, "snapshots", commit), folder);
         Assert.Equal(commit, File.ReadAllText(Path.Combine(repo, "refs", "main"))); // no newline, as huggingface_hub writes it
         Assert.Equal(
             new[] { Config.GitSha1, Weights.Sha256, Decoder.Sha256 }.Order(),
-            Directory.GetFiles(Path.Combine(repo, "blobs")).Select(Path.GetFileName).Order());
-        Assert.Equal(["refs/main", "snapshots/" + commit + "/config.json", "snapshots/" + commit + "/model.safetensors", "snapshots/" + commit + "/onnx/decoder_model.onnx"],
-            Directory.GetFiles(repo, "*", SearchOption.AllDirectories)
-                .Select(p => Path.GetRelativePath(repo, p).Replace('\\', '/')).Where(p => !p.StartsWith("blobs/", StringComparison.Ordinal)).Order());
+            Directory.GetFiles(Path.Combine(repo, "blobs")).Select(Path.GetFileName).Order()
+        );
+        Assert.Equal(
+            [
+                "refs/main",
+                "snapshots/" + commit + "/config.json",
+                "snapshots/" + commit + "/model.safetensors",
+                "snapshots/" + commit + "/onnx/decoder_model.onnx",
+            ],
+            Directory
+                .GetFiles(repo, "*", SearchOption.AllDirectories)
+                .Select(p => Path.GetRelativePath(repo, p).Replace('\\', '/'))
+                .Where(p => !p.StartsWith("blobs/", StringComparison.Ordinal))
+                .Order()
+        );
 
         Assert.Equal($"../../blobs/{Config.GitSha1}", new FileInfo(Path.Combine(folder, "config.json")).LinkTarget);
         Assert.Equal($"../../blobs/{Weights.Sha256}", new FileInfo(Path.Combine(folder, "model.safetensors")).LinkTarget);
@@ -62,8 +76,11 @@ public class HubCacheLayoutTests
         Assert.Equal(path, offline.TryGetCachedFile("gpt2", "model.safetensors", commit));
         Assert.Null(offline.TryGetCachedFile("gpt2", "config.json"));
         Assert.Null(offline.TryGetCachedFile("gpt2", "model.safetensors", "v2"));
-        Assert.Equal(Path.Combine(cache.Root, "models--gpt2", "snapshots", commit), offline.TryGetCachedFolder("gpt2", ["model.safetensors"]));
-        Assert.Null(offline.TryGetCachedFolder("gpt2", ["model.safetensors", "config.json"]));   // all or nothing
+        Assert.Equal(
+            Path.Combine(cache.Root, "models--gpt2", "snapshots", commit),
+            offline.TryGetCachedFolder("gpt2", ["model.safetensors"])
+        );
+        Assert.Null(offline.TryGetCachedFolder("gpt2", ["model.safetensors", "config.json"])); // all or nothing
         Assert.Equal(3, hub.Requests.Count);
 
         var missing = await Assert.ThrowsAsync<HubException>(() => offline.DownloadFileAsync("gpt2", "config.json"));
@@ -95,22 +112,38 @@ public class HubCacheLayoutTests
         Assert.Equal("models--openai-community--gpt2", HubCache.RepoFolderName("openai-community/gpt2"));
         Assert.Equal("datasets--wikitext", HubCache.RepoFolderName("wikitext", RepoType.Dataset));
         Assert.Equal("spaces--org--demo", HubCache.RepoFolderName("org/demo", RepoType.Space));
-        Assert.Equal("https://huggingface.co/openai-community/gpt2/resolve/main/model.safetensors",
-            HubClient.FileUrl("https://huggingface.co", "openai-community/gpt2", "model.safetensors"));
-        Assert.Equal("http://mirror:8080/datasets/org/data/resolve/refs%2Fpr%2F1/dir/a%20b.txt",
-            HubClient.FileUrl("http://mirror:8080/", "org/data", "dir/a b.txt", "refs/pr/1", RepoType.Dataset));
+        Assert.Equal(
+            "https://huggingface.co/openai-community/gpt2/resolve/main/model.safetensors",
+            HubClient.FileUrl("https://huggingface.co", "openai-community/gpt2", "model.safetensors")
+        );
+        Assert.Equal(
+            "http://mirror:8080/datasets/org/data/resolve/refs%2Fpr%2F1/dir/a%20b.txt",
+            HubClient.FileUrl("http://mirror:8080/", "org/data", "dir/a b.txt", "refs/pr/1", RepoType.Dataset)
+        );
     }
 
     [Fact]
     public void Invalid_ids_file_names_and_revisions_are_rejected_with_the_offending_value()
     {
-        Assert.Contains("'a/b/c' is not a valid hub repository id", Assert.Throws<ArgumentException>(() => HubCache.ValidateRepoId("a/b/c")).Message);
+        Assert.Contains(
+            "'a/b/c' is not a valid hub repository id",
+            Assert.Throws<ArgumentException>(() => HubCache.ValidateRepoId("a/b/c")).Message
+        );
         Assert.Contains("no '--'", Assert.Throws<ArgumentException>(() => HubCache.ValidateRepoId("org--x/y")).Message);
         Assert.Contains("repository id is empty", Assert.Throws<ArgumentException>(() => HubCache.ValidateRepoId(" ")).Message);
-        Assert.Contains("'../secret' is not a file name inside a repository", Assert.Throws<ArgumentException>(() => HubCache.ValidateFileName("../secret")).Message);
+        Assert.Contains(
+            "'../secret' is not a file name inside a repository",
+            Assert.Throws<ArgumentException>(() => HubCache.ValidateFileName("../secret")).Message
+        );
         Assert.Contains("'/etc/passwd'", Assert.Throws<ArgumentException>(() => HubCache.ValidateFileName("/etc/passwd")).Message);
-        Assert.Contains("'main/../..' is not a valid revision", Assert.Throws<ArgumentException>(() => HubCache.ValidateRevision("main/../..")).Message);
-        Assert.Contains("is not a commit hash", Assert.Throws<ArgumentException>(() => new HubCache("/tmp").SnapshotFolder("gpt2", "main")).Message);
+        Assert.Contains(
+            "'main/../..' is not a valid revision",
+            Assert.Throws<ArgumentException>(() => HubCache.ValidateRevision("main/../..")).Message
+        );
+        Assert.Contains(
+            "is not a commit hash",
+            Assert.Throws<ArgumentException>(() => new HubCache("/tmp").SnapshotFolder("gpt2", "main")).Message
+        );
     }
 
     [Fact]
@@ -126,8 +159,14 @@ public class HubCacheLayoutTests
 
         Assert.Equal(Path.Combine(cache.Root, "models--org--old-name", "snapshots", commit, "model.safetensors"), path);
         Assert.Equal(Weights.Content, File.ReadAllBytes(path));
-        Assert.Equal(["HEAD /org/old-name/resolve/main/model.safetensors", "HEAD /org/new-name/resolve/main/model.safetensors", "GET /cdn/" + Weights.Sha256],
-            hub.Requests.Select(r => $"{r.Method} {r.Path}"));
+        Assert.Equal(
+            [
+                "HEAD /org/old-name/resolve/main/model.safetensors",
+                "HEAD /org/new-name/resolve/main/model.safetensors",
+                "GET /cdn/" + Weights.Sha256,
+            ],
+            hub.Requests.Select(r => $"{r.Method} {r.Path}")
+        );
     }
 
     [Fact]
@@ -147,7 +186,7 @@ public class HubCacheLayoutTests
         var cached = await client.FindOrDownloadAsync("gpt2", ["config.json", "model.safetensors"]);
         Assert.Equal(downloaded.Folder, cached.Folder);
         Assert.StartsWith("Using gpt2 from the Hugging Face cache", cached.Message);
-        Assert.Equal(requests, hub.Requests.Count);                                    // no request at all
+        Assert.Equal(requests, hub.Requests.Count); // no request at all
 
         using var unreachable = cache.Client(ClosedPort.Endpoint());
         var none = await unreachable.FindOrDownloadAsync("gpt2", ["tokenizer.json"]);

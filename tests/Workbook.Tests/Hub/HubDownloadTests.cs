@@ -22,7 +22,10 @@ public class HubDownloadTests
         Assert.Equal(Weights.Content, File.ReadAllBytes(path));
         var requests = hub.Requests.ToArray();
         Assert.Equal(2, requests.Length);
-        Assert.Equal(("HEAD", "/org/private/resolve/main/model.safetensors", "Bearer hf_secret"), (requests[0].Method, requests[0].Path, requests[0].Authorization));
+        Assert.Equal(
+            ("HEAD", "/org/private/resolve/main/model.safetensors", "Bearer hf_secret"),
+            (requests[0].Method, requests[0].Path, requests[0].Authorization)
+        );
         Assert.Equal(("GET", "/cdn/" + Weights.Sha256, (string?)null), (requests[1].Method, requests[1].Path, requests[1].Authorization));
     }
 
@@ -166,8 +169,14 @@ public class HubDownloadTests
         Assert.Equal(progress.Reports.Select(p => p.BytesDone).Order(), progress.Reports.Select(p => p.BytesDone));
         var bar = new DownloadProgress("model.safetensors", 100_000_000, 548_105_171).ToProgressBar();
         Assert.Equal(("model.safetensors (MB)", 100, 548), (bar.Label, bar.Done, bar.Total));
-        Assert.Equal(("config.json (kB)", 1, 1), (new DownloadProgress("config.json", 665, 665).ToProgressBar() is var small ? (small.Label, small.Done, small.Total) : default));
-        Assert.Equal("model.safetensors 100.0/548.1 MB (18%)", new DownloadProgress("model.safetensors", 100_000_000, 548_105_171).ToString());
+        Assert.Equal(
+            ("config.json (kB)", 1, 1),
+            (new DownloadProgress("config.json", 665, 665).ToProgressBar() is var small ? (small.Label, small.Done, small.Total) : default)
+        );
+        Assert.Equal(
+            "model.safetensors 100.0/548.1 MB (18%)",
+            new DownloadProgress("model.safetensors", 100_000_000, 548_105_171).ToString()
+        );
     }
 
     [Fact]
@@ -245,7 +254,10 @@ public class HubDownloadTests
         try
         {
             using var cache = new TempCache();
-            using var client = cache.Client($"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}", requestTimeout: TimeSpan.FromMilliseconds(300));
+            using var client = cache.Client(
+                $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}",
+                requestTimeout: TimeSpan.FromMilliseconds(300)
+            );
 
             var error = await Assert.ThrowsAsync<HubException>(() => client.DownloadFileAsync("gpt2", "config.json"));
 

@@ -2,7 +2,8 @@ using Workbook.Hub;
 
 namespace Workbook.Tests.Hub;
 
-/// <summary>A server that lies about sizes, trickles, or redirects somewhere odd gets a HubException, never a full disk or a hang.</summary>
+/// <summary>A server that lies about sizes, trickles, or redirects somewhere odd gets a HubException, never a full disk or a
+/// hang.</summary>
 public class HubHostileServerTests
 {
     private static readonly FakeFile Weights = FakeFile.Random("model.safetensors", 50_000, lfs: true, seed: 5);
@@ -33,7 +34,7 @@ public class HubHostileServerTests
     {
         await using var hub = await FakeHub.StartAsync();
         hub.AddRepo("gpt2", Weights);
-        hub.TrickleInterval = TimeSpan.FromMilliseconds(50);   // far quicker than the 10 s read timeout: only the deadline can end it
+        hub.TrickleInterval = TimeSpan.FromMilliseconds(50); // far quicker than the 10 s read timeout: only the deadline can end it
         using var cache = new TempCache();
         using var client = cache.Client(hub.Endpoint, maxRetries: 3, downloadTimeout: TimeSpan.FromSeconds(1.5));
 
@@ -75,7 +76,9 @@ public class HubHostileServerTests
 
         var nul = await Assert.ThrowsAsync<ArgumentException>(() => client.DownloadFileAsync("gpt2", "config.json\0.exe"));
         Assert.Contains("has the control character U+0000 at position 11", nul.Message);
-        var longName = await Assert.ThrowsAsync<ArgumentException>(() => client.DownloadFileAsync("gpt2", "onnx/" + new string('a', 300) + ".onnx"));
+        var longName = await Assert.ThrowsAsync<ArgumentException>(() =>
+            client.DownloadFileAsync("gpt2", "onnx/" + new string('a', 300) + ".onnx")
+        );
         Assert.Contains("has a part of 305 bytes", longName.Message);
         Assert.Contains("at most 255", longName.Message);
         Assert.Contains("control character", Assert.Throws<ArgumentException>(() => HubCache.ValidateRevision("main\n")).Message);

@@ -24,7 +24,12 @@ public class HubOptionsTests
     [Fact]
     public void Variables_set_endpoint_cache_token_and_offline_mode_and_explicit_options_win()
     {
-        var env = Env(("HF_ENDPOINT", "http://mirror.local:8080/"), ("HF_HOME", "~/hf"), ("HF_TOKEN", " hf_abc\n"), ("HF_HUB_OFFLINE", "yes"));
+        var env = Env(
+            ("HF_ENDPOINT", "http://mirror.local:8080/"),
+            ("HF_HOME", "~/hf"),
+            ("HF_TOKEN", " hf_abc\n"),
+            ("HF_HUB_OFFLINE", "yes")
+        );
         var options = new HubOptions().Resolve(env);
         Assert.Equal("http://mirror.local:8080", options.Endpoint);
         Assert.Equal("/home/ada/hf/hub", options.CacheDirectory);
@@ -34,8 +39,17 @@ public class HubOptionsTests
         Assert.Equal("/data/hub", new HubOptions().Resolve(Env(("HF_HOME", "/x"), ("HF_HUB_CACHE", "/data/hub"))).CacheDirectory);
         Assert.Equal("/xdg/huggingface/hub", new HubOptions().Resolve(Env(("XDG_CACHE_HOME", "/xdg"))).CacheDirectory);
 
-        var explicitOptions = new HubOptions { Endpoint = "http://127.0.0.1:1", CacheDirectory = "/c", Token = "", Offline = false }.Resolve(env);
-        Assert.Equal(("http://127.0.0.1:1", "/c", "", false), (explicitOptions.Endpoint, explicitOptions.CacheDirectory, explicitOptions.Token, explicitOptions.Offline));
+        var explicitOptions = new HubOptions
+        {
+            Endpoint = "http://127.0.0.1:1",
+            CacheDirectory = "/c",
+            Token = "",
+            Offline = false,
+        }.Resolve(env);
+        Assert.Equal(
+            ("http://127.0.0.1:1", "/c", "", false),
+            (explicitOptions.Endpoint, explicitOptions.CacheDirectory, explicitOptions.Token, explicitOptions.Offline)
+        );
     }
 
     [Fact]
@@ -66,10 +80,18 @@ public class HubOptionsTests
     [Fact]
     public void Bad_settings_are_rejected_naming_the_setting()
     {
-        Assert.Contains("'huggingface.co' is not an absolute http:// or https:// address (from HF_ENDPOINT)",
-            Assert.Throws<ArgumentException>(() => new HubOptions().Resolve(Env(("HF_ENDPOINT", "huggingface.co")))).Message);
+        Assert.Contains(
+            "'huggingface.co' is not an absolute http:// or https:// address (from HF_ENDPOINT)",
+            Assert.Throws<ArgumentException>(() => new HubOptions().Resolve(Env(("HF_ENDPOINT", "huggingface.co")))).Message
+        );
         Assert.Contains("ftp://x", Assert.Throws<ArgumentException>(() => new HubOptions { Endpoint = "ftp://x" }.Resolve(Env())).Message);
-        Assert.Contains("MaxRetries must be 0 or more", Assert.Throws<ArgumentOutOfRangeException>(() => new HubOptions { MaxRetries = -1 }.Resolve(Env())).Message);
-        Assert.Contains("ReadTimeout must be positive", Assert.Throws<ArgumentOutOfRangeException>(() => new HubOptions { ReadTimeout = TimeSpan.Zero }.Resolve(Env())).Message);
+        Assert.Contains(
+            "MaxRetries must be 0 or more",
+            Assert.Throws<ArgumentOutOfRangeException>(() => new HubOptions { MaxRetries = -1 }.Resolve(Env())).Message
+        );
+        Assert.Contains(
+            "ReadTimeout must be positive",
+            Assert.Throws<ArgumentOutOfRangeException>(() => new HubOptions { ReadTimeout = TimeSpan.Zero }.Resolve(Env())).Message
+        );
     }
 }

@@ -10,20 +10,29 @@ internal sealed class TempCache : IDisposable
     public string Root => Folder.FullName;
 
     /// <summary>A client of <paramref name="endpoint"/> that ignores the environment: no token unless given, online unless told.</summary>
-    public HubClient Client(string endpoint, string token = "", bool offline = false, int maxRetries = 0, TimeSpan? requestTimeout = null, TimeSpan? downloadTimeout = null) =>
-        new(new HubOptions
-        {
-            Endpoint = endpoint,
-            CacheDirectory = Root,
-            Token = token,
-            Offline = offline,
-            MaxRetries = maxRetries,
-            RetryDelay = TimeSpan.FromMilliseconds(10),
-            RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(10),
-            ReadTimeout = TimeSpan.FromSeconds(10),
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            DownloadTimeout = downloadTimeout ?? TimeSpan.FromMinutes(1),
-        });
+    public HubClient Client(
+        string endpoint,
+        string token = "",
+        bool offline = false,
+        int maxRetries = 0,
+        TimeSpan? requestTimeout = null,
+        TimeSpan? downloadTimeout = null
+    ) =>
+        new(
+            new HubOptions
+            {
+                Endpoint = endpoint,
+                CacheDirectory = Root,
+                Token = token,
+                Offline = offline,
+                MaxRetries = maxRetries,
+                RetryDelay = TimeSpan.FromMilliseconds(10),
+                RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(10),
+                ReadTimeout = TimeSpan.FromSeconds(10),
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                DownloadTimeout = downloadTimeout ?? TimeSpan.FromMinutes(1),
+            }
+        );
 
     public void Dispose()
     {
@@ -31,9 +40,7 @@ internal sealed class TempCache : IDisposable
         {
             Folder.Delete(recursive: true);
         }
-        catch (IOException)
-        {
-        }
+        catch (IOException) { }
     }
 }
 
@@ -48,7 +55,8 @@ internal sealed class ProgressLog : IProgress<DownloadProgress>
 
     public void Report(DownloadProgress value)
     {
-        lock (Reports) Reports.Add(value);
+        lock (Reports)
+            Reports.Add(value);
         _onReport?.Invoke(value);
     }
 }

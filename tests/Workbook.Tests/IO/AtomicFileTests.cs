@@ -7,6 +7,7 @@ namespace Workbook.Tests.IO;
 public sealed class AtomicFileTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("wb-atomic-").FullName;
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private string Target => Path.Combine(_folder, "model.ckpt");
@@ -30,7 +31,7 @@ public sealed class AtomicFileTests : IDisposable
     public void A_write_removes_the_temporaries_of_writers_that_are_gone_and_keeps_those_of_live_ones()
     {
         var dead = Temporary($"{ExitedProcessId()}.{Guid.NewGuid():N}");
-        var mine = Temporary($"{System.Environment.ProcessId}.{Guid.NewGuid():N}");   // another thread of this process may be writing it
+        var mine = Temporary($"{System.Environment.ProcessId}.{Guid.NewGuid():N}"); // another thread of this process may be writing it
         using var sleeper = Process.Start(new ProcessStartInfo("sleep", "60") { UseShellExecute = false })!;
         try
         {

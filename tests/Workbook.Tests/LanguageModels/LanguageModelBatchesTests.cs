@@ -2,7 +2,7 @@ using Workbook.LanguageModels;
 
 namespace Workbook.Tests.LanguageModels;
 
-[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
+[Collection(SerialCollection.Name)] // seeds TorchSharp's global generator
 public sealed class LanguageModelBatchesTests
 {
     private static readonly int[] Counting = [.. Enumerable.Range(0, 1000)];
@@ -15,9 +15,11 @@ public sealed class LanguageModelBatchesTests
         Assert.Equal([4L, 8], targets.shape);
         var x = inputs.data<long>().ToArray();
         var y = targets.data<long>().ToArray();
-        for (var i = 0; i < x.Length; i++) Assert.Equal(x[i] + 1, y[i]);   // token i is i, so "next" is +1
+        for (var i = 0; i < x.Length; i++)
+            Assert.Equal(x[i] + 1, y[i]); // token i is i, so "next" is +1
         for (var row = 0; row < 4; row++)
-            for (var t = 1; t < 8; t++) Assert.Equal(x[row * 8] + t, x[row * 8 + t]);   // one contiguous window per row
+        for (var t = 1; t < 8; t++)
+            Assert.Equal(x[row * 8] + t, x[row * 8 + t]); // one contiguous window per row
     }
 
     [Fact]
@@ -41,7 +43,8 @@ public sealed class LanguageModelBatchesTests
         Assert.All(inputs.data<long>().ToArray().Chunk(2), row => Assert.Equal([5L, 6], row));
         Assert.All(targets.data<long>().ToArray().Chunk(2), row => Assert.Equal([6L, 7], row));
         var longer = new LanguageModelBatches(Counting, 10, 64, 0);
-        for (var i = 0; i < 20; i++) Assert.True(longer.Next().Targets.max().item<long>() <= 999);
+        for (var i = 0; i < 20; i++)
+            Assert.True(longer.Next().Targets.max().item<long>() <= 999);
     }
 
     [Fact]

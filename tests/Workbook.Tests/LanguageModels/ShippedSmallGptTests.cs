@@ -28,7 +28,10 @@ public sealed partial class ShippedSmallGptTests
         Assert.Equal((int)config["n_positions"]!, (int)config["n_ctx"]!);
         var generation = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, "generation_config.json")))!;
         Assert.Equal((long)config["eos_token_id"]!, (long)generation["eos_token_id"]!);
-        Assert.Equal("GPT2Tokenizer", (string)JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, "tokenizer_config.json")))!["tokenizer_class"]!);
+        Assert.Equal(
+            "GPT2Tokenizer",
+            (string)JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, "tokenizer_config.json")))!["tokenizer_class"]!
+        );
     }
 
     [Fact]
@@ -38,14 +41,17 @@ public sealed partial class ShippedSmallGptTests
         var tokenizer = Model.Value.Tokenizer;
         Assert.Equal(config.VocabSize, tokenizer.VocabularySize);
         Assert.Equal(config.EosTokenId, tokenizer.EosTokenId);
-        Assert.Equal(tokenizer.VocabularySize - 1, tokenizer.EosTokenId);   // <|endoftext|> last, as in GPT-2
+        Assert.Equal(tokenizer.VocabularySize - 1, tokenizer.EosTokenId); // <|endoftext|> last, as in GPT-2
         Assert.Equal(Provenance.Settings.VocabularySize, config.VocabSize);
 
         // GPT-2 124M's published tensor list, with its sizes replaced by this model's and only its layers kept.
         var sizes = new Dictionary<string, string>
         {
-            ["768"] = $"{config.EmbeddingSize}", ["2304"] = $"{3 * config.EmbeddingSize}", ["3072"] = $"{config.MlpSize}",
-            ["50257"] = $"{config.VocabSize}", ["1024"] = $"{config.ContextLength}",
+            ["768"] = $"{config.EmbeddingSize}",
+            ["2304"] = $"{3 * config.EmbeddingSize}",
+            ["3072"] = $"{config.MlpSize}",
+            ["50257"] = $"{config.VocabSize}",
+            ["1024"] = $"{config.ContextLength}",
         };
         var expected = File.ReadAllLines(Repository.Fixture("gpt2/gpt2-124m-tensors.txt"))
             .Where(l => !l.StartsWith('#') && l.Length > 0)
@@ -67,7 +73,14 @@ public sealed partial class ShippedSmallGptTests
         Assert.Equal(provenance.ValidationBooks, KingJamesBible.DefaultValidationBooks);
         var validation = Model.Value.Tokenizer.Encode(KingJamesBible.Text(bible.SplitByBook().Validation));
         Assert.Equal(provenance.ValidationTokens, validation.Length);
-        var perplexity = Math.Exp(LanguageModelTrainer.ValidationLoss(Model.Value.Model, validation, provenance.Settings.ContextLength, provenance.Settings.BatchSize));
+        var perplexity = Math.Exp(
+            LanguageModelTrainer.ValidationLoss(
+                Model.Value.Model,
+                validation,
+                provenance.Settings.ContextLength,
+                provenance.Settings.BatchSize
+            )
+        );
         // The same fp16 weights and windows as the recorded run: only float32 summation order (thread count) differs.
         Assert.InRange(perplexity, provenance.ValidationPerplexity * 0.999, provenance.ValidationPerplexity * 1.001);
     }

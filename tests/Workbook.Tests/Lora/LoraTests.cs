@@ -14,7 +14,10 @@ public class LoraTests
 
     private static readonly LoraConfig AllProjections = new()
     {
-        Rank = 4, Alpha = 8, TargetModules = ["c_attn", "c_proj", "c_fc"], BaseModelNameOrPath = "tests/fixtures/gpt2/tiny",
+        Rank = 4,
+        Alpha = 8,
+        TargetModules = ["c_attn", "c_proj", "c_fc"],
+        BaseModelNameOrPath = "tests/fixtures/gpt2/tiny",
     };
 
     private static Gpt2LMHeadModel Tiny() => Gpt2LMHeadModel.FromPretrained(Gpt2Goldens.Folder("tiny"));
@@ -47,7 +50,7 @@ public class LoraTests
         var ids = GoldenIds();
         var before = model.forward(ids).detach().clone();
         var adapted = Gpt2Lora.Apply(model, AllProjections);
-        Assert.Equal(8, adapted.Count);   // 2 blocks × (attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj)
+        Assert.Equal(8, adapted.Count); // 2 blocks × (attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj)
         Assert.All(Gpt2Lora.Adapters(model), a => Assert.Equal(0, a.Layer.B.abs().sum().item<float>()));
         Assert.All(Gpt2Lora.Adapters(model), a => Assert.True(a.Layer.A.abs().sum().item<float>() > 0));
         Assert.True(model.forward(ids).eq(before).all().item<bool>(), "B = 0 must leave every logit bit for bit as it was");
@@ -93,7 +96,8 @@ public class LoraTests
                 Assert.NotNull(parameter.grad);
                 Assert.True(parameter.grad!.abs().sum().item<float>() > 0, $"{name} has a zero gradient");
             }
-            else Assert.Null(parameter.grad);
+            else
+                Assert.Null(parameter.grad);
         }
         Assert.Equal(adapterCount, trainable);
         // Per block: c_attn 4·(32 + 96), attn.c_proj 4·(32 + 32), c_fc 4·(32 + 128), mlp.c_proj 4·(128 + 32).
@@ -127,12 +131,17 @@ public class LoraTests
         using var model = Tiny();
         var config = LoraAdapterFiles.Load(model, AdapterFolder);
         Assert.Equal((4, 8.0, 0.05), (config.Rank, config.Alpha, config.Dropout));
-        Assert.Equal(["h.0.attn.c_attn", "h.0.attn.c_proj", "h.0.mlp.c_proj", "h.1.attn.c_attn", "h.1.attn.c_proj", "h.1.mlp.c_proj"],
-            Gpt2Lora.Adapters(model).Select(a => a.Name));
+        Assert.Equal(
+            ["h.0.attn.c_attn", "h.0.attn.c_proj", "h.0.mlp.c_proj", "h.1.attn.c_attn", "h.1.attn.c_proj", "h.1.mlp.c_proj"],
+            Gpt2Lora.Adapters(model).Select(a => a.Name)
+        );
         model.eval();
         using var scope = NewDisposeScope();
         var expected = Gpt2Goldens.Logits(Goldens);
-        Assert.True(Goldens.GetProperty("largest_change_from_base").GetDouble() > 1, "the adapter must change the logits for the test to mean something");
+        Assert.True(
+            Goldens.GetProperty("largest_change_from_base").GetDouble() > 1,
+            "the adapter must change the logits for the test to mean something"
+        );
         Gpt2Goldens.AssertClose(expected, model.forward(GoldenIds()), "adapted (unmerged)");
         Gpt2Lora.Merge(model);
         Gpt2Goldens.AssertClose(expected, model.forward(GoldenIds()), "adapted (merged)");
@@ -166,7 +175,7 @@ public class LoraTests
 
             using (var file = SafetensorsFile.Open(weights))
             {
-                Assert.Equal(16, file.Tensors.Count);   // only A and B: no base weight is saved
+                Assert.Equal(16, file.Tensors.Count); // only A and B: no base weight is saved
                 Assert.Equal([4, 32], file.Info("base_model.model.transformer.h.0.attn.c_attn.lora_A.weight").Shape);
                 Assert.Equal([96, 4], file.Info("base_model.model.transformer.h.0.attn.c_attn.lora_B.weight").Shape);
                 Assert.Equal([4, 128], file.Info("base_model.model.transformer.h.1.mlp.c_proj.lora_A.weight").Shape);
@@ -221,7 +230,10 @@ public class LoraTests
         Assert.Throws<InvalidOperationException>(() => Gpt2Lora.Apply(model, AllProjections));
 
         using var other = Tiny();
-        Assert.Equal(["h.1.mlp.c_fc"], Gpt2Lora.Apply(other, AllProjections with { TargetModules = [], TargetPattern = @"h\.1\.mlp\.c_fc" }));
+        Assert.Equal(
+            ["h.1.mlp.c_fc"],
+            Gpt2Lora.Apply(other, AllProjections with { TargetModules = [], TargetPattern = @"h\.1\.mlp\.c_fc" })
+        );
 
         using var third = Tiny();
         var error = Assert.Throws<ArgumentException>(() => Gpt2Lora.Apply(third, AllProjections with { TargetModules = ["q_proj"] }));
@@ -268,12 +280,13 @@ public class LoraTests
         {
             var path = Path.Combine(folder.FullName, "adapter_model.safetensors");
             var tensors = new Dictionary<string, Tensor>();
-            using (var file = SafetensorsFile.Open(path)) tensors = file.ReadAll();
+            using (var file = SafetensorsFile.Open(path))
+                tensors = file.ReadAll();
             var dropped = "base_model.model.transformer.h.1.attn.c_proj.lora_B.weight";
             var reshaped = "base_model.model.transformer.h.0.attn.c_attn.lora_A.weight";
             tensors.Remove(dropped);
             tensors[reshaped] = zeros(4, 31);
-            tensors["base_model.model.transformer.h.0.mlp.c_fc.lora_A.weight"] = zeros(4, 32);   // c_fc is not a target of this config
+            tensors["base_model.model.transformer.h.0.mlp.c_fc.lora_A.weight"] = zeros(4, 32); // c_fc is not a target of this config
             SafetensorsWriter.Save(path, tensors);
             using var model = Tiny();
             var error = Assert.Throws<CheckpointMismatchException>(() => LoraAdapterFiles.Load(model, folder.FullName));
@@ -297,7 +310,8 @@ public class LoraTests
         {
             var path = Path.Combine(folder.FullName, "adapter_model.safetensors");
             var tensors = new Dictionary<string, Tensor>();
-            using (var file = SafetensorsFile.Open(path)) tensors = file.ReadAll();
+            using (var file = SafetensorsFile.Open(path))
+                tensors = file.ReadAll();
             var key = "base_model.model.transformer.h.0.attn.c_attn.lora_B.weight";
             tensors[key] = tensors[key].to(ScalarType.Int32);
             SafetensorsWriter.Save(path, tensors);
@@ -323,7 +337,10 @@ public class LoraTests
         var config = AllProjections with { Dropout = 0.1, Alpha = 12.5 };
         Assert.Equal(12.5 / 4, config.Scaling);
         var back = LoraConfig.FromJson(config.ToJson());
-        Assert.Equal((config.Rank, config.Alpha, config.Dropout, config.BaseModelNameOrPath), (back.Rank, back.Alpha, back.Dropout, back.BaseModelNameOrPath));
+        Assert.Equal(
+            (config.Rank, config.Alpha, config.Dropout, config.BaseModelNameOrPath),
+            (back.Rank, back.Alpha, back.Dropout, back.BaseModelNameOrPath)
+        );
         Assert.Equal(config.TargetModules, back.TargetModules);
         Assert.Throws<ArgumentOutOfRangeException>(() => new LoraConv1D(new Conv1D(8, 4), rank: 5, alpha: 8));
     }
@@ -331,7 +348,8 @@ public class LoraTests
     private static DirectoryInfo CopyOfFixture()
     {
         var folder = TempFolder();
-        foreach (var file in Directory.GetFiles(AdapterFolder)) File.Copy(file, Path.Combine(folder.FullName, Path.GetFileName(file)));
+        foreach (var file in Directory.GetFiles(AdapterFolder))
+            File.Copy(file, Path.Combine(folder.FullName, Path.GetFileName(file)));
         return folder;
     }
 }

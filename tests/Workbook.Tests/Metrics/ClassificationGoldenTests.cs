@@ -13,24 +13,33 @@ public class ClassificationGoldenTests
     public void A_confusion_matrix_over_a_fixed_label_set_matches_sklearn(string name)
     {
         var c = Goldens.Case("fixed_label_cases", name);
-        int[] yTrue = c.GetProperty("y_true").Ints(), yPred = c.GetProperty("y_pred").Ints(), labels = c.GetProperty("labels").Ints();
+        int[] yTrue = c.GetProperty("y_true").Ints(),
+            yPred = c.GetProperty("y_pred").Ints(),
+            labels = c.GetProperty("labels").Ints();
         var matrix = ConfusionMatrix.Compute(yTrue, yPred, labels);
         Assert.Equal(labels, matrix.Labels);
         var expected = c.GetProperty("confusion_matrix").EnumerateArray().Select(r => r.Ints()).ToArray();
         Assert.Equal(expected.Length, matrix.Labels.Count);
         for (var t = 0; t < expected.Length; t++)
-            for (var p = 0; p < expected.Length; p++)
-                Assert.Equal(expected[t][p], matrix[t, p]);
+        for (var p = 0; p < expected.Length; p++)
+            Assert.Equal(expected[t][p], matrix[t, p]);
         Assert.Equal(expected.Sum(r => r.Sum()), matrix.Total);
     }
 
     [Fact]
     public void A_fixed_label_set_that_cannot_index_the_matrix_is_refused()
     {
-        int[] yTrue = [0, 1, 1], yPred = [0, 1, 0];
+        int[] yTrue = [0, 1, 1],
+            yPred = [0, 1, 0];
         Assert.Contains("is empty", Assert.Throws<ArgumentException>(() => ConfusionMatrix.Compute(yTrue, yPred, [])).Message);
-        Assert.Contains("lists 1 2 times", Assert.Throws<ArgumentException>(() => ConfusionMatrix.Compute(yTrue, yPred, [0, 1, 1])).Message);
-        Assert.Contains("None of the labels [5, 6] occurs in yTrue", Assert.Throws<ArgumentException>(() => ConfusionMatrix.Compute(yTrue, yPred, [5, 6])).Message);
+        Assert.Contains(
+            "lists 1 2 times",
+            Assert.Throws<ArgumentException>(() => ConfusionMatrix.Compute(yTrue, yPred, [0, 1, 1])).Message
+        );
+        Assert.Contains(
+            "None of the labels [5, 6] occurs in yTrue",
+            Assert.Throws<ArgumentException>(() => ConfusionMatrix.Compute(yTrue, yPred, [5, 6])).Message
+        );
     }
 
     [Theory]
@@ -38,18 +47,19 @@ public class ClassificationGoldenTests
     public void Accuracy_and_confusion_matrix_match_sklearn(string name)
     {
         var c = Goldens.Case("label_cases", name);
-        int[] yTrue = c.GetProperty("y_true").Ints(), yPred = c.GetProperty("y_pred").Ints();
+        int[] yTrue = c.GetProperty("y_true").Ints(),
+            yPred = c.GetProperty("y_pred").Ints();
         Goldens.Close(c.Double("accuracy"), ClassificationMetrics.Accuracy(yTrue, yPred), "accuracy");
 
         var matrix = ConfusionMatrix.Compute(yTrue, yPred);
         Assert.Equal(c.GetProperty("labels").Ints(), matrix.Labels);
         var expected = c.GetProperty("confusion_matrix").EnumerateArray().Select(r => r.Ints()).ToArray();
         for (var t = 0; t < expected.Length; t++)
-            for (var p = 0; p < expected.Length; p++)
-            {
-                Assert.Equal(expected[t][p], matrix[t, p]);
-                Assert.Equal(expected[t][p], matrix.Count(matrix.Labels[t], matrix.Labels[p]));
-            }
+        for (var p = 0; p < expected.Length; p++)
+        {
+            Assert.Equal(expected[t][p], matrix[t, p]);
+            Assert.Equal(expected[t][p], matrix.Count(matrix.Labels[t], matrix.Labels[p]));
+        }
         Assert.Equal(yTrue.Length, matrix.Total);
     }
 
@@ -58,9 +68,18 @@ public class ClassificationGoldenTests
     public void Precision_recall_and_f1_match_sklearn_for_every_averaging(string name)
     {
         var c = Goldens.Case("label_cases", name);
-        int[] yTrue = c.GetProperty("y_true").Ints(), yPred = c.GetProperty("y_pred").Ints();
+        int[] yTrue = c.GetProperty("y_true").Ints(),
+            yPred = c.GetProperty("y_pred").Ints();
         var checkedModes = 0;
-        foreach (var (key, average) in new[] { ("binary", Averaging.Binary), ("macro", Averaging.Macro), ("micro", Averaging.Micro), ("weighted", Averaging.Weighted) })
+        foreach (
+            var (key, average) in new[]
+            {
+                ("binary", Averaging.Binary),
+                ("macro", Averaging.Macro),
+                ("micro", Averaging.Micro),
+                ("weighted", Averaging.Weighted),
+            }
+        )
         {
             if (!c.TryGetProperty(key, out var expected))
             {

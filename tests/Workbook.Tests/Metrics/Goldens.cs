@@ -14,7 +14,10 @@ internal static class Goldens
     private static readonly Lazy<JsonElement> Root = new(() =>
     {
         var path = Repository.Fixture("metrics/goldens.json");
-        Assert.True(File.Exists(path), $"Golden file missing: {path}; regenerate it with /usr/bin/python3 tests/fixtures/metrics/make_goldens.py");
+        Assert.True(
+            File.Exists(path),
+            $"Golden file missing: {path}; regenerate it with /usr/bin/python3 tests/fixtures/metrics/make_goldens.py"
+        );
         using var document = JsonDocument.Parse(File.ReadAllText(path));
         return document.RootElement.Clone();
     });
@@ -27,12 +30,15 @@ internal static class Goldens
     public static TheoryData<string> CaseNames(string section)
     {
         var data = new TheoryData<string>();
-        foreach (var c in Section(section).EnumerateArray()) data.Add(c.GetProperty("name").GetString()!);
+        foreach (var c in Section(section).EnumerateArray())
+            data.Add(c.GetProperty("name").GetString()!);
         return data;
     }
 
     public static int[] Ints(this JsonElement e) => [.. e.EnumerateArray().Select(x => x.GetInt32())];
+
     public static double[] Doubles(this JsonElement e) => [.. e.EnumerateArray().Select(x => x.GetDouble())];
+
     public static double Double(this JsonElement e, string property) => e.GetProperty(property).GetDouble();
 
     public static void Close(double expected, double actual, string what) =>
@@ -40,7 +46,11 @@ internal static class Goldens
 
     public static void Close(IReadOnlyList<double> expected, IReadOnlyList<double> actual, string what)
     {
-        Assert.True(expected.Count == actual.Count, $"{what}: expected {expected.Count} values (scikit-learn), got {actual.Count}: [{string.Join(", ", actual)}]");
-        for (var i = 0; i < expected.Count; i++) Close(expected[i], actual[i], $"{what}[{i}]");
+        Assert.True(
+            expected.Count == actual.Count,
+            $"{what}: expected {expected.Count} values (scikit-learn), got {actual.Count}: [{string.Join(", ", actual)}]"
+        );
+        for (var i = 0; i < expected.Count; i++)
+            Close(expected[i], actual[i], $"{what}[{i}]");
     }
 }

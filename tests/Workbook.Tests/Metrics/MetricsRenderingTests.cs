@@ -16,8 +16,16 @@ public class MetricsRenderingTests
         Assert.Contains("<tr><td>2</td><td>0</td><td>1</td><td>0</td></tr>", html);
         Assert.Single(typeof(ConfusionMatrix).GetCustomAttributes(typeof(TypeFormatterSourceAttribute), false));
         var counts = matrix.ToArray();
-        Assert.Equal(new[,] { { 1, 1, 0 }, { 0, 1, 0 }, { 0, 1, 0 } }, counts);
-        counts[0, 0] = 99;                                      // a copy: the matrix is immutable
+        Assert.Equal(
+            new[,]
+            {
+                { 1, 1, 0 },
+                { 0, 1, 0 },
+                { 0, 1, 0 },
+            },
+            counts
+        );
+        counts[0, 0] = 99; // a copy: the matrix is immutable
         Assert.Equal(1, matrix[0, 0]);
     }
 

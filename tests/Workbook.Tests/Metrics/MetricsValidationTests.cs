@@ -72,7 +72,9 @@ public class MetricsValidationTests
     [Fact]
     public void Multiclass_log_loss_checks_rows_and_classes()
     {
-        var error = Assert.Throws<ArgumentException>(() => ProbabilisticMetrics.LogLoss([0, 1], new double[][] { [0.5, 0.5], [0.2, 0.3, 0.5] }));
+        var error = Assert.Throws<ArgumentException>(() =>
+            ProbabilisticMetrics.LogLoss([0, 1], new double[][] { [0.5, 0.5], [0.2, 0.3, 0.5] })
+        );
         Assert.Contains("probabilities[1] has 3 entries but probabilities[0] has 2", error.Message);
 
         error = Assert.Throws<ArgumentException>(() => ProbabilisticMetrics.LogLoss([0, 3], new double[][] { [0.5, 0.5], [0.2, 0.8] }));

@@ -23,7 +23,11 @@ public class ProbabilisticAndRegressionGoldenTests
     public void Binary_log_loss_matches_sklearn(string name)
     {
         var c = Goldens.Case("score_cases", name);
-        Goldens.Close(c.Double("log_loss"), ProbabilisticMetrics.LogLoss(c.GetProperty("y_true").Ints(), c.GetProperty("y_score").Doubles()), "log_loss");
+        Goldens.Close(
+            c.Double("log_loss"),
+            ProbabilisticMetrics.LogLoss(c.GetProperty("y_true").Ints(), c.GetProperty("y_score").Doubles()),
+            "log_loss"
+        );
     }
 
     [Theory]
@@ -40,7 +44,8 @@ public class ProbabilisticAndRegressionGoldenTests
     public void Regression_metrics_match_sklearn(string name)
     {
         var c = Goldens.Case("regression_cases", name);
-        double[] yTrue = c.GetProperty("y_true").Doubles(), yPred = c.GetProperty("y_pred").Doubles();
+        double[] yTrue = c.GetProperty("y_true").Doubles(),
+            yPred = c.GetProperty("y_pred").Doubles();
         Goldens.Close(c.Double("mse"), RegressionMetrics.MeanSquaredError(yTrue, yPred), "mse");
         Goldens.Close(c.Double("mae"), RegressionMetrics.MeanAbsoluteError(yTrue, yPred), "mae");
         Goldens.Close(c.Double("r2"), RegressionMetrics.R2(yTrue, yPred), "r2");

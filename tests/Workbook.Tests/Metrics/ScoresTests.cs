@@ -9,7 +9,8 @@ public class ScoresTests
     public void Classification_scores_match_sklearn()
     {
         var c = Goldens.Case("label_cases", "multiclass_random");
-        int[] yTrue = c.GetProperty("y_true").Ints(), yPred = c.GetProperty("y_pred").Ints();
+        int[] yTrue = c.GetProperty("y_true").Ints(),
+            yPred = c.GetProperty("y_pred").Ints();
         Goldens.Close(c.Double("accuracy"), Scores.Accuracy(yTrue, yPred), "accuracy");
         var macro = c.GetProperty("macro");
         Goldens.Close(macro.Double("precision"), Scores.Precision(yTrue, yPred, Averaging.Macro), "macro precision");
@@ -18,7 +19,11 @@ public class ScoresTests
         var expected = c.GetProperty("confusion_matrix").EnumerateArray().Select(r => r.Ints()).ToArray();
         var matrix = Scores.ConfusionMatrix(yTrue, yPred);
         Assert.Equal(expected[1][2], matrix[1, 2]);
-        Goldens.Close(c.GetProperty("report").GetProperty("macro avg").Double("f1-score"), Scores.Report(yTrue, yPred).MacroAverage.F1, "report macro F1");
+        Goldens.Close(
+            c.GetProperty("report").GetProperty("macro avg").Double("f1-score"),
+            Scores.Report(yTrue, yPred).MacroAverage.F1,
+            "report macro F1"
+        );
     }
 
     [Fact]
@@ -32,7 +37,8 @@ public class ScoresTests
         Assert.Equal(s.GetProperty("roc").GetProperty("fpr").Doubles().Length, Scores.Roc(yTrue, yScore).FalsePositiveRates.Count);
 
         var r = Goldens.Case("regression_cases", "random");
-        double[] y = r.GetProperty("y_true").Doubles(), p = r.GetProperty("y_pred").Doubles();
+        double[] y = r.GetProperty("y_true").Doubles(),
+            p = r.GetProperty("y_pred").Doubles();
         Goldens.Close(r.Double("mse"), Scores.MeanSquaredError(y, p), "mse");
         Goldens.Close(r.Double("mae"), Scores.MeanAbsoluteError(y, p), "mae");
         Goldens.Close(r.Double("r2"), Scores.R2(y, p), "r2");

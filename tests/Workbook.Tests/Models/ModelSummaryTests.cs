@@ -14,7 +14,10 @@ public class ModelSummaryTests
         var model = new SimpleModel(new SimpleModelOptions(Dropout: 0.2));
         model.train();
         var summary = ModelSummary.Create(model, 1, 10);
-        Assert.Equal(["layers.fc1", "layers.act1", "layers.drop1", "layers.fc2", "layers.act2", "layers.drop2", "layers.out"], summary.Layers.Select(l => l.Name));
+        Assert.Equal(
+            ["layers.fc1", "layers.act1", "layers.drop1", "layers.fc2", "layers.act2", "layers.drop2", "layers.out"],
+            summary.Layers.Select(l => l.Name)
+        );
         Assert.Equal([704L, 0, 0, 4160, 0, 0, 130], summary.Layers.Select(l => l.Parameters));
         Assert.Equal([1L, 64], summary.Layers[0].OutputShape!);
         Assert.Equal([1L, 2], summary.Layers[^1].OutputShape!);
@@ -30,7 +33,8 @@ public class ModelSummaryTests
     public void Frozen_parameters_are_not_trainable_and_unknown_structures_have_no_shapes()
     {
         var model = nn.Sequential(("a", nn.Linear(3, 4)), ("b", nn.Linear(4, 2)));
-        foreach (var p in model.named_parameters().Where(p => p.name.StartsWith("a.", StringComparison.Ordinal))) p.parameter.requires_grad = false;
+        foreach (var p in model.named_parameters().Where(p => p.name.StartsWith("a.", StringComparison.Ordinal)))
+            p.parameter.requires_grad = false;
         var summary = ModelSummary.Create(model);
         Assert.Equal(16 + 10, summary.TotalParameters);
         Assert.Equal(10, summary.TrainableParameters);

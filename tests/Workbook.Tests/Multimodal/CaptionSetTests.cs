@@ -28,8 +28,19 @@ public class CaptionSetTests
         var set = CaptionSet.Load();
         Assert.Empty(set.UnseenWords(ClipTrainingOptions.DefaultHeldOutClasses));
         // Attributes shared across classes, as the captions promise.
-        foreach (var (phrase, classes) in new (string, int[])[] { ("worn on the feet", [5, 7, 9]), ("long sleeves", [2, 4, 6]), ("upper body", [0, 2, 3, 4, 6]), ("heel", [5, 9]) })
-            Assert.Equal(classes, set.Captions.Where(c => c.Text.Contains(phrase, StringComparison.Ordinal)).Select(c => c.Label).Distinct().Order());
+        foreach (
+            var (phrase, classes) in new (string, int[])[]
+            {
+                ("worn on the feet", [5, 7, 9]),
+                ("long sleeves", [2, 4, 6]),
+                ("upper body", [0, 2, 3, 4, 6]),
+                ("heel", [5, 9]),
+            }
+        )
+            Assert.Equal(
+                classes,
+                set.Captions.Where(c => c.Text.Contains(phrase, StringComparison.Ordinal)).Select(c => c.Label).Distinct().Order()
+            );
         // Held out the bag, its captions' words (carried, handle, …) are unseen: the method finds them.
         Assert.Contains("carried", set.UnseenWords([8]));
         Assert.Equal(["don't", "stop"], CaptionSet.Words("Don't, STOP!"));

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Workbook.Tests.Multimodal;
 
 /// <summary>The CLIP-style model: shapes, unit-length embeddings, names, its loss falling on a tiny batch, and clear errors.</summary>
-[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
+[Collection(SerialCollection.Name)] // seeds TorchSharp's global generator
 public class ClipModelTests
 {
     static ClipModelTests() => InitializeDeviceType(DeviceType.CPU);
@@ -15,9 +15,23 @@ public class ClipModelTests
     private static readonly CaptionSet Captions = CaptionSet.Load();
     private static readonly CaptionTokenizer Tokenizer = CaptionTokenizer.FromCaptions(Captions.Captions);
 
-    internal static ClipModel Tiny(TextPooling pooling = TextPooling.Mean) => new(new ClipModelOptions(
-        new BertConfig { VocabSize = Tokenizer.Vocabulary.Count, HiddenSize = 32, LayerCount = 1, HeadCount = 2, IntermediateSize = 64, MaxPositionEmbeddings = 32 },
-        Image: new Workbook.Vision.SmallCnnOptions(Channels: [4, 8]), EmbeddingSize: 16, Pooling: pooling));
+    internal static ClipModel Tiny(TextPooling pooling = TextPooling.Mean) =>
+        new(
+            new ClipModelOptions(
+                new BertConfig
+                {
+                    VocabSize = Tokenizer.Vocabulary.Count,
+                    HiddenSize = 32,
+                    LayerCount = 1,
+                    HeadCount = 2,
+                    IntermediateSize = 64,
+                    MaxPositionEmbeddings = 32,
+                },
+                Image: new Workbook.Vision.SmallCnnOptions(Channels: [4, 8]),
+                EmbeddingSize: 16,
+                Pooling: pooling
+            )
+        );
 
     [Theory]
     [InlineData(TextPooling.Mean)]
@@ -81,7 +95,8 @@ public class ClipModelTests
         {
             using var scope = NewDisposeScope();
             var loss = model.Loss(images, ids, mask);
-            if (step == 0) first = loss.item<float>();
+            if (step == 0)
+                first = loss.item<float>();
             last = loss.item<float>();
             optimizer.zero_grad();
             loss.backward();
@@ -89,7 +104,7 @@ public class ClipModelTests
         }
         Assert.True(first > 1.5, $"8 random pairs start near ln 8 ≈ 2.08; got {first}");
         Assert.True(last < first / 4, $"40 steps on one batch should memorise it: {first} → {last}");
-        Assert.NotEqual(Math.Log(1 / 0.07), model.LogitScale.item<float>(), 3);   // the temperature is learned
+        Assert.NotEqual(Math.Log(1 / 0.07), model.LogitScale.item<float>(), 3); // the temperature is learned
     }
 
     [Fact]
@@ -97,11 +112,23 @@ public class ClipModelTests
     {
         var model = Tiny();
         var (ids, mask) = Tokenizer.Encode(["long sleeves"]);
-        Assert.Contains("[batch, 1, 28, 28]; got [2, 3, 28, 28]", Assert.Throws<ArgumentException>(() => model.EncodeImages(zeros(2, 3, 28, 28))).Message);
-        Assert.Contains("attentionMask [1, 2] must have the shape of inputIds [1, 4]", Assert.Throws<ArgumentException>(() => model.EncodeTexts(ids, ones(1, 2, ScalarType.Int64))).Message);
-        Assert.Contains("inputIds must be int64", Assert.Throws<ArgumentException>(() => model.EncodeTexts(ids.to(ScalarType.Float32), mask)).Message);
+        Assert.Contains(
+            "[batch, 1, 28, 28]; got [2, 3, 28, 28]",
+            Assert.Throws<ArgumentException>(() => model.EncodeImages(zeros(2, 3, 28, 28))).Message
+        );
+        Assert.Contains(
+            "attentionMask [1, 2] must have the shape of inputIds [1, 4]",
+            Assert.Throws<ArgumentException>(() => model.EncodeTexts(ids, ones(1, 2, ScalarType.Int64))).Message
+        );
+        Assert.Contains(
+            "inputIds must be int64",
+            Assert.Throws<ArgumentException>(() => model.EncodeTexts(ids.to(ScalarType.Float32), mask)).Message
+        );
         Assert.Contains("vocab_size", Assert.Throws<ArgumentException>(() => model.EncodeTexts(full_like(ids, 10_000), mask)).Message);
-        Assert.Contains("3 image embeddings but 1 text embeddings", Assert.Throws<ArgumentException>(() => model.Loss(rand(3, 1, 28, 28), ids, mask)).Message);
+        Assert.Contains(
+            "3 image embeddings but 1 text embeddings",
+            Assert.Throws<ArgumentException>(() => model.Loss(rand(3, 1, 28, 28), ids, mask)).Message
+        );
         Assert.Throws<ArgumentOutOfRangeException>(() => new ClipModelOptions(model.Options.Text, InitialTemperature: 0).Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new ClipModelOptions(model.Options.Text, EmbeddingSize: 1).Validate());
     }
@@ -134,6 +161,9 @@ public class ClipModelTests
         Assert.Contains(path, error.Message);
         Assert.Contains("[CLS]", error.Message);
         File.WriteAllLines(path, [.. CaptionTokenizer.SpecialTokens, "short", "short"]);
-        Assert.Contains("'short' appears 2 times", Assert.Throws<InvalidDataException>(() => CaptionTokenizer.FromVocabularyFile(path)).Message);
+        Assert.Contains(
+            "'short' appears 2 times",
+            Assert.Throws<InvalidDataException>(() => CaptionTokenizer.FromVocabularyFile(path)).Message
+        );
     }
 }

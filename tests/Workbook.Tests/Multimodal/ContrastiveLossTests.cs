@@ -22,7 +22,8 @@ public class ContrastiveLossTests
     {
         var golden = Goldens();
         long[] shape = [.. golden.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64())];
-        var groups = cases == "group_cases" ? tensor(golden.GetProperty("groups").EnumerateArray().Select(v => v.GetInt64()).ToArray()) : null;
+        var groups =
+            cases == "group_cases" ? tensor(golden.GetProperty("groups").EnumerateArray().Select(v => v.GetInt64()).ToArray()) : null;
         var count = 0;
         foreach (var c in golden.GetProperty(cases).EnumerateArray())
         {
@@ -45,7 +46,8 @@ public class ContrastiveLossTests
     {
         var values = actual.flatten().data<double>().ToArray();
         Assert.Equal(expected.Length, values.Length);
-        for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], values[i], 10);
+        for (var i = 0; i < expected.Length; i++)
+            Assert.Equal(expected[i], values[i], 10);
     }
 
     [Fact]
@@ -54,7 +56,11 @@ public class ContrastiveLossTests
         // Two pairs in 2-D: image 0 = (1, 0), image 1 = (0, 1); caption 0 = (0.6, 0.8), caption 1 = (0, 1); scale 2.
         var image = tensor(new[] { 1.0, 0, 0, 1 }, [2, 2]);
         var text = tensor(new[] { 0.6, 0.8, 0, 1 }, [2, 2]);
-        var s = new double[,] { { 2 * 0.6, 0 }, { 2 * 0.8, 2 * 1 } };   // logits[i, j] = 2 · image_i · text_j
+        var s = new double[,]
+        {
+            { 2 * 0.6, 0 },
+            { 2 * 0.8, 2 * 1 },
+        }; // logits[i, j] = 2 · image_i · text_j
         double Ce(double own, double other) => -(own - Math.Log(Math.Exp(own) + Math.Exp(other)));
         var imageToText = (Ce(s[0, 0], s[0, 1]) + Ce(s[1, 1], s[1, 0])) / 2;
         var textToImage = (Ce(s[0, 0], s[1, 0]) + Ce(s[1, 1], s[0, 1])) / 2;
@@ -78,10 +84,11 @@ public class ContrastiveLossTests
         var flat = image.flatten().data<double>().ToArray();
         for (var k = 0; k < 12; k++)
         {
-            double[] up = [.. flat], down = [.. flat];
+            double[] up = [.. flat],
+                down = [.. flat];
             (up[k], down[k]) = (up[k] + h, down[k] - h);
             var numeric = (Loss(tensor(up, [4, 3]), 1.5) - Loss(tensor(down, [4, 3]), 1.5)) / (2 * h);
-            Assert.Equal(numeric, grad[k], 7);   // central differences in float64: error ~h² plus rounding ~1e-10/h
+            Assert.Equal(numeric, grad[k], 7); // central differences in float64: error ~h² plus rounding ~1e-10/h
         }
         Assert.Equal((Loss(image, 1.5 + h) - Loss(image, 1.5 - h)) / (2 * h), scale.grad!.item<double>(), 7);
 
@@ -97,12 +104,30 @@ public class ContrastiveLossTests
     public void Bad_shapes_are_refused_naming_the_tensor_and_shape()
     {
         var ls = tensor(1.0f);
-        Assert.Contains("4 image embeddings but 3 text embeddings", Assert.Throws<ArgumentException>(() => ContrastiveLoss.Compute(zeros(4, 8), zeros(3, 8), ls)).Message);
-        Assert.Contains("same width", Assert.Throws<ArgumentException>(() => ContrastiveLoss.Compute(zeros(4, 8), zeros(4, 6), ls)).Message);
-        Assert.Contains("Image embeddings must be float [batch, dimensions]", Assert.Throws<ArgumentException>(() => ContrastiveLoss.Compute(zeros(4), zeros(4, 6), ls)).Message);
-        Assert.Contains("[4, 1, 8]", Assert.Throws<ArgumentException>(() => ContrastiveLoss.Compute(zeros(4, 8), zeros(4, 1, 8), ls)).Message);
-        Assert.Contains("logit_scale must be one float number", Assert.Throws<ArgumentException>(() => ContrastiveLoss.Compute(zeros(4, 8), zeros(4, 8), zeros(2))).Message);
-        Assert.Contains("groups must be integer [4]", Assert.Throws<ArgumentException>(() => ContrastiveLoss.Compute(zeros(4, 8), zeros(4, 8), ls, zeros(4))).Message);
+        Assert.Contains(
+            "4 image embeddings but 3 text embeddings",
+            Assert.Throws<ArgumentException>(() => ContrastiveLoss.Compute(zeros(4, 8), zeros(3, 8), ls)).Message
+        );
+        Assert.Contains(
+            "same width",
+            Assert.Throws<ArgumentException>(() => ContrastiveLoss.Compute(zeros(4, 8), zeros(4, 6), ls)).Message
+        );
+        Assert.Contains(
+            "Image embeddings must be float [batch, dimensions]",
+            Assert.Throws<ArgumentException>(() => ContrastiveLoss.Compute(zeros(4), zeros(4, 6), ls)).Message
+        );
+        Assert.Contains(
+            "[4, 1, 8]",
+            Assert.Throws<ArgumentException>(() => ContrastiveLoss.Compute(zeros(4, 8), zeros(4, 1, 8), ls)).Message
+        );
+        Assert.Contains(
+            "logit_scale must be one float number",
+            Assert.Throws<ArgumentException>(() => ContrastiveLoss.Compute(zeros(4, 8), zeros(4, 8), zeros(2))).Message
+        );
+        Assert.Contains(
+            "groups must be integer [4]",
+            Assert.Throws<ArgumentException>(() => ContrastiveLoss.Compute(zeros(4, 8), zeros(4, 8), ls, zeros(4))).Message
+        );
         // Retrieval logits need no pairing: 4 images against 3 captions.
         Assert.Equal([4L, 3], ContrastiveLoss.Logits(zeros(4, 8), zeros(3, 8), ls).shape);
     }

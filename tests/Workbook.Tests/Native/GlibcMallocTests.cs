@@ -14,7 +14,10 @@ public class GlibcMallocTests
     [Fact]
     public void Thresholds_outside_glibcs_limits_are_refused()
     {
-        Assert.Contains("between 4 KiB and 32 MiB", Assert.Throws<ArgumentOutOfRangeException>(() => GlibcMalloc.FixMmapThreshold(100)).Message);
+        Assert.Contains(
+            "between 4 KiB and 32 MiB",
+            Assert.Throws<ArgumentOutOfRangeException>(() => GlibcMalloc.FixMmapThreshold(100)).Message
+        );
         Assert.Throws<ArgumentOutOfRangeException>(() => GlibcMalloc.FixMmapThreshold(64 * 1024 * 1024));
     }
 }

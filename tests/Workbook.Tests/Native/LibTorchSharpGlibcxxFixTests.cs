@@ -14,8 +14,11 @@ public sealed class LibTorchSharpGlibcxxFixTests : IDisposable
     /// <summary>A copy of TorchSharp's libLibTorchSharp.so with the GLIBCXX_3.4.32 requirement strict, as shipped.</summary>
     private string ShippedCopy(string? folder = null)
     {
-        var source = LibTorchSharpGlibcxxFix.CandidatePaths(AppContext.BaseDirectory).FirstOrDefault()
-            ?? throw new FileNotFoundException("No libLibTorchSharp.so beside the tests or in the NuGet cache: run tools/setup.sh (it restores TorchSharp).");
+        var source =
+            LibTorchSharpGlibcxxFix.CandidatePaths(AppContext.BaseDirectory).FirstOrDefault()
+            ?? throw new FileNotFoundException(
+                "No libLibTorchSharp.so beside the tests or in the NuGet cache: run tools/setup.sh (it restores TorchSharp)."
+            );
         var copy = Path.Combine(folder ?? _folder.FullName, "libLibTorchSharp.so");
         File.Copy(source, copy, overwrite: true);
         LibTorchSharpGlibcxxFix.SetRequirementWeak(copy, weak: false);
@@ -38,7 +41,7 @@ public sealed class LibTorchSharpGlibcxxFixTests : IDisposable
         Assert.Equal(original.Length, patched.Length);
         var changed = Enumerable.Range(0, original.Length).Where(i => original[i] != patched[i]).ToList();
         Assert.Single(changed);
-        Assert.Equal(0x2, patched[changed[0]] ^ original[changed[0]]);   // VER_FLG_WEAK and nothing else
+        Assert.Equal(0x2, patched[changed[0]] ^ original[changed[0]]); // VER_FLG_WEAK and nothing else
     }
 
     [Fact]
@@ -114,12 +117,16 @@ public sealed class LibTorchSharpGlibcxxFixTests : IDisposable
         var lines = LibTorchSharpGlibcxxFix.EnsureLoadable(app.FullName, packagesRoot: _folder.CreateSubdirectory("empty-cache").FullName);
         if (!LibTorchSharpGlibcxxFix.IsNeeded())
         {
-            Assert.Empty(lines);   // a new enough libstdc++: nothing to do, nothing written
+            Assert.Empty(lines); // a new enough libstdc++: nothing to do, nothing written
             Assert.False(LibTorchSharpGlibcxxFix.IsRequirementWeak(copy));
             return;
         }
         var line = Assert.Single(lines);
-        Assert.StartsWith($"Patched {copy}: marked its GLIBCXX_3.4.32 requirement weak because this system's libstdc++ stops at {LibTorchSharpGlibcxxFix.HighestSystemGlibcxx()}", line);
+        Assert.StartsWith(
+            $"Patched {copy}: marked its GLIBCXX_3.4.32 requirement weak because this system's libstdc++ stops at "
+                + $"{LibTorchSharpGlibcxxFix.HighestSystemGlibcxx()}",
+            line
+        );
         Assert.True(LibTorchSharpGlibcxxFix.IsRequirementWeak(copy));
         Assert.Empty(LibTorchSharpGlibcxxFix.EnsureLoadable(app.FullName, packagesRoot: _folder.FullName));
     }
@@ -153,6 +160,7 @@ public sealed class LibTorchSharpGlibcxxFixTests : IDisposable
         var candidates = LibTorchSharpGlibcxxFix.CandidatePaths(appBaseDirectory: null, packagesRoot: root.FullName);
         Assert.Equal(
             new[] { Path.Combine(native.FullName, "libLibTorchSharp.so"), Path.Combine(consolidated.FullName, "libLibTorchSharp.so") },
-            candidates);
+            candidates
+        );
     }
 }

@@ -19,16 +19,25 @@ namespace Workbook.Tests.Native;
 /// moment finalises it while libtorch reads it (<c>ExternalException … toFloat (c10/core/Scalar.h)</c>). These tests
 /// run the library's models while another thread collects without pause; one failure is one exposure left.
 /// </summary>
-[Collection(SerialCollection.Name)]   // the collecting thread would slow, and could expose, tests running beside it
+[Collection(SerialCollection.Name)] // the collecting thread would slow, and could expose, tests running beside it
 public class ScalarGcRaceTests
 {
     static ScalarGcRaceTests() => InitializeDeviceType(DeviceType.CPU);
 
     /// <summary>Seconds per test: 3, or WORKBOOK_GC_STRESS_SECONDS for a longer hunt.</summary>
     private static readonly TimeSpan Duration = TimeSpan.FromSeconds(
-        double.TryParse(System.Environment.GetEnvironmentVariable("WORKBOOK_GC_STRESS_SECONDS"), System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 3);
+        double.TryParse(
+            System.Environment.GetEnvironmentVariable("WORKBOOK_GC_STRESS_SECONDS"),
+            System.Globalization.CultureInfo.InvariantCulture,
+            out var s
+        )
+        && s > 0
+            ? s
+            : 3
+    );
 
-    /// <summary>Runs <paramref name="work"/> repeatedly for <see cref="Duration"/> while a thread calls GC.Collect(); returns the failures and the runs.</summary>
+    /// <summary>Runs <paramref name="work"/> repeatedly for <see cref="Duration"/> while a thread calls GC.Collect(); returns the failures
+    /// and the runs.</summary>
     private static (List<string> Failures, int Runs) UnderCollection(Action work)
     {
         var failures = new List<string>();
@@ -56,7 +65,10 @@ public class ScalarGcRaceTests
     private static void AssertNoFailures((List<string> Failures, int Runs) result)
     {
         Assert.True(result.Runs > 0);
-        Assert.True(result.Failures.Count == 0, $"{result.Failures.Count} of {result.Runs} runs failed: {string.Join(" | ", result.Failures.Distinct().Take(3))}");
+        Assert.True(
+            result.Failures.Count == 0,
+            $"{result.Failures.Count} of {result.Runs} runs failed: {string.Join(" | ", result.Failures.Distinct().Take(3))}"
+        );
     }
 
     [Fact]
@@ -64,12 +76,20 @@ public class ScalarGcRaceTests
     {
         var generator = new Gpt2TokenGenerator(Gpt2Goldens.Tiny);
         var sampling = GenerationOptions.Sampling(8, seed: 1, temperature: 0.7, topK: 20, topP: 0.9) with { RepetitionPenalty = 1.3 };
-        AssertNoFailures(UnderCollection(() =>
-        {
-            generator.Generate([[5, 6, 7], [9]], GenerationOptions.Greedy(8));
-            generator.Generate([1, 2, 3], sampling);
-            generator.Generate([4, 5], GenerationOptions.Greedy(4) with { UseCache = false });
-        }));
+        AssertNoFailures(
+            UnderCollection(() =>
+            {
+                generator.Generate(
+                    [
+                        [5, 6, 7],
+                        [9],
+                    ],
+                    GenerationOptions.Greedy(8)
+                );
+                generator.Generate([1, 2, 3], sampling);
+                generator.Generate([4, 5], GenerationOptions.Greedy(4) with { UseCache = false });
+            })
+        );
     }
 
     [Fact]
@@ -84,18 +104,23 @@ public class ScalarGcRaceTests
     [Fact]
     public void Speech_recognition_survives_concurrent_garbage_collection()
     {
-        var recognizer = new SpeechRecognizer(Wav2Vec2ForCtc.FromPretrained(Repository.Fixture("wav2vec2/tiny-base")), new CtcDecoder(CtcVocabulary.English960h, 80 / 16000.0));
+        var recognizer = new SpeechRecognizer(
+            Wav2Vec2ForCtc.FromPretrained(Repository.Fixture("wav2vec2/tiny-base")),
+            new CtcDecoder(CtcVocabulary.English960h, 80 / 16000.0)
+        );
         var clip = WavFile.Read(Path.Combine(Repository.Root, "data", "speech", "flite-kal-8khz.wav"));
         var short_ = new AudioClip(clip.SampleRate, clip.Channels[0].AsSpan(0, 4000).ToArray());
         using var mask = ones(2, 1200);
         mask[1, TensorIndex.Slice(800)] = zeros(400);
         using var padded = randn(2, 1200);
-        AssertNoFailures(UnderCollection(() =>
-        {
-            recognizer.Transcribe(short_);
-            recognizer.TranscribeLong(short_, chunkSeconds: 0.2, strideSeconds: 0.04);
-            recognizer.Model.forward(padded, mask);
-        }));
+        AssertNoFailures(
+            UnderCollection(() =>
+            {
+                recognizer.Transcribe(short_);
+                recognizer.TranscribeLong(short_, chunkSeconds: 0.2, strideSeconds: 0.04);
+                recognizer.Model.forward(padded, mask);
+            })
+        );
     }
 
     /// <summary>
@@ -117,11 +142,22 @@ public class ScalarGcRaceTests
             Optimizers.Sgd(model.parameters(), lr: 0.01, momentum: 0.9, weight_decay: 1e-4, nesterov: true),
             Optimizers.Sgd(model.parameters(), lr: 0.01, momentum: 0.5, dampening: 0.1, maximize: true),
         ];
-        var trainers = optimizers.Select(o => new Trainer(model, o, nn.CrossEntropyLoss(), new TrainingOptions(Epochs: 1, BatchSize: 8, L2: 1e-4, GradientClipNorm: 1.0))).ToList();
-        foreach (var trainer in trainers) trainer.Metrics["accuracy"] = EpochMetrics.Accuracy;
-        AssertNoFailures(UnderCollection(() =>
-        {
-            foreach (var trainer in trainers) trainer.Fit(x, y);
-        }));
+        var trainers = optimizers
+            .Select(o => new Trainer(
+                model,
+                o,
+                nn.CrossEntropyLoss(),
+                new TrainingOptions(Epochs: 1, BatchSize: 8, L2: 1e-4, GradientClipNorm: 1.0)
+            ))
+            .ToList();
+        foreach (var trainer in trainers)
+            trainer.Metrics["accuracy"] = EpochMetrics.Accuracy;
+        AssertNoFailures(
+            UnderCollection(() =>
+            {
+                foreach (var trainer in trainers)
+                    trainer.Fit(x, y);
+            })
+        );
     }
 }

@@ -17,7 +17,10 @@ public class ChapterSetupTests
     }
 
     [Theory]
-    [InlineData("Loading extensions from `/root/.nuget/packages/skiasharp/2.88.6/interactive-extensions/dotnet/SkiaSharp.DotNet.Interactive.dll`", true)]
+    [InlineData(
+        "Loading extensions from `/root/.nuget/packages/skiasharp/2.88.6/interactive-extensions/dotnet/SkiaSharp.DotNet.Interactive.dll`",
+        true
+    )]
     [InlineData("Loading extension script from `/x/extension.dib`", true)]
     [InlineData("Loading extensions from my notes", false)]
     [InlineData("loss 0.25", false)]
@@ -37,6 +40,7 @@ public class ChapterSetupTests
     [Fact]
     public void The_library_packages_are_pinned()
     {
-        foreach (var id in ChapterSetup.LibraryPackages) Assert.False(string.IsNullOrEmpty(PackageVersions.Of(id)));
+        foreach (var id in ChapterSetup.LibraryPackages)
+            Assert.False(string.IsNullOrEmpty(PackageVersions.Of(id)));
     }
 }

@@ -6,8 +6,7 @@ namespace Workbook.Tests.Notebook;
 
 public partial class ChartHtmlTests
 {
-    private static GenericChart Line(string? title = null) =>
-        Charts.Curves([("loss", [1.0, 0.5, 0.25])], "epoch", "loss", title: title);
+    private static GenericChart Line(string? title = null) => Charts.Curves([("loss", [1.0, 0.5, 0.25])], "epoch", "loss", title: title);
 
     [Fact]
     public void The_first_chart_carries_plotly_js_once_and_nothing_comes_from_a_network()
@@ -39,7 +38,7 @@ public partial class ChartHtmlTests
     public void Chart_text_cannot_close_the_script_and_the_container_names_the_chart()
     {
         var html = ChartHtml.ToHtml(Line("</script><b>loss</b>"), includeLibrary: false);
-        Assert.Single(Regex.Matches(html, "</script>"));   // only the script's own end tag
+        Assert.Single(Regex.Matches(html, "</script>")); // only the script's own end tag
         Assert.Contains("<\\/script>", html);
         Assert.Contains("data-title=\"&lt;/script&gt;&lt;b&gt;loss&lt;/b&gt;\"", html);
         Assert.Contains("data-title=\"loss vs epoch\"", ChartHtml.ToHtml(Line(), includeLibrary: false));

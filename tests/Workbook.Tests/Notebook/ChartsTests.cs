@@ -28,33 +28,61 @@ public class ChartsTests
     [Fact]
     public void Curves_reject_what_cannot_be_drawn()
     {
-        Assert.Contains("Series 'empty' has no values", Assert.Throws<ArgumentException>(() => Charts.Curves([("empty", [])], "x", "y")).Message);
-        Assert.Contains("values ≤ 0", Assert.Throws<ArgumentException>(() => Charts.Curves([("loss", [1.0, 0.0])], "x", "y", logY: true)).Message);
+        Assert.Contains(
+            "Series 'empty' has no values",
+            Assert.Throws<ArgumentException>(() => Charts.Curves([("empty", [])], "x", "y")).Message
+        );
+        Assert.Contains(
+            "values ≤ 0",
+            Assert.Throws<ArgumentException>(() => Charts.Curves([("loss", [1.0, 0.0])], "x", "y", logY: true)).Message
+        );
     }
 
     [Fact]
     public void Lines_share_a_real_x_axis_and_pair_every_value()
     {
-        var chart = Charts.Lines([0.1, 0.5, 0.9], [("precision", [0.5, 0.8, 1.0]), ("recall", [1.0, 0.9, 0.2])], "threshold", "score", title: "Sweep");
+        var chart = Charts.Lines(
+            [0.1, 0.5, 0.9],
+            [("precision", [0.5, 0.8, 1.0]), ("recall", [1.0, 0.9, 0.2])],
+            "threshold",
+            "score",
+            title: "Sweep"
+        );
         Assert.Equal(2, chart.GetTraces().Count());
         var html = Html(chart);
         Assert.Contains("[0.1,0.5,0.9]", html);
         Assert.Contains("Sweep", html);
-        Assert.Contains("has 2 values for 3 x values", Assert.Throws<ArgumentException>(() => Charts.Lines([0.1, 0.5, 0.9], [("short", [1.0, 2.0])], "x", "y")).Message);
+        Assert.Contains(
+            "has 2 values for 3 x values",
+            Assert.Throws<ArgumentException>(() => Charts.Lines([0.1, 0.5, 0.9], [("short", [1.0, 2.0])], "x", "y")).Message
+        );
     }
 
     [Fact]
     public void Columns_draw_one_colour_per_series_over_the_categories()
     {
-        var chart = Charts.Columns([("new text", [40.0, 20.0]), ("old text", [10.0, 30.0])], ["base", "tuned"], "model", "perplexity", logY: true, title: "Forgetting");
+        var chart = Charts.Columns(
+            [("new text", [40.0, 20.0]), ("old text", [10.0, 30.0])],
+            ["base", "tuned"],
+            "model",
+            "perplexity",
+            logY: true,
+            title: "Forgetting"
+        );
         Assert.Equal(2, chart.GetTraces().Count());
         var html = Html(chart);
         Assert.Contains("\"new text\"", html);
         Assert.Contains("\"tuned\"", html);
         Assert.Contains("\"type\":\"log\"", html);
         Assert.Contains("perplexity", html);
-        Assert.Contains("has 1 values for 2 categories", Assert.Throws<ArgumentException>(() => Charts.Columns([("a", [1.0])], ["x", "y"], "x", "y")).Message);
-        Assert.Contains("appears 2 times", Assert.Throws<ArgumentException>(() => Charts.Columns([("a", [1.0, 2.0])], ["x", "x"], "x", "y")).Message);
+        Assert.Contains(
+            "has 1 values for 2 categories",
+            Assert.Throws<ArgumentException>(() => Charts.Columns([("a", [1.0])], ["x", "y"], "x", "y")).Message
+        );
+        Assert.Contains(
+            "appears 2 times",
+            Assert.Throws<ArgumentException>(() => Charts.Columns([("a", [1.0, 2.0])], ["x", "x"], "x", "y")).Message
+        );
     }
 
     [Fact]
@@ -63,35 +91,72 @@ public class ChartsTests
         var chart = Charts.Roc([0, 0.5, 1], [0, 0.8, 1], auc: 0.9);
         Assert.Equal(2, chart.GetTraces().Count());
         Assert.Contains("ROC (AUC = 0.900)", Html(chart));
-        Assert.Contains("has 3 values but truePositiveRate has 2", Assert.Throws<ArgumentException>(() => Charts.Roc([0, 0.5, 1], [0, 1], 0.5)).Message);
+        Assert.Contains(
+            "has 3 values but truePositiveRate has 2",
+            Assert.Throws<ArgumentException>(() => Charts.Roc([0, 0.5, 1], [0, 1], 0.5)).Message
+        );
     }
 
     [Fact]
     public void Confusion_matrix_is_a_labelled_heatmap_with_true_rows()
     {
-        var chart = Charts.ConfusionMatrix(new[,] { { 5, 1 }, { 2, 7 } }, ["benign", "malignant"]);
+        var chart = Charts.ConfusionMatrix(
+            new[,]
+            {
+                { 5, 1 },
+                { 2, 7 },
+            },
+            ["benign", "malignant"]
+        );
         var html = Html(chart);
         Assert.Contains("\"type\":\"heatmap\"", html);
         Assert.Contains("[[5.0,1.0],[2.0,7.0]]", html);
         Assert.Contains("true class", html);
         Assert.Contains("is 2×3", Assert.Throws<ArgumentException>(() => Charts.ConfusionMatrix(new int[2, 3], ["a", "b"])).Message);
-        Assert.Contains("2 row and 1 column labels", Assert.Throws<ArgumentException>(() =>
-            Charts.Heatmap(new double[2, 2], ["a", "b"], ["c"], "rows", "columns")).Message);
+        Assert.Contains(
+            "2 row and 1 column labels",
+            Assert.Throws<ArgumentException>(() => Charts.Heatmap(new double[2, 2], ["a", "b"], ["c"], "rows", "columns")).Message
+        );
     }
 
     [Fact]
     public void Heatmaps_use_ordered_category_axes_and_write_each_value()
     {
-        var chart = Charts.Heatmap(new[,] { { 0.91, 0.935 }, { 0.875, 0.9 } }, ["0.001", "0.1"], ["16", "64"], "lr", "batch size", valueFormat: "F3");
+        var chart = Charts.Heatmap(
+            new[,]
+            {
+                { 0.91, 0.935 },
+                { 0.875, 0.9 },
+            },
+            ["0.001", "0.1"],
+            ["16", "64"],
+            "lr",
+            "batch size",
+            valueFormat: "F3"
+        );
         var html = Html(chart);
         Assert.Equal(2, Regex.Matches(html, "\"type\":\"category\"").Count);
         Assert.DoesNotContain("\"type\":\"linear\"", html);
-        Assert.Contains("\"autorange\":\"reversed\"", html);   // first row at the top, as in a table
+        Assert.Contains("\"autorange\":\"reversed\"", html); // first row at the top, as in a table
         foreach (var value in new[] { "0.910", "0.935", "0.875", "0.900" })
             Assert.Contains($"\"text\":\"{value}\"", html);
-        Assert.Contains("\"text\":\"72\"", Html(Charts.ConfusionMatrix(new[,] { { 72, 0 }, { 2, 40 } }, ["benign", "malignant"])));
-        Assert.Contains("'0.1' appears 2 times", Assert.Throws<ArgumentException>(() =>
-            Charts.Heatmap(new double[2, 1], ["0.1", "0.1"], ["a"], "rows", "columns")).Message);
+        Assert.Contains(
+            "\"text\":\"72\"",
+            Html(
+                Charts.ConfusionMatrix(
+                    new[,]
+                    {
+                        { 72, 0 },
+                        { 2, 40 },
+                    },
+                    ["benign", "malignant"]
+                )
+            )
+        );
+        Assert.Contains(
+            "'0.1' appears 2 times",
+            Assert.Throws<ArgumentException>(() => Charts.Heatmap(new double[2, 1], ["0.1", "0.1"], ["a"], "rows", "columns")).Message
+        );
     }
 
     [Fact]
@@ -110,39 +175,76 @@ public class ChartsTests
         Assert.Contains("time (s)", html);
         Assert.Contains("frequency (Hz, log scale)", html);
         Assert.Contains("\"type\":\"log\"", html);
-        Assert.Contains("3 bands × 4 frames but there are 2 band frequencies", Assert.Throws<ArgumentException>(() =>
-            Charts.Spectrogram(new double[3, 4], [0, 1, 2, 3], [1, 2])).Message);
-        Assert.Contains("band 1 is 50 Hz", Assert.Throws<ArgumentException>(() =>
-            Charts.Spectrogram(new double[2, 1], [0], [100, 50])).Message);
+        Assert.Contains(
+            "3 bands × 4 frames but there are 2 band frequencies",
+            Assert.Throws<ArgumentException>(() => Charts.Spectrogram(new double[3, 4], [0, 1, 2, 3], [1, 2])).Message
+        );
+        Assert.Contains(
+            "band 1 is 50 Hz",
+            Assert.Throws<ArgumentException>(() => Charts.Spectrogram(new double[2, 1], [0], [100, 50])).Message
+        );
     }
 
     [Fact]
     public void Decision_boundary_evaluates_the_model_on_a_grid_and_draws_each_class()
     {
-        var features = tensor(new float[,] { { -1, -1 }, { -1, 1 }, { 1, -1 }, { 1, 1 } });
+        var features = tensor(
+            new float[,]
+            {
+                { -1, -1 },
+                { -1, 1 },
+                { 1, -1 },
+                { 1, 1 },
+            }
+        );
         var labels = tensor(new long[] { 0, 0, 1, 1 });
         var evaluated = 0L;
-        var chart = Charts.DecisionBoundary(x => { evaluated = x.shape[0]; return (x[.., 0] > 0).to_type(ScalarType.Float32); }, features, labels, resolution: 20);
+        var chart = Charts.DecisionBoundary(
+            x =>
+            {
+                evaluated = x.shape[0];
+                return (x[.., 0] > 0).to_type(ScalarType.Float32);
+            },
+            features,
+            labels,
+            resolution: 20
+        );
         Assert.Equal(400, evaluated);
-        Assert.Equal(3, chart.GetTraces().Count());   // the region and two classes
-        Assert.Contains("must be [n, 2]", Assert.Throws<ArgumentException>(() =>
-            Charts.DecisionBoundary(x => x, torch.zeros(4, 3), labels)).Message);
+        Assert.Equal(3, chart.GetTraces().Count()); // the region and two classes
+        Assert.Contains(
+            "must be [n, 2]",
+            Assert.Throws<ArgumentException>(() => Charts.DecisionBoundary(x => x, torch.zeros(4, 3), labels)).Message
+        );
     }
 
     [Fact]
     public void Scatter_colours_series_by_number_and_draws_emphasised_ones_as_diamonds()
     {
-        var chart = Charts.Scatter([new ScatterSeries("Coat images", [0.1, 0.2], [0.3, 0.4], Colour: 4),
-                                    new ScatterSeries("Coat captions", [0.5], [0.6], Colour: 4, Emphasised: true, Labels: ["long sleeves"])],
-            "PC 1", "PC 2", title: "Embeddings");
+        var chart = Charts.Scatter(
+            [
+                new ScatterSeries("Coat images", [0.1, 0.2], [0.3, 0.4], Colour: 4),
+                new ScatterSeries("Coat captions", [0.5], [0.6], Colour: 4, Emphasised: true, Labels: ["long sleeves"]),
+            ],
+            "PC 1",
+            "PC 2",
+            title: "Embeddings"
+        );
         Assert.Equal(2, chart.GetTraces().Count());
         var html = Html(chart);
-        Assert.Equal(2, Regex.Matches(html, Regex.Escape("rgba(148, 103, 189, 1.0)")).Count);   // both in the fifth colour
-        Assert.Contains("\"symbol\":\"2\"", html);                                   // plotly's number for a diamond
+        Assert.Equal(2, Regex.Matches(html, Regex.Escape("rgba(148, 103, 189, 1.0)")).Count); // both in the fifth colour
+        Assert.Contains("\"symbol\":\"2\"", html); // plotly's number for a diamond
         Assert.Contains("long sleeves", html);
         Assert.Contains("PC 2", html);
-        Assert.Contains("2 x and 1 y values", Assert.Throws<ArgumentException>(() => Charts.Scatter([new ScatterSeries("bad", [1.0, 2.0], [1.0], 0)], "x", "y")).Message);
-        Assert.Contains("1 points but 2 labels", Assert.Throws<ArgumentException>(() => Charts.Scatter([new ScatterSeries("bad", [1.0], [1.0], 0, Labels: ["a", "b"])], "x", "y")).Message);
+        Assert.Contains(
+            "2 x and 1 y values",
+            Assert.Throws<ArgumentException>(() => Charts.Scatter([new ScatterSeries("bad", [1.0, 2.0], [1.0], 0)], "x", "y")).Message
+        );
+        Assert.Contains(
+            "1 points but 2 labels",
+            Assert
+                .Throws<ArgumentException>(() => Charts.Scatter([new ScatterSeries("bad", [1.0], [1.0], 0, Labels: ["a", "b"])], "x", "y"))
+                .Message
+        );
     }
 
     [Fact]

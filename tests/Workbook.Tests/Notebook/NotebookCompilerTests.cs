@@ -16,10 +16,18 @@ public class NotebookCompilerTests
     {
         using var kernel = new CSharpKernel();
         kernel.AddAssemblyReferences([typeof(TorchSharp.torch).Assembly.Location]);
-        if (severeOnly) NotebookCompiler.ReportSevereWarningsOnly(kernel);
+        if (severeOnly)
+            NotebookCompiler.ReportSevereWarningsOnly(kernel);
         var result = await kernel.SendAsync(new SubmitCode(Cell));
         Assert.DoesNotContain(result.Events, e => e is CommandFailed);
-        return [.. result.Events.OfType<DiagnosticsProduced>().SelectMany(d => d.Diagnostics).Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).Select(d => d.Code)];
+        return
+        [
+            .. result
+                .Events.OfType<DiagnosticsProduced>()
+                .SelectMany(d => d.Diagnostics)
+                .Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Warning)
+                .Select(d => d.Code),
+        ];
     }
 
     [Fact]

@@ -25,6 +25,9 @@ public class ProgressBarTests
     [Fact]
     public void An_impossible_count_is_an_error()
     {
-        Assert.Contains("need 0 ≤ done ≤ total", Assert.Throws<ArgumentOutOfRangeException>(() => new ProgressBar("x", 11, 10).ToString()).Message);
+        Assert.Contains(
+            "need 0 ≤ done ≤ total",
+            Assert.Throws<ArgumentOutOfRangeException>(() => new ProgressBar("x", 11, 10).ToString()).Message
+        );
     }
 }

@@ -15,8 +15,7 @@ public partial class NotebookHygieneTests
 
     [Theory]
     [MemberData(nameof(Chapters))]
-    public void File_name_is_numbered_kebab_case(string notebook) =>
-        Assert.Matches(@"^\d\d-[a-z0-9]+(-[a-z0-9]+)*\.ipynb$", notebook);
+    public void File_name_is_numbered_kebab_case(string notebook) => Assert.Matches(@"^\d\d-[a-z0-9]+(-[a-z0-9]+)*\.ipynb$", notebook);
 
     [Theory]
     [MemberData(nameof(Chapters))]
@@ -35,28 +34,46 @@ public partial class NotebookHygieneTests
     public void Carries_the_canonical_dotnet_metadata(string notebook)
     {
         var document = Load(notebook);
-        var expected = JsonNode.Parse("""
-            {"kernelspec": {"display_name": ".NET (C#)", "language": "C#", "name": ".net-csharp"},
-             "polyglot_notebook": {"kernelInfo": {"defaultKernelName": "csharp", "items": [{"name": "csharp"}]}}}
-            """)!.AsObject();
+        var expected = JsonNode
+            .Parse(
+                """
+                {"kernelspec": {"display_name": ".NET (C#)", "language": "C#", "name": ".net-csharp"},
+                 "polyglot_notebook": {"kernelInfo": {"defaultKernelName": "csharp", "items": [{"name": "csharp"}]}}}
+                """
+            )!
+            .AsObject();
         foreach (var (key, value) in expected)
-            Assert.True(JsonNode.DeepEquals(value, document.Metadata[key]), $"{notebook}: metadata.{key} should be {value!.ToJsonString()}, is {document.Metadata[key]?.ToJsonString() ?? "missing"}");
+            Assert.True(
+                JsonNode.DeepEquals(value, document.Metadata[key]),
+                $"{notebook}: metadata.{key} should be {value!.ToJsonString()}, is {document.Metadata[key]?.ToJsonString() ?? "missing"}"
+            );
         Assert.Contains(document.Metadata["language_info"]?["name"]?.GetValue<string>(), new[] { "polyglot-notebook", "C#" });
-        var cellMetadata = JsonNode.Parse("""
-            {"dotnet_interactive": {"language": "csharp"}, "polyglot_notebook": {"kernelName": "csharp"}, "vscode": {"languageId": "polyglot-notebook"}}
-            """)!;
+        var cellMetadata = JsonNode.Parse(
+            """
+            {"dotnet_interactive": {"language": "csharp"}, "polyglot_notebook": {"kernelName": "csharp"},
+             "vscode": {"languageId": "polyglot-notebook"}}
+            """
+        )!;
         var wrong = document.Cells.Where(c => c.IsCode && !JsonNode.DeepEquals(c.Metadata, cellMetadata)).Select(c => c.Number).ToList();
-        Assert.True(wrong.Count == 0, $"{notebook}: code cells {string.Join(", ", wrong)} lack the canonical cell metadata {cellMetadata.ToJsonString()}");
+        Assert.True(
+            wrong.Count == 0,
+            $"{notebook}: code cells {string.Join(", ", wrong)} lack the canonical cell metadata {cellMetadata.ToJsonString()}"
+        );
     }
 
     [Theory]
     [MemberData(nameof(Chapters))]
     public void Has_no_stored_outputs(string notebook)
     {
-        var dirty = Load(notebook).Cells
-            .Where(c => c.IsCode && (c.Outputs.Count > 0 || c.Json["execution_count"]?.GetValueKind() is JsonValueKind.Number))
-            .Select(c => c.Number).ToList();
-        Assert.True(dirty.Count == 0, $"{notebook}: cells {string.Join(", ", dirty)} have stored outputs or execution counts; clear them (the runner writes executed copies).");
+        var dirty = Load(notebook)
+            .Cells.Where(c => c.IsCode && (c.Outputs.Count > 0 || c.Json["execution_count"]?.GetValueKind() is JsonValueKind.Number))
+            .Select(c => c.Number)
+            .ToList();
+        Assert.True(
+            dirty.Count == 0,
+            $"{notebook}: cells {string.Join(", ", dirty)} have stored outputs or execution counts; "
+                + "clear them (the runner writes executed copies)."
+        );
     }
 
     [Theory]
@@ -80,7 +97,11 @@ public partial class NotebookHygieneTests
         Assert.Contains("await Workbook.Notebook.ChapterSetup.LoadAsync(Kernel.Root", firstCode);
         // Packages come from the set-up, at the pinned versions, so the kernel reports them on one line.
         var stray = Load(notebook).Cells.Where(c => c.IsCode && NuGetDirective().IsMatch(c.Source)).Select(c => c.Number).ToList();
-        Assert.True(stray.Count == 0, $"{notebook}: cells {string.Join(", ", stray)} load packages with #r \"nuget\"; pass the package to ChapterSetup.LoadAsync instead");
+        Assert.True(
+            stray.Count == 0,
+            $"{notebook}: cells {string.Join(", ", stray)} load packages with #r \"nuget\"; "
+                + "pass the package to ChapterSetup.LoadAsync instead"
+        );
     }
 
     [Theory]
@@ -93,7 +114,8 @@ public partial class NotebookHygieneTests
         var last = document.Cells[^1];
         Assert.Equal("markdown", last.CellType);
         Assert.Contains("**Next:**", last.Source);
-        if (notebook[..2] != "00") Assert.Contains("**Previous:**", last.Source);
+        if (notebook[..2] != "00")
+            Assert.Contains("**Previous:**", last.Source);
     }
 
     [Theory]
@@ -118,10 +140,13 @@ public partial class NotebookHygieneTests
     public void Relative_links_resolve(string notebook)
     {
         var folder = Repository.Layout.Notebooks;
-        var broken = Load(notebook).Cells.Where(c => c.CellType == "markdown")
+        var broken = Load(notebook)
+            .Cells.Where(c => c.CellType == "markdown")
             .SelectMany(c => MarkdownLink().Matches(c.Source).Select(m => m.Groups["target"].Value))
             .Where(target => !target.Contains("://") && !target.StartsWith('#') && !target.StartsWith("mailto:"))
-            .Where(target => !File.Exists(Path.Combine(folder, target.Split('#')[0])) && !Directory.Exists(Path.Combine(folder, target.Split('#')[0])))
+            .Where(target =>
+                !File.Exists(Path.Combine(folder, target.Split('#')[0])) && !Directory.Exists(Path.Combine(folder, target.Split('#')[0]))
+            )
             .ToList();
         Assert.True(broken.Count == 0, $"{notebook}: links that do not resolve: {string.Join(", ", broken)}");
     }
@@ -130,8 +155,11 @@ public partial class NotebookHygieneTests
     public void Every_package_a_chapter_names_is_pinned_centrally()
     {
         // The set-up loads packages at the versions Directory.Packages.props pins; a chapter names extra ones by id.
-        var central = XDocument.Load(Path.Combine(Repository.Root, "Directory.Packages.props"))
-            .Descendants("PackageVersion").Select(e => (string)e.Attribute("Include")!).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var central = XDocument
+            .Load(Path.Combine(Repository.Root, "Directory.Packages.props"))
+            .Descendants("PackageVersion")
+            .Select(e => (string)e.Attribute("Include")!)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
         var unpinned = new List<string>();
         var setups = 0;
         foreach (var path in Repository.Layout.AllNotebooks())
@@ -142,13 +170,18 @@ public partial class NotebookHygieneTests
                 {
                     setups++;
                     foreach (Match id in Regex.Matches(m.Groups["packages"].Value, "\"(?<id>[^\"]+)\""))
-                        if (!central.Contains(id.Groups["id"].Value)) unpinned.Add($"{Path.GetFileName(path)} cell {cell.Number}: {id.Groups["id"].Value}");
+                        if (!central.Contains(id.Groups["id"].Value))
+                            unpinned.Add($"{Path.GetFileName(path)} cell {cell.Number}: {id.Groups["id"].Value}");
                 }
             }
         }
         Assert.True(setups > 0, "the notebooks call ChapterSetup.LoadAsync");
-        Assert.True(unpinned.Count == 0, "Packages named in notebooks but not pinned in Directory.Packages.props:\n" + string.Join("\n", unpinned));
-        foreach (var id in Workbook.Notebook.ChapterSetup.LibraryPackages) Assert.True(central.Contains(id), $"{id} (ChapterSetup.LibraryPackages) is not pinned");
+        Assert.True(
+            unpinned.Count == 0,
+            "Packages named in notebooks but not pinned in Directory.Packages.props:\n" + string.Join("\n", unpinned)
+        );
+        foreach (var id in Workbook.Notebook.ChapterSetup.LibraryPackages)
+            Assert.True(central.Contains(id), $"{id} (ChapterSetup.LibraryPackages) is not pinned");
     }
 
     [GeneratedRegex(@"ChapterSetup\.LoadAsync\(Kernel\.Root(?<packages>[^)]*)\)")]

@@ -17,9 +17,12 @@ public class FailingCellTests
         {
             var result = await new NotebookRunner().RunAsync(Fixture, output.FullName);
             Assert.Equal(NotebookStatus.Failed, result.Status);
-            Assert.Equal(3, result.FailedCell);   // markdown title is cell 1
+            Assert.Equal(3, result.FailedCell); // markdown title is cell 1
             Assert.Equal(2, result.CodeCellsRun); // the cell after it never ran
-            Assert.Equal("FAILED failing-cell.ipynb cell 3: System.InvalidOperationException: deliberate failure for the runner test", result.FailureLine);
+            Assert.Equal(
+                "FAILED failing-cell.ipynb cell 3: System.InvalidOperationException: deliberate failure for the runner test",
+                result.FailureLine
+            );
             var executed = NotebookDocument.Load(result.OutputPath);
             Assert.Contains(executed.Cells[2].Outputs, o => o!["output_type"]!.GetValue<string>() == "error");
             Assert.Empty(executed.Cells[3].Outputs);
@@ -38,7 +41,10 @@ public class FailingCellTests
         {
             var (exitCode, stdout, stderr) = RunCli(Path.GetTempPath(), Fixture, "--output-dir", output.FullName);
             Assert.Equal(1, exitCode);
-            Assert.Contains("FAILED failing-cell.ipynb cell 3: System.InvalidOperationException: deliberate failure for the runner test", stderr);
+            Assert.Contains(
+                "FAILED failing-cell.ipynb cell 3: System.InvalidOperationException: deliberate failure for the runner test",
+                stderr
+            );
             Assert.Matches(@"failing-cell\.ipynb\s+2/4\s+[\d.]+\s+failed at cell 3", stdout);
         }
         finally
@@ -63,12 +69,23 @@ public class FailingCellTests
         RunCli(workingDirectory, new Dictionary<string, string>(), args);
 
     /// <summary>Runs the built runner in a fresh process with extra environment variables.</summary>
-    internal static (int ExitCode, string Stdout, string Stderr) RunCli(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    internal static (int ExitCode, string Stdout, string Stderr) RunCli(
+        string workingDirectory,
+        IReadOnlyDictionary<string, string> environment,
+        params string[] args
+    )
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (name, value) in environment) start.Environment[name] = value;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         start.ArgumentList.Add(Repository.RunnerDll);
-        foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

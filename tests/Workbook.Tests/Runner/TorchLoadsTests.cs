@@ -10,7 +10,12 @@ public class TorchLoadsTests
         var output = Directory.CreateTempSubdirectory("workbook-torch-");
         try
         {
-            var (exitCode, stdout, stderr) = FailingCellTests.RunCli(Path.GetTempPath(), Repository.Fixture("torch-loads.ipynb"), "--output-dir", output.FullName);
+            var (exitCode, stdout, stderr) = FailingCellTests.RunCli(
+                Path.GetTempPath(),
+                Repository.Fixture("torch-loads.ipynb"),
+                "--output-dir",
+                output.FullName
+            );
             Assert.True(exitCode == 0, $"exit {exitCode}\n{stdout}\n{stderr}");
             var executed = File.ReadAllText(Path.Combine(output.FullName, "torch-loads.ipynb"));
             Assert.Contains("computed ones(2,2).sum() = 4 on cpu", executed);
@@ -31,12 +36,18 @@ public class TorchLoadsTests
         var output = Directory.CreateTempSubdirectory("workbook-torch-");
         try
         {
-            var anyLibrary = new[] { "/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1", "/lib64/libz.so.1" }.First(File.Exists);
+            var anyLibrary = new[] { "/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1", "/lib64/libz.so.1" }.First(
+                File.Exists
+            );
             foreach (var name in new[] { "libtorch.so", "libtorch_cpu.so", "libc10.so" })
                 File.Copy(anyLibrary, Path.Combine(impostors.FullName, name));
             var (exitCode, stdout, stderr) = FailingCellTests.RunCli(
-                Path.GetTempPath(), new Dictionary<string, string> { ["LD_LIBRARY_PATH"] = impostors.FullName },
-                Repository.Fixture("torch-loads.ipynb"), "--output-dir", output.FullName);
+                Path.GetTempPath(),
+                new Dictionary<string, string> { ["LD_LIBRARY_PATH"] = impostors.FullName },
+                Repository.Fixture("torch-loads.ipynb"),
+                "--output-dir",
+                output.FullName
+            );
             Assert.True(exitCode == 0, $"exit {exitCode}\n{stdout}\n{stderr}");
             Assert.Contains("computed ones(2,2).sum() = 4 on cpu", File.ReadAllText(Path.Combine(output.FullName, "torch-loads.ipynb")));
         }

@@ -9,7 +9,8 @@ public class PackageVersionsTests
     public void Embedded_versions_equal_Directory_Packages_props()
     {
         var props = XDocument.Load(Path.Combine(Repository.Root, "Directory.Packages.props"));
-        var central = props.Descendants("PackageVersion")
+        var central = props
+            .Descendants("PackageVersion")
             .ToDictionary(e => (string)e.Attribute("Include")!, e => (string)e.Attribute("Version")!, StringComparer.OrdinalIgnoreCase);
         Assert.NotEmpty(central);
         Assert.Equal(central.OrderBy(p => p.Key), PackageVersions.All.OrderBy(p => p.Key));

@@ -1,7 +1,6 @@
 using TorchSharp;
-using static TorchSharp.torch;
-
 using Workbook.Runtime;
+using static TorchSharp.torch;
 
 namespace Workbook.Tests.Runtime;
 
@@ -15,7 +14,10 @@ public class TorchEnvironmentTests
         // The tests load the CPU build of libtorch, so CUDA is never usable here, GPU or not.
         var choice = DeviceChoice.Best();
         Assert.Equal(torch.cuda.is_available() ? DeviceType.CUDA : DeviceType.CPU, choice.Device.type);
-        Assert.StartsWith(torch.cuda.is_available() ? "Device: cuda — CUDA is available" : "Device: cpu — using the CPU", choice.ToString());
+        Assert.StartsWith(
+            torch.cuda.is_available() ? "Device: cuda — CUDA is available" : "Device: cpu — using the CPU",
+            choice.ToString()
+        );
     }
 
     [Fact]
@@ -49,8 +51,12 @@ public class TorchEnvironmentTests
     public void Live_tensor_counts_see_leaks_and_scopes_prevent_them()
     {
         var input = torch.ones(10);
-        var leaked = LiveTensors.Leaked(() => { for (var i = 0; i < 5; i++) _ = input * 2 + 1; });
-        Assert.Equal(10, leaked);   // two temporaries per iteration
+        var leaked = LiveTensors.Leaked(() =>
+        {
+            for (var i = 0; i < 5; i++)
+                _ = input * 2 + 1;
+        });
+        Assert.Equal(10, leaked); // two temporaries per iteration
         var scoped = LiveTensors.Leaked(() =>
         {
             for (var i = 0; i < 5; i++)

@@ -11,14 +11,18 @@ public class SafetensorsCheckpointTests
     private static void WriteSharded(TempFolder folder, string index)
     {
         using var scope = NewDisposeScope();
-        SafetensorsWriter.Save(folder.File("model-00001-of-00002.safetensors"), new Dictionary<string, Tensor> { ["a"] = ones(2), ["b"] = full(3, 2f) });
+        SafetensorsWriter.Save(
+            folder.File("model-00001-of-00002.safetensors"),
+            new Dictionary<string, Tensor> { ["a"] = ones(2), ["b"] = full(3, 2f) }
+        );
         SafetensorsWriter.Save(folder.File("model-00002-of-00002.safetensors"), new Dictionary<string, Tensor> { ["c"] = full(1, 3f) });
         File.WriteAllText(folder.File(SafetensorsCheckpoint.IndexFileName), index);
     }
 
     private const string GoodIndex = """
         {"metadata": {"total_size": 24},
-         "weight_map": {"a": "model-00001-of-00002.safetensors", "b": "model-00001-of-00002.safetensors", "c": "model-00002-of-00002.safetensors"}}
+         "weight_map": {"a": "model-00001-of-00002.safetensors", "b": "model-00001-of-00002.safetensors",
+                        "c": "model-00002-of-00002.safetensors"}}
         """;
 
     [Fact]
@@ -39,12 +43,15 @@ public class SafetensorsCheckpointTests
     public void A_folder_with_one_file_and_a_file_path_open_alike()
     {
         using var folder = new TempFolder();
-        using (var w = ones(2, 2)) SafetensorsWriter.Save(folder.File("model.safetensors"), new Dictionary<string, Tensor> { ["w"] = w });
+        using (var w = ones(2, 2))
+            SafetensorsWriter.Save(folder.File("model.safetensors"), new Dictionary<string, Tensor> { ["w"] = w });
         using var byFolder = SafetensorsCheckpoint.Open(folder.Path);
         using var byFile = SafetensorsCheckpoint.Open(folder.File("model.safetensors"));
         Assert.Equal(byFolder.Names, byFile.Names);
-        Assert.Contains("neither model.safetensors nor model.safetensors.index.json",
-            Assert.Throws<FileNotFoundException>(() => SafetensorsCheckpoint.Open(Path.GetTempPath() + "/")).Message);
+        Assert.Contains(
+            "neither model.safetensors nor model.safetensors.index.json",
+            Assert.Throws<FileNotFoundException>(() => SafetensorsCheckpoint.Open(Path.GetTempPath() + "/")).Message
+        );
     }
 
     [Fact]
@@ -56,9 +63,14 @@ public class SafetensorsCheckpointTests
         Assert.Contains("shard 'model-00003-of-00002.safetensors' (holding 'c') is missing", missing.Message);
         Assert.Contains(SafetensorsCheckpoint.IndexFileName, missing.Message);
 
-        File.WriteAllText(folder.File(SafetensorsCheckpoint.IndexFileName), GoodIndex.Replace("\"c\": \"model-00002", "\"c\": \"model-00001"));
-        Assert.Contains("weight_map puts 'c' in model-00001-of-00002.safetensors, but that shard has no such tensor",
-            Assert.Throws<SafetensorsException>(() => SafetensorsCheckpoint.Open(folder.Path)).Message);
+        File.WriteAllText(
+            folder.File(SafetensorsCheckpoint.IndexFileName),
+            GoodIndex.Replace("\"c\": \"model-00002", "\"c\": \"model-00001")
+        );
+        Assert.Contains(
+            "weight_map puts 'c' in model-00001-of-00002.safetensors, but that shard has no such tensor",
+            Assert.Throws<SafetensorsException>(() => SafetensorsCheckpoint.Open(folder.Path)).Message
+        );
 
         File.WriteAllText(folder.File(SafetensorsCheckpoint.IndexFileName), "{\"metadata\": {}}");
         Assert.Contains("'weight_map'", Assert.Throws<SafetensorsException>(() => SafetensorsCheckpoint.Open(folder.Path)).Message);
@@ -71,7 +83,8 @@ public class SafetensorsCheckpointTests
     {
         private readonly TorchSharp.Modules.Linear fc;
 
-        public Tiny() : base("Tiny")
+        public Tiny()
+            : base("Tiny")
         {
             fc = nn.Linear(3, 2);
             register_buffer("scale", ones(2));
@@ -85,13 +98,16 @@ public class SafetensorsCheckpointTests
         using var folder = new TempFolder();
         var path = folder.File("tiny.safetensors");
         using (var scope = NewDisposeScope())
-            SafetensorsWriter.Save(path, new Dictionary<string, Tensor>
-            {
-                ["model.fc.weight"] = arange(6, dtype: ScalarType.Float16).reshape(2, 3),
-                ["model.fc.bias"] = full(2, 7f),
-                ["model.scale"] = full(2, 0.5f),
-                ["model.mask"] = ones(4),
-            });
+            SafetensorsWriter.Save(
+                path,
+                new Dictionary<string, Tensor>
+                {
+                    ["model.fc.weight"] = arange(6, dtype: ScalarType.Float16).reshape(2, 3),
+                    ["model.fc.bias"] = full(2, 7f),
+                    ["model.scale"] = full(2, 0.5f),
+                    ["model.mask"] = ones(4),
+                }
+            );
         using var module = new Tiny();
         using var checkpoint = SafetensorsCheckpoint.Open(path);
         var skipped = SafetensorsLoader.LoadInto(module, checkpoint, n => n == "model.mask" ? null : n["model.".Length..]);
@@ -108,7 +124,15 @@ public class SafetensorsCheckpointTests
         using var folder = new TempFolder();
         var path = folder.File("tiny.safetensors");
         using (var scope = NewDisposeScope())
-            SafetensorsWriter.Save(path, new Dictionary<string, Tensor> { ["fc.weight"] = zeros(3, 2), ["extra"] = zeros(1), ["scale"] = full(2, 9f) });
+            SafetensorsWriter.Save(
+                path,
+                new Dictionary<string, Tensor>
+                {
+                    ["fc.weight"] = zeros(3, 2),
+                    ["extra"] = zeros(1),
+                    ["scale"] = full(2, 9f),
+                }
+            );
         using var module = new Tiny();
         var before = module.state_dict()["scale"].clone();
         using var checkpoint = SafetensorsCheckpoint.Open(path);

@@ -15,7 +15,8 @@ public class SafetensorsFileTests
 
     private static double[] Values(Tensor t)
     {
-        if (t.numel() == 0) return [];   // TorchSharp's accessor throws on an empty tensor
+        if (t.numel() == 0)
+            return []; // TorchSharp's accessor throws on an empty tensor
         using var d = t.to(ScalarType.Float64).flatten();
         return d.data<double>().ToArray();
     }
@@ -116,7 +117,8 @@ public class SafetensorsFileTests
         }
         finally
         {
-            foreach (var t in all.Values) t.Dispose();
+            foreach (var t in all.Values)
+                t.Dispose();
         }
     }
 
@@ -146,7 +148,7 @@ public class SafetensorsFileTests
     {
         using var folder = new TempFolder();
         var path = folder.File("big.safetensors");
-        using (var big = arange(4_500_000, dtype: ScalarType.Float32).reshape(9000, 500))   // 18 MB: many 1 MB slices
+        using (var big = arange(4_500_000, dtype: ScalarType.Float32).reshape(9000, 500)) // 18 MB: many 1 MB slices
             SafetensorsWriter.Save(path, new Dictionary<string, Tensor> { ["w"] = big.to(ScalarType.Float16) });
         using var file = SafetensorsFile.Open(path);
         using var storage = zeros(500, 9000);
@@ -183,34 +185,74 @@ public class SafetensorsFileTests
     private static string Entry(string name, string dtype, string shape, long begin, long end) =>
         $"\"{name}\":{{\"dtype\":\"{dtype}\",\"shape\":{shape},\"data_offsets\":[{begin},{end}]}}";
 
-    public static TheoryData<string, string, int, string> BadFiles => new()
-    {
-        { "tiny", "", -1, "truncated: the file has 4 bytes" },
-        { "header cut", "{\"a\":{}}", -2, "truncated: the header length field says" },
-        { "huge length", "{}", -3, "bad header: its length field says" },
-        { "not json", "{\"a\": [", 0, "bad header: not valid JSON" },
-        { "not an object", "[1, 2]", 0, "bad header: expected a JSON object" },
-        { "unknown dtype", "{" + Entry("w", "Q8", "[2]", 0, 2) + "}", 2, "tensor 'w' has dtype 'Q8', which is not a safetensors dtype" },
-        { "size mismatch", "{" + Entry("w", "F32", "[2, 3]", 0, 20) + "}", 20, "tensor 'w': F32 [2, 3] needs 24 bytes, but data_offsets [0, 20] span 20" },
-        { "gap", "{" + Entry("a", "F32", "[1]", 0, 4) + "," + Entry("b", "F32", "[1]", 8, 12) + "}", 12, "tensor 'b' starts at byte 8, but 'a' ends at 4" },
-        { "overlap", "{" + Entry("a", "F32", "[2]", 0, 8) + "," + Entry("b", "F32", "[1]", 4, 8) + "}", 8, "tensor 'b' starts at byte 4, but 'a' ends at 8" },
-        { "data cut", "{" + Entry("a", "F32", "[2]", 0, 8) + "," + Entry("b", "F64", "[2]", 8, 24) + "}", 20, "truncated or offsets outside the file: tensor 'b' ends at byte 24 of the data section, which holds only 20 bytes" },
-        { "trailing bytes", "{" + Entry("a", "F32", "[2]", 0, 8) + "}", 12, "the tensors end at byte 8 of the data section, but it holds 12 bytes" },
-        { "missing offsets", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", 4, "tensor 'a': missing the array field 'data_offsets'" },
-        { "negative shape", "{" + Entry("a", "F32", "[-1]", 0, 4) + "}", 4, "'shape' must hold non-negative integers" },
-        { "bad metadata", "{\"__metadata__\":{\"n\":3}}", 0, "__metadata__.n must be a string" },
-    };
+    public static TheoryData<string, string, int, string> BadFiles =>
+        new()
+        {
+            { "tiny", "", -1, "truncated: the file has 4 bytes" },
+            { "header cut", "{\"a\":{}}", -2, "truncated: the header length field says" },
+            { "huge length", "{}", -3, "bad header: its length field says" },
+            { "not json", "{\"a\": [", 0, "bad header: not valid JSON" },
+            { "not an object", "[1, 2]", 0, "bad header: expected a JSON object" },
+            {
+                "unknown dtype",
+                "{" + Entry("w", "Q8", "[2]", 0, 2) + "}",
+                2,
+                "tensor 'w' has dtype 'Q8', which is not a safetensors dtype"
+            },
+            {
+                "size mismatch",
+                "{" + Entry("w", "F32", "[2, 3]", 0, 20) + "}",
+                20,
+                "tensor 'w': F32 [2, 3] needs 24 bytes, but data_offsets [0, 20] span 20"
+            },
+            {
+                "gap",
+                "{" + Entry("a", "F32", "[1]", 0, 4) + "," + Entry("b", "F32", "[1]", 8, 12) + "}",
+                12,
+                "tensor 'b' starts at byte 8, but 'a' ends at 4"
+            },
+            {
+                "overlap",
+                "{" + Entry("a", "F32", "[2]", 0, 8) + "," + Entry("b", "F32", "[1]", 4, 8) + "}",
+                8,
+                "tensor 'b' starts at byte 4, but 'a' ends at 8"
+            },
+            {
+                "data cut",
+                "{" + Entry("a", "F32", "[2]", 0, 8) + "," + Entry("b", "F64", "[2]", 8, 24) + "}",
+                20,
+                "truncated or offsets outside the file: tensor 'b' ends at byte 24 of the data section, which holds only 20 bytes"
+            },
+            {
+                "trailing bytes",
+                "{" + Entry("a", "F32", "[2]", 0, 8) + "}",
+                12,
+                "the tensors end at byte 8 of the data section, but it holds 12 bytes"
+            },
+            { "missing offsets", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", 4, "tensor 'a': missing the array field 'data_offsets'" },
+            { "negative shape", "{" + Entry("a", "F32", "[-1]", 0, 4) + "}", 4, "'shape' must hold non-negative integers" },
+            { "bad metadata", "{\"__metadata__\":{\"n\":3}}", 0, "__metadata__.n must be a string" },
+        };
 
     [Theory]
     [MemberData(nameof(BadFiles))]
-    public void Malformed_files_are_refused_with_a_message_naming_file_and_problem(string caseName, string header, int dataBytes, string message)
+    public void Malformed_files_are_refused_with_a_message_naming_file_and_problem(
+        string caseName,
+        string header,
+        int dataBytes,
+        string message
+    )
     {
         using var folder = new TempFolder();
         string path;
-        if (dataBytes == -1) File.WriteAllBytes(path = folder.File("bad.safetensors"), [1, 2, 3, 4]);
-        else if (dataBytes == -2) path = Raw(folder, header, 0, lengthField: 1000);
-        else if (dataBytes == -3) path = Raw(folder, header, 0, lengthField: ulong.MaxValue / 2);
-        else path = Raw(folder, header, dataBytes);
+        if (dataBytes == -1)
+            File.WriteAllBytes(path = folder.File("bad.safetensors"), [1, 2, 3, 4]);
+        else if (dataBytes == -2)
+            path = Raw(folder, header, 0, lengthField: 1000);
+        else if (dataBytes == -3)
+            path = Raw(folder, header, 0, lengthField: ulong.MaxValue / 2);
+        else
+            path = Raw(folder, header, dataBytes);
         var e = Assert.Throws<SafetensorsException>(() => SafetensorsFile.Open(path));
         Assert.True(e.Message.Contains(message), $"{caseName}: {e.Message}");
         Assert.StartsWith(path, e.Message);
@@ -233,13 +275,17 @@ public class SafetensorsFileTests
         using var folder = new TempFolder();
         var path = folder.File("x.safetensors");
         using var meta = empty(2, 2, device: META);
-        Assert.Contains("'w' is on the meta device", Assert.Throws<ArgumentException>(() =>
-            SafetensorsWriter.Save(path, new Dictionary<string, Tensor> { ["w"] = meta })).Message);
+        Assert.Contains(
+            "'w' is on the meta device",
+            Assert.Throws<ArgumentException>(() => SafetensorsWriter.Save(path, new Dictionary<string, Tensor> { ["w"] = meta })).Message
+        );
         using var t = zeros(1);
         Assert.Throws<ArgumentException>(() => SafetensorsWriter.Save(path, new Dictionary<string, Tensor> { ["__metadata__"] = t }));
         using var complex = zeros(2, dtype: ScalarType.ComplexFloat32);
-        Assert.Contains("'c'", Assert.Throws<ArgumentException>(() =>
-            SafetensorsWriter.Save(path, new Dictionary<string, Tensor> { ["c"] = complex })).Message);
+        Assert.Contains(
+            "'c'",
+            Assert.Throws<ArgumentException>(() => SafetensorsWriter.Save(path, new Dictionary<string, Tensor> { ["c"] = complex })).Message
+        );
         Assert.Empty(Directory.GetFiles(folder.Path));
     }
 
@@ -249,7 +295,7 @@ public class SafetensorsFileTests
         using var folder = new TempFolder();
         var path = Raw(folder, "{" + Entry("ab", "F32", "[1]", 0, 4) + "}", 4);
         var bytes = File.ReadAllBytes(path);
-        bytes[8 + 2] = 0xFF;                                                 // the 'a' of the name becomes a byte UTF-8 never uses
+        bytes[8 + 2] = 0xFF; // the 'a' of the name becomes a byte UTF-8 never uses
         File.WriteAllBytes(path, bytes);
         var e = Assert.Throws<SafetensorsException>(() => SafetensorsFile.Open(path));
         Assert.Contains("bad header: not valid UTF-8 (the invalid bytes start at byte 10 of the file)", e.Message);
@@ -259,7 +305,10 @@ public class SafetensorsFileTests
     public void A_directory_is_reported_as_a_directory()
     {
         using var folder = new TempFolder();
-        Assert.Contains("is a directory, not a safetensors file", Assert.Throws<FileNotFoundException>(() => SafetensorsFile.Open(folder.Path)).Message);
+        Assert.Contains(
+            "is a directory, not a safetensors file",
+            Assert.Throws<FileNotFoundException>(() => SafetensorsFile.Open(folder.Path)).Message
+        );
     }
 
     [Fact]
@@ -267,13 +316,24 @@ public class SafetensorsFileTests
     {
         using var folder = new TempFolder();
         const long eightGiB = 8L << 30;
-        var path = Raw(folder, "{" + Entry("huge", "F32", $"[{eightGiB / 4}]", 0, eightGiB) + "," + Entry("small", "F16", "[4]", eightGiB, eightGiB + 8) + "}", 0);
-        using (var stream = new FileStream(path, FileMode.Open)) stream.SetLength(stream.Length + eightGiB + 8);   // sparse: no disk used
+        var path = Raw(
+            folder,
+            "{" + Entry("huge", "F32", $"[{eightGiB / 4}]", 0, eightGiB) + "," + Entry("small", "F16", "[4]", eightGiB, eightGiB + 8) + "}",
+            0
+        );
+        using (var stream = new FileStream(path, FileMode.Open))
+            stream.SetLength(stream.Length + eightGiB + 8); // sparse: no disk used
         using var file = SafetensorsFile.Open(path);
         var e = Assert.Throws<InsufficientMemoryException>(() => file.ReadTensor("huge"));
-        Assert.Contains("tensor 'huge' (F32 [2147483648]) needs 8.0 GiB, more than the limit of 4.0 GiB; raise SafetensorsFile.MaxTensorBytes", e.Message);
+        Assert.Contains(
+            "tensor 'huge' (F32 [2147483648]) needs 8.0 GiB, more than the limit of 4.0 GiB; raise SafetensorsFile.MaxTensorBytes",
+            e.Message
+        );
         file.MaxTensorBytes = 16;
-        Assert.Contains("needs 0.0 MiB with its float32 copy", Assert.Throws<InsufficientMemoryException>(() => file.ReadTensor("small", upcastToFloat32: true)).Message);
+        Assert.Contains(
+            "needs 0.0 MiB with its float32 copy",
+            Assert.Throws<InsufficientMemoryException>(() => file.ReadTensor("small", upcastToFloat32: true)).Message
+        );
         file.MaxTensorBytes = 24;
         using var small = file.ReadTensor("small", upcastToFloat32: true);
         Assert.Equal(ScalarType.Float32, small.dtype);

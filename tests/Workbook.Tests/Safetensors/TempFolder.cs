@@ -3,7 +3,10 @@ namespace Workbook.Tests.Safetensors;
 /// <summary>A fresh folder under the system temp folder, deleted on dispose.</summary>
 internal sealed class TempFolder : IDisposable
 {
-    public TempFolder() => Directory.CreateDirectory(Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "workbook-tests-" + Guid.NewGuid().ToString("N")));
+    public TempFolder() =>
+        Directory.CreateDirectory(
+            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "workbook-tests-" + Guid.NewGuid().ToString("N"))
+        );
 
     public string Path { get; }
 
@@ -11,6 +14,10 @@ internal sealed class TempFolder : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException) { }
     }
 }

@@ -9,6 +9,7 @@ public sealed class BpeTrainerTests : IDisposable
 {
     private static readonly string Corpus = File.ReadAllText(Repository.Fixture("text/bpe-trainer/corpus.txt"));
     private readonly string _folder = Directory.CreateTempSubdirectory("wb-bpe-").FullName;
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
@@ -16,8 +17,13 @@ public sealed class BpeTrainerTests : IDisposable
     {
         // tests/fixtures/text/bpe-trainer/make_golden.py, Debian's python3 + python3-regex, naive recounting every merge.
         BpeTrainer.Train(Corpus, 320).Save(_folder);
-        Assert.Equal(File.ReadAllText(Repository.Fixture("text/bpe-trainer/golden-merges.txt")), File.ReadAllText(Path.Combine(_folder, "merges.txt")));
-        var golden = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(Repository.Fixture("text/bpe-trainer/golden-vocab.json")))!;
+        Assert.Equal(
+            File.ReadAllText(Repository.Fixture("text/bpe-trainer/golden-merges.txt")),
+            File.ReadAllText(Path.Combine(_folder, "merges.txt"))
+        );
+        var golden = JsonSerializer.Deserialize<Dictionary<string, int>>(
+            File.ReadAllText(Repository.Fixture("text/bpe-trainer/golden-vocab.json"))
+        )!;
         var ours = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(Path.Combine(_folder, "vocab.json")))!;
         Assert.Equal(golden.OrderBy(p => p.Value), ours.OrderBy(p => p.Value));
     }
@@ -93,7 +99,7 @@ public sealed class BpeTrainerTests : IDisposable
         Assert.Equal("#version: 0.2", merges[0]);
         Assert.Equal(300 - 257 + 1, merges.Length);
         var vocab = File.ReadAllText(Path.Combine(_folder, "vocab.json"), Encoding.UTF8);
-        Assert.Contains("\"Ġ\":32", vocab);               // bytes stand as GPT-2's alphabet, unescaped
+        Assert.Contains("\"Ġ\":32", vocab); // bytes stand as GPT-2's alphabet, unescaped
         Assert.EndsWith("\"<|endoftext|>\":299}", vocab);
     }
 }

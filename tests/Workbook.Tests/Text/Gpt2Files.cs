@@ -26,9 +26,28 @@ internal static class Gpt2Files
         var json = new
         {
             version = "1.0",
-            added_tokens = new[] { new { id = eos, content = Gpt2Tokenizer.EndOfText, special = true } },
-            pre_tokenizer = new { type = "ByteLevel", add_prefix_space = false, trim_offsets = true, use_regex = true },
-            model = new { type = "BPE", vocab, merges },
+            added_tokens = new[]
+            {
+                new
+                {
+                    id = eos,
+                    content = Gpt2Tokenizer.EndOfText,
+                    special = true,
+                },
+            },
+            pre_tokenizer = new
+            {
+                type = "ByteLevel",
+                add_prefix_space = false,
+                trim_offsets = true,
+                use_regex = true,
+            },
+            model = new
+            {
+                type = "BPE",
+                vocab,
+                merges,
+            },
         };
         var path = Path.Combine(folder, "tokenizer.json");
         File.WriteAllText(path, JsonSerializer.Serialize(json));
@@ -40,13 +59,15 @@ internal static class Gpt2Files
         var tokenizer = Gpt2Tokenizer.Default;
         var ranked = tokenizer.VocabularySize - 1; // all but <|endoftext|>
         var idOf = new Dictionary<string, int>();
-        for (var id = 0; id < ranked; id++) idOf[tokenizer.TokenString(id)] = id;
+        for (var id = 0; id < ranked; id++)
+            idOf[tokenizer.TokenString(id)] = id;
 
         var merges = new List<string>();
         for (var id = 0; id < ranked; id++)
         {
             var bytes = tokenizer.TokenBytes(id).ToArray();
-            if (bytes.Length < 2) continue;
+            if (bytes.Length < 2)
+                continue;
             var parts = bytes.Select(b => tokenizer.TokenString(idOf[ByteLevelAlphabet.ToTokenString([b])])).ToList();
             while (true)
             {
@@ -54,11 +75,13 @@ internal static class Gpt2Files
                 for (var i = 0; i + 1 < parts.Count; i++)
                     if (idOf.TryGetValue(parts[i] + parts[i + 1], out var rank) && rank < id && rank < bestRank)
                         (best, bestRank) = (i, rank);
-                if (best < 0) break;
+                if (best < 0)
+                    break;
                 parts[best] += parts[best + 1];
                 parts.RemoveAt(best + 1);
             }
-            if (parts.Count != 2) throw new InvalidOperationException($"token {id} does not come from one merge");
+            if (parts.Count != 2)
+                throw new InvalidOperationException($"token {id} does not come from one merge");
             merges.Add($"{parts[0]} {parts[1]}");
         }
 

@@ -7,6 +7,7 @@ namespace Workbook.Tests.Text;
 public sealed class Gpt2TokenizerRefusalTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("wb-tokenizer-bad-").FullName;
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static string TinyJson => File.ReadAllText(Repository.Fixture("text/tiny-bpe-json/tokenizer.json"));
@@ -27,12 +28,16 @@ public sealed class Gpt2TokenizerRefusalTests : IDisposable
         var vocab = JsonNode.Parse(File.ReadAllText(Repository.Fixture("text/tiny-bpe/vocab.json")))!;
         vocab["Ġl"] = "seven";
         File.WriteAllText(vocabPath, vocab.ToJsonString());
-        var error = Assert.Throws<InvalidDataException>(() => Gpt2Tokenizer.FromFiles(vocabPath, Repository.Fixture("text/tiny-bpe/merges.txt")));
+        var error = Assert.Throws<InvalidDataException>(() =>
+            Gpt2Tokenizer.FromFiles(vocabPath, Repository.Fixture("text/tiny-bpe/merges.txt"))
+        );
         Assert.Contains($"{vocabPath}: vocabulary entry \"Ġl\" has the value \"seven\", not a token id", error.Message);
 
         var json = WriteJson(root => root["model"]!["vocab"]!["o"] = 1.5);
-        Assert.Contains($"{json}: vocabulary entry \"o\" has the value 1.5, not a token id",
-            Assert.Throws<InvalidDataException>(() => Gpt2Tokenizer.FromTokenizerJson(json)).Message);
+        Assert.Contains(
+            $"{json}: vocabulary entry \"o\" has the value 1.5, not a token id",
+            Assert.Throws<InvalidDataException>(() => Gpt2Tokenizer.FromTokenizerJson(json)).Message
+        );
     }
 
     [Fact]
@@ -52,7 +57,9 @@ public sealed class Gpt2TokenizerRefusalTests : IDisposable
 
         var merges = Path.Combine(_folder, "merges.txt");
         File.WriteAllText(merges, "#version: 0.2\nĠ l\nl o\n");
-        var makes = Assert.Throws<InvalidDataException>(() => Gpt2Tokenizer.FromFiles(Repository.Fixture("text/tiny-bpe/vocab.json"), merges));
+        var makes = Assert.Throws<InvalidDataException>(() =>
+            Gpt2Tokenizer.FromFiles(Repository.Fixture("text/tiny-bpe/vocab.json"), merges)
+        );
         Assert.Contains("merge 2 'l o' makes the token 'lo', which is not in the vocabulary", makes.Message);
     }
 
@@ -68,12 +75,12 @@ public sealed class Gpt2TokenizerRefusalTests : IDisposable
     [Fact]
     public void A_run_without_a_break_longer_than_the_bound_is_refused_before_BPE_starts()
     {
-        var huge = new string('x', 10_000_000);                           // BPE would need hours on this one pre-token
+        var huge = new string('x', 10_000_000); // BPE would need hours on this one pre-token
         var error = Assert.Throws<ArgumentException>(() => Gpt2Tokenizer.Default.Encode("Hello " + huge));
         Assert.Contains("a run of 10,000,001 characters without a break at character 5", error.Message);
         Assert.Contains($"runs over {Gpt2Tokenizer.MaxPreTokenLength:N0} characters are refused", error.Message);
 
-        var words = string.Join(' ', Enumerable.Repeat("word", 10_000));  // long text, short runs: fine
+        var words = string.Join(' ', Enumerable.Repeat("word", 10_000)); // long text, short runs: fine
         Assert.Equal(10_000, Gpt2Tokenizer.Default.Encode(words).Length);
         Assert.Throws<ArgumentException>(() => Gpt2Tokenizer.Default.Encode(new string('y', 300), maxPreTokenLength: 100));
         Assert.Equal(Gpt2Tokenizer.Default.Encode("yyyy"), Gpt2Tokenizer.Default.Encode("yyyy", maxPreTokenLength: 4));

@@ -124,11 +124,16 @@ public class Gpt2TokenizerTests
 
             File.Copy(Repository.Fixture("text/tiny-bpe/vocab.json"), Path.Combine(folder.FullName, "vocab.json"), overwrite: true);
             File.WriteAllText(Path.Combine(folder.FullName, "merges.txt"), "#version: 0.2\nĠ l\nabc\n");
-            Assert.Contains("merge 2 'abc' is not two tokens", Assert.Throws<InvalidDataException>(() => Gpt2Tokenizer.FromFolder(folder.FullName)).Message);
+            Assert.Contains(
+                "merge 2 'abc' is not two tokens",
+                Assert.Throws<InvalidDataException>(() => Gpt2Tokenizer.FromFolder(folder.FullName)).Message
+            );
 
             File.WriteAllText(Path.Combine(folder.FullName, "tokenizer.json"), """{"model": {"type": "WordPiece", "vocab": {}}}""");
-            Assert.Contains("tokenizer.json is not a GPT-2 style byte-level BPE tokenizer.json: its \"model\" is not of type \"BPE\"",
-                Assert.Throws<InvalidDataException>(() => Gpt2Tokenizer.FromFolder(folder.FullName)).Message);
+            Assert.Contains(
+                "tokenizer.json is not a GPT-2 style byte-level BPE tokenizer.json: its \"model\" is not of type \"BPE\"",
+                Assert.Throws<InvalidDataException>(() => Gpt2Tokenizer.FromFolder(folder.FullName)).Message
+            );
         }
         finally
         {

@@ -31,7 +31,8 @@ public class StreamingDecoderTests
         Assert.True(ids.Length > 1, "GPT-2 splits 😀 into several byte tokens");
         Assert.Contains('\uFFFD', Tokenizer.Decode([ids[0]])); // decoded alone, the first token is half a character
         var stream = Tokenizer.CreateStreamingDecoder();
-        for (var i = 0; i < ids.Length - 1; i++) Assert.Equal("", stream.Push(ids[i]));
+        for (var i = 0; i < ids.Length - 1; i++)
+            Assert.Equal("", stream.Push(ids[i]));
         Assert.Equal("😀", stream.Push(ids[^1]));
         Assert.Equal("", stream.Flush());
     }

@@ -13,7 +13,26 @@ public class WordPieceTests
         var vocabulary = WordPieceTrainer.Train(Corpus, 17);
         // Pairs: (##u, ##g) 5 → ##ug; then (h, ##ug) 4 → hug; (##u, ##n) 2 → ##un; then four pairs of count 1, in
         // ordinal order of their spelling: bun, hugs, pug, pun (the vocabulary is full after bun and hugs).
-        string[] expected = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "!", "##g", "##n", "##s", "##u", ",", "b", "h", "p", "##ug", "hug", "##un"];
+        string[] expected =
+        [
+            "[PAD]",
+            "[UNK]",
+            "[CLS]",
+            "[SEP]",
+            "[MASK]",
+            "!",
+            "##g",
+            "##n",
+            "##s",
+            "##u",
+            ",",
+            "b",
+            "h",
+            "p",
+            "##ug",
+            "hug",
+            "##un",
+        ];
         Assert.Equal(expected, vocabulary.Tokens);
         Assert.Equal([.. expected, "bun", "hugs"], WordPieceTrainer.Train(Corpus, 19).Tokens);
         Assert.Equal(WordPieceTrainer.Train(Corpus, 19).Tokens, WordPieceTrainer.Train(Corpus.Reverse(), 19).Tokens);
@@ -38,7 +57,10 @@ public class WordPieceTests
     [Fact]
     public void Basic_tokens_are_lower_cased_without_accents_and_split_at_punctuation()
     {
-        Assert.Equal(["and", "god", "said", ",", "let", "there", "be", "light", ":", "cafe", "'", "s"], WordPieceTrainer.BasicTokens("And God said,  Let there be light: Café's"));
+        Assert.Equal(
+            ["and", "god", "said", ",", "let", "there", "be", "light", ":", "cafe", "'", "s"],
+            WordPieceTrainer.BasicTokens("And God said,  Let there be light: Café's")
+        );
     }
 
     [Fact]
@@ -61,7 +83,10 @@ public class WordPieceTests
         {
             var vocabulary = WordPieceTrainer.Train(Corpus, 19);
             vocabulary.Save(folder, maxLength: 64);
-            Assert.Equal(["special_tokens_map.json", "tokenizer_config.json", "vocab.txt"], Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            Assert.Equal(
+                ["special_tokens_map.json", "tokenizer_config.json", "vocab.txt"],
+                Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal)
+            );
             var read = WordPieceVocabulary.Load(folder);
             Assert.Equal(vocabulary.Tokens, read.Tokens);
             Assert.True(read.LowerCase);
@@ -72,8 +97,14 @@ public class WordPieceTests
             Assert.Contains("vocab.txt", error.Message);
             Assert.Contains("'hug' appears twice (ids 5 and 6)", error.Message);
             File.WriteAllText(Path.Combine(folder, "vocab.txt"), "[PAD]\n[UNK]\n[CLS]\nhug\n");
-            Assert.Contains("lacks the special token [SEP]", Assert.Throws<InvalidDataException>(() => WordPieceVocabulary.Load(folder)).Message);
+            Assert.Contains(
+                "lacks the special token [SEP]",
+                Assert.Throws<InvalidDataException>(() => WordPieceVocabulary.Load(folder)).Message
+            );
         }
-        finally { Directory.Delete(folder, recursive: true); }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }

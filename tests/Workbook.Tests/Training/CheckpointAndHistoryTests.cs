@@ -13,6 +13,7 @@ public sealed class CheckpointAndHistoryTests : IDisposable
     static CheckpointAndHistoryTests() => torch.InitializeDeviceType(DeviceType.CPU);
 
     private readonly string _directory = Directory.CreateTempSubdirectory("wb-checkpoint-").FullName;
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private static (SimpleModel Model, optim.Optimizer Optimizer) Fresh(int seed = 0, int width = 8)
@@ -35,7 +36,7 @@ public sealed class CheckpointAndHistoryTests : IDisposable
         var history = TrainedHistory(model, optimizer);
         var path = Path.Combine(_directory, "run.ckpt");
         Checkpoint.Save(path, model, optimizer, history);
-        Checkpoint.Save(path, model, optimizer, history);                     // overwriting works
+        Checkpoint.Save(path, model, optimizer, history); // overwriting works
         Assert.Equal(["run.ckpt"], Directory.GetFiles(_directory).Select(Path.GetFileName));
 
         var (copy, copyOptimizer) = Fresh(seed: 5);
@@ -60,13 +61,23 @@ public sealed class CheckpointAndHistoryTests : IDisposable
 
         var notACheckpoint = Path.Combine(_directory, "model.pt");
         File.WriteAllText(notACheckpoint, "PK\u0003\u0004 a zip from Python");
-        Assert.Contains("is not a workbook checkpoint", Assert.Throws<InvalidDataException>(() => Checkpoint.Load(notACheckpoint, model, optimizer)).Message);
+        Assert.Contains(
+            "is not a workbook checkpoint",
+            Assert.Throws<InvalidDataException>(() => Checkpoint.Load(notACheckpoint, model, optimizer)).Message
+        );
 
         var (wide, wideOptimizer) = Fresh(width: 16);
-        Assert.Contains("do not fit this SimpleModel", Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, wide, wideOptimizer)).Message);
+        Assert.Contains(
+            "do not fit this SimpleModel",
+            Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, wide, wideOptimizer)).Message
+        );
 
-        Assert.Contains("holds the state of a Adam optimizer, but a SGD was given",
-            Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, model, optim.SGD(model.parameters(), learningRate: 0.1))).Message);
+        Assert.Contains(
+            "holds the state of a Adam optimizer, but a SGD was given",
+            Assert
+                .Throws<InvalidDataException>(() => Checkpoint.Load(path, model, optim.SGD(model.parameters(), learningRate: 0.1)))
+                .Message
+        );
         Assert.Throws<FileNotFoundException>(() => Checkpoint.Load(Path.Combine(_directory, "missing.ckpt"), model, optimizer));
     }
 
@@ -90,7 +101,11 @@ public sealed class CheckpointAndHistoryTests : IDisposable
 
             var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(flipped, target, targetOptimizer));
 
-            Assert.True(error.Message.StartsWith($"'{flipped}'", StringComparison.Ordinal) && error.Message.Contains("SHA-256 checksum does not match", StringComparison.Ordinal), error.Message);
+            Assert.True(
+                error.Message.StartsWith($"'{flipped}'", StringComparison.Ordinal)
+                    && error.Message.Contains("SHA-256 checksum does not match", StringComparison.Ordinal),
+                error.Message
+            );
             foreach (var (name, tensor) in target.state_dict())
                 Assert.True(tensor.allclose(before[name], 0, 0), $"{name} changed although the load was refused");
         }
@@ -108,7 +123,7 @@ public sealed class CheckpointAndHistoryTests : IDisposable
         var header = System.Text.Encoding.UTF8.GetString(bytes, 12, headerLength);
         Assert.Contains("\"Format\":2", header);
         var old = System.Text.Encoding.UTF8.GetBytes(header.Replace("\"Format\":2", "\"Format\":1"));
-        byte[] formatOne = [.. bytes[..12], .. old, .. bytes[(12 + headerLength)..^32]];   // the layout before the checksum
+        byte[] formatOne = [.. bytes[..12], .. old, .. bytes[(12 + headerLength)..^32]]; // the layout before the checksum
         var oldPath = Path.Combine(_directory, "old.ckpt");
         File.WriteAllBytes(oldPath, formatOne);
 
@@ -118,7 +133,10 @@ public sealed class CheckpointAndHistoryTests : IDisposable
             Assert.True(a.allclose(b, 0, 0), $"{name} differs after loading the format 1 file");
 
         File.WriteAllBytes(oldPath, [.. formatOne, 1, 2, 3]);
-        Assert.Contains("3 unexpected bytes follow", Assert.Throws<InvalidDataException>(() => Checkpoint.Load(oldPath, copy, copyOptimizer)).Message);
+        Assert.Contains(
+            "3 unexpected bytes follow",
+            Assert.Throws<InvalidDataException>(() => Checkpoint.Load(oldPath, copy, copyOptimizer)).Message
+        );
     }
 
     [Fact]
@@ -135,7 +153,7 @@ public sealed class CheckpointAndHistoryTests : IDisposable
     public void A_failed_replace_leaves_other_files_alone_and_no_temporary_file()
     {
         var (model, optimizer) = Fresh();
-        var path = Path.Combine(_directory, "keep.ckpt");   // an earlier checkpoint beside the failing one
+        var path = Path.Combine(_directory, "keep.ckpt"); // an earlier checkpoint beside the failing one
         Checkpoint.Save(path, model, optimizer);
         var before = File.ReadAllBytes(path);
         Directory.CreateDirectory(Path.Combine(_directory, "blocker"));
@@ -160,7 +178,10 @@ public sealed class CheckpointAndHistoryTests : IDisposable
         var copy = TrainingHistory.FromJson(history.ToJson());
         Assert.Equal(history.Series("val_loss"), copy.Series("val_loss"));
         Assert.Throws<FormatException>(() => TrainingHistory.FromJson("{\"nope\": 1}"));
-        Assert.Contains("has no value 'f1'; it has loss, accuracy, val_loss, val_accuracy", Assert.Throws<KeyNotFoundException>(() => history.Series("f1")).Message);
+        Assert.Contains(
+            "has no value 'f1'; it has loss, accuracy, val_loss, val_accuracy",
+            Assert.Throws<KeyNotFoundException>(() => history.Series("f1")).Message
+        );
         var bar = history.Epochs[^1].ToProgressBar(3);
         Assert.Equal(1.0, bar.Fraction);
         Assert.Contains("val_accuracy", bar.ToHtml());

@@ -15,7 +15,7 @@ namespace Workbook.Tests.Training;
 /// they refuse bad hyper-parameters by name. (That they survive a concurrent garbage collection is in
 /// <c>ScalarGcRaceTests</c>.)
 /// </summary>
-[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
+[Collection(SerialCollection.Name)] // seeds TorchSharp's global generator
 public class KeptScalarOptimizerTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     static KeptScalarOptimizerTests() => torch.InitializeDeviceType(DeviceType.CPU);
@@ -30,20 +30,36 @@ public class KeptScalarOptimizerTests(Xunit.Abstractions.ITestOutputHelper outpu
         return options switch
         {
             "adam" => (optim.Adam(T(), lr: 0.01), Optimizers.Adam(O(), lr: 0.01)),
-            "adam-amsgrad-decay" => (optim.Adam(T(), 0.01, 0.8, 0.95, 1e-6, weight_decay: 0.1, amsgrad: true),
-                                     Optimizers.Adam(O(), 0.01, 0.8, 0.95, 1e-6, weight_decay: 0.1, amsgrad: true)),
-            "adam-maximize-decay" => (optim.Adam(T(), lr: 0.001, weight_decay: 0.05, maximize: true),
-                                      Optimizers.Adam(O(), lr: 0.001, weight_decay: 0.05, maximize: true)),
-            "adam-groups" => (optim.Adam(AdamGroups(theirModel), lr: 0.001, weight_decay: 0.1), Optimizers.Adam(AdamGroups(ourModel), lr: 0.001, weight_decay: 0.1)),
+            "adam-amsgrad-decay" => (
+                optim.Adam(T(), 0.01, 0.8, 0.95, 1e-6, weight_decay: 0.1, amsgrad: true),
+                Optimizers.Adam(O(), 0.01, 0.8, 0.95, 1e-6, weight_decay: 0.1, amsgrad: true)
+            ),
+            "adam-maximize-decay" => (
+                optim.Adam(T(), lr: 0.001, weight_decay: 0.05, maximize: true),
+                Optimizers.Adam(O(), lr: 0.001, weight_decay: 0.05, maximize: true)
+            ),
+            "adam-groups" => (
+                optim.Adam(AdamGroups(theirModel), lr: 0.001, weight_decay: 0.1),
+                Optimizers.Adam(AdamGroups(ourModel), lr: 0.001, weight_decay: 0.1)
+            ),
             "adamw" => (optim.AdamW(T(), lr: 0.01, weight_decay: 0.01), Optimizers.AdamW(O(), lr: 0.01)),
-            "adamw-amsgrad-maximize" => (optim.AdamW(T(), lr: 0.005, weight_decay: 0.1, amsgrad: true, maximize: true),
-                                         Optimizers.AdamW(O(), lr: 0.005, weight_decay: 0.1, amsgrad: true, maximize: true)),
+            "adamw-amsgrad-maximize" => (
+                optim.AdamW(T(), lr: 0.005, weight_decay: 0.1, amsgrad: true, maximize: true),
+                Optimizers.AdamW(O(), lr: 0.005, weight_decay: 0.1, amsgrad: true, maximize: true)
+            ),
             "sgd" => (optim.SGD(T(), learningRate: 0.1), Optimizers.Sgd(O(), lr: 0.1)),
-            "sgd-momentum-dampening-decay" => (optim.SGD(T(), 0.05, momentum: 0.9, dampening: 0.1, weight_decay: 0.01),
-                                               Optimizers.Sgd(O(), 0.05, momentum: 0.9, dampening: 0.1, weight_decay: 0.01)),
-            "sgd-nesterov-decay" => (optim.SGD(T(), 0.05, momentum: 0.9, weight_decay: 0.05, nesterov: true),
-                                     Optimizers.Sgd(O(), 0.05, momentum: 0.9, weight_decay: 0.05, nesterov: true)),
-            "sgd-maximize-momentum" => (optim.SGD(T(), 0.01, momentum: 0.5, maximize: true), Optimizers.Sgd(O(), 0.01, momentum: 0.5, maximize: true)),
+            "sgd-momentum-dampening-decay" => (
+                optim.SGD(T(), 0.05, momentum: 0.9, dampening: 0.1, weight_decay: 0.01),
+                Optimizers.Sgd(O(), 0.05, momentum: 0.9, dampening: 0.1, weight_decay: 0.01)
+            ),
+            "sgd-nesterov-decay" => (
+                optim.SGD(T(), 0.05, momentum: 0.9, weight_decay: 0.05, nesterov: true),
+                Optimizers.Sgd(O(), 0.05, momentum: 0.9, weight_decay: 0.05, nesterov: true)
+            ),
+            "sgd-maximize-momentum" => (
+                optim.SGD(T(), 0.01, momentum: 0.5, maximize: true),
+                Optimizers.Sgd(O(), 0.01, momentum: 0.5, maximize: true)
+            ),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options, "no such option set"),
         };
     }
@@ -102,7 +118,10 @@ public class KeptScalarOptimizerTests(Xunit.Abstractions.ITestOutputHelper outpu
         var (theirModel, ourModel) = (Model(), Model());
         var (theirs, ours) = Pair(options, theirModel, ourModel);
         // A schedule on both: the learning rate the step reads must be the scheduler's.
-        var (theirSchedule, ourSchedule) = (optim.lr_scheduler.StepLR(theirs, step_size: 4, gamma: 0.5), optim.lr_scheduler.StepLR(ours, step_size: 4, gamma: 0.5));
+        var (theirSchedule, ourSchedule) = (
+            optim.lr_scheduler.StepLR(theirs, step_size: 4, gamma: 0.5),
+            optim.lr_scheduler.StepLR(ours, step_size: 4, gamma: 0.5)
+        );
         AssertSameParameters(theirModel, ourModel, "before training");
         for (var step = 1; step <= Steps; step++)
         {
@@ -162,8 +181,10 @@ public class KeptScalarOptimizerTests(Xunit.Abstractions.ITestOutputHelper outpu
                     {
                         var error = Math.Abs(actual[i] - (double)wanted[i]);
                         worst = Math.Max(worst, error / (1e-6 * Math.Abs(wanted[i]) + 1e-7));
-                        Assert.True(error <= 1e-6 * Math.Abs(wanted[i]) + 1e-7,
-                            $"{name}, step {step}, {key}[{i}]: {actual[i]:G9} where PyTorch has {wanted[i]:G9}");
+                        Assert.True(
+                            error <= 1e-6 * Math.Abs(wanted[i]) + 1e-7,
+                            $"{name}, step {step}, {key}[{i}]: {actual[i]:G9} where PyTorch has {wanted[i]:G9}"
+                        );
                     }
                 }
             }
@@ -183,19 +204,61 @@ public class KeptScalarOptimizerTests(Xunit.Abstractions.ITestOutputHelper outpu
             case "Adam":
             {
                 Adam.ParamGroup[] groups = grouped
-                    ? [new Adam.ParamGroup { Parameters = [w] }, new Adam.ParamGroup { Parameters = [b], Options = new Adam.Options { LearningRate = GroupValue("lr"), weight_decay = GroupValue("weight_decay") } }]
+                    ?
+                    [
+                        new Adam.ParamGroup { Parameters = [w] },
+                        new Adam.ParamGroup
+                        {
+                            Parameters = [b],
+                            Options = new Adam.Options { LearningRate = GroupValue("lr"), weight_decay = GroupValue("weight_decay") },
+                        },
+                    ]
                     : [new Adam.ParamGroup { Parameters = [w, b] }];
-                return Optimizers.Adam(groups, lr, Get("beta1", 0.9), Get("beta2", 0.999), Get("eps", 1e-8), Get("weight_decay", 0), Flag("amsgrad"), Flag("maximize"));
+                return Optimizers.Adam(
+                    groups,
+                    lr,
+                    Get("beta1", 0.9),
+                    Get("beta2", 0.999),
+                    Get("eps", 1e-8),
+                    Get("weight_decay", 0),
+                    Flag("amsgrad"),
+                    Flag("maximize")
+                );
             }
             case "AdamW":
                 Assert.False(grouped);
-                return Optimizers.AdamW([w, b], lr, Get("beta1", 0.9), Get("beta2", 0.999), Get("eps", 1e-8), Get("weight_decay", 0.01), Flag("amsgrad"), Flag("maximize"));
+                return Optimizers.AdamW(
+                    [w, b],
+                    lr,
+                    Get("beta1", 0.9),
+                    Get("beta2", 0.999),
+                    Get("eps", 1e-8),
+                    Get("weight_decay", 0.01),
+                    Flag("amsgrad"),
+                    Flag("maximize")
+                );
             case "SGD":
             {
                 SGD.ParamGroup[] groups = grouped
-                    ? [new SGD.ParamGroup { Parameters = [w] }, new SGD.ParamGroup { Parameters = [b], Options = new SGD.Options { LearningRate = GroupValue("lr"), momentum = GroupValue("momentum") } }]
+                    ?
+                    [
+                        new SGD.ParamGroup { Parameters = [w] },
+                        new SGD.ParamGroup
+                        {
+                            Parameters = [b],
+                            Options = new SGD.Options { LearningRate = GroupValue("lr"), momentum = GroupValue("momentum") },
+                        },
+                    ]
                     : [new SGD.ParamGroup { Parameters = [w, b] }];
-                return Optimizers.Sgd(groups, lr, Get("momentum", 0), Get("dampening", 0), Get("weight_decay", 0), Flag("nesterov"), Flag("maximize"));
+                return Optimizers.Sgd(
+                    groups,
+                    lr,
+                    Get("momentum", 0),
+                    Get("dampening", 0),
+                    Get("weight_decay", 0),
+                    Flag("nesterov"),
+                    Flag("maximize")
+                );
             }
             default:
                 throw new InvalidDataException($"unknown optimizer in the goldens: {c.GetProperty("optimizer")}");
@@ -211,15 +274,19 @@ public class KeptScalarOptimizerTests(Xunit.Abstractions.ITestOutputHelper outpu
         var (x, y) = Data();
         var (straightModel, resumedModel) = (Model(), Model());
         var (_, straight) = Pair(options, straightModel, straightModel);
-        for (var i = 0; i < 4; i++) TrainStep(straightModel, straight, x, y);
+        for (var i = 0; i < 4; i++)
+            TrainStep(straightModel, straight, x, y);
         var saved = new MemoryStream();
-        using (var writer = new BinaryWriter(saved, System.Text.Encoding.UTF8, leaveOpen: true)) ((OptimizerHelper)straight).save_state_dict(writer);
+        using (var writer = new BinaryWriter(saved, System.Text.Encoding.UTF8, leaveOpen: true))
+            ((OptimizerHelper)straight).save_state_dict(writer);
         using (no_grad())
-            foreach (var ((_, from), (_, to)) in straightModel.named_parameters().Zip(resumedModel.named_parameters())) to.copy_(from);
+            foreach (var ((_, from), (_, to)) in straightModel.named_parameters().Zip(resumedModel.named_parameters()))
+                to.copy_(from);
 
         var (_, resumed) = Pair(options, resumedModel, resumedModel);
         saved.Position = 0;
-        using (var reader = new BinaryReader(saved)) ((OptimizerHelper)resumed).load_state_dict(reader);
+        using (var reader = new BinaryReader(saved))
+            ((OptimizerHelper)resumed).load_state_dict(reader);
         for (var i = 0; i < 4; i++)
         {
             TrainStep(straightModel, straight, x, y);
@@ -237,7 +304,12 @@ public class KeptScalarOptimizerTests(Xunit.Abstractions.ITestOutputHelper outpu
         Trainer NewTrainer(int epochs)
         {
             var model = Model();
-            return new Trainer(model, Pair(options, model, model).Ours, nn.CrossEntropyLoss(), new TrainingOptions(Epochs: epochs, BatchSize: 16, Seed: 5));
+            return new Trainer(
+                model,
+                Pair(options, model, model).Ours,
+                nn.CrossEntropyLoss(),
+                new TrainingOptions(Epochs: epochs, BatchSize: 16, Seed: 5)
+            );
         }
         var straight = NewTrainer(4);
         straight.Fit(x, y);
@@ -253,7 +325,10 @@ public class KeptScalarOptimizerTests(Xunit.Abstractions.ITestOutputHelper outpu
             AssertSameParameters(straight.Model, resumed.Model, $"{options}, resumed from a checkpoint");
             Assert.Equal(straight.History.Series("loss"), resumed.History.Series("loss"));
         }
-        finally { File.Delete(path); }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
@@ -268,31 +343,82 @@ public class KeptScalarOptimizerTests(Xunit.Abstractions.ITestOutputHelper outpu
             optimizer.step();
         }
         Assert.Equal([1f, 1f, 1f], frozen.detach().data<float>().ToArray());
-        Assert.All(trained.detach().data<float>().ToArray(), v => Assert.Equal(0.9f, v, 5));   // Adam's first step moves each weight by lr
+        Assert.All(trained.detach().data<float>().ToArray(), v => Assert.Equal(0.9f, v, 5)); // Adam's first step moves each weight by lr
         var state = optimizer.state_dict().State.Cast<Adam.State>().ToList();
         Assert.Equal([0L, 1L], state.Select(s => s.step));
     }
 
-    public static TheoryData<string, Action, string> Refusals => new()
-    {
-        { "lr", () => Optimizers.Adam(Weights(), lr: double.NaN), "lr is NaN" },
-        { "lr", () => Optimizers.AdamW(Weights(), lr: double.PositiveInfinity), "finite number ≥ 0" },
-        { "lr", () => Optimizers.Sgd(Weights(), lr: -0.1), "lr is -0.1" },
-        { "beta1", () => Optimizers.Adam(Weights(), beta1: 1), "beta1 is 1: a moving-average coefficient must be in [0, 1)" },
-        { "beta2", () => Optimizers.AdamW(Weights(), beta2: double.NaN), "beta2 is NaN" },
-        { "eps", () => Optimizers.Adam(Weights(), eps: -1e-8), "eps is -1E-08" },
-        { "weight_decay", () => Optimizers.AdamW(Weights(), weight_decay: double.NaN), "weight_decay is NaN" },
-        { "momentum", () => Optimizers.Sgd(Weights(), 0.1, momentum: -0.9), "momentum is -0.9" },
-        { "dampening", () => Optimizers.Sgd(Weights(), 0.1, momentum: 0.9, dampening: double.NaN), "dampening is NaN" },
-        { "nesterov", () => Optimizers.Sgd(Weights(), 0.1, momentum: 0.9, dampening: 0.1, nesterov: true), "needs momentum > 0 and dampening = 0" },
-        { "nesterov", () => Optimizers.Sgd(Weights(), 0.1, nesterov: true), "momentum is 0" },
-        { "lr", () => Optimizers.Adam([new Adam.ParamGroup(Weights(), lr: double.NaN)]), "lr of parameter group 0 is NaN" },
-        { "momentum", () => Optimizers.Sgd([new SGD.ParamGroup { Parameters = Weights() }, new SGD.ParamGroup { Parameters = Weights(), Options = new SGD.Options { momentum = -1 } }], 0.1), "momentum of parameter group 1 is -1" },
-        { "nesterov", () => Optimizers.Sgd([new SGD.ParamGroup { Parameters = Weights(), Options = new SGD.Options { nesterov = true } }], 0.1, momentum: 0), "nesterov of parameter group 0" },
-        { "parameters", () => { var w = Weights(); Optimizers.AdamW([new AdamW.ParamGroup { Parameters = w }, new AdamW.ParamGroup { Parameters = w }]); }, "already optimized" },
-        { "parameters", () => { var w = Weights()[0]; Optimizers.Sgd([w, w], 0.1); }, "Parameter 1 of parameter group 0 (shape [2, 2]) is already optimized" },
-        { "parameters", () => Optimizers.Adam(Array.Empty<Parameter>()), "no parameters" },
-    };
+    public static TheoryData<string, Action, string> Refusals =>
+        new()
+        {
+            { "lr", () => Optimizers.Adam(Weights(), lr: double.NaN), "lr is NaN" },
+            { "lr", () => Optimizers.AdamW(Weights(), lr: double.PositiveInfinity), "finite number ≥ 0" },
+            { "lr", () => Optimizers.Sgd(Weights(), lr: -0.1), "lr is -0.1" },
+            { "beta1", () => Optimizers.Adam(Weights(), beta1: 1), "beta1 is 1: a moving-average coefficient must be in [0, 1)" },
+            { "beta2", () => Optimizers.AdamW(Weights(), beta2: double.NaN), "beta2 is NaN" },
+            { "eps", () => Optimizers.Adam(Weights(), eps: -1e-8), "eps is -1E-08" },
+            { "weight_decay", () => Optimizers.AdamW(Weights(), weight_decay: double.NaN), "weight_decay is NaN" },
+            { "momentum", () => Optimizers.Sgd(Weights(), 0.1, momentum: -0.9), "momentum is -0.9" },
+            { "dampening", () => Optimizers.Sgd(Weights(), 0.1, momentum: 0.9, dampening: double.NaN), "dampening is NaN" },
+            {
+                "nesterov",
+                () => Optimizers.Sgd(Weights(), 0.1, momentum: 0.9, dampening: 0.1, nesterov: true),
+                "needs momentum > 0 and dampening = 0"
+            },
+            { "nesterov", () => Optimizers.Sgd(Weights(), 0.1, nesterov: true), "momentum is 0" },
+            { "lr", () => Optimizers.Adam([new Adam.ParamGroup(Weights(), lr: double.NaN)]), "lr of parameter group 0 is NaN" },
+            {
+                "momentum",
+                () =>
+                    Optimizers.Sgd(
+                        [
+                            new SGD.ParamGroup { Parameters = Weights() },
+                            new SGD.ParamGroup
+                            {
+                                Parameters = Weights(),
+                                Options = new SGD.Options { momentum = -1 },
+                            },
+                        ],
+                        0.1
+                    ),
+                "momentum of parameter group 1 is -1"
+            },
+            {
+                "nesterov",
+                () =>
+                    Optimizers.Sgd(
+                        [
+                            new SGD.ParamGroup
+                            {
+                                Parameters = Weights(),
+                                Options = new SGD.Options { nesterov = true },
+                            },
+                        ],
+                        0.1,
+                        momentum: 0
+                    ),
+                "nesterov of parameter group 0"
+            },
+            {
+                "parameters",
+                () =>
+                {
+                    var w = Weights();
+                    Optimizers.AdamW([new AdamW.ParamGroup { Parameters = w }, new AdamW.ParamGroup { Parameters = w }]);
+                },
+                "already optimized"
+            },
+            {
+                "parameters",
+                () =>
+                {
+                    var w = Weights()[0];
+                    Optimizers.Sgd([w, w], 0.1);
+                },
+                "Parameter 1 of parameter group 0 (shape [2, 2]) is already optimized"
+            },
+            { "parameters", () => Optimizers.Adam(Array.Empty<Parameter>()), "no parameters" },
+        };
 
     private static Parameter[] Weights() => [new Parameter(zeros(2, 2))];
 
@@ -320,8 +446,12 @@ public class KeptScalarOptimizerTests(Xunit.Abstractions.ITestOutputHelper outpu
         var data = SyntheticData.MakeClassification(samples: 400, features: 10, informative: 5, seed: 42);
         var (x, y) = data.ToTensors();
         var model = Model();
-        var trainer = new Trainer(model, Optimizers.Sgd(model.parameters(), lr: 0.05, momentum: 0.9, nesterov: true), nn.CrossEntropyLoss(),
-                                  new TrainingOptions(Epochs: 10, Seed: 1));
+        var trainer = new Trainer(
+            model,
+            Optimizers.Sgd(model.parameters(), lr: 0.05, momentum: 0.9, nesterov: true),
+            nn.CrossEntropyLoss(),
+            new TrainingOptions(Epochs: 10, Seed: 1)
+        );
         var loss = trainer.Fit(x, y).Series("loss");
         Assert.True(loss[^1] < 0.6 * loss[0], $"training loss should fall: {string.Join(", ", loss)}");
     }

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Workbook.Tests.Training;
 
 /// <summary>Bad settings and data are refused in words before libtorch sees them; a diverging run stops at its first bad step.</summary>
-[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
+[Collection(SerialCollection.Name)] // seeds TorchSharp's global generator
 public class TrainerRefusalTests
 {
     static TrainerRefusalTests() => torch.InitializeDeviceType(DeviceType.CPU);
@@ -18,7 +18,12 @@ public class TrainerRefusalTests
     }
 
     private static Trainer NewTrainer(SimpleModel model, TrainingOptions? options = null) =>
-        new(model, optim.Adam(model.parameters(), lr: 0.01), nn.CrossEntropyLoss(), options ?? new TrainingOptions(Epochs: 2, BatchSize: 4, Shuffle: false));
+        new(
+            model,
+            optim.Adam(model.parameters(), lr: 0.01),
+            nn.CrossEntropyLoss(),
+            options ?? new TrainingOptions(Epochs: 2, BatchSize: 4, Shuffle: false)
+        );
 
     [Theory]
     [InlineData(double.NaN)]
@@ -26,10 +31,14 @@ public class TrainerRefusalTests
     public void A_learning_rate_that_is_not_a_finite_number_is_refused(double rate)
     {
         var model = Model();
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new Trainer(model, optim.Adam(model.parameters(), lr: rate), nn.CrossEntropyLoss()));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new Trainer(model, optim.Adam(model.parameters(), lr: rate), nn.CrossEntropyLoss())
+        );
         Assert.Contains($"learning rate is {rate.ToString(System.Globalization.CultureInfo.InvariantCulture)}", error.Message);
         Assert.Contains("finite number ≥ 0", error.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Trainer(model, optim.SGD(model.parameters(), learningRate: rate), nn.CrossEntropyLoss()));
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new Trainer(model, optim.SGD(model.parameters(), learningRate: rate), nn.CrossEntropyLoss())
+        );
     }
 
     [Fact]
@@ -37,7 +46,8 @@ public class TrainerRefusalTests
     {
         var model = Model();
         var trainer = NewTrainer(model);
-        foreach (var group in trainer.Optimizer.ParamGroups) group.LearningRate = double.NaN;   // as a broken scheduler would
+        foreach (var group in trainer.Optimizer.ParamGroups)
+            group.LearningRate = double.NaN; // as a broken scheduler would
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(randn(8, 3), randint(0, 2, 8)));
         Assert.Contains("learning rate is NaN", error.Message);
     }
@@ -47,7 +57,7 @@ public class TrainerRefusalTests
     {
         var model = Model();
         var x = randn(16, 3);
-        x[9, 1] = tensor(float.NaN);                                       // row 9: the third batch of four
+        x[9, 1] = tensor(float.NaN); // row 9: the third batch of four
         var trainer = NewTrainer(model);
 
         var error = Assert.Throws<TrainingDivergedException>(() => trainer.Fit(x, randint(0, 2, 16)));
@@ -76,9 +86,15 @@ public class TrainerRefusalTests
         var model = Model(outputs: 2);
         var y = tensor(new long[] { 0, 1, 1, 5, 0, 1, 0, 0 });
         var error = Assert.Throws<ArgumentException>(() => NewTrainer(model).Fit(randn(8, 3), y));
-        Assert.Contains("The training targets hold class 5 at row 3, but the model outputs 2 classes, so labels must be 0 to 1; 1 target(s) are out of range", error.Message);
+        Assert.Contains(
+            "The training targets hold class 5 at row 3, but the model outputs 2 classes, "
+                + "so labels must be 0 to 1; 1 target(s) are out of range",
+            error.Message
+        );
 
-        var negative = Assert.Throws<ArgumentException>(() => NewTrainer(model).Fit(randn(8, 3), randint(0, 2, 8), randn(4, 3), tensor(new long[] { 0, -1, 1, 0 })));
+        var negative = Assert.Throws<ArgumentException>(() =>
+            NewTrainer(model).Fit(randn(8, 3), randint(0, 2, 8), randn(4, 3), tensor(new long[] { 0, -1, 1, 0 }))
+        );
         Assert.Contains("The validation targets hold class -1 at row 1", negative.Message);
 
         var evaluation = Assert.Throws<ArgumentException>(() => NewTrainer(model).Evaluate(randn(8, 3), y));
@@ -92,13 +108,22 @@ public class TrainerRefusalTests
         var x = randn(8, 3);
         var labels = randint(0, 3, 8);
         var asFloat = Assert.Throws<ArgumentException>(() => NewTrainer(model).Fit(x, labels.to(ScalarType.Float32)));
-        Assert.Contains("The training targets are Float32 of shape [8], but CrossEntropyLoss takes class indices as Int64", asFloat.Message);
+        Assert.Contains(
+            "The training targets are Float32 of shape [8], but CrossEntropyLoss takes class indices as Int64",
+            asFloat.Message
+        );
         Assert.Contains("targets.to(ScalarType.Int64)", asFloat.Message);
-        Assert.Contains("The training targets are Int32", Assert.Throws<ArgumentException>(() => NewTrainer(model).Fit(x, labels.to(ScalarType.Int32))).Message);
-        Assert.Contains("targets.squeeze(1)", Assert.Throws<ArgumentException>(() => NewTrainer(model).Fit(x, labels.unsqueeze(1))).Message);
+        Assert.Contains(
+            "The training targets are Int32",
+            Assert.Throws<ArgumentException>(() => NewTrainer(model).Fit(x, labels.to(ScalarType.Int32))).Message
+        );
+        Assert.Contains(
+            "targets.squeeze(1)",
+            Assert.Throws<ArgumentException>(() => NewTrainer(model).Fit(x, labels.unsqueeze(1))).Message
+        );
 
-        NewTrainer(model).Fit(x, nn.functional.one_hot(labels, 3).to(ScalarType.Float32));   // class probabilities of the outputs' shape
-        NewTrainer(model).Fit(x, tensor(new long[] { 0, 1, 2, -100, 2, 1, 0, -100 }));      // -100 is CrossEntropyLoss's ignored label
+        NewTrainer(model).Fit(x, nn.functional.one_hot(labels, 3).to(ScalarType.Float32)); // class probabilities of the outputs' shape
+        NewTrainer(model).Fit(x, tensor(new long[] { 0, 1, 2, -100, 2, 1, 0, -100 })); // -100 is CrossEntropyLoss's ignored label
     }
 
     /// <summary>
@@ -122,7 +147,8 @@ public class TrainerRefusalTests
             foreach (var parameter in _parameter_groups.SelectMany(g => g.Parameters))
             {
                 var grad = parameter.grad;
-                if (grad is not null) parameter.add_(grad, _minusRate);
+                if (grad is not null)
+                    parameter.add_(grad, _minusRate);
             }
             return null!;
         }
@@ -132,8 +158,12 @@ public class TrainerRefusalTests
     public void The_per_step_code_survives_a_thread_that_collects_garbage_all_the_time()
     {
         var model = Model();
-        var trainer = new Trainer(model, new KeptScalarSgd(model.parameters(), lr: 0.05), nn.CrossEntropyLoss(),
-            new TrainingOptions(Epochs: 1, BatchSize: 32, L1: 1e-4, L2: 1e-4, GradientClipNorm: 1.0));
+        var trainer = new Trainer(
+            model,
+            new KeptScalarSgd(model.parameters(), lr: 0.05),
+            nn.CrossEntropyLoss(),
+            new TrainingOptions(Epochs: 1, BatchSize: 32, L1: 1e-4, L2: 1e-4, GradientClipNorm: 1.0)
+        );
         trainer.Metrics["accuracy"] = EpochMetrics.Accuracy;
         var x = randn(64, 3);
         var y = randint(0, 2, 64);
@@ -142,9 +172,12 @@ public class TrainerRefusalTests
         {
             while (!stop.IsCancellationRequested)
             {
-                GC.Collect(0, GCCollectionMode.Forced, blocking: true);   // implicit Scalars are young: gen 0 frees them
+                GC.Collect(0, GCCollectionMode.Forced, blocking: true); // implicit Scalars are young: gen 0 frees them
             }
-        }) { IsBackground = true };
+        })
+        {
+            IsBackground = true,
+        };
         collector.Start();
         try
         {

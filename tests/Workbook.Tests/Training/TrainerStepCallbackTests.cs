@@ -16,7 +16,12 @@ public class TrainerStepCallbackTests
     {
         torch.manual_seed(0);
         var model = new SimpleModel();
-        return new Trainer(model, optim.Adam(model.parameters(), lr: 0.01), nn.CrossEntropyLoss(), new TrainingOptions(Epochs: 2, BatchSize: 50));
+        return new Trainer(
+            model,
+            optim.Adam(model.parameters(), lr: 0.01),
+            nn.CrossEntropyLoss(),
+            new TrainingOptions(Epochs: 2, BatchSize: 50)
+        );
     }
 
     [Fact]
@@ -34,18 +39,18 @@ public class TrainerStepCallbackTests
         hooked.AfterBackward = () =>
         {
             events.Add("backward");
-            Assert.NotNull(first.grad);                                               // gradients exist
+            Assert.NotNull(first.grad); // gradients exist
             valueAtBackward = first.detach()[0, 0].item<float>();
         };
         hooked.AfterOptimizerStep = () =>
         {
             events.Add("step");
-            Assert.False(is_grad_enabled());                                          // safe to edit parameters in place
-            Assert.NotEqual(valueAtBackward, first.detach()[0, 0].item<float>());    // the step happened in between
+            Assert.False(is_grad_enabled()); // safe to edit parameters in place
+            Assert.NotEqual(valueAtBackward, first.detach()[0, 0].item<float>()); // the step happened in between
         };
         hooked.Fit(x, y);
 
-        Assert.Equal(2 * 5 * 2, events.Count);                                       // 2 epochs × ⌈230 / 50⌉ steps × 2 callbacks
+        Assert.Equal(2 * 5 * 2, events.Count); // 2 epochs × ⌈230 / 50⌉ steps × 2 callbacks
         Assert.All(events.Chunk(2), pair => Assert.Equal(["backward", "step"], pair));
         Assert.Equal(plain.History.Series("loss"), hooked.History.Series("loss"));
         Assert.True(plain.Model.parameters().Zip(hooked.Model.parameters()).All(p => p.First.allclose(p.Second, 0, 0)));

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Workbook.Tests.Training;
 
 /// <summary>The training loop: it learns, it is reproducible, it resumes exactly, it stops early, it leaks nothing.</summary>
-[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
+[Collection(SerialCollection.Name)] // seeds TorchSharp's global generator
 public class TrainerTests
 {
     static TrainerTests() => torch.InitializeDeviceType(DeviceType.CPU);
@@ -45,7 +45,10 @@ public class TrainerTests
         Assert.Equal(["loss", "accuracy", "val_loss", "val_accuracy"], history.Names);
         var loss = history.Series("loss");
         Assert.True(loss[^1] < 0.6 * loss[0], $"training loss should fall: {string.Join(", ", loss)}");
-        Assert.True(history.Epochs[^1]["val_accuracy"] > 0.8 && history.Epochs[^1]["val_accuracy"] > history.Epochs[0]["val_accuracy"], history.ToString());
+        Assert.True(
+            history.Epochs[^1]["val_accuracy"] > 0.8 && history.Epochs[^1]["val_accuracy"] > history.Epochs[0]["val_accuracy"],
+            history.ToString()
+        );
         var evaluated = trainer.Evaluate(xv, yv).ToDictionary(p => p.Key, p => p.Value);
         Assert.Equal(history.Epochs[^1]["val_loss"], evaluated["loss"], 6);
     }
@@ -68,15 +71,19 @@ public class TrainerTests
             var first = NewTrainer(options with { Epochs = 2 });
             first.Fit(x, y);
             first.Save(path);
-            var resumed = NewTrainer(options with { Epochs = 2 }, initSeed: 99);   // different initial weights: the checkpoint must overwrite them
+            // different initial weights: the checkpoint must overwrite them
+            var resumed = NewTrainer(options with { Epochs = 2 }, initSeed: 99);
             resumed.Resume(path);
             Assert.Equal(2, resumed.History.Epochs.Count);
             resumed.Fit(x, y);
             Assert.Equal([1, 2, 3, 4], resumed.History.Epochs.Select(e => e.Epoch));
-            Assert.Equal(Flat(straight.Model), Flat(resumed.Model));          // optimizer state and RNG resumed too: bit for bit
+            Assert.Equal(Flat(straight.Model), Flat(resumed.Model)); // optimizer state and RNG resumed too: bit for bit
             Assert.Equal(straight.History.Series("loss"), resumed.History.Series("loss"));
         }
-        finally { File.Delete(path); }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
@@ -85,8 +92,10 @@ public class TrainerTests
         // Validation labels that are pure noise: validation loss bottoms out early and rises as the model fits training data.
         var (x, y, xv, _) = ClassicData();
         var noise = randint(0, 2, xv.shape[0], generator: new Generator(3));
-        var trainer = NewTrainer(new TrainingOptions(Epochs: 200, EarlyStopping: new EarlyStopping(Patience: 3)),
-                                 new SimpleModelOptions(HiddenWidths: [128, 128]));
+        var trainer = NewTrainer(
+            new TrainingOptions(Epochs: 200, EarlyStopping: new EarlyStopping(Patience: 3)),
+            new SimpleModelOptions(HiddenWidths: [128, 128])
+        );
         var history = trainer.Fit(x, y, xv, noise);
         Assert.NotNull(history.StoppedEpoch);
         Assert.True(history.StoppedEpoch < 200);
@@ -103,7 +112,7 @@ public class TrainerTests
     {
         var (x, y, xv, yv) = ClassicData();
         var trainer = NewTrainer(new TrainingOptions(Epochs: 1));
-        trainer.Fit(x, y, xv, yv);                                          // warm-up: optimizer state is created once
+        trainer.Fit(x, y, xv, yv); // warm-up: optimizer state is created once
         var before = LiveTensors.Count;
         trainer.Options = trainer.Options with { Epochs = 3 };
         trainer.Fit(x, y, xv, yv);
@@ -115,8 +124,12 @@ public class TrainerTests
     {
         torch.manual_seed(0);
         var model = new LinearRegressor(3);
-        var trainer = new Trainer(model, optim.SGD(model.parameters(), learningRate: 1.0), nn.MSELoss(),
-                                  new TrainingOptions(Epochs: 1, BatchSize: 64, GradientClipNorm: 0.01));
+        var trainer = new Trainer(
+            model,
+            optim.SGD(model.parameters(), learningRate: 1.0),
+            nn.MSELoss(),
+            new TrainingOptions(Epochs: 1, BatchSize: 64, GradientClipNorm: 0.01)
+        );
         var before = Flat(model);
         trainer.Fit(randn(64, 3) * 100, randn(64, 1) * 100);
         var step = Math.Sqrt(before.Zip(Flat(model), (a, b) => (double)(a - b) * (a - b)).Sum());
@@ -142,15 +155,29 @@ public class TrainerTests
         var (x, y, xv, yv) = ClassicData();
         var model = new SimpleModel();
         var other = new SimpleModel();
-        Assert.Contains("holds none of the model's parameters", Assert.Throws<ArgumentException>(() =>
-            new Trainer(model, optim.Adam(other.parameters()), nn.CrossEntropyLoss())).Message);
+        Assert.Contains(
+            "holds none of the model's parameters",
+            Assert.Throws<ArgumentException>(() => new Trainer(model, optim.Adam(other.parameters()), nn.CrossEntropyLoss())).Message
+        );
         var trainer = new Trainer(model, optim.Adam(model.parameters()), nn.CrossEntropyLoss());
-        Assert.Contains("480 feature rows but targets of shape [100]", Assert.Throws<ArgumentException>(() => trainer.Fit(x, y[..100])).Message);
-        Assert.Contains("both validation features and validation targets", Assert.Throws<ArgumentException>(() => trainer.Fit(x, y, xv)).Message);
+        Assert.Contains(
+            "480 feature rows but targets of shape [100]",
+            Assert.Throws<ArgumentException>(() => trainer.Fit(x, y[..100])).Message
+        );
+        Assert.Contains(
+            "both validation features and validation targets",
+            Assert.Throws<ArgumentException>(() => trainer.Fit(x, y, xv)).Message
+        );
         trainer.Options = new TrainingOptions(EarlyStopping: new EarlyStopping());
-        Assert.Contains("monitors 'val_loss', but Fit was given no validation data", Assert.Throws<ArgumentException>(() => trainer.Fit(x, y)).Message);
+        Assert.Contains(
+            "monitors 'val_loss', but Fit was given no validation data",
+            Assert.Throws<ArgumentException>(() => trainer.Fit(x, y)).Message
+        );
         trainer.Options = new TrainingOptions(Epochs: 1, EarlyStopping: new EarlyStopping("val_f1"));
-        Assert.Contains("'val_f1', which is not recorded; recorded values: loss, val_loss", Assert.Throws<ArgumentException>(() => trainer.Fit(x, y, xv, yv)).Message);
+        Assert.Contains(
+            "'val_f1', which is not recorded; recorded values: loss, val_loss",
+            Assert.Throws<ArgumentException>(() => trainer.Fit(x, y, xv, yv)).Message
+        );
         Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions(BatchSize: 0).Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions(L2: -1).Validate());
     }
@@ -158,11 +185,26 @@ public class TrainerTests
     [Fact]
     public void Accuracy_reads_both_classifier_heads()
     {
-        var twoLogits = tensor(new float[,] { { 2, 1 }, { 0, 3 }, { 1, 0 } });
+        var twoLogits = tensor(
+            new float[,]
+            {
+                { 2, 1 },
+                { 0, 3 },
+                { 1, 0 },
+            }
+        );
         Assert.Equal(2.0 / 3, EpochMetrics.Accuracy(twoLogits, tensor(new long[] { 0, 1, 1 })), 12);
         var oneLogit = tensor(new float[] { -1, 2, 0.5f, -3 }).reshape(4, 1);
         Assert.Equal(0.75, EpochMetrics.Accuracy(oneLogit, tensor(new float[] { 0, 1, 0, 0 })), 12);
-        var p = EpochMetrics.PositiveClassProbabilities(tensor(new float[,] { { 0, 0 }, { 0, (float)Math.Log(3) } }));
+        var p = EpochMetrics.PositiveClassProbabilities(
+            tensor(
+                new float[,]
+                {
+                    { 0, 0 },
+                    { 0, (float)Math.Log(3) },
+                }
+            )
+        );
         Assert.Equal(0.5, p[0], 6);
         Assert.Equal(0.75, p[1], 6);
         Assert.Equal(1 / (1 + Math.Exp(1)), EpochMetrics.PositiveClassProbabilities(tensor(new float[] { -1 }))[0], 6);
@@ -174,7 +216,14 @@ public class TrainerTests
         var model = new LinearRegressor(2);
         using (no_grad())
         {
-            model.Weight.copy_(tensor(new float[,] { { 1, -2 } }));
+            model.Weight.copy_(
+                tensor(
+                    new float[,]
+                    {
+                        { 1, -2 },
+                    }
+                )
+            );
             model.Bias.fill_(100);
         }
         Assert.Equal(0.1 * 3 + 0.01 * 5, WeightPenalty.Compute(model, 0.1, 0.01).item<float>(), 5);

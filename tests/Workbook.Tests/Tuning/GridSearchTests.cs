@@ -1,6 +1,6 @@
+using Microsoft.Data.Analysis;
 using Plotly.NET;
 using Plotly.NET.CSharp;
-using Microsoft.Data.Analysis;
 using TorchSharp;
 using Workbook.Data;
 using Workbook.Models;
@@ -22,8 +22,10 @@ public class GridSearchTests
     {
         var grid = new ParameterGrid { { "lr", 0.1, 0.01 }, { "width", 8, 16, 32 } };
         Assert.Equal(6, grid.Count);
-        Assert.Equal(["lr=0.1, width=8", "lr=0.1, width=16", "lr=0.1, width=32", "lr=0.01, width=8", "lr=0.01, width=16", "lr=0.01, width=32"],
-            grid.Select(c => c.ToString()));
+        Assert.Equal(
+            ["lr=0.1, width=8", "lr=0.1, width=16", "lr=0.1, width=32", "lr=0.01, width=8", "lr=0.01, width=16", "lr=0.01, width=32"],
+            grid.Select(c => c.ToString())
+        );
         Assert.Empty(new ParameterGrid());
         Assert.Contains("already has a hyper-parameter 'lr'", Assert.Throws<ArgumentException>(() => grid.Add("lr", 1.0)).Message);
         Assert.Contains("at least one candidate", Assert.Throws<ArgumentException>(() => grid.Add("dropout")).Message);
@@ -36,10 +38,14 @@ public class GridSearchTests
         Assert.Equal(32.0, configuration.Get<double>("batch_size"));
         Assert.Equal(32L, configuration.Get<long>("batch_size"));
         Assert.Equal(0.5, configuration.GetOrDefault("dropout", 0.5));
-        Assert.Contains("No hyper-parameter 'lr' in this configuration; it has batch_size, activation",
-            Assert.Throws<KeyNotFoundException>(() => configuration.Get<double>("lr")).Message);
-        Assert.Contains("'activation' is tanh (String), which is not convertible to Int32",
-            Assert.Throws<InvalidCastException>(() => configuration.Get<int>("activation")).Message);
+        Assert.Contains(
+            "No hyper-parameter 'lr' in this configuration; it has batch_size, activation",
+            Assert.Throws<KeyNotFoundException>(() => configuration.Get<double>("lr")).Message
+        );
+        Assert.Contains(
+            "'activation' is tanh (String), which is not convertible to Int32",
+            Assert.Throws<InvalidCastException>(() => configuration.Get<int>("activation")).Message
+        );
     }
 
     [Fact]
@@ -47,11 +53,15 @@ public class GridSearchTests
     {
         var grid = new ParameterGrid { { "lr", 0.001, 0.01, 0.1 }, { "batch_size", 16, 64 } };
         var sizes = new List<(int, int)>();
-        var result = GridSearch.Run(grid, Data, (p, train, validation) =>
-        {
-            sizes.Add((train.SampleCount, validation.SampleCount));
-            return -Math.Abs(Math.Log10(p.Get<double>("lr")) + 2) - p.Get<int>("batch_size") / 1000.0;   // best: lr 0.01, batch 16
-        });
+        var result = GridSearch.Run(
+            grid,
+            Data,
+            (p, train, validation) =>
+            {
+                sizes.Add((train.SampleCount, validation.SampleCount));
+                return -Math.Abs(Math.Log10(p.Get<double>("lr")) + 2) - p.Get<int>("batch_size") / 1000.0; // best: lr 0.01, batch 16
+            }
+        );
         Assert.All(sizes, s => Assert.Equal((160, 40), s));
         Assert.Equal("lr=0.01, batch_size=16", result.Best.Parameters.ToString());
         Assert.Equal(result.Rows.Select(r => r.Mean).OrderDescending(), result.Rows.Select(r => r.Mean));
@@ -61,33 +71,56 @@ public class GridSearchTests
         Assert.Equal(6, frame.Rows.Count);
         Assert.Contains("best lr=0.01, batch_size=16", result.ToHtml());
         Assert.Single(result.Heatmap("lr", "batch_size").GetTraces());
-        Assert.Contains("'width' is not a searched hyper-parameter", Assert.Throws<ArgumentException>(() => result.Heatmap("lr", "width")).Message);
+        Assert.Contains(
+            "'width' is not a searched hyper-parameter",
+            Assert.Throws<ArgumentException>(() => result.Heatmap("lr", "width")).Message
+        );
     }
 
     [Fact]
     public void Cross_validation_scores_every_fold_on_disjoint_validation_parts()
     {
         var validationRows = new List<double>();
-        var result = GridSearch.Run(new ParameterGrid { { "k", 1 } }, Data, (_, train, validation) =>
-        {
-            Assert.Equal(200, train.SampleCount + validation.SampleCount);
-            for (var r = 0; r < validation.SampleCount; r++) validationRows.Add(validation.Features[r, 0]);
-            return validation.SampleCount;
-        }, new GridSearchOptions(Metric: "size", Folds: 5));
+        var result = GridSearch.Run(
+            new ParameterGrid { { "k", 1 } },
+            Data,
+            (_, train, validation) =>
+            {
+                Assert.Equal(200, train.SampleCount + validation.SampleCount);
+                for (var r = 0; r < validation.SampleCount; r++)
+                    validationRows.Add(validation.Features[r, 0]);
+                return validation.SampleCount;
+            },
+            new GridSearchOptions(Metric: "size", Folds: 5)
+        );
         Assert.Equal([40.0, 40, 40, 40, 40], result.Best.Scores);
         Assert.Equal(0, result.Best.StandardDeviation);
-        Assert.Equal(Enumerable.Range(0, 200).Select(r => Data.Features[r, 0]).Order(), validationRows.Order());   // each sample validated once
+        // each sample validated once
+        Assert.Equal(Enumerable.Range(0, 200).Select(r => Data.Features[r, 0]).Order(), validationRows.Order());
     }
 
     [Fact]
     public void Lower_is_better_scores_sort_ascending_and_bad_scores_are_rejected()
     {
         var grid = new ParameterGrid { { "x", 3.0, 1.0, 2.0 } };
-        var result = GridSearch.Run(grid, Data, (p, _, _) => p.Get<double>("x"), new GridSearchOptions(Metric: "loss", HigherIsBetter: false));
+        var result = GridSearch.Run(
+            grid,
+            Data,
+            (p, _, _) => p.Get<double>("x"),
+            new GridSearchOptions(Metric: "loss", HigherIsBetter: false)
+        );
         Assert.Equal([1.0, 2.0, 3.0], result.Rows.Select(r => r.Mean));
-        Assert.Contains("returned NaN for x=3", Assert.Throws<ArgumentException>(() => GridSearch.Run(grid, Data, (_, _, _) => double.NaN)).Message);
-        Assert.Contains("grid is empty", Assert.Throws<ArgumentException>(() => GridSearch.Run(new ParameterGrid(), Data, (_, _, _) => 0)).Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => GridSearch.Run(grid, Data, (_, _, _) => 0, new GridSearchOptions(ValidationFraction: 1.5)));
+        Assert.Contains(
+            "returned NaN for x=3",
+            Assert.Throws<ArgumentException>(() => GridSearch.Run(grid, Data, (_, _, _) => double.NaN)).Message
+        );
+        Assert.Contains(
+            "grid is empty",
+            Assert.Throws<ArgumentException>(() => GridSearch.Run(new ParameterGrid(), Data, (_, _, _) => 0)).Message
+        );
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            GridSearch.Run(grid, Data, (_, _, _) => 0, new GridSearchOptions(ValidationFraction: 1.5))
+        );
     }
 
     [Fact]
@@ -96,7 +129,12 @@ public class GridSearchTests
         double FitAndScore(HyperParameters p, TabularDataset train, TabularDataset validation)
         {
             var model = new SimpleModel(new SimpleModelOptions(Inputs: 6, HiddenWidths: [p.Get<int>("width")]));
-            var trainer = new Trainer(model, optim.Adam(model.parameters(), lr: p.Get<double>("lr")), nn.CrossEntropyLoss(), new TrainingOptions(Epochs: 3));
+            var trainer = new Trainer(
+                model,
+                optim.Adam(model.parameters(), lr: p.Get<double>("lr")),
+                nn.CrossEntropyLoss(),
+                new TrainingOptions(Epochs: 3)
+            );
             trainer.Metrics["accuracy"] = EpochMetrics.Accuracy;
             var (x, y) = train.ToTensors();
             var (xv, yv) = validation.ToTensors();

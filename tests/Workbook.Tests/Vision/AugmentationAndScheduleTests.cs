@@ -23,8 +23,12 @@ public sealed class AugmentationAndScheduleTests
             var found = false;
             using var padded = nn.functional.pad(image, [2, 2, 2, 2]);
             for (var top = 0; top <= 4 && !found; top++)
-                for (var left = 0; left <= 4 && !found; left++)
-                    if (padded[.., top..(top + 5), left..(left + 5)].allclose(cropped, rtol: 0, atol: 0)) { offsets.Add((top, left)); found = true; }
+            for (var left = 0; left <= 4 && !found; left++)
+                if (padded[.., top..(top + 5), left..(left + 5)].allclose(cropped, rtol: 0, atol: 0))
+                {
+                    offsets.Add((top, left));
+                    found = true;
+                }
             Assert.True(found, "the crop is a 5×5 window of the padded image");
         }
         Assert.True(offsets.Count > 10, $"the offsets vary ({offsets.Count} distinct in 60 crops)");
@@ -38,9 +42,11 @@ public sealed class AugmentationAndScheduleTests
         using var layer = new TrainingAugmentation(image => image.flip(-1));
         using var batch = arange(8, dtype: ScalarType.Float32).reshape(2, 1, 2, 2);
         layer.train();
-        using (var augmented = layer.call(batch)) Assert.True(augmented.allclose(batch.flip(-1), rtol: 0, atol: 0));
+        using (var augmented = layer.call(batch))
+            Assert.True(augmented.allclose(batch.flip(-1), rtol: 0, atol: 0));
         layer.eval();
-        using (var passed = layer.call(batch)) Assert.True(passed.allclose(batch, rtol: 0, atol: 0));
+        using (var passed = layer.call(batch))
+            Assert.True(passed.allclose(batch, rtol: 0, atol: 0));
     }
 
     [Fact]
@@ -62,10 +68,15 @@ public sealed class AugmentationAndScheduleTests
         var step = LearningRateSchedules.Trace(o => optim.lr_scheduler.StepLR(o, step_size: 3, gamma: 0.5), 9, 0.1);
         Assert.Equal([0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025], step.Select(v => Math.Round(v, 12)));
         var cosine = LearningRateSchedules.Trace(o => optim.lr_scheduler.CosineAnnealingLR(o, T_max: 10), 10, 0.1);
-        for (var t = 0; t < 10; t++) Assert.Equal(0.05 * (1 + Math.Cos(Math.PI * t / 10)), cosine[t], 9);
-        var oneCycle = LearningRateSchedules.Trace(o => optim.lr_scheduler.OneCycleLR(o, max_lr: 0.1, total_steps: 100, pct_start: 0.3, cycle_momentum: false), 100, 0.1);
-        Assert.Equal(0.1 / 25, oneCycle[0], 9);                            // starts at max_lr / div_factor
-        Assert.Equal(0.1, oneCycle.Max(), 3);                               // peaks at max_lr after the warm-up
+        for (var t = 0; t < 10; t++)
+            Assert.Equal(0.05 * (1 + Math.Cos(Math.PI * t / 10)), cosine[t], 9);
+        var oneCycle = LearningRateSchedules.Trace(
+            o => optim.lr_scheduler.OneCycleLR(o, max_lr: 0.1, total_steps: 100, pct_start: 0.3, cycle_momentum: false),
+            100,
+            0.1
+        );
+        Assert.Equal(0.1 / 25, oneCycle[0], 9); // starts at max_lr / div_factor
+        Assert.Equal(0.1, oneCycle.Max(), 3); // peaks at max_lr after the warm-up
         Assert.InRange(Array.IndexOf(oneCycle, oneCycle.Max()), 28, 31);
         Assert.True(oneCycle[^1] < 1e-5, "anneals far below the start");
     }

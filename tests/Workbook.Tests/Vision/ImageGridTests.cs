@@ -16,7 +16,9 @@ public sealed class ImageGridTests
     {
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
         var position = 8;
-        int width = 0, height = 0, colour = 0;
+        int width = 0,
+            height = 0,
+            colour = 0;
         var idat = new MemoryStream();
         while (position < png.Length)
         {
@@ -25,8 +27,14 @@ public sealed class ImageGridTests
             var typed = png.AsSpan(position + 4, 4 + length);
             Assert.Equal(BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(position + 8 + length)), PngEncoder.Crc32(typed));
             var data = png.AsSpan(position + 8, length);
-            if (type == "IHDR") (width, height, colour) = (BinaryPrimitives.ReadInt32BigEndian(data), BinaryPrimitives.ReadInt32BigEndian(data[4..]), data[9]);
-            if (type == "IDAT") idat.Write(data);
+            if (type == "IHDR")
+                (width, height, colour) = (
+                    BinaryPrimitives.ReadInt32BigEndian(data),
+                    BinaryPrimitives.ReadInt32BigEndian(data[4..]),
+                    data[9]
+                );
+            if (type == "IDAT")
+                idat.Write(data);
             position += 12 + length;
         }
         var channels = colour == 2 ? 3 : 1;
@@ -68,11 +76,11 @@ public sealed class ImageGridTests
     {
         using var images = tensor(new float[] { 0f, 0.5f, 1f, 2f, -1f, 0f, 0.5f, 1f }, [2, 1, 2, 2]);
         var unit = ImageGrid.FromTensor(images, ["first", "second"]);
-        Assert.Equal(new byte[] { 0, 128, 255, 255 }, Decode(unit.Tiles[0].Png).Pixels);                  // clipped above 1
+        Assert.Equal(new byte[] { 0, 128, 255, 255 }, Decode(unit.Tiles[0].Png).Pixels); // clipped above 1
         var perImage = ImageGrid.FromTensor(images, scaling: ImageScaling.PerImage);
-        Assert.Equal(new byte[] { 0, 128, 191, 255 }, Decode(perImage.Tiles[1].Png).Pixels);                // −1 … 1 → 0 … 255
+        Assert.Equal(new byte[] { 0, 128, 191, 255 }, Decode(perImage.Tiles[1].Png).Pixels); // −1 … 1 → 0 … 255
         var signed = ImageGrid.FromTensor(images, scaling: ImageScaling.Signed);
-        var filter = Decode(signed.Tiles[1].Png).Pixels;                                                  // −1, 0, 0.5, 1 scaled by 1
+        var filter = Decode(signed.Tiles[1].Png).Pixels; // −1, 0, 0.5, 1 scaled by 1
         Assert.Equal(new byte[] { 0, 0, 255, 255, 255, 255, 255, 128, 128, 255, 0, 0 }, filter);
         var html = unit.ToHtml();
         Assert.Equal(2, html.Split("data:image/png;base64,").Length - 1);

@@ -38,7 +38,19 @@ public sealed class VisionModelTests
         using var logits = model.call(images);
         Assert.Equal([3L, 10], logits.shape);
         var names = model.named_parameters().Select(p => p.name).ToList();
-        Assert.Equal(["backbone.conv1.weight", "backbone.bn1.weight", "backbone.bn1.bias", "backbone.conv2.weight", "backbone.bn2.weight", "backbone.bn2.bias", "head.weight", "head.bias"], names);
+        Assert.Equal(
+            [
+                "backbone.conv1.weight",
+                "backbone.bn1.weight",
+                "backbone.bn1.bias",
+                "backbone.conv2.weight",
+                "backbone.bn2.weight",
+                "backbone.bn2.bias",
+                "head.weight",
+                "head.bias",
+            ],
+            names
+        );
         Assert.Equal(32 * 7 * 7, model.FeatureCount);
         Assert.Equal(144 + 32 + 4608 + 64 + 15690, model.parameters().Sum(p => p.numel()));
         using var maps = model.FeatureMaps(images, block: 2);
@@ -64,10 +76,16 @@ public sealed class VisionModelTests
         // With resnet18's stages and widths (and RGB input) every parameter and buffer of SmallResNet exists in TorchVision's
         // resnet18 with the same shape, except the 3×3 stem (resnet18: 7×7) and the head's class count.
         var reference = torchvision.models.resnet18(num_classes: 10, device: META);
-        var expected = reference.named_parameters().Select(p => (p.name, p.parameter.shape)).Concat(reference.named_buffers().Select(b => (b.name, b.buffer.shape)))
+        var expected = reference
+            .named_parameters()
+            .Select(p => (p.name, p.parameter.shape))
+            .Concat(reference.named_buffers().Select(b => (b.name, b.buffer.shape)))
             .ToDictionary(p => p.name, p => p.shape);
         using var ours = new SmallResNet([2, 2, 2, 2], [64, 128, 256, 512], inputChannels: 3, imageSize: 32, classes: 10);
-        var mine = ours.named_parameters().Select(p => (p.name, p.parameter.shape)).Concat(ours.named_buffers().Select(b => (b.name, b.buffer.shape))).ToList();
+        var mine = ours.named_parameters()
+            .Select(p => (p.name, p.parameter.shape))
+            .Concat(ours.named_buffers().Select(b => (b.name, b.buffer.shape)))
+            .ToList();
         Assert.Equal(expected.Keys.Order(), mine.Select(p => p.name).Order());
         var differentShape = mine.Where(p => !p.shape.SequenceEqual(expected[p.name])).Select(p => p.name).ToList();
         Assert.Equal(["conv1.weight"], differentShape);
@@ -84,7 +102,10 @@ public sealed class VisionModelTests
         using var plain = new SmallResNet([3, 3, 3], [8, 16, 32], classes: 10, residual: false);
         var plainNames = plain.named_parameters().Select(p => p.name).ToHashSet();
         Assert.DoesNotContain(plainNames, n => n.Contains("downsample"));
-        Assert.Equal(residual.named_parameters().Select(p => p.name).Where(n => !n.Contains("downsample")), plain.named_parameters().Select(p => p.name));
+        Assert.Equal(
+            residual.named_parameters().Select(p => p.name).Where(n => !n.Contains("downsample")),
+            plain.named_parameters().Select(p => p.name)
+        );
         Assert.Equal(20, plain.Depth);
     }
 
@@ -114,12 +135,20 @@ public sealed class TorchVisionNamesTests
     {
         // Golden from Debian's python3-torchvision 0.14.1 (tests/fixtures/vision/make_resnet18_names.py): what a converted
         // ImageNet checkpoint holds. Equal names and shapes mean chapter 08's name mapping for such a file is the identity.
-        using var golden = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Repository.Fixture(Path.Combine("vision", "resnet18_state_dict.json"))));
-        var expected = golden.RootElement.GetProperty("state_dict").EnumerateArray()
-            .Select(e => (Name: e[0].GetString()!, Shape: string.Join("x", e[1].EnumerateArray().Select(d => d.GetInt64())))).ToList();
+        using var golden = System.Text.Json.JsonDocument.Parse(
+            File.ReadAllText(Repository.Fixture(Path.Combine("vision", "resnet18_state_dict.json")))
+        );
+        var expected = golden
+            .RootElement.GetProperty("state_dict")
+            .EnumerateArray()
+            .Select(e => (Name: e[0].GetString()!, Shape: string.Join("x", e[1].EnumerateArray().Select(d => d.GetInt64()))))
+            .ToList();
         var model = torchvision.models.resnet18(device: META);
-        var actual = model.named_parameters().Select(p => (Name: p.name, Shape: string.Join("x", p.parameter.shape)))
-            .Concat(model.named_buffers().Select(b => (Name: b.name, Shape: string.Join("x", b.buffer.shape)))).ToList();
+        var actual = model
+            .named_parameters()
+            .Select(p => (Name: p.name, Shape: string.Join("x", p.parameter.shape)))
+            .Concat(model.named_buffers().Select(b => (Name: b.name, Shape: string.Join("x", b.buffer.shape))))
+            .ToList();
         Assert.Equal(122, expected.Count);
         Assert.Equal(expected.OrderBy(e => e.Name, StringComparer.Ordinal), actual.OrderBy(e => e.Name, StringComparer.Ordinal));
     }

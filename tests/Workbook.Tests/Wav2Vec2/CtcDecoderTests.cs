@@ -11,15 +11,23 @@ public sealed class CtcDecoderTests : IDisposable
     private static readonly CtcVocabulary Vocabulary = CtcVocabulary.English960h;
     private static readonly CtcDecoder Decoder = new(Vocabulary);
     private readonly string _folder = Directory.CreateTempSubdirectory("wb-ctc-").FullName;
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static int Id(char c) => c switch { '_' => 0, '|' => 4, _ => Enumerable.Range(0, Vocabulary.Count).First(i => Vocabulary[i] == c.ToString()) };
+    private static int Id(char c) =>
+        c switch
+        {
+            '_' => 0,
+            '|' => 4,
+            _ => Enumerable.Range(0, Vocabulary.Count).First(i => Vocabulary[i] == c.ToString()),
+        };
 
     /// <summary>Logits with a clear winner per frame, spelled as one character per frame ('_' is the blank).</summary>
     private static Tensor Peaked(string frames)
     {
         var logits = full(frames.Length, Vocabulary.Count, -10f);
-        for (var t = 0; t < frames.Length; t++) logits[t, Id(frames[t])] = 10f;
+        for (var t = 0; t < frames.Length; t++)
+            logits[t, Id(frames[t])] = 10f;
         return logits;
     }
 
@@ -29,7 +37,14 @@ public sealed class CtcDecoderTests : IDisposable
         var transcript = Decoder.Greedy(Peaked("__HH_EE_L_LL_OO__||_WW_O_RR_LD__"));
         Assert.Equal("HELLO WORLD", transcript.Text);
         Assert.Equal(2, transcript.Words.Count);
-        Assert.Equal(new TimedWord("HELLO", 2 * 0.02, 15 * 0.02), transcript.Words[0] with { StartSeconds = Math.Round(transcript.Words[0].StartSeconds, 10), EndSeconds = Math.Round(transcript.Words[0].EndSeconds, 10) });
+        Assert.Equal(
+            new TimedWord("HELLO", 2 * 0.02, 15 * 0.02),
+            transcript.Words[0] with
+            {
+                StartSeconds = Math.Round(transcript.Words[0].StartSeconds, 10),
+                EndSeconds = Math.Round(transcript.Words[0].EndSeconds, 10),
+            }
+        );
         Assert.Equal(20 * 0.02, transcript.Words[1].StartSeconds, 10);
         Assert.Equal(30 * 0.02, transcript.Words[1].EndSeconds, 10);
         Assert.Contains("<td>WORLD</td>", transcript.ToHtml());
@@ -43,7 +58,12 @@ public sealed class CtcDecoderTests : IDisposable
         // Two frames. Per frame: blank 0.4, A 0.35, B 0.25. Greedy reads "_ _" → "" (0.16). But "A" is spelled by
         // A A, A _, _ A: 0.35² + 2 · 0.35 · 0.4 = 0.4025 > 0.16, so the most probable text is "A".
         var probabilities = full(2, Vocabulary.Count, 1e-9f);
-        foreach (var t in new[] { 0, 1 }) { probabilities[t, 0] = 0.4f; probabilities[t, Id('A')] = 0.35f; probabilities[t, Id('B')] = 0.25f; }
+        foreach (var t in new[] { 0, 1 })
+        {
+            probabilities[t, 0] = 0.4f;
+            probabilities[t, Id('A')] = 0.35f;
+            probabilities[t, Id('B')] = 0.25f;
+        }
         var logits = probabilities.log();
         Assert.Equal("", Decoder.Greedy(logits).Text);
         Assert.Equal("A", Decoder.BeamSearch(logits, beamWidth: 8));
@@ -53,7 +73,10 @@ public sealed class CtcDecoderTests : IDisposable
     public void Vocabularies_load_from_vocab_json_and_bad_ones_are_named()
     {
         var path = Path.Combine(_folder, "vocab.json");
-        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(Enumerable.Range(0, Vocabulary.Count).ToDictionary(i => Vocabulary[i], i => i)));
+        File.WriteAllText(
+            path,
+            System.Text.Json.JsonSerializer.Serialize(Enumerable.Range(0, Vocabulary.Count).ToDictionary(i => Vocabulary[i], i => i))
+        );
         var loaded = CtcVocabulary.FromFile(_folder);
         Assert.Equal((32, 0, 4), (loaded.Count, loaded.BlankId, loaded.WordDelimiterId));
         Assert.Equal("E", loaded[5]);

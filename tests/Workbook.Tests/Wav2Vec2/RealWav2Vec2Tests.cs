@@ -29,7 +29,8 @@ public class RealWav2Vec2Tests
         var recognizer = SpeechRecognizer.FromFolder(Folder());
         var speech = Path.Combine(Repository.Root, "data", "speech");
         var rows = File.ReadAllLines(Path.Combine(speech, "transcripts.tsv")).Skip(1).Select(l => l.Split('\t')).ToList();
-        int errors = 0, words = 0;
+        int errors = 0,
+            words = 0;
         foreach (var row in rows)
         {
             var rate = ErrorRate.Words(row[1], recognizer.Transcribe(WavFile.Read(Path.Combine(speech, row[0]))).Text);

@@ -36,7 +36,10 @@ public class ShippedSpeechModelTests
         Assert.Equal(16000, (int)preprocessor["sampling_rate"]!);
         Assert.True((bool)preprocessor["do_normalize"]!);
         Assert.False((bool)preprocessor["return_attention_mask"]!);
-        Assert.Equal("Wav2Vec2CTCTokenizer", (string?)JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "tokenizer_config.json")))!["tokenizer_class"]);
+        Assert.Equal(
+            "Wav2Vec2CTCTokenizer",
+            (string?)JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "tokenizer_config.json")))!["tokenizer_class"]
+        );
     }
 
     [Fact]
@@ -55,8 +58,13 @@ public class ShippedSpeechModelTests
     [Fact]
     public void It_reproduces_the_error_rates_of_its_provenance_on_the_committed_heldout_clips()
     {
-        var provenance = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, SpeechRecognizerTraining.ProvenanceFile)))!["evaluation"]!["committed-clips"]!;
-        var corpus = SpeechCorpus.Read(Path.Combine(Repository.Root, "data", "speech", "heldout", "transcripts.tsv"), CtcVocabulary.English960h);
+        var provenance = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, SpeechRecognizerTraining.ProvenanceFile)))!["evaluation"]![
+            "committed-clips"
+        ]!;
+        var corpus = SpeechCorpus.Read(
+            Path.Combine(Repository.Root, "data", "speech", "heldout", "transcripts.tsv"),
+            CtcVocabulary.English960h
+        );
         var recognizer = SpeechRecognizer.FromFolder(Folder);
         var score = CtcTraining.Evaluate(recognizer, corpus.Utterances);
         recognizer.Model.Dispose();
@@ -64,9 +72,13 @@ public class ShippedSpeechModelTests
         // float16 folder, but with another torch thread count, so a near-tie between two symbols in one frame may
         // fall the other way; anything more is a real change of the model or the pipeline.
         Assert.Equal((int)provenance["utterances"]!, score.Utterances);
-        Assert.True(Math.Abs(score.Words.Rate - (double)provenance["wer"]!) <= 1.0 / score.Words.ReferenceLength + 1e-4,
-            $"WER {score.Words.Rate:P2} vs provenance {(double)provenance["wer"]!:P2}");
-        Assert.True(Math.Abs(score.Characters.Rate - (double)provenance["cer"]!) <= 2.0 / score.Characters.ReferenceLength + 1e-4,
-            $"CER {score.Characters.Rate:P2} vs provenance {(double)provenance["cer"]!:P2}");
+        Assert.True(
+            Math.Abs(score.Words.Rate - (double)provenance["wer"]!) <= 1.0 / score.Words.ReferenceLength + 1e-4,
+            $"WER {score.Words.Rate:P2} vs provenance {(double)provenance["wer"]!:P2}"
+        );
+        Assert.True(
+            Math.Abs(score.Characters.Rate - (double)provenance["cer"]!) <= 2.0 / score.Characters.ReferenceLength + 1e-4,
+            $"CER {score.Characters.Rate:P2} vs provenance {(double)provenance["cer"]!:P2}"
+        );
     }
 }

@@ -12,14 +12,20 @@ public class SpeechRecognizerTests
     static SpeechRecognizerTests() => InitializeDeviceType(DeviceType.CPU);
 
     private static SpeechRecognizer Tiny() =>
-        new(Wav2Vec2ForCtc.FromPretrained(Repository.Fixture("wav2vec2/tiny-base")), new CtcDecoder(CtcVocabulary.English960h, 80 / 16000.0));
+        new(
+            Wav2Vec2ForCtc.FromPretrained(Repository.Fixture("wav2vec2/tiny-base")),
+            new CtcDecoder(CtcVocabulary.English960h, 80 / 16000.0)
+        );
 
     private static AudioClip Speech(string name) => WavFile.Read(Path.Combine(Repository.Root, "data", "speech", name));
 
     [Fact]
     public void Chunks_follow_the_hf_pipeline()
     {
-        Assert.Equal([new AudioChunk(0, 40, 0, 5), new AudioChunk(30, 40, 5, 5), new AudioChunk(60, 40, 5, 0)], SpeechRecognizer.Chunks(100, 40, 5));
+        Assert.Equal(
+            [new AudioChunk(0, 40, 0, 5), new AudioChunk(30, 40, 5, 5), new AudioChunk(60, 40, 5, 0)],
+            SpeechRecognizer.Chunks(100, 40, 5)
+        );
         Assert.Equal([new AudioChunk(0, 25, 0, 0)], SpeechRecognizer.Chunks(25, 40, 5));
         Assert.Equal(new AudioChunk(90, 11, 5, 0), SpeechRecognizer.Chunks(101, 40, 5)[^1]);
         Assert.Contains("leave no step", Assert.Throws<ArgumentException>(() => SpeechRecognizer.Chunks(100, 40, 20)).Message);
@@ -37,7 +43,10 @@ public class SpeechRecognizerTests
     }
 
     private static IEnumerable<JsonElement> ChunkingCases() =>
-        JsonDocument.Parse(File.ReadAllText(Repository.Fixture("wav2vec2/chunking.json"))).RootElement.GetProperty("cases").EnumerateArray();
+        JsonDocument
+            .Parse(File.ReadAllText(Repository.Fixture("wav2vec2/chunking.json")))
+            .RootElement.GetProperty("cases")
+            .EnumerateArray();
 
     [Fact]
     public void Windows_and_kept_frames_are_exactly_those_of_the_hf_pipeline()
@@ -56,14 +65,26 @@ public class SpeechRecognizerTests
             var stride = SpeechRecognizer.AlignedLength(golden.GetProperty("stride_seconds").GetDouble(), 16000, config.SamplesPerFrame);
             Assert.Equal(golden.GetProperty("chunk_samples").GetInt64(), chunk);
             Assert.Equal(golden.GetProperty("stride_samples").GetInt64(), stride);
-            var expected = golden.GetProperty("windows").EnumerateArray()
-                .Select(w => $"{w.GetProperty("start")} {w.GetProperty("length")} {w.GetProperty("left")} {w.GetProperty("right")} [{w.GetProperty("first")}, {w.GetProperty("end")})")
+            var expected = golden
+                .GetProperty("windows")
+                .EnumerateArray()
+                .Select(w =>
+                    $"{w.GetProperty("start")} {w.GetProperty("length")} {w.GetProperty("left")} {w.GetProperty("right")} "
+                    + $"[{w.GetProperty("first")}, {w.GetProperty("end")})"
+                )
                 .ToArray();
-            var actual = SpeechRecognizer.Chunks(golden.GetProperty("samples").GetInt64(), chunk, stride)
+            var actual = SpeechRecognizer
+                .Chunks(golden.GetProperty("samples").GetInt64(), chunk, stride)
                 .Select(c => (Chunk: c, Kept: SpeechRecognizer.KeptFrames(c, config.SamplesPerFrame)))
-                .Select(k => $"{k.Chunk.Start} {k.Chunk.Length} {k.Chunk.LeftStride} {k.Chunk.RightStride} [{k.Kept.First}, {Math.Min(k.Kept.End, config.FrameCount(k.Chunk.Length))})")
+                .Select(k =>
+                    $"{k.Chunk.Start} {k.Chunk.Length} {k.Chunk.LeftStride} {k.Chunk.RightStride} [{k.Kept.First}, "
+                    + $"{Math.Min(k.Kept.End, config.FrameCount(k.Chunk.Length))})"
+                )
                 .ToArray();
-            Assert.True(expected.SequenceEqual(actual), $"{name}: expected {string.Join("; ", expected.Take(4))}…, got {string.Join("; ", actual.Take(4))}…");
+            Assert.True(
+                expected.SequenceEqual(actual),
+                $"{name}: expected {string.Join("; ", expected.Take(4))}…, got {string.Join("; ", actual.Take(4))}…"
+            );
         }
     }
 
@@ -78,7 +99,11 @@ public class SpeechRecognizerTests
         foreach (var golden in ChunkingCases().Where(c => c.GetProperty("model").GetString() == "tiny"))
         {
             Assert.Equal(clip.FrameCount, golden.GetProperty("samples").GetInt64());
-            var chunked = recognizer.TranscribeLong(clip, golden.GetProperty("chunk_seconds").GetDouble(), golden.GetProperty("stride_seconds").GetDouble());
+            var chunked = recognizer.TranscribeLong(
+                clip,
+                golden.GetProperty("chunk_seconds").GetDouble(),
+                golden.GetProperty("stride_seconds").GetDouble()
+            );
             Assert.Equal(golden.GetProperty("kept_frames").GetInt32(), chunked.FrameIds.Count);
         }
     }
@@ -88,6 +113,9 @@ public class SpeechRecognizerTests
     {
         var model = Wav2Vec2ForCtc.FromPretrained(Repository.Fixture("wav2vec2/tiny-base"));
         var small = new CtcVocabulary(["<pad>", "|", "A"]);
-        Assert.Contains("do not belong together", Assert.Throws<ArgumentException>(() => new SpeechRecognizer(model, new CtcDecoder(small))).Message);
+        Assert.Contains(
+            "do not belong together",
+            Assert.Throws<ArgumentException>(() => new SpeechRecognizer(model, new CtcDecoder(small))).Message
+        );
     }
 }

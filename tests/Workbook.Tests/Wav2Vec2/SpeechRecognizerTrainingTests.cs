@@ -8,7 +8,7 @@ namespace Workbook.Tests.Wav2Vec2;
 
 /// <summary>The training recipe's code path on a tiny budget, and the pieces it rests on (targets, corpus lists,
 /// preprocessor config).</summary>
-[Collection(SerialCollection.Name)]   // seeds TorchSharp's global generator
+[Collection(SerialCollection.Name)] // seeds TorchSharp's global generator
 public class SpeechRecognizerTrainingTests
 {
     static SpeechRecognizerTrainingTests() => InitializeDeviceType(DeviceType.CPU);
@@ -19,7 +19,7 @@ public class SpeechRecognizerTrainingTests
     public void Transcripts_become_ctc_targets_with_the_delimiter_for_spaces()
     {
         var vocabulary = CtcVocabulary.English960h;
-        Assert.Equal([6, 11, 5, 4, 7, 10], vocabulary.Encode("THE AI"));     // T H E | A I (wav2vec2-base-960h's ids)
+        Assert.Equal([6, 11, 5, 4, 7, 10], vocabulary.Encode("THE AI")); // T H E | A I (wav2vec2-base-960h's ids)
         Assert.Equal([27, 30, 31], vocabulary.Encode("'QZ"));
         var error = Assert.Throws<ArgumentException>(() => vocabulary.Encode("THE 3 DAYS"));
         Assert.Contains("'3' at position 4", error.Message);
@@ -32,7 +32,9 @@ public class SpeechRecognizerTrainingTests
         var corpus = SpeechCorpus.Read(Path.Combine(HeldoutFolder, "transcripts.tsv"), CtcVocabulary.English960h);
         Assert.Contains(corpus.Utterances, u => u.Split == "heldout-voice");
         Assert.Contains(corpus.Utterances, u => u.Split == "heldout-sentences");
-        var sums = File.ReadAllLines(Path.Combine(HeldoutFolder, "SHA256SUMS")).Select(l => l.Split("  ./")).ToDictionary(p => p[1], p => p[0]);
+        var sums = File.ReadAllLines(Path.Combine(HeldoutFolder, "SHA256SUMS"))
+            .Select(l => l.Split("  ./"))
+            .ToDictionary(p => p[1], p => p[0]);
         foreach (var u in corpus.Utterances)
         {
             var name = Path.GetFileName(u.Path);
@@ -49,12 +51,21 @@ public class SpeechRecognizerTrainingTests
         using var folder = new TemporaryFolder();
         var list = Path.Combine(folder.Path, "list.tsv");
         File.WriteAllText(list, "file\ttext\n");
-        Assert.Contains("must start with the header", Assert.Throws<InvalidDataException>(() => SpeechCorpus.Read(list, CtcVocabulary.English960h)).Message);
+        Assert.Contains(
+            "must start with the header",
+            Assert.Throws<InvalidDataException>(() => SpeechCorpus.Read(list, CtcVocabulary.English960h)).Message
+        );
         File.WriteAllText(list, "file\tvoice\tsplit\tsource\ttext\nmissing.wav\tslt\ttrain\tx\tHELLO\n");
-        Assert.Contains("line 2 names 'missing.wav'", Assert.Throws<FileNotFoundException>(() => SpeechCorpus.Read(list, CtcVocabulary.English960h)).Message);
+        Assert.Contains(
+            "line 2 names 'missing.wav'",
+            Assert.Throws<FileNotFoundException>(() => SpeechCorpus.Read(list, CtcVocabulary.English960h)).Message
+        );
         var clip = Directory.GetFiles(HeldoutFolder, "*.wav")[0];
         File.WriteAllText(list, $"file\tvoice\tsplit\tsource\ttext\n{clip}\tslt\ttrain\tx\tHELLO, WORLD\n");
-        Assert.Contains("line 2: Character ','", Assert.Throws<InvalidDataException>(() => SpeechCorpus.Read(list, CtcVocabulary.English960h)).Message);
+        Assert.Contains(
+            "line 2: Character ','",
+            Assert.Throws<InvalidDataException>(() => SpeechCorpus.Read(list, CtcVocabulary.English960h)).Message
+        );
     }
 
     [Fact]
@@ -68,9 +79,18 @@ public class SpeechRecognizerTrainingTests
         Assert.Equal("Wav2Vec2FeatureExtractor", (string?)json["feature_extractor_type"]);
         Assert.False((bool)json["return_attention_mask"]!);
         File.WriteAllText(Path.Combine(folder.Path, "preprocessor_config.json"), """{"sampling_rate": "fast"}""");
-        Assert.Contains("'sampling_rate'", Assert.Throws<InvalidDataException>(() => Wav2Vec2FeatureExtractor.FromFile(folder.Path)).Message);
-        File.WriteAllText(Path.Combine(folder.Path, "preprocessor_config.json"), """{"feature_extractor_type": "WhisperFeatureExtractor"}""");
-        Assert.Contains("'feature_extractor_type'", Assert.Throws<InvalidDataException>(() => Wav2Vec2FeatureExtractor.FromFile(folder.Path)).Message);
+        Assert.Contains(
+            "'sampling_rate'",
+            Assert.Throws<InvalidDataException>(() => Wav2Vec2FeatureExtractor.FromFile(folder.Path)).Message
+        );
+        File.WriteAllText(
+            Path.Combine(folder.Path, "preprocessor_config.json"),
+            """{"feature_extractor_type": "WhisperFeatureExtractor"}"""
+        );
+        Assert.Contains(
+            "'feature_extractor_type'",
+            Assert.Throws<InvalidDataException>(() => Wav2Vec2FeatureExtractor.FromFile(folder.Path)).Message
+        );
     }
 
     [Fact]
@@ -87,18 +107,45 @@ public class SpeechRecognizerTrainingTests
         File.WriteAllLines(Path.Combine(corpus, "heldout.tsv"), [lines[0], .. absolute]);
         var options = new CtcTrainingOptions
         {
-            Config = CtcTrainingOptions.SmallConfig with { ConvChannels = [8, 8, 8, 8, 8, 8, 8], HiddenSize = 16, LayerCount = 1, HeadCount = 2, IntermediateSize = 32, PositionalKernel = 4, PositionalGroups = 2 },
+            Config = CtcTrainingOptions.SmallConfig with
+            {
+                ConvChannels = [8, 8, 8, 8, 8, 8, 8],
+                HiddenSize = 16,
+                LayerCount = 1,
+                HeadCount = 2,
+                IntermediateSize = 32,
+                PositionalKernel = 4,
+                PositionalGroups = 2,
+            },
             Steps = 3,
             BatchSeconds = 6,
             WarmupSteps = 1,
         };
         var output = Path.Combine(folder.Path, "model");
         var log = new List<string>();
-        var provenance = SpeechRecognizerTraining.Run(corpus, output, options, Path.Combine(HeldoutFolder, "transcripts.tsv"), "test", log.Add);
+        var provenance = SpeechRecognizerTraining.Run(
+            corpus,
+            output,
+            options,
+            Path.Combine(HeldoutFolder, "transcripts.tsv"),
+            "test",
+            log.Add
+        );
 
         Assert.Equal(3, (int)provenance["training"]!["steps"]!);
         Assert.Contains(log, l => l.StartsWith("step 1: loss", StringComparison.Ordinal));
-        foreach (var file in (string[])["config.json", "model.safetensors", "vocab.json", "preprocessor_config.json", "tokenizer_config.json", "special_tokens_map.json", SpeechRecognizerTraining.ProvenanceFile])
+        foreach (
+            var file in (string[])
+                [
+                    "config.json",
+                    "model.safetensors",
+                    "vocab.json",
+                    "preprocessor_config.json",
+                    "tokenizer_config.json",
+                    "special_tokens_map.json",
+                    SpeechRecognizerTraining.ProvenanceFile,
+                ]
+        )
             Assert.True(File.Exists(Path.Combine(output, file)), $"{file} is missing");
         Assert.False(Directory.Exists(output + $".tmp-{System.Environment.ProcessId}"), "the temporary folder was left behind");
         ShippedSpeechModelTests.AssertConsistentFolder(output);
@@ -122,6 +169,7 @@ internal sealed class TemporaryFolder : IDisposable
 
     public void Dispose()
     {
-        if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
+        if (Directory.Exists(Path))
+            Directory.Delete(Path, recursive: true);
     }
 }

@@ -7,7 +7,8 @@ using static TorchSharp.torch;
 
 namespace Workbook.Tests.Wav2Vec2;
 
-/// <summary>Hostile or careless config.json files: each is a clear error naming the file and the field, raised before anything is allocated.</summary>
+/// <summary>Hostile or careless config.json files: each is a clear error naming the file and the field, raised before anything is
+/// allocated.</summary>
 public class Wav2Vec2ConfigTests
 {
     static Wav2Vec2ConfigTests() => InitializeDeviceType(DeviceType.CPU);
@@ -23,16 +24,17 @@ public class Wav2Vec2ConfigTests
         return folder;
     }
 
-    public static TheoryData<string, string, string> WrongTypes => new()
-    {
-        { "hidden_size", "\"24\"", "field 'hidden_size' must be an integer, found \"24\"" },
-        { "layer_norm_eps", "\"small\"", "field 'layer_norm_eps' must be a number" },
-        { "conv_bias", "1", "field 'conv_bias' must be true or false, found 1" },
-        { "feat_extract_norm", "7", "field 'feat_extract_norm' must be a string, found 7" },
-        { "conv_dim", "[16, null, 16]", "field 'conv_dim' entry 1 must be an integer, found null" },
-        { "conv_kernel", "\"10,3,3\"", "field 'conv_kernel' must be an array of integers" },
-        { "conv_stride", "[5, 2.5, 2]", "field 'conv_stride' entry 1 must be an integer, found 2.5" },
-    };
+    public static TheoryData<string, string, string> WrongTypes =>
+        new()
+        {
+            { "hidden_size", "\"24\"", "field 'hidden_size' must be an integer, found \"24\"" },
+            { "layer_norm_eps", "\"small\"", "field 'layer_norm_eps' must be a number" },
+            { "conv_bias", "1", "field 'conv_bias' must be true or false, found 1" },
+            { "feat_extract_norm", "7", "field 'feat_extract_norm' must be a string, found 7" },
+            { "conv_dim", "[16, null, 16]", "field 'conv_dim' entry 1 must be an integer, found null" },
+            { "conv_kernel", "\"10,3,3\"", "field 'conv_kernel' must be an array of integers" },
+            { "conv_stride", "[5, 2.5, 2]", "field 'conv_stride' entry 1 must be an integer, found 2.5" },
+        };
 
     [Theory]
     [MemberData(nameof(WrongTypes))]
@@ -60,7 +62,7 @@ public class Wav2Vec2ConfigTests
         var e = Assert.Throws<ArgumentException>(() => Wav2Vec2ForCtc.FromPretrained(folder.Path));
         Assert.Contains(folder.File("config.json"), e.Message);
         Assert.Contains("of it from intermediate_size); this machine has", e.Message);
-        Assert.Contains("would need 384.0 GiB as float32", e.Message);                   // 2 layers × 2 × 24 × 2^30 × 4 bytes
+        Assert.Contains("would need 384.0 GiB as float32", e.Message); // 2 layers × 2 × 24 × 2^30 × 4 bytes
         Assert.Throws<ArgumentException>(() => new Wav2Vec2ForCtc(Wav2Vec2Config.Base960h with { IntermediateSize = 1 << 30 }, META));
     }
 
@@ -72,7 +74,7 @@ public class Wav2Vec2ConfigTests
         var perLayer = (long)(Workbook.Models.ParameterMemory.AvailableBytes / 2 / 4 / 2 / 2 / 24);
         using var folder = TinyWith("intermediate_size", Math.Min(perLayer, int.MaxValue).ToString());
         var e = Assert.Throws<CheckpointMismatchException>(() => Wav2Vec2ForCtc.FromPretrained(folder.Path));
-        Assert.Equal(6, e.Misshaped.Count);                                               // intermediate_dense weight and bias, output_dense weight, in both layers
+        Assert.Equal(6, e.Misshaped.Count); // intermediate_dense weight and bias, output_dense weight, in both layers
         Assert.All(e.Misshaped, m => Assert.Contains("feed_forward", m.Name));
         Assert.Empty(e.Missing);
         Assert.Empty(e.Unexpected);
