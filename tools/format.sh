@@ -3,7 +3,7 @@
 # the 140-character width), or with --check changes nothing and fails naming every file that is not formatted.
 # CSharpier never splits a string literal or rewraps a comment: tests/Workbook.Tests/LibraryLayoutTests.cs holds
 # those to 140 characters too.
-#   tools/format.sh            format lib/, tests/, tools/ and samples/
+#   tools/format.sh            format lib/, tests/, tools/, samples/, benchmarks/ and serving/
 #   tools/format.sh --check    what tools/test.sh runs
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,10 +17,10 @@ if [ ! -x "$tool_dir/csharpier" ]; then
   rm -rf "$tool_dir" && mv "$tool_dir.staging" "$tool_dir"
 fi
 if [ "${1:-}" = "--check" ]; then
-  if ! "$tool_dir/csharpier" check lib tests tools samples; then
+  if ! "$tool_dir/csharpier" check lib tests tools samples benchmarks serving; then
     echo "tools/format.sh: the files above are not formatted; run tools/format.sh and commit the result." >&2
     exit 1
   fi
 else
-  "$tool_dir/csharpier" format lib tests tools samples
+  "$tool_dir/csharpier" format lib tests tools samples benchmarks serving
 fi

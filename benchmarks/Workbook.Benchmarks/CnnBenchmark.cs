@@ -15,7 +15,9 @@ namespace Workbook.Benchmarks;
 /// </summary>
 internal static class CnnBenchmark
 {
-    private const int Batch = 64, StepsPerRound = 20, Rounds = 5;
+    private const int Batch = 64,
+        StepsPerRound = 20,
+        Rounds = 5;
 
     public static int Run()
     {
@@ -24,17 +26,28 @@ internal static class CnnBenchmark
         foreach (var threads in threadCounts)
         {
             var ours = Measure(threads);
-            var reference = PythonReference.Run<CnnReference>("cnn_torch.py",
-                [threads.ToString(), Batch.ToString(), StepsPerRound.ToString(), Rounds.ToString()], TimeSpan.FromMinutes(10));
+            var reference = PythonReference.Run<CnnReference>(
+                "cnn_torch.py",
+                [threads.ToString(), Batch.ToString(), StepsPerRound.ToString(), Rounds.ToString()],
+                TimeSpan.FromMinutes(10)
+            );
             rows.Add([
-                threads.ToString(), $"{ours:F0}",
+                threads.ToString(),
+                $"{ours:F0}",
                 reference is null ? "–" : $"{reference.ImagesPerSecond:F0}",
                 reference is null ? "–" : $"{ours / reference.ImagesPerSecond:F2}",
             ]);
-            if (reference is not null && rows.Count == 1) Console.WriteLine($"reference: PyTorch {reference.Torch}");
+            if (reference is not null && rows.Count == 1)
+                Console.WriteLine($"reference: PyTorch {reference.Torch}");
         }
-        Console.WriteLine(new Table(["threads", "TorchSharp images/s", "PyTorch images/s", "TorchSharp / PyTorch"], rows,
-            caption: $"SmallCnn (16, 32 filters) training, Adam, batch {Batch}, median of {Rounds} rounds of {StepsPerRound} steps, libtorch {torch.__version__}, {Environment.ProcessorCount} logical CPUs"));
+        Console.WriteLine(
+            new Table(
+                ["threads", "TorchSharp images/s", "PyTorch images/s", "TorchSharp / PyTorch"],
+                rows,
+                caption: $"SmallCnn (16, 32 filters) training, Adam, batch {Batch}, median of {Rounds} rounds of {StepsPerRound} steps, "
+                    + $"libtorch {torch.__version__}, {Environment.ProcessorCount} logical CPUs"
+            )
+        );
         return 0;
     }
 
@@ -59,7 +72,7 @@ internal static class CnnBenchmark
                 optimizer.step();
             }
         }
-        Round();                                                            // warm-up: allocations, kernel selection
+        Round(); // warm-up: allocations, kernel selection
         var seconds = new List<double>();
         for (var r = 0; r < Rounds; r++)
         {

@@ -35,19 +35,28 @@ internal static class Gpt2Benchmark
                 var tensors = model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
                 weightBytes = tensors.Values.Sum(t => t.numel() * t.ElementSize);
                 var mask = tril(ones(1024, 1024)).view(1, 1, 1024, 1024);
-                for (var i = 0; i < 12; i++) tensors[$"h.{i}.attn.bias"] = mask;
-                SafetensorsWriter.Save(Path.Combine(folder, "model.safetensors"), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+                for (var i = 0; i < 12; i++)
+                    tensors[$"h.{i}.attn.bias"] = mask;
+                SafetensorsWriter.Save(
+                    Path.Combine(folder, "model.safetensors"),
+                    tensors,
+                    new Dictionary<string, string> { ["format"] = "pt" }
+                );
                 Gpt2Config.Gpt2.Save(Path.Combine(folder, "config.json"));
             }
             var fileBytes = new FileInfo(Path.Combine(folder, "model.safetensors")).Length;
-            Console.WriteLine($"wrote a random GPT-2 124M checkpoint ({fileBytes / 1e6:F0} MB) in {stopwatch.Elapsed.TotalSeconds:F1} s; measuring in a fresh process…");
+            Console.WriteLine(
+                $"wrote a random GPT-2 124M checkpoint ({fileBytes / 1e6:F0} MB) in {stopwatch.Elapsed.TotalSeconds:F1} s; "
+                    + "measuring in a fresh process…"
+            );
 
             int[] threadCounts = Environment.ProcessorCount > 1 ? [Environment.ProcessorCount, 1] : [1];
             var runs = new List<Gpt2Measurement>();
             foreach (var threads in threadCounts)
             {
                 var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
-                if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") start.ArgumentList.Add(typeof(Gpt2Benchmark).Assembly.Location);
+                if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+                    start.ArgumentList.Add(typeof(Gpt2Benchmark).Assembly.Location);
                 start.ArgumentList.Add(MeasureCommand);
                 start.ArgumentList.Add(folder);
                 start.ArgumentList.Add(threads.ToString());
@@ -65,21 +74,33 @@ internal static class Gpt2Benchmark
             string Mb(long bytes) => $"{bytes / 1e6:F0} MB ({bytes / 1e6 / weightsMb:F2}×)";
             IReadOnlyList<string> Row(string measure, Func<Gpt2Measurement, string> value, string target) =>
                 [measure, .. runs.Select(value), target];
-            Console.WriteLine(new Table(
-                ["measure", .. runs.Select(r => $"{r.Threads} thread{(r.Threads == 1 ? "" : "s")}"), "target"],
-                [
-                    Row("load (config + safetensors → model)", m => $"{m.LoadSeconds:F2} s", "≤ 2 s"),
-                    Row("RSS before load (runtime + libtorch)", m => $"{m.RssBeforeLoadBytes / 1e6:F0} MB", ""),
-                    Row("peak RSS after load (× weights)", m => Mb(m.PeakAfterLoadBytes), ""),
-                    Row("peak RSS after prefill", m => Mb(m.PeakAfterPrefillBytes), ""),
-                    Row("peak RSS after cached decode", m => Mb(m.PeakAfterCachedBytes), ""),
-                    Row("peak RSS, whole run", m => Mb(m.PeakRssBytes), "≤ 1.5× weights"),
-                    Row($"prefill {PromptTokens} tokens (logits of the last)", m => $"{m.PrefillSeconds * 1e3:F0} ms", ""),
-                    Row($"decode with KV cache ({CachedTokens} tokens)", m => $"{m.CachedTokensPerSecond:F1} tokens/s ({1e3 / m.CachedTokensPerSecond:F1} ms)", "≥ 25 tokens/s"),
-                    Row($"decode without cache ({UncachedTokens} tokens)", m => $"{m.UncachedTokensPerSecond:F2} tokens/s ({1e3 / m.UncachedTokensPerSecond:F0} ms)", ""),
-                ],
-                caption: $"GPT-2 124M, float32, batch 1, greedy, {PromptTokens}-token prompt; weights {weightsMb:F0} MB ({fileBytes / 1e6:F0} MB file); " +
-                         $"each column a fresh process; {Environment.ProcessorCount} logical CPUs, libtorch {torch.__version__}"));
+            Console.WriteLine(
+                new Table(
+                    ["measure", .. runs.Select(r => $"{r.Threads} thread{(r.Threads == 1 ? "" : "s")}"), "target"],
+                    [
+                        Row("load (config + safetensors → model)", m => $"{m.LoadSeconds:F2} s", "≤ 2 s"),
+                        Row("RSS before load (runtime + libtorch)", m => $"{m.RssBeforeLoadBytes / 1e6:F0} MB", ""),
+                        Row("peak RSS after load (× weights)", m => Mb(m.PeakAfterLoadBytes), ""),
+                        Row("peak RSS after prefill", m => Mb(m.PeakAfterPrefillBytes), ""),
+                        Row("peak RSS after cached decode", m => Mb(m.PeakAfterCachedBytes), ""),
+                        Row("peak RSS, whole run", m => Mb(m.PeakRssBytes), "≤ 1.5× weights"),
+                        Row($"prefill {PromptTokens} tokens (logits of the last)", m => $"{m.PrefillSeconds * 1e3:F0} ms", ""),
+                        Row(
+                            $"decode with KV cache ({CachedTokens} tokens)",
+                            m => $"{m.CachedTokensPerSecond:F1} tokens/s ({1e3 / m.CachedTokensPerSecond:F1} ms)",
+                            "≥ 25 tokens/s"
+                        ),
+                        Row(
+                            $"decode without cache ({UncachedTokens} tokens)",
+                            m => $"{m.UncachedTokensPerSecond:F2} tokens/s ({1e3 / m.UncachedTokensPerSecond:F0} ms)",
+                            ""
+                        ),
+                    ],
+                    caption: $"GPT-2 124M, float32, batch 1, greedy, {PromptTokens}-token prompt; "
+                        + $"weights {weightsMb:F0} MB ({fileBytes / 1e6:F0} MB file); "
+                        + $"each column a fresh process; {Environment.ProcessorCount} logical CPUs, libtorch {torch.__version__}"
+                )
+            );
             return 0;
         }
         finally
@@ -92,9 +113,11 @@ internal static class Gpt2Benchmark
     public static int Measure(string folder, int threads)
     {
         // Unless the caller set it, fix glibc's mmap threshold as the library recommends for large models (README).
-        if (System.Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is null) Workbook.Native.GlibcMalloc.FixMmapThreshold();
+        if (System.Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is null)
+            Workbook.Native.GlibcMalloc.FixMmapThreshold();
         set_num_threads(threads);
-        using (var warm = ones(64, 64)) warm.matmul(warm).Dispose();
+        using (var warm = ones(64, 64))
+            warm.matmul(warm).Dispose();
         var before = ProcessMemory.Status("VmRSS");
 
         var stopwatch = Stopwatch.StartNew();
@@ -117,7 +140,7 @@ internal static class Gpt2Benchmark
                 model.Logits(hidden.select(1, PromptTokens - 1)).argmax().item<long>();
                 times.Add(stopwatch.Elapsed.TotalSeconds);
             }
-            prefill = times.Skip(1).Order().ElementAt(1);   // median of the 3 after a warm-up
+            prefill = times.Skip(1).Order().ElementAt(1); // median of the 3 after a warm-up
         }
         var afterPrefill = ProcessMemory.Status("VmHWM");
 
@@ -127,21 +150,51 @@ internal static class Gpt2Benchmark
             // Time from the first new token (prefill done) to the last: tokens − 1 decode steps.
             var stamps = new List<double>();
             var clock = Stopwatch.StartNew();
-            generator.Generate(prompt, GenerationOptions.Greedy(tokens) with { UseCache = useCache, StopAtEos = false },
-                (_, _) => stamps.Add(clock.Elapsed.TotalSeconds));
+            generator.Generate(
+                prompt,
+                GenerationOptions.Greedy(tokens) with
+                {
+                    UseCache = useCache,
+                    StopAtEos = false,
+                },
+                (_, _) => stamps.Add(clock.Elapsed.TotalSeconds)
+            );
             return (tokens - 1) / (stamps[^1] - stamps[0]);
         }
-        DecodeRate(4, useCache: true);   // warm-up
+        DecodeRate(4, useCache: true); // warm-up
         var cached = DecodeRate(CachedTokens, useCache: true);
         var afterCached = ProcessMemory.Status("VmHWM");
         var uncached = DecodeRate(UncachedTokens, useCache: false);
 
-        Console.WriteLine(JsonSerializer.Serialize(new Gpt2Measurement(threads, loadSeconds, before, afterLoad, afterPrefill, afterCached, ProcessMemory.Status("VmHWM"), prefill, cached, uncached)));
+        Console.WriteLine(
+            JsonSerializer.Serialize(
+                new Gpt2Measurement(
+                    threads,
+                    loadSeconds,
+                    before,
+                    afterLoad,
+                    afterPrefill,
+                    afterCached,
+                    ProcessMemory.Status("VmHWM"),
+                    prefill,
+                    cached,
+                    uncached
+                )
+            )
+        );
         return 0;
     }
-
 }
 
-internal sealed record Gpt2Measurement(int Threads, double LoadSeconds, long RssBeforeLoadBytes, long PeakAfterLoadBytes,
-    long PeakAfterPrefillBytes, long PeakAfterCachedBytes, long PeakRssBytes,
-    double PrefillSeconds, double CachedTokensPerSecond, double UncachedTokensPerSecond);
+internal sealed record Gpt2Measurement(
+    int Threads,
+    double LoadSeconds,
+    long RssBeforeLoadBytes,
+    long PeakAfterLoadBytes,
+    long PeakAfterPrefillBytes,
+    long PeakAfterCachedBytes,
+    long PeakRssBytes,
+    double PrefillSeconds,
+    double CachedTokensPerSecond,
+    double UncachedTokensPerSecond
+);

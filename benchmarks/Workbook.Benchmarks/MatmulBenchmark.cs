@@ -27,23 +27,32 @@ internal static class MatmulBenchmark
             var mine = ours[n];
             double? theirs = reference?.Seconds.TryGetValue(n.ToString(), out var s) == true ? s : null;
             return (IReadOnlyList<string>)
-            [
-                n.ToString(), $"{mine.Seconds * 1e3:F3}", $"{mine.GigaFlops:F1}",
-                theirs is { } t ? $"{t * 1e3:F3}" : "–",
-                theirs is { } t2 ? $"{2.0 * n * n * n / t2 / 1e9:F1}" : "–",
-                theirs is { } t3 ? $"{t3 / mine.Seconds:F2}" : "–",
-            ];
+                [
+                    n.ToString(),
+                    $"{mine.Seconds * 1e3:F3}",
+                    $"{mine.GigaFlops:F1}",
+                    theirs is { } t ? $"{t * 1e3:F3}" : "–",
+                    theirs is { } t2 ? $"{2.0 * n * n * n / t2 / 1e9:F1}" : "–",
+                    theirs is { } t3 ? $"{t3 / mine.Seconds:F2}" : "–",
+                ];
         });
-        Console.WriteLine(new Table(
-            ["n", "TorchSharp ms", "GFLOP/s", $"PyTorch {reference?.Torch ?? "(absent)"} ms", "GFLOP/s", "speed-up"],
-            rows,
-            caption: $"float32 n×n matmul, median of {repeats}, {threads} thread(s), {Environment.ProcessorCount} logical CPUs, libtorch {torch.__version__}"));
+        Console.WriteLine(
+            new Table(
+                ["n", "TorchSharp ms", "GFLOP/s", $"PyTorch {reference?.Torch ?? "(absent)"} ms", "GFLOP/s", "speed-up"],
+                rows,
+                caption: $"float32 n×n matmul, median of {repeats}, {threads} thread(s), "
+                    + $"{Environment.ProcessorCount} logical CPUs, libtorch {torch.__version__}"
+            )
+        );
         return 0;
     }
 
     private static Reference? RunReference(int threads, int repeats, int[] sizes) =>
-        PythonReference.Run<Reference>("matmul_torch.py", [threads.ToString(), repeats.ToString(), .. sizes.Select(s => s.ToString())], TimeSpan.FromMinutes(5));
-
+        PythonReference.Run<Reference>(
+            "matmul_torch.py",
+            [threads.ToString(), repeats.ToString(), .. sizes.Select(s => s.ToString())],
+            TimeSpan.FromMinutes(5)
+        );
 }
 
 internal sealed record Reference(string Torch, int Threads, Dictionary<string, double> Seconds);

@@ -25,7 +25,11 @@ switch (args.FirstOrDefault())
     case "cnn":
         return CnnBenchmark.Run();
     case "gc-race":
-        return ScalarRaceBenchmark.Run(args.Length > 1 && double.TryParse(args[1], System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? seconds : 30);
+        return ScalarRaceBenchmark.Run(
+            args.Length > 1 && double.TryParse(args[1], System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+                ? seconds
+                : 30
+        );
     case Wav2Vec2Benchmark.MeasureCommand when args.Length == 3:
         return Wav2Vec2Benchmark.Measure(args[1], int.Parse(args[2]));
     case Gpt2Benchmark.MeasureCommand when args.Length == 3:

@@ -38,13 +38,23 @@ internal static class ScalarRaceBenchmark
             firstFailure ??= first;
             rows.Add([name, $"{steps}", $"{failures}", $"{failures * 1e4 / Math.Max(1, steps + failures):F1}"]);
         }
-        Console.WriteLine(new Table(["optimizer", "steps done", "steps failed", "failures per 10⁴ steps"], rows,
-            caption: $"Trainer.Fit under a thread calling GC.Collect() in a loop, {secondsPerOptimizer:F0} s per optimizer, SimpleModel 10-8-8-8-8-2, batch 8, libtorch {torch.__version__}, {Environment.ProcessorCount} logical CPUs"));
-        if (firstFailure is not null) Console.WriteLine($"first failure: {firstFailure}");
+        Console.WriteLine(
+            new Table(
+                ["optimizer", "steps done", "steps failed", "failures per 10⁴ steps"],
+                rows,
+                caption: $"Trainer.Fit under a thread calling GC.Collect() in a loop, {secondsPerOptimizer:F0} s per optimizer, "
+                    + $"SimpleModel 10-8-8-8-8-2, batch 8, libtorch {torch.__version__}, {Environment.ProcessorCount} logical CPUs"
+            )
+        );
+        if (firstFailure is not null)
+            Console.WriteLine($"first failure: {firstFailure}");
         return 0;
     }
 
-    private static (long Steps, int Failures, string? First) Measure(Func<IEnumerable<TorchSharp.Modules.Parameter>, optim.Optimizer> create, TimeSpan duration)
+    private static (long Steps, int Failures, string? First) Measure(
+        Func<IEnumerable<TorchSharp.Modules.Parameter>, optim.Optimizer> create,
+        TimeSpan duration
+    )
     {
         var (x, y) = SyntheticData.MakeClassification(samples: 128, features: 10, informative: 5, seed: 1).ToTensors();
         torch.manual_seed(0);
@@ -59,11 +69,16 @@ internal static class ScalarRaceBenchmark
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed < duration)
             {
-                try { trainer.Fit(x, y); }
+                try
+                {
+                    trainer.Fit(x, y);
+                }
                 catch (ExternalException e)
                 {
                     failures++;
-                    first ??= $"{e.Message.Split('\n')[0]} — {(e.StackTrace ?? "").Split('\n').Select(f => f.Trim()).FirstOrDefault(f => f.Contains("Modules."))}";
+                    first ??=
+                        $"{e.Message.Split('\n')[0]} — "
+                        + $"{(e.StackTrace ?? "").Split('\n').Select(f => f.Trim()).FirstOrDefault(f => f.Contains("Modules."))}";
                 }
             }
         }

@@ -23,43 +23,76 @@ internal static class Wav2Vec2Benchmark
         var folder = Path.Combine(Path.GetTempPath(), "workbook-bench-wav2vec2-" + Guid.NewGuid().ToString("N"));
         try
         {
-            using (var model = new Wav2Vec2ForCtc(Wav2Vec2Config.Base960h)) model.SavePretrained(folder, CtcVocabulary.English960h);
+            using (var model = new Wav2Vec2ForCtc(Wav2Vec2Config.Base960h))
+                model.SavePretrained(folder, CtcVocabulary.English960h);
             var fileBytes = new FileInfo(Path.Combine(folder, "model.safetensors")).Length;
             Console.WriteLine($"wrote a random wav2vec2-base checkpoint ({fileBytes / 1e6:F0} MB); measuring in a fresh process…");
             var threads = Environment.ProcessorCount;
             var mine = Child(folder, threads);
-            if (mine is null) return 1;
+            if (mine is null)
+                return 1;
             var theirs = Reference(threads);
-            var rows = Durations.Select(d =>
-            {
-                var ours = mine.Seconds[d.ToString(System.Globalization.CultureInfo.InvariantCulture)];
-                double? reference = theirs?.Seconds.TryGetValue(d.ToString(System.Globalization.CultureInfo.InvariantCulture), out var r) == true ? r : null;
-                return (IReadOnlyList<string>)[$"{d:F0} s", $"{ours:F2} s", $"{ours / d:F3}",
-                    reference is { } t ? $"{t:F2} s" : "–", reference is { } t2 ? $"{t2 / d:F3}" : "–", reference is { } t3 ? $"{t3 / ours:F2}×" : "–"];
-            }).ToList();
-            Console.WriteLine(new Table(["audio", "TorchSharp", "real-time factor", $"torchaudio {theirs?.Torchaudio ?? "(absent)"}", "real-time factor", "TorchSharp speed vs torchaudio"], rows,
-                caption: $"wav2vec2-base (95 M parameters, random weights), float32, batch 1, median of {Repeats}, {threads} thread(s), libtorch {torch.__version__}"));
-            Console.WriteLine($"load (config + safetensors → model): {mine.LoadSeconds:F2} s; peak RSS: TorchSharp {mine.PeakRss / 1e6:F0} MB" +
-                              (theirs is null ? "" : $", torchaudio {theirs.PeakRss / 1e6:F0} MB") + $"; weights {fileBytes / 1e6:F0} MB");
+            var rows = Durations
+                .Select(d =>
+                {
+                    var ours = mine.Seconds[d.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+                    double? reference =
+                        theirs?.Seconds.TryGetValue(d.ToString(System.Globalization.CultureInfo.InvariantCulture), out var r) == true
+                            ? r
+                            : null;
+                    return (IReadOnlyList<string>)
+                        [
+                            $"{d:F0} s",
+                            $"{ours:F2} s",
+                            $"{ours / d:F3}",
+                            reference is { } t ? $"{t:F2} s" : "–",
+                            reference is { } t2 ? $"{t2 / d:F3}" : "–",
+                            reference is { } t3 ? $"{t3 / ours:F2}×" : "–",
+                        ];
+                })
+                .ToList();
+            Console.WriteLine(
+                new Table(
+                    [
+                        "audio",
+                        "TorchSharp",
+                        "real-time factor",
+                        $"torchaudio {theirs?.Torchaudio ?? "(absent)"}",
+                        "real-time factor",
+                        "TorchSharp speed vs torchaudio",
+                    ],
+                    rows,
+                    caption: $"wav2vec2-base (95 M parameters, random weights), float32, batch 1, median of {Repeats}, "
+                        + $"{threads} thread(s), libtorch {torch.__version__}"
+                )
+            );
+            Console.WriteLine(
+                $"load (config + safetensors → model): {mine.LoadSeconds:F2} s; peak RSS: TorchSharp {mine.PeakRss / 1e6:F0} MB"
+                    + (theirs is null ? "" : $", torchaudio {theirs.PeakRss / 1e6:F0} MB")
+                    + $"; weights {fileBytes / 1e6:F0} MB"
+            );
             return 0;
         }
         finally
         {
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
         }
     }
 
     /// <summary>The child process: load, then time each duration; prints one JSON line.</summary>
     public static int Measure(string folder, int threads)
     {
-        if (System.Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is null) Workbook.Native.GlibcMalloc.FixMmapThreshold();
+        if (System.Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is null)
+            Workbook.Native.GlibcMalloc.FixMmapThreshold();
         set_num_threads(threads);
-        using var noGrad = no_grad();                                               // inference: keep no graph
+        using var noGrad = no_grad(); // inference: keep no graph
         var clock = Stopwatch.StartNew();
         using var model = Wav2Vec2ForCtc.FromPretrained(folder);
         var load = clock.Elapsed.TotalSeconds;
         manual_seed(0);
-        using (var warm = randn(1, 16000)) model.call(warm).Dispose();
+        using (var warm = randn(1, 16000))
+            model.call(warm).Dispose();
         var seconds = new Dictionary<string, double>();
         foreach (var d in Durations)
         {
@@ -80,22 +113,34 @@ internal static class Wav2Vec2Benchmark
     private static Wav2Vec2Measurement? Child(string folder, int threads)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") start.ArgumentList.Add(typeof(Wav2Vec2Benchmark).Assembly.Location);
-        foreach (var arg in new[] { MeasureCommand, folder, threads.ToString(System.Globalization.CultureInfo.InvariantCulture) }) start.ArgumentList.Add(arg);
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+            start.ArgumentList.Add(typeof(Wav2Vec2Benchmark).Assembly.Location);
+        foreach (var arg in new[] { MeasureCommand, folder, threads.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            start.ArgumentList.Add(arg);
         using var child = Process.Start(start)!;
         var output = child.StandardOutput.ReadToEnd();
         child.WaitForExit();
-        if (child.ExitCode != 0) { Console.Error.WriteLine(output); return null; }
+        if (child.ExitCode != 0)
+        {
+            Console.Error.WriteLine(output);
+            return null;
+        }
         return JsonSerializer.Deserialize<Wav2Vec2Measurement>(output.Trim().Split('\n')[^1]);
     }
 
     private static TorchaudioMeasurement? Reference(int threads) =>
-        PythonReference.Run<TorchaudioMeasurement>("wav2vec2_torchaudio.py",
-            [threads.ToString(System.Globalization.CultureInfo.InvariantCulture), Repeats.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             .. Durations.Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture))],
-            TimeSpan.FromMinutes(10), new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
-
+        PythonReference.Run<TorchaudioMeasurement>(
+            "wav2vec2_torchaudio.py",
+            [
+                threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Repeats.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                .. Durations.Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ],
+            TimeSpan.FromMinutes(10),
+            new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }
+        );
 }
 
 internal sealed record Wav2Vec2Measurement(double LoadSeconds, Dictionary<string, double> Seconds, long PeakRss);
+
 internal sealed record TorchaudioMeasurement(string Torchaudio, string Torch, Dictionary<string, double> Seconds, long PeakRss);

@@ -20,9 +20,21 @@ public sealed record GenerateRequest(string Prompt, GenerationOptions Options, b
     /// </summary>
     public const double MinimumDivisor = 0.01;
 
-    private const string TinyDivisorHint = " Smaller values divide the logits into infinities; for the most likely token every time, send doSample false.";
+    private const string TinyDivisorHint =
+        " Smaller values divide the logits into infinities; for the most likely token every time, send doSample false.";
 
-    private static readonly string[] Fields = ["prompt", "maxNewTokens", "doSample", "temperature", "topK", "topP", "repetitionPenalty", "seed", "stream"];
+    private static readonly string[] Fields =
+    [
+        "prompt",
+        "maxNewTokens",
+        "doSample",
+        "temperature",
+        "topK",
+        "topP",
+        "repetitionPenalty",
+        "seed",
+        "stream",
+    ];
 
     /// <summary>Validates and converts the body.</summary>
     /// <exception cref="RequestProblemException">400 naming the field that is missing, of the wrong type or out of range.</exception>
@@ -32,12 +44,22 @@ public sealed record GenerateRequest(string Prompt, GenerationOptions Options, b
         if (!body.TryGetProperty("prompt", out var promptValue))
             throw RequestProblemException.InvalidField("prompt", "The body needs a field 'prompt': the text to continue.");
         if (promptValue.ValueKind != JsonValueKind.String)
-            throw RequestProblemException.InvalidField("prompt", $"prompt must be a string; got {JsonRequestBody.Describe(promptValue.ValueKind)}.");
+            throw RequestProblemException.InvalidField(
+                "prompt",
+                $"prompt must be a string; got {JsonRequestBody.Describe(promptValue.ValueKind)}."
+            );
         var prompt = promptValue.GetString()!;
-        if (prompt.Length == 0) throw RequestProblemException.InvalidField("prompt", "prompt is empty; GPT-2 needs at least one token to continue.");
+        if (prompt.Length == 0)
+            throw RequestProblemException.InvalidField("prompt", "prompt is empty; GPT-2 needs at least one token to continue.");
         if (prompt.Length > maxPromptCharacters)
-            throw RequestProblemException.InvalidField("prompt", $"prompt has {prompt.Length} characters; at most {maxPromptCharacters} are allowed.");
-        var seed = body.TryGetProperty("seed", out var s) && s.ValueKind != JsonValueKind.Null ? JsonFields.Integer(body, "seed", 0, 0, long.MaxValue) : (long?)null;
+            throw RequestProblemException.InvalidField(
+                "prompt",
+                $"prompt has {prompt.Length} characters; at most {maxPromptCharacters} are allowed."
+            );
+        var seed =
+            body.TryGetProperty("seed", out var s) && s.ValueKind != JsonValueKind.Null
+                ? JsonFields.Integer(body, "seed", 0, 0, long.MaxValue)
+                : (long?)null;
         var options = new GenerationOptions
         {
             MaxNewTokens = (int)JsonFields.Integer(body, "maxNewTokens", 20, 1, maxNewTokensLimit),

@@ -20,6 +20,7 @@ public sealed class GenerationService : IDisposable
 
     /// <summary>The generator.</summary>
     public Gpt2TextGenerator Generator { get; }
+
     /// <summary>Where it was loaded from.</summary>
     public string Folder { get; }
 
@@ -32,8 +33,12 @@ public sealed class GenerationService : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         folder = Path.GetFullPath(folder);
         if (!Directory.Exists(folder))
-            throw new DirectoryNotFoundException($"The GPT-2 folder {folder} (--gpt2) does not exist. Give a folder with config.json and model.safetensors, or leave --gpt2 out to serve predictions only.");
-        var hasTokenizer = File.Exists(Path.Combine(folder, "tokenizer.json"))
+            throw new DirectoryNotFoundException(
+                $"The GPT-2 folder {folder} (--gpt2) does not exist. Give a folder with config.json and model.safetensors, "
+                    + "or leave --gpt2 out to serve predictions only."
+            );
+        var hasTokenizer =
+            File.Exists(Path.Combine(folder, "tokenizer.json"))
             || (File.Exists(Path.Combine(folder, "vocab.json")) && File.Exists(Path.Combine(folder, "merges.txt")));
         var generator = hasTokenizer
             ? Gpt2TextGenerator.FromFolder(folder)
@@ -41,7 +46,8 @@ public sealed class GenerationService : IDisposable
         return new GenerationService(generator, folder);
     }
 
-    /// <summary>Tokens generated so far, by every request (counted as the model produces them, whether or not a client reads them).</summary>
+    /// <summary>Tokens generated so far, by every request (counted as the model produces them, whether or not a client reads
+    /// them).</summary>
     public long TokensGenerated => Generator.TokensGenerated;
 
     /// <summary>
@@ -49,7 +55,10 @@ public sealed class GenerationService : IDisposable
     /// once generation has really stopped (<see cref="Gpt2TextGenerator.StreamAsync"/> waits for its worker), so a
     /// cancelled request (deadline, client gone) never keeps computing in the background while the next one runs.
     /// </summary>
-    public async IAsyncEnumerable<string> StreamAsync(GenerateRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<string> StreamAsync(
+        GenerateRequest request,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken
+    )
     {
         ArgumentNullException.ThrowIfNull(request);
         await turn.WaitAsync(cancellationToken);

@@ -22,8 +22,13 @@ public static class JsonRequestBody
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.ContentType is { } type && !type.Contains("json", StringComparison.OrdinalIgnoreCase))
-            throw new RequestProblemException(415, "Unsupported media type", $"The body must be JSON (Content-Type: application/json); got '{type}'.");
-        if (request.ContentLength > maxBytes) throw TooLarge(request.ContentLength.Value, maxBytes);
+            throw new RequestProblemException(
+                415,
+                "Unsupported media type",
+                $"The body must be JSON (Content-Type: application/json); got '{type}'."
+            );
+        if (request.ContentLength > maxBytes)
+            throw TooLarge(request.ContentLength.Value, maxBytes);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         using var buffer = new MemoryStream();
@@ -34,7 +39,8 @@ public static class JsonRequestBody
             while ((read = await request.Body.ReadAsync(chunk, deadline.Token)) > 0)
             {
                 buffer.Write(chunk, 0, read);
-                if (buffer.Length > maxBytes) throw TooLarge(null, maxBytes);
+                if (buffer.Length > maxBytes)
+                    throw TooLarge(null, maxBytes);
             }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
@@ -53,13 +59,19 @@ public static class JsonRequestBody
         {
             throw SlowBody(buffer.Length, request.ContentLength, timeout, $"it did not arrive within {timeout.TotalMilliseconds:0} ms");
         }
-        if (buffer.Length == 0) throw new RequestProblemException(400, "Empty request body", "The request has no body; send a JSON object.");
+        if (buffer.Length == 0)
+            throw new RequestProblemException(400, "Empty request body", "The request has no body; send a JSON object.");
         return buffer.ToArray();
     }
 
-    private static RequestProblemException SlowBody(long received, long? announced, TimeSpan timeout, string why) => new(408, "Request body too slow",
-        $"The request body was not received: {why} ({received} of {(announced is { } n ? $"{n} announced" : "an unannounced number of")} bytes came). " +
-        $"Send the whole body at once; the server allows {timeout.TotalMilliseconds:0} ms for it (--body-timeout-ms).");
+    private static RequestProblemException SlowBody(long received, long? announced, TimeSpan timeout, string why) =>
+        new(
+            408,
+            "Request body too slow",
+            "The request body was not received: "
+                + $"{why} ({received} of {(announced is { } n ? $"{n} announced" : "an unannounced number of")} bytes came). "
+                + $"Send the whole body at once; the server allows {timeout.TotalMilliseconds:0} ms for it (--body-timeout-ms)."
+        );
 
     /// <summary>
     /// Parses <paramref name="body"/>, which must be one JSON object whose property names and strings are all valid
@@ -83,7 +95,12 @@ public static class JsonRequestBody
         try
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
-                throw new RequestProblemException(400, "Malformed JSON", $"The body ($) must be a JSON object; got {Describe(document.RootElement.ValueKind)}.", "$");
+                throw new RequestProblemException(
+                    400,
+                    "Malformed JSON",
+                    $"The body ($) must be a JSON object; got {Describe(document.RootElement.ValueKind)}.",
+                    "$"
+                );
             RequireValidText(document.RootElement, "");
         }
         catch
@@ -94,7 +111,8 @@ public static class JsonRequestBody
         return document;
     }
 
-    /// <summary>Reads every property name and string once, so a value that cannot be decoded is a 400 here rather than a 500 wherever it is first used.</summary>
+    /// <summary>Reads every property name and string once, so a value that cannot be decoded is a 400 here rather than a 500 wherever it is
+    /// first used.</summary>
     private static void RequireValidText(JsonElement element, string path)
     {
         switch (element.ValueKind)
@@ -112,19 +130,29 @@ public static class JsonRequestBody
                     catch (InvalidOperationException e)
                     {
                         var where = path.Length == 0 ? "$" : path;
-                        throw new RequestProblemException(400, "Invalid text in JSON",
-                            $"Property {index + 1} of {where} has a name that is not valid text: {TextProblem(e)}.", where);
+                        throw new RequestProblemException(
+                            400,
+                            "Invalid text in JSON",
+                            $"Property {index + 1} of {where} has a name that is not valid text: {TextProblem(e)}.",
+                            where
+                        );
                     }
                     var child = path.Length == 0 ? name : $"{path}.{name}";
                     if (!names.Add(name))
-                        throw new RequestProblemException(400, "Duplicate JSON property", $"{child} appears more than once; send each field once.", child);
+                        throw new RequestProblemException(
+                            400,
+                            "Duplicate JSON property",
+                            $"{child} appears more than once; send each field once.",
+                            child
+                        );
                     RequireValidText(property.Value, child);
                     index++;
                 }
                 break;
             case JsonValueKind.Array:
                 var i = 0;
-                foreach (var item in element.EnumerateArray()) RequireValidText(item, $"{path}[{i++}]");
+                foreach (var item in element.EnumerateArray())
+                    RequireValidText(item, $"{path}[{i++}]");
                 break;
             case JsonValueKind.String:
                 try
@@ -139,25 +167,31 @@ public static class JsonRequestBody
         }
     }
 
-    private static string TextProblem(InvalidOperationException e) => e.Message.Contains("surrogate", StringComparison.OrdinalIgnoreCase)
-        ? "it has a lone surrogate escape (a \\uD800–\\uDFFF code without its pair), which is not a Unicode character"
-        : "it has bytes that are not valid UTF-8; send the body encoded as UTF-8";
+    private static string TextProblem(InvalidOperationException e) =>
+        e.Message.Contains("surrogate", StringComparison.OrdinalIgnoreCase)
+            ? "it has a lone surrogate escape (a \\uD800–\\uDFFF code without its pair), which is not a Unicode character"
+            : "it has bytes that are not valid UTF-8; send the body encoded as UTF-8";
 
     /// <summary>"a string", "an array", … for messages.</summary>
-    public static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Null => "null",
-        _ => "nothing",
-    };
+    public static string Describe(JsonValueKind kind) =>
+        kind switch
+        {
+            JsonValueKind.Object => "an object",
+            JsonValueKind.Array => "an array",
+            JsonValueKind.String => "a string",
+            JsonValueKind.Number => "a number",
+            JsonValueKind.True or JsonValueKind.False => "a boolean",
+            JsonValueKind.Null => "null",
+            _ => "nothing",
+        };
 
-    private static RequestProblemException TooLarge(long? length, long maxBytes) => new(413, "Request body too large",
-        (length is { } n ? $"The body has {n} bytes, more than" : "The body is larger than") +
-        $" the limit of {maxBytes} bytes; send fewer rows per request (or start the server with a larger --max-body-bytes).");
+    private static RequestProblemException TooLarge(long? length, long maxBytes) =>
+        new(
+            413,
+            "Request body too large",
+            (length is { } n ? $"The body has {n} bytes, more than" : "The body is larger than")
+                + $" the limit of {maxBytes} bytes; send fewer rows per request (or start the server with a larger --max-body-bytes)."
+        );
 
     /// <summary>Re-reads the body token by token to find the JSON path and position where parsing fails.</summary>
     private static RequestProblemException Malformed(byte[] body, JsonException original)
@@ -194,19 +228,35 @@ public static class JsonRequestBody
             failedAt = reader.BytesConsumed;
         }
         var field = Render(path);
-        var rest = Encoding.UTF8.GetString(body, (int)failedAt, (int)Math.Min(body.Length - failedAt, 40)).TrimStart(' ', '\t', '\r', '\n', ',', ':');
-        var position = original.LineNumber is { } line && original.BytePositionInLine is { } column ? $" (line {line + 1}, byte {column + 1})" : "";
-        if (rest.StartsWith("NaN", StringComparison.Ordinal) || rest.StartsWith("Infinity", StringComparison.Ordinal) || rest.StartsWith("-Infinity", StringComparison.Ordinal))
-            return new RequestProblemException(400, "Malformed JSON",
-                $"{field} is {rest.Split(',', ']', '}', ' ')[0]}, which is not a JSON number{position}: features must be finite numbers (Python's json.dumps writes NaN unless allow_nan=False).",
-                field);
-        return new RequestProblemException(400, "Malformed JSON",
-            $"The body is not valid JSON at {field}{position}: {original.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}", field);
+        var rest = Encoding
+            .UTF8.GetString(body, (int)failedAt, (int)Math.Min(body.Length - failedAt, 40))
+            .TrimStart(' ', '\t', '\r', '\n', ',', ':');
+        var position =
+            original.LineNumber is { } line && original.BytePositionInLine is { } column ? $" (line {line + 1}, byte {column + 1})" : "";
+        if (
+            rest.StartsWith("NaN", StringComparison.Ordinal)
+            || rest.StartsWith("Infinity", StringComparison.Ordinal)
+            || rest.StartsWith("-Infinity", StringComparison.Ordinal)
+        )
+            return new RequestProblemException(
+                400,
+                "Malformed JSON",
+                $"{field} is {rest.Split(',', ']', '}', ' ')[0]}, which is not a JSON number{position}: "
+                    + "features must be finite numbers (Python's json.dumps writes NaN unless allow_nan=False).",
+                field
+            );
+        return new RequestProblemException(
+            400,
+            "Malformed JSON",
+            $"The body is not valid JSON at {field}{position}: {original.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}",
+            field
+        );
     }
 
     private static void CountValue(List<(bool IsArray, int Count, string? Property)> path)
     {
-        if (path.Count > 0 && path[^1].IsArray) path[^1] = path[^1] with { Count = path[^1].Count + 1 };
+        if (path.Count > 0 && path[^1].IsArray)
+            path[^1] = path[^1] with { Count = path[^1].Count + 1 };
     }
 
     private static string Render(List<(bool IsArray, int Count, string? Property)> path)
@@ -214,8 +264,10 @@ public static class JsonRequestBody
         var text = new StringBuilder();
         foreach (var (isArray, count, property) in path)
         {
-            if (isArray) text.Append('[').Append(count).Append(']');
-            else if (property is not null) text.Append(text.Length == 0 ? "" : ".").Append(property);
+            if (isArray)
+                text.Append('[').Append(count).Append(']');
+            else if (property is not null)
+                text.Append(text.Length == 0 ? "" : ".").Append(property);
         }
         return text.Length == 0 ? "$" : text.ToString();
     }

@@ -14,7 +14,8 @@ public sealed class ModelSlots : IDisposable
     private readonly int queue;
     private readonly TimeSpan queueTimeout;
 
-    /// <summary>Creates the limit: <paramref name="permits"/> at once, <paramref name="queue"/> waiting, each for at most <paramref name="queueTimeout"/>.</summary>
+    /// <summary>Creates the limit: <paramref name="permits"/> at once, <paramref name="queue"/> waiting, each for at most
+    /// <paramref name="queueTimeout"/>.</summary>
     public ModelSlots(int permits, int queue, TimeSpan queueTimeout)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(permits, 1);
@@ -22,12 +23,14 @@ public sealed class ModelSlots : IDisposable
         this.permits = permits;
         this.queue = queue;
         this.queueTimeout = queueTimeout;
-        limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
-        {
-            PermitLimit = permits,
-            QueueLimit = queue,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        });
+        limiter = new ConcurrencyLimiter(
+            new ConcurrencyLimiterOptions
+            {
+                PermitLimit = permits,
+                QueueLimit = queue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            }
+        );
     }
 
     /// <summary>Slots in use now.</summary>
@@ -51,14 +54,26 @@ public sealed class ModelSlots : IDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new RequestProblemException(503, "Server busy",
-                $"No model slot became free within {queueTimeout.TotalMilliseconds:0} ms ({permits} requests run at once); retry shortly.") { RetryAfterSeconds = 1 };
+            throw new RequestProblemException(
+                503,
+                "Server busy",
+                $"No model slot became free within {queueTimeout.TotalMilliseconds:0} ms ({permits} requests run at once); retry shortly."
+            )
+            {
+                RetryAfterSeconds = 1,
+            };
         }
         if (!lease.IsAcquired)
         {
             lease.Dispose();
-            throw new RequestProblemException(429, "Too many requests",
-                $"The server is processing {permits} requests and {queue} more are waiting; retry shortly.") { RetryAfterSeconds = 1 };
+            throw new RequestProblemException(
+                429,
+                "Too many requests",
+                $"The server is processing {permits} requests and {queue} more are waiting; retry shortly."
+            )
+            {
+                RetryAfterSeconds = 1,
+            };
         }
         return lease;
     }

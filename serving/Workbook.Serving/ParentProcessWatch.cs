@@ -15,7 +15,8 @@ public static class ParentProcessWatch
     {
         ArgumentNullException.ThrowIfNull(lifetime);
         var text = Environment.GetEnvironmentVariable(ServiceProcess.ParentProcessIdVariable);
-        if (!int.TryParse(text, out var parentId) || parentId <= 0) return false;
+        if (!int.TryParse(text, out var parentId) || parentId <= 0)
+            return false;
         _ = Task.Run(async () =>
         {
             while (!lifetime.ApplicationStopping.IsCancellationRequested)
@@ -48,7 +49,7 @@ public static class ParentProcessWatch
         }
         catch (ArgumentException)
         {
-            return false;                                                    // no such process
+            return false; // no such process
         }
         catch (InvalidOperationException)
         {

@@ -25,20 +25,31 @@ public sealed record PredictRequest(IReadOnlyList<double[]> Rows, bool IsBatch)
         var hasFeatures = body.TryGetProperty("features", out var features);
         var hasInstances = body.TryGetProperty("instances", out var instances);
         if (hasFeatures == hasInstances)
-            throw RequestProblemException.InvalidField(hasFeatures ? "instances" : "features",
+            throw RequestProblemException.InvalidField(
+                hasFeatures ? "instances" : "features",
                 hasFeatures
                     ? "Send either features (one row) or instances (several rows), not both."
-                    : $"The body needs a field 'features' (an array of {featureCount} numbers) or 'instances' (an array of such arrays).");
-        if (hasFeatures) return new PredictRequest([Row(features, "features", classifier)], IsBatch: false);
+                    : $"The body needs a field 'features' (an array of {featureCount} numbers) or 'instances' (an array of such arrays)."
+            );
+        if (hasFeatures)
+            return new PredictRequest([Row(features, "features", classifier)], IsBatch: false);
         if (instances.ValueKind != JsonValueKind.Array)
-            throw RequestProblemException.InvalidField("instances", $"instances must be an array of rows; got {JsonRequestBody.Describe(instances.ValueKind)}.");
+            throw RequestProblemException.InvalidField(
+                "instances",
+                $"instances must be an array of rows; got {JsonRequestBody.Describe(instances.ValueKind)}."
+            );
         var count = instances.GetArrayLength();
-        if (count == 0) throw RequestProblemException.InvalidField("instances", "instances is empty; send at least one row.");
+        if (count == 0)
+            throw RequestProblemException.InvalidField("instances", "instances is empty; send at least one row.");
         if (count > maxRows)
-            throw RequestProblemException.InvalidField("instances", $"instances has {count} rows; at most {maxRows} are allowed per request.");
+            throw RequestProblemException.InvalidField(
+                "instances",
+                $"instances has {count} rows; at most {maxRows} are allowed per request."
+            );
         var rows = new double[count][];
         var i = 0;
-        foreach (var row in instances.EnumerateArray()) rows[i] = Row(row, $"instances[{i++}]", classifier);
+        foreach (var row in instances.EnumerateArray())
+            rows[i] = Row(row, $"instances[{i++}]", classifier);
         return new PredictRequest(rows, IsBatch: true);
     }
 
@@ -49,10 +60,17 @@ public sealed record PredictRequest(IReadOnlyList<double[]> Rows, bool IsBatch)
     {
         var featureCount = classifier.FeatureCount;
         if (row.ValueKind != JsonValueKind.Array)
-            throw RequestProblemException.InvalidField(field, $"{field} must be an array of {featureCount} numbers; got {JsonRequestBody.Describe(row.ValueKind)}.");
+            throw RequestProblemException.InvalidField(
+                field,
+                $"{field} must be an array of {featureCount} numbers; got {JsonRequestBody.Describe(row.ValueKind)}."
+            );
         var length = row.GetArrayLength();
         if (length != featureCount)
-            throw RequestProblemException.InvalidField(field, $"{field} has {length} values; the model takes exactly {featureCount} features ({(length > featureCount ? "too many" : "too few")}).");
+            throw RequestProblemException.InvalidField(
+                field,
+                $"{field} has {length} values; "
+                    + $"the model takes exactly {featureCount} features ({(length > featureCount ? "too many" : "too few")})."
+            );
         var values = new double[featureCount];
         var j = 0;
         foreach (var value in row.EnumerateArray())

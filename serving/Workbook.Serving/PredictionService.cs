@@ -20,11 +20,15 @@ public sealed class PredictionService : IAsyncDisposable
         if (options.Batching)
             batcher = new MicroBatcher<double[], ClassPrediction>(
                 rows => classifier.PredictAllowingNonFiniteOutput([.. rows.Select(r => (IReadOnlyList<double>)r)]),
-                options.BatchMaxRows, options.BatchMaxWait, maxQueuedSubmissions: Math.Max(1, options.MaxConcurrentRequests + options.MaxQueuedRequests));
+                options.BatchMaxRows,
+                options.BatchMaxWait,
+                maxQueuedSubmissions: Math.Max(1, options.MaxConcurrentRequests + options.MaxQueuedRequests)
+            );
     }
 
     /// <summary>The classifier.</summary>
     public TabularClassifier Classifier { get; }
+
     /// <summary>The batcher, when batching is on.</summary>
     public MicroBatcher<double[], ClassPrediction>? Batcher => batcher;
 
@@ -35,15 +39,20 @@ public sealed class PredictionService : IAsyncDisposable
     /// </summary>
     public async Task<IReadOnlyList<ClassPrediction>> PredictAsync(IReadOnlyList<double[]> rows, CancellationToken cancellationToken)
     {
-        if (batcher is not null && rows.Count <= batcher.MaxRows) return await batcher.SubmitAsync(rows, cancellationToken);
+        if (batcher is not null && rows.Count <= batcher.MaxRows)
+            return await batcher.SubmitAsync(rows, cancellationToken);
         // Off, or a request bigger than a batch: run it on a pool thread so a large forward pass does not block I/O.
-        return await Task.Run(() => Classifier.PredictAllowingNonFiniteOutput([.. rows.Select(r => (IReadOnlyList<double>)r)]), cancellationToken);
+        return await Task.Run(
+            () => Classifier.PredictAllowingNonFiniteOutput([.. rows.Select(r => (IReadOnlyList<double>)r)]),
+            cancellationToken
+        );
     }
 
     /// <summary>Finishes queued batches, then releases the model.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (batcher is not null) await batcher.DisposeAsync();
+        if (batcher is not null)
+            await batcher.DisposeAsync();
         Classifier.Dispose();
     }
 }

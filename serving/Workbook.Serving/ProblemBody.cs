@@ -7,4 +7,11 @@ namespace Workbook.Serving;
 /// <param name="Detail">This occurrence, explained.</param>
 /// <param name="Instance">The request path.</param>
 /// <param name="Errors">Field → messages, when a field is at fault (the ASP.NET Core validation-problem convention).</param>
-public sealed record ProblemBody(string Type, string Title, int Status, string Detail, string Instance, IReadOnlyDictionary<string, string[]>? Errors);
+public sealed record ProblemBody(
+    string Type,
+    string Title,
+    int Status,
+    string Detail,
+    string Instance,
+    IReadOnlyDictionary<string, string[]>? Errors
+);

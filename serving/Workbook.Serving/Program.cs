@@ -18,18 +18,26 @@ catch (ArgumentException e)
     Console.Error.WriteLine($"Workbook.Serving: {e.Message}");
     return 2;
 }
-foreach (var line in LibTorchSharpGlibcxxFix.EnsureLoadable(AppContext.BaseDirectory)) Console.WriteLine(line);
+foreach (var line in LibTorchSharpGlibcxxFix.EnsureLoadable(AppContext.BaseDirectory))
+    Console.WriteLine(line);
 WebApplication app;
 try
 {
     app = ServingApp.Build(options);
 }
-catch (Exception e) when (e is ModelPackageException or IOException or ArgumentException or InvalidOperationException or Workbook.Safetensors.CheckpointMismatchException)
+catch (Exception e)
+    when (e
+            is ModelPackageException
+                or IOException
+                or ArgumentException
+                or InvalidOperationException
+                or Workbook.Safetensors.CheckpointMismatchException
+    )
 {
     Console.Error.WriteLine($"Workbook.Serving: cannot start: {e.Message}");
     return 3;
 }
-app.Lifetime.ApplicationStarted.Register(() => ParentProcessWatch.Start(app.Lifetime));   // watching during start-up would cancel the bind
+app.Lifetime.ApplicationStarted.Register(() => ParentProcessWatch.Start(app.Lifetime)); // watching during start-up would cancel the bind
 try
 {
     await app.RunAsync();

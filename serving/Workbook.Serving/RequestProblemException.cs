@@ -8,12 +8,16 @@ public sealed class RequestProblemException(int status, string title, string det
 {
     /// <summary>HTTP status code.</summary>
     public int Status { get; } = status;
+
     /// <summary>Short, fixed summary of the problem type.</summary>
     public string Title { get; } = title;
+
     /// <summary>What is wrong with this request, in words a client developer can act on.</summary>
     public string Detail { get; } = detail;
+
     /// <summary>The JSON path of the offending field, e.g. <c>features[3]</c>; null when the problem is not one field's.</summary>
     public string? Field { get; } = field;
+
     /// <summary>Seconds after which a retry may succeed (sent as <c>Retry-After</c>); null when retrying will not help.</summary>
     public int? RetryAfterSeconds { get; init; }
 

@@ -50,15 +50,23 @@ public sealed class ServiceMetrics
         text.AppendLine("# TYPE workbook_http_requests_total counter");
         foreach (var ((endpoint, status), n) in counts.OrderBy(p => p.Key.Endpoint, StringComparer.Ordinal).ThenBy(p => p.Key.Status))
             text.AppendLine(c, $"workbook_http_requests_total{{endpoint=\"{endpoint}\",status=\"{status}\"}} {n}");
-        text.AppendLine(c, $"# HELP workbook_http_request_duration_seconds Request latency; quantiles over the last {LatencyWindow} requests per endpoint.");
+        text.AppendLine(
+            c,
+            $"# HELP workbook_http_request_duration_seconds Request latency; quantiles over the last {LatencyWindow} requests per endpoint."
+        );
         text.AppendLine("# TYPE workbook_http_request_duration_seconds summary");
         foreach (var (endpoint, window) in latencies.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             var (recent, sum, count) = window.Snapshot();
-            if (recent.Length == 0) continue;
+            if (recent.Length == 0)
+                continue;
             Array.Sort(recent);
             foreach (var q in new[] { 0.5, 0.9, 0.99 })
-                text.AppendLine(c, $"workbook_http_request_duration_seconds{{endpoint=\"{endpoint}\",quantile=\"{q}\"}} {LatencyStatistics.Percentile(recent, q * 100):G6}");
+                text.AppendLine(
+                    c,
+                    $"workbook_http_request_duration_seconds{{endpoint=\"{endpoint}\",quantile=\"{q}\"}} "
+                        + $"{LatencyStatistics.Percentile(recent, q * 100):G6}"
+                );
             text.AppendLine(c, $"workbook_http_request_duration_seconds_sum{{endpoint=\"{endpoint}\"}} {sum:G9}");
             text.AppendLine(c, $"workbook_http_request_duration_seconds_count{{endpoint=\"{endpoint}\"}} {count}");
         }
@@ -102,7 +110,8 @@ public sealed class ServiceMetrics
 
         public (double[] Recent, double Sum, long Count) Snapshot()
         {
-            lock (ring) return (ring[..(int)Math.Min(count, LatencyWindow)], sum, count);
+            lock (ring)
+                return (ring[..(int)Math.Min(count, LatencyWindow)], sum, count);
         }
     }
 }

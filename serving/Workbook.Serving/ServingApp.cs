@@ -40,12 +40,15 @@ public static class ServingApp
         var predictions = new PredictionService(classifier, options);
         var generation = options.Gpt2Folder is null ? null : GenerationService.Load(options.Gpt2Folder);
         var metrics = new ServiceMetrics();
-        if (predictions.Batcher is { } batcher) metrics.BatchCounters = () => (batcher.Batches, batcher.Rows);
-        if (generation is not null) metrics.GeneratedTokens = () => generation.TokensGenerated;
-        builder.Services.AddProblemDetails();                              // an unexpected failure is a 500 problem body too, not an empty page
+        if (predictions.Batcher is { } batcher)
+            metrics.BatchCounters = () => (batcher.Batches, batcher.Rows);
+        if (generation is not null)
+            metrics.GeneratedTokens = () => generation.TokensGenerated;
+        builder.Services.AddProblemDetails(); // an unexpected failure is a 500 problem body too, not an empty page
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(predictions);                        // disposed with the host: drains the batcher
-        if (generation is not null) builder.Services.AddSingleton(generation);
+        builder.Services.AddSingleton(predictions); // disposed with the host: drains the batcher
+        if (generation is not null)
+            builder.Services.AddSingleton(generation);
         builder.Services.AddSingleton(metrics);
         var slots = new ModelSlots(options.MaxConcurrentRequests, options.MaxQueuedRequests, options.QueueTimeout);
         builder.Services.AddSingleton(slots);
@@ -56,59 +59,103 @@ public static class ServingApp
         {
             // One line a parent process can wait for (the OS picked the port when the URL says 0).
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            Console.WriteLine($"Workbook.Serving: model {classifier.Manifest?.Architecture.Options} ({string.Join(", ", classifier.Labels)}), " +
-                              $"batching {(options.Batching ? $"on (≤ {options.BatchMaxRows} rows, ≤ {options.BatchMaxWait.TotalMilliseconds} ms)" : "off")}, " +
-                              $"GPT-2 {(generation is null ? "off" : generation.Folder)}");
-            foreach (var address in addresses) Console.WriteLine($"Now listening on: {address}");
+            var batching = options.Batching ? $"on (≤ {options.BatchMaxRows} rows, ≤ {options.BatchMaxWait.TotalMilliseconds} ms)" : "off";
+            Console.WriteLine(
+                $"Workbook.Serving: model {classifier.Manifest?.Architecture.Options} ({string.Join(", ", classifier.Labels)}), "
+                    + $"batching {batching}, "
+                    + $"GPT-2 {(generation is null ? "off" : generation.Folder)}"
+            );
+            foreach (var address in addresses)
+                Console.WriteLine($"Now listening on: {address}");
         });
 
         // Metrics and the shutdown gate wrap everything, so refused requests are counted too.
-        app.Use(async (context, next) =>
-        {
-            var clock = Stopwatch.StartNew();
-            metrics.Started();
-            try
+        app.Use(
+            async (context, next) =>
             {
-                if (stopping.IsCancellationRequested)
+                var clock = Stopwatch.StartNew();
+                metrics.Started();
+                try
                 {
-                    context.Response.Headers.Connection = "close";
-                    await ProblemResponses.WriteAsync(context, new RequestProblemException(503, "Shutting down", "The server is shutting down and takes no new requests."));
-                    return;
+                    if (stopping.IsCancellationRequested)
+                    {
+                        context.Response.Headers.Connection = "close";
+                        await ProblemResponses.WriteAsync(
+                            context,
+                            new RequestProblemException(503, "Shutting down", "The server is shutting down and takes no new requests.")
+                        );
+                        return;
+                    }
+                    await next(context);
                 }
-                await next(context);
+                finally
+                {
+                    // The route noted after routing: the exception handler clears the endpoint before a 500 gets here.
+                    var endpoint = context.Items[EndpointItem] as string ?? "other";
+                    metrics.Finished(
+                        endpoint,
+                        context.Items.ContainsKey(FailedMidStreamItem)
+                            ? StatusCodes.Status500InternalServerError
+                            : context.Response.StatusCode,
+                        clock.Elapsed
+                    );
+                }
             }
-            finally
-            {
-                // The route noted after routing: the exception handler clears the endpoint before a 500 gets here.
-                var endpoint = context.Items[EndpointItem] as string ?? "other";
-                metrics.Finished(endpoint, context.Items.ContainsKey(FailedMidStreamItem) ? StatusCodes.Status500InternalServerError : context.Response.StatusCode, clock.Elapsed);
-            }
-        });
+        );
         app.UseExceptionHandler();
         app.UseRouting();
-        app.Use((context, next) =>
-        {
-            if ((context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } route) context.Items[EndpointItem] = route;
-            return next(context);
-        });
+        app.Use(
+            (context, next) =>
+            {
+                if ((context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } route)
+                    context.Items[EndpointItem] = route;
+                return next(context);
+            }
+        );
 
-        app.MapGet("/healthz", () => Results.Json(new { status = "ok", model = classifier.Manifest?.Kind, features = classifier.FeatureCount, labels = classifier.Labels, gpt2 = generation is not null }, Json));
+        app.MapGet(
+            "/healthz",
+            () =>
+                Results.Json(
+                    new
+                    {
+                        status = "ok",
+                        model = classifier.Manifest?.Kind,
+                        features = classifier.FeatureCount,
+                        labels = classifier.Labels,
+                        gpt2 = generation is not null,
+                    },
+                    Json
+                )
+        );
         app.MapGet("/metrics", () => Results.Text(metrics.ToPrometheusText(), "text/plain; version=0.0.4; charset=utf-8"));
         app.MapPost("/v1/predict", (HttpContext context) => PredictAsync(context, predictions, slots, options));
         app.MapPost("/v1/generate", (HttpContext context) => GenerateAsync(context, generation, slots, options));
         string[] knownPaths = ["/v1/predict", "/v1/generate", "/healthz", "/metrics"];
-        app.MapFallback((HttpContext context) =>
-        {
-            var path = context.Request.Path.Value ?? "";
-            if (knownPaths.Contains(path, StringComparer.OrdinalIgnoreCase))
+        app.MapFallback(
+            (HttpContext context) =>
             {
-                var allowed = path.StartsWith("/v1/", StringComparison.OrdinalIgnoreCase) ? "POST" : "GET";
-                context.Response.Headers.Allow = allowed;
-                return ProblemResponses.Result(new RequestProblemException(405, "Method not allowed", $"{path} answers {allowed}, not {context.Request.Method}."), context);
+                var path = context.Request.Path.Value ?? "";
+                if (knownPaths.Contains(path, StringComparer.OrdinalIgnoreCase))
+                {
+                    var allowed = path.StartsWith("/v1/", StringComparison.OrdinalIgnoreCase) ? "POST" : "GET";
+                    context.Response.Headers.Allow = allowed;
+                    return ProblemResponses.Result(
+                        new RequestProblemException(405, "Method not allowed", $"{path} answers {allowed}, not {context.Request.Method}."),
+                        context
+                    );
+                }
+                return ProblemResponses.Result(
+                    new RequestProblemException(
+                        404,
+                        "Not found",
+                        $"No endpoint {context.Request.Method} {path}. Endpoints: POST /v1/predict, "
+                            + "POST /v1/generate, GET /healthz, GET /metrics."
+                    ),
+                    context
+                );
             }
-            return ProblemResponses.Result(new RequestProblemException(404, "Not found",
-                $"No endpoint {context.Request.Method} {path}. Endpoints: POST /v1/predict, POST /v1/generate, GET /healthz, GET /metrics."), context);
-        });
+        );
         return app;
     }
 
@@ -137,16 +184,24 @@ public static class ServingApp
             }
             for (var i = 0; i < results.Count; i++)
                 if (!results[i].IsFinite)
-                    throw RequestProblemException.InvalidField(request.RowField(i),
-                        $"{request.RowField(i)} gives non-finite probabilities: its values are too large in magnitude for the model's float32 arithmetic.");
+                    throw RequestProblemException.InvalidField(
+                        request.RowField(i),
+                        $"{request.RowField(i)} gives non-finite probabilities: "
+                            + "its values are too large in magnitude for the model's float32 arithmetic."
+                    );
             var labels = predictions.Classifier.Labels;
-            object Shape(ClassPrediction p) => new
-            {
-                label = p.Label,
-                labelIndex = p.LabelIndex,
-                probabilities = labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => p.Probabilities[x.i]),
-            };
-            await context.Response.WriteAsJsonAsync(request.IsBatch ? new { predictions = results.Select(Shape).ToArray() } : Shape(results[0]), Json, context.RequestAborted);
+            object Shape(ClassPrediction p) =>
+                new
+                {
+                    label = p.Label,
+                    labelIndex = p.LabelIndex,
+                    probabilities = labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => p.Probabilities[x.i]),
+                };
+            await context.Response.WriteAsJsonAsync(
+                request.IsBatch ? new { predictions = results.Select(Shape).ToArray() } : Shape(results[0]),
+                Json,
+                context.RequestAborted
+            );
         }
         catch (RequestProblemException problem)
         {
@@ -154,8 +209,14 @@ public static class ServingApp
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
-            await ProblemResponses.WriteAsync(context, new RequestProblemException(504, "Prediction timed out",
-                $"No prediction within {options.PredictTimeout.TotalMilliseconds:0} ms; the server is overloaded (see /metrics)."));
+            await ProblemResponses.WriteAsync(
+                context,
+                new RequestProblemException(
+                    504,
+                    "Prediction timed out",
+                    $"No prediction within {options.PredictTimeout.TotalMilliseconds:0} ms; the server is overloaded (see /metrics)."
+                )
+            );
         }
         catch (OperationCanceledException)
         {
@@ -167,9 +228,17 @@ public static class ServingApp
     {
         if (generation is null)
         {
-            await ProblemResponses.WriteAsync(context, new RequestProblemException(503, "Text generation is not enabled",
-                "This server was started without a GPT-2 model. Start it with --gpt2 FOLDER (a folder with config.json and model.safetensors, " +
-                "e.g. one written by Gpt2LMHeadModel.SavePretrained or the Hugging Face cache's snapshot of openai-community/gpt2)."));
+            await ProblemResponses.WriteAsync(
+                context,
+                new RequestProblemException(
+                    503,
+                    "Text generation is not enabled",
+                    "This server was started without a GPT-2 model. Start it with --gpt2 FOLDER (a folder with "
+                        + "config.json and model.safetensors, "
+                        + "e.g. one written by Gpt2LMHeadModel.SavePretrained or the Hugging Face cache's "
+                        + "snapshot of openai-community/gpt2)."
+                )
+            );
             return;
         }
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
@@ -180,14 +249,26 @@ public static class ServingApp
             GenerateRequest request;
             var config = generation.Generator.Model.Config;
             using (var document = JsonRequestBody.ParseObject(body))
-                request = GenerateRequest.Parse(document.RootElement, options.MaxNewTokensLimit, options.MaxPromptCharacters, config.VocabSize);
+                request = GenerateRequest.Parse(
+                    document.RootElement,
+                    options.MaxNewTokensLimit,
+                    options.MaxPromptCharacters,
+                    config.VocabSize
+                );
             var promptTokens = generation.CountTokens(request.Prompt);
             if (promptTokens + request.Options.MaxNewTokens > config.ContextLength)
-                throw RequestProblemException.InvalidField("maxNewTokens",
-                    $"The prompt has {promptTokens} tokens; with maxNewTokens {request.Options.MaxNewTokens} that exceeds the model's context of {config.ContextLength} tokens.");
+                throw RequestProblemException.InvalidField(
+                    "maxNewTokens",
+                    $"The prompt has {promptTokens} tokens; with maxNewTokens {request.Options.MaxNewTokens} that exceeds the model's "
+                        + $"context of {config.ContextLength} tokens."
+                );
             deadline.CancelAfter(options.GenerateTimeout);
             using var slot = await slots.AcquireAsync(deadline.Token);
-            streaming = request.Stream || context.Request.Headers.Accept.Any(a => a is not null && a.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase));
+            streaming =
+                request.Stream
+                || context.Request.Headers.Accept.Any(a =>
+                    a is not null && a.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase)
+                );
             if (streaming)
             {
                 context.Response.ContentType = "text/event-stream";
@@ -207,8 +288,13 @@ public static class ServingApp
             else
             {
                 var completion = new System.Text.StringBuilder();
-                await foreach (var piece in generation.StreamAsync(request, deadline.Token)) completion.Append(piece);
-                await context.Response.WriteAsJsonAsync(new { prompt = request.Prompt, completion = completion.ToString() }, Json, context.RequestAborted);
+                await foreach (var piece in generation.StreamAsync(request, deadline.Token))
+                    completion.Append(piece);
+                await context.Response.WriteAsJsonAsync(
+                    new { prompt = request.Prompt, completion = completion.ToString() },
+                    Json,
+                    context.RequestAborted
+                );
             }
         }
         catch (RequestProblemException problem)
@@ -217,8 +303,16 @@ public static class ServingApp
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
-            await WriteProblemAsync(context, new RequestProblemException(504, "Generation timed out",
-                $"Generation did not finish within {options.GenerateTimeout.TotalSeconds:0.#} s; ask for fewer tokens (maxNewTokens) or retry later."), streaming);
+            await WriteProblemAsync(
+                context,
+                new RequestProblemException(
+                    504,
+                    "Generation timed out",
+                    $"Generation did not finish within {options.GenerateTimeout.TotalSeconds:0.#} s; "
+                        + "ask for fewer tokens (maxNewTokens) or retry later."
+                ),
+                streaming
+            );
         }
         catch (OperationCanceledException)
         {
@@ -227,9 +321,20 @@ public static class ServingApp
         catch (Exception e) when (streaming && context.Response.HasStarted)
         {
             // The 200 and some tokens are already sent: the stream must still end with an error event, not just stop.
-            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ServingApp)).LogError(e, "Generation failed mid-stream");
-            context.Items[FailedMidStreamItem] = true;                         // the 200 is on the wire; /metrics counts a 500
-            await WriteProblemAsync(context, new RequestProblemException(500, "Generation failed", $"Generation stopped with an internal error ({e.GetType().Name}); the text so far is incomplete."), streaming);
+            context
+                .RequestServices.GetRequiredService<ILoggerFactory>()
+                .CreateLogger(typeof(ServingApp))
+                .LogError(e, "Generation failed mid-stream");
+            context.Items[FailedMidStreamItem] = true; // the 200 is on the wire; /metrics counts a 500
+            await WriteProblemAsync(
+                context,
+                new RequestProblemException(
+                    500,
+                    "Generation failed",
+                    $"Generation stopped with an internal error ({e.GetType().Name}); the text so far is incomplete."
+                ),
+                streaming
+            );
         }
     }
 
@@ -238,7 +343,8 @@ public static class ServingApp
     {
         if (streaming && context.Response.HasStarted)
             await WriteEventAsync(context, "error", ProblemResponses.Body(problem, context.Request.Path), CancellationToken.None);
-        else await ProblemResponses.WriteAsync(context, problem);
+        else
+            await ProblemResponses.WriteAsync(context, problem);
     }
 
     private static async Task WriteEventAsync(HttpContext context, string type, object data, CancellationToken cancellationToken)

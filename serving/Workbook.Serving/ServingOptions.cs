@@ -7,40 +7,58 @@ public sealed record ServingOptions
 {
     /// <summary>The model package folder (manifest.json + model.safetensors). Required.</summary>
     public required string ModelFolder { get; init; }
-    /// <summary>A GPT-2 checkpoint folder (config.json, model.safetensors, and vocab.json + merges.txt or tokenizer.json); null disables /v1/generate.</summary>
+
+    /// <summary>A GPT-2 checkpoint folder (config.json, model.safetensors, and vocab.json + merges.txt or tokenizer.json); null disables
+    /// /v1/generate.</summary>
     public string? Gpt2Folder { get; init; }
+
     /// <summary>Addresses to listen on; port 0 lets the operating system pick a free one.</summary>
     public string Urls { get; init; } = "http://127.0.0.1:5000";
+
     /// <summary>Collect concurrent predict requests into one forward pass.</summary>
     public bool Batching { get; init; } = true;
+
     /// <summary>Most rows in one batched forward pass.</summary>
     public int BatchMaxRows { get; init; } = 64;
+
     /// <summary>
     /// Longest a request waits for others to share its batch. Zero (the default) adds no wait: a batch is whatever
     /// queued while the previous one ran, so an idle server answers at once and a busy one batches by itself (the
     /// default of Triton's dynamic batcher too). A fixed wait only pays when a forward pass is expensive.
     /// </summary>
     public TimeSpan BatchMaxWait { get; init; } = TimeSpan.Zero;
+
     /// <summary>Largest request body accepted; larger ones get 413.</summary>
     public long MaxBodyBytes { get; init; } = 64 * 1024;
+
     /// <summary>Most rows in one predict request.</summary>
     public int MaxRowsPerRequest { get; init; } = 256;
+
     /// <summary>Model requests processed at once; more wait in the queue.</summary>
     public int MaxConcurrentRequests { get; init; } = 32;
+
     /// <summary>Model requests allowed to wait; beyond it the answer is 429.</summary>
     public int MaxQueuedRequests { get; init; } = 256;
-    /// <summary>Longest a request's body may take to arrive; a slower one gets 408. Bodies are read before a request takes a model slot.</summary>
+
+    /// <summary>Longest a request's body may take to arrive; a slower one gets 408. Bodies are read before a request takes a model
+    /// slot.</summary>
     public TimeSpan BodyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Longest a request waits in the queue for a model slot; past it the answer is 503 with Retry-After.</summary>
     public TimeSpan QueueTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>A predict request that has no answer after this long gets 504.</summary>
     public TimeSpan PredictTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Generation stops (504, or an error event when streaming) after this long.</summary>
     public TimeSpan GenerateTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Largest <c>maxNewTokens</c> a generate request may ask for.</summary>
     public int MaxNewTokensLimit { get; init; } = 256;
+
     /// <summary>Longest prompt accepted, in characters.</summary>
     public int MaxPromptCharacters { get; init; } = 4000;
+
     /// <summary>How long shutdown waits for in-flight requests.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
@@ -66,7 +84,8 @@ public sealed record ServingOptions
         """;
 
     /// <summary>Parses the command line.</summary>
-    /// <exception cref="ArgumentException">An unknown option, a missing or malformed value, or a value out of range; the message names the option.</exception>
+    /// <exception cref="ArgumentException">An unknown option, a missing or malformed value, or a value out of range; the message names the
+    /// option.</exception>
     public static ServingOptions Parse(IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -106,20 +125,36 @@ public sealed record ServingOptions
 
     private static readonly HashSet<string> Known =
     [
-        "--model", "--gpt2", "--urls", "--batching", "--batch-max-rows", "--batch-max-wait-ms", "--max-body-bytes", "--max-rows",
-        "--max-concurrency", "--max-queue", "--body-timeout-ms", "--queue-timeout-ms", "--predict-timeout-ms", "--generate-timeout-ms", "--max-new-tokens", "--shutdown-timeout-ms",
+        "--model",
+        "--gpt2",
+        "--urls",
+        "--batching",
+        "--batch-max-rows",
+        "--batch-max-wait-ms",
+        "--max-body-bytes",
+        "--max-rows",
+        "--max-concurrency",
+        "--max-queue",
+        "--body-timeout-ms",
+        "--queue-timeout-ms",
+        "--predict-timeout-ms",
+        "--generate-timeout-ms",
+        "--max-new-tokens",
+        "--shutdown-timeout-ms",
     ];
 
-    private static bool OnOff(string name, string value) => value switch
-    {
-        "on" or "true" => true,
-        "off" or "false" => false,
-        _ => throw new ArgumentException($"{name} is 'on' or 'off'; got '{value}'."),
-    };
+    private static bool OnOff(string name, string value) =>
+        value switch
+        {
+            "on" or "true" => true,
+            "off" or "false" => false,
+            _ => throw new ArgumentException($"{name} is 'on' or 'off'; got '{value}'."),
+        };
 
     private static int Int(Dictionary<string, string> values, string name, int fallback, int min, int max)
     {
-        if (!values.TryGetValue(name, out var text)) return fallback;
+        if (!values.TryGetValue(name, out var text))
+            return fallback;
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
             throw new ArgumentException($"{name} needs a whole number; got '{text}'.");
         if (value < min || value > max)

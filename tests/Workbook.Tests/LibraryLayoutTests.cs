@@ -40,7 +40,7 @@ public partial class LibraryLayoutTests
     {
         // CSharpier (tools/format.sh) wraps code at 140 but never splits a string literal or rewraps a comment: this holds those too.
         const int Width = 140;
-        var roots = new[] { "lib", "tests", "tools", "samples" }.Select(r => Path.Combine(Repository.Root, r));
+        var roots = new[] { "lib", "tests", "tools", "samples", "benchmarks", "serving" }.Select(r => Path.Combine(Repository.Root, r));
         var files = roots
             .SelectMany(r => Directory.GetFiles(r, "*.cs", SearchOption.AllDirectories))
             .Where(f => !IsBuildOutput(f))
@@ -53,7 +53,7 @@ public partial class LibraryLayoutTests
                     .Select(l => $"{Path.GetRelativePath(Repository.Root, f)}:{l.i + 1} ({l.line.Length} characters)")
             )
             .ToList();
-        Assert.True(files.Count > 300, $"only {files.Count} C# files found: the roots moved");
+        Assert.True(files.Count > 350, $"only {files.Count} C# files found: the roots moved");
         Assert.True(longLines.Count == 0, $"lines longer than {Width} characters:\n{string.Join("\n", longLines)}");
     }
 
