@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Workbook.Encoders;
 
 /// <summary>One evaluation of a <see cref="SmallBertPretraining"/> run: where the loss and accuracy curves come from. Introduced with
@@ -26,13 +24,6 @@ public sealed record SmallBertEvaluation(
 /// 12).</summary>
 public sealed record SmallBertProvenance
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     /// <summary>The text trained on and where it comes from.</summary>
     public required string Corpus { get; init; }
 
@@ -79,24 +70,9 @@ public sealed record SmallBertProvenance
     public required string Finished { get; init; }
 
     /// <summary>The record as indented JSON with snake_case names.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
+    public string ToJson() => IO.ProvenanceJson.Serialize(this);
 
     /// <summary>Reads a <c>provenance.json</c> (the file or its folder).</summary>
     /// <exception cref="InvalidDataException">The file is not a provenance record; the message names it.</exception>
-    public static SmallBertProvenance Load(string path)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (Directory.Exists(path))
-            path = Path.Combine(path, "provenance.json");
-        IO.RequiredFile.Check(path, "provenance.json");
-        try
-        {
-            return JsonSerializer.Deserialize<SmallBertProvenance>(File.ReadAllText(path), Json)
-                ?? throw new InvalidDataException($"{path} holds null, not a provenance record.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path} is not a provenance record: {e.Message}", e);
-        }
-    }
+    public static SmallBertProvenance Load(string path) => IO.ProvenanceJson.Load<SmallBertProvenance>(path);
 }

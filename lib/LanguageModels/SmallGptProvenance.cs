@@ -1,18 +1,9 @@
-using System.Text.Json;
-
 namespace Workbook.LanguageModels;
 
 /// <summary>What <c>provenance.json</c> of a model trained by <see cref="SmallGptPretraining"/> records (introduced in chapter
 /// 09).</summary>
 public sealed record SmallGptProvenance
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     /// <summary>The text trained on and where it comes from.</summary>
     public required string Corpus { get; init; }
 
@@ -71,21 +62,9 @@ public sealed record SmallGptProvenance
     public required string Finished { get; init; }
 
     /// <summary>The record as indented JSON with snake_case names.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
+    public string ToJson() => IO.ProvenanceJson.Serialize(this);
 
     /// <summary>Reads a <c>provenance.json</c>.</summary>
     /// <exception cref="InvalidDataException">The file is not a provenance record; the message names it.</exception>
-    public static SmallGptProvenance Load(string path)
-    {
-        IO.RequiredFile.Check(path, "provenance.json");
-        try
-        {
-            return JsonSerializer.Deserialize<SmallGptProvenance>(File.ReadAllText(path), Json)
-                ?? throw new InvalidDataException($"{path} holds null, not a provenance record.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path} is not a provenance record: {e.Message}", e);
-        }
-    }
+    public static SmallGptProvenance Load(string path) => IO.ProvenanceJson.Load<SmallGptProvenance>(path);
 }

@@ -1,48 +1,19 @@
-using System.Globalization;
 using Workbook.LanguageModels;
 
-// Usage: workbook-small-gpt --out <folder> [--minutes X | --no-time-budget] [--steps N] [--layers N] [--width N] [--heads N] [--vocab N]
-//        [--context N] [--batch N] [--lr X] [--warmup N] [--eval-every N] [--seed N] [--threads N]
-var settings = new SmallGptSettings();
-string? output = null;
-for (var i = 0; i < args.Length; i++)
+// Usage: workbook-small-gpt, then the options of SmallModelCommandLine.Usage (the defaults are SmallGptSettings's).
+SmallModelRun<SmallGptSettings> run;
+try
 {
-    string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-    int Int() => int.Parse(Value(), CultureInfo.InvariantCulture);
-    if (args[i] == "--out")
-    {
-        output = Value();
-        continue;
-    }
-    if (args[i] == "--threads")
-    {
-        TorchSharp.torch.set_num_threads(Int());
-        continue;
-    }
-    settings = args[i] switch
-    {
-        "--steps" => settings with { Steps = Int() },
-        "--minutes" => settings with { TimeBudgetMinutes = double.Parse(Value(), CultureInfo.InvariantCulture) },
-        "--no-time-budget" => settings with { TimeBudgetMinutes = null },
-        "--layers" => settings with { Layers = Int() },
-        "--width" => settings with { Width = Int() },
-        "--heads" => settings with { Heads = Int() },
-        "--vocab" => settings with { VocabularySize = Int() },
-        "--context" => settings with { ContextLength = Int() },
-        "--batch" => settings with { BatchSize = Int() },
-        "--lr" => settings with { PeakLearningRate = double.Parse(Value(), CultureInfo.InvariantCulture) },
-        "--warmup" => settings with { WarmupSteps = Int() },
-        "--eval-every" => settings with { EvaluateEvery = Int() },
-        "--seed" => settings with { Seed = Int() },
-        _ => throw new ArgumentException($"Unknown option {args[i]}; see the usage line at the top of Program.cs."),
-    };
+    run = SmallModelCommandLine.Parse(args, new SmallGptSettings());
 }
-if (output is null)
+catch (ArgumentException e)
 {
-    Console.Error.WriteLine("Give the model folder to write with --out <folder>.");
+    Console.Error.WriteLine($"workbook-small-gpt: {e.Message}");
     return 2;
 }
+if (run.Threads is { } threads)
+    TorchSharp.torch.set_num_threads(threads);
 TorchSharp.torch.InitializeDeviceType(TorchSharp.DeviceType.CPU);
 var command = "tools/train-small-gpt.sh " + string.Join(' ', args);
-SmallGptPretraining.Run(settings, output, command, line => Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {line}"));
+SmallGptPretraining.Run(run.Settings, run.OutputFolder, command, line => Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {line}"));
 return 0;
