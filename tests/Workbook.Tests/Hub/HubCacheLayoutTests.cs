@@ -2,8 +2,8 @@ using Workbook.Hub;
 
 namespace Workbook.Tests.Hub;
 
-/// <summary>Downloads land in huggingface_hub's cache layout, so Python and .NET share one cache.</summary>
-public class HubCacheLayoutTests
+/// <summary>Downloads land in huggingface_hub's cache layout, so Python and .NET share one Cache.</summary>
+public class HubCacheLayoutTests : HubTest
 {
     private static readonly FakeFile Config = new("config.json", "{\"n_layer\": 12}"u8.ToArray(), Lfs: false);
     private static readonly FakeFile Weights = FakeFile.Random("model.safetensors", 300_000, lfs: true, seed: 1);
@@ -12,17 +12,15 @@ public class HubCacheLayoutTests
     [LinuxFact]
     public async Task Files_are_blobs_named_by_etag_with_relative_snapshot_links_and_a_ref_to_the_commit()
     {
-        await using var hub = await FakeHub.StartAsync();
-        var commit = hub.AddRepo("openai-community/gpt2", Config, Weights, Decoder);
-        using var cache = new TempCache();
-        using var client = cache.Client(hub.Endpoint);
+        var commit = Hub.AddRepo("openai-community/gpt2", Config, Weights, Decoder);
+        using var client = Client();
 
         var folder = await client.DownloadFilesAsync(
             "openai-community/gpt2",
             ["config.json", "model.safetensors", "onnx/decoder_model.onnx"]
         );
 
-        var repo = Path.Combine(cache.Root, "models--openai-community--gpt2");
+        var repo = Path.Combine(Cache.Root, "models--openai-community--gpt2");
         Assert.Equal(Path.Combine(repo, "snapshots", commit), folder);
         Assert.Equal(commit, File.ReadAllText(Path.Combine(repo, "refs", "main"))); // no newline, as huggingface_hub writes it
         Assert.Equal(
@@ -48,61 +46,54 @@ public class HubCacheLayoutTests
         Assert.Equal($"../../../blobs/{Decoder.Sha256}", new FileInfo(Path.Combine(folder, "onnx", "decoder_model.onnx")).LinkTarget);
         Assert.Equal(Weights.Content, File.ReadAllBytes(Path.Combine(folder, "model.safetensors")));
         Assert.Equal(Config.Content, File.ReadAllBytes(Path.Combine(folder, "config.json")));
-        Assert.True(File.Exists(Path.Combine(cache.Root, ".locks", "models--openai-community--gpt2", Weights.Sha256 + ".lock")));
-        Assert.Empty(Directory.GetFiles(cache.Root, "*.incomplete", SearchOption.AllDirectories));
-        Assert.Empty(Directory.GetFiles(cache.Root, "*.tmp", SearchOption.AllDirectories));
+        Assert.True(File.Exists(Path.Combine(Cache.Root, ".locks", "models--openai-community--gpt2", Weights.Sha256 + ".lock")));
+        Assert.Empty(Directory.GetFiles(Cache.Root, "*.incomplete", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(Cache.Root, "*.tmp", SearchOption.AllDirectories));
     }
 
     [Fact]
     public async Task A_cached_file_is_served_with_one_HEAD_and_offline_or_by_commit_with_no_request()
     {
-        await using var hub = await FakeHub.StartAsync();
-        var commit = hub.AddRepo("gpt2", Config, Weights);
-        using var cache = new TempCache();
-        using (var client = cache.Client(hub.Endpoint))
+        var commit = Hub.AddRepo("gpt2", Config, Weights);
+        using (var client = Client())
         {
             var first = await client.DownloadFileAsync("gpt2", "model.safetensors");
-            Assert.Equal(2, hub.Requests.Count); // HEAD on the hub, GET on the CDN
+            Assert.Equal(2, Hub.Requests.Count); // HEAD on the hub, GET on the CDN
             Assert.Equal(first, await client.DownloadFileAsync("gpt2", "model.safetensors"));
-            Assert.Equal(["HEAD", "GET", "HEAD"], hub.Requests.Select(r => r.Method));
+            Assert.Equal(["HEAD", "GET", "HEAD"], Hub.Requests.Select(r => r.Method));
             Assert.Equal(first, await client.DownloadFileAsync("gpt2", "model.safetensors", revision: commit));
-            Assert.Equal(3, hub.Requests.Count);
+            Assert.Equal(3, Hub.Requests.Count);
         }
 
-        using var offline = cache.Client(hub.Endpoint, offline: true);
+        using var offline = Client(offline: true);
         var path = await offline.DownloadFileAsync("gpt2", "model.safetensors");
-        Assert.Equal(Path.Combine(cache.Root, "models--gpt2", "snapshots", commit, "model.safetensors"), path);
+        Assert.Equal(Path.Combine(Cache.Root, "models--gpt2", "snapshots", commit, "model.safetensors"), path);
         Assert.Equal(path, offline.TryGetCachedFile("gpt2", "model.safetensors"));
         Assert.Equal(path, offline.TryGetCachedFile("gpt2", "model.safetensors", commit));
         Assert.Null(offline.TryGetCachedFile("gpt2", "config.json"));
         Assert.Null(offline.TryGetCachedFile("gpt2", "model.safetensors", "v2"));
         Assert.Equal(
-            Path.Combine(cache.Root, "models--gpt2", "snapshots", commit),
+            Path.Combine(Cache.Root, "models--gpt2", "snapshots", commit),
             offline.TryGetCachedFolder("gpt2", ["model.safetensors"])
         );
         Assert.Null(offline.TryGetCachedFolder("gpt2", ["model.safetensors", "config.json"])); // all or nothing
-        Assert.Equal(3, hub.Requests.Count);
+        Assert.Equal(3, Hub.Requests.Count);
 
         var missing = await Assert.ThrowsAsync<HubException>(() => offline.DownloadFileAsync("gpt2", "config.json"));
         Assert.Equal(HubErrorKind.NotCached, missing.Kind);
         Assert.Contains("HF_HUB_OFFLINE=1", missing.Message);
         Assert.Contains("'config.json' of 'gpt2'", missing.Message);
-        Assert.Contains(cache.Root, missing.Message);
-        Assert.Equal(3, hub.Requests.Count);
+        Assert.Contains(Cache.Root, missing.Message);
+        Assert.Equal(3, Hub.Requests.Count);
     }
 
     [Fact]
     public async Task When_the_hub_is_unreachable_a_cached_copy_is_served()
     {
-        using var cache = new TempCache();
-        string cached;
-        await using (var hub = await FakeHub.StartAsync())
-        {
-            hub.AddRepo("gpt2", Config);
-            using var client = cache.Client(hub.Endpoint);
-            cached = await client.DownloadFileAsync("gpt2", "config.json");
-        }
-        using var later = cache.Client(ClosedPort.Endpoint());
+        Hub.AddRepo("gpt2", Config);
+        using var client = Client();
+        var cached = await client.DownloadFileAsync("gpt2", "config.json");
+        using var later = Client(ClosedPort.Endpoint()); // nothing listens there: the hub is gone
         Assert.Equal(cached, await later.DownloadFileAsync("gpt2", "config.json"));
     }
 
@@ -149,15 +140,13 @@ public class HubCacheLayoutTests
     [Fact]
     public async Task A_renamed_repository_is_followed_through_its_relative_redirect()
     {
-        await using var hub = await FakeHub.StartAsync();
-        var commit = hub.AddRepo("org/new-name", Weights);
-        hub.Renamed["org/old-name"] = "org/new-name";
-        using var cache = new TempCache();
-        using var client = cache.Client(hub.Endpoint);
+        var commit = Hub.AddRepo("org/new-name", Weights);
+        Hub.Renamed["org/old-name"] = "org/new-name";
+        using var client = Client();
 
         var path = await client.DownloadFileAsync("org/old-name", "model.safetensors");
 
-        Assert.Equal(Path.Combine(cache.Root, "models--org--old-name", "snapshots", commit, "model.safetensors"), path);
+        Assert.Equal(Path.Combine(Cache.Root, "models--org--old-name", "snapshots", commit, "model.safetensors"), path);
         Assert.Equal(Weights.Content, File.ReadAllBytes(path));
         Assert.Equal(
             [
@@ -165,30 +154,28 @@ public class HubCacheLayoutTests
                 "HEAD /org/new-name/resolve/main/model.safetensors",
                 "GET /cdn/" + Weights.Sha256,
             ],
-            hub.Requests.Select(r => $"{r.Method} {r.Path}")
+            Hub.Requests.Select(r => $"{r.Method} {r.Path}")
         );
     }
 
     [Fact]
     public async Task Find_or_download_prefers_the_cache_then_the_hub_and_says_which()
     {
-        await using var hub = await FakeHub.StartAsync();
-        hub.AddRepo("gpt2", Config, Weights);
-        using var cache = new TempCache();
-        using var client = cache.Client(hub.Endpoint);
+        Hub.AddRepo("gpt2", Config, Weights);
+        using var client = Client();
 
         var downloaded = await client.FindOrDownloadAsync("gpt2", ["config.json", "model.safetensors"]);
         Assert.True(downloaded.IsAvailable);
         Assert.StartsWith("Downloaded gpt2 into ", downloaded.Message);
         Assert.True(File.Exists(Path.Combine(downloaded.Folder!, "model.safetensors")));
-        var requests = hub.Requests.Count;
+        var requests = Hub.Requests.Count;
 
         var cached = await client.FindOrDownloadAsync("gpt2", ["config.json", "model.safetensors"]);
         Assert.Equal(downloaded.Folder, cached.Folder);
         Assert.StartsWith("Using gpt2 from the Hugging Face cache", cached.Message);
-        Assert.Equal(requests, hub.Requests.Count); // no request at all
+        Assert.Equal(requests, Hub.Requests.Count); // no request at all
 
-        using var unreachable = cache.Client(ClosedPort.Endpoint());
+        using var unreachable = Client(ClosedPort.Endpoint());
         var none = await unreachable.FindOrDownloadAsync("gpt2", ["tokenizer.json"]);
         Assert.False(none.IsAvailable);
         Assert.Contains("is unreachable", none.ToString());

@@ -4,23 +4,21 @@ using Workbook.Hub;
 namespace Workbook.Tests.Hub;
 
 /// <summary>Redirects, resumed and corrupted downloads, progress, cancellation.</summary>
-public class HubDownloadTests
+public class HubDownloadTests : HubTest
 {
     private static readonly FakeFile Weights = FakeFile.Random("model.safetensors", 200_000, lfs: true, seed: 3);
 
     [Fact]
     public async Task An_LFS_file_comes_from_the_CDN_it_redirects_to_and_the_token_stays_with_the_hub()
     {
-        await using var hub = await FakeHub.StartAsync();
-        hub.AddRepo("org/private", "hf_secret", Weights);
-        hub.CdnBase = $"http://localhost:{hub.Port}"; // another origin than 127.0.0.1
-        using var cache = new TempCache();
-        using var client = cache.Client(hub.Endpoint, token: "hf_secret");
+        Hub.AddRepo("org/private", "hf_secret", Weights);
+        Hub.CdnBase = $"http://localhost:{Hub.Port}"; // another origin than 127.0.0.1
+        using var client = Client(token: "hf_secret");
 
         var path = await client.DownloadFileAsync("org/private", "model.safetensors");
 
         Assert.Equal(Weights.Content, File.ReadAllBytes(path));
-        var requests = hub.Requests.ToArray();
+        var requests = Hub.Requests.ToArray();
         Assert.Equal(2, requests.Length);
         Assert.Equal(
             ("HEAD", "/org/private/resolve/main/model.safetensors", "Bearer hf_secret"),
@@ -32,42 +30,38 @@ public class HubDownloadTests
     [Fact]
     public async Task A_download_cut_off_mid_file_keeps_the_partial_and_the_next_call_resumes_with_a_range()
     {
-        await using var hub = await FakeHub.StartAsync();
-        hub.AddRepo("gpt2", Weights);
-        hub.CutAfterBytes = 70_000;
-        hub.Cuts = 1;
-        using var cache = new TempCache();
-        using var client = cache.Client(hub.Endpoint, maxRetries: 0);
+        Hub.AddRepo("gpt2", Weights);
+        Hub.CutAfterBytes = 70_000;
+        Hub.Cuts = 1;
+        using var client = Client(maxRetries: 0);
 
         var broken = await Assert.ThrowsAsync<HubException>(() => client.DownloadFileAsync("gpt2", "model.safetensors"));
         Assert.Equal(HubErrorKind.Interrupted, broken.Kind);
         Assert.Contains("'model.safetensors' of 'gpt2'", broken.Message);
         Assert.Contains("resumes", broken.Message);
-        var partial = Path.Combine(cache.Root, "models--gpt2", "blobs", Weights.Sha256 + ".incomplete");
+        var partial = Path.Combine(Cache.Root, "models--gpt2", "blobs", Weights.Sha256 + ".incomplete");
         Assert.Equal(70_000, new FileInfo(partial).Length);
 
         var path = await client.DownloadFileAsync("gpt2", "model.safetensors");
 
         Assert.Equal(Weights.Content, File.ReadAllBytes(path));
         Assert.False(File.Exists(partial));
-        Assert.Equal([null, "bytes=70000-"], hub.RequestsTo("/cdn/").Select(r => r.Range));
+        Assert.Equal([null, "bytes=70000-"], Hub.RequestsTo("/cdn/").Select(r => r.Range));
     }
 
     [Fact]
     public async Task Broken_connections_are_resumed_automatically_within_the_retries()
     {
-        await using var hub = await FakeHub.StartAsync();
-        hub.AddRepo("gpt2", Weights);
-        hub.CutAfterBytes = 60_000;
-        hub.Cuts = 2;
-        using var cache = new TempCache();
-        using var client = cache.Client(hub.Endpoint, maxRetries: 3);
+        Hub.AddRepo("gpt2", Weights);
+        Hub.CutAfterBytes = 60_000;
+        Hub.Cuts = 2;
+        using var client = Client(maxRetries: 3);
         var progress = new ProgressLog();
 
         var path = await client.DownloadFileAsync("gpt2", "model.safetensors", progress: progress);
 
         Assert.Equal(Weights.Content, File.ReadAllBytes(path));
-        Assert.Equal([null, "bytes=60000-", "bytes=120000-"], hub.RequestsTo("/cdn/").Select(r => r.Range));
+        Assert.Equal([null, "bytes=60000-", "bytes=120000-"], Hub.RequestsTo("/cdn/").Select(r => r.Range));
         Assert.Equal(new DownloadProgress("model.safetensors", 200_000, 200_000), progress.Reports[^1]);
         Assert.All(progress.Reports, p => Assert.Equal(200_000, p.TotalBytes));
         Assert.Contains(progress.Reports, p => p.BytesDone == 120_000); // each resume starts from the bytes on disk
@@ -76,29 +70,25 @@ public class HubDownloadTests
     [Fact]
     public async Task A_server_that_ignores_the_range_sends_the_whole_file_and_it_is_written_afresh()
     {
-        await using var hub = await FakeHub.StartAsync();
-        hub.AddRepo("gpt2", Weights);
-        hub.CutAfterBytes = 50_000;
-        hub.Cuts = 1;
-        using var cache = new TempCache();
-        using var client = cache.Client(hub.Endpoint, maxRetries: 0);
+        Hub.AddRepo("gpt2", Weights);
+        Hub.CutAfterBytes = 50_000;
+        Hub.Cuts = 1;
+        using var client = Client(maxRetries: 0);
         await Assert.ThrowsAsync<HubException>(() => client.DownloadFileAsync("gpt2", "model.safetensors"));
 
-        hub.IgnoreRange = true;
+        Hub.IgnoreRange = true;
         var path = await client.DownloadFileAsync("gpt2", "model.safetensors");
 
         Assert.Equal(Weights.Content, File.ReadAllBytes(path));
-        Assert.Equal("bytes=50000-", hub.RequestsTo("/cdn/")[^1].Range);
+        Assert.Equal("bytes=50000-", Hub.RequestsTo("/cdn/")[^1].Range);
     }
 
     [Fact]
     public async Task A_corrupted_LFS_file_fails_the_sha256_check_names_both_hashes_and_is_deleted()
     {
-        await using var hub = await FakeHub.StartAsync();
-        hub.AddRepo("gpt2", Weights);
-        hub.CorruptBody = true;
-        using var cache = new TempCache();
-        using var client = cache.Client(hub.Endpoint);
+        Hub.AddRepo("gpt2", Weights);
+        Hub.CorruptBody = true;
+        using var client = Client();
 
         var error = await Assert.ThrowsAsync<HubException>(() => client.DownloadFileAsync("gpt2", "model.safetensors"));
 
@@ -106,22 +96,20 @@ public class HubDownloadTests
         Assert.Equal(("gpt2", "model.safetensors"), (error.RepoId, error.FileName));
         Assert.Contains($"expected {Weights.Sha256}, got ", error.Message);
         Assert.Contains("'model.safetensors' of 'gpt2'", error.Message);
-        Assert.Empty(Directory.GetFiles(Path.Combine(cache.Root, "models--gpt2", "blobs")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(Cache.Root, "models--gpt2", "blobs")));
         Assert.Null(client.TryGetCachedFile("gpt2", "model.safetensors"));
 
-        hub.CorruptBody = false;
+        Hub.CorruptBody = false;
         Assert.Equal(Weights.Content, File.ReadAllBytes(await client.DownloadFileAsync("gpt2", "model.safetensors")));
     }
 
     [Fact]
     public async Task A_git_file_with_a_sha1_etag_is_not_checked_by_sha256()
     {
-        await using var hub = await FakeHub.StartAsync();
         var readme = new FakeFile("README.md", "# GPT-2\n"u8.ToArray(), Lfs: false);
-        hub.AddRepo("gpt2", readme);
-        hub.CorruptBody = true; // a git file's ETag is a git sha1: nothing to compare a sha256 with
-        using var cache = new TempCache();
-        using var client = cache.Client(hub.Endpoint);
+        Hub.AddRepo("gpt2", readme);
+        Hub.CorruptBody = true; // a git file's ETag is a git sha1: nothing to compare a sha256 with
+        using var client = Client();
 
         var path = await client.DownloadFileAsync("gpt2", "README.md");
 
@@ -132,34 +120,30 @@ public class HubDownloadTests
     [Fact]
     public async Task Cancellation_stops_a_stalled_download_keeps_the_partial_file_and_the_next_call_resumes()
     {
-        await using var hub = await FakeHub.StartAsync();
-        hub.AddRepo("gpt2", Weights);
-        hub.StallAfterBytes = 80_000;
-        using var cache = new TempCache();
-        using var client = cache.Client(hub.Endpoint);
+        Hub.AddRepo("gpt2", Weights);
+        Hub.StallAfterBytes = 80_000;
+        using var client = Client();
         using var cancel = new CancellationTokenSource();
 
         var download = client.DownloadFileAsync("gpt2", "model.safetensors", cancellationToken: cancel.Token);
-        await hub.Stalled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await Hub.Stalled.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await Task.Delay(200);
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => download);
 
-        var partial = Path.Combine(cache.Root, "models--gpt2", "blobs", Weights.Sha256 + ".incomplete");
+        var partial = Path.Combine(Cache.Root, "models--gpt2", "blobs", Weights.Sha256 + ".incomplete");
         var kept = new FileInfo(partial).Length;
         Assert.InRange(kept, 0, 80_000);
-        hub.StallAfterBytes = null;
+        Hub.StallAfterBytes = null;
         Assert.Equal(Weights.Content, File.ReadAllBytes(await client.DownloadFileAsync("gpt2", "model.safetensors")));
-        Assert.Equal(kept > 0 ? $"bytes={kept}-" : null, hub.RequestsTo("/cdn/")[^1].Range);
+        Assert.Equal(kept > 0 ? $"bytes={kept}-" : null, Hub.RequestsTo("/cdn/")[^1].Range);
     }
 
     [Fact]
     public async Task Progress_goes_from_zero_to_the_total_and_renders_as_a_progress_bar()
     {
-        await using var hub = await FakeHub.StartAsync();
-        hub.AddRepo("gpt2", Weights);
-        using var cache = new TempCache();
-        using var client = cache.Client(hub.Endpoint);
+        Hub.AddRepo("gpt2", Weights);
+        using var client = Client();
         var progress = new ProgressLog();
 
         await client.DownloadFileAsync("gpt2", "model.safetensors", progress: progress);
@@ -182,10 +166,8 @@ public class HubDownloadTests
     [Fact]
     public async Task Missing_files_and_repositories_are_404s_that_name_both()
     {
-        await using var hub = await FakeHub.StartAsync();
-        hub.AddRepo("gpt2", Weights);
-        using var cache = new TempCache();
-        using var client = cache.Client(hub.Endpoint);
+        Hub.AddRepo("gpt2", Weights);
+        using var client = Client();
 
         var file = await Assert.ThrowsAsync<HubException>(() => client.DownloadFileAsync("gpt2", "pytorch_model.bin"));
         Assert.Equal((HubErrorKind.NotFound, HttpStatusCode.NotFound), (file.Kind, file.StatusCode));
@@ -199,17 +181,15 @@ public class HubDownloadTests
 
         var revision = await Assert.ThrowsAsync<HubException>(() => client.DownloadFileAsync("gpt2", "model.safetensors", revision: "v9"));
         Assert.Contains("Revision 'v9' was not found in repository 'gpt2'", revision.Message);
-        Assert.Empty(Directory.GetFiles(cache.Root, "*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(Cache.Root, "*", SearchOption.AllDirectories));
     }
 
     [Fact]
     public async Task A_gated_repository_answers_401_without_a_token_and_403_with_a_wrong_one_and_the_messages_say_HF_TOKEN()
     {
-        await using var hub = await FakeHub.StartAsync();
-        hub.AddRepo("meta/gated", "hf_right", Weights);
-        using var cache = new TempCache();
+        Hub.AddRepo("meta/gated", "hf_right", Weights);
 
-        using (var anonymous = cache.Client(hub.Endpoint))
+        using (var anonymous = Client())
         {
             var error = await Assert.ThrowsAsync<HubException>(() => anonymous.DownloadFileAsync("meta/gated", "model.safetensors"));
             Assert.Equal((HubErrorKind.Unauthorized, HttpStatusCode.Unauthorized), (error.Kind, error.StatusCode));
@@ -217,21 +197,20 @@ public class HubDownloadTests
             Assert.Contains("no token was sent", error.Message);
             Assert.Contains("HF_TOKEN", error.Message);
         }
-        using (var wrong = cache.Client(hub.Endpoint, token: "hf_wrong"))
+        using (var wrong = Client(token: "hf_wrong"))
         {
             var error = await Assert.ThrowsAsync<HubException>(() => wrong.DownloadFileAsync("meta/gated", "model.safetensors"));
             Assert.Equal(HttpStatusCode.Forbidden, error.StatusCode);
             Assert.Contains("the token that was sent (HF_TOKEN or HubOptions.Token) does not give access", error.Message);
         }
-        using var right = cache.Client(hub.Endpoint, token: "hf_right");
+        using var right = Client(token: "hf_right");
         Assert.Equal(Weights.Content, File.ReadAllBytes(await right.DownloadFileAsync("meta/gated", "model.safetensors")));
     }
 
     [Fact]
     public async Task An_unreachable_hub_says_so_and_how_to_work_offline()
     {
-        using var cache = new TempCache();
-        using var client = cache.Client(ClosedPort.Endpoint());
+        using var client = Client(ClosedPort.Endpoint());
 
         var error = await Assert.ThrowsAsync<HubException>(() => client.DownloadFileAsync("gpt2", "config.json"));
 
@@ -253,8 +232,7 @@ public class HubDownloadTests
         silent.Start();
         try
         {
-            using var cache = new TempCache();
-            using var client = cache.Client(
+            using var client = Client(
                 $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}",
                 requestTimeout: TimeSpan.FromMilliseconds(300)
             );
@@ -273,29 +251,25 @@ public class HubDownloadTests
     [Fact]
     public async Task Reachability_and_offline_mode_are_one_line_each()
     {
-        await using var hub = await FakeHub.StartAsync();
-        using var cache = new TempCache();
-        using (var online = cache.Client(hub.Endpoint))
+        using (var online = Client())
         {
             var reach = await online.CheckReachabilityAsync();
             Assert.True(reach.IsReachable);
-            Assert.Equal($"The Hugging Face hub at {hub.Endpoint} answered (HTTP 200).", reach.Message);
+            Assert.Equal($"The Hugging Face hub at {Hub.Endpoint} answered (HTTP 200).", reach.Message);
         }
-        using var offline = cache.Client(hub.Endpoint, offline: true);
+        using var offline = Client(offline: true);
         var off = await offline.CheckReachabilityAsync();
         Assert.False(off.IsReachable);
         Assert.Contains("HF_HUB_OFFLINE=1", off.Message);
-        Assert.Single(hub.Requests);
+        Assert.Single(Hub.Requests);
     }
 
     [Fact]
     public async Task A_server_without_the_hubs_headers_is_named_as_not_a_hub()
     {
-        await using var hub = await FakeHub.StartAsync();
-        hub.AddRepo("gpt2", Weights);
-        hub.PlainWebServer = true;
-        using var cache = new TempCache();
-        using var client = cache.Client(hub.Endpoint);
+        Hub.AddRepo("gpt2", Weights);
+        Hub.PlainWebServer = true;
+        using var client = Client();
 
         var error = await Assert.ThrowsAsync<HubException>(() => client.DownloadFileAsync("gpt2", "config.json"));
 

@@ -73,3 +73,37 @@ internal static class ClosedPort
         return $"http://127.0.0.1:{port}";
     }
 }
+
+/// <summary>
+/// What each hub test arranges: a fake hub on 127.0.0.1 (<see cref="Hub"/>, with no repository until the test adds one) and a
+/// temporary cache (<see cref="Cache"/>), both made before the test and disposed after it; <see cref="Client"/> opens a
+/// client of them with short timeouts.
+/// </summary>
+public abstract class HubTest : IAsyncLifetime
+{
+    private readonly TempCache _cache = new();
+    private FakeHub? _hub;
+
+    internal FakeHub Hub => _hub ?? throw new InvalidOperationException("The fake hub starts in InitializeAsync.");
+
+    internal TempCache Cache => _cache;
+
+    /// <summary>A client of <paramref name="endpoint"/> (the fake hub's when null) over the test's cache.</summary>
+    internal HubClient Client(
+        string? endpoint = null,
+        string token = "",
+        bool offline = false,
+        int maxRetries = 0,
+        TimeSpan? requestTimeout = null,
+        TimeSpan? downloadTimeout = null
+    ) => _cache.Client(endpoint ?? Hub.Endpoint, token, offline, maxRetries, requestTimeout, downloadTimeout);
+
+    public async Task InitializeAsync() => _hub = await FakeHub.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_hub is not null)
+            await _hub.DisposeAsync();
+        _cache.Dispose();
+    }
+}
