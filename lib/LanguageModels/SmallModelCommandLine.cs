@@ -75,6 +75,47 @@ public static class SmallModelCommandLine
         return new SmallModelRun<T>((T)settings, output, threads);
     }
 
+    /// <summary>
+    /// A training tool's whole program: parses <paramref name="args"/>, sets the torch threads, trains on the CPU with
+    /// <paramref name="train"/>(settings, folder, command, log) and logs each line with the time. Returns the exit code: 0, or
+    /// 2 after printing what is wrong with the command line.
+    /// </summary>
+    /// <param name="script">The script users run (recorded as the command in the provenance), e.g. <c>tools/train-small-gpt.sh</c>.</param>
+    /// <param name="args">The command line after the program name.</param>
+    /// <param name="defaults">The settings before any option: the shipped model's.</param>
+    /// <param name="train">The pretraining run, e.g. <see cref="SmallGptPretraining.Run"/>.</param>
+    public static int Main<TSettings, TResult>(
+        string script,
+        IReadOnlyList<string> args,
+        TSettings defaults,
+        Func<TSettings, string, string, Action<string>?, TResult> train
+    )
+        where TSettings : SmallModelSettings
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(script);
+        ArgumentNullException.ThrowIfNull(train);
+        SmallModelRun<TSettings> run;
+        try
+        {
+            run = Parse(args, defaults);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"{Path.GetFileName(script)}: {e.Message}");
+            return 2;
+        }
+        if (run.Threads is { } threads)
+            TorchSharp.torch.set_num_threads(threads);
+        TorchSharp.torch.InitializeDeviceType(TorchSharp.DeviceType.CPU);
+        train(
+            run.Settings,
+            run.OutputFolder,
+            script + " " + string.Join(' ', args),
+            line => Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {line}")
+        );
+        return 0;
+    }
+
     private static ArgumentException Malformed(string option, string value, string expected) =>
         new($"{option} takes {expected}; got '{value}'.");
 }

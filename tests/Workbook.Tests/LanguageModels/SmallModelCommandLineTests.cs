@@ -98,4 +98,24 @@ public class SmallModelCommandLineTests
         );
         Assert.Equal("ValidationSequences", error.ParamName);
     }
+
+    [Fact]
+    public void Main_trains_with_the_parsed_settings_and_records_the_command_or_returns_2_without_training()
+    {
+        (SmallGptSettings Settings, string Folder, string Command)? trained = null;
+        int Train(SmallGptSettings settings, string folder, string command, Action<string>? log)
+        {
+            trained = (settings, folder, command);
+            return 0;
+        }
+
+        Assert.Equal(2, SmallModelCommandLine.Main("tools/train-small-gpt.sh", ["--steps", "5"], new SmallGptSettings(), Train));
+        Assert.Null(trained);
+
+        Assert.Equal(
+            0,
+            SmallModelCommandLine.Main("tools/train-small-gpt.sh", ["--out", "m", "--seed", "3"], new SmallGptSettings(), Train)
+        );
+        Assert.Equal((new SmallGptSettings { Seed = 3 }, "m", "tools/train-small-gpt.sh --out m --seed 3"), trained);
+    }
 }
