@@ -107,7 +107,7 @@ public sealed class QuantizedLinear : nn.Module<Tensor, Tensor>
     /// <summary>The stored weight: int8 values and float32 scales [out] (channel axis 0 for [out, in], 1 for [in, out]).</summary>
     public QuantizedTensor Weight => new(weight_int8, weight_scale, Layout == WeightLayout.OutByIn ? 0 : 1);
 
-    /// <summary>The float32 bias [out], or null.</summary>
+    /// <summary>The float32 bias [out], or null: the layer's own buffer, owned by the layer (do not dispose it).</summary>
     public Tensor? Bias => bias;
 
     /// <summary>x [..., in] → [..., out] with the dequantized weight.</summary>

@@ -49,7 +49,8 @@ public sealed class GradientBucket : IDisposable
         Buffer = zeros(gradientElements + extraValues, dtype: dtype, device: parameters[0].device);
     }
 
-    /// <summary>The flat buffer: every gradient in parameter order, then the extra values.</summary>
+    /// <summary>The flat buffer: every gradient in parameter order, then the extra values. Owned by the bucket, which disposes
+    /// it.</summary>
     public Tensor Buffer { get; }
 
     /// <summary>Number of gradient elements (the buffer holds this many plus <see cref="ExtraValues"/>).</summary>

@@ -514,14 +514,16 @@ public sealed class BertEncoding(Tensor lastHiddenState, Tensor? pooledOutput, I
 {
     private Tensor? last = lastHiddenState;
 
-    /// <summary>One vector per token after the last layer, [batch, length, hidden].</summary>
+    /// <summary>One vector per token after the last layer, [batch, length, hidden]. Owned by this encoding, which disposes it
+    /// (<see cref="TakeLastHiddenState"/> hands it over instead).</summary>
     public Tensor LastHiddenState =>
         last ?? throw new ObjectDisposedException(nameof(BertEncoding), "The last hidden state was taken or disposed.");
 
-    /// <summary>tanh(dense([CLS] vector)), [batch, hidden]; null without a pooler.</summary>
+    /// <summary>tanh(dense([CLS] vector)), [batch, hidden]; null without a pooler. Owned by this encoding, which disposes it.</summary>
     public Tensor? PooledOutput { get; } = pooledOutput;
 
-    /// <summary>Attention probabilities per layer, [batch, heads, query, key]; null unless asked for.</summary>
+    /// <summary>Attention probabilities per layer, [batch, heads, query, key]; null unless asked for. Owned by this encoding,
+    /// which disposes them.</summary>
     public IReadOnlyList<Tensor>? Attentions { get; } = attentions;
 
     /// <summary>Hands the last hidden state to the caller (this object no longer disposes it).</summary>

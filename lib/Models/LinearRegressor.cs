@@ -32,10 +32,10 @@ public sealed class LinearRegressor : nn.Module<Tensor, Tensor>
     /// <summary>Number of predicted targets.</summary>
     public int Outputs { get; }
 
-    /// <summary>The weight matrix [outputs, inputs].</summary>
+    /// <summary>The weight matrix [outputs, inputs]: the model's own parameter, owned by the model (do not dispose it).</summary>
     public Tensor Weight => linear.weight!;
 
-    /// <summary>The bias [outputs].</summary>
+    /// <summary>The bias [outputs]: the model's own parameter, owned by the model (do not dispose it).</summary>
     public Tensor Bias => linear.bias!;
 
     /// <summary>Predicts [batch, outputs] from features [batch, inputs].</summary>

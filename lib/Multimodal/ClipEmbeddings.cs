@@ -8,19 +8,21 @@ namespace Workbook.Multimodal;
 /// Image and caption embeddings of a trained <see cref="ClipModel"/> in its shared space (introduced in chapter 12), and what
 /// can be read from them: zero-shot classification by the nearest caption, image→text and text→image retrieval, and the
 /// similarity matrix. Embeddings are unit vectors, so similarity is the cosine (the model's logits divided by its scale).
+/// Disposing it frees both embedding tensors.
 /// </summary>
-public sealed class ClipEmbeddings
+public sealed class ClipEmbeddings : IDisposable
 {
     private ClipEmbeddings(Tensor images, int[] imageLabels, Tensor captions, CaptionSet captionSet) =>
         (Images, ImageLabels, Captions, CaptionSet) = (images, imageLabels, captions, captionSet);
 
-    /// <summary>Image embeddings [images, embedding], float32 on the CPU.</summary>
+    /// <summary>Image embeddings [images, embedding], float32 on the CPU. Owned by this object, which disposes them.</summary>
     public Tensor Images { get; }
 
     /// <summary>The label of each embedded image.</summary>
     public IReadOnlyList<int> ImageLabels { get; }
 
-    /// <summary>Caption embeddings [captions, embedding] of every caption of <see cref="CaptionSet"/>, in its order.</summary>
+    /// <summary>Caption embeddings [captions, embedding] of every caption of <see cref="CaptionSet"/>, in its order. Owned by this
+    /// object, which disposes them.</summary>
     public Tensor Captions { get; }
 
     /// <summary>The captions embedded.</summary>
@@ -204,5 +206,12 @@ public sealed class ClipEmbeddings
         using var scope = NewDisposeScope();
         var (_, indices) = Images.matmul(text.to(Images.dtype).cpu()).topk(Math.Clamp(count, 1, ImageLabels.Count));
         return [.. indices.data<long>().ToArray().Select(i => (int)i)];
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Images.Dispose();
+        Captions.Dispose();
     }
 }

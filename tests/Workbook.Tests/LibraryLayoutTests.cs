@@ -57,6 +57,30 @@ public partial class LibraryLayoutTests
         Assert.True(longLines.Count == 0, $"lines longer than {Width} characters:\n{string.Join("\n", longLines)}");
     }
 
+    [Fact]
+    public void Every_public_tensor_property_says_who_owns_it()
+    {
+        // Returned tensors belong to the caller (CONTRIBUTING.md); a property usually hands out something its object keeps.
+        var silent = new List<string>();
+        var properties = 0;
+        foreach (var file in Directory.GetFiles(Lib, "*.cs", SearchOption.AllDirectories).Where(f => !IsBuildOutput(f)))
+        foreach (Match m in TensorPropertyPattern().Matches(File.ReadAllText(file)))
+        {
+            properties++;
+            var doc = m.Groups["doc"].Value;
+            if (!(doc.Contains("own", StringComparison.OrdinalIgnoreCase) || doc.Contains("dispos", StringComparison.OrdinalIgnoreCase)))
+                silent.Add($"{Path.GetRelativePath(Lib, file)}: {m.Groups["name"].Value}");
+        }
+        Assert.True(properties >= 8, $"the pattern found only {properties} tensor properties: it no longer reads the library");
+        Assert.True(
+            silent.Count == 0,
+            "public Tensor properties whose summary does not say who disposes them:\n" + string.Join("\n", silent)
+        );
+    }
+
+    [GeneratedRegex(@"(?<doc>(?:^[ \t]*///.*\n)+)^[ \t]*public (?:override )?Tensor\?? (?<name>\w+) *(?:=>|\{)", RegexOptions.Multiline)]
+    private static partial Regex TensorPropertyPattern();
+
     private static bool IsBuildOutput(string file) =>
         file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
         || file.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}");
