@@ -125,7 +125,8 @@ foreach (var (name, apply) in activations)
     // One panel per activation: the function (solid) next to its derivative from autograd (dashed).
     panels.Add(Chart.Combine([
         Chart.Line<float, float, string>(x: points, y: Values(output), Name: name),
-        Chart.Line<float, float, string>(x: points, y: Values(input.grad!), Name: $"{name}′ (autograd)", LineDash: Plotly.NET.StyleParam.DrawingStyle.Dash)])
+        Chart.Line<float, float, string>(x: points, y: Values(input.grad!), Name: $"{name}′ (autograd)",
+                                         LineDash: Plotly.NET.StyleParam.DrawingStyle.Dash)])
         .WithXAxisStyle<float, float, string>(TitleText: "x")
         .WithYAxisStyle<float, float, string>(TitleText: $"{name}(x), {name}′(x)"));
 }
@@ -197,7 +198,8 @@ new Workbook.Notebook.Table(["parameter", "shape", "count"], rows, caption: "Sim
 // it and lists every layer with its output shape and parameter count, like Keras' `model.summary()`:
 
 // Cell 16
-var library = new Workbook.Models.SimpleModel(new Workbook.Models.SimpleModelOptions(Inputs: 10, HiddenWidths: [64, 64], Outputs: 2, Dropout: 0.2));
+var library = new Workbook.Models.SimpleModel(new Workbook.Models.SimpleModelOptions(Inputs: 10, HiddenWidths: [64, 64], Outputs: 2,
+    Dropout: 0.2));
 Workbook.Models.ModelSummary.Create(library, 1, 10).Display();
 
 // ## Other layer types, one line each
@@ -217,7 +219,8 @@ Console.WriteLine($"LSTM:               [{string.Join(", ", sequences.shape)}] -
 var tokens = torch.randn(20, 8, 16);                              // time, batch, embedding (PyTorch's default layout)
 var attention = nn.MultiheadAttention(16, 4);                     // attention: every position looks at every other
 var (mixed, weights) = attention.call(tokens, tokens, tokens);
-Console.WriteLine($"MultiheadAttention: [{string.Join(", ", tokens.shape)}] -> [{string.Join(", ", mixed.shape)}], weights [{string.Join(", ", weights.shape)}]");
+Console.WriteLine($"MultiheadAttention: [{string.Join(", ", tokens.shape)}] -> [{string.Join(", ", mixed.shape)}], " +
+                  $"weights [{string.Join(", ", weights.shape)}]");
 
 // ## Exercises
 //

@@ -120,7 +120,8 @@ const int epochs = 30;
 var fullBatch = GradientDescent(batchSize: samples, learningRate: 0.1, epochs);
 var miniBatch = GradientDescent(batchSize: 32, learningRate: 0.1, epochs);
 var stochastic = GradientDescent(batchSize: 1, learningRate: 0.01, epochs);
-Console.WriteLine($"loss after {epochs} epochs: full batch {fullBatch[^1]:F4}, mini-batch {miniBatch[^1]:F4}, stochastic {stochastic[^1]:F4} (noise floor ≈ 0.01)");
+Console.WriteLine($"loss after {epochs} epochs: full batch {fullBatch[^1]:F4}, mini-batch {miniBatch[^1]:F4}, " +
+                  $"stochastic {stochastic[^1]:F4} (noise floor ≈ 0.01)");
 
 // Cell 7
 int[] epochAxis = [.. Enumerable.Range(1, epochs)];
@@ -163,13 +164,18 @@ var relativeError = batchSizes.Select(b => Enumerable.Range(0, 200).Average(_ =>
     return (double)((estimate - exactGradient).norm() / exactGradient.norm()).item<float>();
 })).ToArray();
 Console.WriteLine(string.Join("\n", batchSizes.Zip(relativeError, (b, e) => $"batch {b,3}: mean relative error {e:P1}")));
-double WithoutReplacement(int b) => Math.Sqrt((samples - b) / (b * (samples - 1.0)));   // standard error of a mean of b of the 1 000, relative to b = 1
-Console.WriteLine($"batch 32 vs 512: measured {relativeError[3] / relativeError[5]:F2}× the error; the 1/√B law predicts {Math.Sqrt(512.0 / 32):F2}×, " +
-                  $"and with the correction for drawing without replacement from {samples} samples {WithoutReplacement(32) / WithoutReplacement(512):F2}×");
+// standard error of a mean of b of the 1 000, relative to b = 1
+double WithoutReplacement(int b) => Math.Sqrt((samples - b) / (b * (samples - 1.0)));
+Console.WriteLine($"batch 32 vs 512: measured {relativeError[3] / relativeError[5]:F2}× the error; " +
+                  $"the 1/√B law predicts {Math.Sqrt(512.0 / 32):F2}×, " +
+                  $"and with the correction for drawing without replacement from {samples} samples " +
+                  $"{WithoutReplacement(32) / WithoutReplacement(512):F2}×");
 var noiseChart = Chart.Combine([
         Chart.Line<int, double, string>(x: batchSizes, y: relativeError, ShowMarkers: true, Name: "measured"),
-        Chart.Line<int, double, string>(x: batchSizes, y: batchSizes.Select(b => relativeError[0] / Math.Sqrt(b)), Name: "1/√B, from batch 1"),
-        Chart.Line<int, double, string>(x: batchSizes, y: batchSizes.Select(b => relativeError[0] * WithoutReplacement(b)), Name: "√((N−B)/(B(N−1))), from batch 1"),
+        Chart.Line<int, double, string>(x: batchSizes, y: batchSizes.Select(b => relativeError[0] / Math.Sqrt(b)),
+                                        Name: "1/√B, from batch 1"),
+        Chart.Line<int, double, string>(x: batchSizes, y: batchSizes.Select(b => relativeError[0] * WithoutReplacement(b)),
+                                        Name: "√((N−B)/(B(N−1))), from batch 1"),
      ])
      .WithXAxisStyle<int, int, string>(TitleText: "batch size B (log scale)", AxisType: Plotly.NET.StyleParam.AxisType.Log)
      .WithYAxisStyle<double, double, string>(TitleText: "‖g_B − g‖ / ‖g‖ (log scale)", AxisType: Plotly.NET.StyleParam.AxisType.Log);

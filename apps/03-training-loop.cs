@@ -86,7 +86,8 @@ torch.manual_seed(0);
 var oneOutput = new SimpleModel(new SimpleModelOptions(Outputs: 1));
 var logits = oneOutput.call(xTrain[..8]);
 var classZero = torch.zeros(8, dtype: ScalarType.Int64, device: device);
-Console.WriteLine($"loss when every target is class 0: {nn.functional.cross_entropy(logits, classZero).item<float>()}  (always exactly 0: nothing to learn)");
+Console.WriteLine($"loss when every target is class 0: {nn.functional.cross_entropy(logits, classZero).item<float>()}  (always exactly " +
+                  "0: nothing to learn)");
 try
 {
     nn.functional.cross_entropy(logits, yTrain[..8]).item<float>();
@@ -160,7 +161,8 @@ for (var epoch = 1; epoch <= 10; epoch++)
     using (torch.NewDisposeScope())
     {
         var accuracy = model.call(xVal).argmax(1).eq(yVal).to(ScalarType.Float32).mean().item<float>();
-        if (epoch % 2 == 0) Console.WriteLine($"epoch {epoch,2}: train loss {lossSum / xTrain.shape[0]:F4}, validation accuracy {accuracy:P1}");
+        if (epoch % 2 == 0) Console.WriteLine($"epoch {epoch,2}: train loss {lossSum / xTrain.shape[0]:F4}, " +
+                                              $"validation accuracy {accuracy:P1}");
     }
 }
 
@@ -246,7 +248,8 @@ resumed.Fit(xTrain, yTrain);
 
 var largest = uninterrupted.Model.parameters().Zip(resumed.Model.parameters())
     .Max(p => (p.First - p.Second).abs().max().item<float>());
-Console.WriteLine($"checkpoint: {new FileInfo(checkpointPath).Length / 1024.0:F1} KiB; epochs after resume: {resumed.History.Epochs.Count}");
+Console.WriteLine($"checkpoint: {new FileInfo(checkpointPath).Length / 1024.0:F1} KiB; " +
+                  $"epochs after resume: {resumed.History.Epochs.Count}");
 Console.WriteLine($"largest parameter difference, resumed vs uninterrupted: {largest}");
 File.Delete(checkpointPath);
 
@@ -263,7 +266,8 @@ File.Delete(checkpointPath);
 // Cell 20
 var cancer = Datasets.LoadBreastCancer();
 var (cancerTrain, cancerTest) = TrainTestSplit.Split(cancer, testSize: 0.2, seed: 0, stratify: true);
-var columns = Enumerable.Range(0, cancer.FeatureCount).Select(c => Enumerable.Range(0, cancerTrain.SampleCount).Select(r => cancerTrain.Features[r, c]).ToArray()).ToArray();
+var columns = Enumerable.Range(0, cancer.FeatureCount).Select(c => Enumerable.Range(0,
+    cancerTrain.SampleCount).Select(r => cancerTrain.Features[r, c]).ToArray()).ToArray();
 new Table(["feature", "min", "max"],
     new[] { 3, 4, 23, 24 }.Select(c => Table.Row(cancer.FeatureNames[c], $"{columns[c].Min():G4}", $"{columns[c].Max():G4}")),
     caption: $"{cancer.SampleCount} samples, classes: {string.Join(", ", cancer.ClassNames)}").Display();

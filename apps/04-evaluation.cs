@@ -74,7 +74,8 @@ Tensor Malignant(TabularDataset part) => torch.tensor(part.Labels.Select(l => l 
 
 torch.manual_seed(0);
 var model = new SimpleModel(new SimpleModelOptions(Inputs: 30, HiddenWidths: [32], Outputs: 2)).to(device);
-var trainer = new Trainer(model, torch.optim.Adam(model.parameters(), lr: 0.001), nn.CrossEntropyLoss(), new TrainingOptions(Epochs: 40, Seed: 0));
+var trainer = new Trainer(model, torch.optim.Adam(model.parameters(), lr: 0.001), nn.CrossEntropyLoss(),
+                          new TrainingOptions(Epochs: 40, Seed: 0));
 trainer.Fit(Features(train), Malignant(train));
 Console.WriteLine($"train {train.SampleCount}, validation {validation.SampleCount}, test {test.SampleCount} samples; " +
                   $"malignant share in test: {test.Labels.Count(l => l == 0) / (double)test.SampleCount:P0}");
@@ -186,10 +187,12 @@ double[] thresholds = [.. Enumerable.Range(1, 99).Select(i => i / 100.0)];
 (double Precision, double Recall, double F1) At(IReadOnlyList<int> y, double[] scores, double threshold)
 {
     var predicted = scores.Select(s => s >= threshold ? 1 : 0).ToArray();
-    return (ClassificationMetrics.Precision(y, predicted), ClassificationMetrics.Recall(y, predicted), ClassificationMetrics.F1(y, predicted));
+    return (ClassificationMetrics.Precision(y, predicted), ClassificationMetrics.Recall(y, predicted),
+            ClassificationMetrics.F1(y, predicted));
 }
 var sweep = thresholds.Select(t => At(validationTruth, validationScores, t)).ToArray();
-var chosen = thresholds.Zip(sweep).Where(p => p.Second.Recall >= 0.98).Max(p => p.First);   // the highest threshold that keeps recall ≥ 98 %
+// the highest threshold that keeps recall ≥ 98 %
+var chosen = thresholds.Zip(sweep).Where(p => p.Second.Recall >= 0.98).Max(p => p.First);
 Console.WriteLine($"highest threshold with validation recall ≥ 98 %: {chosen:F2}");
 Charts.Lines(thresholds, [("precision", sweep.Select(s => s.Precision).ToArray()), ("recall", sweep.Select(s => s.Recall).ToArray()),
                ("F1", sweep.Select(s => s.F1).ToArray())], "decision threshold on P(malignant)", "validation score",

@@ -62,12 +62,14 @@ var device = Workbook.Notebook.ChapterSetup.Device;   // chosen by the first cel
 var data = SyntheticData.MakeClassification(samples: 1000, features: 10, informative: 5, seed: 42);
 var (development, test) = TrainTestSplit.Split(data, testSize: 0.2, seed: 42, stratify: true);
 var (fitPart, validationPart) = TrainTestSplit.Split(development, testSize: 0.25, seed: 42, stratify: true);
-Console.WriteLine($"development {development.SampleCount} (fit {fitPart.SampleCount} + validation {validationPart.SampleCount}), test {test.SampleCount}");
+Console.WriteLine($"development {development.SampleCount} (fit {fitPart.SampleCount} + validation {validationPart.SampleCount}), " +
+                  $"test {test.SampleCount}");
 
 // One training run: a fresh model and a fresh optimizer from the configuration, trained, scored on validation data.
 double FitAndScore(HyperParameters p, TabularDataset train, TabularDataset validation)
 {
-    var model = new SimpleModel(new SimpleModelOptions(HiddenWidths: [p.GetOrDefault("width", 64), p.GetOrDefault("width", 64)])).to(device);
+    var model = new SimpleModel(new SimpleModelOptions(HiddenWidths: [p.GetOrDefault("width", 64),
+                                                                      p.GetOrDefault("width", 64)])).to(device);
     var trainer = new Trainer(model, torch.optim.Adam(model.parameters(), lr: p.Get<double>("lr")), nn.CrossEntropyLoss(),
                               new TrainingOptions(Epochs: 10, BatchSize: p.GetOrDefault("batch_size", 32)));
     trainer.Metrics["accuracy"] = EpochMetrics.Accuracy;
@@ -115,7 +117,8 @@ var grid = new ParameterGrid
 };
 var progress = new ProgressBar("grid search", 0, grid.Count).Display();
 var search = GridSearch.Run(grid, development, FitAndScore, new GridSearchOptions(Metric: "accuracy", Folds: 3, Seed: 0),
-    onConfiguration: (row, done, total) => progress.Update(new ProgressBar("grid search", done, total, [("last mean accuracy", row.Mean)])));
+    onConfiguration: (row, done, total) => progress.Update(new ProgressBar("grid search", done, total,
+        [("last mean accuracy", row.Mean)])));
 search.Display();
 
 // The standard deviation column matters: two configurations whose means differ by less than about one standard
@@ -136,7 +139,8 @@ search.Heatmap("lr", "batch_size").Display();
 foreach (var lr in search.Rows.Select(r => r.Parameters.Get<double>("lr")).Distinct().Order())
 {
     var bestAtLr = search.Rows.Where(r => r.Parameters.Get<double>("lr") == lr).MaxBy(r => r.Mean)!;
-    Console.WriteLine($"η = {lr}: best with batch {bestAtLr.Parameters.Get<int>("batch_size")} ({bestAtLr.Parameters}: {bestAtLr.Mean:P1} ± {bestAtLr.StandardDeviation:P1})");
+    Console.WriteLine($"η = {lr}: best with batch {bestAtLr.Parameters.Get<int>("batch_size")} ({bestAtLr.Parameters}: " +
+                      $"{bestAtLr.Mean:P1} ± {bestAtLr.StandardDeviation:P1})");
 }
 
 // Each cell shows the best configuration with that learning rate and batch size (over the widths), and the lines
@@ -178,7 +182,8 @@ var candidates = Enumerable.Range(0, 15).Select(seed =>
     trainer.Metrics["accuracy"] = EpochMetrics.Accuracy;
     var (x, y) = poolTrain.ToTensors(device);
     trainer.Fit(x, y);
-    double Accuracy(TabularDataset part) { var (xs, ys) = part.ToTensors(device); return trainer.Evaluate(xs, ys).Single(v => v.Key == "accuracy").Value; }
+    double Accuracy(TabularDataset part) { var (xs, ys) = part.ToTensors(device); return trainer.Evaluate(xs,
+        ys).Single(v => v.Key == "accuracy").Value; }
     return (Seed: seed, Test: Accuracy(poolTest), Fresh: Accuracy(freshSamples));
 }).ToList();
 var selected = candidates.MaxBy(c => c.Test);

@@ -60,7 +60,8 @@ var device = Workbook.Notebook.ChapterSetup.Device;   // chosen by the first cel
 // 100 training samples.
 
 // Cell 5
-var noisy = SyntheticData.MakeClassification(samples: 200, features: 20, informative: 5, redundant: 2, flipY: 0.1, shift: null, scale: null, seed: 3);
+var noisy = SyntheticData.MakeClassification(samples: 200, features: 20, informative: 5, redundant: 2, flipY: 0.1, shift: null,
+                                             scale: null, seed: 3);
 var (train, validation) = TrainTestSplit.Split(noisy, testSize: 0.5, seed: 3, stratify: true);
 var scaler = new StandardScaler().Fit(train.Features);
 var (xRaw, y) = train.ToTensors(device);
@@ -71,7 +72,8 @@ var xValidation = TensorConversion.ToFloat32(scaler.Transform(validation.Feature
 const int epochs = 100;
 var trainedModels = new List<nn.Module<Tensor, Tensor>>();                   // every model Train made, in order
 TrainingHistory Train(SimpleModelOptions shape, Func<IEnumerable<TorchSharp.Modules.Parameter>, torch.optim.Optimizer> optimizer = null,
-                      TrainingOptions options = null, bool standardise = true, Func<nn.Module<Tensor, Tensor>, nn.Module<Tensor, Tensor>> wrap = null)
+                      TrainingOptions options = null, bool standardise = true,
+                      Func<nn.Module<Tensor, Tensor>, nn.Module<Tensor, Tensor>> wrap = null)
 {
     torch.manual_seed(0);                                                    // the same initial weights for every technique
     nn.Module<Tensor, Tensor> model = new SimpleModel(shape with { Inputs = 20 });
@@ -196,9 +198,11 @@ new Table(["technique", "train accuracy", "validation accuracy", "gap", "final v
 
 // Cell 18
 var names = results.Select(r => r.Technique).ToArray();
+// The epoch whose weights were kept: the restored one under early stopping, else the last.
+double AtKeptEpoch(TrainingHistory h, string key) => h.Epochs[(h.RestoredEpoch ?? h.Epochs.Count) - 1][key];
 Chart.Combine([
-        Chart.Column<double, string, string>(results.Select(r => r.History.Epochs[(r.History.RestoredEpoch ?? r.History.Epochs.Count) - 1]["accuracy"]), Keys: names, Name: "train"),
-        Chart.Column<double, string, string>(results.Select(r => r.History.Epochs[(r.History.RestoredEpoch ?? r.History.Epochs.Count) - 1]["val_accuracy"]), Keys: names, Name: "validation")])
+        Chart.Column<double, string, string>(results.Select(r => AtKeptEpoch(r.History, "accuracy")), Keys: names, Name: "train"),
+        Chart.Column<double, string, string>(results.Select(r => AtKeptEpoch(r.History, "val_accuracy")), Keys: names, Name: "validation")])
      .WithXAxisStyle<double, double, string>(TitleText: "technique")
      .WithYAxisStyle<double, double, string>(TitleText: "accuracy")
      .Titled("Train vs validation accuracy at the end of training").Display();
@@ -209,11 +213,14 @@ EpochRecord Final(TrainingHistory h) => h.Epochs[(h.RestoredEpoch ?? h.Epochs.Co
 double Gap(TrainingHistory h) => Final(h)["accuracy"] - Final(h)["val_accuracy"];
 var reference = results[0].History;
 var others = results.Skip(1).ToList();
-string Names(IEnumerable<(string Technique, TrainingHistory History)> set) => string.Join(", ", set.Select(r => r.Technique)) is { Length: > 0 } s ? s : "none";
-Console.WriteLine($"baseline: gap {Gap(reference):P1}, final validation loss {Final(reference)["val_loss"]:F3} (best epoch's: {reference.Series("val_loss").Min():F3})");
+string Names(IEnumerable<(string Technique, TrainingHistory History)> set) => string.Join(", ",
+    set.Select(r => r.Technique)) is { Length: > 0 } s ? s : "none";
+Console.WriteLine($"baseline: gap {Gap(reference):P1}, final validation loss {Final(reference)["val_loss"]:F3} (best epoch's: " +
+                  $"{reference.Series("val_loss").Min():F3})");
 Console.WriteLine($"narrower gap than the baseline:  {Names(others.Where(r => Gap(r.History) < Gap(reference)))}");
 Console.WriteLine($"same or wider gap:               {Names(others.Where(r => Gap(r.History) >= Gap(reference)))}");
-Console.WriteLine($"lower final validation loss:     {Names(others.Where(r => Final(r.History)["val_loss"] < Final(reference)["val_loss"]))}");
+Console.WriteLine("lower final validation loss: " +
+                  $"    {Names(others.Where(r => Final(r.History)["val_loss"] < Final(reference)["val_loss"]))}");
 
 // How to read it: the baseline's train bar is near 100 % while validation trails — that distance is the overfitting,
 // and its final validation loss, far above its best epoch's, is the model's misplaced confidence. The lines above

@@ -161,7 +161,8 @@ var pooledByHand = MaxPool(byHand[0]);
 var pooledByTorch = nn.functional.max_pool2d(byTorch[0].unsqueeze(0), 2)[0];
 var poolDifference = (ToTensor2D(pooledByHand) - pooledByTorch).abs().max().item<float>();
 Console.WriteLine($"largest |by hand − conv2d| over the three feature maps: {convDifference:G3}; max pooling: {poolDifference:G3}");
-Console.WriteLine($"feature map {byHand[0].GetLength(0)}×{byHand[0].GetLength(1)} (padding 1 keeps the size), after 2×2 pooling {pooledByHand.GetLength(0)}×{pooledByHand.GetLength(1)}");
+Console.WriteLine($"feature map {byHand[0].GetLength(0)}×{byHand[0].GetLength(1)} (padding 1 keeps the size), " +
+                  $"after 2×2 pooling {pooledByHand.GetLength(0)}×{pooledByHand.GetLength(1)}");
 
 var maps = new List<Tensor> { sample[0] };
 maps.AddRange(byHand.Select(ToTensor2D));
@@ -183,16 +184,19 @@ ImageGrid.FromTensor(torch.stack(maps.ToArray()), ["image", .. kernels.Select(k 
 // Cell 11
 var shapeCases = new (string Layer, int Kernel, int Stride, int Padding)[]
 {
-    ("conv", 3, 1, 0), ("conv", 3, 1, 1), ("conv", 5, 1, 2), ("conv", 3, 2, 1), ("conv", 5, 2, 0), ("conv", 7, 3, 3), ("max pool", 2, 2, 0), ("max pool", 3, 2, 1),
+    ("conv", 3, 1, 0), ("conv", 3, 1, 1), ("conv", 5, 1, 2), ("conv", 3, 2, 1), ("conv", 5, 2, 0), ("conv", 7, 3, 3), ("max pool", 2, 2,
+        0), ("max pool", 3, 2, 1),
 };
 var probe = torch.zeros(1, 1, 28, 28);
 new Table(["layer", "kernel", "stride", "padding", "formula", "TorchSharp", "by hand", "agree"], shapeCases.Select(c =>
 {
     var formula = ConvolutionArithmetic.OutputSize(28, c.Kernel, c.Stride, c.Padding);
-    nn.Module<Tensor, Tensor> layer = c.Layer == "conv" ? nn.Conv2d(1, 1, c.Kernel, stride: c.Stride, padding: c.Padding) : nn.MaxPool2d(c.Kernel, c.Stride, c.Padding);
+    nn.Module<Tensor, Tensor> layer = c.Layer == "conv" ? nn.Conv2d(1, 1, c.Kernel, stride: c.Stride,
+                                                                    padding: c.Padding) : nn.MaxPool2d(c.Kernel, c.Stride, c.Padding);
     var actual = (int)layer.call(probe).shape[2];
     var hand = c.Layer == "conv" ? Convolve(new float[28, 28], new float[c.Kernel, c.Kernel], c.Stride, c.Padding).GetLength(0) : formula;
-    return Table.Row(c.Layer, $"{c.Kernel}", $"{c.Stride}", $"{c.Padding}", $"{formula}", $"{actual}", c.Layer == "conv" ? $"{hand}" : "–", formula == actual && hand == actual ? "yes" : "NO");
+    return Table.Row(c.Layer, $"{c.Kernel}", $"{c.Stride}", $"{c.Padding}", $"{formula}", $"{actual}", c.Layer == "conv" ? $"{hand}" : "–",
+                     formula == actual && hand == actual ? "yes" : "NO");
 }), caption: "Output height (= width) for a 28 × 28 input").Display();
 
 // ## A small CNN against the MLP
@@ -219,7 +223,8 @@ TrainingHistory Fit(nn.Module<Tensor, Tensor> model, ImageDataset data, int epoc
     trainer.Metrics["accuracy"] = EpochMetrics.Accuracy;
     if (schedule is not null)
     {
-        var scheduler = schedule(optimizer, epochs * (int)Math.Ceiling(data.Count / (double)batchSize));   // stepped once per optimizer step
+        // stepped once per optimizer step
+        var scheduler = schedule(optimizer, epochs * (int)Math.Ceiling(data.Count / (double)batchSize));
         trainer.AfterOptimizerStep = () => scheduler.step();
     }
     var (x, y) = data.ToTensors(device);
@@ -228,7 +233,8 @@ TrainingHistory Fit(nn.Module<Tensor, Tensor> model, ImageDataset data, int epoc
 
 const int epochs = 3;
 torch.manual_seed(0);
-var mlp = nn.Sequential(("flatten", nn.Flatten()), ("mlp", new SimpleModel(new SimpleModelOptions(Inputs: imageSize * imageSize, HiddenWidths: [128], Outputs: classNames.Count))));
+var mlp = nn.Sequential(("flatten", nn.Flatten()),
+    ("mlp", new SimpleModel(new SimpleModelOptions(Inputs: imageSize * imageSize, HiddenWidths: [128], Outputs: classNames.Count))));
 var mlpHistory = Fit(mlp, train, epochs);
 torch.manual_seed(0);
 var cnn = new SmallCnn(new SmallCnnOptions(ImageSize: imageSize, Channels: [16, 32], Classes: classNames.Count));
@@ -268,9 +274,11 @@ int[] predicted;
 using (torch.no_grad()) predicted = cnn.call(xValidation).argmax(1).cpu().data<long>().Select(v => (int)v).ToArray();
 var truth = validation.Labels.ToArray();
 var wrong = Enumerable.Range(0, truth.Length).Where(i => predicted[i] != truth[i]).Take(24).ToArray();
-Console.WriteLine($"{truth.Zip(predicted).Count(p => p.First != p.Second)} of {truth.Length} validation images misclassified; the first {wrong.Length}:");
+Console.WriteLine($"{truth.Zip(predicted).Count(p => p.First != p.Second)} of {truth.Length} validation images misclassified; " +
+                  $"the first {wrong.Length}:");
 var wrongImages = validation.Subset(wrong);
-ImageGrid.FromTensor(wrongImages.ToTensors().Images, wrong.Select(i => $"{classNames[predicted[i]]}\n(is {classNames[truth[i]]})").ToArray(),
+ImageGrid.FromTensor(wrongImages.ToTensors().Images,
+                     wrong.Select(i => $"{classNames[predicted[i]]}\n(is {classNames[truth[i]]})").ToArray(),
                      columns: 8, zoom: 2, title: "Misclassified: predicted (true)").Display();
 
 // Cell 18
@@ -305,7 +313,8 @@ var schedules = new (string Name, Func<optim.Optimizer, int, optim.lr_scheduler.
     ("constant", null),
     ("step (×0.5 every epoch)", (o, total) => optim.lr_scheduler.StepLR(o, step_size: stepsPerEpoch, gamma: 0.5)),
     ("cosine", (o, total) => optim.lr_scheduler.CosineAnnealingLR(o, T_max: total)),
-    ("one-cycle (30 % warm-up)", (o, total) => optim.lr_scheduler.OneCycleLR(o, max_lr: baseRate, total_steps: total, pct_start: 0.3, cycle_momentum: false)),
+    ("one-cycle (30 % warm-up)", (o, total) => optim.lr_scheduler.OneCycleLR(o, max_lr: baseRate, total_steps: total, pct_start: 0.3,
+        cycle_momentum: false)),
 };
 Charts.Curves(schedules.Select(s => (s.Name, (IReadOnlyList<double>)(s.Create is null
         ? Enumerable.Repeat(baseRate, totalSteps).ToArray()
@@ -316,17 +325,20 @@ Charts.Curves(schedules.Select(s => (s.Name, (IReadOnlyList<double>)(s.Create is
 var scheduleRuns = schedules.Select(s =>
 {
     torch.manual_seed(0);
-    return (s.Name, History: Fit(new SmallCnn(new SmallCnnOptions(ImageSize: imageSize, Classes: classNames.Count)), scheduleImages, scheduleEpochs, baseRate, s.Create));
+    return (s.Name, History: Fit(new SmallCnn(new SmallCnnOptions(ImageSize: imageSize, Classes: classNames.Count)), scheduleImages,
+                                 scheduleEpochs, baseRate, s.Create));
 }).ToList();
 Console.WriteLine($"{scheduleImages.Count} training images, {scheduleEpochs} epochs, Adam with base rate {baseRate}");
 Chart.Combine([
     Charts.Curves(scheduleRuns.Select(r => ($"{r.Name}", (IReadOnlyList<double>)r.History.Series("loss"))), "epoch", "training loss"),
-    Charts.Curves(scheduleRuns.Select(r => ($"{r.Name} (validation)", (IReadOnlyList<double>)r.History.Series("val_loss"))), "epoch", "loss")])
+    Charts.Curves(scheduleRuns.Select(r => ($"{r.Name} (validation)", (IReadOnlyList<double>)r.History.Series("val_loss"))), "epoch",
+                  "loss")])
     .Titled("Training and validation loss per schedule").Display();
 
 // Cell 22
 new Table(["schedule", "final training loss", "final validation loss", "final validation accuracy"],
-    scheduleRuns.Select(r => Table.Row(r.Name, $"{r.History.Epochs[^1]["loss"]:F3}", $"{r.History.Epochs[^1]["val_loss"]:F3}", $"{r.History.Epochs[^1]["val_accuracy"]:P1}")),
+    scheduleRuns.Select(r => Table.Row(r.Name, $"{r.History.Epochs[^1]["loss"]:F3}", $"{r.History.Epochs[^1]["val_loss"]:F3}",
+                                       $"{r.History.Epochs[^1]["val_accuracy"]:P1}")),
     caption: $"The same CNN, data and seed; only the schedule differs ({scheduleImages.Count} images, {scheduleEpochs} epochs)").Display();
 
 // What to expect: the decaying schedules end with small steps, so the weights stop bouncing around the minimum they
@@ -338,7 +350,8 @@ new Table(["schedule", "final training loss", "final validation loss", "final va
 var constantRun = scheduleRuns[0].History.Epochs[^1];
 foreach (var (name, history) in scheduleRuns.Skip(1))
     Console.WriteLine($"{name}: validation loss {history.Epochs[^1]["val_loss"]:F3} vs constant {constantRun["val_loss"]:F3} " +
-                      $"({(history.Epochs[^1]["val_loss"] < constantRun["val_loss"] ? "lower" : "not lower")}), training loss {history.Epochs[^1]["loss"]:F3} vs {constantRun["loss"]:F3}");
+                      $"({(history.Epochs[^1]["val_loss"] < constantRun["val_loss"] ? "lower" : "not lower")}), " +
+                      $"training loss {history.Epochs[^1]["loss"]:F3} vs {constantRun["loss"]:F3}");
 
 // ## Data augmentation with little data
 //
@@ -362,7 +375,8 @@ Tensor Augment(Tensor image) => rotate.call(isFashion ? flip.call(crop.Apply(ima
 
 torch.manual_seed(3);
 var examples = torch.stack(Enumerable.Range(0, 8).Select(_ => Augment(sample)).ToArray());
-ImageGrid.FromTensor(torch.cat([sample.unsqueeze(0), examples]), ["original", .. Enumerable.Range(1, 8).Select(i => $"augmented {i}")], columns: 9, zoom: 2,
+ImageGrid.FromTensor(torch.cat([sample.unsqueeze(0), examples]), ["original", .. Enumerable.Range(1, 8).Select(i => $"augmented {i}")],
+                     columns: 9, zoom: 2,
                      title: "Eight random augmentations of one image").Display();
 
 // Cell 27
@@ -370,9 +384,11 @@ const int augmentEpochs = 8;
 torch.manual_seed(0);
 var plain = Fit(new SmallCnn(new SmallCnnOptions(ImageSize: imageSize, Classes: classNames.Count)), smallTrain, augmentEpochs);
 torch.manual_seed(0);
-var augmented = Fit(nn.Sequential(("augment", new TrainingAugmentation(Augment)), ("cnn", new SmallCnn(new SmallCnnOptions(ImageSize: imageSize, Classes: classNames.Count)))),
+var augmented = Fit(nn.Sequential(("augment", new TrainingAugmentation(Augment)),
+                                  ("cnn", new SmallCnn(new SmallCnnOptions(ImageSize: imageSize, Classes: classNames.Count)))),
                     smallTrain, augmentEpochs);
-Console.WriteLine($"{smallTrain.Count} training images ({smallTrain.Count / classNames.Count} per class), {augmentEpochs} epochs, validated on {validation.Count} test images");
+Console.WriteLine($"{smallTrain.Count} training images ({smallTrain.Count / classNames.Count} per class), {augmentEpochs} epochs, " +
+                  $"validated on {validation.Count} test images");
 Charts.Curves([("train, no augmentation", plain.Series("accuracy")), ("validation, no augmentation", plain.Series("val_accuracy")),
                ("train, augmented", augmented.Series("accuracy")), ("validation, augmented", augmented.Series("val_accuracy"))],
               "epoch", "accuracy", title: "Accuracy with and without augmentation").Display();
@@ -381,7 +397,8 @@ Charts.Curves([("train, no augmentation", plain.Series("accuracy")), ("validatio
 new Table(["training data", "train accuracy", "validation accuracy", "gap", "validation loss", "seconds per epoch"],
     new[] { ("as is", plain), ("augmented (crop, flip, rotate)", augmented) }.Select(r =>
         Table.Row(r.Item1, $"{r.Item2.Epochs[^1]["accuracy"]:P1}", $"{r.Item2.Epochs[^1]["val_accuracy"]:P1}",
-                                $"{r.Item2.Epochs[^1]["accuracy"] - r.Item2.Epochs[^1]["val_accuracy"]:P1}", $"{r.Item2.Epochs[^1]["val_loss"]:F3}",
+                                $"{r.Item2.Epochs[^1]["accuracy"] - r.Item2.Epochs[^1]["val_accuracy"]:P1}",
+                                $"{r.Item2.Epochs[^1]["val_loss"]:F3}",
                                 $"{r.Item2.Epochs.Average(e => e.Seconds):F2}")),
     caption: $"{smallTrain.Count} training images, epoch {augmentEpochs}").Display();
 
@@ -415,17 +432,22 @@ var depthRuns = new[] { false, true }.Select(residual =>
     torch.manual_seed(0);
     var net = new SmallResNet([3, 3, 3], [8, 16, 32], imageSize: imageSize, classes: classNames.Count, residual: residual);
     return (Name: residual ? $"ResNet-{net.Depth} (skip connections)" : $"plain-{net.Depth} (no skips)", Net: net,
-            History: Fit(net, deepTrain, deepEpochs, batchSize: 32, validate: false));   // training curves: what depth makes hard is optimisation
+            // training curves: what depth makes hard is optimisation
+            History: Fit(net, deepTrain, deepEpochs, batchSize: 32, validate: false));
 }).ToList();
-Console.WriteLine($"{deepTrain.Count} training images, {deepEpochs} epochs of batches of 32; {Parameters(depthRuns[1].Net):N0} parameters with skips, {Parameters(depthRuns[0].Net):N0} without");
+Console.WriteLine($"{deepTrain.Count} training images, {deepEpochs} epochs of batches of 32; " +
+                  $"{Parameters(depthRuns[1].Net):N0} parameters with skips, {Parameters(depthRuns[0].Net):N0} without");
 Chart.Combine([
-    Charts.Curves(depthRuns.Select(r => ($"{r.Name}: loss", (IReadOnlyList<double>)r.History.Series("loss"))), "epoch", "training loss / accuracy"),
-    Charts.Curves(depthRuns.Select(r => ($"{r.Name}: accuracy", (IReadOnlyList<double>)r.History.Series("accuracy"))), "epoch", "training loss / accuracy")])
+    Charts.Curves(depthRuns.Select(r => ($"{r.Name}: loss", (IReadOnlyList<double>)r.History.Series("loss"))), "epoch",
+                  "training loss / accuracy"),
+    Charts.Curves(depthRuns.Select(r => ($"{r.Name}: accuracy", (IReadOnlyList<double>)r.History.Series("accuracy"))), "epoch",
+                  "training loss / accuracy")])
     .Titled("Training curves at the same depth, with and without residual connections").Display();
 
 // Cell 33
 new Table(["network", "final training loss", "training accuracy", "seconds per epoch"],
-    depthRuns.Select(r => Table.Row(r.Name, $"{r.History.Epochs[^1]["loss"]:F3}", $"{r.History.Epochs[^1]["accuracy"]:P1}", $"{r.History.Epochs.Average(e => e.Seconds):F2}")),
+    depthRuns.Select(r => Table.Row(r.Name, $"{r.History.Epochs[^1]["loss"]:F3}", $"{r.History.Epochs[^1]["accuracy"]:P1}",
+                                    $"{r.History.Epochs.Average(e => e.Seconds):F2}")),
     caption: $"{deepTrain.Count} training images, {deepEpochs} epochs").Display();
 
 // The ResNet paper's finding is that the residual network's training loss falls faster, and that the advantage grows
@@ -436,10 +458,14 @@ new Table(["network", "final training loss", "training accuracy", "seconds per e
 // Cell 35
 var (plainLoss, residualLoss) = (depthRuns[0].History.Epochs[^1]["loss"], depthRuns[1].History.Epochs[^1]["loss"]);
 Console.WriteLine($"final training loss: {depthRuns[0].Name} {plainLoss:F3}, {depthRuns[1].Name} {residualLoss:F3} — " +
-                  (residualLoss < plainLoss ? "the skip connections trained faster" : "no advantage for the skip connections in this short run"));
+                  (residualLoss < plainLoss ? "the skip connections trained faster" : "no advantage for the skip connections in this " +
+                                                                                      "short run"));
 var resnet = depthRuns[1].Net;
-new Table(["parameter", "shape"], resnet.named_parameters().Where(p => p.name.StartsWith("conv1") || p.name.StartsWith("layer2.0.") || p.name.StartsWith("fc"))
-    .Select(p => Table.Row(p.name, $"[{string.Join(", ", p.parameter.shape)}]")), caption: $"Some of the {resnet.named_parameters().Count()} parameter tensors of {depthRuns[1].Name}").Display();
+new Table(["parameter", "shape"],
+    resnet.named_parameters().Where(p => p.name.StartsWith("conv1") || p.name.StartsWith("layer2.0.") || p.name.StartsWith("fc"))
+    .Select(p => Table.Row(p.name, $"[{string.Join(", ", p.parameter.shape)}]")), caption: "Some of the " +
+                                                                                           $"{resnet.named_parameters().Count()} " +
+                                                                                           $"parameter tensors of {depthRuns[1].Name}").Display();
 
 // ## Exercises
 //
@@ -489,7 +515,8 @@ new Table(["parameter", "shape"], resnet.named_parameters().Where(p => p.name.St
 
 // Cell 37
 // Your experiments here: fashionTrain, fashionTest, train, validation, Fit(model, data, epochs, ...), Augment are defined.
-var playground = Fit(new SmallCnn(new SmallCnnOptions(ImageSize: imageSize, Channels: [8, 16], Classes: classNames.Count)), train.Take(1000), 3);
+var playground = Fit(new SmallCnn(new SmallCnnOptions(ImageSize: imageSize, Channels: [8, 16], Classes: classNames.Count)),
+                     train.Take(1000), 3);
 playground.Plot("val_accuracy").Display();
 
 // --- **Previous:** [06 · Regularization and normalization](06-regularization-and-normalization.ipynb) · **Next:**

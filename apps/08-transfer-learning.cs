@@ -90,14 +90,16 @@ var (xTarget, yTarget) = targetTest.ToTensors(device);
 // data.
 
 // Cell 8
-TrainingHistory Fit(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, ImageDataset data, int epochs, Tensor xValidation = null, Tensor yValidation = null)
+TrainingHistory Fit(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, ImageDataset data, int epochs, Tensor xValidation = null,
+                    Tensor yValidation = null)
 {
     var trainer = new Trainer(model, optimizer, nn.CrossEntropyLoss(), new TrainingOptions(Epochs: epochs, BatchSize: 64, Seed: 0));
     trainer.Metrics["accuracy"] = EpochMetrics.Accuracy;
     var (x, y) = data.ToTensors(device);
     return trainer.Fit(x, y, xValidation, yValidation);
 }
-SmallCnn NewCnn(int classes) => (SmallCnn)new SmallCnn(new SmallCnnOptions(ImageSize: imageSize, Channels: [16, 32], Classes: classes)).to(device);
+SmallCnn NewCnn(int classes) => (SmallCnn)new SmallCnn(new SmallCnnOptions(ImageSize: imageSize, Channels: [16, 32],
+    Classes: classes)).to(device);
 
 torch.manual_seed(0);
 var pretrained = NewCnn(5);
@@ -122,14 +124,17 @@ SmallCnn FromPretrained()
 {
     var model = NewCnn(5);
     using var checkpoint = SafetensorsCheckpoint.Open(checkpointPath);
-    var skipped = SafetensorsLoader.LoadInto(model.Backbone, checkpoint, name => name.StartsWith("backbone.") ? name["backbone.".Length..] : null);
-    if (skipped.Count != 2) throw new InvalidOperationException($"expected to skip the old head only, skipped {string.Join(", ", skipped)}");
+    var skipped = SafetensorsLoader.LoadInto(model.Backbone, checkpoint,
+                                             name => name.StartsWith("backbone.") ? name["backbone.".Length..] : null);
+    if (skipped.Count != 2)
+        throw new InvalidOperationException($"expected to skip the old head only, skipped {string.Join(", ", skipped)}");
     return model;
 }
 var check = FromPretrained();
 using (var stored = SafetensorsFile.Open(checkpointPath))
 {
-    var same = stored.ReadTensor("backbone.conv1.weight").to(device).allclose(check.named_parameters().First(p => p.name == "backbone.conv1.weight").parameter, rtol: 0, atol: 0);
+    var loadedConv1 = check.named_parameters().First(p => p.name == "backbone.conv1.weight").parameter;
+    var same = stored.ReadTensor("backbone.conv1.weight").to(device).allclose(loadedConv1, rtol: 0, atol: 0);
     Console.WriteLine($"conv1 weights identical to the pretrained ones: {same}; skipped: head.weight, head.bias");
 }
 
@@ -171,7 +176,8 @@ double LinearProbe(ImageDataset labelled, int epochs)
     var (x, y) = labelled.ToTensors(device);
     torch.manual_seed(1);
     var probe = nn.Linear(backbone.call(x[..1]).shape[1], 5).to(device);
-    var trainer = new Trainer(probe, torch.optim.Adam(probe.parameters(), lr: 1e-2), nn.CrossEntropyLoss(), new TrainingOptions(Epochs: epochs * 5, BatchSize: 64, Seed: 0));
+    var trainer = new Trainer(probe, torch.optim.Adam(probe.parameters(), lr: 1e-2), nn.CrossEntropyLoss(),
+                              new TrainingOptions(Epochs: epochs * 5, BatchSize: 64, Seed: 0));
     trainer.Fit(Features(x), y);
     return Accuracy(probe, Features(xTarget), yTarget);
 }
@@ -180,7 +186,8 @@ double FineTune(ImageDataset labelled, int epochs, double backboneRate)
 {
     torch.manual_seed(1);
     var model = FromPretrained();
-    var optimizer = torch.optim.Adam([new Adam.ParamGroup(model.Backbone.parameters(), lr: backboneRate), new Adam.ParamGroup(model.Head.parameters(), lr: 1e-3)], lr: 1e-3);
+    var optimizer = torch.optim.Adam([new Adam.ParamGroup(model.Backbone.parameters(), lr: backboneRate),
+                                      new Adam.ParamGroup(model.Head.parameters(), lr: 1e-3)], lr: 1e-3);
     Fit(model, optimizer, labelled, epochs);
     return Accuracy(model, xTarget, yTarget);
 }
@@ -195,14 +202,16 @@ var methods = new (string Name, Func<ImageDataset, double> Run)[]
     ("fine-tuning, backbone at 1e-4", d => FineTune(d, transferEpochs, 1e-4)),
 };
 var clock = System.Diagnostics.Stopwatch.StartNew();
-var results = labelsPerClass.Select(n => (PerClass: n, Accuracies: methods.Select(m => m.Run(targetPool.SamplePerClass(n, seed: 10 + n))).ToArray())).ToList();
+var results = labelsPerClass.Select(n => (PerClass: n,
+    Accuracies: methods.Select(m => m.Run(targetPool.SamplePerClass(n, seed: 10 + n))).ToArray())).ToList();
 Console.WriteLine($"{methods.Length * labelsPerClass.Length} runs of {transferEpochs} epochs in {clock.Elapsed.TotalSeconds:F0} s");
 new Table(["labels per class", "labelled images", .. methods.Select(m => m.Name)],
     results.Select(r => Table.Row([$"{r.PerClass}", $"{5 * r.PerClass}", .. r.Accuracies.Select(a => $"{a:P1}")])),
     caption: $"Target-task accuracy on {targetTest.Count} test images").Display();
 
 // Cell 13
-Chart.Combine(methods.Select((m, i) => Chart.Line<int, double, string>(x: results.Select(r => 5 * r.PerClass), y: results.Select(r => r.Accuracies[i]), Name: m.Name, ShowMarkers: true)))
+Chart.Combine(methods.Select((m, i) => Chart.Line<int, double,
+    string>(x: results.Select(r => 5 * r.PerClass), y: results.Select(r => r.Accuracies[i]), Name: m.Name, ShowMarkers: true)))
     .WithXAxisStyle<double, double, string>(TitleText: "labelled target images (log scale)", AxisType: Plotly.NET.StyleParam.AxisType.Log)
     .WithYAxisStyle<double, double, string>(TitleText: "target test accuracy")
     .Titled("Accuracy against the number of labels").Display();
@@ -220,7 +229,8 @@ foreach (var (perClass, accuracies) in results)
 {
     var best = Array.IndexOf(accuracies, accuracies.Max());
     var bestTransfer = accuracies.Skip(1).Max();
-    Console.WriteLine($"{perClass,3} labels per class: best {methods[best].Name} ({accuracies[best]:P1}); best transfer − scratch = {(bestTransfer - accuracies[0]) * 100:+0.0;-0.0} points; " +
+    Console.WriteLine($"{perClass,3} labels per class: best {methods[best].Name} ({accuracies[best]:P1}); " +
+                      $"best transfer − scratch = {(bestTransfer - accuracies[0]) * 100:+0.0;-0.0} points; " +
                       $"probe − full fine-tuning = {(accuracies[1] - accuracies[2]) * 100:+0.0;-0.0} points");
 }
 
@@ -242,7 +252,8 @@ var resnetBuffers = resnet18.named_buffers().ToList();
 Console.WriteLine($"ResNet-18: {resnetParameters.Count} parameter tensors ({resnetParameters.Sum(p => p.parameter.numel()):N0} numbers), " +
                   $"{resnetBuffers.Count} buffers (batch-norm running_mean, running_var, num_batches_tracked)");
 new Table(["TorchVision name (= PyTorch state_dict key)", "shape"],
-    resnetParameters.Where(p => !p.name.StartsWith("layer1.1") && !p.name.StartsWith("layer2.") && !p.name.StartsWith("layer3.") && !p.name.StartsWith("layer4.1"))
+    resnetParameters.Where(p => !p.name.StartsWith("layer1.1") && !p.name.StartsWith("layer2.") && !p.name.StartsWith("layer3.")
+                                && !p.name.StartsWith("layer4.1"))
         .Select(p => Table.Row(p.name, $"[{string.Join(", ", p.parameter.shape)}]")),
     caption: "ResNet-18 parameters (layer1.1, layer2, layer3 and layer4.1 left out: same pattern)").Display();
 
@@ -262,10 +273,12 @@ new Table(["TorchVision name (= PyTorch state_dict key)", "shape"],
 string MapForFiveClasses(string checkpointName) => checkpointName.StartsWith("fc.") ? null : checkpointName;   // new head: keep it fresh
 var target = torchvision.models.resnet18(num_classes: 5, device: torch.META);
 var targetNames = target.named_parameters().Select(p => p.name).Concat(target.named_buffers().Select(b => b.name)).ToHashSet();
-var checkpointNames = resnetParameters.Select(p => p.name).Concat(resnetBuffers.Select(b => b.name)).ToList();   // what a converted file holds
+// what a converted file holds
+var checkpointNames = resnetParameters.Select(p => p.name).Concat(resnetBuffers.Select(b => b.name)).ToList();
 var loaded = checkpointNames.Where(n => MapForFiveClasses(n) is { } mapped && targetNames.Contains(mapped)).ToList();
 var freshHead = targetNames.Except(loaded).ToList();
-Console.WriteLine($"{loaded.Count} of {checkpointNames.Count} checkpoint tensors load by name; skipped: {string.Join(", ", checkpointNames.Except(loaded))}; " +
+Console.WriteLine($"{loaded.Count} of {checkpointNames.Count} checkpoint tensors load by name; skipped: " +
+                  $"{string.Join(", ", checkpointNames.Except(loaded))}; " +
                   $"left at their fresh initialisation: {string.Join(", ", freshHead)}");
 
 // The real load is then the two lines used for the small CNN: `SafetensorsCheckpoint.Open(path)` and

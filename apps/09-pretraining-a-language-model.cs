@@ -94,8 +94,10 @@ var trainingText = KingJamesBible.Text(trainingVerses);
 var validationText = KingJamesBible.Text(validationVerses);
 int Words(string text) => Regex.Matches(text, @"\S+").Count;
 new Table(["split", "books", "verses", "words", "characters"], [
-    ["training", $"{trainingVerses.Select(v => v.Book).Distinct().Count()}", $"{trainingVerses.Count:N0}", $"{Words(trainingText):N0}", $"{trainingText.Length:N0}"],
-    ["validation", string.Join(", ", KingJamesBible.DefaultValidationBooks), $"{validationVerses.Count:N0}", $"{Words(validationText):N0}", $"{validationText.Length:N0}"],
+    ["training", $"{trainingVerses.Select(v => v.Book).Distinct().Count()}", $"{trainingVerses.Count:N0}", $"{Words(trainingText):N0}",
+     $"{trainingText.Length:N0}"],
+    ["validation", string.Join(", ", KingJamesBible.DefaultValidationBooks), $"{validationVerses.Count:N0}", $"{Words(validationText):N0}",
+     $"{validationText.Length:N0}"],
 ], caption: "The King James Bible, split by book").Display();
 
 // ## GPT-2's tokenizer on this corpus
@@ -111,9 +113,11 @@ var gpt2Ids = gpt2Tokenizer.Encode(trainingText + validationText);
 var gpt2Used = gpt2Ids.Distinct().Count();
 Console.WriteLine($"GPT-2's BPE: {gpt2Ids.Length:N0} tokens for {Words(trainingText + validationText):N0} words = " +
                   $"{(double)gpt2Ids.Length / Words(trainingText + validationText):F2} tokens per word; " +
-                  $"the whole Bible uses {gpt2Used:N0} of its {gpt2Tokenizer.VocabularySize:N0} entries ({(double)gpt2Used / gpt2Tokenizer.VocabularySize:P1})");
+                  $"the whole Bible uses {gpt2Used:N0} of its {gpt2Tokenizer.VocabularySize:N0} entries " +
+                  $"({(double)gpt2Used / gpt2Tokenizer.VocabularySize:P1})");
 foreach (var width in new[] { 128, 192, 256 })
-    Console.WriteLine($"  a {gpt2Tokenizer.VocabularySize:N0}-row embedding at width {width}: {(long)gpt2Tokenizer.VocabularySize * width:N0} parameters, " +
+    Console.WriteLine($"  a {gpt2Tokenizer.VocabularySize:N0}-row embedding at width {width}: " +
+                      $"{(long)gpt2Tokenizer.VocabularySize * width:N0} parameters, " +
                       $"{(long)gpt2Tokenizer.VocabularySize * width * 2 / 1e6:F1} MB in fp16");
 
 // Most of GPT-2's vocabulary never occurs in this corpus, but a model with that vocabulary still carries, updates and
@@ -143,12 +147,15 @@ Console.WriteLine($"trained {bpe.Count:N0} tokens ({bpe.Merges.Count:N0} merges)
 var trainingIds = tokenizer.Encode(trainingText);
 var validationIds = tokenizer.Encode(validationText);
 double PerWord(Gpt2Tokenizer t, string text) => (double)t.Encode(text).Length / Words(text);
-Console.WriteLine($"tokens per word on the held-out books: GPT-2's BPE {PerWord(gpt2Tokenizer, validationText):F2}, ours {PerWord(tokenizer, validationText):F2}; " +
+Console.WriteLine($"tokens per word on the held-out books: GPT-2's BPE {PerWord(gpt2Tokenizer, validationText):F2}, " +
+                  $"ours {PerWord(tokenizer, validationText):F2}; " +
                   $"training text {trainingIds.Length:N0} tokens, validation {validationIds.Length:N0}");
 var shipped = Path.GetDirectoryName(DataDirectory.Find(Path.Combine("models", "kjv-gpt", "config.json")))!;
 Console.WriteLine($"same vocab.json and merges.txt as the shipped model's (the trainer is deterministic): " +
-                  $"{File.ReadAllText(Path.Combine(tokenizerFolder, "vocab.json")) == File.ReadAllText(Path.Combine(shipped, "vocab.json")) && File.ReadAllText(Path.Combine(tokenizerFolder, "merges.txt")) == File.ReadAllText(Path.Combine(shipped, "merges.txt"))}");
-foreach (var text in new[] { "In the beginning God created the heaven and the earth.", "And Jesus answered and said unto them,", "The television is broken." })
+                  $"{SameFile("vocab.json") && SameFile("merges.txt")}");
+bool SameFile(string name) => File.ReadAllText(Path.Combine(tokenizerFolder, name)) == File.ReadAllText(Path.Combine(shipped, name));
+foreach (var text in new[] { "In the beginning God created the heaven and the earth.", "And Jesus answered and said unto them,",
+                            "The television is broken." })
     new Table(["tokenizer", "tokens"], [
         ["GPT-2", string.Join(" | ", gpt2Tokenizer.Tokenize(text))],
         [$"ours ({VocabularySize})", string.Join(" | ", tokenizer.Tokenize(text))],
@@ -209,7 +216,8 @@ var smallConfig = new Gpt2Config
 };
 var options = new LanguageModelTrainingOptions
 {
-    Steps = 100_000, TimeBudgetSeconds = BudgetSeconds, ContextLength = 64, BatchSize = 16, PeakLearningRate = 2e-3, MinimumLearningRate = 2e-4,
+    Steps = 100_000, TimeBudgetSeconds = BudgetSeconds, ContextLength = 64, BatchSize = 16,
+    PeakLearningRate = 2e-3, MinimumLearningRate = 2e-4,
     WarmupSteps = 30, EvaluateEvery = 25, MaxValidationWindows = 16, Seed = 0,
 };
 torch.manual_seed(0);
@@ -217,15 +225,20 @@ var gpt = new Gpt2LMHeadModel(smallConfig, device);
 var gptText = new Gpt2TextGenerator(gpt, tokenizer);
 var gptTrainer = new LanguageModelTrainer(gpt, options);
 gptTrainer.Sample = _ => gptText.Generate("In the beginning", GenerationOptions.Sampling(20, seed: 1, temperature: 0.8, topK: 40));
-gptTrainer.OnEvaluation = e => Console.WriteLine($"step {e.Step,4}  {e.TrainingSeconds,5:F1} s  train {e.TrainingLoss:F2}  validation {e.ValidationLoss:F2} (perplexity {e.ValidationPerplexity,6:F1})  {e.TokensPerSecond:N0} tokens/s");
-Console.WriteLine($"{gpt.parameters().Sum(p => p.numel()):N0} parameters, {smallConfig.VocabSize * smallConfig.EmbeddingSize:N0} of them in the token embedding");
+gptTrainer.OnEvaluation = e => Console.WriteLine($"step {e.Step,4}  {e.TrainingSeconds,5:F1} s  train {e.TrainingLoss:F2}  validation " +
+                                                 $"{e.ValidationLoss:F2} (perplexity {e.ValidationPerplexity,6:F1}) " +
+                                                 $" {e.TokensPerSecond:N0} tokens/s");
+Console.WriteLine($"{gpt.parameters().Sum(p => p.numel()):N0} parameters, {smallConfig.VocabSize * smallConfig.EmbeddingSize:N0} of them " +
+                  "in the token embedding");
 gptTrainer.Train(trainingIds, validationIds);
-Console.WriteLine($"{gptTrainer.Steps.Count} steps, {gptTrainer.Evaluations[^1].TokensSeen:N0} tokens seen = {(double)gptTrainer.Evaluations[^1].TokensSeen / trainingIds.Length:P1} of one pass over the training books");
+Console.WriteLine($"{gptTrainer.Steps.Count} steps, {gptTrainer.Evaluations[^1].TokensSeen:N0} tokens seen = " +
+                  $"{(double)gptTrainer.Evaluations[^1].TokensSeen / trainingIds.Length:P1} of one pass over the training books");
 
 // Cell 14
 var evaluations = gptTrainer.Evaluations;
 Charts.Lines([
-    ("training (mean since the last evaluation)", [.. evaluations.Select(e => (double)e.Step)], [.. evaluations.Select(e => e.TrainingLoss)]),
+    ("training (mean since the last evaluation)", [.. evaluations.Select(e => (double)e.Step)],
+     [.. evaluations.Select(e => e.TrainingLoss)]),
     ("validation (held-out books)", [.. evaluations.Select(e => (double)e.Step)], [.. evaluations.Select(e => e.ValidationLoss)]),
 ], "optimizer step", "cross-entropy (nats per token)", title: "Small GPT-2: training and validation loss").Display();
 
@@ -233,7 +246,8 @@ Charts.Lines([
 // Samples at four points of training: noise first, then frequent words, then verse-like phrases.
 var picks = new[] { 0, evaluations.Count / 3, 2 * evaluations.Count / 3, evaluations.Count - 1 }.Distinct();
 new Table(["step", "validation perplexity", "sample: \"In the beginning\" …"],
-    picks.Select(i => Table.Row($"{evaluations[i].Step}", $"{evaluations[i].ValidationPerplexity:F1}", evaluations[i].Sample!.ReplaceLineEndings(" / "))),
+    picks.Select(i => Table.Row($"{evaluations[i].Step}", $"{evaluations[i].ValidationPerplexity:F1}",
+                                evaluations[i].Sample!.ReplaceLineEndings(" / "))),
     caption: "What the model writes as it learns").Display();
 
 // How far 20 seconds get depends on the machine, and the cells print what this run did: the step count, the tokens
@@ -254,8 +268,10 @@ new Table(["step", "validation perplexity", "sample: \"In the beginning\" …"],
 // Cell 17
 var steps = gptTrainer.Steps;
 var clippedShare = steps.Count(s => s.Clipped) / (double)steps.Count;
-Console.WriteLine($"{steps.Count} steps; clipped: {clippedShare:P0} of all steps, {steps.Take(50).Count(s => s.Clipped)} of the first {Math.Min(50, steps.Count)}, " +
-                  $"{steps.Skip(steps.Count / 2).Count(s => s.Clipped)} of the last {steps.Count - steps.Count / 2}; largest norm {steps.Max(s => s.GradientNorm):F2}");
+Console.WriteLine($"{steps.Count} steps; clipped: {clippedShare:P0} of all steps, {steps.Take(50).Count(s => s.Clipped)} of the first " +
+                  $"{Math.Min(50, steps.Count)}, " +
+                  $"{steps.Skip(steps.Count / 2).Count(s => s.Clipped)} of the last {steps.Count - steps.Count / 2}; " +
+                  $"largest norm {steps.Max(s => s.GradientNorm):F2}");
 Charts.Lines([
     ("gradient norm before clipping", [.. steps.Select(s => (double)s.Step)], [.. steps.Select(s => s.GradientNorm)]),
     ("clipping limit", [1.0, steps.Count], [1.0, 1.0]),
@@ -273,11 +289,14 @@ torch.manual_seed(0);
 var lstm = new LstmLanguageModel(tokenizer.VocabularySize, embeddingSize: 256, hiddenSize: 256, layers: 1, tieWeights: true);
 lstm.to(device);
 var lstmTrainer = new LanguageModelTrainer(lstm, options);
-lstmTrainer.OnEvaluation = e => Console.WriteLine($"step {e.Step,4}  {e.TrainingSeconds,5:F1} s  validation {e.ValidationLoss:F2} (perplexity {e.ValidationPerplexity,6:F1})  {e.TokensPerSecond:N0} tokens/s");
+lstmTrainer.OnEvaluation = e => Console.WriteLine($"step {e.Step,4}  {e.TrainingSeconds,5:F1} s  validation {e.ValidationLoss:F2} " +
+                                                  $"(perplexity {e.ValidationPerplexity,6:F1})  {e.TokensPerSecond:N0} tokens/s");
 lstmTrainer.Train(trainingIds, validationIds);
 // Both final models on the same, larger set of validation windows.
-double FinalLoss(nn.Module<Tensor, Tensor> model) => LanguageModelTrainer.ValidationLoss(model, validationIds, options.ContextLength, maxWindows: 128);
-var rows = new (string Name, nn.Module<Tensor, Tensor> Model, LanguageModelTrainer Trainer)[] { ("GPT-2, 2 × 128", gpt, gptTrainer), ("LSTM, 1 × 256", lstm, lstmTrainer) };
+double FinalLoss(nn.Module<Tensor, Tensor> model) => LanguageModelTrainer.ValidationLoss(model, validationIds, options.ContextLength,
+    maxWindows: 128);
+var rows = new (string Name, nn.Module<Tensor, Tensor> Model, LanguageModelTrainer Trainer)[] { ("GPT-2, 2 × 128", gpt, gptTrainer),
+    ("LSTM, 1 × 256", lstm, lstmTrainer) };
 new Table(["model", "parameters", "steps", "tokens/s", "validation perplexity"],
     rows.Select(r => Table.Row(r.Name, $"{r.Model.parameters().Sum(p => p.numel()):N0}", $"{r.Trainer.Steps.Count}",
         $"{r.Trainer.Evaluations[^1].TokensPerSecond:N0}", $"{Math.Exp(FinalLoss(r.Model)):F1}")),
@@ -309,7 +328,8 @@ Charts.Lines([
     torch.manual_seed(0);
     var model = new Gpt2LMHeadModel(smallConfig, device);
     model.to(dtype);
-    var trainer = new LanguageModelTrainer(model, options with { Steps = 3, TimeBudgetSeconds = null, WarmupSteps = 1, EvaluateEvery = 3, MaxValidationWindows = 1 });
+    var trainer = new LanguageModelTrainer(model,
+        options with { Steps = 3, TimeBudgetSeconds = null, WarmupSteps = 1, EvaluateEvery = 3, MaxValidationWindows = 1 });
     trainer.Train(trainingIds, validationIds);
     var result = (trainer.Evaluations[^1].TrainingSeconds / 3, trainer.Steps[^1].Loss);
     model.Dispose();
@@ -319,7 +339,10 @@ var fp32 = TimeSteps(ScalarType.Float32);
 var bf16 = TimeSteps(ScalarType.BFloat16);
 Console.WriteLine($"float32: {fp32.SecondsPerStep * 1000:F0} ms per step, loss at step 3 {fp32.Loss:F3}");
 Console.WriteLine($"bfloat16: {bf16.SecondsPerStep * 1000:F0} ms per step, loss at step 3 {bf16.Loss:F3}");
-Console.WriteLine($"bfloat16 is {(bf16.SecondsPerStep < fp32.SecondsPerStep ? $"{fp32.SecondsPerStep / bf16.SecondsPerStep:F2}× faster" : $"{bf16.SecondsPerStep / fp32.SecondsPerStep:F2}× slower")} per step here");
+Console.WriteLine("bfloat16 is " +
+                  (bf16.SecondsPerStep < fp32.SecondsPerStep
+                      ? $"{fp32.SecondsPerStep / bf16.SecondsPerStep:F2}× faster"
+                      : $"{bf16.SecondsPerStep / fp32.SecondsPerStep:F2}× slower") + " per step here");
 
 // On a CPU without bf16 matrix instructions (most laptops and this project's CI machines), libtorch computes bf16
 // products through conversions to float32, so there is no speed to gain and often some to lose; and pure bf16
@@ -341,21 +364,25 @@ Console.WriteLine($"bfloat16 is {(bf16.SecondsPerStep < fp32.SecondsPerStep ? $"
 // Cell 24
 var provenance = SmallGptProvenance.Load(Path.Combine(shipped, "provenance.json"));
 var s = provenance.Settings;
-Console.WriteLine($"{s.Layers} layers × {s.Width} wide, {s.Heads} heads, context {s.ContextLength}, vocabulary {s.VocabularySize:N0}: {provenance.Parameters:N0} parameters");
+Console.WriteLine($"{s.Layers} layers × {s.Width} wide, {s.Heads} heads, context {s.ContextLength}, vocabulary {s.VocabularySize:N0}: " +
+                  $"{provenance.Parameters:N0} parameters");
 Console.WriteLine($"{provenance.Steps:N0} steps of {s.BatchSize} × {s.ContextLength} tokens = {provenance.TokensSeen:N0} tokens " +
-                  $"({(double)provenance.TokensSeen / provenance.TrainingTokens:F1} passes over the training books) in {provenance.TrainingSeconds / 60:F1} min at {provenance.TokensPerSecond:N0} tokens/s");
+                  $"({(double)provenance.TokensSeen / provenance.TrainingTokens:F1} passes over the training books) " +
+                  $"in {provenance.TrainingSeconds / 60:F1} min at {provenance.TokensPerSecond:N0} tokens/s");
 Console.WriteLine($"machine: {provenance.Machine}; command: {provenance.Command}");
 Console.WriteLine($"validation perplexity on the held-out books (fp16 weights, every window): {provenance.ValidationPerplexity:F2}");
 var kjvGpt = Gpt2TextGenerator.FromFolder(shipped, device);
 var measured = Math.Exp(LanguageModelTrainer.ValidationLoss(kjvGpt.Model, kjvGpt.Tokenizer.Encode(validationText), s.ContextLength));
 Console.WriteLine($"measured again here: {measured:F2}; the chapter's 20-second model: {Math.Exp(FinalLoss(gpt)):F1} (on 128 windows)");
-Console.WriteLine($"files: {string.Join(", ", Directory.EnumerateFiles(shipped).Select(f => $"{Path.GetFileName(f)} {new FileInfo(f).Length:N0} bytes"))}");
+Console.WriteLine("files: " + string.Join(", ",
+    Directory.EnumerateFiles(shipped).Select(f => $"{Path.GetFileName(f)} {new FileInfo(f).Length:N0} bytes")));
 
 // Cell 25
 foreach (var prompt in new[] { "In the beginning", "I love", "And the LORD said unto Moses," })
 {
     Console.WriteLine($"greedy:  {kjvGpt.Generate(prompt, GenerationOptions.Greedy(30)).ReplaceLineEndings(" / ")}");
-    Console.WriteLine($"sampled: {kjvGpt.Generate(prompt, GenerationOptions.Sampling(30, seed: 7, temperature: 0.8, topK: 40)).ReplaceLineEndings(" / ")}");
+    var sampled = kjvGpt.Generate(prompt, GenerationOptions.Sampling(30, seed: 7, temperature: 0.8, topK: 40));
+    Console.WriteLine($"sampled: {sampled.ReplaceLineEndings(" / ")}");
 }
 
 // A few million parameters trained for minutes on one corpus write words, spelling and verse punctuation of the King

@@ -95,7 +95,8 @@ var gpt2 = choice.Load(device);
 var model = gpt2.Model;
 var tokenizer = gpt2.Tokenizer;
 var config = model.Config;
-Console.WriteLine($"{config.LayerCount} layers, {config.HeadCount} heads, embedding {config.EmbeddingSize}, context {config.ContextLength}, " +
+Console.WriteLine($"{config.LayerCount} layers, {config.HeadCount} heads, embedding {config.EmbeddingSize}, " +
+                  $"context {config.ContextLength}, " +
                   $"vocabulary {config.VocabSize}: {model.parameters().Sum(p => p.numel()):N0} parameters");
 
 // ## Tokens
@@ -159,7 +160,8 @@ using (torch.no_grad())
     var top = next.topk(5);
     for (var i = 0; i < 5; i++)
         Console.WriteLine($"{tokenizer.TokenString((int)top.indexes[i].item<long>()),-12} {top.values[i].item<float>():P3}");
-    Console.WriteLine($"the most likely token has {top.values[0].item<float>() * config.VocabSize:F0}× the probability of a uniform guess (1/{config.VocabSize})");
+    Console.WriteLine($"the most likely token has {top.values[0].item<float>() * config.VocabSize:F0}× the probability of a uniform " +
+                      $"guess (1/{config.VocabSize})");
 }
 
 // ## Greedy, temperature, top-k, top-p
@@ -178,7 +180,11 @@ Tensor nextLogits;
 using (torch.no_grad()) nextLogits = model.call(ids)[.., -1, ..];          // [1, vocab]
 var shownIds = nextLogits[0].topk(15).indexes.cpu().data<long>().ToArray();
 var labels = shownIds.Select(id => tokenizer.TokenString((int)id).Replace('Ġ', '␣')).ToArray();
-double[] Probabilities(Tensor scores) { var p = scores.softmax(-1)[0].cpu(); return shownIds.Select(id => (double)p[id].item<float>()).ToArray(); }
+double[] Probabilities(Tensor scores)
+{
+    var p = scores.softmax(-1)[0].cpu();
+    return shownIds.Select(id => (double)p[id].item<float>()).ToArray();
+}
 
 var variants = new (string Name, Tensor Scores)[]
 {
@@ -247,8 +253,10 @@ new Table(["repetition penalty", "distinct trigrams", "text"],
 
 // Cell 19
 // The loaded model, and — when that is the small one — a GPT-2 of the real size with random weights, which takes as long per token.
-var timedModels = new List<(string Name, Gpt2TextGenerator Generator)> { (isRealGpt2 ? "gpt2 (124 M)" : $"the loaded model ({model.parameters().Sum(p => p.numel()) / 1e6:F1} M)", gpt2) };
-if (!isRealGpt2) timedModels.Add(("GPT-2's size, random weights (124 M)", new Gpt2TextGenerator(new Gpt2LMHeadModel(Gpt2Config.Gpt2, device), tokenizer)));
+var loadedName = isRealGpt2 ? "gpt2 (124 M)" : $"the loaded model ({model.parameters().Sum(p => p.numel()) / 1e6:F1} M)";
+var timedModels = new List<(string Name, Gpt2TextGenerator Generator)> { (loadedName, gpt2) };
+if (!isRealGpt2) timedModels.Add(("GPT-2's size, random weights (124 M)",
+                                  new Gpt2TextGenerator(new Gpt2LMHeadModel(Gpt2Config.Gpt2, device), tokenizer)));
 var timedPrompt = tokenizer.Encode("The KV cache makes each decoding step cheap because");
 var rows = new List<IReadOnlyList<string>>();
 int[] loadedWithCache = null;
@@ -263,7 +271,8 @@ foreach (var (name, timed) in timedModels)
         var seconds = clock.Elapsed.TotalSeconds;
         withCache ??= output;
         loadedWithCache ??= output;
-        rows.Add([name, useCache ? "with KV cache" : "without", $"{seconds:F2}", $"{32 / seconds:F1}", output.SequenceEqual(withCache) ? "yes" : "NO"]);
+        rows.Add([name, useCache ? "with KV cache" : "without", $"{seconds:F2}", $"{32 / seconds:F1}",
+                  output.SequenceEqual(withCache) ? "yes" : "NO"]);
     }
 }
 new Table(["model", "decoding", "seconds for 32 tokens", "tokens/s", "same tokens"], rows).Display();

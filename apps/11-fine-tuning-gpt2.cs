@@ -133,7 +133,8 @@ new Table(["text", "entries or verses", "characters", "tokens", "characters per 
     ("Devil's Dictionary, training", bierceTraining.Count, bierceTrainingText, bierceTrainingIds),
     ("Devil's Dictionary, validation", bierceValidation.Count, bierceValidationText, bierceValidationIds),
     ("Bible, validation books", bibleValidation.Count, bibleValidationText, bibleValidationIds),
-}.Select(r => Table.Row(r.Item1, $"{r.Item2:N0}", $"{r.Item3.Length:N0}", $"{r.Item4.Length:N0}", $"{(double)r.Item3.Length / r.Item4.Length:F2}"))).Display();
+}.Select(r => Table.Row(r.Item1, $"{r.Item2:N0}", $"{r.Item3.Length:N0}", $"{r.Item4.Length:N0}",
+                        $"{(double)r.Item3.Length / r.Item4.Length:F2}"))).Display();
 
 // ## Before fine-tuning
 //
@@ -178,19 +179,22 @@ FineTuning FineTune(string name, Gpt2TextGenerator generator, LanguageModelTrain
     var trainer = new LanguageModelTrainer(generator.Model, options);
     var clock = Stopwatch.StartNew();
     var memory = PeakMemory.Measure(() => trainer.Train(bierceTrainingIds, bierceValidationIds));
-    return new FineTuning(name, generator, trainer, clock.Elapsed.TotalSeconds, memory is { } m ? (m.PeakBytes - m.BeforeBytes) / 1_000_000 : null);
+    return new FineTuning(name, generator, trainer, clock.Elapsed.TotalSeconds,
+                          memory is { } m ? (m.PeakBytes - m.BeforeBytes) / 1_000_000 : null);
 }
 
 var fullOptions = new LanguageModelTrainingOptions
 {
     TimeBudgetSeconds = budgetSeconds, Steps = 10_000, ContextLength = context, BatchSize = batchSize, WarmupSteps = 10,
-    PeakLearningRate = 1e-4, MinimumLearningRate = 1e-5, WeightDecay = 0, EvaluateEvery = 10_000, MaxValidationWindows = validationWindows, Seed = 0,
+    PeakLearningRate = 1e-4, MinimumLearningRate = 1e-5, WeightDecay = 0, EvaluateEvery = 10_000,
+    MaxValidationWindows = validationWindows, Seed = 0,
 };
 var full = FineTune("full fine-tuning", choice.Load(device), fullOptions);
 var afterFull = Perplexities(full.Generator.Model);
 Console.WriteLine($"full fine-tuning: {full.Trainable:N0} trainable parameters, {full.Trainer.Steps.Count} steps in {full.Seconds:F1} s, " +
                   $"training loss {full.Trainer.Steps[0].Loss:F2} → {full.Trainer.Steps[^1].Loss:F2}; " +
-                  $"perplexity {before.Bierce:F1} → {afterFull.Bierce:F1} on the Devil's Dictionary, {before.Bible:F1} → {afterFull.Bible:F1} on the Bible");
+                  $"perplexity {before.Bierce:F1} → {afterFull.Bierce:F1} on the Devil's Dictionary, " +
+                  $"{before.Bible:F1} → {afterFull.Bible:F1} on the Bible");
 
 // ## LoRA: a low-rank update beside frozen weights
 //
@@ -224,7 +228,8 @@ var loraBase = choice.Load(device);
 var adapted = Gpt2Lora.Apply(loraBase.Model, loraConfig);
 var (trainable, total) = Gpt2Lora.ParameterCounts(loraBase.Model);
 Console.WriteLine($"{adapted.Count} projections adapted; scaling α / r = {loraConfig.Scaling}");
-Console.WriteLine($"trainable: {trainable:N0} of {total:N0} parameters ({(double)trainable / total:P2}); full fine-tuning trained {full.Trainable:N0}");
+Console.WriteLine($"trainable: {trainable:N0} of {total:N0} parameters ({(double)trainable / total:P2}); " +
+                  $"full fine-tuning trained {full.Trainable:N0}");
 string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
 new Table(["projection", "frozen weight", "A", "B", "adapter parameters"],
     Gpt2Lora.Adapters(loraBase.Model).Take(4).Select(a => Table.Row(
@@ -239,7 +244,8 @@ var lora = FineTune("LoRA", loraBase, fullOptions with { PeakLearningRate = 2e-3
 var afterLora = Perplexities(lora.Generator.Model);
 Console.WriteLine($"LoRA: {lora.Trainable:N0} trainable parameters, {lora.Trainer.Steps.Count} steps in {lora.Seconds:F1} s, " +
                   $"training loss {lora.Trainer.Steps[0].Loss:F2} → {lora.Trainer.Steps[^1].Loss:F2}; " +
-                  $"perplexity {before.Bierce:F1} → {afterLora.Bierce:F1} on the Devil's Dictionary, {before.Bible:F1} → {afterLora.Bible:F1} on the Bible");
+                  $"perplexity {before.Bierce:F1} → {afterLora.Bierce:F1} on the Devil's Dictionary, " +
+                  $"{before.Bible:F1} → {afterLora.Bible:F1} on the Bible");
 
 // ## What each learned and what each forgot
 //
@@ -261,10 +267,13 @@ new Table(["run", "trainable parameters", "share of the model", "gradients + Ada
     new[] { (full, afterFull), (lora, afterLora) }.Select(r => Table.Row(
         r.Item1.Name, $"{r.Item1.Trainable:N0}", $"{(double)r.Item1.Trainable / ParameterCount(r.Item1.Generator.Model):P2}",
         TrainingStateMegabytes(r.Item1), r.Item1.PeakMegabytes is { } mb ? $"{mb:N0}" : "n/a (not Linux)",
-        $"{r.Item1.Trainer.Steps.Count}", $"{r.Item1.Seconds:F1}", $"{r.Item1.Trainer.Evaluations[^1].TokensPerSecond:N0}", $"{r.Item2.Bierce:F1}", $"{r.Item2.Bible:F1}"))).Display();
+        $"{r.Item1.Trainer.Steps.Count}", $"{r.Item1.Seconds:F1}", $"{r.Item1.Trainer.Evaluations[^1].TokensPerSecond:N0}",
+        $"{r.Item2.Bierce:F1}", $"{r.Item2.Bible:F1}"))).Display();
 string Change(double after, double beforeValue) => $"{(after - beforeValue) / beforeValue:+0.0%;-0.0%}";
-Console.WriteLine($"Devil's Dictionary perplexity (learning): full fine-tuning {Change(afterFull.Bierce, before.Bierce)}, LoRA {Change(afterLora.Bierce, before.Bierce)}");
-Console.WriteLine($"Bible perplexity (forgetting):            full fine-tuning {Change(afterFull.Bible, before.Bible)}, LoRA {Change(afterLora.Bible, before.Bible)}");
+Console.WriteLine($"Devil's Dictionary perplexity (learning): full fine-tuning {Change(afterFull.Bierce, before.Bierce)}, " +
+                  $"LoRA {Change(afterLora.Bierce, before.Bierce)}");
+Console.WriteLine($"Bible perplexity (forgetting):            full fine-tuning {Change(afterFull.Bible, before.Bible)}, " +
+                  $"LoRA {Change(afterLora.Bible, before.Bible)}");
 
 // How to read the table:
 //
@@ -330,7 +339,8 @@ using (torch.no_grad())
     Gpt2Lora.MergeAndUnload(reloaded.Model);
     var merged = reloaded.Model.call(probe);
     Console.WriteLine($"reloaded adapter vs the trained one: max |Δ logit| = {MaxDifference(trained, fromFiles):G3}; " +
-                      $"merged vs unmerged: {MaxDifference(fromFiles, merged):G3} (logits span {trained.min().item<float>():F1} to {trained.max().item<float>():F1})");
+                      $"merged vs unmerged: {MaxDifference(fromFiles, merged):G3} (logits span {trained.min().item<float>():F1} to " +
+                      $"{trained.max().item<float>():F1})");
 }
 var mergedFolder = Path.Combine(outputFolder, "bierce-merged");
 reloaded.Model.SavePretrained(mergedFolder);

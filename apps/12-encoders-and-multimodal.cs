@@ -98,10 +98,15 @@ var vocabulary = WordPieceVocabulary.Load(shipped);
 var tokenizer = vocabulary.CreateTokenizer();
 var bert = BertForMaskedLM.FromPretrained(shipped, device);
 var s = provenance.Settings;
-Console.WriteLine($"{s.Layers} layers × {s.Width} wide, {s.Heads} heads, up to {s.ContextLength} tokens, vocabulary {vocabulary.Count:N0}: {provenance.Parameters:N0} parameters");
-Console.WriteLine($"pretrained for {provenance.Steps:N0} steps of {s.BatchSize} sequences ({provenance.TrainingSeconds / 60:F1} min) on {provenance.Machine}");
-Console.WriteLine($"files: {string.Join(", ", Directory.GetFiles(shipped).Select(f => $"{Path.GetFileName(f)} ({new FileInfo(f).Length / 1024.0:N0} KB)"))}");
-new Table(["tensor", "shape"], bert.named_parameters().Where(p => !p.name.Contains(".layer.") || p.name.Contains(".layer.0.")).Select(p => Table.Row(p.name, $"[{string.Join(", ", p.parameter.shape)}]")),
+Console.WriteLine($"{s.Layers} layers × {s.Width} wide, {s.Heads} heads, up to {s.ContextLength} tokens, " +
+                  $"vocabulary {vocabulary.Count:N0}: {provenance.Parameters:N0} parameters");
+Console.WriteLine($"pretrained for {provenance.Steps:N0} steps of {s.BatchSize} sequences ({provenance.TrainingSeconds / 60:F1} min) " +
+                  $"on {provenance.Machine}");
+Console.WriteLine("files: " + string.Join(", ",
+    Directory.GetFiles(shipped).Select(f => $"{Path.GetFileName(f)} ({new FileInfo(f).Length / 1024.0:N0} KB)")));
+new Table(["tensor", "shape"],
+    bert.named_parameters().Where(p => !p.name.Contains(".layer.") || p.name.Contains(".layer.0."))
+        .Select(p => Table.Row(p.name, $"[{string.Join(", ", p.parameter.shape)}]")),
     caption: "the masked-LM model's tensors (layer 0 shown; layers 1… repeat it)").Display();
 
 // ### WordPiece
@@ -143,10 +148,15 @@ long[] original = sampleIds.data<long>().ToArray(), input = corrupted.data<long>
 var ordinaryCount = original.Count(id => !vocabulary.SpecialIds.Contains((int)id));
 var chosen = Enumerable.Range(0, original.Length).Where(i => label[i] != MaskedLanguageModeling.IgnoreIndex).ToArray();
 double Share(Func<int, bool> test) => chosen.Count(test) / (double)chosen.Length;
-Console.WriteLine($"{ordinaryCount:N0} ordinary tokens in {sample.Count:N0} verses; {chosen.Length:N0} chosen ({(double)chosen.Length / ordinaryCount:P1})");
-Console.WriteLine($"of the chosen: [MASK] {Share(i => input[i] == vocabulary.MaskId):P1}, random {Share(i => input[i] != vocabulary.MaskId && input[i] != original[i]):P1}, unchanged {Share(i => input[i] == original[i]):P1}");
-Console.WriteLine("Genesis 1:1 as the model sees it: " + string.Join(" ", Enumerable.Range(0, sample[0].Length).Select(i => vocabulary.Tokens[(int)input[i]])));
-Console.WriteLine("its labels (· = not scored):      " + string.Join(" ", Enumerable.Range(0, sample[0].Length).Select(i => label[i] < 0 ? "·" : vocabulary.Tokens[(int)label[i]])));
+Console.WriteLine($"{ordinaryCount:N0} ordinary tokens in {sample.Count:N0} verses; " +
+                  $"{chosen.Length:N0} chosen ({(double)chosen.Length / ordinaryCount:P1})");
+Console.WriteLine($"of the chosen: [MASK] {Share(i => input[i] == vocabulary.MaskId):P1}, " +
+                  $"random {Share(i => input[i] != vocabulary.MaskId && input[i] != original[i]):P1}, " +
+                  $"unchanged {Share(i => input[i] == original[i]):P1}");
+Console.WriteLine("Genesis 1:1 as the model sees it: " + string.Join(" ",
+    Enumerable.Range(0, sample[0].Length).Select(i => vocabulary.Tokens[(int)input[i]])));
+Console.WriteLine("its labels (· = not scored):      " + string.Join(" ",
+    Enumerable.Range(0, sample[0].Length).Select(i => label[i] < 0 ? "·" : vocabulary.Tokens[(int)label[i]])));
 
 // ### Fill in the blank, before and after
 //
@@ -171,7 +181,8 @@ manual_seed(0);
 var untrained = new BertForMaskedLM(bert.Config, device);
 string Guesses(BertForMaskedLM model, string text) =>
     string.Join(", ", FillMask.Predict(model, vocabulary, tokenizer, text, 3).Select(p => $"{p.Token} {p.Probability:P0}"));
-new Table(["text", "book", "random initialisation", "shipped model"], blanks.Select(b => Table.Row(b.Text, b.Book, Guesses(untrained, b.Text), Guesses(bert, b.Text)))).Display();
+new Table(["text", "book", "random initialisation", "shipped model"],
+          blanks.Select(b => Table.Row(b.Text, b.Book, Guesses(untrained, b.Text), Guesses(bert, b.Text)))).Display();
 
 // ### The pretraining curves
 //
@@ -184,13 +195,17 @@ new Table(["text", "book", "random initialisation", "shipped model"], blanks.Sel
 // Cell 13
 var curve = provenance.Curve;
 var steps = curve.Select(e => (double)e.Step).ToList();
-Console.WriteLine($"first evaluation: validation loss {curve[0].ValidationLoss:F2} nats (ln {vocabulary.Count:N0} = {Math.Log(vocabulary.Count):F2} is a uniform guess), accuracy {curve[0].ValidationAccuracy:P1}");
-Console.WriteLine($"last: validation loss {curve[^1].ValidationLoss:F2}, accuracy {curve[^1].ValidationAccuracy:P1}; saved fp16 weights: {provenance.FinalValidationLoss:F2}, {provenance.FinalValidationAccuracy:P1}");
-Charts.Lines([("training", steps, curve.Select(e => e.TrainingLoss).ToList()), ("validation (held-out books)", steps, curve.Select(e => e.ValidationLoss).ToList())],
+Console.WriteLine($"first evaluation: validation loss {curve[0].ValidationLoss:F2} nats (ln {vocabulary.Count:N0} = " +
+                  $"{Math.Log(vocabulary.Count):F2} is a uniform guess), accuracy {curve[0].ValidationAccuracy:P1}");
+Console.WriteLine($"last: validation loss {curve[^1].ValidationLoss:F2}, accuracy {curve[^1].ValidationAccuracy:P1}; saved fp16 weights: " +
+                  $"{provenance.FinalValidationLoss:F2}, {provenance.FinalValidationAccuracy:P1}");
+Charts.Lines([("training", steps, curve.Select(e => e.TrainingLoss).ToList()),
+              ("validation (held-out books)", steps, curve.Select(e => e.ValidationLoss).ToList())],
     "optimizer step", "masked-token loss (nats)", title: "Pretraining loss of the shipped model (recorded in provenance.json)").Display();
 
 // Cell 14
-Charts.Lines([("training", steps, curve.Select(e => 100 * e.TrainingAccuracy).ToList()), ("validation (held-out books)", steps, curve.Select(e => 100 * e.ValidationAccuracy).ToList())],
+Charts.Lines([("training", steps, curve.Select(e => 100 * e.TrainingAccuracy).ToList()),
+              ("validation (held-out books)", steps, curve.Select(e => 100 * e.ValidationAccuracy).ToList())],
     "optimizer step", "masked-token accuracy (%)", title: "Pretraining accuracy of the shipped model (recorded in provenance.json)").Display();
 
 // ## Fine-tuning: which kind of book is this verse from?
@@ -223,9 +238,13 @@ var testLabels = testSample.Select(v => kindIndex[KindOf(v)]).ToList();
 
 var majority = trainingVerses.GroupBy(KindOf).MaxBy(g => g.Count())!.Key;
 int[] alwaysMajority = [.. testLabels.Select(_ => kindIndex[majority])];
-Console.WriteLine($"{trainingVerses.Count:N0} training verses, {testVerses.Count:N0} test verses (chapters never shared); test sample {testSample.Count}");
-Console.WriteLine($"chance: accuracy {1.0 / kinds.Count:P1}; always '{majority}': accuracy {ClassificationMetrics.Accuracy(testLabels, alwaysMajority):P1}, macro-F1 {ClassificationMetrics.F1(testLabels, alwaysMajority, Averaging.Macro):F3}");
-new Table(["kind", "training verses", "test sample"], kinds.Select(k => Table.Row(k, $"{trainingVerses.Count(v => KindOf(v) == k):N0}", $"{testSample.Count(v => KindOf(v) == k)}"))).Display();
+Console.WriteLine($"{trainingVerses.Count:N0} training verses, {testVerses.Count:N0} test verses (chapters never shared); " +
+                  $"test sample {testSample.Count}");
+Console.WriteLine($"chance: accuracy {1.0 / kinds.Count:P1}; always '{majority}': " +
+                  $"accuracy {ClassificationMetrics.Accuracy(testLabels, alwaysMajority):P1}, " +
+                  $"macro-F1 {ClassificationMetrics.F1(testLabels, alwaysMajority, Averaging.Macro):F3}");
+new Table(["kind", "training verses", "test sample"],
+          kinds.Select(k => Table.Row(k, $"{trainingVerses.Count(v => KindOf(v) == k):N0}", $"{testSample.Count(v => KindOf(v) == k)}"))).Display();
 
 // Three classifiers, each trained on the first *n* verses of the same shuffled training pool, for three sizes of *n*:
 //
@@ -246,7 +265,8 @@ int[] sizes = [100, 400, 1600];
 var fineTuning = new SequenceClassifierTrainingOptions { Steps = 24, BatchSize = 16, LearningRate = 2e-3, WarmupSteps = 3 };
 var results = new List<(string Model, int Size, double Accuracy, double MacroF1)>();
 void Score(string model, int size, int[] predicted) =>
-    results.Add((model, size, ClassificationMetrics.Accuracy(testLabels, predicted), ClassificationMetrics.F1(testLabels, predicted, Averaging.Macro)));
+    results.Add((model, size, ClassificationMetrics.Accuracy(testLabels, predicted),
+                 ClassificationMetrics.F1(testLabels, predicted, Averaging.Macro)));
 int[] pretrainedPredictions = [];
 var clock = Stopwatch.StartNew();
 foreach (var n in sizes)
@@ -276,11 +296,14 @@ foreach (var n in sizes)
     var best = results.Where(r => r.Size == n).MaxBy(r => r.MacroF1);
     Console.WriteLine($"{n,5:N0} labelled verses: best macro-F1 {best.MacroF1:F3} ({best.Model})");
 }
-new Table(["classifier", "labelled verses", "accuracy", "macro-F1"], results.Select(r => Table.Row(r.Model, $"{r.Size:N0}", $"{r.Accuracy:P1}", $"{r.MacroF1:F3}"))).Display();
+new Table(["classifier", "labelled verses", "accuracy", "macro-F1"],
+          results.Select(r => Table.Row(r.Model, $"{r.Size:N0}", $"{r.Accuracy:P1}", $"{r.MacroF1:F3}"))).Display();
 
 // Cell 19
-Charts.Lines(results.GroupBy(r => r.Model).Select(g => (g.Key, (IReadOnlyList<double>)g.Select(r => (double)r.Size).ToList(), (IReadOnlyList<double>)g.Select(r => r.MacroF1).ToList())),
-    "labelled training verses", "macro-F1 on the 300 test verses", title: "Which kind of book? Three classifiers against the amount of labelled data").Display();
+Charts.Lines(results.GroupBy(r => r.Model).Select(g => (g.Key, (IReadOnlyList<double>)g.Select(r => (double)r.Size).ToList(),
+                                                        (IReadOnlyList<double>)g.Select(r => r.MacroF1).ToList())),
+    "labelled training verses", "macro-F1 on the 300 test verses", title: "Which kind of book? Three classifiers against the amount of " +
+                                                                          "labelled data").Display();
 
 // How to read the comparison. A fine-tuned BERT that answers one kind for every verse has an accuracy equal to that
 // kind's share of the test set and a macro-F1 near 0.06 — the majority line above; that is where a classifier starts,
@@ -296,8 +319,10 @@ Charts.Lines(results.GroupBy(r => r.Model).Select(g => (g.Key, (IReadOnlyList<do
 
 // Cell 21
 var confusion = ConfusionMatrix.Compute(testLabels, pretrainedPredictions);
-Console.WriteLine($"pretrained BERT on {sizes[^1]:N0} labelled verses: {confusion.Total} test verses, {Enumerable.Range(0, kinds.Count).Sum(k => confusion.Count(k, k))} correct");
-Charts.ConfusionMatrix(confusion.ToArray(), kinds, title: $"Pretrained BERT fine-tuned on {sizes[^1]:N0} verses: test verses by true and predicted kind").Display();
+Console.WriteLine($"pretrained BERT on {sizes[^1]:N0} labelled verses: {confusion.Total} test verses, " +
+                  $"{Enumerable.Range(0, kinds.Count).Sum(k => confusion.Count(k, k))} correct");
+Charts.ConfusionMatrix(confusion.ToArray(), kinds, title: $"Pretrained BERT fine-tuned on {sizes[^1]:N0} verses: " +
+                                                          "test verses by true and predicted kind").Display();
 
 // ## Attention, head by head
 //
@@ -326,9 +351,11 @@ Plotly.NET.GenericChart AttentionMap(int layer, int head)
     var values = new double[verseIds.Length, verseIds.Length];
     var flat = map.data<double>().ToArray();
     for (var q = 0; q < verseIds.Length; q++) for (var k = 0; k < verseIds.Length; k++) values[q, k] = flat[q * verseIds.Length + k];
-    return Charts.Heatmap(values, axis, axis, "query token (reads)", "key token (is read)", $"Layer {layer + 1}, head {head + 1}: attention probabilities", "F2");
+    return Charts.Heatmap(values, axis, axis, "query token (reads)", "key token (is read)",
+                          $"Layer {layer + 1}, head {head + 1}: attention probabilities", "F2");
 }
-Console.WriteLine($"{attention.Attentions!.Count} layers × {attention.Attentions[0].shape[1]} heads, each [{verseIds.Length} × {verseIds.Length}] for \"{verse}\"");
+Console.WriteLine($"{attention.Attentions!.Count} layers × {attention.Attentions[0].shape[1]} heads, " +
+                  $"each [{verseIds.Length} × {verseIds.Length}] for \"{verse}\"");
 AttentionMap(0, 0).Display();
 
 // Cell 24
@@ -380,9 +407,11 @@ var captions = CaptionSet.Load();
 var heldOut = ClipTrainingOptions.DefaultHeldOutClasses;
 var classNames = captions.ClassNames;
 Console.WriteLine($"{captions}; held out: {string.Join(", ", heldOut.Select(k => classNames[k]))}");
-Console.WriteLine($"Words of the held-out captions that no trained caption uses: [{string.Join(", ", captions.UnseenWords([.. heldOut]))}]");
+Console.WriteLine("Words of the held-out captions that no trained caption uses: " +
+                  $"[{string.Join(", ", captions.UnseenWords([.. heldOut]))}]");
 new Table(["label", "class", "", "two of its captions"], Enumerable.Range(0, classNames.Count).Select(k => Table.Row(
-    k.ToString(), classNames[k], heldOut.Contains(k) ? "held out" : "trained", string.Join("  |  ", captions.OfClass(k).Take(2).Select(c => c.Text))))).Display();
+    k.ToString(), classNames[k], heldOut.Contains(k) ? "held out" : "trained", string.Join("  |  ",
+        captions.OfClass(k).Take(2).Select(c => c.Text))))).Display();
 
 // ### The two encoders
 //
@@ -411,16 +440,21 @@ torch.manual_seed(0);
 var clip = new ClipModel(new ClipModelOptions(textConfig, EmbeddingSize: 64));
 clip.to(device);
 long Count(string prefix) => clip.named_parameters().Where(p => p.name.StartsWith(prefix)).Sum(p => p.parameter.numel());
-Console.WriteLine($"vocabulary: {captionTokenizer.Vocabulary.Count} tokens (5 special, the rest words and punctuation of the trained captions)");
-Console.WriteLine($"image encoder {Count("vision_model") + Count("visual_projection"):N0} parameters, text encoder {Count("text_model") + Count("text_projection"):N0}, temperature τ = {clip.Temperature:F3}");
+Console.WriteLine($"vocabulary: {captionTokenizer.Vocabulary.Count} tokens (5 special, the rest words and punctuation of the trained " +
+                  "captions)");
+Console.WriteLine($"image encoder {Count("vision_model") + Count("visual_projection"):N0} parameters, " +
+                  $"text encoder {Count("text_model") + Count("text_projection"):N0}, temperature τ = {clip.Temperature:F3}");
 Console.WriteLine("tokens of one held-out caption: " + string.Join(" ", captionTokenizer.Tokens(captions.OfClass(9)[0].Text)));
 
 // The road not taken: how many caption words the shipped kjv-bert knows as whole tokens.
 var kjv = CaptionTokenizer.FromVocabularyFile(DataDirectory.Find(System.IO.Path.Combine("models", "kjv-bert", "vocab.txt")));
 var kjvTokens = kjv.Vocabulary.ToHashSet();
 var captionWords = captions.Captions.SelectMany(c => CaptionSet.Words(c.Text)).Distinct().ToList();
-Console.WriteLine($"kjv-bert's {kjv.Vocabulary.Count:N0}-token vocabulary has {captionWords.Count(kjvTokens.Contains)} of the captions' {captionWords.Count} words whole; " +
-                  $"it splits, e.g., {string.Join(", ", captionWords.Where(w => !kjvTokens.Contains(w)).Take(4).Select(w => $"'{w}' → {string.Join(" ", kjv.Tokens(w).Skip(1).SkipLast(1))}"))}");
+Console.WriteLine($"kjv-bert's {kjv.Vocabulary.Count:N0}-token vocabulary has {captionWords.Count(kjvTokens.Contains)} of the captions' " +
+                  $"{captionWords.Count} words whole; " +
+                  "it splits, e.g., " +
+                  string.Join(", ", captionWords.Where(w => !kjvTokens.Contains(w)).Take(4)
+                      .Select(w => $"'{w}' → {string.Join(" ", kjv.Tokens(w).Skip(1).SkipLast(1))}")));
 
 // ### The loss on four numbers
 //
@@ -469,12 +503,15 @@ finally
     torch.set_num_threads(threads);
 }
 var floor = Math.Log(trainingOptions.BatchSize / (double)clipRun.TrainedClasses.Count);
-Console.WriteLine($"{clipRun.Losses.Count} steps on {clipRun.TrainingImages:N0} training images in {clipRun.Elapsed.TotalSeconds:F1} s on 1 thread (then back to {threads}); " +
-                  $"learned temperature τ = {clipRun.FinalTemperature:F4} (from 0.07); floor ≈ ln({trainingOptions.BatchSize}/{clipRun.TrainedClasses.Count}) = {floor:F2}");
+Console.WriteLine($"{clipRun.Losses.Count} steps on {clipRun.TrainingImages:N0} training images in {clipRun.Elapsed.TotalSeconds:F1} s " +
+                  $"on 1 thread (then back to {threads}); " +
+                  $"learned temperature τ = {clipRun.FinalTemperature:F4} (from 0.07); " +
+                  $"floor ≈ ln({trainingOptions.BatchSize}/{clipRun.TrainedClasses.Count}) = {floor:F2}");
 
 // Cell 36
 var smoothed = clipRun.Losses.Select((_, i) => clipRun.Losses.Skip(Math.Max(0, i - 9)).Take(Math.Min(10, i + 1)).Average()).ToArray();
-Charts.Curves([("batch loss", clipRun.Losses), ("mean of the last 10 steps", smoothed), ("floor ≈ ln 8", Enumerable.Repeat(floor, clipRun.Losses.Count).ToArray())],
+Charts.Curves([("batch loss", clipRun.Losses), ("mean of the last 10 steps", smoothed),
+               ("floor ≈ ln 8", Enumerable.Repeat(floor, clipRun.Losses.Count).ToArray())],
     "optimizer step", "symmetric InfoNCE loss (nats)", title: "Contrastive training of the image and text encoders").Display();
 
 // ### Zero-shot classification
@@ -492,16 +529,19 @@ var zeroShot = space.ZeroShot([.. heldOut]);
 new Table(["images", "choosing among", "accuracy", "chance"], [
     ["trained classes (8)", "all 10 classes' captions", $"{zeroShot.TrainedAccuracy:P1}", $"{zeroShot.Chance:P0}"],
     ["held-out classes (2)", "all 10 classes' captions", $"{zeroShot.HeldOutAccuracy:P1}", $"{zeroShot.Chance:P0}"],
-    ["held-out classes (2)", "the 2 held-out classes' captions", $"{zeroShot.HeldOutAmongHeldOutAccuracy:P1}", $"{zeroShot.HeldOutChance:P0}"]],
+    ["held-out classes (2)", "the 2 held-out classes' captions", $"{zeroShot.HeldOutAmongHeldOutAccuracy:P1}",
+     $"{zeroShot.HeldOutChance:P0}"]],
     caption: $"Zero-shot classification of {space.ImageLabels.Count:N0} test images by the nearest caption").Display();
 
 // Cell 39
 foreach (var k in heldOut)
 {
-    var row = Enumerable.Range(0, classNames.Count).Select(p => (Class: classNames[p], Count: zeroShot.Confusion[k, p])).Where(r => r.Count > 0).OrderByDescending(r => r.Count);
+    var row = Enumerable.Range(0, classNames.Count).Select(p => (Class: classNames[p],
+        Count: zeroShot.Confusion[k, p])).Where(r => r.Count > 0).OrderByDescending(r => r.Count);
     Console.WriteLine($"{classNames[k]} images were taken for: {string.Join(", ", row.Select(r => $"{r.Class} {r.Count}"))}");
 }
-Charts.ConfusionMatrix(zeroShot.Confusion, classNames, title: "Nearest caption among all classes (rows: true class of 200 test images each)").Display();
+Charts.ConfusionMatrix(zeroShot.Confusion, classNames,
+                       title: "Nearest caption among all classes (rows: true class of 200 test images each)").Display();
 
 // Read the two held-out rows and compare the last two lines of the table. Choosing between *Pullover* and *Ankle
 // boot* only is the easy case: one is worn on the upper body, the other on the feet, and the model learned both
@@ -522,7 +562,8 @@ double[,] ClassSimilarity()
     var labels = tensor(space.ImageLabels.Select(l => (long)l).ToArray());
     var captionLabels = tensor(captions.Labels.Select(l => (long)l).ToArray());
     var result = new double[classNames.Count, classNames.Count];
-    Tensor MeanOf(Tensor rows, Tensor which, int k) => nn.functional.normalize(rows.index_select(0, which.eq(k).nonzero().squeeze(1)).mean([0]), p: 2, dim: 0);
+    Tensor MeanOf(Tensor rows, Tensor which,
+                  int k) => nn.functional.normalize(rows.index_select(0, which.eq(k).nonzero().squeeze(1)).mean([0]), p: 2, dim: 0);
     for (var i = 0; i < classNames.Count; i++)
         for (var j = 0; j < classNames.Count; j++)
             result[i, j] = MeanOf(space.Images, labels, i).dot(MeanOf(space.Captions, captionLabels, j)).item<float>();
@@ -542,18 +583,21 @@ Charts.Heatmap(ClassSimilarity(), classLabels, classLabels, "images of class", "
 // zero-shot table.
 
 // Cell 43
-var shown = new[] { 0, 1, 3, 4, 5, 7, 8, 2, 9 }.Select(k => Enumerable.Range(0, space.ImageLabels.Count).First(i => space.ImageLabels[i] == k)).ToArray();
+var shown = new[] { 0, 1, 3, 4, 5, 7, 8, 2,
+                   9 }.Select(k => Enumerable.Range(0, space.ImageLabels.Count).First(i => space.ImageLabels[i] == k)).ToArray();
 foreach (var i in shown)
 {
     var nearest = space.NearestCaptions(i, 3);
-    Console.WriteLine($"{Marked(space.ImageLabels[i]),-24} → {string.Join("  |  ", nearest.Select(n => $"{n.Caption.Text} ({n.Caption.ClassName}, {n.Similarity:F2})"))}");
+    Console.WriteLine($"{Marked(space.ImageLabels[i]),-24} → " +
+                      $"{string.Join("  |  ", nearest.Select(n => $"{n.Caption.Text} ({n.Caption.ClassName}, {n.Similarity:F2})"))}");
 }
 ImageGrid.FromTensor(fashionTestSample.Subset(shown).ToTensors().Images,
     shown.Select(i => $"{classNames[space.ImageLabels[i]]}:\n{space.NearestCaptions(i, 1)[0].Caption.Text}").ToArray(), columns: 9, zoom: 3,
     title: "Test images with their nearest caption").Display();
 
 // Cell 44
-var queries = new[] { "worn on the feet for cold weather, covers the ankle", "a warm top with long sleeves and a round neck", "carried in the hand by a handle" };
+var queries = new[] { "worn on the feet for cold weather, covers the ankle", "a warm top with long sleeves and a round neck",
+                     "carried in the hand by a handle" };
 var (queryIds, queryMask) = captionTokenizer.Encode(queries);
 Tensor queryEmbeddings;
 using (no_grad()) queryEmbeddings = clip.EncodeTexts(queryIds.to(device), queryMask.to(device)).cpu();
@@ -572,22 +616,27 @@ ImageGrid.FromTensor(fashionTestSample.Subset(hits.SelectMany(h => h).ToArray())
 // variance says how much — so a dot near a diamond here is a hint, not a proof, that they are near in the full space.
 
 // Cell 46
-var perClass = Enumerable.Range(0, classNames.Count).SelectMany(k => Enumerable.Range(0, space.ImageLabels.Count).Where(i => space.ImageLabels[i] == k).Take(30)).ToArray();
+var perClass = Enumerable.Range(0, classNames.Count).SelectMany(k => Enumerable.Range(0,
+    space.ImageLabels.Count).Where(i => space.ImageLabels[i] == k).Take(30)).ToArray();
 var pictureImages = space.Images.index_select(0, tensor(perClass.Select(i => (long)i).ToArray()));
 var pca = PrincipalComponents.Fit(cat([pictureImages, space.Captions], 0), components: 2);
-Console.WriteLine($"the two components hold {pca.ExplainedVarianceRatio[0]:P0} and {pca.ExplainedVarianceRatio[1]:P0} of the variance of images and captions together");
+Console.WriteLine($"the two components hold {pca.ExplainedVarianceRatio[0]:P0} and {pca.ExplainedVarianceRatio[1]:P0} of the variance of " +
+                  "images and captions together");
 var imagePoints = pca.Transform(pictureImages).data<double>().ToArray();
 var captionPoints = pca.Transform(space.Captions).data<double>().ToArray();
 var series = new List<ScatterSeries>();
 for (var k = 0; k < classNames.Count; k++)
 {
     var rows = perClass.Select((i, r) => (i, r)).Where(p => space.ImageLabels[p.i] == k).Select(p => p.r).ToArray();
-    series.Add(new ScatterSeries($"{Marked(k)} images", rows.Select(r => imagePoints[2 * r]).ToArray(), rows.Select(r => imagePoints[2 * r + 1]).ToArray(), k));
+    series.Add(new ScatterSeries($"{Marked(k)} images", rows.Select(r => imagePoints[2 * r]).ToArray(),
+                                 rows.Select(r => imagePoints[2 * r + 1]).ToArray(), k));
     var own = Enumerable.Range(0, captions.Captions.Count).Where(j => captions.Captions[j].Label == k).ToArray();
-    series.Add(new ScatterSeries($"{Marked(k)} captions", own.Select(j => captionPoints[2 * j]).ToArray(), own.Select(j => captionPoints[2 * j + 1]).ToArray(), k,
+    series.Add(new ScatterSeries($"{Marked(k)} captions", own.Select(j => captionPoints[2 * j]).ToArray(),
+                                 own.Select(j => captionPoints[2 * j + 1]).ToArray(), k,
         Emphasised: true, Labels: own.Select(j => captions.Captions[j].Text).ToArray()));
 }
-Charts.Scatter(series, "first principal component", "second principal component", title: "Image (dots) and caption (diamonds) embeddings, PCA to 2-D").Display();
+Charts.Scatter(series, "first principal component", "second principal component",
+               title: "Image (dots) and caption (diamonds) embeddings, PCA to 2-D").Display();
 
 // ### What this toy shows about CLIP, and what it does not
 //

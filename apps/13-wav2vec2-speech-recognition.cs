@@ -109,20 +109,25 @@ if (isRealModel)
 }
 else
 {
-    Console.WriteLine($"{snapshot.Message} Using the workbook's own small model instead ({shippedFolder}): trained here on synthesised speech, not wav2vec2-base-960h.");
+    Console.WriteLine($"{snapshot.Message} Using the workbook's own small model instead ({shippedFolder}): " +
+                      "trained here on synthesised speech, not wav2vec2-base-960h.");
     recognizer = SpeechRecognizer.FromFolder(shippedFolder, device);
-    var provenance = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(shippedFolder, SpeechRecognizerTraining.ProvenanceFile)))!;
+    var provenance = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(shippedFolder,
+        SpeechRecognizerTraining.ProvenanceFile)))!;
     var (corpus, training, evaluation) = (provenance["corpus"]!, provenance["training"]!, provenance["evaluation"]!);
     string Voices(System.Text.Json.Nodes.JsonNode split) => string.Join(", ", split["voices"]!.AsArray().Select(v => (string)v!));
-    Console.WriteLine($"Trained on {corpus["train"]!["utterances"]} utterances ({corpus["train"]!["hours"]} h, voices {Voices(corpus["train"]!)}) " +
-                      $"for {training["steps"]} steps, {training["wall_minutes"]} min on {provenance["machine"]!["logical_processors"]} cores.");
+    Console.WriteLine($"Trained on {corpus["train"]!["utterances"]} utterances ({corpus["train"]!["hours"]} h, " +
+                      $"voices {Voices(corpus["train"]!)}) " +
+                      $"for {training["steps"]} steps, {training["wall_minutes"]} min on {provenance["machine"]!["logical_processors"]} " +
+                      "cores.");
     foreach (var split in new[] { "heldout-sentences", "heldout-voice" })
         Console.WriteLine($"  {split} ({evaluation[split]!["utterances"]} utterances, voices {Voices(evaluation[split]!)}): " +
                           $"WER {(double)evaluation[split]!["wer"]!:P1}, CER {(double)evaluation[split]!["cer"]!:P1}");
 }
 var model = recognizer.Model;
 var config = model.Config;
-Console.WriteLine($"{config.LayerCount} layers, width {config.HiddenSize}, {config.VocabSize} output symbols: {model.parameters().Sum(p => p.numel()):N0} parameters");
+Console.WriteLine($"{config.LayerCount} layers, width {config.HiddenSize}, {config.VocabSize} output symbols: " +
+                  $"{model.parameters().Sum(p => p.numel()):N0} parameters");
 
 // ## A clip
 //
@@ -163,8 +168,11 @@ var (bands, frames) = ((int)logMel.shape[0], (int)logMel.shape[1]);
 var values = logMel.to(ScalarType.Float64).data<double>().ToArray();
 var cells = new double[bands, frames];
 for (var b = 0; b < bands; b++) for (var f = 0; f < frames; f++) cells[b, f] = values[b * frames + f];
-Charts.Spectrogram(cells, [.. Enumerable.Range(0, frames).Select(f => f * 160.0 / 16000)],            // hop 160 samples at 16 kHz: 10 ms a frame
-                   [.. Enumerable.Range(0, bands).Select(b => MelSpectrogram.MelToHertz(MelSpectrogram.HertzToMel(8000, MelScale.Htk) * (b + 1) / (bands + 1), MelScale.Htk))],
+// hop 160 samples at 16 kHz: 10 ms a frame
+Charts.Spectrogram(cells, [.. Enumerable.Range(0, frames).Select(f => f * 160.0 / 16000)],
+                   [.. Enumerable.Range(0,
+                       bands).Select(b => MelSpectrogram.MelToHertz(MelSpectrogram.HertzToMel(8000, MelScale.Htk) * (b + 1) / (bands + 1),
+                                                                    MelScale.Htk))],
                    $"log-mel spectrogram (dB), {bands} mel bands, each at its centre frequency").Display();
 
 // Vowels show as stacks of horizontal bands (the harmonics of the voice), fricatives like *s* as noise high up, and
@@ -204,7 +212,8 @@ for (var i = 0; i < config.ConvKernels.Count; i++)
     rows.Add([$"conv {i}", $"{config.ConvKernels[i]}", $"{config.ConvStrides[i]}", $"{hop}", $"{field} ({field / 16.0:F2} ms)"]);
 }
 new Table(["layer", "kernel", "stride", "hop so far (samples)", "receptive field"], rows,
-    caption: $"{config.SamplesPerFrame} samples per frame = {config.SamplesPerFrame / 16.0} ms at 16 kHz: {16000.0 / config.SamplesPerFrame} frames per second").Display();
+    caption: $"{config.SamplesPerFrame} samples per frame = {config.SamplesPerFrame / 16.0} ms at 16 kHz: " +
+             $"{16000.0 / config.SamplesPerFrame} frames per second").Display();
 
 // So one second of audio becomes 49 frames (⌊(16000 − 400) / 320⌋ + 1), each summarising 25 ms of sound every 20 ms.
 // After the transformer, each frame gets a score for each of the 32 output symbols.
@@ -232,7 +241,10 @@ var frameRows = new List<IReadOnlyList<string>>();
 for (var f = 0; f < transcript.FrameIds.Count; f++)
 {
     var id = transcript.FrameIds[f];
-    var note = vocabulary.IsSilent(id) ? "blank: dropped" : id == previous ? "repeat: merged" : id == vocabulary.WordDelimiterId ? "word break" : "kept";
+    var note = vocabulary.IsSilent(id) ? "blank: dropped"
+             : id == previous ? "repeat: merged"
+             : id == vocabulary.WordDelimiterId ? "word break"
+             : "kept";
     previous = id;
     if (note != "blank: dropped" || frameRows.Count < 12) frameRows.Add([$"{f}", $"{f * 0.02:F2}", vocabulary[id], note]);
 }
@@ -240,7 +252,8 @@ Console.WriteLine($"transcript: {transcript.Text}");
 Console.WriteLine($"reference:  {reference}");
 var blankFrames = transcript.FrameIds.Count(id => vocabulary.IsSilent(id));
 Console.WriteLine($"{blankFrames} of {transcript.FrameIds.Count} frames are blank ({(double)blankFrames / transcript.FrameIds.Count:P0})");
-new Table(["frame", "time (s)", "symbol", "CTC"], frameRows.Take(60), caption: "Frames after the first dozen blanks are shown only when they are not blank").Display();
+new Table(["frame", "time (s)", "symbol", "CTC"], frameRows.Take(60),
+          caption: "Frames after the first dozen blanks are shown only when they are not blank").Display();
 
 // A trained CTC model's frames are mostly blank: it fires one spike per letter and stays silent in between (the line
 // above the table counts the blanks of the model loaded here). The small offline model has learned that much — blank
@@ -253,9 +266,11 @@ var timed = new List<Plotly.NET.GenericChart>
     Chart.Line<double, float, string>(x: Seconds(clip.FrameCount, clip.SampleRate, 8), y: Every(clip.Channels[0], 8), Name: "waveform"),
 };
 foreach (var word in transcript.Words)
-    timed.Add(Chart.Line<double, double, string>(x: [word.StartSeconds, word.EndSeconds], y: [0.9, 0.9], Name: word.Text, ShowMarkers: true));
+    timed.Add(Chart.Line<double, double, string>(x: [word.StartSeconds, word.EndSeconds], y: [0.9, 0.9], Name: word.Text,
+                                                 ShowMarkers: true));
 Chart.Combine(timed).WithXAxisStyle<double, double, string>(TitleText: "seconds")
-     .WithYAxisStyle<double, double, string>(TitleText: "amplitude (words drawn at 0.9)").Titled("Words aligned on the waveform (from CTC frame indices, 20 ms each)").Display();
+     .WithYAxisStyle<double, double, string>(TitleText: "amplitude (words drawn at 0.9)").Titled("Words aligned on the waveform (from " +
+                                                                                                 "CTC frame indices, 20 ms each)").Display();
 
 // ## How good is it? Word error rate
 //
@@ -274,7 +289,8 @@ foreach (var (file, text) in transcripts)
     var greedy = recognizer.Decoder.Greedy(scores).Text;
     var beam = recognizer.Decoder.BeamSearch(scores, beamWidth: 8);
     if (beam != greedy) beamChanged++;
-    werRows.Add([file, $"{ErrorRate.Words(text, greedy).Rate:P0}", $"{ErrorRate.Characters(text, greedy).Rate:P0}", $"{ErrorRate.Words(text, beam).Rate:P0}", greedy]);
+    werRows.Add([file, $"{ErrorRate.Words(text, greedy).Rate:P0}", $"{ErrorRate.Characters(text, greedy).Rate:P0}",
+                 $"{ErrorRate.Words(text, beam).Rate:P0}", greedy]);
 }
 new Table(["clip", "WER greedy", "CER greedy", "WER beam", "greedy transcript"], werRows).Display();
 Console.WriteLine($"beam search changed the greedy transcript of {beamChanged} of {werRows.Count} clips");
@@ -284,10 +300,12 @@ Console.WriteLine($"beam search changed the greedy transcript of {beamChanged} o
 // (slt, rms, kal16) and in awb, a voice it never heard.
 var heldout = SpeechCorpus.Read(Path.GetFullPath(Path.Combine("..", "data", "speech", "heldout", "transcripts.tsv")), vocabulary);
 foreach (var split in heldout.Utterances.GroupBy(u => u.Split))
-    Console.WriteLine($"{split.Key} (voices {string.Join(", ", split.Select(u => u.Voice).Distinct())}): {CtcTraining.Evaluate(recognizer, [.. split])}");
+    Console.WriteLine($"{split.Key} (voices {string.Join(", ", split.Select(u => u.Voice).Distinct())}): " +
+                      $"{CtcTraining.Evaluate(recognizer, [.. split])}");
 var heldoutScore = CtcTraining.Evaluate(recognizer, heldout.Utterances);
 new Table(["clip", "voice", "reference", "transcript"],
-          heldoutScore.Transcripts.Select(t => Table.Row(Path.GetFileName(t.Utterance.Path), t.Utterance.Voice, t.Utterance.Text, t.Transcript))).Display();
+          heldoutScore.Transcripts.Select(t => Table.Row(Path.GetFileName(t.Utterance.Path), t.Utterance.Voice, t.Utterance.Text,
+                                                         t.Transcript))).Display();
 
 // What these numbers say depends on the model the first cells loaded (they printed which).
 //
@@ -316,13 +334,15 @@ new Table(["clip", "voice", "reference", "transcript"],
 // joined into one recording, in 4 s windows with 1 s strides:
 
 // Cell 24
-var joined = transcripts.Keys.Select(f => recognizer.Prepare(WavFile.Read(Path.Combine(speechFolder, f))).Channels[0]).SelectMany(s => s).ToArray();
+var joined = transcripts.Keys.Select(f => recognizer.Prepare(WavFile.Read(Path.Combine(speechFolder,
+    f))).Channels[0]).SelectMany(s => s).ToArray();
 var recording = new AudioClip(16000, joined);
 var chunks = SpeechRecognizer.Chunks(recording.FrameCount, 4 * 16000, 16000);
 clock.Restart();
 var longTranscript = recognizer.TranscribeLong(recording, chunkSeconds: 4, strideSeconds: 1);
 Console.WriteLine($"{recording.DurationSeconds:F1} s in {chunks.Count} windows: {clock.Elapsed.TotalSeconds:F2} s; " +
-                  $"WER against the joined transcripts {ErrorRate.Words(string.Join(' ', transcripts.Values), longTranscript.Text).Rate:P0}");
+                  "WER against the joined transcripts " +
+                  $"{ErrorRate.Words(string.Join(' ', transcripts.Values), longTranscript.Text).Rate:P0}");
 longTranscript.Text.Display();
 
 // ## The CTC loss: where fine-tuning starts
@@ -333,7 +353,8 @@ longTranscript.Text.Display();
 // one a real fine-tuning run uses, with a dataset instead of one clip:
 
 // Cell 26
-int[] TargetIds(string text) => [.. text.Replace(' ', '|').Select(c => Enumerable.Range(0, vocabulary.Count).First(i => vocabulary[i] == c.ToString()))];
+int[] TargetIds(string text) => [.. text.Replace(' ',
+    '|').Select(c => Enumerable.Range(0, vocabulary.Count).First(i => vocabulary[i] == c.ToString()))];
 var targets = torch.tensor(TargetIds(reference).Select(i => (long)i).ToArray()).unsqueeze(0);
 var (inputValues, _) = recognizer.FeatureExtractor.Prepare([clip]);
 foreach (var (name, parameter) in model.named_parameters()) parameter.requires_grad = name.StartsWith("lm_head.", StringComparison.Ordinal);
@@ -344,7 +365,8 @@ for (var step = 0; step < 8; step++)
     using var scope = torch.NewDisposeScope();
     optimizer.zero_grad();
     var logProbs = model.forward(inputValues, null).log_softmax(-1).transpose(0, 1);   // [frames, batch, vocab], as ctc_loss wants
-    var loss = nn.functional.ctc_loss(logProbs, targets, torch.tensor(new long[] { logProbs.shape[0] }), torch.tensor(new long[] { targets.shape[1] }),
+    var loss = nn.functional.ctc_loss(logProbs, targets, torch.tensor(new long[] { logProbs.shape[0] }),
+                                      torch.tensor(new long[] { targets.shape[1] }),
                                       blank: vocabulary.BlankId);
     loss.backward();
     optimizer.step();

@@ -78,7 +78,8 @@ var device = Workbook.Notebook.ChapterSetup.Device;   // chosen by the first cel
 
 // JSON request bodies for HttpClient (System.Net.Http.Json's helpers are not referenced by the notebook kernel).
 HttpContent JsonBody(object value) => new StringContent(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
-async Task<JsonElement> ReadJson(HttpResponseMessage response) => JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+async Task<JsonElement> ReadJson(HttpResponseMessage response) =>
+    JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 
 // ## What is wrong with the classic snippet
 //
@@ -109,13 +110,16 @@ var (_, yTrain) = cancerTrain.ToTensors(device);
 var (_, yTest) = cancerTest.ToTensors(device);
 
 torch.manual_seed(0);
-var classifier = new SimpleModel(new SimpleModelOptions(Inputs: cancer.FeatureCount, HiddenWidths: [32], Outputs: 2, Dropout: 0.1)).to(device);
-var trainer = new Trainer(classifier, torch.optim.Adam(classifier.parameters(), lr: 0.003), nn.CrossEntropyLoss(), new TrainingOptions(Epochs: 30, Seed: 0));
+var classifier = new SimpleModel(new SimpleModelOptions(Inputs: cancer.FeatureCount, HiddenWidths: [32], Outputs: 2,
+                                                        Dropout: 0.1)).to(device);
+var trainer = new Trainer(classifier, torch.optim.Adam(classifier.parameters(), lr: 0.003), nn.CrossEntropyLoss(),
+                          new TrainingOptions(Epochs: 30, Seed: 0));
 trainer.Metrics["accuracy"] = EpochMetrics.Accuracy;
 var history = trainer.Fit(xTrain, yTrain);                               // fixed recipe, nothing to choose: no validation split needed
 classifier.eval();
 double testAccuracy;
-using (torch.no_grad()) testAccuracy = EpochMetrics.Accuracy(classifier.call(xTest), yTest);   // the test split, looked at once, after training
+// the test split, looked at once, after training
+using (torch.no_grad()) testAccuracy = EpochMetrics.Accuracy(classifier.call(xTest), yTest);
 Console.WriteLine($"{classifier.Options}: test accuracy {testAccuracy:P1} after {history.Epochs.Count} epochs");
 
 // ## Export: a model package
@@ -132,7 +136,8 @@ Console.WriteLine($"{classifier.Options}: test accuracy {testAccuracy:P1} after 
 var packageFolder = Path.Combine(Path.GetTempPath(), "workbook-09-breast-cancer-package");
 var manifest = ModelPackage.Export(packageFolder, classifier, scaler, cancer.FeatureNames, cancer.ClassNames,
     description: $"Chapter 14: breast cancer (Wisconsin diagnostic), test accuracy {testAccuracy:P1}");
-new Table(["file", "bytes"], Directory.GetFiles(packageFolder).Order().Select(f => Table.Row(Path.GetFileName(f), $"{new FileInfo(f).Length:N0}"))).Display();
+new Table(["file", "bytes"], Directory.GetFiles(packageFolder).Order().Select(f => Table.Row(Path.GetFileName(f),
+    $"{new FileInfo(f).Length:N0}"))).Display();
 
 // The manifest, with the 30-number lists shortened for display.
 var shown = JsonNode.Parse(manifest.ToJson())!;
@@ -142,7 +147,8 @@ foreach (var (parent, key) in new[] { ("inputSchema", "featureNames"), ("feature
     var head = list.Take(3).Select(n => n!.DeepClone()).Append(JsonValue.Create($"… {list.Count - 3} more")).ToArray();
     shown[parent]![key] = new JsonArray(head);
 }
-Console.WriteLine(shown.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+Console.WriteLine(shown.ToJsonString(new JsonSerializerOptions { WriteIndented = true,
+    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
 
 // ### Load it back and check it
 //
@@ -160,9 +166,11 @@ var packaged = loaded.Predict(testRows.Select(r => (IReadOnlyList<double>)r).ToL
 float[] inMemory;
 classifier.eval();
 using (torch.no_grad()) inMemory = classifier.call(xTest).softmax(1).cpu().data<float>().ToArray();
-var largestDifference = packaged.Select((p, i) => Math.Max(Math.Abs(p.Probabilities[0] - inMemory[2 * i]), Math.Abs(p.Probabilities[1] - inMemory[2 * i + 1]))).Max();
+var largestDifference = packaged.Select((p, i) => Math.Max(Math.Abs(p.Probabilities[0] - inMemory[2 * i]),
+                                                           Math.Abs(p.Probabilities[1] - inMemory[2 * i + 1]))).Max();
 var packagedAccuracy = packaged.Select((p, i) => p.LabelIndex == cancerTest.Labels[i] ? 1.0 : 0.0).Average();
-Console.WriteLine($"reloaded: {loaded.FeatureCount} features, labels {string.Join("/", loaded.Labels)}; test accuracy {packagedAccuracy:P1}; " +
+Console.WriteLine($"reloaded: {loaded.FeatureCount} features, labels {string.Join("/", loaded.Labels)}; " +
+                  $"test accuracy {packagedAccuracy:P1}; " +
                   $"largest probability difference vs the model in memory: {largestDifference:G3}");
 
 var tampered = Path.Combine(Path.GetTempPath(), "workbook-09-tampered-package");
@@ -228,7 +236,8 @@ using (var hub = new HubClient())
 }
 
 var serverDll = Path.GetFullPath(Path.Combine("..", "serving", "Workbook.Serving", "bin", "Workbook.Serving.dll"));
-var service = await ServiceProcess.StartAsync(serverDll, ["--model", packageFolder, "--gpt2", gpt2Folder], startTimeout: TimeSpan.FromSeconds(90));
+var service = await ServiceProcess.StartAsync(serverDll, ["--model", packageFolder, "--gpt2", gpt2Folder],
+                                              startTimeout: TimeSpan.FromSeconds(90));
 var http = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 Console.WriteLine($"process {service.ProcessId} listening on {service.BaseAddress}");
 Console.WriteLine(await http.GetStringAsync("/healthz"));
@@ -262,7 +271,8 @@ async Task ShowProblem(string body)
     Console.WriteLine($"{(int)response.StatusCode} {response.Content.Headers.ContentType?.MediaType}");
     Console.WriteLine(await response.Content.ReadAsStringAsync());
 }
-var withNaN = "{\"features\": [" + string.Join(", ", testRows[0].Take(5).Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture))) + ", NaN" +
+var withNaN = "{\"features\": [" + string.Join(", ",
+    testRows[0].Take(5).Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture))) + ", NaN" +
               string.Concat(testRows[0].Skip(6).Select(v => ", " + v.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]}";
 await ShowProblem(withNaN);
 await ShowProblem(JsonSerializer.Serialize(new { features = testRows[0].Append(1.0) }));
@@ -277,7 +287,8 @@ await ShowProblem(JsonSerializer.Serialize(new { features = testRows[0].Append(1
 // Cell 17
 var generateRequest = new HttpRequestMessage(HttpMethod.Post, "/v1/generate")
 {
-    Content = JsonBody(new { prompt = "The doctor looked at the scan and", maxNewTokens = 24, doSample = true, seed = 7, topP = 0.9, stream = true }),
+    Content = JsonBody(new { prompt = "The doctor looked at the scan and", maxNewTokens = 24, doSample = true, seed = 7, topP = 0.9,
+                            stream = true }),
 };
 var streamed = await http.SendAsync(generateRequest, HttpCompletionOption.ResponseHeadersRead);
 Console.WriteLine($"{(int)streamed.StatusCode} {streamed.Content.Headers.ContentType?.MediaType}");
@@ -311,15 +322,19 @@ Task<LoadTestResult> RunLoad(HttpClient client, string name, int requests = 2000
 
 await RunLoad(http, "warm-up", requests: 300);                            // first requests pay for JIT and allocations
 var batchedResult = await RunLoad(http, "batching on");
-var unbatched = await ServiceProcess.StartAsync(serverDll, ["--model", packageFolder, "--batching", "off"], startTimeout: TimeSpan.FromSeconds(90));
+var unbatched = await ServiceProcess.StartAsync(serverDll, ["--model", packageFolder, "--batching", "off"],
+                                                startTimeout: TimeSpan.FromSeconds(90));
 var unbatchedHttp = new HttpClient { BaseAddress = unbatched.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 await RunLoad(unbatchedHttp, "warm-up", requests: 300);
 var unbatchedResult = await RunLoad(unbatchedHttp, "batching off");
 var sequentialResult = await RunLoad(unbatchedHttp, "off, one at a time", requests: 500, concurrency: 1);
 LoadTestResult[] loadResults = [batchedResult, unbatchedResult, sequentialResult];
-LoadTestResult.Table(loadResults, caption: $"2000 requests at concurrency 16 (500 one at a time), {Environment.ProcessorCount} cores, loopback").Display();
-Console.WriteLine($"this run, batching on vs off at concurrency 16: {batchedResult.Throughput / unbatchedResult.Throughput:F2}× the throughput, " +
-                  $"median {batchedResult.Latency!.P50Ms:F1} vs {unbatchedResult.Latency!.P50Ms:F1} ms, p99 {batchedResult.Latency!.P99Ms:F1} vs {unbatchedResult.Latency!.P99Ms:F1} ms");
+LoadTestResult.Table(loadResults, caption: $"2000 requests at concurrency 16 (500 one at a time), {Environment.ProcessorCount} cores, " +
+                                           "loopback").Display();
+Console.WriteLine($"this run, batching on vs off at concurrency 16: {batchedResult.Throughput / unbatchedResult.Throughput:F2}× the " +
+                  "throughput, " +
+                  $"median {batchedResult.Latency!.P50Ms:F1} vs {unbatchedResult.Latency!.P50Ms:F1} ms, " +
+                  $"p99 {batchedResult.Latency!.P99Ms:F1} vs {unbatchedResult.Latency!.P99Ms:F1} ms");
 Charts.LatencyPercentiles(loadResults, "latency percentiles").Display();
 Charts.Throughput(loadResults, "throughput").Display();
 
@@ -341,10 +356,13 @@ Charts.Throughput(loadResults, "throughput").Display();
 string[] MetricLines(string text, params string[] prefixes) =>
     text.Split('\n').Where(l => prefixes.Any(p => l.StartsWith(p, StringComparison.Ordinal))).ToArray();
 var metricsText = await http.GetStringAsync("/metrics");
-foreach (var line in MetricLines(metricsText, "workbook_http_requests_total", "workbook_http_request_duration_seconds{endpoint=\"/v1/predict\"", "workbook_predict_"))
+foreach (var line in MetricLines(metricsText, "workbook_http_requests_total",
+                                 "workbook_http_request_duration_seconds{endpoint=\"/v1/predict\"", "workbook_predict_"))
     Console.WriteLine(line);
-var batches = double.Parse(MetricLines(metricsText, "workbook_predict_batches_total")[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-var batchedRows = double.Parse(MetricLines(metricsText, "workbook_predict_batched_rows_total")[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+var batches = double.Parse(MetricLines(metricsText, "workbook_predict_batches_total")[0].Split(' ')[1],
+                           System.Globalization.CultureInfo.InvariantCulture);
+var batchedRows = double.Parse(MetricLines(metricsText, "workbook_predict_batched_rows_total")[0].Split(' ')[1],
+                               System.Globalization.CultureInfo.InvariantCulture);
 Console.WriteLine($"→ {batchedRows / batches:F1} rows per forward pass on average with batching on");
 
 // ## Stopping gracefully
@@ -358,7 +376,8 @@ var stopResults = new[] { await service.StopAsync(TimeSpan.FromSeconds(15)), awa
 var lastAnswers = await Task.WhenAll(lastRequests);
 Console.WriteLine($"in flight during shutdown: {string.Join(", ", lastAnswers.Select(a => (int)a.StatusCode))}");
 foreach (var (name, result) in new[] { "with GPT-2", "batching off" }.Zip(stopResults))
-    Console.WriteLine($"{name}: exit code {result.ExitCode}, graceful {result.ExitedGracefully}, stopped in {result.StopDuration.TotalMilliseconds:F0} ms");
+    Console.WriteLine($"{name}: exit code {result.ExitCode}, graceful {result.ExitedGracefully}, " +
+                      $"stopped in {result.StopDuration.TotalMilliseconds:F0} ms");
 try { await http.GetAsync("/healthz"); Console.WriteLine("still answering?!"); }
 catch (HttpRequestException e) { Console.WriteLine($"after shutdown: {e.Message}"); }
 Console.WriteLine($"last lines of the server: {string.Join(" | ", service.RecentOutput.TakeLast(2))}");
@@ -433,7 +452,8 @@ loaded.Dispose();
 // ## Playground
 
 // Cell 25
-// Your experiments here: packageFolder, loaded (disposed above: reload with ModelPackage.Load), testRows, serverDll and gpt2Folder are defined.
+// Your experiments here: packageFolder, loaded (disposed above: reload with ModelPackage.Load), testRows, serverDll and
+// gpt2Folder are defined.
 ModelPackage.ReadManifest(packageFolder).Versions.Display();
 
 // --- **Previous:** [13 · wav2vec2 speech recognition](13-wav2vec2-speech-recognition.ipynb) · **Next:** [15 · Model

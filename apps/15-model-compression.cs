@@ -91,7 +91,8 @@ var shape = new SimpleModelOptions(Inputs: 64, HiddenWidths: [256, 256], Outputs
 
 Trainer NewTrainer(SimpleModel model, int epochs, double lr = 0.001)
 {
-    var trainer = new Trainer(model, torch.optim.Adam(model.parameters(), lr: lr), nn.CrossEntropyLoss(), new TrainingOptions(Epochs: epochs, BatchSize: 64));
+    var trainer = new Trainer(model, torch.optim.Adam(model.parameters(), lr: lr), nn.CrossEntropyLoss(),
+                              new TrainingOptions(Epochs: epochs, BatchSize: 64));
     trainer.Metrics["accuracy"] = EpochMetrics.Accuracy;
     return trainer;
 }
@@ -163,7 +164,8 @@ foreach (var fraction in fractions)
 Console.WriteLine($"{fractions.Length * 2} pruned models, each fine-tuned, in {clock.Elapsed.TotalSeconds:F1} s");
 foreach (var (name, points) in curves)
     Console.WriteLine($"{name,-26} " + string.Join("  ", points.Skip(1).Select(p => $"{p.Sparsity:P0}: {p.Accuracy:P1}")));
-Chart.Combine(curves.Select(c => Chart.Line<double, double, string>(x: c.Value.Select(p => p.Sparsity), y: c.Value.Select(p => p.Accuracy), ShowMarkers: true, Name: c.Key)))
+Chart.Combine(curves.Select(c => Chart.Line<double, double,
+    string>(x: c.Value.Select(p => p.Sparsity), y: c.Value.Select(p => p.Accuracy), ShowMarkers: true, Name: c.Key)))
      .WithXAxisStyle<double, double, string>(TitleText: "fraction of weights that are exactly zero", MinMax: Tuple.Create(0.78, 1.0))
      .WithYAxisStyle<double, double, string>(TitleText: "test accuracy")
      .Titled("Accuracy vs sparsity from 80 % zeros up (lower sparsities are printed above), digits 64 → 256 → 256 → 10").Display();
@@ -215,12 +217,15 @@ using (torch.no_grad())
 {
     var rowError = (fc1.weight! - quantized.Dequantize()).abs().amax(1);
     var halfStep = quantized.Scales / 2;
-    Console.WriteLine($"fc1: {quantized.Values.shape[0]} channels, scales from {quantized.Scales.min().item<float>():E2} to {quantized.Scales.max().item<float>():E2}; " +
+    Console.WriteLine($"fc1: {quantized.Values.shape[0]} channels, scales from {quantized.Scales.min().item<float>():E2} to " +
+                      $"{quantized.Scales.max().item<float>():E2}; " +
                       $"largest error / half step = {(rowError / halfStep).max().item<float>():F3} (≤ 1 by construction)");
 }
 // libtorch's own per-channel quantizer agrees with ours value for value (a unit test checks it); it exists in TorchSharp, ...
-var reference = torch.quantize_per_channel(fc1.weight!.detach().cpu(), quantized.Scales.cpu().to(ScalarType.Float64), torch.zeros(quantized.Scales.shape[0], ScalarType.Int64), 0, ScalarType.QInt8);
-Console.WriteLine($"torch.quantize_per_channel: {reference.dtype}, same int8 values: {reference.int_repr().equal(quantized.Values.cpu()).all().item<bool>()}");
+var reference = torch.quantize_per_channel(fc1.weight!.detach().cpu(), quantized.Scales.cpu().to(ScalarType.Float64),
+                                           torch.zeros(quantized.Scales.shape[0], ScalarType.Int64), 0, ScalarType.QInt8);
+Console.WriteLine($"torch.quantize_per_channel: {reference.dtype}, same int8 values: " +
+                  $"{reference.int_repr().equal(quantized.Values.cpu()).all().item<bool>()}");
 // ... but nothing multiplies quantized tensors: TorchSharp 0.107 binds no quantized linear (fbgemm's linear_dynamic) and no
 // int8 matrix product (torch._int_mm). The only integer product left is libtorch's generic integer matmul:
 var a = torch.randint(-127, 128, [256, 256], dtype: ScalarType.Int32);
@@ -228,7 +233,8 @@ var b = torch.randint(-127, 128, [256, 256], dtype: ScalarType.Int32);
 var (af, bf) = (a.to(ScalarType.Float32), b.to(ScalarType.Float32));
 var intMs = LatencyMeasurement.MedianMilliseconds(() => { using var p = a.mm(b); }, repeats: 5, warmup: 1);
 var floatMs = LatencyMeasurement.MedianMilliseconds(() => { using var p = af.mm(bf); }, repeats: 5, warmup: 1);
-Console.WriteLine($"256 × 256 product: int32 {intMs:F2} ms, float32 {floatMs:F3} ms — the integer path is {intMs / floatMs:F0}× slower (a plain loop, not a tuned kernel)");
+Console.WriteLine($"256 × 256 product: int32 {intMs:F2} ms, float32 {floatMs:F3} ms — the integer path is {intMs / floatMs:F0}× slower " +
+                  "(a plain loop, not a tuned kernel)");
 
 // So the honest design here is **int8 storage, float32 compute**: `QuantizedLinear` keeps `weight_int8` and
 // `weight_scale` and, at each call, widens the int8 weight to float32 and computes y = (x · qᵀ) ⊙ s + b — the scales
@@ -244,9 +250,11 @@ Console.WriteLine($"256 × 256 product: int32 {intMs:F2} ms, float32 {floatMs:F3
 // Cell 13
 var folder = Path.Combine(Path.GetTempPath(), "workbook-10-compression");
 Directory.CreateDirectory(folder);
-string SaveFloat(string name, nn.Module model) { var path = Path.Combine(folder, name); SafetensorsWriter.Save(path, model.state_dict()); return path; }
+string SaveFloat(string name, nn.Module model) { var path = Path.Combine(folder, name); SafetensorsWriter.Save(path,
+    model.state_dict()); return path; }
 string SaveInt8(string name, nn.Module model) { var path = Path.Combine(folder, name); QuantizedCheckpoint.Save(path, model); return path; }
-CompressionRow Measure(string variant, nn.Module<Tensor, Tensor> model, string path) => CompressionReport.Measure(variant, model, path, xTest, yTest);
+CompressionRow Measure(string variant, nn.Module<Tensor, Tensor> model, string path) => CompressionReport.Measure(variant, model, path,
+    xTest, yTest);
 
 var masked = Copy(baseline);
 var masks90 = MagnitudePruning.Unstructured(masked, 0.9, PruningScope.Global);
@@ -271,16 +279,19 @@ var compressionRows = new List<CompressionRow>
 {
     Measure("float32 baseline", baseline, SaveFloat("baseline.safetensors", baseline)),
     Measure("90 % of weights zeroed (masks), fine-tuned", masked, SaveFloat("masked-90.safetensors", masked)),
-    Measure($"75 % of neurons removed, fine-tuned ({string.Join("→", shrunk.Options.Widths)})", shrunk, SaveFloat("shrunk.safetensors", shrunk)),
+    Measure($"75 % of neurons removed, fine-tuned ({string.Join("→", shrunk.Options.Widths)})", shrunk,
+            SaveFloat("shrunk.safetensors", shrunk)),
     Measure("int8 weights, float32 activations", int8, int8Path),
     Measure("neurons removed + int8", shrunkInt8, SaveInt8("shrunk-int8.safetensors", shrunkInt8)),
 };
-CompressionReport.ToTable(compressionRows, "Digits classifier: real files, latency measured here, accuracy on the 450 test digits").Display();
+CompressionReport.ToTable(compressionRows,
+                          "Digits classifier: real files, latency measured here, accuracy on the 450 test digits").Display();
 string Times(double ratio) => ratio >= 1 ? $"{ratio:F1}× the time (slower)" : $"{1 / ratio:F1}× faster";
 var (floatRow, int8Row, shrunkRow) = (compressionRows[0], compressionRows[3], compressionRows[2]);
 Console.WriteLine($"this run: int8 takes {Times(int8Row.MillisecondsBatch1 / floatRow.MillisecondsBatch1)} of float32 at batch 1 and " +
                   $"{Times(int8Row.MillisecondsLargeBatch / floatRow.MillisecondsLargeBatch)} at batch {floatRow.LargeBatch}; " +
-                  $"the shrunk model {Times(shrunkRow.MillisecondsLargeBatch / floatRow.MillisecondsLargeBatch)} at batch {floatRow.LargeBatch}");
+                  $"the shrunk model {Times(shrunkRow.MillisecondsLargeBatch / floatRow.MillisecondsLargeBatch)} at batch " +
+                  $"{floatRow.LargeBatch}");
 
 // How to read it (the numbers are this run's; the line under the table gives its latency ratios):
 //
@@ -308,7 +319,8 @@ DynamicQuantization.QuantizeLinearLayers(reloaded);
 QuantizedCheckpoint.Load(int8Path, reloaded);
 using (torch.no_grad())
     Console.WriteLine($"reloaded int8 model == quantized model: {reloaded.call(xTest).equal(int8.call(xTest)).all().item<bool>()}; " +
-                      $"file {new FileInfo(int8Path).Length:N0} bytes, float32 file {new FileInfo(Path.Combine(folder, "baseline.safetensors")).Length:N0} bytes");
+                      $"file {new FileInfo(int8Path).Length:N0} bytes, " +
+                      $"float32 file {new FileInfo(Path.Combine(folder, "baseline.safetensors")).Length:N0} bytes");
 
 // **The classic snippet's quantization mistakes.** `quantize_dynamic` deep-copies the model (its default is
 // `inplace=False`), calls `eval()` on the copy and converts that copy; the original is left exactly as it was. Two
@@ -339,7 +351,8 @@ var gptFloat = Gpt2LMHeadModel.FromPretrained(gpt2Folder, device);
 var gptInt8 = Gpt2LMHeadModel.FromPretrained(gpt2Folder, device);
 var gptQuantized = DynamicQuantization.QuantizeLinearLayers(gptInt8);
 var gptConfig = gptFloat.Config;
-Console.WriteLine($"{gptConfig.LayerCount} blocks × 4 projections quantized ({gptQuantized.Count} layers: {gptQuantized[0]}, {gptQuantized[1]}, …)");
+Console.WriteLine($"{gptConfig.LayerCount} blocks × 4 projections quantized ({gptQuantized.Count} layers: {gptQuantized[0]}, " +
+                  $"{gptQuantized[1]}, …)");
 
 // Cell 18
 var gptFloatPath = SaveFloat("gpt2-float32.safetensors", gptFloat);
@@ -369,13 +382,16 @@ double MsPerToken(Gpt2LMHeadModel model)
 var (floatMs_18, int8Ms) = (MsPerToken(gptFloat), MsPerToken(gptInt8));
 (floatMs_18, int8Ms) = (Math.Min(floatMs_18, MsPerToken(gptFloat)), Math.Min(int8Ms, MsPerToken(gptInt8)));
 long Bytes(string path) => new FileInfo(path).Length;
-new Table(["GPT-2", "file (bytes)", "× smaller", "ms per token (decode, batch 1)", "max |Δ logit| (of range)", "same top-1 (4×64 positions)", "same greedy tokens"],
+new Table(["GPT-2", "file (bytes)", "× smaller", "ms per token (decode, batch 1)", "max |Δ logit| (of range)",
+           "same top-1 (4×64 positions)", "same greedy tokens"],
 [
     ["float32", $"{Bytes(gptFloatPath):N0}", "1.00", $"{floatMs_18:F2}", "—", "—", "—"],
-    ["int8 projections, float32 embedding/head", $"{Bytes(gptInt8Path):N0}", $"{(double)Bytes(gptFloatPath) / Bytes(gptInt8Path):F2}", $"{int8Ms:F2}",
+    ["int8 projections, float32 embedding/head", $"{Bytes(gptInt8Path):N0}", $"{(double)Bytes(gptFloatPath) / Bytes(gptInt8Path):F2}",
+     $"{int8Ms:F2}",
      $"{logitComparison.MaxAbsoluteDifference:F4} ({logitComparison.MaxAbsoluteDifference / logitComparison.ReferenceRange:P2})",
      $"{logitComparison.Top1Agreement:P1}", $"{sameTokens} of {totalTokens}"],
-], $"GPT-2 {gptConfig.LayerCount} layers × {gptConfig.EmbeddingSize} ({(choice.IsRealGpt2 ? "real gpt2 weights" : "the shipped small GPT")})").Display();
+], $"GPT-2 {gptConfig.LayerCount} layers × {gptConfig.EmbeddingSize} " +
+   $"({(choice.IsRealGpt2 ? "real gpt2 weights" : "the shipped small GPT")})").Display();
 
 // The size ratio is below 4× because the token embedding (vocabulary × d values, which is also the head) and the
 // position embedding stay float32; the larger their share of the model, the smaller the saving. For the real 124M
@@ -383,14 +399,17 @@ new Table(["GPT-2", "file (bytes)", "× smaller", "ms per token (decode, batch 1
 
 // Cell 20
 var meta = new Gpt2LMHeadModel(Gpt2Config.Gpt2, torch.META);
-var projections = meta.named_parameters().Where(p => (p.name.Contains(".attn.c_") || p.name.Contains(".mlp.c_")) && p.name.EndsWith(".weight")).ToList();
+var projections = meta.named_parameters()
+    .Where(p => (p.name.Contains(".attn.c_") || p.name.Contains(".mlp.c_")) && p.name.EndsWith(".weight")).ToList();
 long allValues = meta.parameters().Sum(p => p.numel());
 long projectionValues = projections.Sum(p => p.parameter.numel());
 long scaleValues = projections.Sum(p => p.parameter.shape[1]);
 double floatMB = 4.0 * allValues / 1e6, int8MB = (4.0 * (allValues - projectionValues) + projectionValues + 4.0 * scaleValues) / 1e6;
 double headTooMB = int8MB - 3.0 * meta.TokenEmbedding.numel() / 1e6;
-Console.WriteLine($"GPT-2 124M: {allValues:N0} values, {projectionValues:N0} ({(double)projectionValues / allValues:P0}) in the block projections.");
-Console.WriteLine($"float32 {floatMB:F0} MB → int8 projections {int8MB:F0} MB ({floatMB / int8MB:F2}× smaller); with the tied embedding/head int8 too: {headTooMB:F0} MB ({floatMB / headTooMB:F2}×).");
+Console.WriteLine($"GPT-2 124M: {allValues:N0} values, {projectionValues:N0} ({(double)projectionValues / allValues:P0}) " +
+                  "in the block projections.");
+Console.WriteLine($"float32 {floatMB:F0} MB → int8 projections {int8MB:F0} MB ({floatMB / int8MB:F2}× smaller); " +
+                  $"with the tied embedding/head int8 too: {headTooMB:F0} MB ({floatMB / headTooMB:F2}×).");
 
 // Decode speed: one token of GPT-2 reads every weight once, so on a CPU it is bound by memory bandwidth, not
 // arithmetic (chapter 10 and the README: ≈ 15 GB/s here). int8 weights read 4× fewer bytes — *if* the product
@@ -416,15 +435,18 @@ for (var i = 0; i < kernels.Length; i++)
     convFlop += 2 * frames * 512 * inChannels * kernels[i];
     inChannels = 512;
 }
-double linearFlop = 2 * frames * (512 * 768 + 12 * (4 * 768 * 768 + 2 * 768 * 3072) + 768 * 32);    // projection, 12 × (q,k,v,out + MLP), head
+// projection, 12 × (q,k,v,out + MLP), head
+double linearFlop = 2 * frames * (512 * 768 + 12 * (4 * 768 * 768 + 2 * 768 * 3072) + 768 * 32);
 double positionalFlop = 2 * frames * 768 * (768 / 16) * 128;                                          // grouped conv, kernel 128, 16 groups
 double attentionFlop = 12 * 2 * 2 * frames * frames * 768;                                             // q·kᵀ and p·v for 1 s of context
 double totalFlop = convFlop + linearFlop + positionalFlop + attentionFlop;
-Console.WriteLine($"{frames} frames/s: convolutions {convFlop / 1e9:F1}, linear layers {linearFlop / 1e9:F1}, positional conv {positionalFlop / 1e9:F2}, " +
+Console.WriteLine($"{frames} frames/s: convolutions {convFlop / 1e9:F1}, linear layers {linearFlop / 1e9:F1}, " +
+                  $"positional conv {positionalFlop / 1e9:F2}, " +
                   $"attention {attentionFlop / 1e9:F2} → {totalFlop / 1e9:F1} GFLOP per second of audio");
 double linearShare = linearFlop / totalFlop;
 foreach (var speedUp in new[] { 2.0, 4.0 })
-    Console.WriteLine($"int8 linear layers {speedUp}× faster, the rest unchanged: RTF 0.118 → {0.118 * (1 - linearShare + linearShare / speedUp):F3}");
+    Console.WriteLine($"int8 linear layers {speedUp}× faster, the rest unchanged: " +
+                      $"RTF 0.118 → {0.118 * (1 - linearShare + linearShare / speedUp):F3}");
 
 // What this library's int8 path does to one wav2vec2-sized layer (768 → 3072, 49 frames), measured here:
 var ffn = nn.Linear(768, 3072);
@@ -432,9 +454,14 @@ ffn.to(device);
 var ffnInt8 = QuantizedLinear.FromLinear(ffn);
 ffnInt8.to(device);
 var frameBatch = torch.randn(49, 768, device: device);
-double LayerMs(nn.Module<Tensor, Tensor> layer) { using var noGrad = torch.no_grad(); return LatencyMeasurement.MedianMilliseconds(() => { using var o = layer.call(frameBatch); }, repeats: 20); }
+double LayerMs(nn.Module<Tensor, Tensor> layer)
+{
+    using var noGrad = torch.no_grad();
+    return LatencyMeasurement.MedianMilliseconds(() => { using var o = layer.call(frameBatch); }, repeats: 20);
+}
 var (ffnFloatMs, ffnInt8Ms) = (LayerMs(ffn), LayerMs(ffnInt8));
-Console.WriteLine($"768 → 3072 on 49 frames: float32 {ffnFloatMs:F3} ms, int8-stored {ffnInt8Ms:F3} ms ({ffnInt8Ms / ffnFloatMs:F2}× the float32 time)");
+Console.WriteLine($"768 → 3072 on 49 frames: float32 {ffnFloatMs:F3} ms, int8-stored {ffnInt8Ms:F3} ms ({ffnInt8Ms / ffnFloatMs:F2}× the " +
+                  "float32 time)");
 
 // So: the linear layers are about 60 % of the arithmetic (this count gives 13.8 GFLOP against the README's 14.6,
 // which counts a few more small terms; the split is the point). Dynamic int8 quantization touches only the layers it

@@ -80,7 +80,8 @@ var shape = new SimpleModelOptions(Inputs: 64, HiddenWidths: [256, 256], Outputs
 
 Trainer NewTrainer(SimpleModel model, int epochs, double lr = 0.001)
 {
-    var trainer = new Trainer(model, torch.optim.Adam(model.parameters(), lr: lr), nn.CrossEntropyLoss(), new TrainingOptions(Epochs: epochs, BatchSize: 64));
+    var trainer = new Trainer(model, torch.optim.Adam(model.parameters(), lr: lr), nn.CrossEntropyLoss(),
+                              new TrainingOptions(Epochs: epochs, BatchSize: 64));
     trainer.Metrics["accuracy"] = EpochMetrics.Accuracy;
     return trainer;
 }
@@ -148,13 +149,15 @@ foreach (var (t, alpha) in new[] { (1.0, 0.5), (4.0, 0.7), (8.0, 0.9) })
     var student = NewStudent();
     DistillationTrainer(student, t, alpha).Fit(x, Distillation.PackTargets(teacherOnTrain, y));
     distilledAccuracies.Add(Accuracy(student));
-    allLabelRows.Add([$"student 64 → 16 → 10, distilled at T = {t}", $"{Parameters(student):N0}", $"{alpha}", $"{distilledAccuracies[^1]:P2}"]);
+    allLabelRows.Add([$"student 64 → 16 → 10, distilled at T = {t}", $"{Parameters(student):N0}", $"{alpha}",
+                      $"{distilledAccuracies[^1]:P2}"]);
 }
 new Table(["model", "parameters", "α (weight of the teacher)", "test accuracy"], allLabelRows,
           "All 1 347 labels: one student, alone and distilled (same initial weights, epochs and learning rate)").Display();
 var aloneAccuracy = Accuracy(alone);
 Console.WriteLine($"this run: the distilled students land {(distilledAccuracies.Min() - aloneAccuracy) * 100:+0.0;-0.0} to " +
-                  $"{(distilledAccuracies.Max() - aloneAccuracy) * 100:+0.0;-0.0} points from the student alone (one test digit is {100.0 / test.SampleCount:F2} points)");
+                  $"{(distilledAccuracies.Max() - aloneAccuracy) * 100:+0.0;-0.0} points from the student alone (one test digit is " +
+                  $"{100.0 / test.SampleCount:F2} points)");
 
 // The line under the table is this run's answer, and a difference of a few test digits either way is within what a
 // different seed would change. Why distillation has little to add here: the 1 347 training labels are clean and the
@@ -212,16 +215,20 @@ var fewLabelTeacher = new SimpleModel(shape);                            // same
 fewLabelTeacher.to(device);
 NewTrainer(fewLabelTeacher, epochs: 40).Fit(xTeacher, yTeacher);
 var teacherOnFit = Distillation.TeacherLogits(fewLabelTeacher, xFit);   // the teacher scores every transfer digit, labelled or not
-Console.WriteLine($"{split.TeacherRows.Length} teacher, {split.ValidationRows.Length} validation and {split.TransferRows.Length} transfer digits, no digit in two parts. " +
-                  $"The teacher's top class is right on {EpochMetrics.Accuracy(teacherOnFit, yFit):P1} of the transfer digits it never saw.");
+Console.WriteLine($"{split.TeacherRows.Length} teacher, {split.ValidationRows.Length} validation and {split.TransferRows.Length} " +
+                  "transfer digits, no digit in two parts. " +
+                  $"The teacher's top class is right on {EpochMetrics.Accuracy(teacherOnFit, yFit):P1} of the transfer digits " +
+                  "it never saw.");
 
-Tensor LabelledSubset(int count) =>                                      // positions of `count` transfer digits that keep their labels, stratified
+// positions of `count` transfer digits that keep their labels, stratified
+Tensor LabelledSubset(int count) =>
     torch.tensor(split.LabelledTransferPositions(poolLabels, count, seed: 2).Select(p => (long)p).ToArray(), device: device);
 var fewLabelSteps = studentEpochs * (int)Math.Ceiling(xFit.shape[0] / 64.0);
 SimpleModel FewLabelsDistilled(Tensor labelledRows, double temperature, double alpha)
 {
     var student = NewStudent();
-    DistillationTrainer(student, temperature, alpha).Fit(xFit, Distillation.PackTargets(teacherOnFit, Distillation.PartialLabels(yFit, labelledRows)));
+    DistillationTrainer(student, temperature, alpha).Fit(xFit,
+        Distillation.PackTargets(teacherOnFit, Distillation.PartialLabels(yFit, labelledRows)));
     return student;
 }
 SimpleModel TrainedAlone(Tensor features, Tensor labels)                // plain cross-entropy, as many optimizer steps as above
@@ -246,7 +253,8 @@ foreach (var t in new[] { 1.0, 4.0 })
 var chosen = grid.MaxBy(g => g.Validation);                              // ties: the first in grid order
 var fewDistilled = chosen.Student;
 var aloneOnHundred = FewLabelsAlone(hundred);
-Console.WriteLine($"{grid.Count + 1} students in {clock.Elapsed.TotalSeconds:F1} s; chosen on validation: T = {chosen.T}, α = {chosen.Alpha}");
+Console.WriteLine($"{grid.Count + 1} students in {clock.Elapsed.TotalSeconds:F1} s; chosen on validation: T = {chosen.T}, " +
+                  $"α = {chosen.Alpha}");
 new Table(["T", "α", "validation accuracy"],
           [.. grid.Select(g => Table.Row($"{g.T}", $"{g.Alpha}", $"{g.Validation:P2}")),
            ["—", "0 (alone, 100 labels)", $"{ValidationAccuracy(aloneOnHundred):P2}"]],
@@ -264,13 +272,18 @@ var unlabelled = split.TransferRows.Length - 100;
 var (aloneTest, pseudoTest, distilledTest) = (Accuracy(aloneOnHundred), Accuracy(fewPseudo), Accuracy(fewDistilled));
 new Table(["model", "parameters", "trained on", "test accuracy"],
 [
-    ["teacher 64 → 256 → 256 → 10", $"{Parameters(fewLabelTeacher):N0}", $"its own {split.TeacherRows.Length} labelled digits", $"{Accuracy(fewLabelTeacher):P2}"],
+    ["teacher 64 → 256 → 256 → 10", $"{Parameters(fewLabelTeacher):N0}", $"its own {split.TeacherRows.Length} labelled digits",
+     $"{Accuracy(fewLabelTeacher):P2}"],
     ["student 64 → 16 → 10, alone", $"{Parameters(aloneOnHundred):N0}", "100 labels", $"{aloneTest:P2}"],
-    ["student 64 → 16 → 10, pseudo-labels", $"{Parameters(fewPseudo):N0}", $"100 labels + teacher's top class on {unlabelled} unlabelled", $"{pseudoTest:P2}"],
-    ["student 64 → 16 → 10, distilled", $"{Parameters(fewDistilled):N0}", $"100 labels + teacher (T = {chosen.T}, α = {chosen.Alpha}) on all {split.TransferRows.Length}", $"{distilledTest:P2}"],
+    ["student 64 → 16 → 10, pseudo-labels", $"{Parameters(fewPseudo):N0}", $"100 labels + teacher's top class on {unlabelled} unlabelled",
+     $"{pseudoTest:P2}"],
+    ["student 64 → 16 → 10, distilled", $"{Parameters(fewDistilled):N0}",
+     $"100 labels + teacher (T = {chosen.T}, α = {chosen.Alpha}) on all {split.TransferRows.Length}", $"{distilledTest:P2}"],
 ], "Few labels, many unlabelled inputs: same student, same seed, same optimizer steps").Display();
-Console.WriteLine($"this run: distillation {(distilledTest - aloneTest) * 100:+0.0;-0.0} points over the student alone, pseudo-labels {(pseudoTest - aloneTest) * 100:+0.0;-0.0}; " +
-                  $"distilled minus pseudo-labels {(distilledTest - pseudoTest) * 100:+0.0;-0.0} (one test digit is {100.0 / test.SampleCount:F2} points)");
+Console.WriteLine($"this run: distillation {(distilledTest - aloneTest) * 100:+0.0;-0.0} points over the student alone, " +
+                  $"pseudo-labels {(pseudoTest - aloneTest) * 100:+0.0;-0.0}; " +
+                  $"distilled minus pseudo-labels {(distilledTest - pseudoTest) * 100:+0.0;-0.0} (one test digit is " +
+                  $"{100.0 / test.SampleCount:F2} points)");
 
 // How large the gain is, the line under the table says for this run. Where there is one, these are its sources:
 //
@@ -306,10 +319,13 @@ var byCount = labelCounts.Select(n =>
             Distilled: n == 100 ? distilledTest : Accuracy(FewLabelsDistilled(rows, chosen.T, chosen.Alpha)));
 }).ToList();
 Console.WriteLine($"{2 * (labelCounts.Length - 1)} more students in {clock.Elapsed.TotalSeconds:F1} s");
-Console.WriteLine(string.Join("\n", labelCounts.Zip(byCount, (n, r) => $"{n,4} labels: alone {r.Alone:P2}, distilled {r.Distilled:P2} ({(r.Distilled - r.Alone) * 100:+0.0;-0.0} points)")));
+Console.WriteLine(string.Join("\n", labelCounts.Zip(byCount,
+    (n, r) => $"{n,4} labels: alone {r.Alone:P2}, distilled {r.Distilled:P2} ({(r.Distilled - r.Alone) * 100:+0.0;-0.0} points)")));
 Chart.Combine([
-        Chart.Line<int, double, string>(x: labelCounts, y: byCount.Select(r => r.Alone), ShowMarkers: true, Name: "student alone on the labels"),
-        Chart.Line<int, double, string>(x: labelCounts, y: byCount.Select(r => r.Distilled), ShowMarkers: true, Name: $"distilled (T = {chosen.T}, α = {chosen.Alpha}) + teacher on all {split.TransferRows.Length}"),
+        Chart.Line<int, double, string>(x: labelCounts, y: byCount.Select(r => r.Alone), ShowMarkers: true,
+                                        Name: "student alone on the labels"),
+        Chart.Line<int, double, string>(x: labelCounts, y: byCount.Select(r => r.Distilled), ShowMarkers: true,
+            Name: $"distilled (T = {chosen.T}, α = {chosen.Alpha}) + teacher on all {split.TransferRows.Length}"),
      ])
      .WithXAxisStyle<double, double, string>(TitleText: "labelled transfer digits")
      .WithYAxisStyle<double, double, string>(TitleText: "test accuracy")

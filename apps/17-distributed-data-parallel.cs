@@ -155,7 +155,8 @@ foreach (var n in new[] { 1, 2, 4 })
     runs.Add(DataParallelJob.Run(worker, n, settings, Path.Combine(outputRoot, $"mpi-{n}"), timeout));
 
 foreach (var run in runs.Prepend(reference))
-    Console.WriteLine($"{run.Label,-22} {run.Launch.Elapsed.TotalSeconds,5:F1} s  {run.Launch.CommandText.Replace(worker, "workbook-distributed.dll")}");
+    Console.WriteLine($"{run.Label,-22} {run.Launch.Elapsed.TotalSeconds,5:F1} s  " +
+                      $"{run.Launch.CommandText.Replace(worker, "workbook-distributed.dll")}");
 Console.WriteLine();
 Console.WriteLine("What rank 0 printed under mpirun -np 4 (the only rank that prints):");
 Console.WriteLine(runs[^1].Launch.Output.Trim());
@@ -185,7 +186,8 @@ Console.WriteLine(dying.Error.Split('\n').First(line => line.StartsWith("workboo
 
 // Cell 14
 var comparisons = runs.Select(run => (run, cmp: DataParallelComparison.Compare(reference, run))).ToList();
-new Table(["run", "shard rows per rank", "max |Δ loss| vs 1 process", "max |Δ parameter| after 60 steps", "replicas identical after every step"],
+new Table(["run", "shard rows per rank", "max |Δ loss| vs 1 process", "max |Δ parameter| after 60 steps",
+           "replicas identical after every step"],
     comparisons.Select(c => Table.Row(
         c.run.Label,
         string.Join(" / ", c.run.Ranks.Select(r => r.Steps[0].ShardRows)),
@@ -247,7 +249,8 @@ if (!allPass) throw new Exception("The data-parallel runs do not reproduce singl
 // of all parameters per step).
 
 // Cell 19
-var big = new DataParallelSettings(Steps: 20, GlobalBatch: 1024, Samples: 8192, Features: 64, HiddenWidths: [512, 512], LearningRate: 0.05, CheckReplicas: false);
+var big = new DataParallelSettings(Steps: 20, GlobalBatch: 1024, Samples: 8192, Features: 64, HiddenWidths: [512, 512], LearningRate: 0.05,
+                                   CheckReplicas: false);
 var bigRuns = new[] { 1, 2, 4 }.Select(n => DataParallelJob.Run(worker, n, big, Path.Combine(outputRoot, $"big-{n}"), timeout)).ToList();
 var smallBase = runs[0].SamplesPerSecond;
 var bigBase = bigRuns[0].SamplesPerSecond;
@@ -260,8 +263,10 @@ new Table(["processes", "small model, samples/s", "speed-up", "larger model, sam
 
 // Cell 20
 Chart.Combine([
-    Chart.Column<double, string, string>(runs.Select(r => r.SamplesPerSecond / smallBase).ToArray(), Keys: runs.Select(r => $"{r.Processes} proc").ToArray(), Name: "small model (5.6k parameters, batch 64)"),
-    Chart.Column<double, string, string>(bigRuns.Select(r => r.SamplesPerSecond / bigBase).ToArray(), Keys: bigRuns.Select(r => $"{r.Processes} proc").ToArray(), Name: "larger model (300k parameters, batch 1024)")])
+    Chart.Column<double, string, string>(runs.Select(r => r.SamplesPerSecond / smallBase).ToArray(),
+        Keys: runs.Select(r => $"{r.Processes} proc").ToArray(), Name: "small model (5.6k parameters, batch 64)"),
+    Chart.Column<double, string, string>(bigRuns.Select(r => r.SamplesPerSecond / bigBase).ToArray(),
+        Keys: bigRuns.Select(r => $"{r.Processes} proc").ToArray(), Name: "larger model (300k parameters, batch 1024)")])
   .WithXAxisStyle<double, double, string>(TitleText: "processes (mpirun -np)")
   .WithYAxisStyle<double, double, string>(TitleText: "throughput relative to 1 process")
   .Titled("Speed-up of data-parallel training on this machine").Display();
@@ -271,14 +276,17 @@ Chart.Combine([
 
 // Cell 22
 double Speedup(List<DataParallelRun> set, int n) => set.Single(r => r.Processes == n).SamplesPerSecond / set[0].SamplesPerSecond;
-Console.WriteLine($"2 processes: {Speedup(runs, 2):F2}× (small model), {Speedup(bigRuns, 2):F2}× (larger model); the ceiling on {Environment.ProcessorCount} cores is {Math.Min(2, Environment.ProcessorCount)}×.");
-Console.WriteLine($"4 processes: {Speedup(runs, 4):F2}× (small model), {Speedup(bigRuns, 4):F2}× (larger model); 4 ranks share {Environment.ProcessorCount} cores.");
+Console.WriteLine($"2 processes: {Speedup(runs, 2):F2}× (small model), {Speedup(bigRuns, 2):F2}× (larger model); " +
+                  $"the ceiling on {Environment.ProcessorCount} cores is {Math.Min(2, Environment.ProcessorCount)}×.");
+Console.WriteLine($"4 processes: {Speedup(runs, 4):F2}× (small model), {Speedup(bigRuns, 4):F2}× (larger model); " +
+                  $"4 ranks share {Environment.ProcessorCount} cores.");
 Console.WriteLine(Speedup(bigRuns, 2) > Speedup(runs, 2)
     ? "The larger model scales better: more arithmetic per byte of gradient exchanged."
     : "This time the larger model did not scale better: on a busy machine the ranks' waits for CPU time dominate (see below).");
 foreach (var (name, set) in new[] { ("small", runs), ("larger", bigRuns) })
     Console.WriteLine($"{name} model, 4 vs 2 processes: {Speedup(set, 4) / Speedup(set, 2):F2}× — " +
-                      (Speedup(set, 4) > Speedup(set, 2) ? "4 came out ahead this time: with no more cores than 2, that is the 2-process run's bad luck, not a gain."
+                      (Speedup(set, 4) > Speedup(set, 2) ? "4 came out ahead this time: with no more cores than 2, " +
+                                                           "that is the 2-process run's bad luck, not a gain."
                                                          : "no faster, as expected with no more cores to use."));
 
 // What two cores allow, honestly:
@@ -409,7 +417,8 @@ new Table(["step", "global loss", "rank 0 shard loss", "rank 1 shard loss", "che
     Enumerable.Range(0, 5).Select(i => Table.Row(
         (i + 1).ToString(), pairRun.Ranks[0].Steps[i].Loss.ToString("F6"),
         pairRun.Ranks[0].Steps[i].ShardLoss.ToString("F6"), pairRun.Ranks[1].Steps[i].ShardLoss.ToString("F6"),
-        $"{BitConverter.DoubleToInt64Bits(pairRun.Ranks[0].Steps[i].Checksum):X16} / {BitConverter.DoubleToInt64Bits(pairRun.Ranks[1].Steps[i].Checksum):X16}", pairRun.Ranks[1].Steps[i].MaxSpread.ToString()))).Display();
+        $"{BitConverter.DoubleToInt64Bits(pairRun.Ranks[0].Steps[i].Checksum):X16} / " +
+        $"{BitConverter.DoubleToInt64Bits(pairRun.Ranks[1].Steps[i].Checksum):X16}", pairRun.Ranks[1].Steps[i].MaxSpread.ToString()))).Display();
 
 // --- **Previous:** [16 · Knowledge distillation](16-knowledge-distillation.ipynb) · **Next:** this is the last
 // chapter — [back to the chapter list](../README.md#chapters)

@@ -63,6 +63,18 @@ public partial class NotebookHygieneTests
 
     [Theory]
     [MemberData(nameof(Chapters))]
+    public void Code_lines_fit_in_140_characters(string notebook)
+    {
+        // The library's width (CONTRIBUTING.md): a reader sees a cell whole, and the generated app stays readable too.
+        var longLines = Load(notebook)
+            .Cells.Where(c => c.IsCode)
+            .SelectMany(c => c.Source.Split('\n').Where(l => l.Length > 140).Select(l => $"cell {c.Number}: {l.Trim()[..60]}…"))
+            .ToList();
+        Assert.True(longLines.Count == 0, $"{notebook}: code lines over 140 characters:\n{string.Join("\n", longLines)}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Chapters))]
     public void Has_no_stored_outputs(string notebook)
     {
         var dirty = Load(notebook)
