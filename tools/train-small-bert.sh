@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Pretrains the small BERT shipped in data/models/kjv-bert (chapter 12) with masked-language modelling and writes the
-# folder atomically. Run once, on a quiet machine, with one torch thread (the recorded run: see
+# folder atomically. Run once, on a quiet machine (the recorded run, 100 minutes on 2 threads: see
 # data/models/kjv-bert/provenance.json):
-#   nice -n 10 tools/train-small-bert.sh --out data/models/kjv-bert --threads 1
+#   tools/train-small-bert.sh --out /tmp/kjv-bert --threads 2    # then copy the folder to data/models/kjv-bert
 # Options (defaults in lib/Encoders/SmallBertSettings.cs): --minutes (training time; the cosine follows the clock) or
 # --no-time-budget, --steps --layers --width --heads --vocab --context --batch --lr --warmup --eval-every --seed --threads.
 # Afterwards regenerate the golden: /usr/bin/python3 tests/fixtures/kjv-bert/make_golden.py
