@@ -2,7 +2,6 @@ using TorchSharp;
 using Workbook.Compression;
 using Workbook.Models;
 using Workbook.Safetensors;
-using Workbook.Tests.Safetensors;
 using static TorchSharp.torch;
 using static Workbook.Tests.Compression.CompressionTestData;
 

@@ -5,7 +5,6 @@ using Workbook.Gpt2;
 using Workbook.Models;
 using Workbook.Safetensors;
 using Workbook.Tests.Gpt2;
-using Workbook.Tests.Safetensors;
 using static TorchSharp.torch;
 using static Workbook.Tests.Compression.CompressionTestData;
 

@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
 using Workbook.Data;
-using Workbook.Tests.Safetensors;
 
 namespace Workbook.Tests.Data;
 

@@ -158,7 +158,7 @@ public class DataParallelPartsTests
     [Fact]
     public void Rank_results_round_trip_and_missing_or_stale_ranks_are_named()
     {
-        using var folder = new Workbook.Tests.Safetensors.TempFolder();
+        using var folder = new TempFolder();
         var step = new DataParallelStep(1, 0.5, 0.4, 32, 0.01, 6400, 12.5, 0);
         var result = new RankResult(0, 2, "host", 1, "mpi", 1, new DataParallelSettings(), [step], 6400, 1.0, [1.0, 2.0]);
         result.Write(folder.Path);

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Workbook.Distributed;
 using Workbook.Runtime;
-using Workbook.Tests.Safetensors;
 
 namespace Workbook.Tests.Distributed;
 

@@ -1,5 +1,4 @@
 using Workbook.Gpt2;
-using Workbook.Tests.Safetensors;
 
 namespace Workbook.Tests.Gpt2;
 

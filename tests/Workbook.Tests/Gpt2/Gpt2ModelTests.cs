@@ -1,7 +1,6 @@
 using TorchSharp;
 using Workbook.Gpt2;
 using Workbook.Safetensors;
-using Workbook.Tests.Safetensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Tests.Gpt2;

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Workbook.IO;
-using Workbook.Tests.Safetensors;
 
 namespace Workbook.Tests.IO;
 

@@ -1,6 +1,5 @@
 using Workbook.Data;
 using Workbook.Multimodal;
-using Workbook.Tests.Safetensors;
 
 namespace Workbook.Tests.Multimodal;
 

@@ -152,7 +152,7 @@ public class ClipModelTests
     [Fact]
     public void A_vocabulary_file_is_read_and_a_bad_one_refused_naming_it()
     {
-        using var folder = new Safetensors.TempFolder();
+        using var folder = new TempFolder();
         var path = folder.File("vocab.txt");
         File.WriteAllLines(path, [.. CaptionTokenizer.SpecialTokens, "short", "sleeve", "##s"]);
         Assert.Equal(["[CLS]", "short", "sleeve", "##s", "[SEP]"], CaptionTokenizer.FromVocabularyFile(path).Tokens("short sleeves"));

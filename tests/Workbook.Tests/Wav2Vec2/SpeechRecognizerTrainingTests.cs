@@ -48,7 +48,7 @@ public class SpeechRecognizerTrainingTests
     [Fact]
     public void A_bad_corpus_list_is_refused_with_the_line_named()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         var list = Path.Combine(folder.Path, "list.tsv");
         File.WriteAllText(list, "file\ttext\n");
         Assert.Contains(
@@ -71,7 +71,7 @@ public class SpeechRecognizerTrainingTests
     [Fact]
     public void The_preprocessor_config_round_trips_and_bad_fields_are_named()
     {
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         var extractor = new Wav2Vec2FeatureExtractor { SamplingRate = 8000, DoNormalize = false };
         extractor.Save(folder.Path);
         Assert.Equal(extractor, Wav2Vec2FeatureExtractor.FromFile(folder.Path));
@@ -98,7 +98,7 @@ public class SpeechRecognizerTrainingTests
     {
         // The code path of tools/train-small-speech.sh on a tiny model and budget: the committed clips as both the
         // training and the held-out set (what it learns in 3 steps does not matter; that every file is right does).
-        using var folder = new TemporaryFolder();
+        using var folder = new TempFolder();
         var corpus = Path.Combine(folder.Path, "corpus");
         Directory.CreateDirectory(corpus);
         var lines = File.ReadAllLines(Path.Combine(HeldoutFolder, "transcripts.tsv"));
@@ -159,17 +159,5 @@ public class SpeechRecognizerTrainingTests
         Assert.False(eightKilohertz.FeatureExtractor.DoNormalize);
         Assert.Equal(320 / 8000.0, eightKilohertz.Decoder.SecondsPerFrame, 12);
         Assert.Equal(8000, eightKilohertz.Prepare(WavFile.Read(absolute[0].Split('\t')[0])).SampleRate);
-    }
-}
-
-/// <summary>A fresh folder under the system temp folder, deleted on dispose.</summary>
-internal sealed class TemporaryFolder : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("workbook-speech-").FullName;
-
-    public void Dispose()
-    {
-        if (Directory.Exists(Path))
-            Directory.Delete(Path, recursive: true);
     }
 }

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using TorchSharp;
 using Workbook.Safetensors;
-using Workbook.Tests.Safetensors;
 using Workbook.Wav2Vec2;
 using static TorchSharp.torch;
 
