@@ -135,12 +135,15 @@ public static class Charts
     /// <param name="yTitle">Title of the y axis, with its unit.</param>
     /// <param name="logY">Use a logarithmic y axis.</param>
     /// <param name="title">Optional chart title.</param>
+    /// <param name="logX">Use a logarithmic x axis: for x values that grow by factors, such as training-set sizes 100, 400,
+    /// 1 600 (chapter 12).</param>
     public static GenericChart Lines(
         IEnumerable<(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y)> series,
         string xTitle,
         string yTitle,
         bool logY = false,
-        string? title = null
+        string? title = null,
+        bool logX = false
     )
     {
         ArgumentNullException.ThrowIfNull(series);
@@ -154,11 +157,13 @@ public static class Charts
                 throw new ArgumentException($"Series '{name}' has no values.", nameof(series));
             if (logY && y.Any(v => v <= 0))
                 throw new ArgumentException($"Series '{name}' has values ≤ 0, which a log axis cannot show.", nameof(series));
+            if (logX && x.Any(v => v <= 0))
+                throw new ArgumentException($"Series '{name}' has x values ≤ 0, which a log axis cannot show.", nameof(series));
         }
         var chart = Chart.Combine(
             list.Select(s => Chart.Line<double, double, string>(x: s.X, y: s.Y, ShowMarkers: s.Y.Count <= 30, Name: s.Name))
         );
-        return Finish(chart, xTitle, yTitle, title, logY);
+        return Finish(chart, xTitle, yTitle, title, logY, logX);
     }
 
     /// <summary>A ROC curve with the chance diagonal and the area under it in the legend.</summary>
@@ -512,10 +517,12 @@ public static class Charts
         Tuple.Create(1.0, Color.fromHex("#4a98c9")),
     ]);
 
-    // The y axis type is set only for a log scale: Plotly then picks linear for numbers and category for labels.
-    private static GenericChart Finish(GenericChart chart, string xTitle, string yTitle, string? title, bool logY)
+    // An axis type is set only for a log scale: Plotly then picks linear for numbers and category for labels.
+    private static GenericChart Finish(GenericChart chart, string xTitle, string yTitle, string? title, bool logY, bool logX = false)
     {
-        chart = chart.WithXAxisStyle<double, double, string>(TitleText: xTitle);
+        chart = logX
+            ? chart.WithXAxisStyle<double, double, string>(TitleText: xTitle, AxisType: StyleParam.AxisType.Log)
+            : chart.WithXAxisStyle<double, double, string>(TitleText: xTitle);
         chart = logY
             ? chart.WithYAxisStyle<double, double, string>(TitleText: yTitle, AxisType: StyleParam.AxisType.Log)
             : chart.WithYAxisStyle<double, double, string>(TitleText: yTitle);

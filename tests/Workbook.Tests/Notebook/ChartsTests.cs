@@ -13,6 +13,9 @@ public class ChartsTests
 
     private static string Html(GenericChart chart) => GenericChart.toChartHTML(chart);
 
+    // The axis's JSON object (nested objects such as its title skipped, two levels deep) holds "type":"log".
+    private static Regex LogAxis(string axis) => new($"\"{axis}\":\\{{(?:[^{{}}]|\\{{(?:[^{{}}]|\\{{[^{{}}]*\\}})*\\}})*\"type\":\"log\"");
+
     [Fact]
     public void Curves_draw_one_line_per_series_with_titles()
     {
@@ -55,6 +58,28 @@ public class ChartsTests
         Assert.Contains(
             "has 2 values for 3 x values",
             Assert.Throws<ArgumentException>(() => Charts.Lines([0.1, 0.5, 0.9], [("short", [1.0, 2.0])], "x", "y")).Message
+        );
+    }
+
+    [Fact]
+    public void Point_series_lines_can_use_a_log_x_axis_for_sizes_that_grow_by_factors()
+    {
+        IReadOnlyList<double> sizes = [100.0, 400.0, 1600.0];
+        var chart = Charts.Lines(
+            [("bag of words", sizes, [0.23, 0.37, 0.48]), ("pretrained", sizes, [0.45, 0.42, 0.33])],
+            "labelled verses",
+            "macro-F1",
+            title: "Sizes",
+            logX: true
+        );
+        Assert.Equal(2, chart.GetTraces().Count());
+        var html = Html(chart);
+        Assert.Matches(LogAxis("xaxis"), html);
+        Assert.DoesNotMatch(LogAxis("yaxis"), html);
+        Assert.DoesNotMatch(LogAxis("xaxis"), Html(Charts.Lines([("a", sizes, sizes)], "x", "y")));
+        Assert.Contains(
+            "has x values ≤ 0",
+            Assert.Throws<ArgumentException>(() => Charts.Lines([("zero", [0.0, 1.0], [1.0, 2.0])], "x", "y", logX: true)).Message
         );
     }
 
