@@ -56,9 +56,9 @@ using Workbook.Notebook.Apps;   // .Display() on the console
 //
 // Without access to the hub (as on this project's CI) the chapter says so in one line and continues with the
 // workbook's own small wav2vec2, `data/models/flite-wav2vec2-small`, trained here from scratch on synthesised speech.
-// It is undertrained — about one pass over its data, all the time this machine allowed — so its transcripts are
-// mostly wrong letters; the chapter shows what it has learned and what it has not, next to what wav2vec2-base-960h
-// does.
+// It writes real words for the three flite voices it was trained on, in sentences it never heard too, though many
+// words carry a wrong letter; a voice it never heard defeats it. The chapter shows what it has learned and what it
+// has not, next to what wav2vec2-base-960h does.
 
 // Cell 2
 // Every chapter starts with this cell. It loads the workbook library (lib/, built by the README's set-up), then
@@ -80,12 +80,13 @@ var device = Workbook.Notebook.ChapterSetup.Device;   // chosen by the first cel
 // Hugging Face cache, then asks the hub.
 //
 // Without either it loads `data/models/flite-wav2vec2-small`, a Hugging Face folder in the same format that the
-// workbook trained itself (`tools/train-small-speech.sh`, under an hour on a 2-core CPU). It is the same architecture
-// — the same seven convolutions with the same kernels and strides, so the same 20 ms frames and the same 32 symbols —
-// with about 2 M parameters instead of 95 M, trained from scratch (no self-supervised pretraining) on a few hours of
-// speech synthesised by flite in three voices, from the King James Bible, *The Devil's Dictionary* and generated
-// sentences with numbers and names. It has never heard a human voice. The time budget bought about one pass over that
-// corpus: enough to learn the blank, the word breaks and the commonest letters, not enough to spell. Its
+// workbook trained itself (`tools/train-small-speech.sh` on a 2-core CPU; the cell prints for how long). It is the
+// same architecture — the same seven convolutions with the same kernels and strides, so the same 20 ms frames and the
+// same 32 symbols — with about 2 M parameters instead of 95 M, trained from scratch (no self-supervised pretraining)
+// on a few hours of speech synthesised by flite in three voices, from the King James Bible, *The Devil's Dictionary*
+// and generated sentences with numbers and names. It has never heard a human voice. It went over that corpus many
+// times (the cell prints how many): enough to spell what those three voices say, not enough to hear speech in general
+// — two thousand sentences in three voices are a small world, and it learned that world rather than English. Its
 // `provenance.json` records how it was made and how it scored on sentences it never heard, in its training voices and
 // in a fourth flite voice it never heard; the cell prints those figures.
 
@@ -118,8 +119,9 @@ else
     string Voices(System.Text.Json.Nodes.JsonNode split) => string.Join(", ", split["voices"]!.AsArray().Select(v => (string)v!));
     Console.WriteLine($"Trained on {corpus["train"]!["utterances"]} utterances ({corpus["train"]!["hours"]} h, " +
                       $"voices {Voices(corpus["train"]!)}) " +
-                      $"for {training["steps"]} steps, {training["wall_minutes"]} min on {provenance["machine"]!["logical_processors"]} " +
-                      "cores.");
+                      $"for {training["steps"]} steps ({(double)training["epochs"]!:F1} passes over them), {training["wall_minutes"]} min on " +
+                      $"{provenance["machine"]!["logical_processors"]} cores; final training loss " +
+                      $"{(double)training["final_loss"]!:F3} per symbol.");
     foreach (var split in new[] { "heldout-sentences", "heldout-voice" })
         Console.WriteLine($"  {split} ({evaluation[split]!["utterances"]} utterances, voices {Voices(evaluation[split]!)}): " +
                           $"WER {(double)evaluation[split]!["wer"]!:P1}, CER {(double)evaluation[split]!["cer"]!:P1}");
@@ -251,14 +253,19 @@ for (var f = 0; f < transcript.FrameIds.Count; f++)
 Console.WriteLine($"transcript: {transcript.Text}");
 Console.WriteLine($"reference:  {reference}");
 var blankFrames = transcript.FrameIds.Count(id => vocabulary.IsSilent(id));
-Console.WriteLine($"{blankFrames} of {transcript.FrameIds.Count} frames are blank ({(double)blankFrames / transcript.FrameIds.Count:P0})");
+var frameCount = transcript.FrameIds.Count;
+// The reference needs a frame per symbol (a space is the word break |), so at most the rest can be blank.
+Console.WriteLine($"{blankFrames} of {frameCount} frames are blank ({(double)blankFrames / frameCount:P0}); the reference's " +
+                  $"{reference.Length} symbols leave room for at most {frameCount - reference.Length} ({1 - (double)reference.Length / frameCount:P0})");
 new Table(["frame", "time (s)", "symbol", "CTC"], frameRows.Take(60),
           caption: "Frames after the first dozen blanks are shown only when they are not blank").Display();
 
 // A trained CTC model's frames are mostly blank: it fires one spike per letter and stays silent in between (the line
-// above the table counts the blanks of the model loaded here). The small offline model has learned that much — blank
-// almost everywhere, a spike where a sound starts — but its spikes mostly carry the wrong, commonest letters. The
-// spikes also tell **when** each word was said — the greedy decoder keeps each word's first and last frame:
+// above the table counts the blanks of the model loaded here). How many blanks a clip can have depends on its pace:
+// at 50 frames a second, a quick sentence leaves few frames to spare per letter, as this one does. The small offline
+// model spikes too — a frame or two per letter, blanks between, a word break between words — and where it hesitates
+// between two sounds, a spike carries the wrong letter. The spikes also tell **when** each word was said — the greedy
+// decoder keeps each word's first and last frame:
 
 // Cell 19
 var timed = new List<Plotly.NET.GenericChart>
@@ -312,15 +319,17 @@ new Table(["clip", "voice", "reference", "transcript"],
 // - **wav2vec2-base-960h** learned English from 960 hours of people reading: the model card reports 3.4 % WER on
 //   LibriSpeech test-clean, and the LibriVox clips here come from the same kind of recording. flite's synthetic
 //   voices are outside its training data, yet mostly readable to it.
-// - **The workbook's small model** has heard nothing but flite, and not much of it (its training figures are printed
-//   at the top). A CTC model trained from random weights first sits on a plateau where it predicts the blank almost
-//   everywhere and the letters by their frequency, until its convolutions learn to hear; this one is only just
-//   leaving it, so its CER on flite sentences it never heard is far from zero and its WER is about 100 % — nearly
-//   every word has a wrong letter, and insertions count. On the LibriVox readings (human voices, another microphone,
-//   another pace) it is no better, and the 8 kHz kal clip lost everything above 4 kHz, which its 16 kHz training
-//   audio always had. What it lacks is what wav2vec2-base-960h got from self-supervised pretraining on LibriSpeech's
-//   960 hours before its CTC fine-tuning: convolutions that already hear. Without that, a from-scratch model needs
-//   many more steps than this machine gave it (`tools/train-small-speech.sh --minutes M` trains longer).
+// - **The workbook's small model** has heard nothing but three flite voices (its training figures are printed at the
+//   top). A CTC model trained from random weights first sits on a plateau where it predicts the blank almost
+//   everywhere and the letters by their frequency, until its convolutions learn to hear; this one left it long ago.
+//   On sentences it never heard, in its training voices, most letters are right (the CER), yet one wrong letter makes
+//   a wrong word, so its WER is far higher. A voice it never heard, awb, is mostly lost on it, and so are the
+//   LibriVox readings (human voices, another microphone, another pace); the 8 kHz kal clip lost everything above 4
+//   kHz, which its 16 kHz training audio always had. Its training loss (printed at the top, in nats per symbol) ended
+//   far below what these held-out errors imply: it learned its two thousand training sentences in three voices better
+//   than it learned to hear. What it lacks is what wav2vec2-base-960h got from self-supervised pretraining on
+//   LibriSpeech's 960 hours before its CTC fine-tuning: convolutions that already hear many voices. Without that, a
+//   from-scratch model needs many more voices and sentences than this corpus has.
 //
 // Beam search without a language model seldom changes the output of a well-trained CTC model: its frame distributions
 // are peaked, so one path dominates (the line under the first table counts how often it did here). The small model's
