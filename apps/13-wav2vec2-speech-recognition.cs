@@ -119,7 +119,8 @@ else
     string Voices(System.Text.Json.Nodes.JsonNode split) => string.Join(", ", split["voices"]!.AsArray().Select(v => (string)v!));
     Console.WriteLine($"Trained on {corpus["train"]!["utterances"]} utterances ({corpus["train"]!["hours"]} h, " +
                       $"voices {Voices(corpus["train"]!)}) " +
-                      $"for {training["steps"]} steps ({(double)training["epochs"]!:F1} passes over them), {training["wall_minutes"]} min on " +
+                      $"for {training["steps"]} steps ({(double)training["epochs"]!:F1} passes over them), " +
+                      $"{training["wall_minutes"]} min on " +
                       $"{provenance["machine"]!["logical_processors"]} cores; final training loss " +
                       $"{(double)training["final_loss"]!:F3} per symbol.");
     foreach (var split in new[] { "heldout-sentences", "heldout-voice" })
@@ -256,7 +257,8 @@ var blankFrames = transcript.FrameIds.Count(id => vocabulary.IsSilent(id));
 var frameCount = transcript.FrameIds.Count;
 // The reference needs a frame per symbol (a space is the word break |), so at most the rest can be blank.
 Console.WriteLine($"{blankFrames} of {frameCount} frames are blank ({(double)blankFrames / frameCount:P0}); the reference's " +
-                  $"{reference.Length} symbols leave room for at most {frameCount - reference.Length} ({1 - (double)reference.Length / frameCount:P0})");
+                  $"{reference.Length} symbols leave room for at most {frameCount - reference.Length} " +
+                  $"({1 - (double)reference.Length / frameCount:P0})");
 new Table(["frame", "time (s)", "symbol", "CTC"], frameRows.Take(60),
           caption: "Frames after the first dozen blanks are shown only when they are not blank").Display();
 
