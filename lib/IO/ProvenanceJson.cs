@@ -17,30 +17,21 @@ public static class ProvenanceJson
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>The largest provenance file read (1 MiB): a real one is a few kilobytes.</summary>
-    public const long MaxBytes = 1 << 20;
-
     /// <summary>The record as indented snake_case JSON, ending in a newline.</summary>
     public static string Serialize<T>(T record)
         where T : class => JsonSerializer.Serialize(record ?? throw new ArgumentNullException(nameof(record)), Options) + "\n";
 
     /// <summary>Reads a <c>provenance.json</c>: the file, or the model folder holding it.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
-    /// <exception cref="InvalidDataException">The file is larger than <see cref="MaxBytes"/> or not a <typeparamref name="T"/>; the message
-    /// names the file.</exception>
+    /// <exception cref="InvalidDataException">The file is larger than <see cref="JsonConfig.MaxBytes"/> or not a <typeparamref name="T"/>;
+    /// the message names the file.</exception>
     public static T Load<T>(string path)
         where T : class
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (Directory.Exists(path))
-            path = Path.Combine(path, "provenance.json");
-        RequiredFile.Check(path, "provenance.json");
-        var length = new FileInfo(path).Length;
-        if (length > MaxBytes)
-            throw new InvalidDataException($"{path} is {length:N0} bytes; a provenance.json is at most {MaxBytes:N0} bytes.");
+        (path, var text) = JsonConfig.ReadText(path, "provenance.json"); // size-capped, like every JSON file the library reads
         try
         {
-            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options)
+            return JsonSerializer.Deserialize<T>(text, Options)
                 ?? throw new InvalidDataException($"{path} holds null, not a provenance record.");
         }
         catch (JsonException e)

@@ -51,8 +51,8 @@ public class ProvenanceJsonTests
     {
         using var folder = new TempFolder();
         using (var file = File.Create(folder.File("provenance.json")))
-            file.SetLength(ProvenanceJson.MaxBytes + 1);
+            file.SetLength(JsonConfig.MaxBytes + 1);
         var error = Assert.Throws<InvalidDataException>(() => ProvenanceJson.Load<Sample>(folder.Path));
-        Assert.Contains("at most 1,048,576 bytes", error.Message);
+        Assert.Contains("too large for a provenance.json (limit 1,048,576)", error.Message);
     }
 }
